@@ -1,0 +1,72 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Ctx } from './context.js';
+import { makeAuth, type Auth } from './http/auth.js';
+import { installErrorHandler } from './http/error-handler.js';
+import { ROUTES } from './http/routes/index.js';
+import { SHARED_SCHEMAS } from './http/schemas.js';
+
+export type App = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface AppDeps {
+  ctx: Ctx;
+  /** SHA-256 of the administrator token (accounts/tokens.ts ensureAdminToken). */
+  adminTokenHash: string;
+  logger?: FastifyBaseLogger | boolean;
+}
+
+export interface RouteDeps {
+  ctx: Ctx;
+  auth: Auth;
+}
+
+export const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * Builds the HTTP application without listening (fastify's testing guide: tests use app.inject()).
+ * Every route is registered here, after @fastify/swagger, so /openapi.json is generated from the
+ * same schemas that validate requests.
+ */
+export async function buildApp(deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
+    ajv: { customOptions: { allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>() as App;
+  app.decorateRequest('principal', null);
+  installErrorHandler(app);
+  for (const s of SHARED_SCHEMAS) app.addSchema(s);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'stockhook',
+        version: '0.1.0',
+        description: 'Multi-warehouse stock ledger that delivers every stock change as a signed webhook.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          basic: { type: 'http', scheme: 'basic', description: 'the account token as password' },
+        },
+      },
+      security: [{ bearer: [] }, { basic: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const routeDeps: RouteDeps = { ctx: deps.ctx, auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash) };
+  for (const register of ROUTES) register(app, routeDeps);
+  return app;
+}

@@ -1,0 +1,46 @@
+/**
+ * The one place that reads process.env. Everything else receives a frozen Config.
+ */
+export type Role = 'all' | 'api' | 'worker';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** A SQLite file path, ':memory:', or a postgres:// URL. */
+  readonly databaseUrl: string;
+  readonly adminToken: string | undefined;
+  readonly allowPrivateTargets: boolean;
+  readonly role: Role;
+  readonly logLevel: string;
+}
+
+export interface CliOverrides {
+  port?: number | string;
+  host?: string;
+  db?: string;
+  role?: string;
+}
+
+export const DEFAULT_SQLITE_PATH = './data/stockhook.db';
+
+export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(overrides.port ?? env.STOCKHOOK_PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`invalid port: ${String(overrides.port ?? env.STOCKHOOK_PORT)}`);
+  }
+  const role = (overrides.role ?? env.STOCKHOOK_ROLE ?? 'all') as Role;
+  if (!['all', 'api', 'worker'].includes(role)) throw new Error(`invalid role: ${role} (all, api or worker)`);
+  return Object.freeze({
+    port,
+    host: overrides.host ?? env.STOCKHOOK_HOST ?? '127.0.0.1',
+    databaseUrl: overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH,
+    adminToken: env.STOCKHOOK_ADMIN_TOKEN || undefined,
+    allowPrivateTargets: env.STOCKHOOK_ALLOW_PRIVATE_TARGETS === '1',
+    role,
+    logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',
+  });
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}

@@ -1,0 +1,50 @@
+/**
+ * The one list of errors stockhook answers with. Codes are stable: clients switch on them.
+ * The HTTP status lives here too, so the mapping happens in exactly one place
+ * (http/error-handler.ts reads it); a test checks this list, the OpenAPI document and the README agree.
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
+  MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials' },
+  FORBIDDEN: { status: 403, message: 'This token may not do that' },
+  PLAN_FORBIDS_WEBHOOKS: { status: 403, message: 'The free plan creates and sends no webhooks' },
+  NOT_FOUND: { status: 404, message: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  CONFLICT: { status: 409, message: 'Conflicts with the current state' },
+  DOCUMENT_ALREADY_CANCELLED: { status: 409, message: 'The document is already cancelled' },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This Idempotency-Key was used with a different request' },
+  WAREHOUSE_HAS_STOCK: { status: 409, message: 'The warehouse still holds stock' },
+  PRODUCT_HAS_STOCK: { status: 409, message: 'The product is still in stock' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MiB' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
+  INSUFFICIENT_STOCK: { status: 422, message: 'Not enough free stock' },
+  INSUFFICIENT_RESERVED: { status: 422, message: 'Not enough reserved stock to release or ship' },
+  UNKNOWN_SIZE: { status: 422, message: 'The product has no such size' },
+  INACTIVE_WAREHOUSE: { status: 422, message: 'The warehouse is not active' },
+  INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
+  INTERNAL: { status: 500, message: 'Internal error' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, message?: string, details?: unknown) {
+    super(message ?? ERRORS[code].message);
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+}
+
+export const notFound = (what: string, id: unknown): AppError =>
+  new AppError('NOT_FOUND', `${what} ${String(id)} not found`, { object: what, id });
+
+/** Every catch coerces what it caught (graphile-worker's habit): throw sites may throw anything. */
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,54 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../storage/database.js';
+import type { EventTable } from '../storage/schema.js';
+import type { EventType, StoredEvent } from './catalog.js';
+
+export const toStoredEvent = (r: Selectable<EventTable>): StoredEvent => ({
+  id: r.id,
+  accountId: r.account_id,
+  seq: Number(r.seq),
+  type: r.type as EventType,
+  object: r.object,
+  objectId: r.object_id,
+  action: r.action,
+  occurredAt: Number(r.occurred_ms),
+  data: JSON.parse(r.data) as Record<string, unknown>,
+});
+
+export interface EventView {
+  id: string;
+  seq: number;
+  type: string;
+  object: string;
+  objectId: string;
+  action: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+export const eventView = (e: StoredEvent): EventView => ({
+  id: e.id,
+  seq: e.seq,
+  type: e.type,
+  object: e.object,
+  objectId: e.objectId,
+  action: e.action,
+  occurredAt: new Date(e.occurredAt).toISOString(),
+  data: e.data,
+});
+
+/**
+ * The pull API. Because sequence numbers are assigned in commit order per account (events/outbox.ts),
+ * paging with `after=<last seq seen>` never skips an event.
+ */
+export async function listEvents(
+  db: Db,
+  accountId: string,
+  opts: { after: number; limit: number; types?: string[] },
+): Promise<{ data: EventView[]; nextAfter: number }> {
+  let q = db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('seq', '>', opts.after);
+  if (opts.types && opts.types.length > 0) q = q.where('type', 'in', opts.types);
+  const rows = await q.orderBy('seq').limit(opts.limit).execute();
+  const data = rows.map((r) => eventView(toStoredEvent(r)));
+  return { data, nextAfter: data.length > 0 ? data[data.length - 1].seq : opts.after };
+}

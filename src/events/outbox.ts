@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { Tx } from '../storage/database.js';
+import type { NewEvent, StoredEvent } from './catalog.js';
+
+/**
+ * Something that must happen in the same transaction as the events it is given
+ * (the webhook fan-out registers here), so there is never a committed event without it.
+ */
+export type OutboxHook = (tx: Tx, events: StoredEvent[]) => Promise<void>;
+
+/** Something to run once the transaction has committed (wake the dispatcher). */
+export type CommitListener = (events: StoredEvent[]) => void;
+
+export class Outbox {
+  private readonly hooks: OutboxHook[] = [];
+  private readonly listeners: CommitListener[] = [];
+
+  onWrite(hook: OutboxHook): void {
+    this.hooks.push(hook);
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Writes events inside the caller's transaction.
+   *
+   * Sequence numbers come from a counter on the account row. Bumping it takes that row's lock
+   * until commit, so within one account sequence order equals commit order and a reader paging
+   * with `after=<seq>` can never skip an event that commits late (a global sequence could).
+   * It is taken last in every write so it adds no lock-order cycle with the stock rows.
+   */
+  async write(tx: Tx, accountId: string, events: NewEvent[], now: number): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const row = await tx
+      .updateTable('accounts')
+      .set((eb) => ({ event_seq: eb('event_seq', '+', events.length) }))
+      .where('id', '=', accountId)
+      .returning('event_seq')
+      .executeTakeFirstOrThrow();
+    const first = Number(row.event_seq) - events.length + 1;
+    const stored: StoredEvent[] = events.map((e, i) => ({
+      id: randomUUID(),
+      accountId,
+      seq: first + i,
+      type: e.type,
+      object: e.object,
+      objectId: String(e.objectId),
+      action: e.action,
+      occurredAt: now,
+      data: e.data,
+    }));
+    await tx
+      .insertInto('events')
+      .values(
+        stored.map((e) => ({
+          id: e.id,
+          account_id: accountId,
+          seq: e.seq,
+          type: e.type,
+          object: e.object,
+          object_id: e.objectId,
+          action: e.action,
+          occurred_ms: e.occurredAt,
+          data: JSON.stringify(e.data),
+        })),
+      )
+      .execute();
+    for (const hook of this.hooks) await hook(tx, stored);
+    return stored;
+  }
+
+  /** Called by the transaction runner after commit. Listener errors never undo a commit. */
+  committed(events: StoredEvent[]): void {
+    if (events.length === 0) return;
+    for (const l of this.listeners) {
+      try {
+        l(events);
+      } catch {
+        // A wake-up is an optimisation; the dispatcher's poll is the safety net.
+      }
+    }
+  }
+}

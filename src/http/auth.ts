@@ -1,0 +1,54 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { findPrincipal, hashToken, sameSecret, type Principal } from '../accounts/tokens.js';
+import { AppError } from '../errors.js';
+import type { Db } from '../storage/database.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** The token from `Authorization: Bearer <token>` or HTTP Basic with the token as password. */
+export function credentials(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ', 2);
+  if (!value) return undefined;
+  if (scheme.toLowerCase() === 'bearer') return value.trim();
+  if (scheme.toLowerCase() === 'basic') {
+    const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    // Kladana clients send login:password; we take the password as the token,
+    // or the whole value when there is no password (curl -u TOKEN:).
+    const password = colon >= 0 ? decoded.slice(colon + 1) : decoded;
+    return password || (colon >= 0 ? decoded.slice(0, colon) : undefined);
+  }
+  return undefined;
+}
+
+export function makeAuth(db: Db, adminTokenHash: string) {
+  return {
+    /** preHandler for account routes: sets request.principal or answers 401. */
+    async requireAccount(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+      const token = credentials(request.headers.authorization);
+      if (!token) throw new AppError('UNAUTHORIZED', 'send an account token as Bearer or as the Basic password');
+      const principal = await findPrincipal(db, token);
+      if (!principal) throw new AppError('UNAUTHORIZED', 'unknown token');
+      request.principal = principal;
+    },
+    /** preHandler for the administrator's routes. */
+    async requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+      const token = credentials(request.headers.authorization);
+      if (!token) throw new AppError('UNAUTHORIZED', 'send the administrator token as Bearer');
+      if (!sameSecret(hashToken(token), adminTokenHash)) throw new AppError('UNAUTHORIZED', 'not the administrator token');
+    },
+  };
+}
+
+export type Auth = ReturnType<typeof makeAuth>;
+
+/** The authenticated account; routes behind requireAccount can rely on it. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHORIZED');
+  return request.principal;
+}

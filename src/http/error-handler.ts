@@ -1,0 +1,52 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, ERRORS, toError, type ErrorCode } from '../errors.js';
+
+interface Body {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+const body = (code: ErrorCode, message: string, details?: unknown): Body => ({
+  error: { code, message, ...(details !== undefined && { details }) },
+});
+
+/** Fastify's own error codes that are the client's fault, mapped onto our list. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
+};
+
+/** The one place where errors become HTTP responses. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((raw: unknown, request, reply) => {
+    const err = toError(raw) as FastifyError & Partial<AppError>;
+    if (err instanceof AppError) {
+      return reply.status(err.status).send(body(err.code, err.message, err.details));
+    }
+    if (err.validation) {
+      const fields = err.validation.map((v) => {
+        const path = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`;
+        const missing = (v.params as { missingProperty?: string }).missingProperty;
+        return { field: missing ? `${path}.${missing}` : path, message: v.message ?? 'is invalid' };
+      });
+      const first = fields[0];
+      const message = first
+        ? `${first.field} ${first.message?.startsWith('must have required') ? 'is required' : first.message}`
+        : 'invalid request';
+      return reply.status(400).send(body('VALIDATION_FAILED', message, { fields }));
+    }
+    const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (mapped) return reply.status(ERRORS[mapped].status).send(body(mapped, err.message));
+    if (err instanceof SyntaxError) return reply.status(400).send(body('MALFORMED_JSON', err.message));
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.status(400).send(body('VALIDATION_FAILED', err.message));
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(body('INTERNAL', ERRORS.INTERNAL.message));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(body('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

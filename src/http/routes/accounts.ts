@@ -1,0 +1,33 @@
+import { Type } from '@sinclair/typebox';
+import { createAccount } from '../../accounts/accounts.js';
+import type { App, RouteDeps } from '../../app.js';
+import { responses } from '../schemas.js';
+
+export function accountRoutes(app: App, { ctx, auth }: RouteDeps): void {
+  app.post(
+    '/api/v1/accounts',
+    {
+      preHandler: auth.requireAdmin,
+      schema: {
+        tags: ['accounts'],
+        summary: 'Create an account and its first token (administrator)',
+        body: Type.Object({
+          name: Type.String({ minLength: 1, maxLength: 200 }),
+          plan: Type.Optional(Type.Union([Type.Literal('free'), Type.Literal('paid')], { default: 'paid' })),
+          slug: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' })),
+        }),
+        response: responses({
+          201: Type.Object({
+            id: Type.String({ format: 'uuid' }),
+            number: Type.Integer(),
+            slug: Type.String(),
+            name: Type.String(),
+            plan: Type.String(),
+            token: Type.String({ description: 'shown once; send as Bearer or as the Basic password' }),
+          }),
+        }),
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createAccount(ctx, request.body)),
+  );
+}

@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import type { App, RouteDeps } from '../../app.js';
+import { listEvents } from '../../events/list.js';
+import { principalOf } from '../auth.js';
+import { Event, responses } from '../schemas.js';
+
+export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
+  app.get(
+    '/api/v1/events',
+    {
+      preHandler: auth.requireAccount,
+      schema: {
+        tags: ['events'],
+        summary: 'The event log, in commit order; page with after=<nextAfter>',
+        querystring: Type.Object({
+          after: Type.Integer({ minimum: 0, default: 0 }),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          type: Type.Optional(Type.String({ description: 'comma-separated event types' })),
+        }),
+        response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Event)), nextAfter: Type.Integer() }) }),
+      },
+    },
+    async (req) =>
+      listEvents(ctx.store.db, principalOf(req).accountId, {
+        after: req.query.after,
+        limit: req.query.limit,
+        types: req.query.type?.split(',').filter(Boolean),
+      }),
+  );
+}

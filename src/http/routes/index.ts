@@ -1,0 +1,19 @@
+import type { App, RouteDeps } from '../../app.js';
+import { accountRoutes } from './accounts.js';
+import { documentRoutes } from './documents.js';
+import { eventRoutes } from './events.js';
+import { healthRoutes } from './health.js';
+import { productRoutes } from './products.js';
+import { stockRoutes } from './stock.js';
+import { warehouseRoutes } from './warehouses.js';
+
+/** Every route plugin, registered in this order by buildApp. */
+export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
+  healthRoutes,
+  accountRoutes,
+  warehouseRoutes,
+  productRoutes,
+  documentRoutes,
+  stockRoutes,
+  eventRoutes,
+];

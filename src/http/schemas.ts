@@ -1,0 +1,118 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ERRORS } from '../errors.js';
+
+/** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.Union(Object.keys(ERRORS).map((c) => Type.Literal(c))),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'Error', description: 'Every error has this shape; `code` is stable.' },
+);
+
+const ErrorRef = Type.Ref(ErrorBody);
+
+/** Adds the error responses every route can give to its success responses. */
+export function responses(ok: Record<number, TSchema>): Record<string, TSchema> {
+  return { ...ok, '4xx': ErrorRef, '5xx': ErrorRef };
+}
+
+export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const OptionalNullableString = (opts: { maxLength?: number; pattern?: string } = {}) =>
+  Type.Optional(Nullable(Type.String({ maxLength: opts.maxLength ?? 200, ...(opts.pattern && { pattern: opts.pattern }) })));
+
+export const Warehouse = Type.Object(
+  {
+    id: Type.Integer(),
+    code: Type.String(),
+    name: Type.String(),
+    active: Type.Boolean(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Warehouse' },
+);
+
+export const ProductSize = Type.Object({
+  value: Type.String({ minLength: 1, maxLength: 50 }),
+  sizeId: Type.Optional(Type.Integer()),
+});
+
+export const Product = Type.Object(
+  {
+    id: Type.Integer(),
+    code: Type.String(),
+    sku: Type.String(),
+    title: Type.String(),
+    unit: Type.String(),
+    price: Type.Number(),
+    supplierProductId: Nullable(Type.String()),
+    sizes: Type.Array(ProductSize),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Product' },
+);
+
+const KeyFields = {
+  size: Nullable(Type.String()),
+  lot: Nullable(Type.String()),
+  expiry: Nullable(Type.String()),
+  serial: Nullable(Type.String()),
+  location: Nullable(Type.String()),
+};
+
+export const DocumentLine = Type.Object({ productId: Type.Integer(), ...KeyFields, quantity: Type.Number() });
+
+export const Document = Type.Object(
+  {
+    id: Type.Integer(),
+    type: Type.String(),
+    status: Type.Union([Type.Literal('posted'), Type.Literal('cancelled')]),
+    warehouseId: Type.Integer(),
+    toWarehouseId: Nullable(Type.Integer()),
+    reference: Nullable(Type.String()),
+    reversesDocumentId: Nullable(Type.Integer()),
+    reversedByDocumentId: Nullable(Type.Integer()),
+    createdAt: Type.String({ format: 'date-time' }),
+    lines: Type.Array(DocumentLine),
+  },
+  { $id: 'Document' },
+);
+
+export const StockLevel = Type.Object(
+  {
+    warehouseId: Type.Integer(),
+    productId: Type.Integer(),
+    ...KeyFields,
+    amount: Type.Number(),
+    reserved: Type.Number(),
+    free: Type.Number(),
+    version: Type.Integer(),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'StockLevel' },
+);
+
+export const Event = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    seq: Type.Integer(),
+    type: Type.String(),
+    object: Type.String(),
+    objectId: Type.String(),
+    action: Type.String(),
+    occurredAt: Type.String({ format: 'date-time' }),
+    data: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'Event' },
+);
+
+/** Schemas registered once with app.addSchema so OpenAPI lists them as components. */
+export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Event];

@@ -1,0 +1,331 @@
+import type { Selectable } from 'kysely';
+import { writeTx, type Ctx, type WriteScope } from '../context.js';
+import { AppError, notFound } from '../errors.js';
+import type { Db, Tx } from '../storage/database.js';
+import type { DocumentLineTable, DocumentTable } from '../storage/schema.js';
+import { applyToKey, applyToLevel, levelKey, lockKey, recordMovements, type AppliedChange, type Change } from './ledger.js';
+import { findProduct } from './products.js';
+import { stockChanged } from './stock-events.js';
+import { compareKeys, keyParts, type StockKey } from './stock-key.js';
+import { findWarehouse } from './warehouses.js';
+
+export const DOCUMENT_TYPES = ['receipt', 'sale', 'return', 'transfer', 'writeoff', 'count', 'reserve', 'release'] as const;
+export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+
+export interface DocumentLineInput {
+  productId: number;
+  size?: string | null;
+  lot?: string | null;
+  expiry?: string | null;
+  serial?: string | null;
+  location?: string | null;
+  quantity: number;
+}
+
+export interface DocumentInput {
+  type: DocumentType;
+  warehouseId: number;
+  toWarehouseId?: number | null;
+  reference?: string | null;
+  lines: DocumentLineInput[];
+}
+
+export interface DocumentView {
+  id: number;
+  type: DocumentType;
+  status: 'posted' | 'cancelled';
+  warehouseId: number;
+  toWarehouseId: number | null;
+  reference: string | null;
+  reversesDocumentId: number | null;
+  reversedByDocumentId: number | null;
+  createdAt: string;
+  lines: Array<{
+    productId: number;
+    size: string | null;
+    lot: string | null;
+    expiry: string | null;
+    serial: string | null;
+    location: string | null;
+    quantity: number;
+  }>;
+}
+
+/** The ledger effect of one line of each document type, per warehouse it touches. */
+function lineChanges(type: DocumentType, q: number): Array<{ to: boolean; change: Change }> {
+  switch (type) {
+    case 'receipt':
+    case 'return':
+      return [{ to: false, change: { amountDelta: q, reservedDelta: 0 } }];
+    case 'sale':
+    case 'writeoff':
+      return [{ to: false, change: { amountDelta: -q, reservedDelta: 0 } }];
+    case 'transfer':
+      return [
+        { to: false, change: { amountDelta: -q, reservedDelta: 0 } },
+        { to: true, change: { amountDelta: q, reservedDelta: 0 } },
+      ];
+    case 'reserve':
+      return [{ to: false, change: { amountDelta: 0, reservedDelta: q } }];
+    case 'release':
+      return [{ to: false, change: { amountDelta: 0, reservedDelta: -q } }];
+    case 'count':
+      return []; // computed from the locked current amount, see postDocumentIn
+  }
+}
+
+async function validate(tx: Tx, accountId: string, input: DocumentInput): Promise<void> {
+  const wh = await findWarehouse(tx, accountId, input.warehouseId);
+  if (wh.active !== 1) throw new AppError('INACTIVE_WAREHOUSE', `warehouse ${wh.id} is not active`, { field: 'warehouseId' });
+  if (input.type === 'transfer') {
+    if (input.toWarehouseId == null) {
+      throw new AppError('VALIDATION_FAILED', 'a transfer needs toWarehouseId', { field: 'toWarehouseId' });
+    }
+    if (input.toWarehouseId === input.warehouseId) {
+      throw new AppError('VALIDATION_FAILED', 'a transfer needs two different warehouses', { field: 'toWarehouseId' });
+    }
+    const to = await findWarehouse(tx, accountId, input.toWarehouseId);
+    if (to.active !== 1) throw new AppError('INACTIVE_WAREHOUSE', `warehouse ${to.id} is not active`, { field: 'toWarehouseId' });
+  } else if (input.toWarehouseId != null) {
+    throw new AppError('VALIDATION_FAILED', `toWarehouseId is only for transfers`, { field: 'toWarehouseId' });
+  }
+  const products = new Map<number, string[]>();
+  const countKeys = new Set<string>();
+  for (const [i, line] of input.lines.entries()) {
+    if (input.type === 'count' ? !(line.quantity >= 0) : !(line.quantity > 0)) {
+      throw new AppError('VALIDATION_FAILED', `lines[${i}].quantity must be ${input.type === 'count' ? '>= 0' : '> 0'}`, {
+        field: `lines[${i}].quantity`,
+      });
+    }
+    let sizes = products.get(line.productId);
+    if (!sizes) {
+      const p = await findProduct(tx, accountId, line.productId);
+      sizes = (JSON.parse(p.sizes) as Array<{ value: string }>).map((s) => s.value);
+      products.set(line.productId, sizes);
+    }
+    const size = line.size ?? '';
+    if (sizes.length > 0 ? !sizes.includes(size) : size !== '') {
+      throw new AppError('UNKNOWN_SIZE', `product ${line.productId} has no size "${size}"`, {
+        field: `lines[${i}].size`,
+        sizes,
+      });
+    }
+    if (input.type === 'count') {
+      const k = JSON.stringify([line.productId, keyParts(line)]);
+      if (countKeys.has(k)) throw new AppError('VALIDATION_FAILED', `lines[${i}] counts a stock key twice`, { field: `lines[${i}]` });
+      countKeys.add(k);
+    }
+  }
+}
+
+/** Posts a document inside the caller's transaction (the supplier API adds its idempotency row). */
+export async function postDocumentIn(
+  scope: WriteScope,
+  accountId: string,
+  input: DocumentInput,
+  source: string | null = null,
+): Promise<DocumentView> {
+  const { tx, now, emit } = scope;
+  await validate(tx, accountId, input);
+  const doc = await tx
+    .insertInto('documents')
+    .values({
+      account_id: accountId,
+      type: input.type,
+      warehouse_id: input.warehouseId,
+      to_warehouse_id: input.toWarehouseId ?? null,
+      reference: input.reference ?? null,
+      status: 'posted',
+      reverses_id: null,
+      reversed_by_id: null,
+      source,
+      created_ms: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await insertLines(tx, accountId, doc.id, input.lines);
+
+  const planned: Array<{ key: StockKey; change?: Change; countTo?: number }> = [];
+  for (const line of input.lines) {
+    const parts = keyParts(line);
+    if (input.type === 'count') {
+      planned.push({ key: { ...parts, productId: line.productId, warehouseId: input.warehouseId }, countTo: line.quantity });
+      continue;
+    }
+    for (const { to, change } of lineChanges(input.type, line.quantity)) {
+      const warehouseId = to ? (input.toWarehouseId as number) : input.warehouseId;
+      planned.push({ key: { ...parts, productId: line.productId, warehouseId }, change });
+    }
+  }
+  planned.sort((a, b) => compareKeys(a.key, b.key));
+
+  const applied: AppliedChange[] = [];
+  for (const p of planned) {
+    let change = p.change;
+    if (p.countTo !== undefined) {
+      const current = await lockKey(tx, accountId, p.key, now);
+      const delta = p.countTo - Number(current.amount);
+      if (delta === 0) continue; // the count confirms the ledger: nothing moved
+      change = { amountDelta: delta, reservedDelta: 0 };
+    }
+    applied.push(await applyToKey(tx, accountId, p.key, change as Change, now));
+  }
+  await recordMovements(tx, accountId, doc.id, applied, now);
+
+  const view = toView(doc, await loadLines(tx, accountId, doc.id));
+  emit({ type: 'document.posted', object: 'document', objectId: doc.id, action: 'added', data: { document: view } });
+  const cause = { documentId: doc.id, documentType: input.type, reference: input.reference ?? null };
+  for (const c of applied) emit(stockChanged(c, cause));
+  return view;
+}
+
+export async function postDocument(ctx: Ctx, accountId: string, input: DocumentInput): Promise<DocumentView> {
+  return (await writeTx(ctx, accountId, (scope) => postDocumentIn(scope, accountId, input))).result;
+}
+
+/**
+ * Cancelling posts the reversal: a new document of the same type whose movements are the
+ * original's, negated, under the same invariants (a received lot that was already sold cannot be
+ * un-received). The original keeps its movements and is marked cancelled.
+ */
+export async function cancelDocumentIn(scope: WriteScope, accountId: string, id: number): Promise<DocumentView> {
+  const { tx, now, emit } = scope;
+  const original = await tx
+    .updateTable('documents')
+    .set({ status: 'cancelled' })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('status', '=', 'posted')
+    .where('reverses_id', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (!original) {
+    const row = await tx.selectFrom('documents').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+    if (!row) throw notFound('document', id);
+    if (row.reverses_id !== null) throw new AppError('INVALID_STATE', `document ${id} is a reversal and cannot be cancelled`);
+    throw new AppError('DOCUMENT_ALREADY_CANCELLED', `document ${id} is already cancelled`);
+  }
+  const reversal = await tx
+    .insertInto('documents')
+    .values({
+      account_id: accountId,
+      type: original.type,
+      warehouse_id: original.warehouse_id,
+      to_warehouse_id: original.to_warehouse_id,
+      reference: original.reference,
+      status: 'posted',
+      reverses_id: original.id,
+      reversed_by_id: null,
+      source: original.source,
+      created_ms: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const lines = await loadLines(tx, accountId, original.id);
+  await insertLines(tx, accountId, reversal.id, lines.map(lineInput));
+
+  const moves = await tx
+    .selectFrom('movements')
+    .innerJoin('stock_levels', 'stock_levels.id', 'movements.stock_level_id')
+    .selectAll('stock_levels')
+    .select(['movements.amount_delta', 'movements.reserved_delta'])
+    .where('movements.account_id', '=', accountId)
+    .where('movements.document_id', '=', original.id)
+    .execute();
+  moves.sort((a, b) => compareKeys(levelKey(a), levelKey(b)));
+  const applied: AppliedChange[] = [];
+  for (const m of moves) {
+    applied.push(
+      await applyToLevel(tx, accountId, m.id, { amountDelta: -Number(m.amount_delta), reservedDelta: -Number(m.reserved_delta) }, now),
+    );
+  }
+  await recordMovements(tx, accountId, reversal.id, applied, now);
+  const cancelled = await tx
+    .updateTable('documents')
+    .set({ reversed_by_id: reversal.id })
+    .where('id', '=', original.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  const view = toView(cancelled, lines);
+  const reversalView = toView(reversal, await loadLines(tx, accountId, reversal.id));
+  emit({
+    type: 'document.cancelled',
+    object: 'document',
+    objectId: original.id,
+    action: 'changed',
+    data: { document: view, reversal: reversalView },
+  });
+  const cause = { documentId: reversal.id, documentType: original.type, reversal: true, reference: original.reference };
+  for (const c of applied) emit(stockChanged(c, cause));
+  return view;
+}
+
+export async function cancelDocument(ctx: Ctx, accountId: string, id: number): Promise<DocumentView> {
+  return (await writeTx(ctx, accountId, (scope) => cancelDocumentIn(scope, accountId, id))).result;
+}
+
+export async function getDocument(db: Db, accountId: string, id: number): Promise<DocumentView> {
+  const doc = await db.selectFrom('documents').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!doc) throw notFound('document', id);
+  return toView(doc, await loadLines(db, accountId, id));
+}
+
+async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<void> {
+  await tx
+    .insertInto('document_lines')
+    .values(
+      lines.map((l, i) => ({
+        account_id: accountId,
+        document_id: documentId,
+        line_no: i + 1,
+        product_id: l.productId,
+        ...keyParts(l),
+        quantity: l.quantity,
+      })),
+    )
+    .execute();
+}
+
+async function loadLines(db: Db | Tx, accountId: string, documentId: number): Promise<Selectable<DocumentLineTable>[]> {
+  return db
+    .selectFrom('document_lines')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('document_id', '=', documentId)
+    .orderBy('line_no')
+    .execute();
+}
+
+const lineInput = (l: Selectable<DocumentLineTable>): DocumentLineInput => ({
+  productId: l.product_id,
+  size: l.size,
+  lot: l.lot,
+  expiry: l.expiry,
+  serial: l.serial,
+  location: l.location,
+  quantity: Number(l.quantity),
+});
+
+function toView(d: Selectable<DocumentTable>, lines: Selectable<DocumentLineTable>[]): DocumentView {
+  return {
+    id: d.id,
+    type: d.type as DocumentType,
+    status: d.status,
+    warehouseId: d.warehouse_id,
+    toWarehouseId: d.to_warehouse_id,
+    reference: d.reference,
+    reversesDocumentId: d.reverses_id,
+    reversedByDocumentId: d.reversed_by_id,
+    createdAt: new Date(Number(d.created_ms)).toISOString(),
+    lines: lines.map((l) => ({
+      productId: l.product_id,
+      size: l.size || null,
+      lot: l.lot || null,
+      expiry: l.expiry || null,
+      serial: l.serial || null,
+      location: l.location || null,
+      quantity: Number(l.quantity),
+    })),
+  };
+}

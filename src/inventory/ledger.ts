@@ -1,0 +1,154 @@
+import { sql, type Selectable } from 'kysely';
+import { AppError } from '../errors.js';
+import type { Tx } from '../storage/database.js';
+import type { StockLevelTable } from '../storage/schema.js';
+import { keyView, type StockKey } from './stock-key.js';
+
+/**
+ * Quantities are doubles; a tolerance keeps 0.3 - 0.1 - 0.2 (= -2.8e-17) from counting as negative.
+ * It is far below any unit anyone stocks in.
+ */
+const EPSILON = 1e-9;
+
+export interface Change {
+  amountDelta: number;
+  reservedDelta: number;
+}
+
+export interface AppliedChange extends Change {
+  level: Selectable<StockLevelTable>;
+}
+
+type LevelRow = Selectable<StockLevelTable>;
+
+const keyWhere = (accountId: string, k: StockKey) =>
+  ({
+    account_id: accountId,
+    warehouse_id: k.warehouseId,
+    product_id: k.productId,
+    size: k.size,
+    lot: k.lot,
+    expiry: k.expiry,
+    serial: k.serial,
+    location: k.location,
+  }) as const;
+
+export const levelKey = (r: LevelRow): StockKey => ({
+  warehouseId: r.warehouse_id,
+  productId: r.product_id,
+  size: r.size,
+  lot: r.lot,
+  expiry: r.expiry,
+  serial: r.serial,
+  location: r.location,
+});
+
+/**
+ * Applies one change to one stock key as a single statement, so concurrent writers cannot
+ * interleave a read and a write:
+ * - pure additions upsert (INSERT .. ON CONFLICT DO UPDATE);
+ * - everything else is one conditional UPDATE whose WHERE states the invariants
+ *   (amount >= 0, reserved >= 0, free = amount - reserved >= 0). PostgreSQL re-checks the WHERE
+ *   on the latest row version after waiting for a concurrent writer, so of two sales of the last
+ *   unit exactly one matches. Zero rows updated means the change would break an invariant.
+ */
+export async function applyToKey(tx: Tx, accountId: string, key: StockKey, change: Change, now: number): Promise<AppliedChange> {
+  const { amountDelta: a, reservedDelta: r } = change;
+  if (a >= 0 && r === 0) {
+    const level = await tx
+      .insertInto('stock_levels')
+      .values({ ...keyWhere(accountId, key), amount: a, reserved: 0, version: 1, updated_ms: now })
+      .onConflict((oc) =>
+        oc.columns(['account_id', 'product_id', 'warehouse_id', 'size', 'lot', 'expiry', 'serial', 'location']).doUpdateSet({
+          amount: sql`stock_levels.amount + excluded.amount`,
+          version: sql`stock_levels.version + 1`,
+          updated_ms: now,
+        }),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { level, amountDelta: a, reservedDelta: 0 };
+  }
+  let q = tx.updateTable('stock_levels').set(setDeltas(a, r, now));
+  for (const [col, val] of Object.entries(keyWhere(accountId, key))) q = q.where(col as 'account_id', '=', val as string);
+  const level = await guard(q, a, r).returningAll().executeTakeFirst();
+  if (!level) throw shortage(key, change);
+  return { level, amountDelta: a, reservedDelta: r };
+}
+
+/** The same conditional update, for a level known by id (reversals replay recorded movements). */
+export async function applyToLevel(tx: Tx, accountId: string, levelId: number, change: Change, now: number): Promise<AppliedChange> {
+  const { amountDelta: a, reservedDelta: r } = change;
+  const q = tx
+    .updateTable('stock_levels')
+    .set(setDeltas(a, r, now))
+    .where('account_id', '=', accountId)
+    .where('id', '=', levelId);
+  const level = await guard(q, a, r).returningAll().executeTakeFirst();
+  if (!level) {
+    const row = await tx.selectFrom('stock_levels').selectAll().where('id', '=', levelId).executeTakeFirstOrThrow();
+    throw shortage(levelKey(row), change);
+  }
+  return { level, amountDelta: a, reservedDelta: r };
+}
+
+/**
+ * Locks a key's row (creating it at zero if new) and returns it, for the one operation that needs
+ * the current value to compute its delta: an inventory count. The no-op UPDATE takes the row lock
+ * on PostgreSQL, so the amount cannot move before the count's own update.
+ */
+export async function lockKey(tx: Tx, accountId: string, key: StockKey, now: number): Promise<LevelRow> {
+  await tx
+    .insertInto('stock_levels')
+    .values({ ...keyWhere(accountId, key), amount: 0, reserved: 0, version: 0, updated_ms: now })
+    .onConflict((oc) => oc.columns(['account_id', 'product_id', 'warehouse_id', 'size', 'lot', 'expiry', 'serial', 'location']).doNothing())
+    .execute();
+  let q = tx.updateTable('stock_levels').set({ version: sql`version` });
+  for (const [col, val] of Object.entries(keyWhere(accountId, key))) q = q.where(col as 'account_id', '=', val as string);
+  return q.returningAll().executeTakeFirstOrThrow();
+}
+
+function setDeltas(a: number, r: number, now: number) {
+  return {
+    amount: sql<number>`amount + ${a}`,
+    reserved: sql<number>`reserved + ${r}`,
+    version: sql<number>`version + 1`,
+    updated_ms: now,
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function guard<Q extends { where: (...args: any[]) => Q }>(q: Q, a: number, r: number): Q {
+  return q
+    .where(sql<boolean>`amount + ${a} >= ${-EPSILON}`)
+    .where(sql<boolean>`reserved + ${r} >= ${-EPSILON}`)
+    .where(sql<boolean>`(amount + ${a}) - (reserved + ${r}) >= ${-EPSILON}`);
+}
+
+function shortage(key: StockKey, change: Change): AppError {
+  const code = change.reservedDelta < 0 ? 'INSUFFICIENT_RESERVED' : 'INSUFFICIENT_STOCK';
+  return new AppError(code, undefined, { key: keyView(key), ...change });
+}
+
+export async function recordMovements(
+  tx: Tx,
+  accountId: string,
+  documentId: number,
+  applied: AppliedChange[],
+  now: number,
+): Promise<void> {
+  if (applied.length === 0) return;
+  await tx
+    .insertInto('movements')
+    .values(
+      applied.map((c) => ({
+        account_id: accountId,
+        document_id: documentId,
+        stock_level_id: c.level.id,
+        amount_delta: c.amountDelta,
+        reserved_delta: c.reservedDelta,
+        created_ms: now,
+      })),
+    )
+    .execute();
+}

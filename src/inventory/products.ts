@@ -1,0 +1,159 @@
+import type { Selectable } from 'kysely';
+import { writeTx, type Ctx, type WriteScope } from '../context.js';
+import { AppError, notFound } from '../errors.js';
+import type { Db, Tx } from '../storage/database.js';
+import type { ProductTable } from '../storage/schema.js';
+
+export interface ProductSize {
+  value: string;
+  sizeId?: number;
+}
+
+export interface Product {
+  id: number;
+  code: string;
+  sku: string;
+  title: string;
+  unit: string;
+  price: number;
+  supplierProductId: string | null;
+  sizes: ProductSize[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ProductInput {
+  code?: string;
+  sku?: string;
+  title?: string;
+  unit?: string;
+  price?: number;
+  supplierProductId?: string | null;
+  sizes?: ProductSize[];
+}
+
+export const toProduct = (r: Selectable<ProductTable>): Product => ({
+  id: r.id,
+  code: r.code,
+  sku: r.sku,
+  title: r.title,
+  unit: r.unit,
+  price: Number(r.price),
+  supplierProductId: r.supplier_product_id,
+  sizes: JSON.parse(r.sizes) as ProductSize[],
+  createdAt: new Date(Number(r.created_ms)).toISOString(),
+  updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+});
+
+function checkSizes(sizes: ProductSize[] | undefined): void {
+  if (!sizes) return;
+  const seen = new Set<string>();
+  for (const s of sizes) {
+    if (seen.has(s.value)) throw new AppError('VALIDATION_FAILED', `size "${s.value}" is listed twice`, { field: 'sizes' });
+    seen.add(s.value);
+  }
+}
+
+export async function findProduct(db: Db | Tx, accountId: string, id: number): Promise<Selectable<ProductTable>> {
+  const row = await db
+    .selectFrom('products')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  if (!row) throw notFound('product', id);
+  return row;
+}
+
+export async function listProducts(db: Db, accountId: string, filter: { supplierProductId?: string } = {}): Promise<Product[]> {
+  let q = db.selectFrom('products').selectAll().where('account_id', '=', accountId).where('deleted', '=', 0);
+  if (filter.supplierProductId !== undefined) q = q.where('supplier_product_id', '=', filter.supplierProductId);
+  return (await q.orderBy('id').execute()).map(toProduct);
+}
+
+export async function getProduct(db: Db, accountId: string, id: number): Promise<Product> {
+  return toProduct(await findProduct(db, accountId, id));
+}
+
+export async function createProduct(ctx: Ctx, accountId: string, input: ProductInput & { title: string }): Promise<Product> {
+  checkSizes(input.sizes);
+  const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
+    const row = await tx
+      .insertInto('products')
+      .values({
+        account_id: accountId,
+        code: input.code ?? '',
+        sku: input.sku ?? '',
+        title: input.title,
+        unit: input.unit ?? 'pcs',
+        price: input.price ?? 0,
+        supplier_product_id: input.supplierProductId ?? null,
+        sizes: JSON.stringify(input.sizes ?? []),
+        deleted: 0,
+        created_ms: now,
+        updated_ms: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const p = toProduct(row);
+    emit({ type: 'product.created', object: 'product', objectId: p.id, action: 'added', data: { product: p } });
+    return p;
+  });
+  return result;
+}
+
+/** Shared by PATCH and the supplier API's `price` action. Runs inside the caller's transaction. */
+export async function updateProductIn(
+  scope: WriteScope,
+  accountId: string,
+  id: number,
+  input: ProductInput,
+): Promise<Product> {
+  checkSizes(input.sizes);
+  const { tx, now, emit } = scope;
+  const before = toProduct(await findProduct(tx, accountId, id));
+  const row = await tx
+    .updateTable('products')
+    .set({
+      ...(input.code !== undefined && { code: input.code }),
+      ...(input.sku !== undefined && { sku: input.sku }),
+      ...(input.title !== undefined && { title: input.title }),
+      ...(input.unit !== undefined && { unit: input.unit }),
+      ...(input.price !== undefined && { price: input.price }),
+      ...(input.supplierProductId !== undefined && { supplier_product_id: input.supplierProductId }),
+      ...(input.sizes !== undefined && { sizes: JSON.stringify(input.sizes) }),
+      updated_ms: now,
+    })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const p = toProduct(row);
+  const changed = Object.keys(input).filter(
+    (k) => JSON.stringify(before[k as keyof Product]) !== JSON.stringify(p[k as keyof Product]),
+  );
+  emit({ type: 'product.updated', object: 'product', objectId: p.id, action: 'changed', data: { product: p, changed } });
+  return p;
+}
+
+export async function updateProduct(ctx: Ctx, accountId: string, id: number, input: ProductInput): Promise<Product> {
+  const { result } = await writeTx(ctx, accountId, (scope) => updateProductIn(scope, accountId, id, input));
+  return result;
+}
+
+export async function deleteProduct(ctx: Ctx, accountId: string, id: number): Promise<void> {
+  await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
+    const row = await findProduct(tx, accountId, id);
+    const held = await tx
+      .selectFrom('stock_levels')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('product_id', '=', id)
+      .where((eb) => eb.or([eb('amount', '!=', 0), eb('reserved', '!=', 0)]))
+      .executeTakeFirst();
+    if (held) throw new AppError('PRODUCT_HAS_STOCK', `product ${id} is still in stock`);
+    await tx.updateTable('products').set({ deleted: 1, updated_ms: now }).where('id', '=', id).execute();
+    emit({ type: 'product.deleted', object: 'product', objectId: id, action: 'removed', data: { product: toProduct(row) } });
+  });
+}

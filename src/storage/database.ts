@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
+import pg from 'pg';
+import { isPostgresUrl } from '../config.js';
+import { postgresDialect, sqliteDialect, type StorageDialect } from './dialect.js';
+import * as m001 from './migrations/001-ledger.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+
+export interface Store {
+  readonly db: Db;
+  readonly dialect: StorageDialect;
+  /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
+const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
+  '001-ledger': m001,
+};
+
+// int8 and numeric arrive as strings from pg by default; our values fit in a double.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+export async function openStore(url: string, opts: { migrate?: boolean; poolSize?: number } = {}): Promise<Store> {
+  let db: Db;
+  let dialect: StorageDialect;
+  if (isPostgresUrl(url)) {
+    dialect = postgresDialect;
+    const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
+    // An idle client's error (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    dialect = sqliteDialect;
+    if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
+    const sqlite = new SQLite(url);
+    sqlite.pragma('journal_mode = WAL');
+    // NORMAL keeps WAL commits durable across process crashes (only an OS crash can lose the tail).
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  }
+  const store: Store = {
+    db,
+    dialect,
+    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(fn);
+        } catch (err) {
+          if (attempt >= 5 || !dialect.isRetryable(err)) throw err;
+        }
+      }
+    },
+    close: () => db.destroy(),
+  };
+  if (opts.migrate !== false) await migrate(store);
+  return store;
+}
+
+export async function migrate(store: Store): Promise<void> {
+  const migrations: Record<string, Migration> = {};
+  for (const [name, mod] of Object.entries(MIGRATIONS)) {
+    migrations[name] = { up: (db) => mod.up(db, store.dialect) };
+  }
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'stockhook_migrations',
+    migrationLockTableName: 'stockhook_migrations_lock',
+  });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+}

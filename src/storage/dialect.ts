@@ -1,0 +1,33 @@
+import type { ColumnDefinitionBuilder, CreateTableBuilder } from 'kysely';
+
+/**
+ * The few places where SQLite and PostgreSQL differ, kept in one adapter
+ * (kysely's own dialect adapters are the model) instead of `if (sqlite)` branches.
+ */
+export interface StorageDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** Adds an integer auto-increment primary key column named `id`. */
+  addIdColumn<T extends string>(table: CreateTableBuilder<T, never>): CreateTableBuilder<T, 'id'>;
+  /** SQLSTATE-like test for a unique-constraint violation. */
+  isUniqueViolation(err: unknown): boolean;
+  /** A transient conflict (deadlock, serialization failure, busy) worth retrying the transaction. */
+  isRetryable(err: unknown): boolean;
+}
+
+const code = (err: unknown): string | undefined =>
+  typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
+
+export const sqliteDialect: StorageDialect = {
+  name: 'sqlite',
+  addIdColumn: (t) => t.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement()),
+  isUniqueViolation: (err) => code(err) === 'SQLITE_CONSTRAINT_UNIQUE' || code(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  isRetryable: (err) => code(err) === 'SQLITE_BUSY',
+};
+
+export const postgresDialect: StorageDialect = {
+  name: 'postgres',
+  addIdColumn: (t) => t.addColumn('id', 'serial', (c: ColumnDefinitionBuilder) => c.primaryKey()),
+  isUniqueViolation: (err) => code(err) === '23505',
+  // 40P01 deadlock_detected, 40001 serialization_failure.
+  isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
+};

@@ -1,0 +1,199 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Column conventions, chosen so both databases return the same JS values:
+ * - times are integer epoch milliseconds (`*_ms`), never driver-specific Date objects;
+ * - booleans are 0/1 integers;
+ * - JSON is stored as text and parsed by the domain code;
+ * - the parts of a stock key that can be absent are '' (not NULL) so a unique index covers them.
+ */
+export interface AccountTable {
+  id: string;
+  number: number;
+  slug: string;
+  name: string;
+  plan: 'free' | 'paid';
+  /** Last event sequence number handed out; bumped in the writing transaction (see events/outbox.ts). */
+  event_seq: number;
+  created_ms: number;
+}
+
+export interface TokenTable {
+  token_hash: string;
+  account_id: string;
+  kind: 'user' | 'application';
+  application_id: number | null;
+  created_ms: number;
+}
+
+export interface SettingTable {
+  key: string;
+  value: string;
+}
+
+export interface WarehouseTable {
+  id: Generated<number>;
+  account_id: string;
+  code: string;
+  name: string;
+  active: number;
+  deleted: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface ProductTable {
+  id: Generated<number>;
+  account_id: string;
+  code: string;
+  sku: string;
+  title: string;
+  unit: string;
+  price: number;
+  supplier_product_id: string | null;
+  /** JSON array of {value, sizeId}. */
+  sizes: string;
+  deleted: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface DocumentTable {
+  id: Generated<number>;
+  account_id: string;
+  type: string;
+  warehouse_id: number;
+  to_warehouse_id: number | null;
+  reference: string | null;
+  status: 'posted' | 'cancelled';
+  /** Set on a reversal: the document it cancels. */
+  reverses_id: number | null;
+  reversed_by_id: number | null;
+  source: string | null;
+  created_ms: number;
+}
+
+export interface DocumentLineTable {
+  id: Generated<number>;
+  account_id: string;
+  document_id: number;
+  line_no: number;
+  product_id: number;
+  size: string;
+  lot: string;
+  expiry: string;
+  serial: string;
+  location: string;
+  quantity: number;
+}
+
+export interface StockLevelTable {
+  id: Generated<number>;
+  account_id: string;
+  warehouse_id: number;
+  product_id: number;
+  size: string;
+  lot: string;
+  expiry: string;
+  serial: string;
+  location: string;
+  amount: number;
+  reserved: number;
+  /** Bumped on every change of this key, so receivers can drop stale updates. */
+  version: number;
+  updated_ms: number;
+}
+
+export interface MovementTable {
+  id: Generated<number>;
+  account_id: string;
+  document_id: number;
+  stock_level_id: number;
+  amount_delta: number;
+  reserved_delta: number;
+  created_ms: number;
+}
+
+export interface EventTable {
+  id: string;
+  account_id: string;
+  seq: number;
+  type: string;
+  object: string;
+  object_id: string;
+  action: string;
+  occurred_ms: number;
+  data: string;
+}
+
+export interface IdempotencyKeyTable {
+  account_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  response: string;
+  created_ms: number;
+}
+
+export interface OutboundOrderTable {
+  id: Generated<number>;
+  account_id: string;
+  warehouse_id: number;
+  type_id: number;
+  status_id: number;
+  dealer_id: number;
+  order_account_id: number;
+  preferred_delivery_ms: number | null;
+  sales_order_id: number | null;
+  reference_text: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface OutboundOrderItemTable {
+  id: Generated<number>;
+  account_id: string;
+  order_id: number;
+  product_id: number;
+  item_type_id: number;
+  active: number;
+  barcode: string;
+  quantity: number;
+  quantity_claimed: number;
+  quantity_shipped: number;
+  blocked_for_claiming: number;
+  description: string;
+  remark: string;
+  reference: string;
+  sold_to_customer: number;
+  attached_to_item_id: number | null;
+  pooled_within_stores: number;
+}
+
+export interface StockItemTable {
+  id: Generated<number>;
+  account_id: string;
+  /** JSON object with the seed 003 attributes, in our camelCase names. */
+  attributes: string;
+  released: number;
+  deleted: number;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface Database {
+  accounts: AccountTable;
+  tokens: TokenTable;
+  settings: SettingTable;
+  warehouses: WarehouseTable;
+  products: ProductTable;
+  documents: DocumentTable;
+  document_lines: DocumentLineTable;
+  stock_levels: StockLevelTable;
+  movements: MovementTable;
+  events: EventTable;
+  idempotency_keys: IdempotencyKeyTable;
+  outbound_orders: OutboundOrderTable;
+  outbound_order_items: OutboundOrderItemTable;
+  stock_items: StockItemTable;
+}
