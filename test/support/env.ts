@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { hashToken } from '../../src/accounts/tokens.js';
+import { buildApp, type App } from '../../src/app.js';
+import { createCtx, type Ctx } from '../../src/context.js';
+import { openStore, type Store } from '../../src/storage/database.js';
+
+export type DbName = 'sqlite' | 'postgres';
+
+export interface TestAccount {
+  id: string;
+  number: number;
+  slug: string;
+  token: string;
+  auth: { authorization: string };
+}
+
+export interface TestEnv {
+  db: DbName;
+  /** The database URL (SQLite file path or postgres:// URL), for child processes. */
+  url: string;
+  store: Store;
+  ctx: Ctx;
+  app: App;
+  adminToken: string;
+  newAccount(plan?: 'free' | 'paid'): Promise<TestAccount>;
+}
+
+export const ADMIN_TOKEN = 'test-admin-token';
+
+/** A fresh, migrated database: a temp SQLite file, or a new PostgreSQL database dropped afterwards. */
+export async function freshDatabase(db: DbName): Promise<{ url: string; drop(): Promise<void> }> {
+  if (db === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'stockhook-test-'));
+    return { url: join(dir, 'test.db'), drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const admin = inject('pgUrl');
+  const name = `stockhook_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const u = new URL(admin);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export async function createEnv(db: DbName): Promise<TestEnv & { close(): Promise<void> }> {
+  const fresh = await freshDatabase(db);
+  const store = await openStore(fresh.url);
+  const ctx = createCtx(store);
+  const app = await buildApp({ ctx, adminTokenHash: hashToken(ADMIN_TOKEN) });
+  await app.ready();
+  return {
+    db,
+    url: fresh.url,
+    store,
+    ctx,
+    app,
+    adminToken: ADMIN_TOKEN,
+    async newAccount(plan = 'paid') {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/accounts',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        payload: { name: `Test ${randomBytes(3).toString('hex')}`, plan },
+      });
+      if (res.statusCode !== 201) throw new Error(`account creation failed: ${res.body}`);
+      const a = res.json() as { id: string; number: number; slug: string; token: string };
+      return { ...a, auth: { authorization: `Bearer ${a.token}` } };
+    },
+    async close() {
+      await app.close();
+      await store.close();
+      await fresh.drop();
+    },
+  };
+}
+
+/**
+ * Runs the same suite once per configured database (kysely's test-setup habit). The env is created
+ * in beforeAll, so read it inside tests through the getter.
+ */
+export function describeEachDb(name: string, body: (env: () => TestEnv) => void): void {
+  for (const db of inject('databases') as DbName[]) {
+    describe(`${name} [${db}]`, () => {
+      let env: (TestEnv & { close(): Promise<void> }) | undefined;
+      beforeAll(async () => {
+        env = await createEnv(db);
+      });
+      afterAll(async () => {
+        await env?.close();
+      });
+      body(() => {
+        if (!env) throw new Error('test env not ready');
+        return env;
+      });
+    });
+  }
+}

@@ -1,0 +1,57 @@
+import type { TestAccount, TestEnv } from './env.js';
+
+/** Small helpers over app.inject() that fail loudly on an unexpected status. */
+export async function call<T = any>(
+  env: TestEnv,
+  account: TestAccount | null,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  payload?: unknown,
+  expectStatus?: number,
+): Promise<{ status: number; body: T; headers: Record<string, unknown> }> {
+  const res = await env.app.inject({
+    method,
+    url,
+    headers: account ? account.auth : {},
+    ...(payload !== undefined && { payload: payload as object }),
+  });
+  const body = (res.body ? safeJson(res.body) : undefined) as T;
+  if (expectStatus !== undefined && res.statusCode !== expectStatus) {
+    throw new Error(`${method} ${url}: expected ${expectStatus}, got ${res.statusCode}: ${res.body}`);
+  }
+  return { status: res.statusCode, body, headers: res.headers };
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return s;
+  }
+}
+
+export async function warehouse(env: TestEnv, a: TestAccount, name = 'Main', extra: object = {}): Promise<number> {
+  return (await call(env, a, 'POST', '/api/v1/warehouses', { name, ...extra }, 201)).body.id;
+}
+
+export async function product(env: TestEnv, a: TestAccount, extra: object = {}): Promise<number> {
+  return (await call(env, a, 'POST', '/api/v1/products', { title: 'Widget', sku: 'W-1', code: '100', unit: 'pcs', ...extra }, 201)).body.id;
+}
+
+export async function post(env: TestEnv, a: TestAccount, doc: object, expectStatus = 201) {
+  return call(env, a, 'POST', '/api/v1/documents', doc, expectStatus);
+}
+
+export async function levels(env: TestEnv, a: TestAccount, query = ''): Promise<any[]> {
+  return (await call(env, a, 'GET', `/api/v1/stock${query}`, undefined, 200)).body.data;
+}
+
+export async function events(env: TestEnv, a: TestAccount, after = 0): Promise<any[]> {
+  const out: any[] = [];
+  for (;;) {
+    const page = (await call(env, a, 'GET', `/api/v1/events?after=${after}&limit=1000`, undefined, 200)).body;
+    out.push(...page.data);
+    if (page.data.length < 1000) return out;
+    after = page.nextAfter;
+  }
+}
