@@ -1,11 +1,11 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ERRORS } from '../errors.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
 
 /** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
 export const ErrorBody = Type.Object(
   {
     error: Type.Object({
-      code: Type.Union(Object.keys(ERRORS).map((c) => Type.Literal(c))),
+      code: Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(ERRORS) }),
       message: Type.String(),
       details: Type.Optional(Type.Unknown()),
     }),

@@ -3,6 +3,8 @@ import { accountRoutes } from './accounts.js';
 import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
+import { kladanaReportRoutes } from './kladana-reports.js';
+import { metakockaStockRoutes } from './metakocka-stock.js';
 import { productRoutes } from './products.js';
 import { stockRoutes } from './stock.js';
 import { warehouseRoutes } from './warehouses.js';
@@ -15,5 +17,7 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   productRoutes,
   documentRoutes,
   stockRoutes,
+  metakockaStockRoutes,
+  kladanaReportRoutes,
   eventRoutes,
 ];
