@@ -7,6 +7,7 @@ import { kladanaReportRoutes } from './kladana-reports.js';
 import { metakockaStockRoutes } from './metakocka-stock.js';
 import { productRoutes } from './products.js';
 import { stockRoutes } from './stock.js';
+import { supplierRoutes } from './supplier.js';
 import { warehouseRoutes } from './warehouses.js';
 
 /** Every route plugin, registered in this order by buildApp. */
@@ -17,6 +18,7 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   productRoutes,
   documentRoutes,
   stockRoutes,
+  supplierRoutes,
   metakockaStockRoutes,
   kladanaReportRoutes,
   eventRoutes,
