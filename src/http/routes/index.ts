@@ -5,7 +5,9 @@ import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { kladanaReportRoutes } from './kladana-reports.js';
 import { metakockaStockRoutes } from './metakocka-stock.js';
+import { outboundOrderRoutes } from './outbound-orders.js';
 import { productRoutes } from './products.js';
+import { stockItemRoutes } from './stock-items.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
 import { warehouseRoutes } from './warehouses.js';
@@ -21,5 +23,7 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   supplierRoutes,
   metakockaStockRoutes,
   kladanaReportRoutes,
+  outboundOrderRoutes,
+  stockItemRoutes,
   eventRoutes,
 ];

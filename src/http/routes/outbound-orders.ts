@@ -1,0 +1,190 @@
+import { Type } from '@sinclair/typebox';
+import type { App, RouteDeps } from '../../app.js';
+import { claimOrder, createOrder, getOrder, listOrders, shipOrder, updateOrder } from '../../inventory/outbound-orders.js';
+import { principalOf } from '../auth.js';
+import { IdParams, Nullable, responses } from '../schemas.js';
+
+const Int = (description?: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, ...(description && { description }) });
+const Text = Type.String({ maxLength: 1000 });
+
+export const OutboundOrderItem = Type.Object(
+  {
+    id: Type.Integer({ description: 'seed 003 outbound_order_item_id' }),
+    productId: Type.Integer({ description: 'the product whose stock the item claims' }),
+    itemTypeId: Type.Integer(),
+    isActive: Type.Boolean({ description: 'false: the item is marked deleted' }),
+    barcode: Type.String(),
+    quantity: Type.Integer(),
+    quantityClaimed: Type.Integer(),
+    quantityShipped: Type.Integer(),
+    isBlockedForClaiming: Type.Boolean(),
+    description: Type.String(),
+    remark: Type.String(),
+    reference: Type.String(),
+    isSoldToCustomer: Type.Boolean(),
+    attachedToItemId: Nullable(Type.Integer()),
+    isPooledWithinStores: Type.Boolean(),
+  },
+  { $id: 'OutboundOrderItem' },
+);
+
+export const OutboundOrder = Type.Object(
+  {
+    id: Type.Integer(),
+    typeId: Type.Integer(),
+    statusId: Type.Integer(),
+    dealerId: Type.Integer(),
+    orderAccountId: Type.Integer({ description: "the customer's account number (seed 003 account_id)" }),
+    warehouseId: Type.Integer({ description: 'seed 003 store_id' }),
+    preferredDeliveryAt: Nullable(Type.String({ format: 'date-time' })),
+    salesOrderId: Nullable(Type.Integer()),
+    referenceText: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    items: Type.Array(Type.Ref(OutboundOrderItem)),
+  },
+  { $id: 'OutboundOrder' },
+);
+
+const ItemFields = {
+  productId: Type.Integer({ minimum: 1 }),
+  itemTypeId: Type.Optional(Int()),
+  isActive: Type.Optional(Type.Boolean()),
+  barcode: Type.Optional(Type.String({ maxLength: 100, description: "default: the product's code" })),
+  quantity: Type.Integer({ minimum: 1, maximum: 1e9 }),
+  isBlockedForClaiming: Type.Optional(Type.Boolean()),
+  description: Type.Optional(Text),
+  remark: Type.Optional(Text),
+  reference: Type.Optional(Type.String({ maxLength: 200 })),
+  isSoldToCustomer: Type.Optional(Type.Boolean()),
+  attachedToItemId: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'another item of the same order' }))),
+  isPooledWithinStores: Type.Optional(Type.Boolean()),
+};
+
+const OrderFields = {
+  warehouseId: Type.Integer({ minimum: 1 }),
+  typeId: Type.Optional(Int()),
+  statusId: Type.Optional(Int()),
+  dealerId: Type.Optional(Int()),
+  orderAccountId: Type.Optional(Int()),
+  preferredDeliveryAt: Type.Optional(
+    Nullable(
+      Type.String({
+        pattern: '^\\d{4}-\\d{2}-\\d{2}([ T]\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+        description: "ISO 8601 or 'YYYY-MM-DD HH:mm:ss' (UTC)",
+      }),
+    ),
+  ),
+  salesOrderId: Type.Optional(Nullable(Int())),
+  referenceText: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
+const CreateBody = Type.Object({ ...OrderFields, items: Type.Optional(Type.Array(Type.Object(ItemFields), { maxItems: 1000 })) });
+
+const PatchBody = Type.Partial(
+  Type.Object({
+    ...OrderFields,
+    items: Type.Array(Type.Partial(Type.Object({ id: Type.Integer({ minimum: 1, description: 'omit to add an item' }), ...ItemFields })), {
+      maxItems: 1000,
+    }),
+  }),
+  { minProperties: 1 },
+);
+
+const QuantitiesBody = Type.Object({
+  items: Type.Optional(
+    Type.Array(Type.Object({ itemId: Type.Integer({ minimum: 1 }), quantity: Type.Integer({ minimum: 1, maximum: 1e9 }) }), {
+      minItems: 1,
+      maxItems: 1000,
+      description: 'omit to take everything open',
+    }),
+  ),
+});
+
+/** The body is optional (`POST .../claim` alone means "everything"), but the schema wants an object. */
+const emptyBodyIsObject = async (req: { body: unknown }): Promise<void> => {
+  req.body ??= {};
+};
+
+export function outboundOrderRoutes(app: App, { ctx, auth }: RouteDeps): void {
+  app.addSchema(OutboundOrderItem);
+  app.addSchema(OutboundOrder);
+  const OrderRef = Type.Ref(OutboundOrder);
+  const pre = { preHandler: auth.requireAccount };
+  const tags = ['outbound orders'];
+  app.post(
+    '/api/v1/outbound-orders',
+    { ...pre, schema: { tags, summary: 'Create an outbound order with its items', body: CreateBody, response: responses({ 201: OrderRef }) } },
+    async (req, reply) => reply.status(201).send(await createOrder(ctx, principalOf(req).accountId, req.body)),
+  );
+  app.get(
+    '/api/v1/outbound-orders',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'List outbound orders by id; page with after=<last id>',
+        querystring: Type.Object({
+          warehouseId: Type.Optional(Type.Integer({ minimum: 1 })),
+          statusId: Type.Optional(Type.Integer({ minimum: 0 })),
+          after: Type.Optional(Type.Integer({ minimum: 0 })),
+          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+        }),
+        response: responses({ 200: Type.Object({ data: Type.Array(OrderRef) }) }),
+      },
+    },
+    async (req) => ({ data: await listOrders(ctx.store.db, principalOf(req).accountId, req.query) }),
+  );
+  app.get(
+    '/api/v1/outbound-orders/:id',
+    { ...pre, schema: { tags, summary: 'Get an outbound order', params: IdParams, response: responses({ 200: OrderRef }) } },
+    async (req) => getOrder(ctx.store.db, principalOf(req).accountId, req.params.id),
+  );
+  app.patch(
+    '/api/v1/outbound-orders/:id',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'Change an order; add, change or deactivate items',
+        description: 'Items with an id are changed, items without one are added. isActive:false marks an item deleted and releases what it claimed but did not ship.',
+        params: IdParams,
+        body: PatchBody,
+        response: responses({ 200: OrderRef }),
+      },
+    },
+    async (req) => updateOrder(ctx, principalOf(req).accountId, req.params.id, req.body),
+  );
+  app.post(
+    '/api/v1/outbound-orders/:id/claim',
+    {
+      ...pre,
+      preValidation: emptyBodyIsObject,
+      schema: {
+        tags,
+        summary: 'Claim (reserve) stock for order items',
+        description: 'Without items, claims everything unclaimed on active items not blocked for claiming. Not enough free stock: 422 INSUFFICIENT_STOCK, nothing changes.',
+        params: IdParams,
+        body: QuantitiesBody,
+        response: responses({ 200: OrderRef }),
+      },
+    },
+    async (req) => claimOrder(ctx, principalOf(req).accountId, req.params.id, req.body.items),
+  );
+  app.post(
+    '/api/v1/outbound-orders/:id/ship',
+    {
+      ...pre,
+      preValidation: emptyBodyIsObject,
+      schema: {
+        tags,
+        summary: 'Ship claimed stock: removes it from the amount and the reservation',
+        description: 'Without items, ships everything claimed and not yet shipped.',
+        params: IdParams,
+        body: QuantitiesBody,
+        response: responses({ 200: OrderRef }),
+      },
+    },
+    async (req) => shipOrder(ctx, principalOf(req).accountId, req.params.id, req.body.items),
+  );
+}

@@ -1,0 +1,164 @@
+import { sql, type Selectable } from 'kysely';
+import { writeTx, type Ctx } from '../context.js';
+import { AppError, notFound } from '../errors.js';
+import type { Db, Tx } from '../storage/database.js';
+import type { StockItemTable } from '../storage/schema.js';
+import {
+  DEFAULT_ATTRIBUTES,
+  mergeAttributes,
+  parseAttributes,
+  type StockItemAttributes,
+  type StockItemAttributesInput,
+} from './stock-item-attributes.js';
+
+/** One serialized unit (seed 003's warehouse stock item) with every seed attribute. */
+export interface StockItemView extends StockItemAttributes {
+  id: number;
+  isReleasedForShipment: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+type Row = Selectable<StockItemTable>;
+
+const toView = (r: Row): StockItemView => ({
+  id: r.id,
+  ...parseAttributes(r.attributes),
+  isReleasedForShipment: r.released === 1,
+  createdAt: new Date(Number(r.created_ms)).toISOString(),
+  updatedAt: new Date(Number(r.updated_ms)).toISOString(),
+});
+
+/**
+ * Checks the order links a request touched. An order item determines its order, so the order id
+ * is taken from it; a different non-zero order id alongside is a contradiction, not a choice.
+ * Links the request did not touch are left alone, so an unrelated change never fails on them.
+ */
+async function resolveLinks(tx: Tx, accountId: string, input: StockItemAttributesInput, attrs: StockItemAttributes): Promise<StockItemAttributes> {
+  if (input.outboundOrderItemId === undefined && input.outboundOrderId === undefined) return attrs;
+  if (attrs.outboundOrderItemId !== 0) {
+    const item = await tx
+      .selectFrom('outbound_order_items')
+      .select(['id', 'order_id'])
+      .where('account_id', '=', accountId)
+      .where('id', '=', attrs.outboundOrderItemId)
+      .executeTakeFirst();
+    if (!item) throw notFound('outbound order item', attrs.outboundOrderItemId);
+    if (input.outboundOrderId && input.outboundOrderId !== item.order_id) {
+      throw new AppError('VALIDATION_FAILED', `order item ${item.id} belongs to order ${item.order_id}, not ${input.outboundOrderId}`, {
+        field: 'outboundOrderId',
+      });
+    }
+    return { ...attrs, outboundOrderId: item.order_id };
+  }
+  if (attrs.outboundOrderId !== 0) {
+    const order = await tx
+      .selectFrom('outbound_orders')
+      .select('id')
+      .where('account_id', '=', accountId)
+      .where('id', '=', attrs.outboundOrderId)
+      .executeTakeFirst();
+    if (!order) throw notFound('outbound order', attrs.outboundOrderId);
+  }
+  return attrs;
+}
+
+async function findItem(db: Db | Tx, accountId: string, id: number): Promise<Row> {
+  const row = await db
+    .selectFrom('stock_items')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .executeTakeFirst();
+  if (!row) throw notFound('stock item', id);
+  return row;
+}
+
+export async function createStockItem(ctx: Ctx, accountId: string, input: StockItemAttributesInput): Promise<StockItemView> {
+  const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
+    const attrs = await resolveLinks(tx, accountId, input, mergeAttributes(DEFAULT_ATTRIBUTES, input));
+    const row = await tx
+      .insertInto('stock_items')
+      .values({ account_id: accountId, attributes: JSON.stringify(attrs), released: 0, deleted: 0, created_ms: now, updated_ms: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const view = toView(row);
+    emit({ type: 'stock_item.created', object: 'stock_item', objectId: view.id, action: 'added', data: { stockItem: view } });
+    return view;
+  });
+  return result;
+}
+
+export async function updateStockItem(ctx: Ctx, accountId: string, id: number, input: StockItemAttributesInput): Promise<StockItemView> {
+  const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
+    // The attributes are one JSON value: lock the row first (no-op UPDATE) so two concurrent
+    // changes of different attributes cannot overwrite each other.
+    const locked = await tx
+      .updateTable('stock_items')
+      .set({ updated_ms: sql<number>`updated_ms` })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .where('deleted', '=', 0)
+      .returningAll()
+      .executeTakeFirst();
+    if (!locked) throw notFound('stock item', id);
+    const attrs = await resolveLinks(tx, accountId, input, mergeAttributes(parseAttributes(locked.attributes), input));
+    const row = await tx
+      .updateTable('stock_items')
+      .set({ attributes: JSON.stringify(attrs), updated_ms: now })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const view = toView(row);
+    emit({ type: 'stock_item.updated', object: 'stock_item', objectId: id, action: 'changed', data: { stockItem: view } });
+    return view;
+  });
+  return result;
+}
+
+/** Released for shipment happens once; the conditional UPDATE makes a second release lose cleanly. */
+export async function releaseStockItem(ctx: Ctx, accountId: string, id: number): Promise<StockItemView> {
+  const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
+    const row = await tx
+      .updateTable('stock_items')
+      .set({ released: 1, updated_ms: now })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .where('deleted', '=', 0)
+      .where('released', '=', 0)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) {
+      await findItem(tx, accountId, id);
+      throw new AppError('INVALID_STATE', `stock item ${id} is already released for shipment`);
+    }
+    const view = toView(row);
+    emit({ type: 'stock_item.released_for_shipment', object: 'stock_item', objectId: id, action: 'changed', data: { stockItem: view } });
+    return view;
+  });
+  return result;
+}
+
+/** Soft delete. Seed 003: "when a stock item is deleted no webhook will be delivered", so no event. */
+export async function deleteStockItem(ctx: Ctx, accountId: string, id: number): Promise<void> {
+  const row = await ctx.store.db
+    .updateTable('stock_items')
+    .set({ deleted: 1, updated_ms: ctx.now() })
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('deleted', '=', 0)
+    .returning('id')
+    .executeTakeFirst();
+  if (!row) throw notFound('stock item', id);
+}
+
+export async function getStockItem(db: Db, accountId: string, id: number): Promise<StockItemView> {
+  return toView(await findItem(db, accountId, id));
+}
+
+export async function listStockItems(db: Db, accountId: string, page: { after?: number; limit?: number } = {}): Promise<StockItemView[]> {
+  let q = db.selectFrom('stock_items').selectAll().where('account_id', '=', accountId).where('deleted', '=', 0);
+  if (page.after !== undefined) q = q.where('id', '>', page.after);
+  return (await q.orderBy('id').limit(page.limit ?? 100).execute()).map(toView);
+}
