@@ -190,6 +190,8 @@ export async function postDocument(ctx: Ctx, accountId: string, input: DocumentI
  */
 export async function cancelDocumentIn(scope: WriteScope, accountId: string, id: number): Promise<DocumentView> {
   const { tx, now, emit } = scope;
+  // Documents an outbound order wrote for its claims and shipments are undone through the order
+  // (deactivate the item), never here: the order's claimed/shipped counts would drift from the ledger.
   const original = await tx
     .updateTable('documents')
     .set({ status: 'cancelled' })
@@ -197,12 +199,16 @@ export async function cancelDocumentIn(scope: WriteScope, accountId: string, id:
     .where('id', '=', id)
     .where('status', '=', 'posted')
     .where('reverses_id', 'is', null)
+    .where((eb) => eb.or([eb('source', 'is', null), eb('source', 'not like', 'outbound_order:%')]))
     .returningAll()
     .executeTakeFirst();
   if (!original) {
     const row = await tx.selectFrom('documents').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
     if (!row) throw notFound('document', id);
     if (row.reverses_id !== null) throw new AppError('INVALID_STATE', `document ${id} is a reversal and cannot be cancelled`);
+    if (row.source?.startsWith('outbound_order:')) {
+      throw new AppError('INVALID_STATE', `document ${id} belongs to ${row.source.replace(':', ' ')}; change the order instead`);
+    }
     throw new AppError('DOCUMENT_ALREADY_CANCELLED', `document ${id} is already cancelled`);
   }
   const reversal = await tx

@@ -136,6 +136,10 @@ describeEachDb('outbound orders', (env) => {
     expect(typeof evs[6].data.documentId).toBe('number');
     const doc = (await call(e, a, 'GET', `/api/v1/documents/${evs[6].data.documentId}`, undefined, 200)).body;
     expect(doc).toMatchObject({ type: 'ship', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+    // The order's own documents are undone through the order, not the documents API.
+    const cancel = await call(e, a, 'POST', `/api/v1/documents/${evs[6].data.documentId}/cancel`, undefined, 422);
+    expect(cancel.body.error.code).toBe('INVALID_STATE');
+    expect(await level(e, a, p)).toEqual({ amount: 5, reserved: 0, free: 5 });
   });
 
   it('refuses an over-claim with 422, changing nothing and emitting nothing', async () => {
