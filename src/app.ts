@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Ctx } from './context.js';
+import { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth, type Auth } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { ROUTES } from './http/routes/index.js';
@@ -18,6 +19,8 @@ export type App = FastifyInstance<
 
 export interface AppDeps {
   ctx: Ctx;
+  /** Shared with the dispatcher of the same process, so /metrics shows its attempts. */
+  metrics?: DeliveryMetrics;
   /** SHA-256 of the administrator token (accounts/tokens.ts ensureAdminToken). */
   adminTokenHash: string;
   logger?: FastifyBaseLogger | boolean;
@@ -26,6 +29,7 @@ export interface AppDeps {
 export interface RouteDeps {
   ctx: Ctx;
   auth: Auth;
+  metrics: DeliveryMetrics;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -66,7 +70,11 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const routeDeps: RouteDeps = { ctx: deps.ctx, auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash) };
+  const routeDeps: RouteDeps = {
+    ctx: deps.ctx,
+    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash),
+    metrics: deps.metrics ?? new DeliveryMetrics(deps.ctx.store),
+  };
   for (const register of ROUTES) register(app, routeDeps);
   return app;
 }

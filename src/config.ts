@@ -12,6 +12,10 @@ export interface Config {
   readonly allowPrivateTargets: boolean;
   readonly role: Role;
   readonly logLevel: string;
+  /** Base URL receivers use to reach this server (STOCKHOOK_PUBLIC_URL; default http://host:port). */
+  readonly publicUrl: string;
+  /** How long a claimed delivery stays leased before another worker may take it over. */
+  readonly deliveryLeaseMs: number;
 }
 
 export interface CliOverrides {
@@ -30,14 +34,19 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
   }
   const role = (overrides.role ?? env.STOCKHOOK_ROLE ?? 'all') as Role;
   if (!['all', 'api', 'worker'].includes(role)) throw new Error(`invalid role: ${role} (all, api or worker)`);
+  const host = overrides.host ?? env.STOCKHOOK_HOST ?? '127.0.0.1';
+  const leaseMs = Number(env.STOCKHOOK_DELIVERY_LEASE_MS ?? 30_000);
+  if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
   return Object.freeze({
     port,
-    host: overrides.host ?? env.STOCKHOOK_HOST ?? '127.0.0.1',
+    host,
     databaseUrl: overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH,
     adminToken: env.STOCKHOOK_ADMIN_TOKEN || undefined,
     allowPrivateTargets: env.STOCKHOOK_ALLOW_PRIVATE_TARGETS === '1',
     role,
     logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',
+    publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
+    deliveryLeaseMs: leaseMs,
   });
 }
 

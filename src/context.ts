@@ -1,16 +1,34 @@
+import { installFanOut } from './delivery/fan-out.js';
 import type { NewEvent, StoredEvent } from './events/catalog.js';
 import { Outbox } from './events/outbox.js';
 import type { Store, Tx } from './storage/database.js';
 
-/** What every domain operation needs: storage, the outbox and a clock (tests may fix it). */
+/** Settings the domain needs from the configuration. */
+export interface Settings {
+  /** STOCKHOOK_ALLOW_PRIVATE_TARGETS=1: webhook URLs may reach loopback and private networks. */
+  allowPrivateTargets: boolean;
+  /** Base URL of this server as receivers reach it (Kladana's reportUrl links back to it). */
+  publicUrl: string;
+}
+
+/** What every domain operation needs: storage, the outbox, settings and a clock (tests may fix it). */
 export interface Ctx {
   readonly store: Store;
   readonly outbox: Outbox;
+  readonly settings: Settings;
   now(): number;
 }
 
-export function createCtx(store: Store, now: () => number = Date.now): Ctx {
-  return { store, outbox: new Outbox(), now };
+export function createCtx(store: Store, now: () => number = Date.now, settings: Partial<Settings> = {}): Ctx {
+  const ctx: Ctx = {
+    store,
+    outbox: new Outbox(),
+    settings: { allowPrivateTargets: false, publicUrl: 'http://127.0.0.1:3000', ...settings },
+    now,
+  };
+  // Every context fans out: no caller can forget it and commit events without their deliveries.
+  installFanOut(ctx);
+  return ctx;
 }
 
 export interface WriteScope {

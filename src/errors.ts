@@ -22,6 +22,7 @@ export const ERRORS = {
   INSUFFICIENT_RESERVED: { status: 422, message: 'Not enough reserved stock to release or ship' },
   UNKNOWN_SIZE: { status: 422, message: 'The product has no such size' },
   INACTIVE_WAREHOUSE: { status: 422, message: 'The warehouse is not active' },
+  TARGET_NOT_ALLOWED: { status: 422, message: 'The webhook URL points at a loopback, private or link-local address' },
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

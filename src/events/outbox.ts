@@ -74,6 +74,15 @@ export class Outbox {
   /** Called by the transaction runner after commit. Listener errors never undo a commit. */
   committed(events: StoredEvent[]): void {
     if (events.length === 0) return;
+    this.notify(events);
+  }
+
+  /** Wakes in-process listeners for work that is not an event (a delivery retried by hand). */
+  nudge(): void {
+    this.notify([]);
+  }
+
+  private notify(events: StoredEvent[]): void {
     for (const l of this.listeners) {
       try {
         l(events);

@@ -114,5 +114,45 @@ export const Event = Type.Object(
   { $id: 'Event' },
 );
 
+export const Webhook = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    url: Type.String(),
+    format: Type.String(),
+    events: Nullable(Type.Array(Type.String())),
+    enabled: Type.Boolean(),
+    disabledReason: Nullable(Type.String()),
+    basicAuth: Nullable(Type.Object({ username: Type.String() })),
+    bearerToken: Type.Boolean({ description: 'whether a bearer token is set (it is never shown)' }),
+    retrySchedule: Type.Array(Type.Number(), { description: 'seconds before each retry, the format default unless overridden' }),
+    coalesceSeconds: Nullable(Type.Integer()),
+    maxInFlight: Type.Integer(),
+    options: Type.Record(Type.String(), Type.Unknown()),
+    failingSince: Nullable(Type.String({ format: 'date-time' })),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+    secret: Type.Optional(Type.String({ description: 'only when created or rotated' })),
+  },
+  { $id: 'Webhook' },
+);
+
+export const Delivery = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    webhookId: Type.String({ format: 'uuid' }),
+    eventId: Nullable(Type.String()),
+    eventType: Type.String(),
+    status: Type.String(),
+    attempts: Type.Integer(),
+    nextAttemptAt: Nullable(Type.String({ format: 'date-time' })),
+    lastStatusCode: Nullable(Type.Integer()),
+    lastError: Nullable(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    completedAt: Nullable(Type.String({ format: 'date-time' })),
+    url: Type.String(),
+  },
+  { $id: 'Delivery' },
+);
+
 /** Schemas registered once with app.addSchema so OpenAPI lists them as components. */
-export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Event];
+export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Event, Webhook, Delivery];

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { isPostgresUrl } from '../config.js';
 import { postgresDialect, sqliteDialect, type StorageDialect } from './dialect.js';
 import * as m001 from './migrations/001-ledger.js';
+import * as m003 from './migrations/003-webhooks.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -13,6 +14,8 @@ export type Tx = Transaction<Database>;
 
 export interface Store {
   readonly db: Db;
+  /** The URL it was opened with (workers open a LISTEN connection to the same PostgreSQL). */
+  readonly url: string;
   readonly dialect: StorageDialect;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -22,6 +25,7 @@ export interface Store {
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
   '001-ledger': m001,
+  '003-webhooks': m003,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.
@@ -53,6 +57,7 @@ export async function openStore(url: string, opts: { migrate?: boolean; poolSize
   }
   const store: Store = {
     db,
+    url,
     dialect,
     async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
       for (let attempt = 1; ; attempt++) {

@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, CreateTableBuilder } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 
 /**
  * The few places where SQLite and PostgreSQL differ, kept in one adapter
@@ -12,7 +12,17 @@ export interface StorageDialect {
   isUniqueViolation(err: unknown): boolean;
   /** A transient conflict (deadlock, serialization failure, busy) worth retrying the transaction. */
   isRetryable(err: unknown): boolean;
+  /**
+   * Makes the claim's inner SELECT skip rows another worker is claiming (PostgreSQL
+   * FOR UPDATE SKIP LOCKED). SQLite has one writer at a time, so the claim is already exclusive.
+   */
+  lockForClaim<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /** Wakes workers in other processes once the transaction commits (LISTEN/NOTIFY); no-op on SQLite. */
+  notifyDeliveries(tx: Kysely<any>): Promise<void>;
 }
+
+/** The PostgreSQL channel that announces new due deliveries. */
+export const DELIVERY_CHANNEL = 'stockhook_deliveries';
 
 const code = (err: unknown): string | undefined =>
   typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
@@ -22,6 +32,8 @@ export const sqliteDialect: StorageDialect = {
   addIdColumn: (t) => t.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement()),
   isUniqueViolation: (err) => code(err) === 'SQLITE_CONSTRAINT_UNIQUE' || code(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
   isRetryable: (err) => code(err) === 'SQLITE_BUSY',
+  lockForClaim: (q) => q,
+  notifyDeliveries: async () => {},
 };
 
 export const postgresDialect: StorageDialect = {
@@ -30,4 +42,10 @@ export const postgresDialect: StorageDialect = {
   isUniqueViolation: (err) => code(err) === '23505',
   // 40P01 deadlock_detected, 40001 serialization_failure.
   isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
+  lockForClaim: (q) => q.forUpdate().skipLocked(),
+  // NOTIFY inside the transaction is delivered at commit, and not at all on rollback;
+  // PostgreSQL folds identical notifications of one transaction into one.
+  notifyDeliveries: async (tx) => {
+    await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(tx);
+  },
 };

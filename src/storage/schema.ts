@@ -181,6 +181,68 @@ export interface StockItemTable {
   updated_ms: number;
 }
 
+export interface WebhookTable {
+  id: string;
+  account_id: string;
+  url: string;
+  format: string;
+  events: string | null;
+  secret: string;
+  basic_username: string | null;
+  basic_password: string | null;
+  bearer_token: string | null;
+  enabled: number;
+  disabled_reason: string | null;
+  retry_schedule: string | null;
+  coalesce_seconds: number | null;
+  max_in_flight: number;
+  options: string;
+  token_kind: string;
+  failing_since_ms: number | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'dropped' | 'held' | 'cancelled';
+
+export interface DeliveryTable {
+  id: string;
+  account_id: string;
+  webhook_id: string;
+  event_id: string | null;
+  event_type: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_ms: number;
+  lease_owner: string | null;
+  coalesce_key: string | null;
+  url: string;
+  /** JSON object of the headers rendered with the body; per-attempt headers (signatures) are added at send time. */
+  headers: string;
+  body: string;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_ms: number;
+  completed_ms: number | null;
+}
+
+export interface AttemptTable {
+  id: Generated<number>;
+  account_id: string;
+  delivery_id: string;
+  webhook_id: string;
+  attempt_no: number;
+  started_ms: number;
+  duration_ms: number;
+  request_headers: string;
+  response_status: number | null;
+  response_headers: string | null;
+  response_body: string | null;
+  error_kind: string | null;
+  error_message: string | null;
+  outcome: string;
+}
+
 export interface Database {
   accounts: AccountTable;
   tokens: TokenTable;
@@ -196,4 +258,7 @@ export interface Database {
   outbound_orders: OutboundOrderTable;
   outbound_order_items: OutboundOrderItemTable;
   stock_items: StockItemTable;
+  webhooks: WebhookTable;
+  deliveries: DeliveryTable;
+  attempts: AttemptTable;
 }

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
 import { buildApp, type App } from '../../src/app.js';
 import { createCtx, type Ctx } from '../../src/context.js';
+import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
+import { DeliveryMetrics } from '../../src/delivery/metrics.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
 export type DbName = 'sqlite' | 'postgres';
@@ -21,6 +23,8 @@ export interface TestAccount {
 
 export interface TestEnv {
   db: DbName;
+  /** A running dispatcher when the env was created with one. */
+  dispatcher: Dispatcher | null;
   /** The database URL (SQLite file path or postgres:// URL), for child processes. */
   url: string;
   store: Store;
@@ -57,14 +61,25 @@ export async function freshDatabase(db: DbName): Promise<{ url: string; drop(): 
   };
 }
 
-export async function createEnv(db: DbName): Promise<TestEnv & { close(): Promise<void> }> {
+export interface EnvOptions {
+  /** Start a dispatcher with these options (webhook tests). */
+  dispatcher?: DispatcherOptions;
+  /** Defaults to true: test receivers live on 127.0.0.1. */
+  allowPrivateTargets?: boolean;
+}
+
+export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const fresh = await freshDatabase(db);
   const store = await openStore(fresh.url);
-  const ctx = createCtx(store);
-  const app = await buildApp({ ctx, adminTokenHash: hashToken(ADMIN_TOKEN) });
+  const ctx = createCtx(store, Date.now, { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: 'http://stockhook.test' });
+  const metrics = new DeliveryMetrics(store);
+  const app = await buildApp({ ctx, adminTokenHash: hashToken(ADMIN_TOKEN), metrics });
   await app.ready();
+  const dispatcher = opts.dispatcher ? new Dispatcher(ctx, { metrics, ...opts.dispatcher }) : null;
+  await dispatcher?.start();
   return {
     db,
+    dispatcher,
     url: fresh.url,
     store,
     ctx,
@@ -82,6 +97,7 @@ export async function createEnv(db: DbName): Promise<TestEnv & { close(): Promis
       return { ...a, auth: { authorization: `Bearer ${a.token}` } };
     },
     async close() {
+      await dispatcher?.stop(1000);
       await app.close();
       await store.close();
       await fresh.drop();
@@ -93,12 +109,12 @@ export async function createEnv(db: DbName): Promise<TestEnv & { close(): Promis
  * Runs the same suite once per configured database (kysely's test-setup habit). The env is created
  * in beforeAll, so read it inside tests through the getter.
  */
-export function describeEachDb(name: string, body: (env: () => TestEnv) => void): void {
+export function describeEachDb(name: string, body: (env: () => TestEnv) => void, opts: EnvOptions = {}): void {
   for (const db of inject('databases') as DbName[]) {
     describe(`${name} [${db}]`, () => {
       let env: (TestEnv & { close(): Promise<void> }) | undefined;
       beforeAll(async () => {
-        env = await createEnv(db);
+        env = await createEnv(db, opts);
       });
       afterAll(async () => {
         await env?.close();

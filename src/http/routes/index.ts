@@ -1,9 +1,11 @@
 import type { App, RouteDeps } from '../../app.js';
 import { accountRoutes } from './accounts.js';
+import { deliveryRoutes } from './deliveries.js';
 import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { kladanaReportRoutes } from './kladana-reports.js';
+import { metricsRoutes } from './metrics.js';
 import { metakockaStockRoutes } from './metakocka-stock.js';
 import { outboundOrderRoutes } from './outbound-orders.js';
 import { productRoutes } from './products.js';
@@ -11,6 +13,7 @@ import { stockItemRoutes } from './stock-items.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
 import { warehouseRoutes } from './warehouses.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** Every route plugin, registered in this order by buildApp. */
 export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
@@ -26,4 +29,7 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   outboundOrderRoutes,
   stockItemRoutes,
   eventRoutes,
+  webhookRoutes,
+  deliveryRoutes,
+  metricsRoutes,
 ];

@@ -1,0 +1,90 @@
+import type { Store } from '../storage/database.js';
+
+export interface ClaimedDelivery {
+  id: string;
+  accountId: string;
+  webhookId: string;
+  eventId: string | null;
+  eventType: string;
+  /** Attempts already made before this claim. */
+  attempts: number;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  createdMs: number;
+}
+
+/**
+ * Claims up to `limit` due deliveries in ONE statement: the inner SELECT picks due rows from the
+ * partial index `deliveries_due` (pending rows only, in due order), skipping rows another worker
+ * is claiming (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a single writer), and the UPDATE
+ * leases them by moving next_attempt_ms to now + lease. A worker that dies simply lets the lease
+ * run out and the row comes due again, with the same delivery id.
+ * Subscriptions at their in-flight limit or behind an open breaker are excluded, so their backlog
+ * never occupies this worker's slots.
+ */
+export async function claimDue(
+  store: Store,
+  opts: { owner: string; limit: number; now: number; leaseMs: number; exclude: string[] },
+): Promise<ClaimedDelivery[]> {
+  const { db, dialect } = store;
+  let inner = db
+    .selectFrom('deliveries')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('next_attempt_ms', '<=', opts.now)
+    .orderBy('next_attempt_ms')
+    .limit(opts.limit);
+  if (opts.exclude.length > 0) inner = inner.where('webhook_id', 'not in', opts.exclude);
+  const rows = await db
+    .updateTable('deliveries')
+    .set({ next_attempt_ms: opts.now + opts.leaseMs, lease_owner: opts.owner, coalesce_key: null })
+    .where('id', 'in', dialect.lockForClaim(inner))
+    .returning(['id', 'account_id', 'webhook_id', 'event_id', 'event_type', 'attempts', 'url', 'headers', 'body', 'created_ms'])
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    webhookId: r.webhook_id,
+    eventId: r.event_id,
+    eventType: r.event_type,
+    attempts: r.attempts,
+    url: r.url,
+    headers: JSON.parse(r.headers) as Record<string, string>,
+    body: r.body,
+    createdMs: Number(r.created_ms),
+  }));
+}
+
+/** When the next pending delivery comes due, so an idle dispatcher sleeps exactly that long. */
+export async function nextDueAt(store: Store): Promise<number | null> {
+  const row = await store.db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.min('next_attempt_ms').as('at'))
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}
+
+/** Extends the lease of everything this worker holds (heartbeat), so a slow endpoint's queue is not taken over. */
+export async function extendLeases(store: Store, owner: string, until: number): Promise<void> {
+  await store.db
+    .updateTable('deliveries')
+    .set({ next_attempt_ms: until })
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/** Gives claimed-but-unsent deliveries back without spending an attempt (shutdown, open breaker). */
+export async function releaseClaims(store: Store, owner: string, ids: string[], dueAt: number): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await store.db
+      .updateTable('deliveries')
+      .set({ next_attempt_ms: dueAt, lease_owner: null })
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'pending')
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+  }
+}

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
+import type { Ctx } from '../context.js';
+import type { StoredEvent } from '../events/catalog.js';
+import type { Tx } from '../storage/database.js';
+import type { DeliveryTable } from '../storage/schema.js';
+import { FORMATS } from '../webhooks/formats/index.js';
+import type { AccountInfo, RenderContext } from '../webhooks/formats/format.js';
+import { toSubscription, type Subscription } from '../webhooks/subscription.js';
+
+/**
+ * Whether a subscription wants an event. `webhook.test` goes only to the subscription it names, and
+ * `webhook.disabled` never to the subscription it is about (that endpoint is the one failing).
+ */
+export function wants(sub: Subscription, event: StoredEvent): boolean {
+  const target = event.data.webhookId;
+  if (event.type === 'webhook.test') return target === sub.id;
+  if (event.type === 'webhook.disabled' && target === sub.id) return false;
+  if (sub.events && !sub.events.includes(event.type)) return false;
+  const format = FORMATS[sub.format];
+  return format !== undefined && format.takes(event, sub);
+}
+
+/**
+ * Renders the deliveries for some events to some subscriptions, inside the caller's transaction.
+ * Used by the fan-out (every write) and by replay.
+ */
+export async function renderDeliveries(
+  tx: Tx,
+  account: AccountInfo,
+  subs: Subscription[],
+  events: StoredEvent[],
+  now: number,
+  publicUrl: string,
+): Promise<Array<Insertable<DeliveryTable>>> {
+  const rows: Array<Insertable<DeliveryTable>> = [];
+  for (const sub of subs) {
+    const format = FORMATS[sub.format];
+    if (!format) continue;
+    let chosen = events.filter((e) => wants(sub, e));
+    if (format.collapseKey) {
+      // Keep the last event per key: it renders the state after the whole transaction.
+      const last = new Map<string, StoredEvent>();
+      for (const e of chosen) last.set(format.collapseKey(e), e);
+      chosen = chosen.filter((e) => last.get(format.collapseKey!(e)) === e);
+    }
+    for (const event of chosen) {
+      const id = randomUUID();
+      const ctx: RenderContext = { tx, account, now, publicUrl, deliveryId: id };
+      const r = await format.render(event, sub, ctx);
+      if (!r) continue;
+      rows.push({
+        id,
+        account_id: account.id,
+        webhook_id: sub.id,
+        event_id: event.id,
+        event_type: event.type,
+        status: 'pending',
+        attempts: 0,
+        next_attempt_ms: r.dueAt ?? now,
+        lease_owner: null,
+        coalesce_key: r.coalesceKey ?? null,
+        url: r.url ?? sub.url,
+        headers: JSON.stringify(r.headers),
+        body: r.body,
+        last_status_code: null,
+        last_error: null,
+        created_ms: now,
+        completed_ms: null,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Inserts deliveries; a coalesced one whose window is already open folds into it (unique key). */
+export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTable>>): Promise<number> {
+  const plain = rows.filter((r) => r.coalesce_key === null);
+  const coalesced = rows.filter((r) => r.coalesce_key !== null);
+  // 500 rows x 17 columns stays under SQLite's and PostgreSQL's bound-parameter limits.
+  for (let i = 0; i < plain.length; i += 500) {
+    await tx.insertInto('deliveries').values(plain.slice(i, i + 500)).execute();
+  }
+  let inserted = plain.length;
+  for (const r of coalesced) {
+    const res = await tx.insertInto('deliveries').values(r).onConflict((oc) => oc.column('coalesce_key').doNothing()).executeTakeFirst();
+    inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
+  }
+  return inserted;
+}
+
+/**
+ * The transactional fan-out: registered as an outbox hook, so the deliveries of every matching
+ * enabled subscription commit with the events, or roll back with them. No committed event is
+ * without its deliveries, and no delivery exists for a rolled-back change.
+ * Free-plan accounts are skipped here: they are sent nothing.
+ */
+export function installFanOut(ctx: Ctx): void {
+  ctx.outbox.onWrite(async (tx, events) => {
+    const accountId = events[0].accountId;
+    const rows = await tx
+      .selectFrom('webhooks')
+      .innerJoin('accounts', 'accounts.id', 'webhooks.account_id')
+      .selectAll('webhooks')
+      .select(['accounts.number as account_number', 'accounts.slug as account_slug', 'accounts.plan as account_plan'])
+      .where('webhooks.account_id', '=', accountId)
+      .where('webhooks.enabled', '=', 1)
+      .execute();
+    if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
+    const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
+    const deliveries = await renderDeliveries(tx, account, rows.map(toSubscription), events, events[0].occurredAt, ctx.settings.publicUrl);
+    if (deliveries.length === 0) return;
+    await insertDeliveries(tx, deliveries);
+    await ctx.store.dialect.notifyDeliveries(tx);
+  });
+}

@@ -1,0 +1,188 @@
+import type { Selectable } from 'kysely';
+import type { Principal } from '../accounts/tokens.js';
+import { writeTx, type Ctx } from '../context.js';
+import { AppError, notFound } from '../errors.js';
+import { toStoredEvent } from '../events/list.js';
+import type { Db } from '../storage/database.js';
+import type { AttemptTable, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
+import { findSubscription } from '../webhooks/subscriptions.js';
+import { insertDeliveries, renderDeliveries } from './fan-out.js';
+
+export interface DeliveryView {
+  id: string;
+  webhookId: string;
+  eventId: string | null;
+  eventType: string;
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  url: string;
+}
+
+export interface AttemptView {
+  attempt: number;
+  startedAt: string;
+  durationMs: number;
+  outcome: string;
+  request: { url: string; headers: Record<string, string>; body: string };
+  response: { status: number; headers: Record<string, unknown>; body: string } | null;
+  error: { kind: string; message: string } | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+export const toDeliveryView = (r: Selectable<DeliveryTable>): DeliveryView => ({
+  id: r.id,
+  webhookId: r.webhook_id,
+  eventId: r.event_id,
+  eventType: r.event_type,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_ms) : null,
+  lastStatusCode: r.last_status_code,
+  lastError: r.last_error,
+  createdAt: iso(r.created_ms) as string,
+  completedAt: iso(r.completed_ms),
+  url: r.url,
+});
+
+function toAttemptView(a: Selectable<AttemptTable>, d: Selectable<DeliveryTable>): AttemptView {
+  return {
+    attempt: a.attempt_no,
+    startedAt: iso(a.started_ms) as string,
+    durationMs: Math.round(Number(a.duration_ms) * 100) / 100,
+    outcome: a.outcome,
+    request: { url: d.url, headers: JSON.parse(a.request_headers) as Record<string, string>, body: d.body },
+    response:
+      a.response_status === null
+        ? null
+        : { status: a.response_status, headers: JSON.parse(a.response_headers ?? '{}') as Record<string, unknown>, body: a.response_body ?? '' },
+    error: a.error_kind ? { kind: a.error_kind, message: a.error_message ?? '' } : null,
+  };
+}
+
+/** Cursor = created time and id of the last row seen, newest first. */
+const encodeCursor = (ms: number, id: string) => Buffer.from(`${ms}:${id}`).toString('base64url');
+function decodeCursor(c: string): { ms: number; id: string } {
+  const [ms, id] = Buffer.from(c, 'base64url').toString().split(':');
+  if (!ms || !id || !/^\d+$/.test(ms)) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+  return { ms: Number(ms), id };
+}
+
+export async function listDeliveries(
+  db: Db,
+  accountId: string,
+  webhookId: string,
+  f: { status?: string; eventType?: string; since?: string; until?: string; limit: number; cursor?: string },
+): Promise<{ data: DeliveryView[]; nextCursor: string | null }> {
+  await findSubscription(db, accountId, webhookId);
+  let q = db.selectFrom('deliveries').selectAll().where('account_id', '=', accountId).where('webhook_id', '=', webhookId);
+  if (f.status) q = q.where('status', '=', f.status as DeliveryStatus);
+  if (f.eventType) q = q.where('event_type', '=', f.eventType);
+  if (f.since) q = q.where('created_ms', '>=', Date.parse(f.since));
+  if (f.until) q = q.where('created_ms', '<', Date.parse(f.until));
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    q = q.where((eb) => eb.or([eb('created_ms', '<', c.ms), eb.and([eb('created_ms', '=', c.ms), eb('id', '<', c.id)])]));
+  }
+  const rows = await q.orderBy('created_ms', 'desc').orderBy('id', 'desc').limit(f.limit + 1).execute();
+  const page = rows.slice(0, f.limit);
+  const last = page[page.length - 1];
+  return {
+    data: page.map(toDeliveryView),
+    nextCursor: rows.length > f.limit && last ? encodeCursor(Number(last.created_ms), last.id) : null,
+  };
+}
+
+async function findDelivery(db: Db, accountId: string, id: string): Promise<Selectable<DeliveryTable>> {
+  const row = await db.selectFrom('deliveries').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('delivery', id);
+  return row;
+}
+
+export async function getDelivery(db: Db, accountId: string, id: string): Promise<DeliveryView & { body: string; attemptLog: AttemptView[] }> {
+  const d = await findDelivery(db, accountId, id);
+  const attempts = await db.selectFrom('attempts').selectAll().where('delivery_id', '=', id).orderBy('attempt_no').orderBy('id').execute();
+  return { ...toDeliveryView(d), body: d.body, attemptLog: attempts.map((a) => toAttemptView(a, d)) };
+}
+
+/**
+ * Sends a finished delivery once more, with the same id and the same bytes. Its attempt count goes
+ * on, so a delivery whose schedule ran out gets exactly one more try.
+ */
+export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise<DeliveryView> {
+  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
+  const row = await ctx.store.transaction(async (tx) => {
+    const d = await tx.selectFrom('deliveries').selectAll().where('account_id', '=', p.accountId).where('id', '=', id).executeTakeFirst();
+    if (!d) throw notFound('delivery', id);
+    if (d.status === 'pending') throw new AppError('CONFLICT', 'the delivery is already waiting to be sent');
+    if (d.status === 'held') throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it to send its held deliveries');
+    const sub = await tx.selectFrom('webhooks').select('enabled').where('id', '=', d.webhook_id).executeTakeFirst();
+    if (!sub) throw new AppError('INVALID_STATE', 'the subscription was deleted');
+    if (sub.enabled !== 1) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+    const updated = await tx
+      .updateTable('deliveries')
+      .set({ status: 'pending', next_attempt_ms: ctx.now(), completed_ms: null, lease_owner: null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await ctx.store.dialect.notifyDeliveries(tx);
+    return updated;
+  });
+  ctx.outbox.nudge();
+  return toDeliveryView(row);
+}
+
+/** Sends a `webhook.test` event to one subscription only. */
+export async function testWebhook(ctx: Ctx, p: Principal, webhookId: string): Promise<{ eventId: string; deliveryId: string | null }> {
+  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
+  const { events } = await writeTx(ctx, p.accountId, async ({ tx, emit }) => {
+    const sub = await findSubscription(tx, p.accountId, webhookId);
+    if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+    emit({ type: 'webhook.test', object: 'webhook', objectId: webhookId, action: 'changed', data: { webhookId, message: 'stockhook test event' } });
+  });
+  const d = await ctx.store.db.selectFrom('deliveries').select('id').where('event_id', '=', events[0].id).executeTakeFirst();
+  return { eventId: events[0].id, deliveryId: d?.id ?? null };
+}
+
+/**
+ * Re-sync: every event since `since` that the subscription wants, sent again as new deliveries.
+ * Events are read in sequence order in pages, each page rendered and inserted in its own
+ * transaction, so a long range neither holds one huge transaction nor all events in memory.
+ */
+export async function replay(ctx: Ctx, p: Principal, webhookId: string, sinceMs: number): Promise<{ events: number; deliveries: number }> {
+  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
+  const sub = await findSubscription(ctx.store.db, p.accountId, webhookId);
+  if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+  const account = { id: p.accountId, number: p.accountNumber, slug: p.accountSlug };
+  let after = -1;
+  let events = 0;
+  let deliveries = 0;
+  for (;;) {
+    const rows = await ctx.store.db
+      .selectFrom('events')
+      .selectAll()
+      .where('account_id', '=', p.accountId)
+      .where('occurred_ms', '>=', sinceMs)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(500)
+      .execute();
+    if (rows.length === 0) break;
+    after = Number(rows[rows.length - 1].seq);
+    const page = rows.map(toStoredEvent).filter((e) => e.type !== 'webhook.test');
+    events += page.length;
+    deliveries += await ctx.store.transaction(async (tx) => {
+      const rendered = await renderDeliveries(tx, account, [sub], page, ctx.now(), ctx.settings.publicUrl);
+      const n = await insertDeliveries(tx, rendered);
+      if (n > 0) await ctx.store.dialect.notifyDeliveries(tx);
+      return n;
+    });
+    ctx.outbox.nudge();
+  }
+  return { events, deliveries };
+}

@@ -1,0 +1,137 @@
+import { Type } from '@sinclair/typebox';
+import type { App, RouteDeps } from '../../app.js';
+import { listDeliveries, replay, testWebhook } from '../../delivery/log.js';
+import { EVENT_TYPES } from '../../events/catalog.js';
+import { FORMAT_NAMES } from '../../webhooks/formats/index.js';
+import {
+  createSubscription,
+  deleteSubscription,
+  findSubscription,
+  listSubscriptions,
+  rotateSecret,
+  toView,
+  updateSubscription,
+} from '../../webhooks/subscriptions.js';
+import { principalOf } from '../auth.js';
+import { Delivery, Nullable, responses, UuidParams, Webhook } from '../schemas.js';
+
+const WebhookRef = Type.Ref(Webhook);
+
+const fields = {
+  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http or https' }),
+  format: Type.Optional(Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { default: 'native' })),
+  events: Type.Optional(Nullable(Type.Array(Type.Union(EVENT_TYPES.map((e) => Type.Literal(e))), { maxItems: 50 }))),
+  secret: Type.Optional(Type.String({ minLength: 8, maxLength: 200, description: 'native: whsec_<base64>; generated when absent' })),
+  basicAuth: Type.Optional(Nullable(Type.Object({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
+  bearerToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
+  enabled: Type.Optional(Type.Boolean()),
+  retrySchedule: Type.Optional(Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86400 }), { maxItems: 30 }))),
+  coalesceSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3600 }))),
+  maxInFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 256 })),
+  objects: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { maxItems: 50, description: 'poster: the objects it wants' })),
+  stockType: Type.Optional(Type.String({ maxLength: 20, description: 'kladana' })),
+  reportType: Type.Optional(Type.String({ maxLength: 20, description: 'kladana' })),
+};
+
+export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
+  const pre = { preHandler: auth.requireAccount };
+  const tags = ['webhooks'];
+  app.post(
+    '/api/v1/webhooks',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'Subscribe an endpoint; the answer shows the signing secret this once',
+        body: Type.Object(fields),
+        response: responses({ 201: WebhookRef }),
+      },
+    },
+    async (req, reply) => reply.status(201).send(await createSubscription(ctx, principalOf(req), req.body)),
+  );
+  app.get(
+    '/api/v1/webhooks',
+    { ...pre, schema: { tags, summary: 'List subscriptions (no secrets)', response: responses({ 200: Type.Object({ data: Type.Array(WebhookRef) }) }) } },
+    async (req) => ({ data: (await listSubscriptions(ctx.store.db, principalOf(req).accountId)).map((s) => toView(s)) }),
+  );
+  app.get(
+    '/api/v1/webhooks/:id',
+    { ...pre, schema: { tags, summary: 'Get a subscription (no secret)', params: UuidParams, response: responses({ 200: WebhookRef }) } },
+    async (req) => toView(await findSubscription(ctx.store.db, principalOf(req).accountId, req.params.id)),
+  );
+  app.patch(
+    '/api/v1/webhooks/:id',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'Change a subscription; disabling holds its pending deliveries, enabling sends them',
+        params: UuidParams,
+        body: Type.Partial(Type.Object(fields), { minProperties: 1 }),
+        response: responses({ 200: WebhookRef }),
+      },
+    },
+    async (req) => updateSubscription(ctx, principalOf(req), req.params.id, req.body),
+  );
+  app.delete(
+    '/api/v1/webhooks/:id',
+    { ...pre, schema: { tags, summary: 'Delete a subscription; its waiting deliveries are cancelled', params: UuidParams, response: responses({ 204: Type.Null() }) } },
+    async (req, reply) => {
+      await deleteSubscription(ctx, principalOf(req).accountId, req.params.id);
+      return reply.status(204).send();
+    },
+  );
+  app.post(
+    '/api/v1/webhooks/:id/rotate-secret',
+    { ...pre, schema: { tags, summary: 'Replace the signing secret; the new one is shown this once', params: UuidParams, response: responses({ 200: WebhookRef }) } },
+    async (req) => rotateSecret(ctx, principalOf(req), req.params.id),
+  );
+  app.post(
+    '/api/v1/webhooks/:id/test',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'Send a webhook.test event to this subscription only',
+        params: UuidParams,
+        response: responses({ 202: Type.Object({ eventId: Type.String(), deliveryId: Nullable(Type.String()) }) }),
+      },
+    },
+    async (req, reply) => reply.status(202).send(await testWebhook(ctx, principalOf(req), req.params.id)),
+  );
+  app.post(
+    '/api/v1/webhooks/:id/replay',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'Re-sync: send every matching event since a time again, to this subscription',
+        params: UuidParams,
+        body: Type.Object({ since: Type.String({ format: 'date-time' }) }),
+        response: responses({ 202: Type.Object({ events: Type.Integer(), deliveries: Type.Integer() }) }),
+      },
+    },
+    async (req, reply) => reply.status(202).send(await replay(ctx, principalOf(req), req.params.id, Date.parse(req.body.since))),
+  );
+  app.get(
+    '/api/v1/webhooks/:id/deliveries',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: "A subscription's delivery log, newest first",
+        params: UuidParams,
+        querystring: Type.Object({
+          status: Type.Optional(Type.Union(['pending', 'succeeded', 'failed', 'dropped', 'held', 'cancelled'].map((s) => Type.Literal(s)))),
+          eventType: Type.Optional(Type.String()),
+          since: Type.Optional(Type.String({ format: 'date-time' })),
+          until: Type.Optional(Type.String({ format: 'date-time' })),
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          cursor: Type.Optional(Type.String()),
+        }),
+        response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Delivery)), nextCursor: Nullable(Type.String()) }) }),
+      },
+    },
+    async (req) => listDeliveries(ctx.store.db, principalOf(req).accountId, req.params.id, req.query),
+  );
+}

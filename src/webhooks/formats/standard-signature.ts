@@ -1,0 +1,41 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { AppError } from '../../errors.js';
+
+/**
+ * Standard Webhooks signing (https://www.standardwebhooks.com): the secret is `whsec_` + base64 of
+ * 24..64 random bytes; the signature is base64(HMAC-SHA256(key, `${id}.${timestamp}.${body}`)),
+ * sent as `v1,<signature>`.
+ */
+export function newStandardSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64')}`;
+}
+
+export function checkStandardSecret(secret: string): string {
+  const m = /^whsec_([A-Za-z0-9+/]+={0,2})$/.exec(secret);
+  const bytes = m ? Buffer.from(m[1], 'base64').length : 0;
+  if (bytes < 24 || bytes > 64) {
+    throw new AppError('VALIDATION_FAILED', 'secret must be whsec_ followed by base64 of 24 to 64 bytes', { field: 'secret' });
+  }
+  return secret;
+}
+
+export function standardHeaders(id: string, body: string, secret: string, nowMs: number): Record<string, string> {
+  const timestamp = Math.floor(nowMs / 1000).toString();
+  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
+}
+
+/** Retry-After as seconds or an HTTP date, clamped to [1 s, 24 h]; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (!v) return undefined;
+  let ms: number;
+  if (/^\d+$/.test(v.trim())) ms = Number(v.trim()) * 1000;
+  else {
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - nowMs;
+  }
+  return Math.min(Math.max(ms, 1000), 24 * 3600 * 1000);
+}
