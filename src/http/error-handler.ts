@@ -31,7 +31,13 @@ export function installErrorHandler(app: FastifyInstance): void {
         const missing = (v.params as { missingProperty?: string }).missingProperty;
         return { field: missing ? `${path}.${missing}` : path, message: v.message ?? 'is invalid' };
       });
-      const first = fields[0];
+      // With anyOf (nullable fields) Ajv reports every branch; the deepest error that is not about
+      // the null branch or the anyOf itself is the one that names the real problem.
+      const ranked = err.validation
+        .map((v, i) => ({ v, f: fields[i] }))
+        .filter(({ v }) => v.keyword !== 'anyOf' && !(v.keyword === 'type' && (v.params as { type?: string }).type === 'null'));
+      ranked.sort((x, y) => y.v.instancePath.length - x.v.instancePath.length);
+      const first = ranked[0]?.f ?? fields[0];
       const message = first
         ? `${first.field} ${first.message?.startsWith('must have required') ? 'is required' : first.message}`
         : 'invalid request';

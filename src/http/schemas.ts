@@ -23,7 +23,11 @@ export function responses(ok: Record<number, TSchema>): Record<string, TSchema> 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * Null first: fastify's Ajv coerces types, and tries anyOf branches in order, so with the value
+ * type first a JSON null would be coerced to "" or 0 or [0] instead of staying null.
+ */
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
 export const OptionalNullableString = (opts: { maxLength?: number; pattern?: string } = {}) =>
   Type.Optional(Nullable(Type.String({ maxLength: opts.maxLength ?? 200, ...(opts.pattern && { pattern: opts.pattern }) })));
 

@@ -1,0 +1,143 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb } from '../support/env.js';
+import { call, post, product, warehouse } from '../support/fixtures.js';
+import { eventually, Receiver } from '../support/receiver.js';
+
+describeEachDb(
+  'subscriptions API',
+  (env) => {
+    let rx: Receiver;
+    beforeAll(async () => {
+      rx = await Receiver.start();
+    });
+    afterAll(async () => rx.close());
+
+    it('creates, lists without secrets, changes, rotates and deletes', async () => {
+      const a = await env().newAccount();
+      const created = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/crud'), basicAuth: { username: 'u', password: 'p' }, maxInFlight: 4 }, 201);
+      expect(created.body).toMatchObject({ url: rx.url('/crud'), format: 'native', events: null, basicAuth: { username: 'u' }, maxInFlight: 4, bearerToken: false });
+      expect(JSON.stringify(created.body)).not.toContain('"p"');
+      const id = created.body.id;
+      const listed = await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200);
+      expect(listed.body.data).toHaveLength(1);
+      expect(listed.body.data[0].secret).toBeUndefined();
+      expect((await call(env(), a, 'GET', `/api/v1/webhooks/${id}`, undefined, 200)).body.secret).toBeUndefined();
+      const patched = await call(env(), a, 'PATCH', `/api/v1/webhooks/${id}`, { events: ['stock.changed'], retrySchedule: [1, 2] }, 200);
+      expect(patched.body).toMatchObject({ events: ['stock.changed'], retrySchedule: [1, 2] });
+      const reset = await call(env(), a, 'PATCH', `/api/v1/webhooks/${id}`, { retrySchedule: null }, 200);
+      expect(reset.body.retrySchedule).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
+      const rotated = await call(env(), a, 'POST', `/api/v1/webhooks/${id}/rotate-secret`, undefined, 200);
+      expect(rotated.body.secret).toMatch(/^whsec_/);
+      expect(rotated.body.secret).not.toBe(created.body.secret);
+      const other = await env().newAccount();
+      expect((await call(env(), other, 'GET', `/api/v1/webhooks/${id}`)).status).toBe(404);
+      expect((await call(env(), other, 'DELETE', `/api/v1/webhooks/${id}`)).status).toBe(404);
+      await call(env(), a, 'DELETE', `/api/v1/webhooks/${id}`, undefined, 204);
+      expect((await call(env(), a, 'GET', `/api/v1/webhooks/${id}`)).status).toBe(404);
+    });
+
+    it('validates url, format, events and secrets with clear errors', async () => {
+      const a = await env().newAccount();
+      const bad: Array<[object, string]> = [
+        [{ url: 'ftp://example.com/x' }, 'url must be http or https'],
+        [{ url: 'not a url' }, 'url is not a valid URL'],
+        [{ url: `https://example.com/${'x'.repeat(2048)}` }, 'body.url must NOT have more than 2048 characters'],
+        [{ url: 'https://u:p@example.com/' }, 'put endpoint credentials in basicAuth, not in the url'],
+        [{ url: 'https://example.com/', secret: 'plainsecret' }, 'secret must be whsec_ followed by base64 of 24 to 64 bytes'],
+        [{ url: 'https://example.com/', format: 'soap' }, 'body.format'],
+        [{ url: 'https://example.com/', events: ['stock.exploded'] }, 'body.events[0]'],
+      ];
+      for (const [body, message] of bad) {
+        const res = await call(env(), a, 'POST', '/api/v1/webhooks', body, 400);
+        expect(res.body.error.code).toBe('VALIDATION_FAILED');
+        expect(res.body.error.message).toContain(message);
+      }
+      expect((await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200)).body.data).toEqual([]);
+    });
+
+    it('sends webhook.test to that subscription only, and replays events since a time', async () => {
+      const a = await env().newAccount();
+      const one = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/one'), events: ['document.posted'] }, 201);
+      await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/two') }, 201);
+      const t = await call(env(), a, 'POST', `/api/v1/webhooks/${one.body.id}/test`, undefined, 202);
+      expect(t.body.deliveryId).toMatch(/^[0-9a-f-]{36}$/);
+      await eventually(() => rx.requests.some((r) => r.url === '/one' && JSON.parse(r.body).type === 'webhook.test'));
+      expect(rx.requests.some((r) => r.url === '/two')).toBe(false);
+
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      const since = new Date().toISOString();
+      for (let i = 0; i < 3; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const posted = () => rx.requests.filter((r) => r.url === '/one' && JSON.parse(r.body).type === 'document.posted');
+      await eventually(() => posted().length === 3);
+      const firstIds = posted().map((r) => JSON.parse(r.body).id);
+      const replay = await call(env(), a, 'POST', `/api/v1/webhooks/${one.body.id}/replay`, { since }, 202);
+      expect(replay.body).toEqual({ events: expect.any(Number), deliveries: 3 });
+      await eventually(() => posted().length === 6);
+      const again = posted().slice(3);
+      expect(again.map((r) => JSON.parse(r.body).id).sort()).toEqual([...firstIds].sort());
+      // A replay is a new message: new delivery ids, same events.
+      expect(again.every((r) => !posted().slice(0, 3).some((x) => x.headers['webhook-id'] === r.headers['webhook-id']))).toBe(true);
+    });
+
+    it('pages the delivery log and filters it by status and event type', async () => {
+      const a = await env().newAccount();
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/log') }, 201);
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      for (let i = 0; i < 4; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      // warehouse.created + product.created + 4 x (document.posted + stock.changed)
+      await eventually(async () => {
+        const l = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded&limit=100`, undefined, 200);
+        return l.body.data.length === 10;
+      });
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = `/api/v1/webhooks/${sub.body.id}/deliveries?limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+        const page = await call(env(), a, 'GET', q, undefined, 200);
+        seen.push(...page.body.data.map((d: any) => d.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(seen).toHaveLength(10);
+      expect(new Set(seen).size).toBe(10);
+      const stock = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?eventType=stock.changed`, undefined, 200);
+      expect(stock.body.data).toHaveLength(4);
+      const none = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=failed`, undefined, 200);
+      expect(none.body.data).toEqual([]);
+      const metrics = await env().app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toContain('stockhook_deliveries{status="succeeded"}');
+      expect(metrics.body).toMatch(/stockhook_attempt_duration_seconds_bucket\{le="0.005",format="native",outcome="succeeded"\} \d+/);
+      expect(metrics.body).toContain('stockhook_queue_depth');
+      expect(metrics.body).toContain('stockhook_oldest_pending_age_seconds');
+      expect(metrics.body).toContain('stockhook_breakers{state="open"}');
+    });
+  },
+  { dispatcher: { pollMs: 100 } },
+);
+
+describeEachDb(
+  'webhook targets on private networks',
+  (env) => {
+    it('refuses loopback, private and link-local URLs unless allowed', async () => {
+      const a = await env().newAccount();
+      for (const url of [
+        'http://127.0.0.1:8080/x',
+        'http://localhost/x',
+        'http://10.1.2.3/x',
+        'http://192.168.0.10/x',
+        'http://172.20.0.1/x',
+        'http://169.254.169.254/latest/meta-data',
+        'http://[::1]/x',
+        'http://[fe80::1]/x',
+        'http://[::ffff:127.0.0.1]/x',
+        'http://0.0.0.0/x',
+      ]) {
+        const res = await call(env(), a, 'POST', '/api/v1/webhooks', { url }, 422);
+        expect(res.body.error.code, url).toBe('TARGET_NOT_ALLOWED');
+      }
+      expect((await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200)).body.data).toEqual([]);
+    });
+  },
+  { allowPrivateTargets: false },
+);
