@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb } from '../support/env.js';
+import { call, post, product, warehouse } from '../support/fixtures.js';
+import { eventually, Receiver } from '../support/receiver.js';
+
+describeEachDb(
+  'one bad endpoint does not hurt the others',
+  (env) => {
+    let rx: Receiver;
+    let sick = true;
+    beforeAll(async () => {
+      rx = await Receiver.start((r) => {
+        if (r.url.startsWith('/blackhole')) return 'hang';
+        if (r.url.startsWith('/always-500')) return { status: 500 };
+        if (r.url.startsWith('/sick')) return sick ? { status: 500 } : { status: 200 };
+        return { status: 200 };
+      });
+    });
+    afterAll(async () => rx.close());
+
+    it('a black-holed endpoint holds only its own in-flight slots; a healthy one gets everything at once', async () => {
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/blackhole'), events: ['document.posted'], maxInFlight: 2 }, 201);
+      await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/healthy'), events: ['document.posted'] }, 201);
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      await eventually(() => rx.requests.filter((r) => r.url === '/healthy').length === 20, 5000);
+      // The dispatcher has 8 slots; without the per-endpoint limit the black hole would hold all
+      // of them for its 15 s timeout and the healthy endpoint would wait.
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(rx.requests.filter((r) => r.url === '/blackhole')).toHaveLength(2);
+    });
+
+    it('the breaker opens after repeated failures, spends no attempts while open, and closes on recovery', async () => {
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/sick'), events: ['document.posted'], maxInFlight: 1, retrySchedule: [0.05, 0.05] }, 201);
+      for (let i = 0; i < 5; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const sickReqs = () => rx.requests.filter((r) => r.url === '/sick');
+      await eventually(() => env().dispatcher?.breakers.state(sub.body.id, Date.now()) === 'open', 5000, 5);
+      expect(sickReqs()).toHaveLength(3);
+      const metrics = await env().app.inject({ method: 'GET', url: '/metrics' });
+      expect(metrics.body).toContain('stockhook_breakers{state="open"} 1');
+      // While open nothing is sent: the next request is the half-open probe, a cooldown later.
+      await eventually(() => sickReqs().length === 4, 3000, 5);
+      expect(sickReqs()[3].at - sickReqs()[2].at).toBeGreaterThanOrEqual(350);
+      sick = false;
+      await eventually(async () => {
+        const l = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded`, undefined, 200);
+        return l.body.data.length === 5;
+      }, 8000);
+      // Five deliveries with three attempts each would all have failed within ~0.2 s without the breaker.
+      const list = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries`, undefined, 200);
+      const attempts = list.body.data.reduce((n: number, d: any) => n + d.attempts, 0);
+      expect(attempts).toBeLessThan(15);
+      expect(env().dispatcher?.breakers.state(sub.body.id, Date.now())).toBe('closed');
+    });
+
+    it('an endpoint failing for 5 days is disabled, with a webhook.disabled event', async () => {
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/always-500'), events: ['document.posted'], retrySchedule: [3600] }, 201);
+      const fiveDaysAgo = Date.now() - 5 * 24 * 3600 * 1000 - 1000;
+      await env().store.db.updateTable('webhooks').set({ failing_since_ms: fiveDaysAgo }).where('id', '=', sub.body.id).execute();
+      await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const disabled = await eventually(async () => {
+        const s = (await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}`, undefined, 200)).body;
+        return !s.enabled && s;
+      }, 5000);
+      expect(disabled.disabledReason).toBe('the endpoint has been failing for 5 days');
+      expect(disabled.failingSince).toBe(new Date(fiveDaysAgo).toISOString());
+      const evs = (await call(env(), a, 'GET', '/api/v1/events?type=webhook.disabled', undefined, 200)).body.data;
+      expect(evs.map((e: any) => e.data.webhookId)).toEqual([sub.body.id]);
+      // Its waiting retry is held, not lost.
+      const l = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries`, undefined, 200);
+      expect(l.body.data.map((d: any) => d.status)).toEqual(['held']);
+    });
+  },
+  { dispatcher: { pollMs: 50, concurrency: 8, breaker: { threshold: 3, cooldownMs: 400, maxCooldownMs: 1000 } } },
+);
