@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Ctx } from '../context.js';
+import { toError } from '../errors.js';
 import { DELIVERY_CHANNEL } from '../storage/dialect.js';
 import { effectiveSchedule, FORMATS } from '../webhooks/formats/index.js';
 import type { Judgement } from '../webhooks/formats/format.js';
@@ -12,7 +13,7 @@ import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { claimDue, extendLeases, nextDueAt, releaseClaims, type ClaimedDelivery } from './claim.js';
 import { LOGGED_BODY_BYTES, writeResults, type AttemptResult } from './finish.js';
 import type { DeliveryMetrics } from './metrics.js';
-import { Sender } from './sender.js';
+import { Sender, type SendOutcome } from './sender.js';
 
 export interface DispatcherOptions {
   /** Unique per process; leases carry it. */
@@ -223,18 +224,21 @@ export class Dispatcher {
     const format = FORMATS[sub.format];
     const startedMs = Date.now();
     const attemptNo = d.attempts + 1;
-    const headers: Record<string, string> = {
-      'user-agent': 'stockhook/0.1',
-      ...d.headers,
-      ...format.attemptHeaders({ id: d.id, body: d.body }, sub, startedMs),
-    };
-    if (sub.basicAuth) {
-      headers.authorization = `Basic ${Buffer.from(`${sub.basicAuth.username}:${sub.basicAuth.password}`).toString('base64')}`;
-    } else if (sub.bearerToken) {
-      headers.authorization = `Bearer ${sub.bearerToken}`;
-    }
+    const headers: Record<string, string> = { 'user-agent': 'stockhook/0.1', ...d.headers };
+    let res: SendOutcome;
     const t0 = performance.now();
-    const res = await this.sender.send(d.url, headers, d.body, format.timeoutMs);
+    try {
+      Object.assign(headers, format.attemptHeaders({ id: d.id, body: d.body }, sub, startedMs));
+      if (sub.basicAuth) {
+        headers.authorization = `Basic ${Buffer.from(`${sub.basicAuth.username}:${sub.basicAuth.password}`).toString('base64')}`;
+      } else if (sub.bearerToken) {
+        headers.authorization = `Bearer ${sub.bearerToken}`;
+      }
+      res = await this.sender.send(d.url, headers, d.body, format.timeoutMs);
+    } catch (err) {
+      // A bug in a format must still end in a logged attempt, never in a delivery stuck under lease.
+      res = { ok: false, kind: 'other', message: toError(err).message };
+    }
     const durationMs = performance.now() - t0;
     let judgement: Judgement;
     let errorKind: AttemptResult['errorKind'] = null;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
 import { call, events, post, product, warehouse } from '../support/fixtures.js';
-import { eventually, Receiver } from '../support/receiver.js';
+import { eventually, Receiver, type Reply } from '../support/receiver.js';
 
 async function subscribe(env: TestEnv, a: TestAccount, url: string, extra: object = {}) {
   return (await call(env, a, 'POST', '/api/v1/webhooks', { url, events: ['document.posted'], ...extra }, 201)).body;
@@ -23,7 +23,7 @@ describeEachDb(
   (env) => {
     let rx: Receiver;
     beforeAll(async () => {
-      rx = await Receiver.start((r) => {
+      rx = await Receiver.start((r): Reply => {
         const path = r.url.split('?')[0];
         const seen = rx.requests.filter((x) => x.url.split('?')[0] === path).length;
         if (path.startsWith('/flaky')) return seen <= 2 ? { status: 500, body: 'boom' } : { status: 204 };
