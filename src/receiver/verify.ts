@@ -1,0 +1,90 @@
+import { createHash, createHmac } from 'node:crypto';
+import { header, safeEqual, type HeadersLike } from './compare.js';
+
+export type FormatName = 'native' | 'marketplace' | 'metakocka' | 'cyclesoftware' | 'poster' | 'kladana';
+
+export interface VerifyInput {
+  headers: HeadersLike;
+  /** The raw request body, exactly as received (a re-serialised body will not verify). */
+  body: string | Buffer;
+  secret: string;
+  /** Standard Webhooks: how far webhook-timestamp may be from now (default 300 s). */
+  toleranceSeconds?: number;
+  /** For tests: the current time in ms. */
+  now?: number;
+}
+
+export type VerifyResult = { valid: true } | { valid: false; reason: string };
+
+const ok: VerifyResult = { valid: true };
+const bad = (reason: string): VerifyResult => ({ valid: false, reason });
+
+/**
+ * Verifies a webhook the way its format says. Comparisons are constant-time.
+ *
+ * @example
+ * const r = verify('metakocka', { headers: req.headers, body: rawBody, secret: 'client-secret' });
+ * if (!r.valid) return res.writeHead(401).end(r.reason);
+ */
+export function verify(format: FormatName, input: VerifyInput): VerifyResult {
+  const body = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
+  switch (format) {
+    case 'native':
+    case 'marketplace':
+      return verifyStandard(input, body);
+    case 'metakocka': {
+      const got = header(input.headers, 'x-metakocka-signature');
+      if (!got) return bad('missing X-MetaKocka-Signature');
+      const want = createHmac('sha1', input.secret).update(Buffer.from(body, 'utf8')).digest('base64');
+      return safeEqual(got, want) ? ok : bad('X-MetaKocka-Signature does not match');
+    }
+    case 'cyclesoftware': {
+      const got = header(input.headers, 'x-cyclesoftware-signature');
+      if (!got) return bad('missing X-CycleSoftware-Signature');
+      const want = createHmac('sha256', input.secret).update(Buffer.from(body, 'utf8')).digest('hex');
+      return safeEqual(got.toLowerCase(), want) ? ok : bad('X-CycleSoftware-Signature does not match');
+    }
+    case 'poster':
+      return verifyPoster(body, input.secret);
+    case 'kladana':
+      // Kladana notifications carry no signature: check the request id and protect the endpoint
+      // URL itself (a secret path or Basic credentials).
+      return ok;
+  }
+}
+
+/** Standard Webhooks (https://www.standardwebhooks.com): HMAC-SHA256 over `id.timestamp.body`. */
+function verifyStandard(input: VerifyInput, body: string): VerifyResult {
+  const id = header(input.headers, 'webhook-id');
+  const ts = header(input.headers, 'webhook-timestamp');
+  const sigs = header(input.headers, 'webhook-signature');
+  if (!id || !ts || !sigs) return bad('missing webhook-id, webhook-timestamp or webhook-signature');
+  if (!/^\d+$/.test(ts)) return bad('webhook-timestamp is not a number');
+  const now = Math.floor((input.now ?? Date.now()) / 1000);
+  const tolerance = input.toleranceSeconds ?? 300;
+  if (Math.abs(now - Number(ts)) > tolerance) return bad('webhook-timestamp is outside the tolerance');
+  const key = Buffer.from(input.secret.startsWith('whsec_') ? input.secret.slice(6) : input.secret, 'base64');
+  const want = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+  // The header may carry several space-separated signatures (during a secret rotation).
+  for (const part of sigs.split(' ')) {
+    const [version, sig] = part.split(',', 2);
+    if (version === 'v1' && sig && safeEqual(sig, want)) return ok;
+  }
+  return bad('no webhook-signature matches');
+}
+
+/** Poster: md5 of `account;object;object_id;action;[data;]time;secret`, as its PHP sample computes it. */
+function verifyPoster(body: string, secret: string): VerifyResult {
+  let data: Record<string, unknown>;
+  try {
+    data = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return bad('body is not JSON');
+  }
+  if (typeof data.verify !== 'string') return bad('missing verify');
+  const parts = [data.account, data.object, data.object_id, data.action];
+  if (data.data !== undefined) parts.push(data.data);
+  parts.push(data.time, secret);
+  const want = createHash('md5').update(parts.map(String).join(';')).digest('hex');
+  return safeEqual(data.verify, want) ? ok : bad('verify does not match');
+}
