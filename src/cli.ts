@@ -2,6 +2,8 @@
 import { Command } from 'commander';
 import { loadConfig } from './config.js';
 import { toError } from './errors.js';
+import { startListener } from './listen/listener.js';
+import type { FormatName } from './receiver/index.js';
 import { closeOnSignals, startServer } from './server.js';
 
 const program = new Command();
@@ -20,6 +22,44 @@ program
     closeOnSignals(running);
     const where = running.url ?? 'no HTTP (worker role), worker ' + (running.dispatcher?.owner ?? '');
     console.error(`stockhook ${config.role} on ${where}, database ${running.ctx.store.dialect.name}`);
+  });
+
+const FORMATS = ['native', 'metakocka', 'kladana', 'poster', 'cyclesoftware', 'marketplace'];
+
+program
+  .command('listen')
+  .description('a local receiver that prints each webhook, checks its signature and answers as the format expects')
+  .option('--port <port>', 'port to listen on', '4000')
+  .option('--host <host>', 'address to bind', '127.0.0.1')
+  .option('--format <format>', `the webhook format: ${FORMATS.join(', ')}`, 'native')
+  .option('--secret <secret>', 'the signing secret, to verify signatures')
+  .option('--fail-rate <ratio>', 'answer this share of requests (0..1) with 500')
+  .option('--status <code>', 'always answer with this HTTP status')
+  .option('--delay-ms <ms>', 'wait this long before answering')
+  .action(async (opts: { port: string; host: string; format: string; secret?: string; failRate?: string; status?: string; delayMs?: string }) => {
+    if (!FORMATS.includes(opts.format)) throw new Error(`unknown format ${opts.format} (${FORMATS.join(', ')})`);
+    const num = (v: string | undefined, name: string) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number`);
+      return n;
+    };
+    const listener = await startListener(
+      {
+        port: num(opts.port, 'port') ?? 4000,
+        host: opts.host,
+        format: opts.format as FormatName,
+        secret: opts.secret,
+        failRate: num(opts.failRate, 'fail-rate'),
+        status: num(opts.status, 'status'),
+        delayMs: num(opts.delayMs, 'delay-ms'),
+      },
+      (text) => process.stdout.write(`${text}\n`),
+    );
+    console.error(`stockhook listen on ${listener.url} (format ${opts.format}${opts.secret ? ', verifying signatures' : ''})`);
+    const stop = () => void listener.close().then(() => process.exit(0));
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
