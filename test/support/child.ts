@@ -5,14 +5,25 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 export interface Child {
   proc: ChildProcess;
+  /** The HTTP URL it listens on; with a custom `ready` pattern, that pattern's first capture (or the whole match). */
   url: string;
   stdout(): string;
   stderr(): string;
   exited: Promise<number | null>;
 }
 
+export interface StartOptions {
+  /**
+   * What on stderr means "started". Defaults to the `on http://...` line; `--role worker` prints no
+   * URL, so worker tests wait for e.g. /worker role\), worker (\S+),/ (its capture is the lease owner).
+   */
+  ready?: RegExp;
+  /** How long to wait for it (default 20 s). */
+  timeoutMs?: number;
+}
+
 /** Starts `stockhook <args>` from the TypeScript sources in a child process and waits until it listens. */
-export async function startCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Child> {
+export async function startCli(args: string[], env: Record<string, string | undefined> = {}, opts: StartOptions = {}): Promise<Child> {
   const clean: NodeJS.ProcessEnv = { ...process.env, STOCKHOOK_LOG_LEVEL: 'warn' };
   delete clean.STOCKHOOK_ADMIN_TOKEN;
   const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
@@ -25,12 +36,16 @@ export async function startCli(args: string[], env: Record<string, string | unde
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stockhook did not start: ${err}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Not returned to the caller, so nobody else could kill it.
+      proc.kill('SIGKILL');
+      reject(new Error(`stockhook did not start: ${err}`));
+    }, opts.timeoutMs ?? 20_000);
     const check = () => {
-      const m = /on (http:\/\/[^\s,]+)/.exec(err);
+      const m = (opts.ready ?? /on (http:\/\/[^\s,]+)/).exec(err);
       if (m) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve(m[1] ?? m[0]);
       }
     };
     proc.stderr?.on('data', check);
