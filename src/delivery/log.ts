@@ -2,11 +2,9 @@ import type { Selectable } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
 import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
-import { toStoredEvent } from '../events/list.js';
 import type { Db } from '../storage/database.js';
 import type { AttemptTable, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
 import { findSubscription } from '../webhooks/subscriptions.js';
-import { insertDeliveries, renderDeliveries } from './fan-out.js';
 
 export interface DeliveryView {
   id: string;
@@ -147,42 +145,4 @@ export async function testWebhook(ctx: Ctx, p: Principal, webhookId: string): Pr
   });
   const d = await ctx.store.db.selectFrom('deliveries').select('id').where('event_id', '=', events[0].id).executeTakeFirst();
   return { eventId: events[0].id, deliveryId: d?.id ?? null };
-}
-
-/**
- * Re-sync: every event since `since` that the subscription wants, sent again as new deliveries.
- * Events are read in sequence order in pages, each page rendered and inserted in its own
- * transaction, so a long range neither holds one huge transaction nor all events in memory.
- */
-export async function replay(ctx: Ctx, p: Principal, webhookId: string, sinceMs: number): Promise<{ events: number; deliveries: number }> {
-  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
-  const sub = await findSubscription(ctx.store.db, p.accountId, webhookId);
-  if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
-  const account = { id: p.accountId, number: p.accountNumber, slug: p.accountSlug };
-  let after = -1;
-  let events = 0;
-  let deliveries = 0;
-  for (;;) {
-    const rows = await ctx.store.db
-      .selectFrom('events')
-      .selectAll()
-      .where('account_id', '=', p.accountId)
-      .where('occurred_ms', '>=', sinceMs)
-      .where('seq', '>', after)
-      .orderBy('seq')
-      .limit(500)
-      .execute();
-    if (rows.length === 0) break;
-    after = Number(rows[rows.length - 1].seq);
-    const page = rows.map(toStoredEvent).filter((e) => e.type !== 'webhook.test');
-    events += page.length;
-    deliveries += await ctx.store.transaction(async (tx) => {
-      const rendered = await renderDeliveries(tx, account, [sub], page, ctx.now(), ctx.settings.publicUrl);
-      const n = await insertDeliveries(tx, rendered);
-      if (n > 0) await ctx.store.dialect.notifyDeliveries(tx);
-      return n;
-    });
-    ctx.outbox.nudge();
-  }
-  return { events, deliveries };
 }

@@ -158,5 +158,21 @@ export const Delivery = Type.Object(
   { $id: 'Delivery' },
 );
 
+export const Replay = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    webhookId: Type.String({ format: 'uuid' }),
+    status: Type.Union(['running', 'done', 'failed', 'interrupted'].map((x) => Type.Literal(x))),
+    since: Type.String({ format: 'date-time' }),
+    eventsTotal: Type.Integer(),
+    eventsDone: Type.Integer(),
+    deliveries: Type.Integer(),
+    error: Nullable(Type.String()),
+    startedAt: Type.String({ format: 'date-time' }),
+    finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  },
+  { $id: 'Replay' },
+);
+
 /** Schemas registered once with app.addSchema so OpenAPI lists them as components. */
-export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Event, Webhook, Delivery];
+export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Event, Webhook, Delivery, Replay];

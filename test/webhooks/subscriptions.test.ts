@@ -72,7 +72,17 @@ describeEachDb(
       await eventually(() => posted().length === 3);
       const firstIds = posted().map((r) => JSON.parse(r.body).id);
       const replay = await call(env(), a, 'POST', `/api/v1/webhooks/${one.body.id}/replay`, { since }, 202);
-      expect(replay.body).toEqual({ events: expect.any(Number), deliveries: 3 });
+      expect(replay.body).toMatchObject({ webhookId: one.body.id, status: 'running', since, eventsTotal: 6, eventsDone: 0 });
+      expect(replay.headers.location).toBe(`/api/v1/replays/${replay.body.id}`);
+      const job = await eventually(async () => {
+        const j = (await call(env(), a, 'GET', `/api/v1/replays/${replay.body.id}`, undefined, 200)).body;
+        return j.status === 'done' && j;
+      });
+      // 3 x (document.posted + stock.changed) since then; only document.posted matches the filter.
+      expect(job).toMatchObject({ eventsTotal: 6, eventsDone: 6, deliveries: 3, error: null, finishedAt: expect.any(String) });
+      const other = await env().newAccount();
+      expect((await call(env(), other, 'GET', `/api/v1/replays/${replay.body.id}`)).status).toBe(404);
+      expect((await call(env(), a, 'GET', `/api/v1/replays?webhookId=${one.body.id}`, undefined, 200)).body.data).toHaveLength(1);
       await eventually(() => posted().length === 6);
       const again = posted().slice(3);
       expect(again.map((r) => JSON.parse(r.body).id).sort()).toEqual([...firstIds].sort());

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
-import { listDeliveries, replay, testWebhook } from '../../delivery/log.js';
+import { listDeliveries, testWebhook } from '../../delivery/log.js';
+import { startReplay } from '../../delivery/replay.js';
 import { EVENT_TYPES } from '../../events/catalog.js';
 import { FORMAT_NAMES } from '../../webhooks/formats/index.js';
 import {
@@ -13,7 +14,7 @@ import {
   updateSubscription,
 } from '../../webhooks/subscriptions.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, responses, UuidParams, Webhook } from '../schemas.js';
+import { Delivery, Nullable, Replay, responses, UuidParams, Webhook } from '../schemas.js';
 
 const WebhookRef = Type.Ref(Webhook);
 
@@ -106,12 +107,18 @@ export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags,
         summary: 'Re-sync: send every matching event since a time again, to this subscription',
+        description: 'Starts a background job and answers at once; follow its progress at GET /api/v1/replays/:id.',
         params: UuidParams,
         body: Type.Object({ since: Type.String({ format: 'date-time' }) }),
-        response: responses({ 202: Type.Object({ events: Type.Integer(), deliveries: Type.Integer() }) }),
+        response: responses({ 202: Type.Ref(Replay) }),
       },
     },
-    async (req, reply) => reply.status(202).send(await replay(ctx, principalOf(req), req.params.id, Date.parse(req.body.since))),
+    async (req, reply) => {
+      const { view, done } = await startReplay(ctx, principalOf(req), req.params.id, Date.parse(req.body.since));
+      // The job records its own failure; nothing is left to await here.
+      void done;
+      return reply.status(202).header('location', `/api/v1/replays/${view.id}`).send(view);
+    },
   );
   app.get(
     '/api/v1/webhooks/:id/deliveries',

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { Principal } from '../accounts/tokens.js';
+import type { Ctx } from '../context.js';
+import { AppError, notFound, toError } from '../errors.js';
+import { toStoredEvent } from '../events/list.js';
+import type { ReplayTable } from '../storage/schema.js';
+import { findSubscription } from '../webhooks/subscriptions.js';
+import { insertDeliveries, renderDeliveries } from './fan-out.js';
+
+export interface ReplayView {
+  id: string;
+  webhookId: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  since: string;
+  eventsTotal: number;
+  eventsDone: number;
+  deliveries: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/** A running job whose process stopped beating this long ago is reported as interrupted. */
+const STALE_MS = 60_000;
+const PAGE = 500;
+
+export function toReplayView(r: Selectable<ReplayTable>, now = Date.now()): ReplayView {
+  const stale = r.status === 'running' && Number(r.heartbeat_ms) < now - STALE_MS;
+  return {
+    id: r.id,
+    webhookId: r.webhook_id,
+    status: stale ? 'interrupted' : r.status,
+    since: new Date(Number(r.since_ms)).toISOString(),
+    eventsTotal: r.events_total,
+    eventsDone: r.events_done,
+    deliveries: r.deliveries,
+    error: r.error,
+    startedAt: new Date(Number(r.started_ms)).toISOString(),
+    finishedAt: r.finished_ms === null ? null : new Date(Number(r.finished_ms)).toISOString(),
+  };
+}
+
+/**
+ * Re-sync: every event since `since` that the subscription wants, sent again as new deliveries.
+ * Starts a background job and returns it at once; GET /api/v1/replays/:id shows its progress.
+ * Events are read in sequence order in pages, each page rendered and inserted in its own
+ * transaction, so a long range neither holds one huge transaction nor all events in memory.
+ */
+export async function startReplay(ctx: Ctx, p: Principal, webhookId: string, sinceMs: number): Promise<{ view: ReplayView; done: Promise<void> }> {
+  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
+  if (!Number.isFinite(sinceMs)) throw new AppError('VALIDATION_FAILED', 'since must be an ISO date-time', { field: 'since' });
+  const sub = await findSubscription(ctx.store.db, p.accountId, webhookId);
+  if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+  const total = await ctx.store.db
+    .selectFrom('events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', p.accountId)
+    .where('occurred_ms', '>=', sinceMs)
+    .where('type', '!=', 'webhook.test')
+    .executeTakeFirst();
+  const now = ctx.now();
+  const row = {
+    id: randomUUID(),
+    account_id: p.accountId,
+    webhook_id: webhookId,
+    since_ms: sinceMs,
+    status: 'running' as const,
+    events_total: Number(total?.n ?? 0),
+    events_done: 0,
+    deliveries: 0,
+    error: null,
+    started_ms: now,
+    heartbeat_ms: now,
+    finished_ms: null,
+  };
+  await ctx.store.db.insertInto('replays').values(row).execute();
+  const account = { id: p.accountId, number: p.accountNumber, slug: p.accountSlug };
+  const done = run(ctx, row.id, account, sub, sinceMs);
+  return { view: toReplayView(row, now), done };
+}
+
+async function run(
+  ctx: Ctx,
+  jobId: string,
+  account: { id: string; number: number; slug: string },
+  sub: Awaited<ReturnType<typeof findSubscription>>,
+  sinceMs: number,
+): Promise<void> {
+  let after = -1;
+  let eventsDone = 0;
+  let deliveries = 0;
+  try {
+    for (;;) {
+      const rows = await ctx.store.db
+        .selectFrom('events')
+        .selectAll()
+        .where('account_id', '=', account.id)
+        .where('occurred_ms', '>=', sinceMs)
+        .where('seq', '>', after)
+        .where('type', '!=', 'webhook.test')
+        .orderBy('seq')
+        .limit(PAGE)
+        .execute();
+      if (rows.length === 0) break;
+      after = Number(rows[rows.length - 1].seq);
+      const page = rows.map(toStoredEvent);
+      eventsDone += page.length;
+      deliveries += await ctx.store.transaction(async (tx) => {
+        const rendered = await renderDeliveries(tx, account, [sub], page, ctx.now(), ctx.settings.publicUrl);
+        const n = await insertDeliveries(tx, rendered);
+        if (n > 0) await ctx.store.dialect.notifyDeliveries(tx);
+        await tx
+          .updateTable('replays')
+          .set({ events_done: eventsDone, deliveries: deliveries + n, heartbeat_ms: ctx.now() })
+          .where('id', '=', jobId)
+          .execute();
+        return n;
+      });
+      ctx.outbox.nudge();
+    }
+    const now = ctx.now();
+    await ctx.store.db
+      .updateTable('replays')
+      .set({ status: 'done', events_done: eventsDone, deliveries, heartbeat_ms: now, finished_ms: now })
+      .where('id', '=', jobId)
+      .execute();
+  } catch (err) {
+    const now = ctx.now();
+    await ctx.store.db
+      .updateTable('replays')
+      .set({ status: 'failed', error: toError(err).message, heartbeat_ms: now, finished_ms: now })
+      .where('id', '=', jobId)
+      .execute()
+      .catch(() => {});
+  }
+}
+
+export async function getReplay(ctx: Ctx, accountId: string, id: string): Promise<ReplayView> {
+  const row = await ctx.store.db.selectFrom('replays').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('replay', id);
+  return toReplayView(row, ctx.now());
+}
+
+export async function listReplays(ctx: Ctx, accountId: string, webhookId?: string): Promise<ReplayView[]> {
+  let q = ctx.store.db.selectFrom('replays').selectAll().where('account_id', '=', accountId);
+  if (webhookId) q = q.where('webhook_id', '=', webhookId);
+  const rows = await q.orderBy('started_ms', 'desc').limit(50).execute();
+  return rows.map((r) => toReplayView(r, ctx.now()));
+}
