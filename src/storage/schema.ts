@@ -243,6 +243,21 @@ export interface AttemptTable {
   outcome: string;
 }
 
+export interface ReplayTable {
+  id: string;
+  account_id: string;
+  webhook_id: string;
+  since_ms: number;
+  status: 'running' | 'done' | 'failed';
+  events_total: number;
+  events_done: number;
+  deliveries: number;
+  error: string | null;
+  started_ms: number;
+  heartbeat_ms: number;
+  finished_ms: number | null;
+}
+
 export interface Database {
   accounts: AccountTable;
   tokens: TokenTable;
@@ -261,4 +276,5 @@ export interface Database {
   webhooks: WebhookTable;
   deliveries: DeliveryTable;
   attempts: AttemptTable;
+  replays: ReplayTable;
 }

@@ -9,6 +9,7 @@ import { metricsRoutes } from './metrics.js';
 import { metakockaStockRoutes } from './metakocka-stock.js';
 import { outboundOrderRoutes } from './outbound-orders.js';
 import { productRoutes } from './products.js';
+import { replayRoutes } from './replays.js';
 import { stockItemRoutes } from './stock-items.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
@@ -31,5 +32,6 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   eventRoutes,
   webhookRoutes,
   deliveryRoutes,
+  replayRoutes,
   metricsRoutes,
 ];
