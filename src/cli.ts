@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig } from './config.js';
+import { replayCommand } from './client/replay-command.js';
 import { toError } from './errors.js';
 import { startListener } from './listen/listener.js';
 import type { FormatName } from './receiver/index.js';
@@ -60,6 +61,18 @@ program
     const stop = () => void listener.close().then(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
+  });
+
+program
+  .command('replay')
+  .description('send every matching event since a time again to one subscription, showing progress')
+  .requiredOption('--webhook <id>', 'the subscription id')
+  .requiredOption('--since <time>', 'ISO date-time, e.g. 2026-11-23T00:00:00Z')
+  .requiredOption('--token <token>', 'an account token')
+  .option('--url <url>', 'the stockhook server', 'http://127.0.0.1:3000')
+  .action(async (opts: { webhook: string; since: string; token: string; url: string }) => {
+    const job = await replayCommand(opts);
+    console.error(`done: ${job.eventsDone} events, ${job.deliveries} deliveries queued`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
