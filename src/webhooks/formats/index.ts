@@ -1,9 +1,13 @@
 import type { WebhookFormat } from './format.js';
 import { nativeFormat } from './native.js';
+import { metakockaFormat } from './metakocka.js';
+import { cyclesoftwareFormat } from './cyclesoftware.js';
 
 /** Every wire format, by the name a subscription picks. */
 export const FORMATS: Record<string, WebhookFormat> = {
   native: nativeFormat,
+  metakocka: metakockaFormat,
+  cyclesoftware: cyclesoftwareFormat,
 };
 
 export const FORMAT_NAMES = Object.keys(FORMATS);

@@ -1,0 +1,78 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { AppError } from '../../errors.js';
+import type { EventType, StoredEvent } from '../../events/catalog.js';
+import type { OutboundOrderView } from '../../inventory/outbound-order-views.js';
+import type { StockItemView } from '../../inventory/stock-items.js';
+import { outboundOrderPayload, stockItemPayload } from './cyclesoftware-payloads.js';
+import type { WebhookFormat } from './format.js';
+import { nativeFormat, STANDARD_SCHEDULE } from './native.js';
+
+/** Seed 003's event names. Deleting a stock item has no canonical event, so it sends nothing. */
+export const CYCLESOFTWARE_EVENTS: Partial<Record<EventType, string>> = {
+  'outbound_order.updated': 'warehouse_outbound_order.created_or_updated',
+  'stock_item.updated': 'warehouse_stock_item.updated',
+  'stock_item.released_for_shipment': 'warehouse_stock_item.released_for_shipment',
+};
+
+/** hex(HMAC-SHA256(secret, body bytes)), as `X-CycleSoftware-Signature`. */
+export function cyclesoftwareSignature(secret: string, body: string): string {
+  return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
+}
+
+/**
+ * Unix seconds with milliseconds, always written with three decimals: seed 003 types it `float`,
+ * and `1657012068.000` stays a float in PHP and Python where `1657012068` would decode as an int.
+ */
+export function cyclesoftwareTimestamp(ms: number): string {
+  return (ms / 1000).toFixed(3);
+}
+
+function payloadOf(event: StoredEvent): Record<string, unknown> {
+  if (event.type === 'outbound_order.updated') return outboundOrderPayload(event.data.order as OutboundOrderView);
+  return stockItemPayload(event.data.stockItem as StockItemView);
+}
+
+function hashSecret(given: string | undefined): string {
+  if (given === undefined) return randomBytes(32).toString('hex');
+  if (typeof given !== 'string' || given.length === 0 || given.length > 512) {
+    throw new AppError('VALIDATION_FAILED', 'secret (the hash secret) must be a non-empty string of at most 512 characters', { field: 'secret' });
+  }
+  return given;
+}
+
+/**
+ * CycleSoftware's envelope (seed 003): `{id, account_id, event_name, event_timestamp, payload}`,
+ * with the delivery id as `id` so it matches `X-CycleSoftware-Delivery` on every attempt.
+ * The payload is the object as the event recorded it, so each message shows the state that
+ * change produced, also when replayed later.
+ */
+export const cyclesoftwareFormat: WebhookFormat = {
+  name: 'cyclesoftware',
+  retrySchedule: STANDARD_SCHEDULE,
+  jitter: true,
+  timeoutMs: 15_000,
+  whenExhausted: 'failed',
+  takes: (event) => CYCLESOFTWARE_EVENTS[event.type] !== undefined,
+  async render(event, _sub, ctx) {
+    const eventName = CYCLESOFTWARE_EVENTS[event.type];
+    if (!eventName) return null;
+    // Written by hand around the timestamp: JSON.stringify would drop a `.000` fraction.
+    const body =
+      `{"id":${JSON.stringify(ctx.deliveryId)},"account_id":${ctx.account.number},` +
+      `"event_name":${JSON.stringify(eventName)},"event_timestamp":${cyclesoftwareTimestamp(event.occurredAt)},` +
+      `"payload":${JSON.stringify(payloadOf(event))}}`;
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json',
+        'X-CycleSoftware-Delivery': ctx.deliveryId,
+        'X-CycleSoftware-Event': eventName,
+      },
+    };
+  },
+  // Signed per attempt, so a secret rotated while a delivery waits applies to its retries.
+  attemptHeaders: (d, sub) => ({ 'X-CycleSoftware-Signature': cyclesoftwareSignature(sub.secret, d.body) }),
+  // The seed says nothing on responses: any 2xx, with native's 410 and Retry-After handling.
+  judge: (res) => nativeFormat.judge(res),
+  secret: hashSecret,
+};

@@ -1,0 +1,79 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { AppError } from '../../errors.js';
+import { metakockaStockBody, renderMetakockaStock } from '../../inventory/reports/metakocka-stock.js';
+import type { AttemptResponse, Judgement, WebhookFormat } from './format.js';
+
+export const METAKOCKA_EVENT = 'warehouse_product_stock_update';
+
+/** Seed 000: "MK will try two more time with 60 seconds delay". */
+export const METAKOCKA_SCHEDULE = [60, 60] as const;
+
+/** Base64(HMAC-SHA1(client_secret, body bytes)), as seed 000 signs `X-MetaKocka-Signature`. */
+export function metakockaSignature(secret: string, body: string): string {
+  return createHmac('sha1', secret).update(body, 'utf8').digest('base64');
+}
+
+/**
+ * Seed 000 accepts a response only when it is JSON with `"status": "ok"`: a 200 with an HTML
+ * error page from a proxy, or `{"status":"error"}`, means the receiver did not take the update.
+ */
+export function judgeMetakocka(res: AttemptResponse): Judgement {
+  if (res.status < 200 || res.status >= 300) return { outcome: 'retry', reason: `HTTP ${res.status}` };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    return { outcome: 'retry', reason: 'the response is not JSON; MetaKocka receivers answer {"status":"ok"}' };
+  }
+  const status = parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>).status : undefined;
+  if (status === 'ok') return { outcome: 'success' };
+  return { outcome: 'retry', reason: `the response's status is ${JSON.stringify(status) ?? 'missing'}, not "ok"` };
+}
+
+/** MetaKocka's client_secret is any string the user picked; only empty or absurd ones are refused. */
+function clientSecret(given: string | undefined): string {
+  if (given === undefined) return randomBytes(24).toString('base64url');
+  if (typeof given !== 'string' || given.length === 0 || given.length > 512) {
+    throw new AppError('VALIDATION_FAILED', 'secret (the client_secret) must be a non-empty string of at most 512 characters', { field: 'secret' });
+  }
+  return given;
+}
+
+/**
+ * MetaKocka's `warehouse_product_stock_update` (seed 000): the product's whole stock list, the very
+ * bytes `GET /api/v1/stock/metakocka?productId=` answers, so a receiver can reconcile by pulling.
+ */
+export const metakockaFormat: WebhookFormat = {
+  name: 'metakocka',
+  retrySchedule: METAKOCKA_SCHEDULE,
+  // The seed promises 60 s apart; receivers may rely on that spacing.
+  jitter: false,
+  timeoutMs: 15_000,
+  whenExhausted: 'failed',
+  takes: (event) => event.type === 'stock.changed',
+  // The body is the product's whole list, so ten changed lots of one product make one request.
+  collapseKey: (event) => String(event.data.productId ?? event.objectId),
+  async render(event, _sub, ctx) {
+    const productId = Number(event.data.productId ?? event.objectId);
+    let body;
+    try {
+      body = await metakockaStockBody(ctx.tx, ctx.account.id, productId);
+    } catch (err) {
+      // A product deleted since (replay) has no stock list to send.
+      if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    }
+    return {
+      body: renderMetakockaStock(body),
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'X-MetaKocka-Event': METAKOCKA_EVENT,
+        'X-MetaKocka-Id': ctx.deliveryId,
+      },
+    };
+  },
+  // Signed per attempt, so a secret rotated while a delivery waits applies to its retries.
+  attemptHeaders: (d, sub) => ({ 'X-MetaKocka-Signature': metakockaSignature(sub.secret, d.body) }),
+  judge: judgeMetakocka,
+  secret: clientSecret,
+};

@@ -1,0 +1,225 @@
+/**
+ * A MetaKocka receiver written from seed 000 alone: nothing from src/ is used to verify, only to
+ * set data up through the HTTP API.
+ */
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
+import { call, post, product, warehouse } from '../support/fixtures.js';
+import { eventually } from '../support/receiver.js';
+
+const TITLE = '1,0 mm Düse für Mini HVLP Lackierpistole Spritzpistole Düsen set Nadel Rostfrei';
+const SECRET = 'mk-client-secret-1';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ROW_KEYS = ['warehouse_id', 'mk_id', 'count_code', 'code', 'title', 'amount', 'reserved_amount', 'free_amount', 'unit'];
+
+interface Raw {
+  path: string;
+  headers: IncomingHttpHeaders;
+  raw: Buffer;
+  at: number;
+}
+type Answer = { status: number; body: string };
+
+/** Keeps the raw bytes: the seed signs the body bytes, so the check must not go through a decoded string. */
+async function rawReceiver(answer: (r: Raw, nthOnPath: number) => Answer) {
+  const got: Raw[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const r = { path: req.url ?? '', headers: req.headers, raw: Buffer.concat(chunks), at: Date.now() };
+      got.push(r);
+      const a = answer(r, got.filter((x) => x.path === r.path).length);
+      res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
+    on: (path: string) => got.filter((r) => r.path === path),
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+/** What a MetaKocka receiver does first: Base64(HMAC-SHA1(client_secret, body bytes)). */
+function verify(r: Raw, secret: string): boolean {
+  return r.headers['x-metakocka-signature'] === createHmac('sha1', secret).update(r.raw).digest('base64');
+}
+
+/** Seed 000's body: four string fields and a stock_list of rows whose every value is a string. */
+function checkBody(r: Raw): any {
+  const body = JSON.parse(r.raw.toString('utf8'));
+  expect(Object.keys(body).sort()).toEqual(['opr_code', 'opr_time_ms', 'stock_list', 'stock_list_count']);
+  for (const k of ['opr_code', 'opr_time_ms', 'stock_list_count']) expect(typeof body[k], k).toBe('string');
+  expect(Array.isArray(body.stock_list)).toBe(true);
+  expect(body.stock_list_count).toBe(String(body.stock_list.length));
+  for (const row of body.stock_list) {
+    for (const k of ROW_KEYS) expect(row, k).toHaveProperty(k);
+    for (const [k, v] of Object.entries(row)) expect(typeof v, k).toBe('string');
+    expect(Number(row.free_amount)).toBeCloseTo(Number(row.amount) - Number(row.reserved_amount), 9);
+  }
+  return body;
+}
+
+const subscribe = (e: TestEnv, a: TestAccount, body: object) =>
+  call(e, a, 'POST', '/api/v1/webhooks', { format: 'metakocka', secret: SECRET, ...body }, 201).then((r) => r.body);
+
+async function deliveryOf(e: TestEnv, a: TestAccount, webhookId: string) {
+  const list = await call(e, a, 'GET', `/api/v1/webhooks/${webhookId}/deliveries`, undefined, 200);
+  return (await call(e, a, 'GET', `/api/v1/deliveries/${list.body.data[0].id}`, undefined, 200)).body;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describeEachDb(
+  'metakocka format (seed 000 receiver)',
+  (env) => {
+    let rx: Awaited<ReturnType<typeof rawReceiver>>;
+    beforeAll(async () => {
+      rx = await rawReceiver((r, n) => {
+        if (r.path.startsWith('/text')) return { status: 200, body: 'OK' };
+        if (r.path.startsWith('/error')) return { status: 200, body: '{"status":"error","message":"try later"}' };
+        if (r.path.startsWith('/later')) return [{ status: 200, body: '{"status":"error"}' }, { status: 500, body: '{"status":"ok"}' }][n - 1] ?? { status: 200, body: '{"status":"ok","id":7}' };
+        return { status: 200, body: '{"status":"ok"}' };
+      });
+    });
+    afterAll(async () => rx.close());
+
+    it('sends each changed product once per transaction with its whole stock list, signed over the raw bytes, equal to the GET service', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const w1 = await warehouse(e, a, 'Ljubljana');
+      const w2 = await warehouse(e, a, 'Maribor');
+      const off = await warehouse(e, a, 'Closed', { active: false });
+      const p = await product(e, a, { sku: 'PA-4020', code: '150974832263', title: TITLE, unit: 'kos' });
+      const q = await product(e, a, { sku: 'Q-1', code: '2', title: 'Other', unit: 'kos' });
+      const sub = await subscribe(e, a, { url: rx.url('/stock'), basicAuth: { username: 'mk', password: 'pw' } });
+      expect(sub.secret).toBe(SECRET);
+      await post(e, a, {
+        type: 'receipt',
+        warehouseId: w1,
+        lines: [
+          { productId: p, quantity: 2, lot: 'L1' },
+          { productId: p, quantity: 3, lot: 'L2', expiry: '2030-01-31' },
+          { productId: p, quantity: 1, serial: 'S-1', location: 'A-1' },
+          { productId: q, quantity: 5 },
+        ],
+      });
+      await eventually(() => rx.on('/stock').length >= 2);
+      await sleep(400);
+      const got = rx.on('/stock');
+      // Four changed stock keys, two products: one request per product.
+      expect(got).toHaveLength(2);
+      for (const r of got) {
+        expect(verify(r, SECRET)).toBe(true);
+        expect(verify(r, 'another-secret')).toBe(false);
+        expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+        expect(r.headers['x-metakocka-event']).toBe('warehouse_product_stock_update');
+        expect(r.headers['x-metakocka-id']).toMatch(UUID);
+        expect(r.headers.authorization).toBe(`Basic ${Buffer.from('mk:pw').toString('base64')}`);
+        expect(Number(r.headers['content-length'])).toBe(r.raw.length);
+      }
+      const mine = got.find((r) => checkBody(r).stock_list[0].mk_id === String(p)) as Raw;
+      // UTF-8 on the wire: "ü" is the two bytes c3 bc.
+      expect(mine.raw.includes(Buffer.from('D\u00fcse', 'utf8'))).toBe(true);
+      expect(mine.raw.includes(Buffer.from([0xc3, 0xbc]))).toBe(true);
+      const body = checkBody(mine);
+      const rows = body.stock_list as any[];
+      // Three distinct lot / expiry / serial / location rows in w1, a zero row for w2, nothing for the inactive one.
+      expect(rows.filter((x) => x.warehouse_id === String(w1))).toHaveLength(3);
+      expect(rows.filter((x) => x.warehouse_id === String(w2))).toEqual([
+        { warehouse_id: String(w2), mk_id: String(p), count_code: 'PA-4020', code: '150974832263', title: TITLE, amount: '0', reserved_amount: '0', free_amount: '0', unit: 'kos' },
+      ]);
+      expect(rows.some((x) => x.warehouse_id === String(off))).toBe(false);
+      expect(rows.filter((x) => x.warehouse_id === String(w1)).map((x) => x.amount).sort()).toEqual(['1', '2', '3']);
+      for (const x of rows) expect(x).toMatchObject({ mk_id: String(p), count_code: 'PA-4020', code: '150974832263', title: TITLE, unit: 'kos' });
+      // Push and pull agree byte for byte while nothing changed in between.
+      const pulled = await e.app.inject({ method: 'GET', url: `/api/v1/stock/metakocka?productId=${p}`, headers: a.auth });
+      expect(pulled.statusCode).toBe(200);
+      expect(pulled.rawPayload.equals(mine.raw)).toBe(true);
+      // The id is the delivery's, as the webhook log shows it.
+      const log = await call(e, a, 'GET', `/api/v1/webhooks/${sub.id}/deliveries`, undefined, 200);
+      expect(log.body.data.map((d: any) => d.id).sort()).toEqual(got.map((r) => r.headers['x-metakocka-id']).sort());
+      expect(log.body.data.every((d: any) => d.eventType === 'stock.changed')).toBe(true);
+      // Product edits and order-less changes that are not stock changes send nothing.
+      await call(e, a, 'PATCH', `/api/v1/products/${p}`, { price: 9 }, 200);
+      await call(e, a, 'PATCH', `/api/v1/warehouses/${w2}`, { name: 'Maribor 2' }, 200);
+      await sleep(400);
+      expect(rx.on('/stock')).toHaveLength(2);
+    });
+
+    it('succeeds only on a 2xx JSON answer with status "ok": any other answer is retried, 3 attempts in all, then failed', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const w = await warehouse(e, a);
+      const p = await product(e, a);
+      const subs: any[] = [];
+      for (const path of ['/text', '/error', '/later']) subs.push(await subscribe(e, a, { url: rx.url(path), retrySchedule: [0.1, 0.1] }));
+      expect(subs[0].retrySchedule).toEqual([0.1, 0.1]);
+      await post(e, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const ds = await eventually<any>(async () => {
+        const x = await Promise.all(subs.map((s) => deliveryOf(e, a, s.id)));
+        return x.every((d) => d.status !== 'pending') && x;
+      });
+      expect(ds.map((d: any) => [d.status, d.attempts])).toEqual([
+        ['failed', 3],
+        ['failed', 3],
+        ['succeeded', 3],
+      ]);
+      await sleep(300);
+      for (const path of ['/text', '/error', '/later']) {
+        const got = rx.on(path);
+        expect(got, path).toHaveLength(3);
+        expect(new Set(got.map((r) => r.headers['x-metakocka-id'])).size).toBe(1);
+        expect(new Set(got.map((r) => r.raw.toString('hex'))).size).toBe(1);
+        for (const r of got) expect(verify(r, SECRET)).toBe(true);
+        for (let i = 1; i < got.length; i++) expect(got[i].at - got[i - 1].at).toBeGreaterThanOrEqual(90);
+      }
+    });
+
+    it('defaults to two more tries 60 s apart, without jitter, and generates a client_secret when none is given', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const w = await warehouse(e, a);
+      const p = await product(e, a);
+      const sub = (await call(e, a, 'POST', '/api/v1/webhooks', { format: 'metakocka', url: rx.url('/error-default') }, 201)).body;
+      expect(sub.retrySchedule).toEqual([60, 60]);
+      expect(typeof sub.secret).toBe('string');
+      expect(sub.secret.length).toBeGreaterThan(0);
+      await post(e, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const d = await eventually<any>(async () => {
+        const x = await deliveryOf(e, a, sub.id);
+        return x.attempts === 1 && x.nextAttemptAt && x;
+      });
+      expect(verify(rx.on('/error-default')[0], sub.secret)).toBe(true);
+      const wait = Date.parse(d.nextAttemptAt) - Date.parse(d.attemptLog[0].startedAt) - d.attemptLog[0].durationMs;
+      // Jitter of even 10% would move it by up to 6 s.
+      expect(wait).toBeGreaterThanOrEqual(59_990);
+      expect(wait).toBeLessThan(60_500);
+      await call(e, a, 'DELETE', `/api/v1/webhooks/${sub.id}`, undefined, 204);
+    });
+
+    it('signs a retry with the client_secret in force when it is sent', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const w = await warehouse(e, a);
+      const p = await product(e, a);
+      const sub = await subscribe(e, a, { url: rx.url('/later-rotated'), retrySchedule: [1, 1] });
+      await post(e, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      await eventually(() => rx.on('/later-rotated').length === 1);
+      const rotated = (await call(e, a, 'POST', `/api/v1/webhooks/${sub.id}/rotate-secret`, undefined, 200)).body.secret;
+      expect(rotated).not.toBe(SECRET);
+      await eventually(() => rx.on('/later-rotated').length === 3, 8000);
+      const got = rx.on('/later-rotated');
+      expect(verify(got[0], SECRET)).toBe(true);
+      expect(got.slice(1).map((r) => [verify(r, rotated), verify(r, SECRET)])).toEqual([
+        [true, false],
+        [true, false],
+      ]);
+    });
+  },
+  { dispatcher: { pollMs: 100 } },
+);
