@@ -24,6 +24,11 @@ describeEachDb(
       expect((await call(env(), a, 'GET', `/api/v1/webhooks/${id}`, undefined, 200)).body.secret).toBeUndefined();
       const patched = await call(env(), a, 'PATCH', `/api/v1/webhooks/${id}`, { events: ['stock.changed'], retrySchedule: [1, 2] }, 200);
       expect(patched.body).toMatchObject({ events: ['stock.changed'], retrySchedule: [1, 2] });
+      const mk = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/mk'), format: 'metakocka', secret: 'client-secret' }, 201);
+      const mkPatched = await call(env(), a, 'PATCH', `/api/v1/webhooks/${mk.body.id}`, { url: rx.url('/mk2') }, 200);
+      expect(mkPatched.body).toMatchObject({ format: 'metakocka', url: rx.url('/mk2') });
+      expect((await call(env(), a, 'PATCH', `/api/v1/webhooks/${mk.body.id}`, { format: 'native' }, 400)).body.error.message).toContain('cannot change');
+      await call(env(), a, 'DELETE', `/api/v1/webhooks/${mk.body.id}`, undefined, 204);
       const reset = await call(env(), a, 'PATCH', `/api/v1/webhooks/${id}`, { retrySchedule: null }, 200);
       expect(reset.body.retrySchedule).toEqual([5, 300, 1800, 7200, 18000, 36000, 36000]);
       const rotated = await call(env(), a, 'POST', `/api/v1/webhooks/${id}/rotate-secret`, undefined, 200);
@@ -148,6 +153,34 @@ describeEachDb(
       }
       expect((await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200)).body.data).toEqual([]);
     });
+
+    it('checks again at send time: a private target that got into the table is never contacted', async () => {
+      const rx = await Receiver.start();
+      try {
+        const a = await env().newAccount();
+        // Allowed when created (e.g. by an operator who has since turned the setting off).
+        const now = Date.now();
+        await env().store.db
+          .insertInto('webhooks')
+          .values({
+            id: '11111111-2222-4333-8444-555555555555', account_id: a.id, url: rx.url('/private'), format: 'native', events: null,
+            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', basic_username: null, basic_password: null, bearer_token: null,
+            enabled: 1, disabled_reason: null, retry_schedule: '[]', coalesce_seconds: null, max_in_flight: 4, options: '{}',
+            token_kind: 'user', failing_since_ms: null, created_ms: now, updated_ms: now,
+          })
+          .execute();
+        await warehouse(env(), a);
+        const d = await eventually(async () => {
+          const l = await call(env(), a, 'GET', '/api/v1/webhooks/11111111-2222-4333-8444-555555555555/deliveries?status=failed', undefined, 200);
+          return l.body.data[0];
+        });
+        const full = await call(env(), a, 'GET', `/api/v1/deliveries/${d.id}`, undefined, 200);
+        expect(full.body.attemptLog[0].error).toEqual({ kind: 'blocked', message: '127.0.0.1 is a loopback, private or link-local address' });
+        expect(rx.requests).toHaveLength(0);
+      } finally {
+        await rx.close();
+      }
+    });
   },
-  { allowPrivateTargets: false },
+  { allowPrivateTargets: false, dispatcher: { pollMs: 100 } },
 );

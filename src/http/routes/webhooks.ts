@@ -20,7 +20,8 @@ const WebhookRef = Type.Ref(Webhook);
 
 const fields = {
   url: Type.String({ minLength: 1, maxLength: 2048, description: 'http or https' }),
-  format: Type.Optional(Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { default: 'native' })),
+  // No schema default: PATCH shares these fields, and a default would turn every PATCH into a format change.
+  format: Type.Optional(Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { description: 'default native' })),
   events: Type.Optional(Nullable(Type.Array(Type.Union(EVENT_TYPES.map((e) => Type.Literal(e))), { maxItems: 50 }))),
   secret: Type.Optional(Type.String({ minLength: 8, maxLength: 200, description: 'native: whsec_<base64>; generated when absent' })),
   basicAuth: Type.Optional(Nullable(Type.Object({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
