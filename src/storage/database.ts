@@ -7,6 +7,7 @@ import { isPostgresUrl } from '../config.js';
 import { postgresDialect, sqliteDialect, type StorageDialect } from './dialect.js';
 import * as m001 from './migrations/001-ledger.js';
 import * as m003 from './migrations/003-webhooks.js';
+import * as m004 from './migrations/004-applications.js';
 import * as m005 from './migrations/005-replays.js';
 import type { Database } from './schema.js';
 
@@ -27,6 +28,7 @@ export interface Store {
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
   '001-ledger': m001,
   '003-webhooks': m003,
+  '004-applications': m004,
   '005-replays': m005,
 };
 

@@ -258,6 +258,18 @@ export interface ReplayTable {
   finished_ms: number | null;
 }
 
+export interface ApplicationTable {
+  id: Generated<number>;
+  name: string;
+  created_ms: number;
+}
+
+export interface InstallationTable {
+  account_id: string;
+  application_id: number;
+  installed_ms: number;
+}
+
 export interface Database {
   accounts: AccountTable;
   tokens: TokenTable;
@@ -276,5 +288,7 @@ export interface Database {
   webhooks: WebhookTable;
   deliveries: DeliveryTable;
   attempts: AttemptTable;
+  applications: ApplicationTable;
+  installations: InstallationTable;
   replays: ReplayTable;
 }

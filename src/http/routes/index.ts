@@ -1,5 +1,6 @@
 import type { App, RouteDeps } from '../../app.js';
 import { accountRoutes } from './accounts.js';
+import { applicationRoutes } from './applications.js';
 import { deliveryRoutes } from './deliveries.js';
 import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
@@ -20,6 +21,7 @@ import { webhookRoutes } from './webhooks.js';
 export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   healthRoutes,
   accountRoutes,
+  applicationRoutes,
   warehouseRoutes,
   productRoutes,
   documentRoutes,

@@ -1,11 +1,15 @@
 import type { WebhookFormat } from './format.js';
 import { nativeFormat } from './native.js';
+import { posterFormat } from './poster.js';
+import { marketplaceFormat } from './marketplace.js';
 import { metakockaFormat } from './metakocka.js';
 import { cyclesoftwareFormat } from './cyclesoftware.js';
 
 /** Every wire format, by the name a subscription picks. */
 export const FORMATS: Record<string, WebhookFormat> = {
   native: nativeFormat,
+  poster: posterFormat,
+  marketplace: marketplaceFormat,
   metakocka: metakockaFormat,
   cyclesoftware: cyclesoftwareFormat,
 };

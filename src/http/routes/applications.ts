@@ -1,0 +1,70 @@
+import { Type } from '@sinclair/typebox';
+import type { App, RouteDeps } from '../../app.js';
+import { createApplication, installApplication, listApplications, uninstallApplication } from '../../applications/applications.js';
+import { principalOf } from '../auth.js';
+import { IdParams, responses } from '../schemas.js';
+
+const Application = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
+  const tags = ['applications'];
+  app.post(
+    '/api/v1/applications',
+    {
+      preHandler: auth.requireAdmin,
+      schema: {
+        tags,
+        summary: 'Register an integrator application (administrator)',
+        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
+        response: responses({ 201: Application }),
+      },
+    },
+    async (req, reply) => reply.status(201).send(await createApplication(ctx, req.body)),
+  );
+  app.get(
+    '/api/v1/applications',
+    {
+      preHandler: auth.requireAdmin,
+      schema: { tags, summary: 'List registered applications (administrator)', response: responses({ 200: Type.Object({ data: Type.Array(Application) }) }) },
+    },
+    async () => ({ data: await listApplications(ctx.store.db) }),
+  );
+  app.post(
+    '/api/v1/applications/:id/install',
+    {
+      preHandler: auth.requireAccount,
+      schema: {
+        tags,
+        summary: 'Install an application into this account; emits application.installed with its access token',
+        params: IdParams,
+        response: responses({
+          201: Type.Object({
+            applicationId: Type.Integer(),
+            accessToken: Type.String({ description: "the application's token for this account; shown once" }),
+          }),
+        }),
+      },
+    },
+    async (req, reply) => reply.status(201).send(await installApplication(ctx, principalOf(req), req.params.id)),
+  );
+  app.post(
+    '/api/v1/applications/:id/uninstall',
+    {
+      preHandler: auth.requireAccount,
+      schema: {
+        tags,
+        summary: "Uninstall an application: its tokens stop working; emits application.uninstalled",
+        params: IdParams,
+        response: responses({ 204: Type.Null() }),
+      },
+    },
+    async (req, reply) => {
+      await uninstallApplication(ctx, principalOf(req), req.params.id);
+      return reply.status(204).send();
+    },
+  );
+}

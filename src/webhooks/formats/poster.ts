@@ -1,0 +1,189 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../../errors.js';
+import type { StoredEvent } from '../../events/catalog.js';
+import { round } from '../../inventory/stock-events.js';
+import type { Tx } from '../../storage/database.js';
+import type { Subscription } from '../subscription.js';
+import type { WebhookFormat } from './format.js';
+import { retryAfterMs } from './standard-signature.js';
+
+/** Every entity Poster's webhook settings offer (seed 004), spelled as the document spells them. */
+export const POSTER_OBJECTS = [
+  'transaction', 'incoming_order',
+  'product', 'dish', 'category', 'prepack', 'ingredient', 'workshop', 'ingredients_category',
+  'client', 'client_payed_sum', 'clients_group', 'promotion', 'promotion_prize', 'client_ewallet', 'loyalty rule',
+  'storage', 'stock', 'supply',
+  'book_transaction', 'cash_shift_transaction',
+  'spot', 'register', 'waiter',
+  'configs', 'application',
+] as const;
+
+/**
+ * "15 more tries within two days": growing delays summing to 141,510 s (39.3 h), so even with +10%
+ * jitter on every one the last try starts before 48 h (155,661 s < 172,800 s).
+ */
+export const POSTER_SCHEDULE = [30, 60, 120, 300, 600, 900, 1800, 2700, 3600, 5400, 7200, 10800, 18000, 36000, 54000] as const;
+
+/** Poster's element type for a product in `stock` data (1 ingredient, 2 product, 3 modifier, ...). */
+const POSTER_TYPE_PRODUCT = 2;
+
+interface Route {
+  object: string;
+  action: string;
+}
+
+/** The Poster object and action a canonical event becomes, or null when Poster has no such hook. */
+function route(e: StoredEvent): Route | null {
+  switch (e.type) {
+    case 'stock.changed':
+      return { object: 'stock', action: 'changed' };
+    case 'product.created':
+    case 'product.updated':
+    case 'product.deleted':
+      return { object: 'product', action: e.action };
+    case 'warehouse.created':
+    case 'warehouse.updated':
+    case 'warehouse.deleted':
+      return { object: 'storage', action: e.action };
+    case 'document.posted':
+      return documentType(e) === 'receipt' ? { object: 'supply', action: 'added' } : null;
+    case 'document.cancelled':
+      // Cancelling a receipt takes the supply back: Poster's removal of a supply.
+      return documentType(e) === 'receipt' ? { object: 'supply', action: 'removed' } : null;
+    case 'application.installed':
+      return { object: 'application', action: 'added' };
+    case 'application.uninstalled':
+      return { object: 'application', action: 'removed' };
+    case 'webhook.test':
+      return { object: 'webhook', action: 'test' };
+    default:
+      return null;
+  }
+}
+
+const documentType = (e: StoredEvent): unknown => (e.data.document as { type?: unknown } | undefined)?.type;
+
+const objectsOf = (sub: Subscription): string[] => (sub.options.objects as string[] | undefined) ?? [];
+
+/**
+ * Poster's element is (product, storage), without sizes or lots: value_relative is what the
+ * document moved for the product at that warehouse, summed over every stock key, and
+ * value_absolute the product's total amount there afterwards. For a product with one stock key these
+ * are the event's amountDelta and amount. Null when the quantity did not move (a reservation).
+ */
+async function stockData(e: StoredEvent, tx: Tx): Promise<Record<string, number> | null> {
+  const d = e.data as { productId: number; warehouseId: number; amountDelta: number; documentId: number | null };
+  let delta = d.amountDelta;
+  if (d.documentId !== null) {
+    const moved = await tx
+      .selectFrom('movements')
+      .innerJoin('stock_levels', 'stock_levels.id', 'movements.stock_level_id')
+      .select((eb) => eb.fn.sum<number>('movements.amount_delta').as('delta'))
+      .where('movements.account_id', '=', e.accountId)
+      .where('movements.document_id', '=', d.documentId)
+      .where('stock_levels.product_id', '=', d.productId)
+      .where('stock_levels.warehouse_id', '=', d.warehouseId)
+      .executeTakeFirst();
+    if (moved?.delta != null) delta = Number(moved.delta);
+  }
+  if (round(delta) === 0) return null;
+  const total = await tx
+    .selectFrom('stock_levels')
+    .select((eb) => eb.fn.sum<number>('amount').as('amount'))
+    .where('account_id', '=', e.accountId)
+    .where('product_id', '=', d.productId)
+    .where('warehouse_id', '=', d.warehouseId)
+    .executeTakeFirst();
+  return {
+    type: POSTER_TYPE_PRODUCT,
+    element_id: d.productId,
+    storage_id: d.warehouseId,
+    value_relative: round(delta),
+    value_absolute: round(Number(total?.amount ?? 0)),
+  };
+}
+
+async function dataFor(e: StoredEvent, tx: Tx): Promise<Record<string, unknown> | null | undefined> {
+  if (e.type === 'stock.changed') return stockData(e, tx);
+  if (e.type === 'application.installed') return { user_id: e.data.user_id, access_token: e.data.access_token };
+  if (e.type === 'application.uninstalled') return { user_id: e.data.user_id };
+  return undefined;
+}
+
+/** md5 of `account;object;object_id;action;[data;]time;secret`, as Poster's PHP sample recomputes it. */
+export function posterVerify(parts: { account: string; object: string; objectId: number; action: string; data?: string; time: string }, secret: string): string {
+  const fields = [parts.account, parts.object, String(parts.objectId), parts.action];
+  if (parts.data !== undefined) fields.push(parts.data);
+  fields.push(parts.time, secret);
+  return createHash('md5').update(fields.join(';'), 'utf8').digest('hex');
+}
+
+/**
+ * Poster (seed 004): `{account, account_number, object, object_id, action, time, verify, data?}`,
+ * `data` a JSON-encoded string, signed by `verify`; only HTTP 200 counts as delivered.
+ */
+export const posterFormat: WebhookFormat = {
+  name: 'poster',
+  retrySchedule: POSTER_SCHEDULE,
+  jitter: true,
+  timeoutMs: 15_000,
+  whenExhausted: 'failed',
+  takes(event, sub) {
+    const r = route(event);
+    if (!r) return false;
+    // A test is asked for by the subscription's owner, whatever objects it lists.
+    return event.type === 'webhook.test' || objectsOf(sub).includes(r.object);
+  },
+  // Several stock keys of one product at one warehouse in one document are one Poster element.
+  collapseKey: (e) =>
+    e.type === 'stock.changed' ? `stock:${String(e.data.documentId)}:${String(e.data.productId)}:${String(e.data.warehouseId)}` : e.id,
+  async render(event, sub, ctx) {
+    const r = route(event);
+    if (!r) return null;
+    const payload = await dataFor(event, ctx.tx);
+    if (payload === null) return null;
+    const objectId = event.type === 'stock.changed' ? Number(event.data.productId) : Number(event.objectId) || 0;
+    const data = payload === undefined ? undefined : JSON.stringify(payload);
+    // The event's time, not the send time: every attempt must send the same bytes.
+    const time = String(Math.floor(event.occurredAt / 1000));
+    const account = ctx.account.slug;
+    const verify = posterVerify({ account, object: r.object, objectId, action: r.action, data, time }, sub.secret);
+    const body = JSON.stringify({
+      account,
+      account_number: String(ctx.account.number),
+      object: r.object,
+      object_id: objectId,
+      action: r.action,
+      time,
+      verify,
+      ...(data !== undefined && { data }),
+    });
+    return { body, headers: { 'content-type': 'application/json' } };
+  },
+  attemptHeaders: () => ({}),
+  judge(res) {
+    if (res.status === 200) return { outcome: 'success' };
+    const reason = `HTTP ${res.status} (Poster counts only 200 as delivered)`;
+    if (res.status === 429 || res.status === 503) {
+      return { outcome: 'retry', reason, retryAfterMs: retryAfterMs(res.headers['retry-after'], Date.now()) };
+    }
+    return { outcome: 'retry', reason };
+  },
+  options(input) {
+    const objects = input.objects;
+    if (!Array.isArray(objects) || objects.length === 0) {
+      throw new AppError('VALIDATION_FAILED', 'a poster subscription needs objects: the Poster entities it wants', {
+        field: 'objects',
+        known: POSTER_OBJECTS,
+      });
+    }
+    for (const o of objects) {
+      if (!(POSTER_OBJECTS as readonly unknown[]).includes(o)) {
+        throw new AppError('VALIDATION_FAILED', `objects: unknown Poster entity "${String(o)}"`, { field: 'objects', known: POSTER_OBJECTS });
+      }
+    }
+    return { objects: [...new Set(objects as string[])] };
+  },
+  // Poster's client_secret: 32 hex characters, like the seed's sample.
+  secret: (given) => (given === undefined ? randomBytes(16).toString('hex') : given),
+};
