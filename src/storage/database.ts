@@ -88,6 +88,9 @@ export async function migrate(store: Store): Promise<void> {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'stockhook_migrations',
     migrationLockTableName: 'stockhook_migrations_lock',
+    // Migrations touch disjoint tables; a database that ran a later-numbered one first (branches
+    // landing out of order) must still accept the earlier one instead of refusing to start.
+    allowUnorderedMigrations: true,
   });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
