@@ -45,8 +45,8 @@ describeEachDb(
       const metrics = await env().app.inject({ method: 'GET', url: '/metrics' });
       expect(metrics.body).toContain('stockhook_breakers{state="open"} 1');
       // While open nothing is sent: the next request is the half-open probe, a cooldown later.
-      await eventually(() => sickReqs().length === 4, 3000, 5);
-      expect(sickReqs()[3].at - sickReqs()[2].at).toBeGreaterThanOrEqual(350);
+      await eventually(() => sickReqs().length === 4, 5000, 5);
+      expect(sickReqs()[3].at - sickReqs()[2].at).toBeGreaterThanOrEqual(900);
       sick = false;
       await eventually(async () => {
         const l = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded`, undefined, 200);
@@ -80,5 +80,5 @@ describeEachDb(
       expect(l.body.data.map((d: any) => d.status)).toEqual(['held']);
     });
   },
-  { dispatcher: { pollMs: 50, concurrency: 8, breaker: { threshold: 3, cooldownMs: 400, maxCooldownMs: 1000 } } },
+  { dispatcher: { pollMs: 50, concurrency: 8, breaker: { threshold: 3, cooldownMs: 1000, maxCooldownMs: 2000 } } },
 );
