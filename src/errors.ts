@@ -23,6 +23,7 @@ export const ERRORS = {
   UNKNOWN_SIZE: { status: 422, message: 'The product has no such size' },
   INACTIVE_WAREHOUSE: { status: 422, message: 'The warehouse is not active' },
   TARGET_NOT_ALLOWED: { status: 422, message: 'The webhook URL points at a loopback, private or link-local address' },
+  WEBHOOK_LIMIT_REACHED: { status: 422, message: 'The account has as many webhooks of this kind as allowed' },
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

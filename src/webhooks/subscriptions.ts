@@ -126,6 +126,7 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
   await checkTarget(input.url, ctx.settings.allowPrivateTargets);
   const secret = format.secret ? format.secret(input.secret) : (input.secret ?? randomUUID().replaceAll('-', ''));
   const options = format.options ? format.options(input) : {};
+  const extra = await format.checkSubscription?.(scope, p, { url: input.url, options, enabled: input.enabled !== false });
   const row = {
     id: randomUUID(),
     account_id: p.accountId,
@@ -141,7 +142,7 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     retry_schedule: input.retrySchedule ? JSON.stringify(input.retrySchedule) : null,
     coalesce_seconds: input.coalesceSeconds ?? null,
     max_in_flight: input.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
-    options: JSON.stringify(options),
+    options: JSON.stringify({ ...options, ...extra }),
     token_kind: p.tokenKind,
     failing_since_ms: null,
     created_ms: scope.now,
@@ -178,6 +179,8 @@ export async function updateSubscriptionIn(
   checkEvents(input.events);
   checkCoalesce(current.format, input.coalesceSeconds);
   const options = format.options ? format.options({ ...current.options, ...input }) : current.options;
+  const candidate = { url: input.url ?? current.url, options, enabled: input.enabled ?? current.enabled };
+  const extra = await format.checkSubscription?.(scope, p, candidate, id);
   const set = {
     ...(input.url !== undefined && { url: input.url }),
     ...(input.events !== undefined && { events: input.events ? JSON.stringify(input.events) : null }),
@@ -195,7 +198,7 @@ export async function updateSubscriptionIn(
       disabled_reason: input.enabled ? null : 'disabled by user',
       ...(input.enabled && { failing_since_ms: null }),
     }),
-    options: JSON.stringify(options),
+    options: JSON.stringify({ ...options, ...extra }),
     updated_ms: now,
   };
   const row = await tx

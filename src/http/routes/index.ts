@@ -6,6 +6,7 @@ import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
 import { healthRoutes } from './health.js';
 import { kladanaReportRoutes } from './kladana-reports.js';
+import { kladanaWebhookStockRoutes } from './kladana-webhookstock.js';
 import { metricsRoutes } from './metrics.js';
 import { metakockaStockRoutes } from './metakocka-stock.js';
 import { outboundOrderRoutes } from './outbound-orders.js';
@@ -29,6 +30,7 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   supplierRoutes,
   metakockaStockRoutes,
   kladanaReportRoutes,
+  kladanaWebhookStockRoutes,
   outboundOrderRoutes,
   stockItemRoutes,
   eventRoutes,

@@ -1,3 +1,5 @@
+import type { Principal } from '../../accounts/tokens.js';
+import type { WriteScope } from '../../context.js';
 import type { StoredEvent } from '../../events/catalog.js';
 import type { Tx } from '../../storage/database.js';
 import type { Subscription } from '../subscription.js';
@@ -85,4 +87,15 @@ export interface WebhookFormat {
   options?(input: Record<string, unknown>): Record<string, unknown>;
   /** Checks or generates the signing secret. */
   secret?(given: string | undefined): string;
+  /**
+   * Format-specific rules against the account's other subscriptions, inside the writing transaction
+   * (Kladana: unique url per type, per-type limits). `excludeId` is the subscription being updated.
+   * Returns options to store beside those of options() (e.g. who created it), which clients cannot set.
+   */
+  checkSubscription?(
+    scope: WriteScope,
+    principal: Principal,
+    candidate: { url: string; options: Record<string, unknown>; enabled: boolean },
+    excludeId?: string,
+  ): Promise<Record<string, unknown> | void>;
 }

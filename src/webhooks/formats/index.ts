@@ -1,5 +1,6 @@
 import type { WebhookFormat } from './format.js';
 import { nativeFormat } from './native.js';
+import { kladanaFormat } from './kladana.js';
 import { posterFormat } from './poster.js';
 import { marketplaceFormat } from './marketplace.js';
 import { metakockaFormat } from './metakocka.js';
@@ -8,6 +9,7 @@ import { cyclesoftwareFormat } from './cyclesoftware.js';
 /** Every wire format, by the name a subscription picks. */
 export const FORMATS: Record<string, WebhookFormat> = {
   native: nativeFormat,
+  kladana: kladanaFormat,
   poster: posterFormat,
   marketplace: marketplaceFormat,
   metakocka: metakockaFormat,

@@ -1,0 +1,209 @@
+import type { Principal } from '../accounts/tokens.js';
+import { writeTx, type Ctx, type WriteScope } from '../context.js';
+import { AppError, notFound } from '../errors.js';
+import type { Db, Tx } from '../storage/database.js';
+import type { KladanaOptions } from './formats/kladana.js';
+import type { Subscription } from './subscription.js';
+import {
+  createSubscriptionIn,
+  deleteSubscriptionIn,
+  findSubscription,
+  listSubscriptions,
+  updateSubscriptionIn,
+  type SubscriptionInput,
+} from './subscriptions.js';
+
+/**
+ * Kladana's `webhookstock` entity (seed 001) over stockhook's subscriptions: every webhookstock is a
+ * subscription of format `kladana`, so the same rules, delivery log and /api/v1/webhooks apply.
+ */
+export const WEBHOOKSTOCK_PATH = '/api/remap/1.2/entity/webhookstock';
+const APPLICATION_PATH = '/api/remap/1.2/entity/application';
+const MEDIA_TYPE = 'application/json';
+
+export interface Meta {
+  href: string;
+  metadataHref: string;
+  type: string;
+  mediaType: string;
+}
+
+export interface WebhookStockEntity {
+  meta: Meta;
+  authorApplication?: { meta: Meta };
+  id: string;
+  accountId: string;
+  stockType: string;
+  reportType: string;
+  url: string;
+  enabled: boolean;
+}
+
+/** A create (no meta.href) or an update (meta.href names the webhook) as a client sends it. */
+export interface WebhookStockInput {
+  id?: string;
+  url?: string;
+  stockType?: string;
+  reportType?: string;
+  enabled?: boolean;
+}
+
+export const entityMeta = (base: string, id?: string): Meta => ({
+  href: id === undefined ? `${base}${WEBHOOKSTOCK_PATH}` : `${base}${WEBHOOKSTOCK_PATH}/${id}`,
+  metadataHref: `${base}${WEBHOOKSTOCK_PATH}/metadata`,
+  type: 'webhookstock',
+  mediaType: MEDIA_TYPE,
+});
+
+export function toEntity(s: Subscription, base: string): WebhookStockEntity {
+  const o = s.options as unknown as KladanaOptions & { authorApplicationId?: number };
+  return {
+    meta: entityMeta(base, s.id),
+    // Only what an application token created carries its author (seed 001: read only).
+    ...(s.tokenKind === 'application' &&
+      o.authorApplicationId !== undefined && {
+        authorApplication: {
+          meta: {
+            href: `${base}${APPLICATION_PATH}/${o.authorApplicationId}`,
+            metadataHref: `${base}${APPLICATION_PATH}/metadata`,
+            type: 'application',
+            mediaType: MEDIA_TYPE,
+          },
+        },
+      }),
+    id: s.id,
+    accountId: s.accountId,
+    stockType: o.stockType,
+    reportType: o.reportType,
+    url: s.url,
+    enabled: s.enabled,
+  };
+}
+
+const invalid = (field: string, message: string) => new AppError('VALIDATION_FAILED', `${field} ${message}`, { field });
+
+/** The id in a `meta.href` such as `https://host/api/remap/1.2/entity/webhookstock/<id>`. */
+export function idFromHref(href: unknown, field: string): string {
+  const m = typeof href === 'string' ? /\/entity\/webhookstock\/([^/?#]+)\/?(?:[?#].*)?$/.exec(href) : null;
+  if (!m || m[1] === 'metadata') throw invalid(field, 'must be a webhookstock href (…/entity/webhookstock/<id>)');
+  return decodeURIComponent(m[1]);
+}
+
+/** Checks one item's shape; the values (enums, url rules) are checked by the kladana format. */
+export function parseItem(raw: unknown, at = ''): WebhookStockInput {
+  const name = (f: string) => (at ? `${at}.${f}` : f);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(at || 'body', 'must be an object');
+  const r = raw as Record<string, unknown>;
+  const out: WebhookStockInput = {};
+  if (r.meta !== undefined) {
+    if (r.meta === null || typeof r.meta !== 'object') throw invalid(name('meta'), 'must be an object');
+    out.id = idFromHref((r.meta as Record<string, unknown>).href, name('meta.href'));
+  }
+  for (const f of ['url', 'stockType', 'reportType'] as const) {
+    if (r[f] === undefined) continue;
+    if (typeof r[f] !== 'string') throw invalid(name(f), 'must be a string');
+    out[f] = r[f];
+  }
+  if (r.enabled !== undefined) {
+    if (typeof r.enabled !== 'boolean') throw invalid(name('enabled'), 'must be a boolean');
+    out.enabled = r.enabled;
+  }
+  return out;
+}
+
+export function parseItems(raw: unknown): WebhookStockInput[] {
+  if (!Array.isArray(raw)) throw invalid('body', 'must be an array');
+  if (raw.length === 0) throw invalid('body', 'must not be empty');
+  if (raw.length > 1000) throw invalid('body', 'must have at most 1000 items');
+  return raw.map((x, i) => parseItem(x, `[${i}]`));
+}
+
+async function findKladana(db: Db | Tx, accountId: string, id: string): Promise<Subscription> {
+  try {
+    const s = await findSubscription(db, accountId, id);
+    if (s.format === 'kladana') return s;
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === 'NOT_FOUND')) throw err;
+  }
+  throw notFound('webhookstock', id);
+}
+
+function requirePaid(p: Principal): void {
+  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS', 'the free plan cannot create, change or delete webhooks');
+}
+
+/** Only the fields the client sent: an undefined key would erase a stored option on update. */
+function changes(item: WebhookStockInput): Partial<SubscriptionInput> {
+  const out: Record<string, unknown> = {};
+  for (const f of ['url', 'stockType', 'reportType', 'enabled'] as const) if (item[f] !== undefined) out[f] = item[f];
+  return out as Partial<SubscriptionInput>;
+}
+
+async function saveIn(scope: WriteScope, ctx: Ctx, p: Principal, item: WebhookStockInput): Promise<Subscription> {
+  if (item.id !== undefined) {
+    await findKladana(scope.tx, p.accountId, item.id);
+    return updateSubscriptionIn(scope, ctx, p, item.id, changes(item));
+  }
+  if (item.url === undefined) throw invalid('url', 'is required');
+  return createSubscriptionIn(scope, ctx, p, { ...changes(item), url: item.url, format: 'kladana', events: null });
+}
+
+/** Creates and updates in ONE transaction: any refused item leaves every webhook as it was. */
+export async function saveWebhookStocks(ctx: Ctx, p: Principal, items: WebhookStockInput[], labelled: boolean): Promise<WebhookStockEntity[]> {
+  requirePaid(p);
+  const { result } = await writeTx(ctx, p.accountId, async (scope) => {
+    const saved: Subscription[] = [];
+    for (const [i, item] of items.entries()) {
+      try {
+        saved.push(await saveIn(scope, ctx, p, item));
+      } catch (err) {
+        if (!labelled || !(err instanceof AppError)) throw err;
+        const details = err.details && typeof err.details === 'object' ? err.details : {};
+        throw new AppError(err.code, `[${i}]: ${err.message}`, { ...details, index: i });
+      }
+    }
+    return saved;
+  });
+  return result.map((s) => toEntity(s, ctx.settings.publicUrl));
+}
+
+export async function updateWebhookStock(ctx: Ctx, p: Principal, id: string, item: WebhookStockInput): Promise<WebhookStockEntity> {
+  const [entity] = await saveWebhookStocks(ctx, p, [{ ...item, id }], false);
+  return entity;
+}
+
+export async function getWebhookStock(ctx: Ctx, p: Principal, id: string): Promise<WebhookStockEntity> {
+  return toEntity(await findKladana(ctx.store.db, p.accountId, id), ctx.settings.publicUrl);
+}
+
+export async function listWebhookStocks(ctx: Ctx, p: Principal, page: { limit: number; offset: number }) {
+  const base = ctx.settings.publicUrl;
+  const all = await listSubscriptions(ctx.store.db, p.accountId, { format: 'kladana' });
+  return {
+    context: {
+      employee: {
+        meta: {
+          href: `${base}/api/remap/1.2/context/employee`,
+          metadataHref: `${base}/api/remap/1.2/entity/employee/metadata`,
+          type: 'employee',
+          mediaType: MEDIA_TYPE,
+        },
+      },
+    },
+    meta: { ...entityMeta(base), size: all.length, limit: page.limit, offset: page.offset },
+    rows: all.slice(page.offset, page.offset + page.limit).map((s) => toEntity(s, base)),
+  };
+}
+
+/** Deletes in ONE transaction; an unknown id refuses the whole request. */
+export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[]): Promise<Array<{ info: string }>> {
+  requirePaid(p);
+  ids = [...new Set(ids)];
+  await writeTx(ctx, p.accountId, async (scope) => {
+    for (const id of ids) {
+      await findKladana(scope.tx, p.accountId, id);
+      await deleteSubscriptionIn(scope, p.accountId, id);
+    }
+  });
+  return ids.map((id) => ({ info: `Entity 'webhookstock' with UUID: ${id} successfully deleted` }));
+}
