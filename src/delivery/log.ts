@@ -71,14 +71,18 @@ function decodeCursor(c: string): { ms: number; id: string } {
   return { ms: Number(ms), id };
 }
 
+/** One subscription's log, or (webhookId undefined) the account's log across subscriptions. */
 export async function listDeliveries(
   db: Db,
   accountId: string,
-  webhookId: string,
+  webhookId: string | undefined,
   f: { status?: string; eventType?: string; since?: string; until?: string; limit: number; cursor?: string },
 ): Promise<{ data: DeliveryView[]; nextCursor: string | null }> {
-  await findSubscription(db, accountId, webhookId);
-  let q = db.selectFrom('deliveries').selectAll().where('account_id', '=', accountId).where('webhook_id', '=', webhookId);
+  let q = db.selectFrom('deliveries').selectAll().where('account_id', '=', accountId);
+  if (webhookId !== undefined) {
+    await findSubscription(db, accountId, webhookId);
+    q = q.where('webhook_id', '=', webhookId);
+  }
   if (f.status) q = q.where('status', '=', f.status as DeliveryStatus);
   if (f.eventType) q = q.where('event_type', '=', f.eventType);
   if (f.since) q = q.where('created_ms', '>=', Date.parse(f.since));

@@ -1,6 +1,7 @@
 import type { App, RouteDeps } from '../../app.js';
 import { accountRoutes } from './accounts.js';
 import { applicationRoutes } from './applications.js';
+import { dashboardApiRoutes } from './dashboard-api.js';
 import { deliveryRoutes } from './deliveries.js';
 import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
@@ -15,6 +16,7 @@ import { replayRoutes } from './replays.js';
 import { stockItemRoutes } from './stock-items.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
+import { uiRoutes } from './ui.js';
 import { warehouseRoutes } from './warehouses.js';
 import { webhookRoutes } from './webhooks.js';
 
@@ -36,6 +38,8 @@ export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
   eventRoutes,
   webhookRoutes,
   deliveryRoutes,
+  dashboardApiRoutes,
   replayRoutes,
   metricsRoutes,
+  uiRoutes,
 ];

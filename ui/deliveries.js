@@ -1,0 +1,190 @@
+// The delivery log (filters, paging) and one delivery's detail with its attempts and Retry.
+import { api, query } from './api.js';
+import { act, badge, fill, fmtMs, fmtTime, h, kvTable, localToIso, pretty, toast } from './dom.js';
+import { EVENT_TYPES } from './subscriptions.js';
+
+const STATUSES = ['pending', 'succeeded', 'failed', 'dropped', 'held', 'cancelled'];
+const PAGE = 20;
+
+const select = (testid, all, options) => h('select', { testid }, h('option', { value: '' }, all), options.map(([v, label]) => h('option', { value: v }, label)));
+
+export class Deliveries {
+  constructor(logRoot, detailRoot) {
+    this.detailRoot = detailRoot;
+    this.subs = [];
+    this.older = [];
+    this.cursor = undefined;
+    this.openId = null;
+    this.f = {
+      webhook: select('filter-webhook', 'All subscriptions', []),
+      status: select('filter-status', 'Any status', STATUSES.map((s) => [s, s])),
+      event: select('filter-event', 'Any event', EVENT_TYPES.map((e) => [e, e])),
+      since: h('input', { type: 'datetime-local', testid: 'filter-since', title: 'created at or after' }),
+      until: h('input', { type: 'datetime-local', testid: 'filter-until', title: 'created before' }),
+    };
+    const apply = h('button', { type: 'submit', testid: 'filter-apply' }, 'Apply');
+    const reset = h('button', { type: 'reset', class: 'ghost' }, 'Reset');
+    const form = h('form', { class: 'filters', testid: 'log-filters' }, Object.values(this.f), apply, reset);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void act(apply, () => this.first());
+    });
+    form.addEventListener('reset', () => setTimeout(() => void act(null, () => this.first())));
+    this.tbody = h('tbody', { testid: 'log-rows' });
+    this.prev = h('button', { type: 'button', class: 'small', testid: 'page-newer' }, '← Newer');
+    this.next = h('button', { type: 'button', class: 'small', testid: 'page-older' }, 'Older →');
+    this.pageLabel = h('span', { class: 'muted' });
+    this.prev.addEventListener('click', () => act(this.prev, () => ((this.cursor = this.older.pop()), this.load())));
+    this.next.addEventListener('click', () => act(this.next, () => (this.older.push(this.cursor), (this.cursor = this.nextCursor), this.load())));
+    const refresh = h('button', { type: 'button', class: 'small ghost', testid: 'log-refresh' }, 'Refresh');
+    refresh.addEventListener('click', () => act(refresh, () => this.load()));
+    fill(
+      logRoot,
+      h('div', { class: 'card-head' }, h('h2', {}, 'Delivery log'), refresh),
+      form,
+      h('table', { class: 'list log' }, h('thead', {}, h('tr', {}, ['Created', 'Event', 'Endpoint', 'Status', 'Tries', 'Last'].map((c) => h('th', {}, c)))), this.tbody),
+      h('div', { class: 'pager' }, this.prev, this.pageLabel, this.next),
+    );
+    this.closeDetail();
+  }
+
+  setSubscriptions(list) {
+    this.subs = list;
+    const keep = this.f.webhook.value;
+    fill(this.f.webhook, h('option', { value: '' }, 'All subscriptions'), list.map((w) => h('option', { value: w.id }, `${w.url} (${w.format})`)));
+    this.f.webhook.value = list.some((w) => w.id === keep) ? keep : '';
+  }
+
+  filterBy(webhookId) {
+    this.f.webhook.value = webhookId;
+    return this.first();
+  }
+
+  first() {
+    this.older = [];
+    this.cursor = undefined;
+    return this.load();
+  }
+
+  /** Reloads the first page only: a refresh must not move a reader who paged back in time. */
+  refresh() {
+    return this.cursor === undefined ? this.load() : Promise.resolve();
+  }
+
+  async load() {
+    const q = query({
+      webhookId: this.f.webhook.value,
+      status: this.f.status.value,
+      eventType: this.f.event.value,
+      since: localToIso(this.f.since.value),
+      until: localToIso(this.f.until.value),
+      limit: PAGE,
+      cursor: this.cursor,
+    });
+    const page = await api(`/api/v1/deliveries${q}`);
+    this.nextCursor = page.nextCursor;
+    this.prev.disabled = this.cursor === undefined;
+    this.next.disabled = !page.nextCursor;
+    fill(this.pageLabel, `page ${this.older.length + 1}`);
+    const url = (id) => ((this.subs.find((w) => w.id === id) || {}).url || id).replace(/^https?:\/\//, '');
+    fill(
+      this.tbody,
+      page.data.length
+        ? page.data.map((d) => {
+            const tr = h(
+              'tr',
+              { testid: 'delivery-row', 'data-id': d.id, 'data-status': d.status, class: d.id === this.openId ? 'selected clickable' : 'clickable', tabindex: 0 },
+              h('td', { class: 'nowrap' }, fmtTime(d.createdAt)),
+              h('td', {}, d.eventType),
+              h('td', { class: 'url' }, url(d.webhookId)),
+              h('td', {}, badge(d.status)),
+              h('td', { class: 'num' }, String(d.attempts)),
+              h('td', { class: 'muted nowrap' }, d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : d.lastError || '—'),
+            );
+            const open = () => void act(null, () => this.open(d.id));
+            tr.addEventListener('click', open);
+            tr.addEventListener('keydown', (e) => e.key === 'Enter' && open());
+            return tr;
+          })
+        : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No deliveries match.')),
+    );
+  }
+
+  closeDetail() {
+    this.openId = null;
+    clearTimeout(this.detailTimer);
+    fill(this.detailRoot, h('h2', {}, 'Delivery'), h('p', { class: 'muted' }, 'Pick a delivery in the log to see its request, every attempt and the response.'));
+    for (const tr of document.querySelectorAll('[data-testid=delivery-row].selected')) tr.classList.remove('selected');
+  }
+
+  async open(id) {
+    clearTimeout(this.detailTimer);
+    this.openId = id;
+    for (const tr of document.querySelectorAll('[data-testid=delivery-row]')) tr.classList.toggle('selected', tr.dataset.id === id);
+    const d = await api(`/api/v1/deliveries/${id}`);
+    if (this.openId !== id) return;
+    const before = this.shown && this.shown.id === id ? this.shown.status : d.status;
+    this.shown = { id, status: d.status };
+    this.renderDetail(d);
+    // The log's row shows the status too: keep it in step when the detail sees it change.
+    if (before !== d.status) await this.refresh();
+    // While it waits to be sent, follow it: the next attempt shows up without a click.
+    if (d.status === 'pending') this.detailTimer = setTimeout(() => this.openId === id && void act(null, () => this.open(id)), 1000);
+  }
+
+  renderDetail(d) {
+    const retry = h('button', { type: 'button', testid: 'retry', disabled: d.status === 'pending' || d.status === 'held' }, 'Retry');
+    retry.addEventListener('click', () =>
+      act(retry, async () => {
+        await api(`/api/v1/deliveries/${d.id}/retry`, { method: 'POST' });
+        toast('Queued again: same id, same bytes');
+        await this.open(d.id);
+        await this.refresh();
+      }),
+    );
+    const close = h('button', { type: 'button', class: 'small ghost' }, 'Close');
+    close.addEventListener('click', () => this.closeDetail());
+    const field = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
+    fill(
+      this.detailRoot,
+      h('div', { class: 'card-head' }, h('h2', {}, 'Delivery'), h('div', {}, retry, ' ', close)),
+      h(
+        'dl',
+        { class: 'fields', testid: 'delivery-detail', 'data-id': d.id, 'data-status': d.status },
+        field('Id', h('code', {}, d.id)),
+        field('Event', `${d.eventType}${d.eventId ? ` (${d.eventId})` : ''}`),
+        field('Status', badge(d.status)),
+        field('Endpoint', d.url),
+        field('Attempts', String(d.attempts)),
+        field('Created', fmtTime(d.createdAt)),
+        d.completedAt && field('Completed', fmtTime(d.completedAt)),
+        d.nextAttemptAt && field('Next attempt', fmtTime(d.nextAttemptAt)),
+        d.lastError && field('Last error', d.lastError),
+      ),
+      h('details', { class: 'body' }, h('summary', {}, 'Request body (the same bytes on every attempt)'), h('pre', { testid: 'delivery-body' }, pretty(d.body))),
+      h('h3', {}, `Attempts (${d.attemptLog.length})`),
+      d.attemptLog.length ? [...d.attemptLog].reverse().map(attemptView) : h('p', { class: 'muted' }, 'Not sent yet.'),
+    );
+  }
+}
+
+function attemptView(a) {
+  const r = a.response;
+  return h(
+    'article',
+    { class: 'attempt', testid: 'attempt', 'data-attempt': a.attempt, 'data-outcome': a.outcome },
+    h('header', {}, h('strong', {}, `#${a.attempt}`), ` ${fmtTime(a.startedAt)} · ${fmtMs(a.durationMs)} · `, badge(a.outcome), r && h('span', { class: `code code-${Math.floor(r.status / 100)}xx`, testid: 'attempt-status' }, `HTTP ${r.status}`)),
+    a.error && h('p', { class: 'error', testid: 'attempt-error' }, h('strong', {}, a.error.kind), `: ${a.error.message}`),
+    h(
+      'div',
+      { class: 'cols' },
+      h('section', {}, h('h4', {}, 'Request'), h('p', { class: 'url' }, a.request.url), kvTable(a.request.headers, 'request-headers'), h('details', {}, h('summary', {}, 'Body'), h('pre', {}, pretty(a.request.body)))),
+      h(
+        'section',
+        {},
+        h('h4', {}, r ? `Response ${r.status}` : 'No response'),
+        r && [kvTable(r.headers, 'response-headers'), h('pre', { testid: 'response-body' }, r.body ? pretty(r.body) : '(empty body)')],
+      ),
+    ),
+  );
+}
