@@ -9,6 +9,7 @@ import * as m001 from './migrations/001-ledger.js';
 import * as m003 from './migrations/003-webhooks.js';
 import * as m004 from './migrations/004-applications.js';
 import * as m005 from './migrations/005-replays.js';
+import * as m006 from './migrations/006-delivery-log-index.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '003-webhooks': m003,
   '004-applications': m004,
   '005-replays': m005,
+  '006-delivery-log-index': m006,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.
