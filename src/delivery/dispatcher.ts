@@ -132,6 +132,10 @@ export class Dispatcher {
       try {
         const room = this.concurrency - this.inFlightTotal - this.queuedTotal;
         if (room <= 0) {
+          // Full: a completion wakes us when there is room. Until then a wake-up for new work changes
+          // nothing, and must not make sleep() return at once: that loop of resolved promises never
+          // yields to the I/O that would complete anything (a livelock at 100% CPU).
+          this.dirty = false;
           await this.sleep(this.pollMs);
           continue;
         }
