@@ -11,6 +11,7 @@ import * as m004 from './migrations/004-applications.js';
 import * as m005 from './migrations/005-replays.js';
 import * as m006 from './migrations/006-delivery-log-index.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -59,7 +60,7 @@ export async function openStore(url: string, opts: { migrate?: boolean; poolSize
     // NORMAL keeps WAL commits durable across process crashes (only an OS crash can lose the tail).
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
   const store: Store = {
     db,
