@@ -143,7 +143,7 @@ export async function postDocumentIn(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  await insertLines(tx, accountId, doc.id, input.lines);
+  const lines = await insertLines(tx, accountId, doc.id, input.lines);
 
   const planned: Array<{ key: StockKey; change?: Change; countTo?: number }> = [];
   for (const line of input.lines) {
@@ -172,7 +172,7 @@ export async function postDocumentIn(
   }
   await recordMovements(tx, accountId, doc.id, applied, now);
 
-  const view = toView(doc, await loadLines(tx, accountId, doc.id));
+  const view = toView(doc, lines);
   emit({ type: 'document.posted', object: 'document', objectId: doc.id, action: 'added', data: { document: view } });
   const cause = { documentId: doc.id, documentType: input.type, reference: input.reference ?? null };
   for (const c of applied) emit(stockChanged(c, cause));
@@ -228,7 +228,7 @@ export async function cancelDocumentIn(scope: WriteScope, accountId: string, id:
     .returningAll()
     .executeTakeFirstOrThrow();
   const lines = await loadLines(tx, accountId, original.id);
-  await insertLines(tx, accountId, reversal.id, lines.map(lineInput));
+  const reversalLines = await insertLines(tx, accountId, reversal.id, lines.map(lineInput));
 
   const moves = await tx
     .selectFrom('movements')
@@ -254,7 +254,7 @@ export async function cancelDocumentIn(scope: WriteScope, accountId: string, id:
     .executeTakeFirstOrThrow();
 
   const view = toView(cancelled, lines);
-  const reversalView = toView(reversal, await loadLines(tx, accountId, reversal.id));
+  const reversalView = toView(reversal, reversalLines);
   emit({
     type: 'document.cancelled',
     object: 'document',
@@ -277,8 +277,9 @@ export async function getDocument(db: Db, accountId: string, id: number): Promis
   return toView(doc, await loadLines(db, accountId, id));
 }
 
-async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<void> {
-  await tx
+/** Inserts the lines and returns them as stored (RETURNING saves reading them back). */
+async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<Selectable<DocumentLineTable>[]> {
+  const rows = await tx
     .insertInto('document_lines')
     .values(
       lines.map((l, i) => ({
@@ -290,7 +291,9 @@ async function insertLines(tx: Tx, accountId: string, documentId: number, lines:
         quantity: l.quantity,
       })),
     )
+    .returningAll()
     .execute();
+  return rows.sort((a, b) => a.line_no - b.line_no);
 }
 
 async function loadLines(db: Db | Tx, accountId: string, documentId: number): Promise<Selectable<DocumentLineTable>[]> {
