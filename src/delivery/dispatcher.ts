@@ -52,6 +52,10 @@ export class Dispatcher {
   private queuedTotal = 0;
   private running = false;
   private dirty = false;
+  /** A wake-up said new deliveries may exist (a commit here, NOTIFY from another process). */
+  private newWork = false;
+  /** The exclusions of the last claim that came back short, and until when that answer is trusted. */
+  private dry: { exclude: Set<string>; until: number } | null = null;
   private wakeUp: (() => void) | null = null;
   private loopDone: Promise<void> | null = null;
   private results: AttemptResult[] = [];
@@ -87,6 +91,12 @@ export class Dispatcher {
 
   /** Something may be due: claim now instead of at the next poll. */
   wake(): void {
+    this.newWork = true;
+    this.kick();
+  }
+
+  /** Runs the loop again because room appeared; unlike wake(), nothing new was committed. */
+  private kick(): void {
     this.dirty = true;
     const w = this.wakeUp;
     this.wakeUp = null;
@@ -139,10 +149,26 @@ export class Dispatcher {
           await this.sleep(this.pollMs);
           continue;
         }
-        this.dirty = false;
-        const limit = Math.min(this.batchSize, room);
         const now = Date.now();
-        const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, exclude: this.excluded(now) });
+        const exclude = this.excluded(now);
+        const dry = this.dry;
+        if (dry && !this.newWork && now < dry.until && [...dry.exclude].every((id) => exclude.includes(id))) {
+          // The last claim found nothing outside these exclusions and nothing was committed since:
+          // claiming again would only walk the excluded subscriptions' due rows, O(backlog), for
+          // nothing (300,000 pending: ~220 ms per claim). A subscription leaving the exclusions,
+          // a commit or NOTIFY, or the poll interval ends this.
+          this.dirty = false;
+          await this.sleep(dry.until - now);
+          continue;
+        }
+        this.dirty = false;
+        // New deliveries make what the last short claim said stale.
+        if (this.newWork) this.dry = null;
+        this.newWork = false;
+        const limit = Math.min(this.batchSize, room);
+        const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, exclude });
+        // A full claim says nothing about the other subscriptions: the last dry answer still holds.
+        if (claimed.length < limit) this.dry = exclude.length > 0 ? { exclude: new Set(exclude), until: now + this.pollMs } : null;
         if (claimed.length > 0) await this.accept(claimed);
         if (claimed.length === limit || this.dirty) continue;
         const next = await nextDueAt(this.ctx.store);
@@ -226,7 +252,7 @@ export class Dispatcher {
         // the subscription is no longer excluded. Waking on every completion ran one claim per
         // delivery, each walking the due index past the excluded subscriptions' backlog for nothing:
         // O(backlog) per delivery (bench: 8,000 pending drained at ~350/s; ~2,400-3,000/s with this).
-        if (wasFull || !this.atLimit(webhookId)) this.wake();
+        if (wasFull || !this.atLimit(webhookId)) this.kick();
         this.checkIdle();
       });
     }
