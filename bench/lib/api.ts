@@ -1,0 +1,61 @@
+import { Pool } from 'undici';
+
+/** What the document-posting scenarios need: an account, a warehouse, products and two native subscriptions. */
+export interface Fixture {
+  auth: string;
+  warehouseId: number;
+  productIds: number[];
+}
+
+export const ADMIN_TOKEN = 'bench-admin-token';
+
+/** Both benchmark subscriptions: native format, stock.changed only (one receipt line = one delivery each). */
+export const SUBSCRIPTION = { format: 'native', events: ['stock.changed'], maxInFlight: 32 };
+
+async function call<T>(pool: Pool, method: 'GET' | 'POST', path: string, auth: string, body?: unknown): Promise<T> {
+  const res = await pool.request({
+    method,
+    path,
+    headers: { authorization: auth, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.body.text();
+  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** Sets up an account over the public API, as a user would. */
+export async function setUpOverHttp(baseUrl: string, sinkUrls: string[], products: number): Promise<Fixture> {
+  const pool = new Pool(baseUrl, { connections: 4 });
+  try {
+    const account = await call<{ token: string }>(pool, 'POST', '/api/v1/accounts', `Bearer ${ADMIN_TOKEN}`, { name: 'Bench', plan: 'paid' });
+    const auth = `Bearer ${account.token}`;
+    const w = await call<{ id: number }>(pool, 'POST', '/api/v1/warehouses', auth, { name: 'Main' });
+    const productIds: number[] = [];
+    for (let i = 0; i < products; i++) {
+      const p = await call<{ id: number }>(pool, 'POST', '/api/v1/products', auth, { title: `Widget ${i}`, sku: `W-${i}`, code: `${1000 + i}`, unit: 'pcs' });
+      productIds.push(p.id);
+    }
+    for (const url of sinkUrls) await call(pool, 'POST', '/api/v1/webhooks', auth, { url, ...SUBSCRIPTION });
+    return { auth, warehouseId: w.id, productIds };
+  } finally {
+    await pool.close();
+  }
+}
+
+/** A one-line receipt, round-robin over the fixture's products. */
+export function receipt(f: Fixture, i: number): string {
+  return JSON.stringify({ type: 'receipt', warehouseId: f.warehouseId, reference: `R-${i}`, lines: [{ productId: f.productIds[i % f.productIds.length], quantity: 1 }] });
+}
+
+/** POSTs one document; true on 201. */
+export async function postReceipt(pool: Pool, f: Fixture, i: number): Promise<boolean> {
+  const res = await pool.request({
+    method: 'POST',
+    path: '/api/v1/documents',
+    headers: { authorization: f.auth, 'content-type': 'application/json' },
+    body: receipt(f, i),
+  });
+  await res.body.dump();
+  return res.statusCode === 201;
+}

@@ -1,0 +1,127 @@
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+const TSX = ['--import', 'tsx'];
+
+export interface SinkStats {
+  count: number;
+  firstMs: number;
+  lastMs: number;
+  latencies: number[];
+}
+
+export interface Sink {
+  port: number;
+  pid: number;
+  url(path?: string): string;
+  config(c: { delayMs?: number; record?: boolean }): void;
+  reset(): Promise<void>;
+  stats(): Promise<SinkStats>;
+  close(): Promise<void>;
+}
+
+/** Starts bench/sink.ts in its own process and waits until it listens. */
+export async function startSink(): Promise<Sink> {
+  const proc = fork(here('../sink.ts'), [], { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.once('message', (m: { type: string; port: number }) => (m.type === 'ready' ? resolve(m.port) : reject(new Error('sink: unexpected message'))));
+    proc.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
+  });
+  let nextId = 0;
+  const ask = (): Promise<SinkStats> =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      const on = (m: SinkStats & { type: string; id: number }) => {
+        if (m.type !== 'stats' || m.id !== id) return;
+        proc.off('message', on);
+        resolve(m);
+      };
+      proc.on('message', on);
+      proc.send({ type: 'stats', id });
+    });
+  return {
+    port,
+    pid: proc.pid as number,
+    url: (path = '/hook') => `http://127.0.0.1:${port}${path}`,
+    config: (c) => proc.send({ type: 'config', ...c }),
+    // A stats round trip after the reset: IPC is ordered, so the reset has happened when it answers.
+    reset: async () => {
+      proc.send({ type: 'reset' });
+      await ask();
+    },
+    stats: ask,
+    close: () => stopChild(proc),
+  };
+}
+
+export interface Serve {
+  url: string;
+  pid: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Runs `stockhook serve` (API + dispatcher in one process, as an operator would run it) from the
+ * TypeScript sources in a child process, on 127.0.0.1 with an OS-chosen port.
+ */
+export async function startServe(dbUrl: string, adminToken: string): Promise<Serve> {
+  // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (written on its clean exit).
+  const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, ...TSX, here('../../src/cli.ts'), 'serve', '--port', '0', '--db', dbUrl], {
+    env: {
+      ...process.env,
+      STOCKHOOK_ADMIN_TOKEN: adminToken,
+      STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1',
+      // Request logging off: at the default `info` every request writes two JSON lines.
+      STOCKHOOK_LOG_LEVEL: process.env.STOCKHOOK_LOG_LEVEL ?? 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stockhook serve did not start: ${err}`)), 30_000);
+    proc.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /on (http:\/\/[^\s,]+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`stockhook serve exited with ${code}: ${err}`)));
+  });
+  return { url, pid: proc.pid as number, close: () => stopChild(proc) };
+}
+
+/** Runs a bench script in a child process and resolves with the one result it sends over IPC. */
+export async function runChild<T>(script: string, args: string[]): Promise<T> {
+  const proc = fork(here(script), args, { execArgv: TSX, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise<T>((resolve, reject) => {
+    proc.once('message', (m: T) => resolve(m));
+    proc.once('exit', (code) => reject(new Error(`${script} exited with ${code} before reporting`)));
+  });
+}
+
+function stopChild(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+    proc.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e] [--reps 3] [--quick]`
+ * A benchmark, not a test: it prints a table of medians against DESIGN.md's targets and writes
+ * bench/results.json. See bench/README.md for what each figure means.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSink } from './lib/children.js';
+import { median } from './lib/stats.js';
+import { drainScenario, type DrainRep } from './scenarios/drain.js';
+import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
+import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
+import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string' },
+    only: { type: 'string', default: 'a,b,c,e' },
+    reps: { type: 'string', default: '3' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const pgBase = args.db && /^postgres(ql)?:\/\//.test(args.db) ? args.db : null;
+if (args.db && !pgBase) throw new Error('--db takes a postgres:// URL (SQLite is the default)');
+const only = new Set((args.only ?? '').split(','));
+const reps = Number(args.reps);
+const q = args.quick;
+const plan = {
+  post: { seconds: q ? 3 : 6, concurrency: 32 },
+  drain: { backlog: q ? 5_000 : 20_000 },
+  // 100/s is not a target: it shows the latency of an unsaturated server next to the 500/s figure.
+  latency: { rates: [100, 500], seconds: q ? 3 : 5 },
+  memory: { backlog: q ? 100_000 : 1_000_000, seconds: 10 },
+};
+
+interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  met: boolean | null;
+}
+
+const started = Date.now();
+const sink = await startSink();
+const results: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  database: pgBase ? 'postgres' : 'sqlite',
+  cpus: cpus().length,
+  node: process.version,
+  plan,
+  reps,
+};
+const rows: Row[] = [];
+// The figures assume an otherwise idle machine; the 1-minute load average before each scenario says whether it was.
+const loads: Record<string, number> = {};
+const load = (name: string) => (loads[name] = Number(loadavg()[0].toFixed(2)));
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+try {
+  if (only.has('a')) {
+    load('a');
+    console.error(`(a) documents/s over HTTP, ${plan.post.concurrency} in flight, ${reps} x ${plan.post.seconds} s ...`);
+    const r: PostRep[] = await postDocsScenario({ pgBase, sink, reps, ...plan.post });
+    results.a = r;
+    const docs = median(r.map((x) => x.docsPerSec));
+    rows.push({ figure: '(a) documents/s, HTTP, 2 subscriptions, dispatcher on', value: fmt(docs), target: '>= 3,000', met: docs >= 3000 });
+    rows.push({ figure: '    deliveries/s reaching the sink meanwhile', value: fmt(median(r.map((x) => x.deliveredPerSec))), target: '', met: null });
+  }
+  if (only.has('b')) {
+    load('b');
+    console.error(`(b)+(d) draining ${fmt(plan.drain.backlog)} deliveries vs the raw ceiling, ${reps} reps ...`);
+    const r: DrainRep[] = await drainScenario({ pgBase, sink, reps, ...plan.drain });
+    results.b = r;
+    const b = median(r.map((x) => x.deliveriesPerSec));
+    const d = median(r.map((x) => x.rawPerSec));
+    const partial = r.some((x) => !x.complete) ? ' (not drained in time)' : '';
+    rows.push({ figure: `(b) deliveries/s draining ${fmt(plan.drain.backlog)}${partial}`, value: fmt(b), target: '>= 5,000', met: b >= 5000 });
+    rows.push({ figure: '(d) raw ceiling, undici Pool -> sink, requests/s', value: fmt(d), target: '(reference)', met: null });
+    rows.push({ figure: '    (b) as a share of (d)', value: `${fmt((100 * b) / d)} %`, target: '>= 50 %', met: b / d >= 0.5 });
+  }
+  if (only.has('c')) {
+    load('c');
+    console.error(`(c) change-to-receipt latency at ${plan.latency.rates.join(' and ')} documents/s, ${plan.latency.seconds} s each ...`);
+    const all: LatencyResult[] = await latencyScenario({ pgBase, sink, ...plan.latency });
+    results.c = all;
+    for (const r of all) {
+      const target = r.rate === 500;
+      rows.push({ figure: `(c) change -> receiver p50 at ${r.rate} docs/s`, value: `${fmt(r.p50)} ms`, target: target ? '<= 5 ms' : '', met: target ? r.p50 <= 5 : null });
+      rows.push({ figure: `(c) change -> receiver p99 at ${r.rate} docs/s`, value: `${fmt(r.p99)} ms`, target: target ? '<= 50 ms' : '', met: target ? r.p99 <= 50 : null });
+      rows.push({ figure: `    POST round trip p50 / p99 at ${r.rate} docs/s`, value: `${fmt(r.postP50, 1)} / ${fmt(r.postP99, 1)} ms`, target: '', met: null });
+    }
+  }
+  if (only.has('e')) {
+    load('e');
+    console.error(`(e) memory: ${fmt(plan.memory.backlog)} pending deliveries, worker runs ${plan.memory.seconds} s ...`);
+    const r: MemoryResult = await memoryScenario({ pgBase, sink, ...plan.memory });
+    results.e = r;
+    rows.push({ figure: `(e) worker max RSS, ${fmt(r.backlog)} pending`, value: `${fmt(r.rssMaxMb)} MB`, target: '<= 256 MB', met: r.rssMaxMb <= 256 });
+    rows.push({
+      figure: '    delivered meanwhile / bulk insert rate',
+      value: `${fmt(r.delivered / r.seconds)}/s / ${fmt(r.insertRowsPerSec)} rows/s`,
+      target: '',
+      met: null,
+    });
+  }
+} finally {
+  await sink.close();
+}
+
+results.loadavg = loads;
+results.table = rows;
+results.seconds = (Date.now() - started) / 1000;
+const w = [Math.max(...rows.map((r) => r.figure.length)), Math.max(...rows.map((r) => r.value.length)), 11];
+const line = (a: string, b: string, c: string, d: string) => `${a.padEnd(w[0])}  ${b.padStart(w[1])}  ${c.padEnd(w[2])}  ${d}`;
+console.log(`\nstockhook bench, ${results.database}, ${results.cpus} CPUs, ${process.version}, median of ${reps} where repeated`);
+console.log(line('figure', 'measured', 'target', ''));
+for (const r of rows) console.log(line(r.figure, r.value, r.target, r.met === null ? '' : r.met ? 'met' : 'MISSED'));
+const busy = Object.entries(loads).filter(([, l]) => l > cpus().length * 0.75);
+console.log(`load average before each scenario: ${Object.entries(loads).map(([k, l]) => `${k} ${l}`).join(', ')}`);
+if (busy.length > 0) console.log(`WARNING: the machine was busy with other work (load > ${cpus().length * 0.75}); these figures understate stockhook`);
+console.log(`(${fmt(results.seconds as number)} s)`);
+writeFileSync(fileURLToPath(new URL('./results.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
