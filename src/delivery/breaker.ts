@@ -41,6 +41,12 @@ export class Breakers {
     return true;
   }
 
+  /** When an open breaker lets the next probe through; null when it is not open. */
+  reopenAt(id: string): number | null {
+    const e = this.entries.get(id);
+    return e && e.openUntil !== 0 ? e.openUntil : null;
+  }
+
   /** Subscriptions nothing may be claimed for right now. */
   blocked(now: number): string[] {
     const out: string[] = [];

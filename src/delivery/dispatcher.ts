@@ -238,7 +238,14 @@ export class Dispatcher {
     if (!q || !sub) return;
     while (q.length > 0 && (this.inFlight.get(webhookId) ?? 0) < sub.maxInFlight) {
       const now = Date.now();
-      if (!this.breakers.acquire(webhookId, now)) break;
+      if (!this.breakers.acquire(webhookId, now)) {
+        // Claimed before the breaker opened (a claim and the failure that tripped it overlapped):
+        // holding them would leave the endpoint at its limit with nothing to pump them at reopen.
+        // Give them back, due when the breaker reopens. A half-open probe in flight pumps on completion.
+        const reopenAt = this.breakers.reopenAt(webhookId);
+        if (reopenAt !== null && reopenAt > now) void this.pauseEndpoint(webhookId, reopenAt);
+        break;
+      }
       const d = q.shift() as ClaimedDelivery;
       this.queuedTotal--;
       this.inFlight.set(webhookId, (this.inFlight.get(webhookId) ?? 0) + 1);
