@@ -2,28 +2,11 @@
 import { api } from './api.js';
 import { act, fill, fmtTime, h, isoToLocal, localToIso, toast } from './dom.js';
 
-export const FORMATS = ['native', 'metakocka', 'kladana', 'poster', 'cyclesoftware', 'marketplace'];
+// The formats and canonical event types come from the server (src/http/routes/ui.ts renders
+// catalog.js from src/events/catalog.ts and the format registry), so the two never drift apart.
+import { EVENT_TYPES, FORMATS } from './catalog.js';
 
-// The canonical event types (src/events/catalog.ts) a subscription can filter on.
-export const EVENT_TYPES = [
-  'stock.changed',
-  'product.created',
-  'product.updated',
-  'product.deleted',
-  'warehouse.created',
-  'warehouse.updated',
-  'warehouse.deleted',
-  'document.posted',
-  'document.cancelled',
-  'outbound_order.updated',
-  'stock_item.created',
-  'stock_item.updated',
-  'stock_item.released_for_shipment',
-  'application.installed',
-  'application.uninstalled',
-  'webhook.test',
-  'webhook.disabled',
-];
+export { EVENT_TYPES, FORMATS };
 
 /** Checkboxes for the event filter; none checked means every event. */
 function eventPicker(selected, testid) {

@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
 import { AppError } from '../../errors.js';
+import { EVENT_TYPES } from '../../events/catalog.js';
+import { FORMAT_NAMES } from '../../webhooks/formats/index.js';
 
 /** The repository's ui/ folder: three levels up from both src/http/routes and dist/http/routes. */
 const UI_DIR = new URL('../../../ui/', import.meta.url);
@@ -37,6 +39,16 @@ export function uiRoutes(app: App, _deps: RouteDeps): void {
       .send(body);
   };
   const hide = { schema: { hide: true } };
+  // The lists the page offers, from the same sources the API validates against.
+  const catalog = `export const FORMATS = ${JSON.stringify(FORMAT_NAMES)};\nexport const EVENT_TYPES = ${JSON.stringify(EVENT_TYPES)};\n`;
+  app.get('/ui/catalog.js', hide, async (_req, reply) =>
+    reply
+      .header('content-type', TYPES.js)
+      .header('cache-control', 'no-cache')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', CSP)
+      .send(catalog),
+  );
   app.get('/ui', hide, async (_req, reply) => send('index.html', reply));
   app.get('/ui/', hide, async (_req, reply) => send('index.html', reply));
   app.get('/ui/:file', { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: FILE.source }) }) } }, async (req, reply) =>

@@ -3,30 +3,10 @@ import { findProduct } from '../products.js';
 import { round } from '../stock-events.js';
 import { compareKeys, type StockKey } from '../stock-key.js';
 
-/** One stock row as MetaKocka sends it (seed 000): every value a string. */
-export interface MetakockaStockRow {
-  warehouse_id: string;
-  mk_id: string;
-  count_code: string;
-  code: string;
-  title: string;
-  amount: string;
-  reserved_amount: string;
-  free_amount: string;
-  unit: string;
-  lot_number?: string;
-  expiration_date?: string;
-  serial_number?: string;
-  micro_location?: string;
-  size?: string;
-}
+// The wire types live in the dependency-free receiver module, so receivers and this renderer share them.
+import type { MetakockaStockRow, MetakockaStockUpdate as MetakockaStockBody } from '../../receiver/types.js';
 
-export interface MetakockaStockBody {
-  opr_code: string;
-  opr_time_ms: string;
-  stock_list_count: string;
-  stock_list: MetakockaStockRow[];
-}
+export type { MetakockaStockBody, MetakockaStockRow };
 
 /**
  * A quantity as MetaKocka writes it: plain decimal, no trailing zeros, never exponent notation
