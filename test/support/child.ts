@@ -53,3 +53,23 @@ export async function startCli(args: string[], env: Record<string, string | unde
   });
   return { proc, url, stdout: () => out, stderr: () => err, exited };
 }
+
+/** A JSON call over real HTTP to a child process's API; throws on an unexpected status. */
+export async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown, expectStatus = 200): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  if (res.status !== expectStatus) throw new Error(`${method} ${path}: expected ${expectStatus}, got ${res.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** SIGKILLs every child still running and waits (at most 5 s each) for them to exit. */
+export async function killAll(children: Child[]): Promise<void> {
+  for (const c of children) {
+    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  }
+  await Promise.all(children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 5000))])));
+}

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startCli, type Child } from '../support/child.js';
+import { api, killAll, startCli, type Child } from '../support/child.js';
 import { freshDatabase, type DbName } from '../support/env.js';
 import { eventually } from '../support/receiver.js';
 
@@ -85,23 +85,7 @@ class Sink {
   }
 }
 
-async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown, expectStatus = 200): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status !== expectStatus) throw new Error(`${method} ${path}: expected ${expectStatus}, got ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
-async function killAll(children: Child[]): Promise<void> {
-  for (const c of children) {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  }
-  await Promise.all(children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 5000))])));
-}
 
 for (const db of inject('databases') as DbName[]) {
   describe(`crash recovery with child processes [${db}]`, () => {

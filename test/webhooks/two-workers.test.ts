@@ -2,7 +2,7 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { startCli, type Child } from '../support/child.js';
+import { api, killAll, startCli, type Child } from '../support/child.js';
 import { freshDatabase } from '../support/env.js';
 import { eventually } from '../support/receiver.js';
 
@@ -130,16 +130,6 @@ class TrackingReceiver {
   }
 }
 
-async function api<T = any>(base: string, token: string, method: string, path: string, body?: unknown, expectStatus = 200): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    ...(body !== undefined && { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status !== expectStatus) throw new Error(`${method} ${path}: expected ${expectStatus}, got ${res.status}: ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-}
 
 const hasPostgres = (inject('databases') as string[]).includes('postgres');
 
@@ -155,10 +145,7 @@ if (!hasPostgres) {
     let drop: (() => Promise<void>) | undefined;
 
     afterAll(async () => {
-      for (const c of children) {
-        if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-      }
-      await Promise.all(children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 5000))])));
+      await killAll(children);
       await rx?.close();
       await drop?.();
     }, 30_000);
