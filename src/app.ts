@@ -1,35 +1,24 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Ctx } from './context.js';
-import { DeliveryMetrics } from './delivery/metrics.js';
-import { makeAuth, type Auth } from './http/auth.js';
+import type { DeliveryMetrics } from './delivery/metrics.js';
+import { makeAuth } from './http/auth.js';
+import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 
-export type App = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  FastifyBaseLogger,
-  TypeBoxTypeProvider
->;
+export type { App } from './http/deps.js';
 
 export interface AppDeps {
   ctx: Ctx;
   /** Shared with the dispatcher of the same process, so /metrics shows its attempts. */
-  metrics?: DeliveryMetrics;
+  metrics: DeliveryMetrics;
+  renderer: RouteDeps['renderer'];
   /** SHA-256 of the administrator token (accounts/tokens.ts ensureAdminToken). */
   adminTokenHash: string;
   logger?: FastifyBaseLogger | boolean;
-}
-
-export interface RouteDeps {
-  ctx: Ctx;
-  auth: Auth;
-  metrics: DeliveryMetrics;
 }
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -44,7 +33,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     bodyLimit: BODY_LIMIT,
     ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
     ajv: { customOptions: { allErrors: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>() as App;
+  }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   installErrorHandler(app);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
@@ -73,7 +62,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,
     auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash),
-    metrics: deps.metrics ?? new DeliveryMetrics(deps.ctx.store),
+    metrics: deps.metrics,
+    renderer: deps.renderer,
   };
   for (const register of ROUTES) register(app, routeDeps);
   return app;

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
 import { toError } from './errors.js';
 import { startListener } from './listen/listener.js';
-import type { FormatName } from './receiver/index.js';
+import { FORMAT_NAMES, type FormatName } from './receiver/index.js';
 import { closeOnSignals, startServer } from './server.js';
 
 const program = new Command();
@@ -25,20 +25,17 @@ program
     console.error(`stockhook ${config.role} on ${where}, database ${running.ctx.store.dialect.name}`);
   });
 
-const FORMATS = ['native', 'metakocka', 'kladana', 'poster', 'cyclesoftware', 'marketplace'];
-
 program
   .command('listen')
   .description('a local receiver that prints each webhook, checks its signature and answers as the format expects')
   .option('--port <port>', 'port to listen on', '4000')
   .option('--host <host>', 'address to bind', '127.0.0.1')
-  .option('--format <format>', `the webhook format: ${FORMATS.join(', ')}`, 'native')
+  .addOption(new Option('--format <format>', 'the webhook format').choices(FORMAT_NAMES).default('native'))
   .option('--secret <secret>', 'the signing secret, to verify signatures')
   .option('--fail-rate <ratio>', 'answer this share of requests (0..1) with 500')
   .option('--status <code>', 'always answer with this HTTP status')
   .option('--delay-ms <ms>', 'wait this long before answering')
-  .action(async (opts: { port: string; host: string; format: string; secret?: string; failRate?: string; status?: string; delayMs?: string }) => {
-    if (!FORMATS.includes(opts.format)) throw new Error(`unknown format ${opts.format} (${FORMATS.join(', ')})`);
+  .action(async (opts: { port: string; host: string; format: FormatName; secret?: string; failRate?: string; status?: string; delayMs?: string }) => {
     const num = (v: string | undefined, name: string) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -49,7 +46,7 @@ program
       {
         port: num(opts.port, 'port') ?? 4000,
         host: opts.host,
-        format: opts.format as FormatName,
+        format: opts.format,
         secret: opts.secret,
         failRate: num(opts.failRate, 'fail-rate'),
         status: num(opts.status, 'status'),

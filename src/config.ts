@@ -49,7 +49,3 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     deliveryLeaseMs: leaseMs,
   });
 }
-
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}

@@ -1,6 +1,5 @@
-import { installFanOut } from './delivery/fan-out.js';
 import type { NewEvent, StoredEvent } from './events/catalog.js';
-import { Outbox } from './events/outbox.js';
+import type { Outbox } from './events/outbox.js';
 import type { Store, Tx } from './storage/database.js';
 
 /** Settings the domain needs from the configuration. */
@@ -11,24 +10,15 @@ export interface Settings {
   publicUrl: string;
 }
 
-/** What every domain operation needs: storage, the outbox, settings and a clock (tests may fix it). */
+/**
+ * What every domain operation needs: storage, the outbox, settings and a clock (tests may fix it).
+ * Only compose.ts builds one, so none exists without its fan-out.
+ */
 export interface Ctx {
   readonly store: Store;
   readonly outbox: Outbox;
   readonly settings: Settings;
   now(): number;
-}
-
-export function createCtx(store: Store, now: () => number = Date.now, settings: Partial<Settings> = {}): Ctx {
-  const ctx: Ctx = {
-    store,
-    outbox: new Outbox(),
-    settings: { allowPrivateTargets: false, publicUrl: 'http://127.0.0.1:3000', ...settings },
-    now,
-  };
-  // Every context fans out: no caller can forget it and commit events without their deliveries.
-  installFanOut(ctx);
-  return ctx;
 }
 
 export interface WriteScope {

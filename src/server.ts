@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { ensureAdminToken } from './accounts/tokens.js';
-import { buildApp, type App } from './app.js';
+import type { App } from './app.js';
+import { compose } from './compose.js';
 import type { Config } from './config.js';
-import { createCtx, type Ctx } from './context.js';
-import { Dispatcher } from './delivery/dispatcher.js';
-import { DeliveryMetrics } from './delivery/metrics.js';
+import type { Ctx } from './context.js';
+import type { Dispatcher } from './delivery/dispatcher.js';
 import { toError } from './errors.js';
 import { openStore } from './storage/database.js';
 
@@ -19,29 +19,19 @@ export interface Running {
 /** Opens storage (migrating it), builds the app and listens. Roles decide what runs in this process. */
 export async function startServer(config: Config): Promise<Running> {
   const logger = pino({ level: config.logLevel });
-  const store = await openStore(config.databaseUrl);
-  const ctx = createCtx(store, Date.now, { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl });
+  const log = (msg: string, err?: unknown) => logger.error({ err }, msg);
+  const store = await openStore(config.databaseUrl, { log });
   const admin = await ensureAdminToken(store.db, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
     process.stdout.write(`\nstockhook administrator token (shown once, keep it): ${admin.printOnce}\n\n`);
   }
-  const metrics = new DeliveryMetrics(store);
-  let dispatcher: Dispatcher | null = null;
-  if (config.role !== 'api') {
-    dispatcher = new Dispatcher(ctx, {
-      leaseMs: config.deliveryLeaseMs,
-      metrics,
-      log: (msg, err) => logger.error({ err }, msg),
-    });
-    await dispatcher.start();
-  }
-  let app: App | null = null;
-  let url: string | null = null;
-  if (config.role !== 'worker') {
-    app = await buildApp({ ctx, adminTokenHash: admin.hash, logger, metrics });
-    url = await app.listen({ port: config.port, host: config.host });
-  }
+  const { ctx, dispatcher, app } = await compose(store, {
+    settings: { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl },
+    dispatcher: config.role !== 'api' && { leaseMs: config.deliveryLeaseMs, log },
+    http: config.role !== 'worker' && { adminTokenHash: admin.hash, logger },
+  });
+  const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

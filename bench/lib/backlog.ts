@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { createAccount } from '../../src/accounts/accounts.js';
 import { findPrincipal } from '../../src/accounts/tokens.js';
-import { createCtx, writeTx, type Ctx } from '../../src/context.js';
-import { insertDeliveries, renderDeliveries } from '../../src/delivery/fan-out.js';
+import { createDomain } from '../../src/compose.js';
+import { writeTx, type Ctx } from '../../src/context.js';
+import { insertDeliveries, renderDeliveries, type Renderer } from '../../src/delivery/fan-out.js';
 import type { StoredEvent } from '../../src/events/catalog.js';
 import { postDocumentIn } from '../../src/inventory/documents.js';
 import { createProduct } from '../../src/inventory/products.js';
 import { createWarehouse } from '../../src/inventory/warehouses.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import type { AccountInfo } from '../../src/webhooks/formats/format.js';
-import type { Subscription } from '../../src/webhooks/subscription.js';
-import { createSubscription, listSubscriptions } from '../../src/webhooks/subscriptions.js';
+import { listSubscriptions, type Subscription } from '../../src/webhooks/subscription-row.js';
+import { createSubscription } from '../../src/webhooks/subscriptions.js';
 import { SUBSCRIPTION } from './api.js';
 
 export const PUBLIC_URL = 'http://127.0.0.1:3000';
@@ -19,6 +20,7 @@ export const PUBLIC_URL = 'http://127.0.0.1:3000';
 export interface Seeded {
   store: Store;
   ctx: Ctx;
+  renderer: Renderer;
   account: AccountInfo;
   subs: Subscription[];
   template: StoredEvent;
@@ -26,7 +28,7 @@ export interface Seeded {
 
 export async function seedAccount(dbUrl: string, sinkUrls: string[]): Promise<Seeded> {
   const store = await openStore(dbUrl);
-  const ctx = createCtx(store, Date.now, { allowPrivateTargets: true, publicUrl: PUBLIC_URL });
+  const { ctx, renderer } = createDomain(store, { allowPrivateTargets: true, publicUrl: PUBLIC_URL });
   const acc = await createAccount(ctx, { name: 'Bench', plan: 'paid' });
   const principal = await findPrincipal(store.db, acc.token);
   if (!principal) throw new Error('bench account has no principal');
@@ -41,7 +43,7 @@ export async function seedAccount(dbUrl: string, sinkUrls: string[]): Promise<Se
   await store.db.deleteFrom('deliveries').execute();
   const template = events.find((e) => e.type === 'stock.changed');
   if (!template) throw new Error('a receipt emitted no stock.changed');
-  return { store, ctx, account: { id: acc.id, number: acc.number, slug: acc.slug }, subs: await listSubscriptions(store.db, acc.id), template };
+  return { store, ctx, renderer, account: { id: acc.id, number: acc.number, slug: acc.slug }, subs: await listSubscriptions(store.db, acc.id), template };
 }
 
 /**
@@ -61,7 +63,7 @@ export async function insertBacklog(s: Seeded, count: number, perTx = 10_000): P
       events.push({ ...s.template, id: randomUUID(), occurredAt: now, data: { ...s.template.data, documentId: 1_000_000 + made + i } });
     }
     made += await s.store.transaction(async (tx) => {
-      const rows = await renderDeliveries(tx, s.account, s.subs, events, now, PUBLIC_URL);
+      const rows = await renderDeliveries(tx, s.renderer, s.account, s.subs, events, now);
       // Event by event, as the fan-out of one document per transaction writes them (renderDeliveries
       // groups by subscription; that layout makes every claim skip the other subscription's block).
       const order = new Map(events.map((e, i) => [e.id, i]));

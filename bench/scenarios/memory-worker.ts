@@ -1,5 +1,5 @@
 /** Child process of the memory scenario: argv = database URL, seconds. Reports a WorkerReport over IPC. */
-import { createCtx } from '../../src/context.js';
+import { createDomain } from '../../src/compose.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { openStore } from '../../src/storage/database.js';
 import { PUBLIC_URL } from '../lib/backlog.js';
@@ -10,7 +10,7 @@ const [url, seconds] = [process.argv[2], Number(process.argv[3])];
 const mb = (n: number) => n / 1024 / 1024;
 
 const store = await openStore(url);
-const ctx = createCtx(store, Date.now, { allowPrivateTargets: true, publicUrl: PUBLIC_URL });
+const { ctx } = createDomain(store, { allowPrivateTargets: true, publicUrl: PUBLIC_URL });
 const rssBefore = process.memoryUsage().rss;
 let rssMax = rssBefore;
 let heapMax = process.memoryUsage().heapUsed;

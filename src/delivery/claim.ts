@@ -3,7 +3,7 @@ import type { Store } from '../storage/database.js';
 export interface ClaimedDelivery {
   id: string;
   accountId: string;
-  webhookId: string;
+  subscriptionId: string;
   eventId: string | null;
   eventType: string;
   /** Attempts already made before this claim. */
@@ -45,7 +45,7 @@ export async function claimDue(
   return rows.map((r) => ({
     id: r.id,
     accountId: r.account_id,
-    webhookId: r.webhook_id,
+    subscriptionId: r.webhook_id,
     eventId: r.event_id,
     eventType: r.event_type,
     attempts: r.attempts,
@@ -87,4 +87,19 @@ export async function releaseClaims(store: Store, owner: string, ids: string[], 
       .where('id', 'in', ids.slice(i, i + 500))
       .execute();
   }
+}
+
+/**
+ * An open breaker pushes the endpoint's unclaimed pending deliveries to its reopen time, so no
+ * worker claims them (and spends an attempt) while it is open.
+ */
+export async function pushBackPending(store: Store, subscriptionId: string, until: number): Promise<void> {
+  await store.db
+    .updateTable('deliveries')
+    .set({ next_attempt_ms: until })
+    .where('webhook_id', '=', subscriptionId)
+    .where('status', '=', 'pending')
+    .where('lease_owner', 'is', null)
+    .where('next_attempt_ms', '<', until)
+    .execute();
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
-import type { Ctx } from '../context.js';
 import type { StoredEvent } from '../events/catalog.js';
+import type { Outbox } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import type { DeliveryTable } from '../storage/schema.js';
-import { FORMATS } from '../webhooks/formats/index.js';
-import type { AccountInfo, RenderContext } from '../webhooks/formats/format.js';
-import { toSubscription, type Subscription } from '../webhooks/subscription.js';
+import type { AccountInfo, DomainReads, RenderContext } from '../webhooks/formats/format.js';
+import { FORMATS } from '../webhooks/formats/registry.js';
+import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 
 /**
  * Whether a subscription wants an event. `webhook.test` goes only to the subscription it names, and
@@ -17,8 +17,13 @@ export function wants(sub: Subscription, event: StoredEvent): boolean {
   if (event.type === 'webhook.test') return target === sub.id;
   if (event.type === 'webhook.disabled' && target === sub.id) return false;
   if (sub.events && !sub.events.includes(event.type)) return false;
-  const format = FORMATS[sub.format];
-  return format !== undefined && format.takes(event, sub);
+  return FORMATS[sub.format].takes(event, sub);
+}
+
+/** What rendering needs from the composition root: this server's public URL and the domain's reads. */
+export interface Renderer {
+  readonly publicUrl: string;
+  readonly reads: DomainReads;
 }
 
 /**
@@ -27,16 +32,15 @@ export function wants(sub: Subscription, event: StoredEvent): boolean {
  */
 export async function renderDeliveries(
   tx: Tx,
+  renderer: Renderer,
   account: AccountInfo,
   subs: Subscription[],
   events: StoredEvent[],
   now: number,
-  publicUrl: string,
 ): Promise<Array<Insertable<DeliveryTable>>> {
   const rows: Array<Insertable<DeliveryTable>> = [];
   for (const sub of subs) {
     const format = FORMATS[sub.format];
-    if (!format) continue;
     let chosen = events.filter((e) => wants(sub, e));
     if (format.collapseKey) {
       // Keep the last event per key: it renders the state after the whole transaction.
@@ -46,7 +50,7 @@ export async function renderDeliveries(
     }
     for (const event of chosen) {
       const id = randomUUID();
-      const ctx: RenderContext = { tx, account, now, publicUrl, deliveryId: id };
+      const ctx: RenderContext = { tx, reads: renderer.reads, account, now, publicUrl: renderer.publicUrl, deliveryId: id };
       const r = await format.render(event, sub, ctx);
       if (!r) continue;
       rows.push({
@@ -90,13 +94,13 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
 }
 
 /**
- * The transactional fan-out: registered as an outbox hook, so the deliveries of every matching
- * enabled subscription commit with the events, or roll back with them. No committed event is
- * without its deliveries, and no delivery exists for a rolled-back change.
- * Free-plan accounts are skipped here: they are sent nothing.
+ * The transactional fan-out: registered as an outbox hook (by compose.ts, the only place that
+ * builds a Ctx), so the deliveries of every matching enabled subscription commit with the events,
+ * or roll back with them. No committed event is without its deliveries, and no delivery exists for
+ * a rolled-back change. Free-plan accounts are skipped here: they are sent nothing.
  */
-export function installFanOut(ctx: Ctx): void {
-  ctx.outbox.onWrite(async (tx, events) => {
+export function installFanOut(outbox: Outbox, renderer: Renderer, notifyDeliveries: (tx: Tx) => Promise<void>): void {
+  outbox.onWrite(async (tx, events) => {
     const accountId = events[0].accountId;
     const rows = await tx
       .selectFrom('webhooks')
@@ -108,9 +112,9 @@ export function installFanOut(ctx: Ctx): void {
       .execute();
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
-    const deliveries = await renderDeliveries(tx, account, rows.map(toSubscription), events, events[0].occurredAt, ctx.settings.publicUrl);
+    const deliveries = await renderDeliveries(tx, renderer, account, rows.map(toSubscription), events, events[0].occurredAt);
     if (deliveries.length === 0) return;
     await insertDeliveries(tx, deliveries);
-    await ctx.store.dialect.notifyDeliveries(tx);
+    await notifyDeliveries(tx);
   });
 }

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Store } from '../storage/database.js';
 import type { ClaimedDelivery } from './claim.js';
+import type { AttemptOutcome } from './decide.js';
+import type { ErrorKind } from './sender.js';
 
-export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'tls' | 'dns' | 'blocked' | 'bad_status' | 'bad_body' | 'other';
 
 /** What one HTTP try produced, and what happens to the delivery next. */
 export interface AttemptResult {
@@ -17,12 +18,18 @@ export interface AttemptResult {
   errorKind: ErrorKind | null;
   errorMessage: string | null;
   /** succeeded / failed / dropped are final; retry sets nextAttemptMs; gone disables the subscription. */
-  outcome: 'succeeded' | 'retry' | 'failed' | 'dropped' | 'gone';
+  outcome: AttemptOutcome;
   nextAttemptMs: number | null;
 }
 
 /** The attempt log keeps the first 8 KiB of a response body. */
 export const LOGGED_BODY_BYTES = 8 * 1024;
+
+/** A response body as the attempt log keeps it: its first LOGGED_BODY_BYTES bytes. */
+export function loggedBody(s: string): string {
+  const b = Buffer.from(s, 'utf8');
+  return b.length <= LOGGED_BODY_BYTES ? s : b.subarray(0, LOGGED_BODY_BYTES).toString('utf8');
+}
 
 const finalStatus = (o: AttemptResult['outcome']) => (o === 'retry' ? 'pending' : o === 'gone' ? 'failed' : o);
 
@@ -45,7 +52,7 @@ export async function writeResults(store: Store, owner: string, results: Attempt
           chunk.map((r) => ({
             account_id: r.delivery.accountId,
             delivery_id: r.delivery.id,
-            webhook_id: r.delivery.webhookId,
+            webhook_id: r.delivery.subscriptionId,
             attempt_no: r.attemptNo,
             started_ms: r.startedMs,
             duration_ms: r.durationMs,
@@ -71,8 +78,8 @@ export async function writeResults(store: Store, owner: string, results: Attempt
           last_status_code = v.code, last_error = v.err, completed_ms = v.done, lease_owner = null
         from v where deliveries.id = v.id and deliveries.lease_owner = ${owner}`.execute(tx);
     }
-    const failing = [...new Set(results.filter((r) => r.outcome !== 'succeeded').map((r) => r.delivery.webhookId))];
-    const healthy = [...new Set(results.filter((r) => r.outcome === 'succeeded').map((r) => r.delivery.webhookId))];
+    const failing = [...new Set(results.filter((r) => r.outcome !== 'succeeded').map((r) => r.delivery.subscriptionId))];
+    const healthy = [...new Set(results.filter((r) => r.outcome === 'succeeded').map((r) => r.delivery.subscriptionId))];
     if (failing.length > 0) {
       await tx
         .updateTable('webhooks')

@@ -4,7 +4,7 @@ import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db } from '../storage/database.js';
 import type { AttemptTable, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
-import { findSubscription } from '../webhooks/subscriptions.js';
+import { findSubscription } from '../webhooks/subscription-row.js';
 
 export interface DeliveryView {
   id: string;

@@ -5,8 +5,8 @@ import type { Ctx } from '../context.js';
 import { AppError, notFound, toError } from '../errors.js';
 import { toStoredEvent } from '../events/list.js';
 import type { ReplayTable } from '../storage/schema.js';
-import { findSubscription } from '../webhooks/subscriptions.js';
-import { insertDeliveries, renderDeliveries } from './fan-out.js';
+import { findSubscription } from '../webhooks/subscription-row.js';
+import { insertDeliveries, renderDeliveries, type Renderer } from './fan-out.js';
 
 export interface ReplayView {
   id: string;
@@ -47,7 +47,7 @@ export function toReplayView(r: Selectable<ReplayTable>, now = Date.now()): Repl
  * Events are read in sequence order in pages, each page rendered and inserted in its own
  * transaction, so a long range neither holds one huge transaction nor all events in memory.
  */
-export async function startReplay(ctx: Ctx, p: Principal, webhookId: string, sinceMs: number): Promise<{ view: ReplayView; done: Promise<void> }> {
+export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, webhookId: string, sinceMs: number): Promise<{ view: ReplayView; done: Promise<void> }> {
   if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
   if (!Number.isFinite(sinceMs)) throw new AppError('VALIDATION_FAILED', 'since must be an ISO date-time', { field: 'since' });
   const sub = await findSubscription(ctx.store.db, p.accountId, webhookId);
@@ -76,12 +76,13 @@ export async function startReplay(ctx: Ctx, p: Principal, webhookId: string, sin
   };
   await ctx.store.db.insertInto('replays').values(row).execute();
   const account = { id: p.accountId, number: p.accountNumber, slug: p.accountSlug };
-  const done = run(ctx, row.id, account, sub, sinceMs);
+  const done = run(ctx, renderer, row.id, account, sub, sinceMs);
   return { view: toReplayView(row, now), done };
 }
 
 async function run(
   ctx: Ctx,
+  renderer: Renderer,
   jobId: string,
   account: { id: string; number: number; slug: string },
   sub: Awaited<ReturnType<typeof findSubscription>>,
@@ -107,7 +108,7 @@ async function run(
       const page = rows.map(toStoredEvent);
       eventsDone += page.length;
       deliveries += await ctx.store.transaction(async (tx) => {
-        const rendered = await renderDeliveries(tx, account, [sub], page, ctx.now(), ctx.settings.publicUrl);
+        const rendered = await renderDeliveries(tx, renderer, account, [sub], page, ctx.now());
         const n = await insertDeliveries(tx, rendered);
         if (n > 0) await ctx.store.dialect.notifyDeliveries(tx);
         await tx

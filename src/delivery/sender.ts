@@ -2,7 +2,9 @@ import { isIP } from 'node:net';
 import { Pool } from 'undici';
 import { toError } from '../errors.js';
 import { BlockedTargetError, guardedLookup, hostOf, isPrivateAddress } from '../webhooks/targets.js';
-import type { ErrorKind } from './finish.js';
+
+/** Why an attempt failed, as the attempt log records it (bad_status and bad_body are decide()'s). */
+export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'tls' | 'dns' | 'blocked' | 'bad_status' | 'bad_body' | 'other';
 
 /** Response bodies are read up to 64 KiB; the rest is discarded (a receiver's 10 MB error page costs nothing). */
 export const MAX_RESPONSE_BYTES = 64 * 1024;

@@ -1,6 +1,6 @@
 import type { Db } from '../storage/database.js';
 import { levelKey } from './ledger.js';
-import { round } from './stock-events.js';
+import { round } from '../quantity.js';
 import { keyView } from './stock-key.js';
 
 export interface LevelView {

@@ -1,3 +1,4 @@
+import { round } from '../quantity.js';
 import type { NewEvent } from '../events/catalog.js';
 import type { AppliedChange } from './ledger.js';
 import { levelKey } from './ledger.js';
@@ -42,6 +43,3 @@ export function stockChanged(c: AppliedChange, cause: StockCause): NewEvent {
     },
   };
 }
-
-/** Strips binary floating noise (0.30000000000000004) from derived quantities. */
-export const round = (n: number): number => Math.round(n * 1e9) / 1e9;

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../errors.js';
 import type { Tx } from '../storage/database.js';
 import { postDocumentIn, type DocumentType } from './documents.js';
 import { toProduct, updateProductIn, type Product } from './products.js';
-import { round } from './stock-events.js';
+import { round } from '../quantity.js';
 import { findWarehouse } from './warehouses.js';
 
 export const SUPPLIER_ACTIONS = ['receipts', 'sold', 'cancel', 'return', 'price'] as const;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verify, type FormatName } from '../receiver/index.js';
+import { FORMATS } from '../webhooks/formats/registry.js';
 
 export interface ListenOptions {
   port: number;
@@ -15,16 +16,6 @@ export interface ListenOptions {
   /** For tests: a deterministic replacement for Math.random. */
   random?: () => number;
 }
-
-/** The answer each format expects from a healthy receiver. */
-const SUCCESS: Record<FormatName, { status: number; body: string }> = {
-  native: { status: 200, body: '{"ok":true}' },
-  marketplace: { status: 200, body: '{"ok":true}' },
-  cyclesoftware: { status: 200, body: '{"ok":true}' },
-  metakocka: { status: 200, body: '{"status":"ok"}' },
-  poster: { status: 200, body: '{"status":"accept"}' },
-  kladana: { status: 204, body: '' },
-};
 
 function pretty(body: string): string {
   try {
@@ -61,7 +52,7 @@ export async function startListener(opts: ListenOptions, print: (text: string) =
       } else if (opts.format) {
         lines.push(`signature (${opts.format}): not checked (no --secret)`);
       }
-      let answer = SUCCESS[opts.format ?? 'native'];
+      let answer = FORMATS[opts.format ?? 'native'].healthyAnswer;
       if (opts.status !== undefined) answer = { status: opts.status, body: opts.status < 300 ? answer.body : '{"error":"--status"}' };
       else if (opts.failRate && random() < opts.failRate) answer = { status: 500, body: '{"error":"--fail-rate"}' };
       if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));

@@ -1,7 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
 import { header, safeEqual, type HeadersLike } from './compare.js';
-
-export type FormatName = 'native' | 'marketplace' | 'metakocka' | 'cyclesoftware' | 'poster' | 'kladana';
+import type { FormatName } from './formats.js';
+import { cyclesoftwareSignature, metakockaSignature, posterVerify, standardSignature } from './signatures.js';
 
 export interface VerifyInput {
   headers: HeadersLike;
@@ -35,13 +34,13 @@ export function verify(format: FormatName, input: VerifyInput): VerifyResult {
     case 'metakocka': {
       const got = header(input.headers, 'x-metakocka-signature');
       if (!got) return bad('missing X-MetaKocka-Signature');
-      const want = createHmac('sha1', input.secret).update(Buffer.from(body, 'utf8')).digest('base64');
+      const want = metakockaSignature(input.secret, body);
       return safeEqual(got, want) ? ok : bad('X-MetaKocka-Signature does not match');
     }
     case 'cyclesoftware': {
       const got = header(input.headers, 'x-cyclesoftware-signature');
       if (!got) return bad('missing X-CycleSoftware-Signature');
-      const want = createHmac('sha256', input.secret).update(Buffer.from(body, 'utf8')).digest('hex');
+      const want = cyclesoftwareSignature(input.secret, body);
       return safeEqual(got.toLowerCase(), want) ? ok : bad('X-CycleSoftware-Signature does not match');
     }
     case 'poster':
@@ -63,8 +62,7 @@ function verifyStandard(input: VerifyInput, body: string): VerifyResult {
   const now = Math.floor((input.now ?? Date.now()) / 1000);
   const tolerance = input.toleranceSeconds ?? 300;
   if (Math.abs(now - Number(ts)) > tolerance) return bad('webhook-timestamp is outside the tolerance');
-  const key = Buffer.from(input.secret.startsWith('whsec_') ? input.secret.slice(6) : input.secret, 'base64');
-  const want = createHmac('sha256', key).update(`${id}.${ts}.${body}`).digest('base64');
+  const want = standardSignature(input.secret, id, ts, body);
   // The header may carry several space-separated signatures (during a secret rotation).
   for (const part of sigs.split(' ')) {
     const [version, sig] = part.split(',', 2);
@@ -82,9 +80,16 @@ function verifyPoster(body: string, secret: string): VerifyResult {
     return bad('body is not JSON');
   }
   if (typeof data.verify !== 'string') return bad('missing verify');
-  const parts = [data.account, data.object, data.object_id, data.action];
-  if (data.data !== undefined) parts.push(data.data);
-  parts.push(data.time, secret);
-  const want = createHash('md5').update(parts.map(String).join(';')).digest('hex');
+  const want = posterVerify(
+    {
+      account: String(data.account),
+      object: String(data.object),
+      objectId: String(data.object_id),
+      action: String(data.action),
+      ...(data.data !== undefined && { data: String(data.data) }),
+      time: String(data.time),
+    },
+    secret,
+  );
   return safeEqual(data.verify, want) ? ok : bad('verify does not match');
 }

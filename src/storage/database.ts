@@ -3,7 +3,6 @@ import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
-import { isPostgresUrl } from '../config.js';
 import { postgresDialect, sqliteDialect, type StorageDialect } from './dialect.js';
 import * as m001 from './migrations/001-ledger.js';
 import * as m003 from './migrations/003-webhooks.js';
@@ -11,6 +10,7 @@ import * as m004 from './migrations/004-applications.js';
 import * as m005 from './migrations/005-replays.js';
 import * as m006 from './migrations/006-delivery-log-index.js';
 import * as m007 from './migrations/007-delivery-lease-index.js';
+import { PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
@@ -22,6 +22,11 @@ export interface Store {
   /** The URL it was opened with (workers open a LISTEN connection to the same PostgreSQL). */
   readonly url: string;
   readonly dialect: StorageDialect;
+  /**
+   * Calls onNotify when another process announces new deliveries (PostgreSQL LISTEN on its own
+   * connection, reconnecting after errors); a no-op on SQLite, where every writer is in-process.
+   */
+  listenForDeliveries(onNotify: () => void): Promise<Notifier>;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -45,14 +50,28 @@ const pgTypes = {
   },
 };
 
-export async function openStore(url: string, opts: { migrate?: boolean; poolSize?: number } = {}): Promise<Store> {
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/** Where storage reports what it survives (a dropped connection, a failed reconnect). */
+export type StorageLog = (msg: string, err?: unknown) => void;
+
+export interface StoreOptions {
+  migrate?: boolean;
+  poolSize?: number;
+  log?: StorageLog;
+}
+
+export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
+  const log: StorageLog = opts.log ?? (() => {});
   let db: Db;
   let dialect: StorageDialect;
   if (isPostgresUrl(url)) {
     dialect = postgresDialect;
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
-    pool.on('error', () => {});
+    pool.on('error', (err) => log('PostgreSQL pool: an idle connection failed', err));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
     dialect = sqliteDialect;
@@ -77,6 +96,8 @@ export async function openStore(url: string, opts: { migrate?: boolean; poolSize
         }
       }
     },
+    listenForDeliveries: async (onNotify) =>
+      dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
     close: () => db.destroy(),
   };
   if (opts.migrate !== false) await migrate(store);

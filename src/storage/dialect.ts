@@ -1,4 +1,5 @@
 import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
+import { DELIVERY_CHANNEL } from './pg-notifier.js';
 
 /**
  * The few places where SQLite and PostgreSQL differ, kept in one adapter
@@ -21,8 +22,6 @@ export interface StorageDialect {
   notifyDeliveries(tx: Kysely<any>): Promise<void>;
 }
 
-/** The PostgreSQL channel that announces new due deliveries. */
-export const DELIVERY_CHANNEL = 'stockhook_deliveries';
 
 const code = (err: unknown): string | undefined =>
   typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;

@@ -3,15 +3,8 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { KladanaOptions } from './formats/kladana.js';
-import type { Subscription } from './subscription.js';
-import {
-  createSubscriptionIn,
-  deleteSubscriptionIn,
-  findSubscription,
-  listSubscriptions,
-  updateSubscriptionIn,
-  type SubscriptionInput,
-} from './subscriptions.js';
+import { findSubscription, listSubscriptions, type Subscription } from './subscription-row.js';
+import { createSubscriptionIn, deleteSubscriptionIn, updateSubscriptionIn, type SubscriptionInput } from './subscriptions.js';
 
 /**
  * Kladana's `webhookstock` entity (seed 001) over stockhook's subscriptions: every webhookstock is a

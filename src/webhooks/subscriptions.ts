@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { writeTx, type Ctx, type WriteScope } from '../context.js';
-import { AppError, notFound } from '../errors.js';
-import { EVENT_TYPES } from '../events/catalog.js';
 import type { Principal } from '../accounts/tokens.js';
-import type { Db, Tx } from '../storage/database.js';
-import { effectiveSchedule, FORMATS, formatOf } from './formats/index.js';
-import { toSubscription, type Subscription } from './subscription.js';
+import { writeTx, type Ctx, type WriteScope } from '../context.js';
+import { AppError } from '../errors.js';
+import { FORMAT_NAMES, formatOf, isFormatName } from './formats/registry.js';
+import type { Tx } from '../storage/database.js';
+import { findSubscription, toSubscription, type Subscription } from './subscription-row.js';
+import { checkCoalesce, checkEvents, checkUrl, DEFAULT_MAX_IN_FLIGHT, requirePaid, secretFor } from './subscription-rules.js';
+import { toView, type SubscriptionView } from './subscription-view.js';
 import { checkTarget } from './targets.js';
 
 export interface SubscriptionInput {
@@ -22,109 +23,17 @@ export interface SubscriptionInput {
   [option: string]: unknown;
 }
 
-/** What clients see: no secret (it is shown once, at creation), passwords masked. */
-export interface SubscriptionView {
-  id: string;
-  url: string;
-  format: string;
-  events: string[] | null;
-  enabled: boolean;
-  disabledReason: string | null;
-  basicAuth: { username: string } | null;
-  bearerToken: boolean;
-  retrySchedule: number[];
-  coalesceSeconds: number | null;
-  maxInFlight: number;
-  options: Record<string, unknown>;
-  failingSince: string | null;
-  createdAt: string;
-  updatedAt: string;
-  secret?: string;
-}
-
-export const DEFAULT_MAX_IN_FLIGHT = 16;
-
-export function toView(s: Subscription, withSecret = false): SubscriptionView {
-  const format = formatOf(s.format);
-  return {
-    id: s.id,
-    url: s.url,
-    format: s.format,
-    events: s.events,
-    enabled: s.enabled,
-    disabledReason: s.disabledReason,
-    basicAuth: s.basicAuth ? { username: s.basicAuth.username } : null,
-    bearerToken: s.bearerToken !== null,
-    retrySchedule: effectiveSchedule(format, s.retryScheduleOverride),
-    coalesceSeconds: format.coalesce ? (s.coalesceSeconds ?? format.coalesce.defaultSeconds) : null,
-    maxInFlight: s.maxInFlight,
-    options: s.options,
-    failingSince: s.failingSince === null ? null : new Date(s.failingSince).toISOString(),
-    createdAt: new Date(s.createdMs).toISOString(),
-    updatedAt: new Date(s.updatedMs).toISOString(),
-    ...(withSecret && { secret: s.secret }),
-  };
-}
-
-function checkUrl(url: string): void {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new AppError('VALIDATION_FAILED', 'url is not a valid URL', { field: 'url' });
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new AppError('VALIDATION_FAILED', 'url must be http or https', { field: 'url' });
-  }
-  if (u.username || u.password) {
-    throw new AppError('VALIDATION_FAILED', 'put endpoint credentials in basicAuth, not in the url', { field: 'url' });
-  }
-}
-
-function checkEvents(events: string[] | null | undefined): void {
-  for (const e of events ?? []) {
-    if (!(EVENT_TYPES as readonly string[]).includes(e)) {
-      throw new AppError('VALIDATION_FAILED', `events: unknown event type ${e}`, { field: 'events', known: EVENT_TYPES });
-    }
-  }
-}
-
-function checkCoalesce(formatName: string, seconds: number | null | undefined): void {
-  if (seconds == null) return;
-  const c = formatOf(formatName).coalesce;
-  if (!c) throw new AppError('VALIDATION_FAILED', `format ${formatName} does not coalesce`, { field: 'coalesceSeconds' });
-  if (seconds < c.minSeconds || seconds > c.maxSeconds) {
-    throw new AppError('VALIDATION_FAILED', `coalesceSeconds must be ${c.minSeconds}-${c.maxSeconds}`, { field: 'coalesceSeconds' });
-  }
-}
-
-export async function findSubscription(db: Db | Tx, accountId: string, id: string): Promise<Subscription> {
-  const row = await db.selectFrom('webhooks').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
-  if (!row) throw notFound('webhook', id);
-  return toSubscription(row);
-}
-
-export async function listSubscriptions(db: Db, accountId: string, filter: { format?: string } = {}): Promise<Subscription[]> {
-  let q = db.selectFrom('webhooks').selectAll().where('account_id', '=', accountId);
-  if (filter.format) q = q.where('format', '=', filter.format);
-  return (await q.orderBy('created_ms').orderBy('id').execute()).map(toSubscription);
-}
-
-function requirePaid(p: Principal): void {
-  if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
-}
-
 /** Creates a subscription inside the caller's transaction (Kladana's bulk create shares it). */
 export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Principal, input: SubscriptionInput): Promise<Subscription> {
   requirePaid(p);
   const formatName = input.format ?? 'native';
-  const format = FORMATS[formatName];
-  if (!format) throw new AppError('VALIDATION_FAILED', `unknown format ${formatName}`, { field: 'format', formats: Object.keys(FORMATS) });
+  if (!isFormatName(formatName)) throw new AppError('VALIDATION_FAILED', `unknown format ${formatName}`, { field: 'format', formats: FORMAT_NAMES });
+  const format = formatOf(formatName);
   checkUrl(input.url);
   checkEvents(input.events);
   checkCoalesce(formatName, input.coalesceSeconds);
   await checkTarget(input.url, ctx.settings.allowPrivateTargets);
-  const secret = format.secret ? format.secret(input.secret) : (input.secret ?? randomUUID().replaceAll('-', ''));
+  const secret = secretFor(format, input.secret);
   const options = format.options ? format.options(input) : {};
   const extra = await format.checkSubscription?.(scope, p, { url: input.url, options, enabled: input.enabled !== false });
   const row = {
@@ -184,7 +93,7 @@ export async function updateSubscriptionIn(
   const set = {
     ...(input.url !== undefined && { url: input.url }),
     ...(input.events !== undefined && { events: input.events ? JSON.stringify(input.events) : null }),
-    ...(input.secret !== undefined && { secret: format.secret ? format.secret(input.secret) : input.secret }),
+    ...(input.secret !== undefined && { secret: secretFor(format, input.secret) }),
     ...(input.basicAuth !== undefined && {
       basic_username: input.basicAuth?.username ?? null,
       basic_password: input.basicAuth?.password ?? null,
@@ -253,8 +162,7 @@ export async function deleteSubscription(ctx: Ctx, accountId: string, id: string
 export async function rotateSecret(ctx: Ctx, p: Principal, id: string): Promise<SubscriptionView> {
   const { result } = await writeTx(ctx, p.accountId, async (scope) => {
     const sub = await findSubscription(scope.tx, p.accountId, id);
-    const format = formatOf(sub.format);
-    const secret = format.secret ? format.secret(undefined) : randomUUID().replaceAll('-', '');
+    const secret = secretFor(formatOf(sub.format));
     return updateSubscriptionIn(scope, ctx, p, id, { secret });
   });
   return toView(result, true);

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
-import { buildApp } from '../../src/app.js';
-import { createCtx } from '../../src/context.js';
-import { formatKladanaDate, kladanaReportPath, parseKladanaDate } from '../../src/inventory/reports/kladana-stock.js';
-import { ADMIN_TOKEN, describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
+import type { App } from '../../src/app.js';
+import { compose } from '../../src/compose.js';
+import { formatKladanaDate, kladanaReportPath, parseKladanaDate } from '../../src/webhooks/formats/kladana-report-link.js';
+import { ADMIN_TOKEN, describeEachDb, TEST_PUBLIC_URL, type TestAccount, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 
 const ALL = '/api/remap/1.2/report/stock/all/current';
@@ -41,10 +41,12 @@ describeEachDb('kladana stock reports', (env) => {
   };
 
   beforeAll(async () => {
-    const ctx = createCtx(env().store, () => clock);
-    const app = await buildApp({ ctx, adminTokenHash: hashToken(ADMIN_TOKEN) });
-    await app.ready();
-    clocked = { ...env(), ctx, app };
+    const { ctx, app } = await compose(env().store, {
+      settings: { allowPrivateTargets: true, publicUrl: TEST_PUBLIC_URL },
+      now: () => clock,
+      http: { adminTokenHash: hashToken(ADMIN_TOKEN) },
+    });
+    clocked = { ...env(), ctx, app: app as App };
     a = await env().newAccount();
     w1 = await warehouse(clocked, a, 'W1');
     w2 = await warehouse(clocked, a, 'W2');
@@ -57,7 +59,7 @@ describeEachDb('kladana stock reports', (env) => {
     clock = T2;
     await post(clocked, a, { type: 'sale', warehouseId: w1, lines: [{ productId: p2, quantity: 5 }, { productId: p4, quantity: 2 }] });
     await post(clocked, a, { type: 'receipt', warehouseId: w2, lines: [{ productId: p3, lot: 'L1', quantity: 4 }] });
-    return () => app.close();
+    return () => clocked.app.close();
   });
 
   it('all: current full balances of products changed at or after changedSince, zeros included', async () => {

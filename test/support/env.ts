@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
-import { buildApp, type App } from '../../src/app.js';
-import { createCtx, type Ctx } from '../../src/context.js';
-import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
-import { DeliveryMetrics } from '../../src/delivery/metrics.js';
+import type { App } from '../../src/app.js';
+import { compose } from '../../src/compose.js';
+import type { Ctx } from '../../src/context.js';
+import type { Dispatcher, DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
 export type DbName = 'sqlite' | 'postgres';
@@ -35,6 +35,9 @@ export interface TestEnv {
 }
 
 export const ADMIN_TOKEN = 'test-admin-token';
+
+/** The public URL test servers report (Kladana's reportUrl starts with it). */
+export const TEST_PUBLIC_URL = 'http://stockhook.test';
 
 /** A fresh, migrated database: a temp SQLite file, or a new PostgreSQL database dropped afterwards. */
 export async function freshDatabase(db: DbName): Promise<{ url: string; drop(): Promise<void> }> {
@@ -71,12 +74,13 @@ export interface EnvOptions {
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const fresh = await freshDatabase(db);
   const store = await openStore(fresh.url);
-  const ctx = createCtx(store, Date.now, { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: 'http://stockhook.test' });
-  const metrics = new DeliveryMetrics(store);
-  const app = await buildApp({ ctx, adminTokenHash: hashToken(ADMIN_TOKEN), metrics });
-  await app.ready();
-  const dispatcher = opts.dispatcher ? new Dispatcher(ctx, { metrics, ...opts.dispatcher }) : null;
-  await dispatcher?.start();
+  const stack = await compose(store, {
+    settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL },
+    dispatcher: opts.dispatcher ?? false,
+    http: { adminTokenHash: hashToken(ADMIN_TOKEN) },
+  });
+  const { ctx, dispatcher } = stack;
+  const app = stack.app as App;
   return {
     db,
     dispatcher,

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { createAccount } from '../../accounts/accounts.js';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { responses } from '../schemas.js';
 
 export function accountRoutes(app: App, { ctx, auth }: RouteDeps): void {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { createApplication, installApplication, listApplications, uninstallApplication } from '../../applications/applications.js';
 import { principalOf } from '../auth.js';
 import { IdParams, responses } from '../schemas.js';

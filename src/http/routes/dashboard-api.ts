@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { listDeliveries } from '../../delivery/log.js';
 import { deliveryStats, MAX_STATS_BUCKETS } from '../../delivery/stats.js';
 import { principalOf } from '../auth.js';

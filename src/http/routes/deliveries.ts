@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { getDelivery, retryDelivery } from '../../delivery/log.js';
 import { principalOf } from '../auth.js';
 import { Delivery, Nullable, responses, UuidParams } from '../schemas.js';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
 import { Document, IdParams, Nullable, OptionalNullableString, responses } from '../schemas.js';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { listEvents } from '../../events/list.js';
 import { principalOf } from '../auth.js';
 import { Event, responses } from '../schemas.js';

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { responses } from '../schemas.js';
 
 export function healthRoutes(app: App, { ctx }: RouteDeps): void {

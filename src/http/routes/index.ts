@@ -1,4 +1,4 @@
-import type { App, RouteDeps } from '../../app.js';
+import type { RoutePlugin } from '../deps.js';
 import { accountRoutes } from './accounts.js';
 import { applicationRoutes } from './applications.js';
 import { dashboardApiRoutes } from './dashboard-api.js';
@@ -21,7 +21,7 @@ import { warehouseRoutes } from './warehouses.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** Every route plugin, registered in this order by buildApp. */
-export const ROUTES: Array<(app: App, deps: RouteDeps) => void> = [
+export const ROUTES: RoutePlugin[] = [
   healthRoutes,
   accountRoutes,
   applicationRoutes,

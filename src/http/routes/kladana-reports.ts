@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { AppError } from '../../errors.js';
-import { kladanaStockAll, kladanaStockByStore, parseKladanaDate } from '../../inventory/reports/kladana-stock.js';
+import { kladanaStockAll, kladanaStockByStore } from '../../inventory/reports/kladana-stock.js';
+import { parseKladanaDate } from '../../webhooks/formats/kladana-report-link.js';
 import { principalOf } from '../auth.js';
 import { responses } from '../schemas.js';
 

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { KLADANA_REPORT_TYPES, KLADANA_STOCK_TYPES } from '../../webhooks/formats/kladana.js';
 import {
   deleteWebhookStocks,

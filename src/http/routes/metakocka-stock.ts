@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { metakockaStockBody, renderMetakockaStock } from '../../inventory/reports/metakocka-stock.js';
 import { principalOf } from '../auth.js';
 import { responses } from '../schemas.js';

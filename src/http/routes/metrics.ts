@@ -1,4 +1,4 @@
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 
 export function metricsRoutes(app: App, { metrics }: RouteDeps): void {
   app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_req, reply) => {

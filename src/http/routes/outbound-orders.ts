@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { claimOrder, createOrder, getOrder, listOrders, shipOrder, updateOrder } from '../../inventory/outbound-orders.js';
 import { principalOf } from '../auth.js';
 import { IdParams, Nullable, responses } from '../schemas.js';

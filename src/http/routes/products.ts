@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from '../../inventory/products.js';
 import { principalOf } from '../auth.js';
 import { IdParams, Nullable, Product, ProductSize, responses } from '../schemas.js';

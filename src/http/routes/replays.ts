@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { getReplay, listReplays } from '../../delivery/replay.js';
 import { principalOf } from '../auth.js';
 import { Replay, responses, UuidParams } from '../schemas.js';

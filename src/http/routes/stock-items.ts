@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { StockItemAttributes, StockItemAttributesInput } from '../../inventory/stock-item-attributes.js';
 import {
   createStockItem,

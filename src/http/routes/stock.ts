@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { listLevels } from '../../inventory/levels.js';
 import { principalOf } from '../auth.js';
 import { responses, StockLevel } from '../schemas.js';

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { applySupplierStockIn, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
 import { principalOf } from '../auth.js';
 import { idempotentWrite, MAX_KEY_LENGTH, REPLAYED_HEADER, requestHash } from '../idempotency.js';

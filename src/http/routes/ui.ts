@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { AppError } from '../../errors.js';
 import { EVENT_TYPES } from '../../events/catalog.js';
-import { FORMAT_NAMES } from '../../webhooks/formats/index.js';
+import { FORMAT_NAMES } from '../../webhooks/formats/registry.js';
 
 /** The repository's ui/ folder: three levels up from both src/http/routes and dist/http/routes. */
 const UI_DIR = new URL('../../../ui/', import.meta.url);

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { createWarehouse, deleteWarehouse, getWarehouse, listWarehouses, updateWarehouse } from '../../inventory/warehouses.js';
 import { principalOf } from '../auth.js';
 import { IdParams, responses, Warehouse } from '../schemas.js';

@@ -1,18 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import type { App, RouteDeps } from '../../app.js';
+import type { App, RouteDeps } from '../deps.js';
 import { listDeliveries, testWebhook } from '../../delivery/log.js';
 import { startReplay } from '../../delivery/replay.js';
 import { EVENT_TYPES } from '../../events/catalog.js';
-import { FORMAT_NAMES } from '../../webhooks/formats/index.js';
-import {
-  createSubscription,
-  deleteSubscription,
-  findSubscription,
-  listSubscriptions,
-  rotateSecret,
-  toView,
-  updateSubscription,
-} from '../../webhooks/subscriptions.js';
+import { FORMAT_NAMES } from '../../webhooks/formats/registry.js';
+import { findSubscription, listSubscriptions } from '../../webhooks/subscription-row.js';
+import { toView } from '../../webhooks/subscription-view.js';
+import { createSubscription, deleteSubscription, rotateSecret, updateSubscription } from '../../webhooks/subscriptions.js';
 import { principalOf } from '../auth.js';
 import { Delivery, Nullable, Replay, responses, UuidParams, Webhook } from '../schemas.js';
 
@@ -35,7 +29,7 @@ const fields = {
   reportType: Type.Optional(Type.String({ maxLength: 20, description: 'kladana' })),
 };
 
-export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
+export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): void {
   const pre = { preHandler: auth.requireAccount };
   const tags = ['webhooks'];
   app.post(
@@ -115,7 +109,7 @@ export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
       },
     },
     async (req, reply) => {
-      const { view, done } = await startReplay(ctx, principalOf(req), req.params.id, Date.parse(req.body.since));
+      const { view, done } = await startReplay(ctx, renderer, principalOf(req), req.params.id, Date.parse(req.body.since));
       // The job records its own failure; nothing is left to await here.
       void done;
       return reply.status(202).header('location', `/api/v1/replays/${view.id}`).send(view);

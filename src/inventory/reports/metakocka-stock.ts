@@ -1,6 +1,8 @@
+import { AppError } from '../../errors.js';
+import type { DomainReads } from '../../webhooks/formats/format.js';
 import type { Db, Tx } from '../../storage/database.js';
 import { findProduct } from '../products.js';
-import { round } from '../stock-events.js';
+import { round } from '../../quantity.js';
 import { compareKeys, type StockKey } from '../stock-key.js';
 
 // The wire types live in the dependency-free receiver module, so receivers and this renderer share them.
@@ -113,3 +115,18 @@ function row(
 export function renderMetakockaStock(body: MetakockaStockBody): string {
   return JSON.stringify(body);
 }
+
+/**
+ * What the formats may read from the inventory (src/webhooks/formats/format.ts DomainReads),
+ * handed to the fan-out by compose.ts.
+ */
+export const inventoryReads: DomainReads = {
+  async metakockaStockList(tx, accountId, productId) {
+    try {
+      return renderMetakockaStock(await metakockaStockBody(tx, accountId, productId));
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
+      throw err;
+    }
+  },
+};

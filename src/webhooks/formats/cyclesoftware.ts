@@ -1,11 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { AppError } from '../../errors.js';
 import type { EventType, StoredEvent } from '../../events/catalog.js';
 import type { OutboundOrderView } from '../../inventory/outbound-order-views.js';
 import type { StockItemView } from '../../inventory/stock-items.js';
+import { cyclesoftwareSignature } from '../../receiver/signatures.js';
 import { outboundOrderPayload, stockItemPayload } from './cyclesoftware-payloads.js';
 import type { WebhookFormat } from './format.js';
 import { nativeFormat, STANDARD_SCHEDULE } from './native.js';
+import { freeFormSecret, randomHex } from './secrets.js';
 
 /** Seed 003's event names. Deleting a stock item has no canonical event, so it sends nothing. */
 export const CYCLESOFTWARE_EVENTS: Partial<Record<EventType, string>> = {
@@ -13,11 +13,6 @@ export const CYCLESOFTWARE_EVENTS: Partial<Record<EventType, string>> = {
   'stock_item.updated': 'warehouse_stock_item.updated',
   'stock_item.released_for_shipment': 'warehouse_stock_item.released_for_shipment',
 };
-
-/** hex(HMAC-SHA256(secret, body bytes)), as `X-CycleSoftware-Signature`. */
-export function cyclesoftwareSignature(secret: string, body: string): string {
-  return createHmac('sha256', secret).update(body, 'utf8').digest('hex');
-}
 
 /**
  * Unix seconds with milliseconds, always written with three decimals: seed 003 types it `float`,
@@ -32,14 +27,6 @@ function payloadOf(event: StoredEvent): Record<string, unknown> {
   return stockItemPayload(event.data.stockItem as StockItemView);
 }
 
-function hashSecret(given: string | undefined): string {
-  if (given === undefined) return randomBytes(32).toString('hex');
-  if (typeof given !== 'string' || given.length === 0 || given.length > 512) {
-    throw new AppError('VALIDATION_FAILED', 'secret (the hash secret) must be a non-empty string of at most 512 characters', { field: 'secret' });
-  }
-  return given;
-}
-
 /**
  * CycleSoftware's envelope (seed 003): `{id, account_id, event_name, event_timestamp, payload}`,
  * with the delivery id as `id` so it matches `X-CycleSoftware-Delivery` on every attempt.
@@ -52,6 +39,8 @@ export const cyclesoftwareFormat: WebhookFormat = {
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  honoursRetryAfter: true,
+  healthyAnswer: { status: 200, body: '{"ok":true}' },
   takes: (event) => CYCLESOFTWARE_EVENTS[event.type] !== undefined,
   async render(event, _sub, ctx) {
     const eventName = CYCLESOFTWARE_EVENTS[event.type];
@@ -74,5 +63,5 @@ export const cyclesoftwareFormat: WebhookFormat = {
   attemptHeaders: (d, sub) => ({ 'X-CycleSoftware-Signature': cyclesoftwareSignature(sub.secret, d.body) }),
   // The seed says nothing on responses: any 2xx, with native's 410 and Retry-After handling.
   judge: (res) => nativeFormat.judge(res),
-  secret: hashSecret,
+  secret: freeFormSecret('the hash secret', randomHex(32)),
 };

@@ -1,8 +1,9 @@
 import type { Principal } from '../../accounts/tokens.js';
 import type { WriteScope } from '../../context.js';
 import type { StoredEvent } from '../../events/catalog.js';
+import type { FormatName } from '../../receiver/formats.js';
 import type { Tx } from '../../storage/database.js';
-import type { Subscription } from '../subscription.js';
+import type { Subscription } from '../subscription-row.js';
 
 /** What a format needs to know about the account it renders for. */
 export interface AccountInfo {
@@ -11,8 +12,19 @@ export interface AccountInfo {
   slug: string;
 }
 
+/**
+ * Domain data a format may ask for while rendering. compose.ts hands the inventory's implementation
+ * to the fan-out, so formats never import the domain modules that write the events they render.
+ */
+export interface DomainReads {
+  /** The product's stock list as `GET /api/v1/stock/metakocka` renders it; null when the product is gone. */
+  metakockaStockList(tx: Tx, accountId: string, productId: number): Promise<string | null>;
+}
+
 export interface RenderContext {
+  /** The writing transaction: renders read the state that this very change produced. */
   tx: Tx;
+  reads: DomainReads;
   account: AccountInfo;
   now: number;
   /** This server's public base URL, for links back to it (Kladana's reportUrl). */
@@ -41,19 +53,31 @@ export interface AttemptResponse {
   body: string;
 }
 
+/** What a format makes of a response; what follows it (when to retry, whether to give up) is decide()'s. */
 export type Judgement =
   | { outcome: 'success' }
-  | { outcome: 'retry'; reason: string; retryAfterMs?: number }
+  | { outcome: 'retry'; reason: string }
   /** The endpoint said it is gone for good (410): disable the subscription. */
   | { outcome: 'gone'; reason: string };
 
+/** What a healthy receiver of the format answers (`stockhook listen` answers this). */
+export interface HealthyAnswer {
+  status: number;
+  body: string;
+}
+
 /**
- * A wire format: a small pure module that decides which canonical events it takes, how it renders
- * them into a request, how it signs each attempt and how it judges the response.
+ * A wire format, one slice: which canonical events it takes, how it renders them into a request,
+ * how it signs each attempt (with the functions of src/receiver/signatures.ts, which receivers
+ * verify with), how it judges the response, what a healthy receiver answers, and its retry
+ * schedule. Judging, signing and options are pure. Rendering reads the database through the
+ * transaction in its RenderContext (MetaKocka's stock list, Poster's warehouse totals, Marketplace's
+ * free counts), and checkSubscription reads and locks sibling subscriptions (Kladana's limits).
  *
  * @example
  * const format: WebhookFormat = {
- *   name: 'native', retrySchedule: [5, 300], timeoutMs: 15_000, whenExhausted: 'failed',
+ *   name: 'native', retrySchedule: [5, 300], jitter: true, timeoutMs: 15_000, whenExhausted: 'failed',
+ *   honoursRetryAfter: true, healthyAnswer: { status: 200, body: '' },
  *   takes: (e) => true,
  *   render: async (e, sub, ctx) => ({ body: JSON.stringify(e.data), headers: { 'content-type': 'application/json' } }),
  *   attemptHeaders: () => ({}),
@@ -61,12 +85,15 @@ export type Judgement =
  * };
  */
 export interface WebhookFormat {
-  readonly name: string;
+  readonly name: FormatName;
   /** Seconds between attempts: the first retry waits retrySchedule[0]; its length is the number of retries. */
   readonly retrySchedule: readonly number[];
   /** Whether delays get ±10% jitter, so a recovering endpoint is not hit by every retry at once. */
   readonly jitter: boolean;
   readonly timeoutMs: number;
+  /** Whether a 429 or 503 answer's Retry-After sets the next attempt's time (within 1 s-24 h). */
+  readonly honoursRetryAfter: boolean;
+  readonly healthyAnswer: HealthyAnswer;
   /** The final status of a delivery whose retries ran out. */
   readonly whenExhausted: 'failed' | 'dropped';
   /** Coalescing window, for formats that send one notification per window. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { AppError } from '../../errors.js';
-import { kladanaReportPath, type KladanaReportType } from '../../inventory/reports/kladana-stock.js';
+import { kladanaReportPath, type KladanaReportType } from './kladana-report-link.js';
 import type { WebhookFormat } from './format.js';
 
 export const KLADANA_STOCK_TYPES = ['stock'] as const;
@@ -56,6 +56,8 @@ export const kladanaFormat: WebhookFormat = {
   jitter: false,
   timeoutMs: 1500,
   whenExhausted: 'dropped',
+  honoursRetryAfter: false,
+  healthyAnswer: { status: 204, body: '' },
   // Seed 001: "Notifications are sent to the user every 1-5 minutes if there has been a change".
   coalesce: { defaultSeconds: 60, minSeconds: 60, maxSeconds: 300 },
   takes: (event) => event.type === 'stock.changed',

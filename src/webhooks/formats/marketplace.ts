@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../events/catalog.js';
 import type { DocumentView } from '../../inventory/documents.js';
 import type { ProductSize } from '../../inventory/products.js';
-import { round } from '../../inventory/stock-events.js';
+import { round } from '../../quantity.js';
 import type { Tx } from '../../storage/database.js';
 import type { WebhookFormat } from './format.js';
 import { nativeFormat, STANDARD_SCHEDULE } from './native.js';
@@ -89,6 +89,8 @@ export const marketplaceFormat: WebhookFormat = {
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  honoursRetryAfter: true,
+  healthyAnswer: { status: 200, body: '{"ok":true}' },
   takes: (event) => event.type === 'webhook.test' || movement(event) !== null,
   async render(event, _sub, ctx) {
     // A test carries the shape with nothing in it, so a receiver can check its plumbing.

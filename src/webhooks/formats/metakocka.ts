@@ -1,17 +1,11 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import { AppError } from '../../errors.js';
-import { metakockaStockBody, renderMetakockaStock } from '../../inventory/reports/metakocka-stock.js';
+import { metakockaSignature } from '../../receiver/signatures.js';
 import type { AttemptResponse, Judgement, WebhookFormat } from './format.js';
+import { freeFormSecret, randomBase64Url } from './secrets.js';
 
 export const METAKOCKA_EVENT = 'warehouse_product_stock_update';
 
 /** Seed 000: "MK will try two more time with 60 seconds delay". */
 export const METAKOCKA_SCHEDULE = [60, 60] as const;
-
-/** Base64(HMAC-SHA1(client_secret, body bytes)), as seed 000 signs `X-MetaKocka-Signature`. */
-export function metakockaSignature(secret: string, body: string): string {
-  return createHmac('sha1', secret).update(body, 'utf8').digest('base64');
-}
 
 /**
  * Seed 000 accepts a response only when it is JSON with `"status": "ok"`: a 200 with an HTML
@@ -30,15 +24,6 @@ export function judgeMetakocka(res: AttemptResponse): Judgement {
   return { outcome: 'retry', reason: `the response's status is ${JSON.stringify(status) ?? 'missing'}, not "ok"` };
 }
 
-/** MetaKocka's client_secret is any string the user picked; only empty or absurd ones are refused. */
-function clientSecret(given: string | undefined): string {
-  if (given === undefined) return randomBytes(24).toString('base64url');
-  if (typeof given !== 'string' || given.length === 0 || given.length > 512) {
-    throw new AppError('VALIDATION_FAILED', 'secret (the client_secret) must be a non-empty string of at most 512 characters', { field: 'secret' });
-  }
-  return given;
-}
-
 /**
  * MetaKocka's `warehouse_product_stock_update` (seed 000): the product's whole stock list, the very
  * bytes `GET /api/v1/stock/metakocka?productId=` answers, so a receiver can reconcile by pulling.
@@ -50,21 +35,18 @@ export const metakockaFormat: WebhookFormat = {
   jitter: false,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  honoursRetryAfter: false,
+  healthyAnswer: { status: 200, body: '{"status":"ok"}' },
   takes: (event) => event.type === 'stock.changed',
   // The body is the product's whole list, so ten changed lots of one product make one request.
   collapseKey: (event) => String(event.data.productId ?? event.objectId),
   async render(event, _sub, ctx) {
     const productId = Number(event.data.productId ?? event.objectId);
-    let body;
-    try {
-      body = await metakockaStockBody(ctx.tx, ctx.account.id, productId);
-    } catch (err) {
-      // A product deleted since (replay) has no stock list to send.
-      if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
-      throw err;
-    }
+    const body = await ctx.reads.metakockaStockList(ctx.tx, ctx.account.id, productId);
+    // A product deleted since (replay) has no stock list to send.
+    if (body === null) return null;
     return {
-      body: renderMetakockaStock(body),
+      body,
       headers: {
         'content-type': 'application/json; charset=utf-8',
         'X-MetaKocka-Event': METAKOCKA_EVENT,
@@ -75,5 +57,6 @@ export const metakockaFormat: WebhookFormat = {
   // Signed per attempt, so a secret rotated while a delivery waits applies to its retries.
   attemptHeaders: (d, sub) => ({ 'X-MetaKocka-Signature': metakockaSignature(sub.secret, d.body) }),
   judge: judgeMetakocka,
-  secret: clientSecret,
+  // MetaKocka's client_secret is whatever the user chose there.
+  secret: freeFormSecret('the client_secret', randomBase64Url(24)),
 };

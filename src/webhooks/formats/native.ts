@@ -1,5 +1,5 @@
 import type { WebhookFormat } from './format.js';
-import { checkStandardSecret, newStandardSecret, retryAfterMs, standardHeaders } from './standard-signature.js';
+import { checkStandardSecret, newStandardSecret, standardHeaders } from './standard-signature.js';
 
 /** Retry delays in seconds: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (Svix's schedule). */
 export const STANDARD_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
@@ -14,6 +14,8 @@ export const nativeFormat: WebhookFormat = {
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  honoursRetryAfter: true,
+  healthyAnswer: { status: 200, body: '{"ok":true}' },
   takes: () => true,
   async render(event, _sub, ctx) {
     const body = JSON.stringify({
@@ -29,9 +31,6 @@ export const nativeFormat: WebhookFormat = {
   judge(res) {
     if (res.status >= 200 && res.status < 300) return { outcome: 'success' };
     if (res.status === 410) return { outcome: 'gone', reason: 'HTTP 410 Gone' };
-    if (res.status === 429 || res.status === 503) {
-      return { outcome: 'retry', reason: `HTTP ${res.status}`, retryAfterMs: retryAfterMs(res.headers['retry-after'], Date.now()) };
-    }
     return { outcome: 'retry', reason: `HTTP ${res.status}` };
   },
   secret: (given) => (given === undefined ? newStandardSecret() : checkStandardSecret(given)),

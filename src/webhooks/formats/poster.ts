@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import type { StoredEvent } from '../../events/catalog.js';
-import { round } from '../../inventory/stock-events.js';
+import { round } from '../../quantity.js';
+import { posterVerify } from '../../receiver/signatures.js';
 import type { Tx } from '../../storage/database.js';
-import type { Subscription } from '../subscription.js';
+import type { Subscription } from '../subscription-row.js';
 import type { WebhookFormat } from './format.js';
-import { retryAfterMs } from './standard-signature.js';
 
 /** Every entity Poster's webhook settings offer (seed 004), spelled as the document spells them. */
 export const POSTER_OBJECTS = [
@@ -110,14 +110,6 @@ async function dataFor(e: StoredEvent, tx: Tx): Promise<Record<string, unknown> 
   return undefined;
 }
 
-/** md5 of `account;object;object_id;action;[data;]time;secret`, as Poster's PHP sample recomputes it. */
-export function posterVerify(parts: { account: string; object: string; objectId: number; action: string; data?: string; time: string }, secret: string): string {
-  const fields = [parts.account, parts.object, String(parts.objectId), parts.action];
-  if (parts.data !== undefined) fields.push(parts.data);
-  fields.push(parts.time, secret);
-  return createHash('md5').update(fields.join(';'), 'utf8').digest('hex');
-}
-
 /**
  * Poster (seed 004): `{account, account_number, object, object_id, action, time, verify, data?}`,
  * `data` a JSON-encoded string, signed by `verify`; only HTTP 200 counts as delivered.
@@ -128,6 +120,8 @@ export const posterFormat: WebhookFormat = {
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  honoursRetryAfter: true,
+  healthyAnswer: { status: 200, body: '{"status":"accept"}' },
   takes(event, sub) {
     const r = route(event);
     if (!r) return false;
@@ -163,11 +157,7 @@ export const posterFormat: WebhookFormat = {
   attemptHeaders: () => ({}),
   judge(res) {
     if (res.status === 200) return { outcome: 'success' };
-    const reason = `HTTP ${res.status} (Poster counts only 200 as delivered)`;
-    if (res.status === 429 || res.status === 503) {
-      return { outcome: 'retry', reason, retryAfterMs: retryAfterMs(res.headers['retry-after'], Date.now()) };
-    }
-    return { outcome: 'retry', reason };
+    return { outcome: 'retry', reason: `HTTP ${res.status} (Poster counts only 200 as delivered)` };
   },
   options(input) {
     const objects = input.objects;

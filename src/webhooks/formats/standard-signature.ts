@@ -1,5 +1,6 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors.js';
+import { standardSignature } from '../../receiver/signatures.js';
 
 /**
  * Standard Webhooks signing (https://www.standardwebhooks.com): the secret is `whsec_` + base64 of
@@ -21,21 +22,6 @@ export function checkStandardSecret(secret: string): string {
 
 export function standardHeaders(id: string, body: string, secret: string, nowMs: number): Record<string, string> {
   const timestamp = Math.floor(nowMs / 1000).toString();
-  const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
-  const signature = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64');
+  const signature = standardSignature(secret, id, timestamp, body);
   return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
-}
-
-/** Retry-After as seconds or an HTTP date, clamped to [1 s, 24 h]; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | string[] | undefined, nowMs: number): number | undefined {
-  const v = Array.isArray(value) ? value[0] : value;
-  if (!v) return undefined;
-  let ms: number;
-  if (/^\d+$/.test(v.trim())) ms = Number(v.trim()) * 1000;
-  else {
-    const at = Date.parse(v);
-    if (Number.isNaN(at)) return undefined;
-    ms = at - nowMs;
-  }
-  return Math.min(Math.max(ms, 1000), 24 * 3600 * 1000);
 }

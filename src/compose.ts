@@ -1,0 +1,65 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { buildApp, type App } from './app.js';
+import type { Ctx, Settings } from './context.js';
+import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
+import { installFanOut, type Renderer } from './delivery/fan-out.js';
+import { DeliveryMetrics } from './delivery/metrics.js';
+import { Outbox } from './events/outbox.js';
+import { inventoryReads } from './inventory/reports/metakocka-stock.js';
+import type { Store } from './storage/database.js';
+
+/**
+ * The one composition root. Everything that runs stockhook (server.ts, the CLI, the tests and the
+ * benchmarks) builds its parts here, so a Ctx never exists without its fan-out and the formats get
+ * the domain's reads without importing the domain.
+ */
+
+export interface DomainParts {
+  ctx: Ctx;
+  renderer: Renderer;
+}
+
+/** A Ctx whose every write fans out to the subscriptions in the same transaction. */
+export function createDomain(store: Store, settings: Settings, now: () => number = Date.now): DomainParts {
+  const outbox = new Outbox();
+  const ctx: Ctx = { store, outbox, settings, now };
+  const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
+  installFanOut(outbox, renderer, (tx) => store.dialect.notifyDeliveries(tx));
+  return { ctx, renderer };
+}
+
+export interface ComposeOptions {
+  settings: Settings;
+  now?: () => number;
+  /** Run a dispatcher in this process (roles all and worker). */
+  dispatcher?: DispatcherOptions | false;
+  /** Build the HTTP app (roles all and api). */
+  http?: { adminTokenHash: string; logger?: FastifyBaseLogger | boolean } | false;
+}
+
+export interface Stack extends DomainParts {
+  store: Store;
+  metrics: DeliveryMetrics;
+  dispatcher: Dispatcher | null;
+  app: App | null;
+}
+
+/**
+ * Wires one process: the domain, its metrics, and as its role asks, a started dispatcher and a
+ * ready (not yet listening) app that share those metrics, so /metrics shows this process's attempts.
+ */
+export async function compose(store: Store, opts: ComposeOptions): Promise<Stack> {
+  const domain = createDomain(store, opts.settings, opts.now);
+  const metrics = new DeliveryMetrics(store);
+  let dispatcher: Dispatcher | null = null;
+  if (opts.dispatcher) {
+    dispatcher = new Dispatcher(domain.ctx, { metrics, ...opts.dispatcher });
+    await dispatcher.start();
+  }
+  let app: App | null = null;
+  if (opts.http) {
+    app = await buildApp({ ctx: domain.ctx, renderer: domain.renderer, metrics, ...opts.http });
+    await app.ready();
+  }
+  return { ...domain, store, metrics, dispatcher, app };
+}

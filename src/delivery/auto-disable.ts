@@ -1,0 +1,25 @@
+import type { Ctx } from '../context.js';
+import { disableSubscription } from '../webhooks/subscriptions.js';
+import type { AttemptResult } from './finish.js';
+
+/** A subscription failing this long (5 days) is disabled. */
+export const DISABLE_AFTER_MS = 5 * 24 * 3600 * 1000;
+
+/**
+ * After a batch of results: subscriptions among its failures whose endpoint has been failing for
+ * DISABLE_AFTER_MS are disabled (their deliveries held, a webhook.disabled event written).
+ */
+export async function disableLongFailing(ctx: Ctx, batch: AttemptResult[], now: number, log: (msg: string, err?: unknown) => void): Promise<void> {
+  const failing = [...new Set(batch.filter((r) => r.outcome !== 'succeeded').map((r) => r.delivery.subscriptionId))];
+  if (failing.length === 0) return;
+  const stale = await ctx.store.db
+    .selectFrom('webhooks')
+    .select(['id', 'account_id'])
+    .where('id', 'in', failing)
+    .where('enabled', '=', 1)
+    .where('failing_since_ms', '<=', now - DISABLE_AFTER_MS)
+    .execute();
+  for (const w of stale) {
+    await disableSubscription(ctx, w.account_id, w.id, 'the endpoint has been failing for 5 days').catch((e) => log('disable failed', e));
+  }
+}

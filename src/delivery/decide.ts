@@ -1,0 +1,78 @@
+import { effectiveSchedule } from '../webhooks/formats/registry.js';
+import type { WebhookFormat } from '../webhooks/formats/format.js';
+import type { ErrorKind, SendOutcome } from './sender.js';
+
+/** What follows an attempt: final (succeeded, failed, dropped, gone) or another try at nextAttemptMs. */
+export type AttemptOutcome = 'succeeded' | 'retry' | 'failed' | 'dropped' | 'gone';
+
+export interface Decision {
+  outcome: AttemptOutcome;
+  nextAttemptMs: number | null;
+  errorKind: ErrorKind | null;
+  errorMessage: string | null;
+  /** The breaker's input: whether the endpoint did its job. */
+  endpointOk: boolean;
+}
+
+/** Retry-After never brings a retry closer than 1 s or pushes it past 24 h. */
+export const RETRY_AFTER_MIN_MS = 1000;
+export const RETRY_AFTER_MAX_MS = 24 * 3600 * 1000;
+
+/** Jitter spreads retries by ±10%, so a recovering endpoint is not hit by every retry at once. */
+export const JITTER = 0.1;
+
+/**
+ * Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3), clamped to [1 s, 24 h];
+ * undefined when absent or unreadable.
+ */
+export function retryAfterMs(value: string | string[] | undefined, nowMs: number): number | undefined {
+  const v = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (!v) return undefined;
+  let ms: number;
+  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
+  else {
+    const at = Date.parse(v);
+    if (Number.isNaN(at)) return undefined;
+    ms = at - nowMs;
+  }
+  return Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
+}
+
+/**
+ * The single place that answers "what happens after this attempt": the format judges the
+ * response; this applies the retry schedule (the subscription's override or the format's), jitter,
+ * Retry-After on 429/503 for formats that honour it, 410 and exhaustion. Pure: time and
+ * randomness come in as arguments.
+ *
+ * @example
+ * decide(nativeFormat, null, 1, { ok: true, status: 500, headers: {}, body: '' }, 0, () => 0.5)
+ * // { outcome: 'retry', nextAttemptMs: 5000, errorKind: 'bad_status', errorMessage: 'HTTP 500', endpointOk: false }
+ */
+export function decide(
+  format: WebhookFormat,
+  scheduleOverride: readonly number[] | null,
+  attemptNo: number,
+  sent: SendOutcome,
+  now: number,
+  random: () => number,
+): Decision {
+  let errorKind: ErrorKind | null = null;
+  let errorMessage: string | null = null;
+  let retryAfter: number | undefined;
+  if (sent.ok) {
+    const judgement = format.judge(sent);
+    if (judgement.outcome === 'success') return { outcome: 'succeeded', nextAttemptMs: null, errorKind, errorMessage, endpointOk: true };
+    errorKind = sent.status >= 200 && sent.status < 300 ? 'bad_body' : 'bad_status';
+    errorMessage = judgement.reason;
+    if (judgement.outcome === 'gone') return { outcome: 'gone', nextAttemptMs: null, errorKind, errorMessage, endpointOk: false };
+    if (format.honoursRetryAfter && (sent.status === 429 || sent.status === 503)) retryAfter = retryAfterMs(sent.headers['retry-after'], now);
+  } else {
+    errorKind = sent.kind;
+    errorMessage = sent.message;
+  }
+  const schedule = effectiveSchedule(format, scheduleOverride);
+  if (attemptNo > schedule.length) return { outcome: format.whenExhausted, nextAttemptMs: null, errorKind, errorMessage, endpointOk: false };
+  const base = schedule[attemptNo - 1] * 1000;
+  const delay = retryAfter ?? (format.jitter ? base * (1 - JITTER + random() * 2 * JITTER) : base);
+  return { outcome: 'retry', nextAttemptMs: now + Math.round(delay), errorKind, errorMessage, endpointOk: false };
+}
