@@ -30,11 +30,12 @@ export function retryAfterMs(value: string | string[] | undefined, nowMs: number
   if (!v) return undefined;
   let ms: number;
   if (/^\d+$/.test(v)) ms = Number(v) * 1000;
-  else {
+  else if (/GMT$/.test(v)) {
+    // An HTTP-date always ends in GMT; Date.parse alone would read "-5" or "1.5" as calendar years.
     const at = Date.parse(v);
     if (Number.isNaN(at)) return undefined;
     ms = at - nowMs;
-  }
+  } else return undefined;
   return Math.min(Math.max(ms, RETRY_AFTER_MIN_MS), RETRY_AFTER_MAX_MS);
 }
 

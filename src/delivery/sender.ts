@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { Pool } from 'undici';
 import { toError } from '../errors.js';
-import { BlockedTargetError, guardedLookup, hostOf, isPrivateAddress } from '../webhooks/targets.js';
+import { BlockedTargetError, guardedLookup, hostOf, isLocalhostName, isPrivateAddress } from '../webhooks/targets.js';
 
 /** Why an attempt failed, as the attempt log records it (bad_status and bad_body are decide()'s). */
 export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'tls' | 'dns' | 'blocked' | 'bad_status' | 'bad_body' | 'other';
@@ -46,11 +46,8 @@ export class Sender {
       return { ok: false, kind: 'other', message: `invalid url ${url}` };
     }
     const host = hostOf(target);
-    if (!this.opts.allowPrivateTargets && isIP(host) && isPrivateAddress(host)) {
-      return { ok: false, kind: 'blocked', message: `${host} is a loopback, private or link-local address` };
-    }
-    if (!this.opts.allowPrivateTargets && (host === 'localhost' || host.endsWith('.localhost'))) {
-      return { ok: false, kind: 'blocked', message: `${host} is loopback` };
+    if (!this.opts.allowPrivateTargets && ((isIP(host) && isPrivateAddress(host)) || isLocalhostName(host))) {
+      return { ok: false, kind: 'blocked', message: `${host} is a loopback, private or otherwise non-public address` };
     }
     try {
       const res = await this.pool(target.origin).request({

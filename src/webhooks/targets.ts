@@ -1,46 +1,28 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { AppError } from '../errors.js';
 
 /**
- * Addresses a webhook must not reach unless STOCKHOOK_ALLOW_PRIVATE_TARGETS=1: loopback, private,
- * carrier-grade NAT, link-local (cloud metadata lives at 169.254.169.254), unspecified, multicast.
+ * Whether a webhook may not reach this address unless STOCKHOOK_ALLOW_PRIVATE_TARGETS=1.
+ * Only global unicast passes: ipaddr.js classifies every IANA special-purpose range (loopback,
+ * private, carrier-grade NAT, link-local where cloud metadata lives, documentation, benchmarking,
+ * multicast, reserved, NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo, site-local fec0::/10, discard
+ * 100::/64, ...). NAT64, 6to4 and Teredo embed an IPv4 address a gateway would reach, so they are
+ * refused whole; an IPv4-mapped address (::ffff:a.b.c.d, in any spelling) is judged as its IPv4 address.
+ * Anything that does not parse as an address is refused.
  */
-const blocked = new BlockList();
-for (const [net, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 3],
-] as const) {
-  blocked.addSubnet(net, bits, 'ipv4');
-}
-for (const [net, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  blocked.addSubnet(net, bits, 'ipv6');
+export function isPrivateAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return true;
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  return parsed.range() !== 'unicast';
 }
 
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
-  if (family === 6) {
-    // IPv4-mapped IPv6 (::ffff:127.0.0.1) reaches the IPv4 address.
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    if (mapped) return blocked.check(mapped[1], 'ipv4');
-    return blocked.check(address, 'ipv6');
-  }
-  return true;
+/** `localhost`, `*.localhost` and their absolute forms (`localhost.`) are loopback by definition (RFC 6761). */
+export function isLocalhostName(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost');
 }
 
 export class BlockedTargetError extends Error {
@@ -59,7 +41,7 @@ export async function checkTarget(url: string, allowPrivate: boolean): Promise<v
   const host = hostOf(new URL(url));
   let addresses: string[];
   if (isIP(host)) addresses = [host];
-  else if (host === 'localhost' || host.endsWith('.localhost')) addresses = ['127.0.0.1'];
+  else if (isLocalhostName(host)) addresses = ['127.0.0.1'];
   else {
     try {
       addresses = (await lookup(host, { all: true })).map((a) => a.address);
@@ -67,11 +49,11 @@ export async function checkTarget(url: string, allowPrivate: boolean): Promise<v
       return;
     }
   }
-  const bad = addresses.find(isPrivateAddress);
-  if (bad) {
-    throw new AppError('TARGET_NOT_ALLOWED', `${host} resolves to ${bad}, a loopback, private or link-local address`, {
+  // The message names the host, never the address it resolved to: that would turn this check into
+  // an oracle for the server's internal DNS.
+  if (addresses.some(isPrivateAddress)) {
+    throw new AppError('TARGET_NOT_ALLOWED', `${host} is, or resolves to, a loopback, private or otherwise non-public address`, {
       field: 'url',
-      address: bad,
     });
   }
 }
@@ -88,7 +70,7 @@ export function guardedLookup(
   lookup(hostname, { all: true, family: options.family as 0 | 4 | 6 | undefined }).then(
     (all) => {
       const bad = all.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(new BlockedTargetError(`${hostname} resolves to private address ${bad.address}`), '');
+      if (bad) return callback(new BlockedTargetError(`${hostname} resolves to a non-public address`), '');
       if (options.all) return callback(null, all);
       callback(null, all[0].address, all[0].family);
     },

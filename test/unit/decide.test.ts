@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { decide, retryAfterMs, RETRY_AFTER_MAX_MS } from '../../src/delivery/decide.js';
+import type { SendOutcome } from '../../src/delivery/sender.js';
+import { FORMATS } from '../../src/webhooks/formats/registry.js';
+
+const NOW = 1_700_000_000_000;
+const status = (code: number, headers: Record<string, string> = {}, body = ''): SendOutcome => ({ ok: true, status: code, headers, body });
+const mid = () => 0.5;
+
+describe('decide: what follows an attempt (pure)', () => {
+  it('success ends the delivery and tells the breaker the endpoint works', () => {
+    expect(decide(FORMATS.native, null, 1, status(204), NOW, mid)).toEqual({
+      outcome: 'succeeded', nextAttemptMs: null, errorKind: null, errorMessage: null, endpointOk: true,
+    });
+  });
+
+  it('follows the native schedule: attempt n waits schedule[n-1] seconds, ±10% jitter from random()', () => {
+    expect(decide(FORMATS.native, null, 1, status(500), NOW, mid)).toMatchObject({ outcome: 'retry', nextAttemptMs: NOW + 5_000, errorKind: 'bad_status', errorMessage: 'HTTP 500', endpointOk: false });
+    expect(decide(FORMATS.native, null, 2, status(500), NOW, mid).nextAttemptMs).toBe(NOW + 300_000);
+    // random() = 0 gives the earliest (-10%), random() → 1 the latest (+10%).
+    expect(decide(FORMATS.native, null, 2, status(500), NOW, () => 0).nextAttemptMs).toBe(NOW + 270_000);
+    expect(decide(FORMATS.native, null, 2, status(500), NOW, () => 0.999_999).nextAttemptMs).toBe(NOW + 330_000);
+  });
+
+  it('formats without jitter keep their vendor spacing exactly (MetaKocka 60 s, Kladana immediately)', () => {
+    expect(decide(FORMATS.metakocka, null, 1, status(500), NOW, () => 0).nextAttemptMs).toBe(NOW + 60_000);
+    expect(decide(FORMATS.metakocka, null, 2, status(200, {}, '{"status":"error"}'), NOW, () => 1).nextAttemptMs).toBe(NOW + 60_000);
+    expect(decide(FORMATS.kladana, null, 3, status(500), NOW, () => 0.9).nextAttemptMs).toBe(NOW);
+  });
+
+  it('runs out after the last scheduled retry: failed, or dropped for Kladana', () => {
+    expect(decide(FORMATS.native, null, 8, status(500), NOW, mid)).toMatchObject({ outcome: 'failed', nextAttemptMs: null });
+    expect(decide(FORMATS.metakocka, null, 3, status(500), NOW, mid)).toMatchObject({ outcome: 'failed' });
+    expect(decide(FORMATS.kladana, null, 4, status(500), NOW, mid)).toMatchObject({ outcome: 'dropped' });
+    expect(decide(FORMATS.poster, null, 16, status(500), NOW, mid)).toMatchObject({ outcome: 'failed' });
+    expect(decide(FORMATS.poster, null, 15, status(500), NOW, mid)).toMatchObject({ outcome: 'retry' });
+  });
+
+  it("a subscription's override replaces the format's schedule, its length included", () => {
+    expect(decide(FORMATS.native, [2, 4], 2, status(500), NOW, mid).nextAttemptMs).toBe(NOW + 4_000);
+    expect(decide(FORMATS.native, [2, 4], 3, status(500), NOW, mid).outcome).toBe('failed');
+  });
+
+  it('410 is gone for formats that say so; bad bodies and transport errors keep their kind', () => {
+    expect(decide(FORMATS.native, null, 1, status(410), NOW, mid)).toMatchObject({ outcome: 'gone', nextAttemptMs: null, errorKind: 'bad_status' });
+    expect(decide(FORMATS.metakocka, null, 1, status(200, {}, '<html>'), NOW, mid)).toMatchObject({ outcome: 'retry', errorKind: 'bad_body' });
+    expect(decide(FORMATS.native, null, 1, { ok: false, kind: 'refused', message: 'ECONNREFUSED' }, NOW, mid)).toMatchObject({
+      outcome: 'retry', errorKind: 'refused', errorMessage: 'ECONNREFUSED', endpointOk: false,
+    });
+  });
+
+  it('Retry-After on 429 and on 503 sets the next attempt, without jitter, for formats that honour it', () => {
+    for (const code of [429, 503]) {
+      expect(decide(FORMATS.native, null, 1, status(code, { 'retry-after': '120' }), NOW, () => 0).nextAttemptMs).toBe(NOW + 120_000);
+      expect(decide(FORMATS.poster, null, 1, status(code, { 'retry-after': '7' }), NOW, () => 0).nextAttemptMs).toBe(NOW + 7_000);
+    }
+    // Not on other statuses, and not for formats whose vendor promises a fixed spacing.
+    expect(decide(FORMATS.native, null, 1, status(500, { 'retry-after': '120' }), NOW, mid).nextAttemptMs).toBe(NOW + 5_000);
+    expect(decide(FORMATS.metakocka, null, 1, status(503, { 'retry-after': '5' }), NOW, mid).nextAttemptMs).toBe(NOW + 60_000);
+    // An unreadable Retry-After falls back to the schedule.
+    expect(decide(FORMATS.native, null, 1, status(503, { 'retry-after': 'soon' }), NOW, mid).nextAttemptMs).toBe(NOW + 5_000);
+  });
+});
+
+describe('retryAfterMs', () => {
+  it.each([
+    ['120', 120_000],
+    [' 3 ', 3_000],
+    ['0', 1_000], // clamped up to 1 s
+    ['999999999', RETRY_AFTER_MAX_MS], // clamped down to 24 h
+    [new Date(NOW + 90_000).toUTCString(), 90_000],
+    [new Date(NOW - 90_000).toUTCString(), 1_000],
+    [new Date(NOW + 3 * 86_400_000).toUTCString(), RETRY_AFTER_MAX_MS],
+  ])('%s → %d ms', (value, ms) => {
+    expect(retryAfterMs(value, NOW)).toBe(ms);
+  });
+
+  it.each([undefined, '', 'soon', '-5', '1.5'])('%s is unreadable', (value) => {
+    expect(retryAfterMs(value, NOW)).toBeUndefined();
+  });
+
+  it('takes the first of repeated headers', () => {
+    expect(retryAfterMs(['10', '20'], NOW)).toBe(10_000);
+  });
+});
