@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import type { StockKeyView } from '../receiver/types.js';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
@@ -40,15 +41,7 @@ export interface DocumentView {
   reversesDocumentId: number | null;
   reversedByDocumentId: number | null;
   createdAt: string;
-  lines: Array<{
-    productId: number;
-    size: string | null;
-    lot: string | null;
-    expiry: string | null;
-    serial: string | null;
-    location: string | null;
-    quantity: number;
-  }>;
+  lines: Array<Omit<StockKeyView, 'warehouseId'> & { quantity: number }>;
 }
 
 /** The ledger effect of one line of each document type, per warehouse it touches. */

@@ -1,16 +1,11 @@
+import type { StockKeyView } from '../receiver/types.js';
 import type { Db } from '../storage/database.js';
 import { levelKey } from './ledger.js';
 import { round } from '../quantity.js';
 import { keyView } from './stock-key.js';
 
-export interface LevelView {
-  warehouseId: number;
-  productId: number;
-  size: string | null;
-  lot: string | null;
-  expiry: string | null;
-  serial: string | null;
-  location: string | null;
+/** One stock level as GET /api/v1/stock shows it (the key's shape is the receiver library's). */
+export interface LevelView extends StockKeyView {
   amount: number;
   reserved: number;
   free: number;

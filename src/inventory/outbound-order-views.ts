@@ -6,7 +6,7 @@ import type { OutboundOrderItemTable, OutboundOrderTable } from '../storage/sche
 export type OrderRow = Selectable<OutboundOrderTable>;
 export type ItemRow = Selectable<OutboundOrderItemTable>;
 
-/** Seed 003's order item, in our camelCase names (formats map them back to snake_case). */
+/** CycleSoftware's (docs/formats/cyclesoftware.md) order item, in our camelCase names (formats map them back to snake_case). */
 export interface OutboundOrderItemView {
   id: number;
   productId: number;

@@ -176,7 +176,7 @@ export async function createOrder(ctx: Ctx, accountId: string, input: OrderCreat
 
 /**
  * Changes order fields and items in one transaction. Deactivating an item (`isActive: false`, the
- * seed's "marked deleted") releases what it claimed but did not ship, and its claimed quantity
+ * vendor document's "marked deleted") releases what it claimed but did not ship, and its claimed quantity
  * falls back to the shipped one, so the view never shows a claim the ledger no longer holds.
  */
 export async function updateOrder(ctx: Ctx, accountId: string, id: number, input: OrderPatchInput): Promise<OutboundOrderView> {

@@ -20,9 +20,9 @@ export const StockItemLocation = Type.Object({
 });
 
 /**
- * Every attribute of seed 003's warehouse stock item, in our camelCase names. Ids are 0 when the
- * item has none (the seed's convention), text is '' and flags false, so every view carries every
- * property with the seed's JSON type.
+ * Every attribute of CycleSoftware's (docs/formats/cyclesoftware.md) warehouse stock item, in our camelCase names. Ids are 0 when the
+ * item has none (the vendor document's convention), text is '' and flags false, so every view carries every
+ * property with the vendor document's JSON type.
  */
 export const StockItemAttributes = Type.Object({
   outboundOrderId: Id('0 when not associated with an order; taken from outboundOrderItemId when that is set'),

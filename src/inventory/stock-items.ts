@@ -11,7 +11,7 @@ import {
   type StockItemAttributesInput,
 } from './stock-item-attributes.js';
 
-/** One serialized unit (seed 003's warehouse stock item) with every seed attribute. */
+/** One serialized unit (CycleSoftware's (docs/formats/cyclesoftware.md) warehouse stock item) with every attribute the vendor document lists. */
 export interface StockItemView extends StockItemAttributes {
   id: number;
   isReleasedForShipment: boolean;
@@ -140,7 +140,7 @@ export async function releaseStockItem(ctx: Ctx, accountId: string, id: number):
   return result;
 }
 
-/** Soft delete. Seed 003: "when a stock item is deleted no webhook will be delivered", so no event. */
+/** Soft delete. CycleSoftware (docs/formats/cyclesoftware.md): "when a stock item is deleted no webhook will be delivered", so no event. */
 export async function deleteStockItem(ctx: Ctx, accountId: string, id: number): Promise<void> {
   const row = await ctx.store.db
     .updateTable('stock_items')

@@ -9,7 +9,7 @@ import { findWarehouse } from './warehouses.js';
 export const SUPPLIER_ACTIONS = ['receipts', 'sold', 'cancel', 'return', 'price'] as const;
 export type SupplierAction = (typeof SUPPLIER_ACTIONS)[number];
 
-/** The seed 002 supplier payload, plus an optional warehouse. */
+/** The the marketplace (docs/formats/marketplace.md) supplier payload, plus an optional warehouse. */
 export interface SupplierStockInput {
   supplierProductId: string;
   action: SupplierAction;

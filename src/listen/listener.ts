@@ -32,7 +32,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * A local receiver like the test site in seed 000's tutorial: prints every request, checks its
+ * A local receiver like the test site in MetaKocka's tutorial (docs/formats/metakocka.md): prints every request, checks its
  * signature for the given format, and answers the way that format expects (or misbehaves on purpose).
  */
 export async function startListener(opts: ListenOptions, print: (text: string) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {

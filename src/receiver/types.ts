@@ -8,7 +8,8 @@ export interface NativeEnvelope<T = Record<string, unknown>> {
   data: T;
 }
 
-export interface StockChangedData {
+/** A stock key as the API and the native format show it: absent dimensions are null. */
+export interface StockKeyView {
   warehouseId: number;
   productId: number;
   size: string | null;
@@ -16,6 +17,9 @@ export interface StockChangedData {
   expiry: string | null;
   serial: string | null;
   location: string | null;
+}
+
+export interface StockChangedData extends StockKeyView {
   amount: number;
   reserved: number;
   free: number;

@@ -73,30 +73,29 @@ export interface DocumentTable {
   created_ms: number;
 }
 
-export interface DocumentLineTable {
+/** The stock key's dimensions besides warehouse and product; '' when absent, so keys compare by value. */
+export interface KeyColumns {
+  size: string;
+  lot: string;
+  expiry: string;
+  serial: string;
+  location: string;
+}
+
+export interface DocumentLineTable extends KeyColumns {
   id: Generated<number>;
   account_id: string;
   document_id: number;
   line_no: number;
   product_id: number;
-  size: string;
-  lot: string;
-  expiry: string;
-  serial: string;
-  location: string;
   quantity: number;
 }
 
-export interface StockLevelTable {
+export interface StockLevelTable extends KeyColumns {
   id: Generated<number>;
   account_id: string;
   warehouse_id: number;
   product_id: number;
-  size: string;
-  lot: string;
-  expiry: string;
-  serial: string;
-  location: string;
   amount: number;
   reserved: number;
   /** Bumped on every change of this key, so receivers can drop stale updates. */
@@ -173,7 +172,7 @@ export interface OutboundOrderItemTable {
 export interface StockItemTable {
   id: Generated<number>;
   account_id: string;
-  /** JSON object with the seed 003 attributes, in our camelCase names. */
+  /** JSON object with the CycleSoftware (docs/formats/cyclesoftware.md) attributes, in our camelCase names. */
   attributes: string;
   released: number;
   deleted: number;

@@ -7,7 +7,7 @@ import { findSubscription, listSubscriptions, type Subscription } from './subscr
 import { createSubscriptionIn, deleteSubscriptionIn, updateSubscriptionIn, type SubscriptionInput } from './subscriptions.js';
 
 /**
- * Kladana's `webhookstock` entity (seed 001) over stockhook's subscriptions: every webhookstock is a
+ * Kladana's `webhookstock` entity (docs/formats/kladana.md) over stockhook's subscriptions: every webhookstock is a
  * subscription of format `kladana`, so the same rules, delivery log and /api/v1/webhooks apply.
  */
 export const WEBHOOKSTOCK_PATH = '/api/remap/1.2/entity/webhookstock';
@@ -52,7 +52,7 @@ export function toEntity(s: Subscription, base: string): WebhookStockEntity {
   const o = s.options as unknown as KladanaOptions & { authorApplicationId?: number };
   return {
     meta: entityMeta(base, s.id),
-    // Only what an application token created carries its author (seed 001: read only).
+    // Only what an application token created carries its author (Kladana (docs/formats/kladana.md): read only).
     ...(s.tokenKind === 'application' &&
       o.authorApplicationId !== undefined && {
         authorApplication: {

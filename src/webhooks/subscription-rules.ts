@@ -6,7 +6,7 @@ import type { FormatName } from '../receiver/formats.js';
 import type { WebhookFormat } from './formats/format.js';
 import { formatOf } from './formats/registry.js';
 
-/** What a subscription may ask for when it does not say (DESIGN: a ceiling keeps one endpoint from taking every slot). */
+/** What a subscription may ask for when it does not say (a ceiling keeps one endpoint from taking every slot). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 /** The format's own secret rule, or a random 32-hex-character secret; `given` is checked, not trusted. */

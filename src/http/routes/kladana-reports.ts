@@ -29,7 +29,7 @@ function sinceOf(query: { changedSince?: string; fromDate?: string }): number | 
   return since;
 }
 
-/** Kladana's balance reports (seed 001 `reportUrl`), which its stock webhooks point clients at. */
+/** Kladana's balance reports (the `reportUrl` of docs/formats/kladana.md), which its stock webhooks point clients at. */
 export function kladanaReportRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['kladana'];
   app.get(

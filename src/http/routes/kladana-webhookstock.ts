@@ -18,7 +18,7 @@ import { responses } from '../schemas.js';
 const Meta = Type.Object({ href: Type.String(), metadataHref: Type.String(), type: Type.String(), mediaType: Type.String() });
 /**
  * Every property but authorApplication is always there; none is marked required because
- * fast-json-stringify writes required properties first, and the seed puts authorApplication second.
+ * fast-json-stringify writes required properties first, and the vendor document puts authorApplication second.
  */
 const Entity = Type.Partial(
   Type.Object({
@@ -47,7 +47,7 @@ const Params = Type.Object({ id: Type.String() });
  */
 const documentOnly = { validatorCompiler: () => () => true };
 
-/** Kladana's `webhookstock` API (seed 001), byte for byte in shape, over `kladana` subscriptions. */
+/** Kladana's `webhookstock` API (docs/formats/kladana.md), byte for byte in shape, over `kladana` subscriptions. */
 export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['kladana'];
   const preHandler = auth.requireAccount;

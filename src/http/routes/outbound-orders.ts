@@ -9,7 +9,7 @@ const Text = Type.String({ maxLength: 1000 });
 
 export const OutboundOrderItem = Type.Object(
   {
-    id: Type.Integer({ description: 'seed 003 outbound_order_item_id' }),
+    id: Type.Integer({ description: "CycleSoftware's outbound_order_item_id" }),
     productId: Type.Integer({ description: 'the product whose stock the item claims' }),
     itemTypeId: Type.Integer(),
     isActive: Type.Boolean({ description: 'false: the item is marked deleted' }),
@@ -34,8 +34,8 @@ export const OutboundOrder = Type.Object(
     typeId: Type.Integer(),
     statusId: Type.Integer(),
     dealerId: Type.Integer(),
-    orderAccountId: Type.Integer({ description: "the customer's account number (seed 003 account_id)" }),
-    warehouseId: Type.Integer({ description: 'seed 003 store_id' }),
+    orderAccountId: Type.Integer({ description: "the customer's account number (CycleSoftware's account_id)" }),
+    warehouseId: Type.Integer({ description: "CycleSoftware's store_id" }),
     preferredDeliveryAt: Nullable(Type.String({ format: 'date-time' })),
     salesOrderId: Nullable(Type.Integer()),
     referenceText: Type.String(),

@@ -14,7 +14,7 @@ import { IdParams, responses } from '../schemas.js';
 
 export const StockItem = Type.Object(
   {
-    id: Type.Integer({ description: 'seed 003 warehouse_stock_item_id' }),
+    id: Type.Integer({ description: "CycleSoftware's warehouse_stock_item_id" }),
     ...StockItemAttributes.properties,
     isReleasedForShipment: Type.Boolean(),
     createdAt: Type.String({ format: 'date-time' }),
@@ -95,7 +95,7 @@ export function stockItemRoutes(app: App, { ctx, auth }: RouteDeps): void {
     '/api/v1/stock-items/:id',
     {
       ...pre,
-      schema: { tags, summary: 'Delete a stock item (emits no event, as seed 003 says)', params: IdParams, response: responses({ 204: Type.Null() }) },
+      schema: { tags, summary: 'Delete a stock item (emits no event, as CycleSoftware says)', params: IdParams, response: responses({ 204: Type.Null() }) },
     },
     async (req, reply) => {
       await deleteStockItem(ctx, principalOf(req).accountId, req.params.id);

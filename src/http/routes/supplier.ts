@@ -7,7 +7,7 @@ import { Nullable, responses } from '../schemas.js';
 
 const ROUTE = 'POST /api/v1/supplier/stock';
 
-/** Seed 002, field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
+/** The marketplace (docs/formats/marketplace.md), field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
 export const SupplierStockBody = Type.Object({
   supplierProductId: Type.String({ minLength: 1, maxLength: 100 }),
   action: Type.Union(
@@ -49,7 +49,7 @@ export function supplierRoutes(app: App, { ctx, auth }: RouteDeps): void {
       preHandler: auth.requireAccount,
       schema: {
         tags: ['supplier'],
-        summary: 'Supplier stock API (seed 002): one message becomes one posted document or a price change',
+        summary: 'Supplier stock API (docs/formats/marketplace.md): one message becomes one posted document or a price change',
         description:
           'The product is found by supplierProductId. A stock action posts one document with source "supplier" and reference ' +
           '"supplier:<action>" in one transaction; selling more than the free stock is refused with 422 INSUFFICIENT_STOCK. ' +

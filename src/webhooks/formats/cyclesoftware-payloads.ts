@@ -2,14 +2,14 @@ import type { OutboundOrderItemView, OutboundOrderView } from '../../inventory/o
 import type { StockItemView } from '../../inventory/stock-items.js';
 
 /**
- * Seed 003 writes datetimes as `2022-07-05 11:07:48` (no zone, no fraction); ours are UTC.
+ * CycleSoftware (docs/formats/cyclesoftware.md) writes datetimes as `2022-07-05 11:07:48` (no zone, no fraction); ours are UTC.
  * @example cyclesoftwareDatetime('2022-07-05T11:07:48.123Z') // '2022-07-05 11:07:48'
  */
 export function cyclesoftwareDatetime(iso: string): string {
   return new Date(iso).toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** Seed 003's order item, property for property and in the seed's order. */
+/** CycleSoftware's (docs/formats/cyclesoftware.md) order item, property for property and in the vendor document's order. */
 function orderItemPayload(i: OutboundOrderItemView): Record<string, unknown> {
   return {
     outbound_order_item_id: i.id,
@@ -29,7 +29,7 @@ function orderItemPayload(i: OutboundOrderItemView): Record<string, unknown> {
   };
 }
 
-/** `warehouse_outbound_order.created_or_updated`'s payload. Only the seed's properties: strict receivers reject extras. */
+/** `warehouse_outbound_order.created_or_updated`'s payload. Only the vendor document's properties: strict receivers reject extras. */
 export function outboundOrderPayload(o: OutboundOrderView): Record<string, unknown> {
   return {
     outbound_order_id: o.id,
@@ -46,7 +46,7 @@ export function outboundOrderPayload(o: OutboundOrderView): Record<string, unkno
   };
 }
 
-/** `warehouse_stock_item.*`'s payload, in the order of the seed's example. */
+/** `warehouse_stock_item.*`'s payload, in the order of the vendor document's example. */
 export function stockItemPayload(s: StockItemView): Record<string, unknown> {
   return {
     warehouse_stock_item_id: s.id,

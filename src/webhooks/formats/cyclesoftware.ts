@@ -4,10 +4,10 @@ import type { StockItemView } from '../../inventory/stock-items.js';
 import { cyclesoftwareSignature } from '../../receiver/signatures.js';
 import { outboundOrderPayload, stockItemPayload } from './cyclesoftware-payloads.js';
 import type { WebhookFormat } from './format.js';
-import { nativeFormat, STANDARD_SCHEDULE } from './native.js';
+import { nativeFormat, STANDARD_DELIVERY } from './native.js';
 import { freeFormSecret, randomHex } from './secrets.js';
 
-/** Seed 003's event names. Deleting a stock item has no canonical event, so it sends nothing. */
+/** CycleSoftware's (docs/formats/cyclesoftware.md) event names. Deleting a stock item has no canonical event, so it sends nothing. */
 export const CYCLESOFTWARE_EVENTS: Partial<Record<EventType, string>> = {
   'outbound_order.updated': 'warehouse_outbound_order.created_or_updated',
   'stock_item.updated': 'warehouse_stock_item.updated',
@@ -15,7 +15,7 @@ export const CYCLESOFTWARE_EVENTS: Partial<Record<EventType, string>> = {
 };
 
 /**
- * Unix seconds with milliseconds, always written with three decimals: seed 003 types it `float`,
+ * Unix seconds with milliseconds, always written with three decimals: CycleSoftware (docs/formats/cyclesoftware.md) types it `float`,
  * and `1657012068.000` stays a float in PHP and Python where `1657012068` would decode as an int.
  */
 export function cyclesoftwareTimestamp(ms: number): string {
@@ -28,19 +28,14 @@ function payloadOf(event: StoredEvent): Record<string, unknown> {
 }
 
 /**
- * CycleSoftware's envelope (seed 003): `{id, account_id, event_name, event_timestamp, payload}`,
+ * CycleSoftware's envelope (docs/formats/cyclesoftware.md): `{id, account_id, event_name, event_timestamp, payload}`,
  * with the delivery id as `id` so it matches `X-CycleSoftware-Delivery` on every attempt.
  * The payload is the object as the event recorded it, so each message shows the state that
  * change produced, also when replayed later.
  */
 export const cyclesoftwareFormat: WebhookFormat = {
   name: 'cyclesoftware',
-  retrySchedule: STANDARD_SCHEDULE,
-  jitter: true,
-  timeoutMs: 15_000,
-  whenExhausted: 'failed',
-  honoursRetryAfter: true,
-  healthyAnswer: { status: 200, body: '{"ok":true}' },
+  ...STANDARD_DELIVERY,
   takes: (event) => CYCLESOFTWARE_EVENTS[event.type] !== undefined,
   async render(event, _sub, ctx) {
     const eventName = CYCLESOFTWARE_EVENTS[event.type];
@@ -61,7 +56,7 @@ export const cyclesoftwareFormat: WebhookFormat = {
   },
   // Signed per attempt, so a secret rotated while a delivery waits applies to its retries.
   attemptHeaders: (d, sub) => ({ 'X-CycleSoftware-Signature': cyclesoftwareSignature(sub.secret, d.body) }),
-  // The seed says nothing on responses: any 2xx, with native's 410 and Retry-After handling.
+  // The vendor document says nothing on responses: any 2xx, with native's 410 and Retry-After handling.
   judge: (res) => nativeFormat.judge(res),
   secret: freeFormSecret('the hash secret', randomHex(32)),
 };

@@ -29,7 +29,7 @@ export function formatKladanaDate(ms: number): string {
 
 /**
  * The report path a `kladana` notification's `reportUrl` points at (prefix it with the public base
- * URL). The space is left as is: seed 001 shows it that way, and receivers fetch the URL verbatim.
+ * URL). The space is left as is: Kladana (docs/formats/kladana.md) shows it that way, and receivers fetch the URL verbatim.
  *
  * @example
  * kladanaReportPath('all', Date.UTC(2022, 8, 24, 19, 14, 32))

@@ -7,9 +7,9 @@ export const KLADANA_STOCK_TYPES = ['stock'] as const;
 export const KLADANA_REPORT_TYPES = ['all', 'bystore'] as const;
 export type KladanaStockType = (typeof KLADANA_STOCK_TYPES)[number];
 
-/** Seed 001: "Allowed length is up to 255 characters". */
+/** Kladana (docs/formats/kladana.md): "Allowed length is up to 255 characters". */
 export const KLADANA_MAX_URL = 255;
-/** Seed 001: per (stockType, reportType), at most 5 webhooks for users and 1 for an application. */
+/** Kladana (docs/formats/kladana.md): per (stockType, reportType), at most 5 webhooks for users and 1 for an application. */
 export const KLADANA_USER_LIMIT = 5;
 export const KLADANA_APPLICATION_LIMIT = 1;
 
@@ -45,7 +45,7 @@ interface Sibling {
 }
 
 /**
- * Kladana's `webhookstock` notification (seed 001): a thin `{accountId, stockType, reportType,
+ * Kladana's `webhookstock` notification (docs/formats/kladana.md): a thin `{accountId, stockType, reportType,
  * reportUrl}` sent to `url?requestId=<delivery id>` at most once per coalescing window while stock
  * changed; the receiver pulls the balances from reportUrl. 200 or 204 within 1500 ms, else 3 more
  * immediate attempts, then the notification is dropped.
@@ -58,7 +58,7 @@ export const kladanaFormat: WebhookFormat = {
   whenExhausted: 'dropped',
   honoursRetryAfter: false,
   healthyAnswer: { status: 204, body: '' },
-  // Seed 001: "Notifications are sent to the user every 1-5 minutes if there has been a change".
+  // Kladana (docs/formats/kladana.md): "Notifications are sent to the user every 1-5 minutes if there has been a change".
   coalesce: { defaultSeconds: 60, minSeconds: 60, maxSeconds: 300 },
   takes: (event) => event.type === 'stock.changed',
   async render(event, sub, ctx) {
@@ -78,7 +78,7 @@ export const kladanaFormat: WebhookFormat = {
     const windowSeconds = sub.coalesceSeconds ?? 60;
     return { ...rendered, coalesceKey: `kladana:${sub.id}`, dueAt: ctx.now + windowSeconds * 1000 };
   },
-  // The seed signs nothing; Basic credentials toward the endpoint are added by the dispatcher.
+  // The vendor document signs nothing; Basic credentials toward the endpoint are added by the dispatcher.
   attemptHeaders: () => ({}),
   judge: (res) =>
     res.status === 200 || res.status === 204 ? { outcome: 'success' } : { outcome: 'retry', reason: `HTTP ${res.status}: only 200 or 204 count as received` },

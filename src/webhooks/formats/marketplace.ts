@@ -4,10 +4,10 @@ import type { ProductSize } from '../../inventory/products.js';
 import { round } from '../../quantity.js';
 import type { Tx } from '../../storage/database.js';
 import type { WebhookFormat } from './format.js';
-import { nativeFormat, STANDARD_SCHEDULE } from './native.js';
+import { nativeFormat, STANDARD_DELIVERY } from './native.js';
 import { checkStandardSecret, newStandardSecret, standardHeaders } from './standard-signature.js';
 
-/** The seed 002 body: `{products: [{id, sizes: [{value, count, soldCount, sizeId}]}]}`. */
+/** The the marketplace (docs/formats/marketplace.md) body: `{products: [{id, sizes: [{value, count, soldCount, sizeId}]}]}`. */
 export interface MarketplaceBody {
   products: Array<{ id: number; sizes: Array<{ value: string; count: number; soldCount: number; sizeId: number }> }>;
 }
@@ -40,7 +40,7 @@ function movement(e: StoredEvent): { doc: DocumentView; sign: 1 | -1 } | null {
  * The document's lines grouped by product and size, in the order the lines list them, with:
  * - count: the size's free stock (amount - reserved) summed over the account's active warehouses
  *   after the change: what the marketplace can still sell;
- * - sizeId: the product's sizeId for that size, 0 when it has none (the seed types it as a Number);
+ * - sizeId: the product's sizeId for that size, 0 when it has none (the vendor document types it as a Number);
  * - value: the size, "" for a product without sizes.
  */
 async function renderBody(tx: Tx, accountId: string, doc: DocumentView, sign: 1 | -1): Promise<MarketplaceBody> {
@@ -80,17 +80,12 @@ async function renderBody(tx: Tx, accountId: string, doc: DocumentView, sign: 1 
 }
 
 /**
- * The fashion marketplace's sales-and-returns webhook (seed 002), signed with Standard Webhooks
+ * The fashion marketplace's sales-and-returns webhook (docs/formats/marketplace.md), signed with Standard Webhooks
  * headers; the dispatcher adds `Authorization: Bearer <token>` when the subscription has one.
  */
 export const marketplaceFormat: WebhookFormat = {
   name: 'marketplace',
-  retrySchedule: STANDARD_SCHEDULE,
-  jitter: true,
-  timeoutMs: 15_000,
-  whenExhausted: 'failed',
-  honoursRetryAfter: true,
-  healthyAnswer: { status: 200, body: '{"ok":true}' },
+  ...STANDARD_DELIVERY,
   takes: (event) => event.type === 'webhook.test' || movement(event) !== null,
   async render(event, _sub, ctx) {
     // A test carries the shape with nothing in it, so a receiver can check its plumbing.

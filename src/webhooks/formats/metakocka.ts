@@ -4,11 +4,11 @@ import { freeFormSecret, randomBase64Url } from './secrets.js';
 
 export const METAKOCKA_EVENT = 'warehouse_product_stock_update';
 
-/** Seed 000: "MK will try two more time with 60 seconds delay". */
+/** MetaKocka (docs/formats/metakocka.md): "MK will try two more time with 60 seconds delay". */
 export const METAKOCKA_SCHEDULE = [60, 60] as const;
 
 /**
- * Seed 000 accepts a response only when it is JSON with `"status": "ok"`: a 200 with an HTML
+ * MetaKocka (docs/formats/metakocka.md) accepts a response only when it is JSON with `"status": "ok"`: a 200 with an HTML
  * error page from a proxy, or `{"status":"error"}`, means the receiver did not take the update.
  */
 export function judgeMetakocka(res: AttemptResponse): Judgement {
@@ -25,13 +25,13 @@ export function judgeMetakocka(res: AttemptResponse): Judgement {
 }
 
 /**
- * MetaKocka's `warehouse_product_stock_update` (seed 000): the product's whole stock list, the very
+ * MetaKocka's `warehouse_product_stock_update` (docs/formats/metakocka.md): the product's whole stock list, the very
  * bytes `GET /api/v1/stock/metakocka?productId=` answers, so a receiver can reconcile by pulling.
  */
 export const metakockaFormat: WebhookFormat = {
   name: 'metakocka',
   retrySchedule: METAKOCKA_SCHEDULE,
-  // The seed promises 60 s apart; receivers may rely on that spacing.
+  // The vendor document promises 60 s apart; receivers may rely on that spacing.
   jitter: false,
   timeoutMs: 15_000,
   whenExhausted: 'failed',

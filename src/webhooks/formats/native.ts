@@ -5,17 +5,25 @@ import { checkStandardSecret, newStandardSecret, standardHeaders } from './stand
 export const STANDARD_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000] as const;
 
 /**
- * stockhook's own format: Standard Webhooks headers and signature, body
- * `{id, type, timestamp, account_id, data}` with the canonical event.
+ * How formats whose vendor promises nothing are delivered: Svix's schedule with jitter, 15 s
+ * timeout, Retry-After honoured; a healthy receiver answers 200 (any 2xx counts).
  */
-export const nativeFormat: WebhookFormat = {
-  name: 'native',
+export const STANDARD_DELIVERY = {
   retrySchedule: STANDARD_SCHEDULE,
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
   honoursRetryAfter: true,
   healthyAnswer: { status: 200, body: '{"ok":true}' },
+} as const;
+
+/**
+ * stockhook's own format: Standard Webhooks headers and signature, body
+ * `{id, type, timestamp, account_id, data}` with the canonical event.
+ */
+export const nativeFormat: WebhookFormat = {
+  name: 'native',
+  ...STANDARD_DELIVERY,
   takes: () => true,
   async render(event, _sub, ctx) {
     const body = JSON.stringify({

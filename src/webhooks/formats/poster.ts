@@ -7,7 +7,7 @@ import type { Tx } from '../../storage/database.js';
 import type { Subscription } from '../subscription-row.js';
 import type { WebhookFormat } from './format.js';
 
-/** Every entity Poster's webhook settings offer (seed 004), spelled as the document spells them. */
+/** Every entity Poster's webhook settings offer (docs/formats/poster.md), spelled as the document spells them. */
 export const POSTER_OBJECTS = [
   'transaction', 'incoming_order',
   'product', 'dish', 'category', 'prepack', 'ingredient', 'workshop', 'ingredients_category',
@@ -111,7 +111,7 @@ async function dataFor(e: StoredEvent, tx: Tx): Promise<Record<string, unknown> 
 }
 
 /**
- * Poster (seed 004): `{account, account_number, object, object_id, action, time, verify, data?}`,
+ * Poster (docs/formats/poster.md): `{account, account_number, object, object_id, action, time, verify, data?}`,
  * `data` a JSON-encoded string, signed by `verify`; only HTTP 200 counts as delivered.
  */
 export const posterFormat: WebhookFormat = {
@@ -174,6 +174,6 @@ export const posterFormat: WebhookFormat = {
     }
     return { objects: [...new Set(objects as string[])] };
   },
-  // Poster's client_secret: 32 hex characters, like the seed's sample.
+  // Poster's client_secret: 32 hex characters, like the vendor document's sample.
   secret: (given) => (given === undefined ? randomBytes(16).toString('hex') : given),
 };
