@@ -175,7 +175,7 @@ describeEachDb(
           return l.body.data[0];
         });
         const full = await call(env(), a, 'GET', `/api/v1/deliveries/${d.id}`, undefined, 200);
-        expect(full.body.attemptLog[0].error).toEqual({ kind: 'blocked', message: '127.0.0.1 is a loopback, private or link-local address' });
+        expect(full.body.attemptLog[0].error).toEqual({ kind: 'blocked', message: '127.0.0.1 is a loopback, private or otherwise non-public address' });
         expect(rx.requests).toHaveLength(0);
       } finally {
         await rx.close();
