@@ -1,4 +1,5 @@
 import type { Ctx } from '../context.js';
+import { PROTECTED_FORMATS } from '../webhooks/formats/registry.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
 import type { AttemptResult } from './finish.js';
 
@@ -17,6 +18,8 @@ export async function disableLongFailing(ctx: Ctx, batch: AttemptResult[], now: 
     .select(['id', 'account_id'])
     .where('id', 'in', failing)
     .where('enabled', '=', 1)
+    // A vendor's promised schedule runs to its end: the disable is stockhook's own protection.
+    .where('format', 'in', PROTECTED_FORMATS)
     .where('failing_since_ms', '<=', now - DISABLE_AFTER_MS)
     .execute();
   for (const w of stale) {

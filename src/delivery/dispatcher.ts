@@ -293,7 +293,8 @@ export class Dispatcher {
       outcome: decision.outcome,
       nextAttemptMs: decision.nextAttemptMs,
     });
-    const reopenAt = this.breakers.record(sub.id, decision.endpointOk, now);
+    // Vendor formats keep their promised schedule: no breaker pauses them.
+    const reopenAt = format.protections ? this.breakers.record(sub.id, decision.endpointOk, now) : null;
     if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
     if (decision.outcome === 'gone') {
       await this.results.flush();

@@ -91,6 +91,12 @@ export interface WebhookFormat {
   /** Whether delays get ±10% jitter, so a recovering endpoint is not hit by every retry at once. */
   readonly jitter: boolean;
   readonly timeoutMs: number;
+  /**
+   * Whether stockhook's own protections apply: the circuit breaker (pausing a failing endpoint) and
+   * the 5-day auto-disable. False for formats whose vendor promises a retry schedule (MetaKocka,
+   * Kladana, Poster): those promises are kept exactly, never stretched or cancelled.
+   */
+  readonly protections: boolean;
   /** Whether a 429 or 503 answer's Retry-After sets the next attempt's time (within 1 s-24 h). */
   readonly honoursRetryAfter: boolean;
   readonly healthyAnswer: HealthyAnswer;

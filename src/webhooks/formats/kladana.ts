@@ -56,6 +56,7 @@ export const kladanaFormat: WebhookFormat = {
   jitter: false,
   timeoutMs: 1500,
   whenExhausted: 'dropped',
+  protections: false,
   honoursRetryAfter: false,
   healthyAnswer: { status: 204, body: '' },
   // Kladana (docs/formats/kladana.md): "Notifications are sent to the user every 1-5 minutes if there has been a change".

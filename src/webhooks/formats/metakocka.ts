@@ -35,6 +35,7 @@ export const metakockaFormat: WebhookFormat = {
   jitter: false,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  protections: false,
   honoursRetryAfter: false,
   healthyAnswer: { status: 200, body: '{"status":"ok"}' },
   takes: (event) => event.type === 'stock.changed',

@@ -13,6 +13,7 @@ export const STANDARD_DELIVERY = {
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  protections: true,
   honoursRetryAfter: true,
   healthyAnswer: { status: 200, body: '{"ok":true}' },
 } as const;

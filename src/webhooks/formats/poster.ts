@@ -120,6 +120,7 @@ export const posterFormat: WebhookFormat = {
   jitter: true,
   timeoutMs: 15_000,
   whenExhausted: 'failed',
+  protections: false,
   honoursRetryAfter: true,
   healthyAnswer: { status: 200, body: '{"status":"accept"}' },
   takes(event, sub) {

@@ -26,6 +26,9 @@ export function formatOf(name: FormatName): WebhookFormat {
   return FORMATS[name];
 }
 
+/** Formats stockhook's circuit breaker and 5-day auto-disable apply to. */
+export const PROTECTED_FORMATS = (Object.values(FORMATS) as WebhookFormat[]).filter((f) => f.protections).map((f) => f.name);
+
 /** The retry schedule in force for a subscription: its override, else the format's default. */
 export function effectiveSchedule(format: WebhookFormat, override: readonly number[] | null): number[] {
   return [...(override ?? format.retrySchedule)];
