@@ -28,16 +28,17 @@ export interface WriteScope {
 }
 
 /**
- * One write = one transaction: the domain change, its events (and, through the outbox hooks,
- * their deliveries) commit together or not at all. A thrown error rolls everything back, so a
- * refused request leaves no event.
+ * One write = one transaction (or, on SQLite, one savepoint of a group commit): the domain
+ * change, its events (and, through the outbox hooks, their deliveries) commit together or not at
+ * all. A thrown error rolls everything back, so a refused request leaves no event; it resolves
+ * only after the commit.
  */
 export async function writeTx<T>(
   ctx: Ctx,
   accountId: string,
   fn: (scope: WriteScope) => Promise<T>,
 ): Promise<{ result: T; events: StoredEvent[] }> {
-  const out = await ctx.store.transaction(async (tx) => {
+  const out = await ctx.store.write(async (tx) => {
     const pending: NewEvent[] = [];
     const now = ctx.now();
     const result = await fn({ tx, now, emit: (e) => pending.push(e) });

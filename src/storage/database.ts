@@ -10,6 +10,7 @@ import * as m004 from './migrations/004-applications.js';
 import * as m005 from './migrations/005-replays.js';
 import * as m006 from './migrations/006-delivery-log-index.js';
 import * as m007 from './migrations/007-delivery-lease-index.js';
+import { CommitGroup } from './commit-group.js';
 import { PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
@@ -29,6 +30,12 @@ export interface Store {
   listenForDeliveries(onNotify: () => void): Promise<Notifier>;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs one domain write. On SQLite concurrent writes are committed together, each in its own
+   * savepoint (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
+   * different rows run in parallel. Either way it settles only after its commit.
+   */
+  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -83,19 +90,22 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
+  const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await db.transaction().execute(fn);
+      } catch (err) {
+        if (attempt >= 5 || !dialect.isRetryable(err)) throw err;
+      }
+    }
+  };
+  const group = dialect.name === 'sqlite' ? new CommitGroup(db, { isRetryable: (e) => dialect.isRetryable(e) }) : null;
   const store: Store = {
     db,
     url,
     dialect,
-    async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await db.transaction().execute(fn);
-        } catch (err) {
-          if (attempt >= 5 || !dialect.isRetryable(err)) throw err;
-        }
-      }
-    },
+    transaction,
+    write: (fn) => (group ? group.run(fn) : transaction(fn)),
     listenForDeliveries: async (onNotify) =>
       dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
     close: () => db.destroy(),
