@@ -6,6 +6,7 @@ import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
 import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { installKladanaErrorShape } from './http/kladana-errors.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 
@@ -36,6 +37,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   installErrorHandler(app);
+  installKladanaErrorShape(app);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   await app.register(swagger, {

@@ -3,6 +3,7 @@ import { AppError, notFound } from '../errors.js';
 import { applyToKey, recordMovements, type AppliedChange, type Change } from './ledger.js';
 import { lockOrder, loadItems, orderView, type ItemRow, type OrderRow, type OutboundOrderView } from './outbound-order-views.js';
 import { stockChanged } from './stock-events.js';
+import { markStockItemsShipped } from './stock-items.js';
 import { compareKeys, keyParts, type StockKey } from './stock-key.js';
 import { findWarehouse } from './warehouses.js';
 
@@ -23,6 +24,8 @@ export interface OrderPosting {
   kind: OrderStockKind;
   documentId: number;
   applied: AppliedChange[];
+  /** One document line per order item moved: a shipment's items (CycleSoftware's shipment item ids). */
+  lines: Array<{ itemId: number; lineId: number; quantity: number }>;
 }
 
 /**
@@ -76,7 +79,7 @@ export async function postOrderStock(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await tx
+  const inserted = await tx
     .insertInto('document_lines')
     .values(
       sorted.map((m, i) => ({
@@ -88,11 +91,14 @@ export async function postOrderStock(
         quantity: m.quantity,
       })),
     )
+    .returning(['id', 'line_no'])
     .execute();
+  const lineId = new Map(inserted.map((l) => [Number(l.line_no), Number(l.id)]));
+  const lines = sorted.map((m, i) => ({ itemId: m.item.id, lineId: lineId.get(i + 1) as number, quantity: m.quantity }));
   const applied: AppliedChange[] = [];
   for (const m of sorted) applied.push(await applyToKey(tx, accountId, itemKey(order, m.item), CHANGE[kind](m.quantity), now));
   await recordMovements(tx, accountId, doc.id, applied, now);
-  return { kind, documentId: doc.id, applied };
+  return { kind, documentId: doc.id, applied, lines };
 }
 
 /** One outbound_order.updated per write, then one stock.changed per movement. */
@@ -177,6 +183,7 @@ async function operate(ctx: Ctx, accountId: string, id: number, kind: 'claim' | 
       .executeTakeFirstOrThrow();
     const view = orderView(touched, await loadItems(tx, accountId, [id]));
     emitOrderEvents(scope, view, false, [posting]);
+    if (kind === 'ship') await markStockItemsShipped(scope, accountId, posting.documentId, posting.lines);
     return view;
   });
   return result;

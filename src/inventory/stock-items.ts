@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import { writeTx, type Ctx } from '../context.js';
+import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { StockItemTable } from '../storage/schema.js';
@@ -138,6 +138,62 @@ export async function releaseStockItem(ctx: Ctx, accountId: string, id: number):
     return view;
   });
   return result;
+}
+
+/**
+ * Marks the stock items a shipment took as shipped (docs/formats/cyclesoftware.md): per shipped
+ * order item, up to the shipped quantity of its linked, unshipped stock items (released for
+ * shipment first, then the oldest), each getting `isShipped`, the shipment's id (the ship document)
+ * and its shipment item id (that order item's line in it), and one stock_item.updated event.
+ * Stock items linked only to the order, not to one of its items, cannot be told apart and stay.
+ */
+export async function markStockItemsShipped(
+  scope: WriteScope,
+  accountId: string,
+  shipmentId: number,
+  lines: Array<{ itemId: number; lineId: number; quantity: number }>,
+): Promise<void> {
+  const { tx, now, emit } = scope;
+  for (const line of lines) {
+    // The attributes are stored as JSON.stringify of a fixed key order, so this LIKE is an exact
+    // prefilter on both databases without a JSON dialect piece; the parsed value decides.
+    const candidates = await tx
+      .selectFrom('stock_items')
+      .select(['id', 'released'])
+      .where('account_id', '=', accountId)
+      .where('deleted', '=', 0)
+      .where('attributes', 'like', `%"outboundOrderItemId":${line.itemId},%`)
+      .orderBy('released', 'desc')
+      .orderBy('id')
+      .execute();
+    let left = Math.floor(line.quantity);
+    for (const c of candidates) {
+      if (left <= 0) break;
+      // Lock the row first, like updateStockItem, so a concurrent attribute change is not lost.
+      const locked = await tx
+        .updateTable('stock_items')
+        .set({ updated_ms: sql<number>`updated_ms` })
+        .where('account_id', '=', accountId)
+        .where('id', '=', c.id)
+        .where('deleted', '=', 0)
+        .returningAll()
+        .executeTakeFirst();
+      if (!locked) continue;
+      const attrs = parseAttributes(locked.attributes);
+      if (attrs.outboundOrderItemId !== line.itemId || attrs.isShipped) continue;
+      const shipped = { ...attrs, isShipped: true, outboundShipmentId: shipmentId, outboundShipmentItemId: line.lineId };
+      const row = await tx
+        .updateTable('stock_items')
+        .set({ attributes: JSON.stringify(shipped), updated_ms: now })
+        .where('account_id', '=', accountId)
+        .where('id', '=', c.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const view = toView(row);
+      emit({ type: 'stock_item.updated', object: 'stock_item', objectId: view.id, action: 'changed', data: { stockItem: view } });
+      left -= 1;
+    }
+  }
 }
 
 /** Soft delete. CycleSoftware (docs/formats/cyclesoftware.md): "when a stock item is deleted no webhook will be delivered", so no event. */

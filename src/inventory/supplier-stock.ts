@@ -1,7 +1,7 @@
 import type { WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Tx } from '../storage/database.js';
-import { postDocumentIn, type DocumentType } from './documents.js';
+import { postDocumentIn } from './documents.js';
 import { toProduct, updateProductIn, type Product } from './products.js';
 import { round } from '../quantity.js';
 import { findWarehouse } from './warehouses.js';
@@ -36,22 +36,13 @@ export interface SupplierStockResult {
 }
 
 /**
- * `cancel` is the marketplace cancelling an order before it shipped: the units were counted as
- * sold and now come back to stock, which is a `return` in the ledger. We cannot cancel the original
- * sale document because the supplier never tells us which one it was (and a cancel may be partial);
- * the reference keeps it distinguishable from a customer's return.
- */
-const DOCUMENT_FOR: Record<Exclude<SupplierAction, 'price'>, DocumentType> = {
-  receipts: 'receipt',
-  sold: 'sale',
-  cancel: 'return',
-  return: 'return',
-};
-
-/**
  * Applies one supplier message inside the caller's transaction (so an idempotency row can commit
- * with it): a stock action posts exactly one document, `price` changes the product's price.
- * `newPrice` is read only by `price`; `soldCount` is informational and not booked.
+ * with it). The marketplace's supplier API reports balances (docs/formats/marketplace.md): each
+ * `sizes[].count` is the supplier's remaining stock of that size after `action`, so every message
+ * with sizes posts one `count` document that sets each size's total at the warehouse; the ledger
+ * books the difference, so levels stay the sum of movements, and the reference
+ * `supplier:<action>` keeps the reason. `newPrice` is applied whenever present. A product without
+ * sizes is addressed by the size value "".
  */
 export async function applySupplierStockIn(
   scope: WriteScope,
@@ -61,52 +52,67 @@ export async function applySupplierStockIn(
   const { tx } = scope;
   let product = await findBySupplierId(tx, accountId, input.supplierProductId);
   let documentId: number | null = null;
-  let warehouseId: number | null;
+  const sizes = input.sizes ?? [];
 
-  if (input.action === 'price') {
-    if (input.newPrice === undefined) {
-      throw new AppError('VALIDATION_FAILED', 'newPrice is required for action "price"', { field: 'newPrice' });
+  if (input.action === 'price' && input.newPrice === undefined) {
+    throw new AppError('VALIDATION_FAILED', 'newPrice is required for action "price"', { field: 'newPrice' });
+  }
+  // A marketplace price is never 0, so 0 is refused rather than silently zeroing the price.
+  if (input.newPrice !== undefined && !(input.newPrice > 0)) {
+    throw new AppError('VALIDATION_FAILED', 'newPrice must be > 0', { field: 'newPrice' });
+  }
+  if (input.action !== 'price' && sizes.length === 0) {
+    throw new AppError('VALIDATION_FAILED', `sizes is required and must not be empty for action "${input.action}"`, { field: 'sizes' });
+  }
+  const seen = new Set<string>();
+  for (const [i, s] of sizes.entries()) {
+    if (!(s.count >= 0)) throw new AppError('VALIDATION_FAILED', `sizes[${i}].count must be >= 0`, { field: `sizes[${i}].count` });
+    if (seen.has(s.value)) throw new AppError('VALIDATION_FAILED', `sizes[${i}] repeats size "${s.value}"`, { field: `sizes[${i}].value` });
+    seen.add(s.value);
+    const known = product.sizes.length === 0 ? s.value === '' : product.sizes.find((p) => p.value === s.value);
+    if (!known) {
+      throw new AppError('UNKNOWN_SIZE', `product ${product.id} has no size "${s.value}"`, {
+        field: `sizes[${i}].value`,
+        sizes: product.sizes.length === 0 ? [''] : product.sizes.map((p) => p.value),
+      });
     }
-    // The HTTP layer coerces a JSON null to 0; a marketplace price is never 0, so 0 is refused
-    // rather than silently zeroing the price.
-    if (!(input.newPrice > 0)) throw new AppError('VALIDATION_FAILED', 'newPrice must be > 0', { field: 'newPrice' });
-    warehouseId =
-      input.warehouseId !== undefined ? (await findWarehouse(tx, accountId, input.warehouseId)).id : await defaultWarehouse(tx, accountId, false);
-    product = await updateProductIn(scope, accountId, product.id, { price: input.newPrice });
-  } else {
-    const sizes = input.sizes ?? [];
-    if (sizes.length === 0) {
-      throw new AppError('VALIDATION_FAILED', `sizes is required and must not be empty for action "${input.action}"`, { field: 'sizes' });
+    // A product size recorded without sizeId has nothing to disagree with, so any sizeId passes.
+    if (known !== true && s.sizeId !== undefined && known.sizeId !== undefined && known.sizeId !== s.sizeId) {
+      throw new AppError('UNKNOWN_SIZE', `size "${s.value}" of product ${product.id} has sizeId ${known.sizeId}, not ${s.sizeId}`, {
+        field: `sizes[${i}].sizeId`,
+      });
     }
-    for (const [i, s] of sizes.entries()) {
-      if (!(s.count > 0)) throw new AppError('VALIDATION_FAILED', `sizes[${i}].count must be > 0`, { field: `sizes[${i}].count` });
-      const known = product.sizes.find((p) => p.value === s.value);
-      if (!known) {
-        throw new AppError('UNKNOWN_SIZE', `product ${product.id} has no size "${s.value}"`, {
-          field: `sizes[${i}].value`,
-          sizes: product.sizes.map((p) => p.value),
+  }
+
+  const warehouseId =
+    input.warehouseId !== undefined
+      ? sizes.length > 0
+        ? input.warehouseId
+        : (await findWarehouse(tx, accountId, input.warehouseId)).id
+      : await defaultWarehouse(tx, accountId, sizes.length > 0);
+  if (sizes.length > 0) {
+    const held = await heldOutsidePlainKey(tx, accountId, product.id, warehouseId as number);
+    const lines = sizes.map((s, i) => {
+      // The supplier knows one number per size; lots and locations booked here by others stay, and
+      // the plain key takes the rest so the size's total becomes `count`.
+      const quantity = round(s.count - (held.get(s.value) ?? 0));
+      if (quantity < 0) {
+        throw new AppError('INSUFFICIENT_STOCK', `size "${s.value}" holds ${held.get(s.value)} in lots or locations, more than count ${s.count}`, {
+          field: `sizes[${i}].count`,
         });
       }
-      // A product size recorded without sizeId has nothing to disagree with, so any sizeId passes.
-      if (s.sizeId !== undefined && known.sizeId !== undefined && known.sizeId !== s.sizeId) {
-        throw new AppError('UNKNOWN_SIZE', `size "${s.value}" of product ${product.id} has sizeId ${known.sizeId}, not ${s.sizeId}`, {
-          field: `sizes[${i}].sizeId`,
-        });
-      }
-    }
-    warehouseId = input.warehouseId ?? (await defaultWarehouse(tx, accountId, true));
+      return { productId: product.id, size: s.value, quantity };
+    });
     const doc = await postDocumentIn(
       scope,
       accountId,
-      {
-        type: DOCUMENT_FOR[input.action],
-        warehouseId: warehouseId as number,
-        reference: `supplier:${input.action}`,
-        lines: sizes.map((s) => ({ productId: product.id, size: s.value, quantity: s.count })),
-      },
+      { type: 'count', warehouseId: warehouseId as number, reference: `supplier:${input.action}`, lines },
       'supplier',
     );
     documentId = doc.id;
+  }
+  if (input.newPrice !== undefined && input.newPrice !== product.price) {
+    product = await updateProductIn(scope, accountId, product.id, { price: input.newPrice });
   }
 
   return {
@@ -118,6 +124,21 @@ export async function applySupplierStockIn(
     price: product.price,
     levels: warehouseId === null ? [] : await sizeLevels(tx, accountId, product, warehouseId),
   };
+}
+
+/** Per size, the amount at the warehouse in keys with a lot, expiry, serial or location. */
+async function heldOutsidePlainKey(tx: Tx, accountId: string, productId: number, warehouseId: number): Promise<Map<string, number>> {
+  const rows = await tx
+    .selectFrom('stock_levels')
+    .select(['size', 'amount'])
+    .where('account_id', '=', accountId)
+    .where('product_id', '=', productId)
+    .where('warehouse_id', '=', warehouseId)
+    .where((eb) => eb.or([eb('lot', '!=', ''), eb('expiry', '!=', ''), eb('serial', '!=', ''), eb('location', '!=', '')]))
+    .execute();
+  const held = new Map<string, number>();
+  for (const r of rows) held.set(r.size, (held.get(r.size) ?? 0) + Number(r.amount));
+  return held;
 }
 
 /** Several products may carry one supplier id (variants merged later); the oldest one wins. */

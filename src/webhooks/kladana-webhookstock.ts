@@ -191,12 +191,33 @@ export async function listWebhookStocks(ctx: Ctx, p: Principal, page: { limit: n
 /** Deletes in ONE transaction; an unknown id refuses the whole request. */
 export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[]): Promise<Array<{ info: string }>> {
   requirePaid(p);
-  ids = [...new Set(ids)];
+  const seen = new Set<string>();
   await writeTx(ctx, p.accountId, async (scope) => {
-    for (const id of ids) {
-      await findKladana(scope.tx, p.accountId, id);
+    for (const [i, id] of ids.entries()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      try {
+        await findKladana(scope.tx, p.accountId, id);
+      } catch (err) {
+        // The index lets the Kladana error shape answer per item of a bulk delete.
+        if (ids.length === 1 || !(err instanceof AppError)) throw err;
+        throw new AppError(err.code, `[${i}]: ${err.message}`, { ...(err.details as object), index: i });
+      }
       await deleteSubscriptionIn(scope, p.accountId, id);
     }
   });
+  ids = [...seen];
   return ids.map((id) => ({ info: `Entity 'webhookstock' with UUID: ${id} successfully deleted` }));
+}
+
+/**
+ * What a `metadataHref` stockhook hands out answers: Kladana's metadata object for the entity
+ * (docs/formats/kladana.md). stockhook has no custom attributes, so `attributes` is empty.
+ */
+export function entityMetadata(base: string, entity: 'webhookstock' | 'employee' | 'application') {
+  return {
+    meta: { href: `${base}/api/remap/1.2/entity/${entity}/metadata`, mediaType: MEDIA_TYPE },
+    attributes: [],
+    createShared: false,
+  };
 }

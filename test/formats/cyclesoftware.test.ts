@@ -236,6 +236,67 @@ describeEachDb(
       expect((await deliveries(e, a, sub.id)).map((d) => d.eventType).sort()).toEqual(['stock_item.released_for_shipment', 'stock_item.updated']);
     });
 
+    it('shipping an order marks the stock items of the shipped order items shipped, each with warehouse_stock_item.updated', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const { w, p } = await stockedProduct(e, a);
+      const order = (await call(e, a, 'POST', '/api/v1/outbound-orders', { warehouseId: w, items: [{ productId: p, quantity: 2 }, { productId: p, quantity: 1 }] }, 201)).body;
+      const [itemA, itemB] = order.items.map((i: any) => i.id);
+      const unit = async (link: object) => (await call(e, a, 'POST', '/api/v1/stock-items', link, 201)).body.id as number;
+      // Three bikes for item A (which ships 2), one for item B, one tied to the order only.
+      const s1 = await unit({ outboundOrderItemId: itemA, frameId: 'F1' });
+      const s2 = await unit({ outboundOrderItemId: itemA, frameId: 'F2' });
+      const s3 = await unit({ outboundOrderItemId: itemA, frameId: 'F3' });
+      const s4 = await unit({ outboundOrderItemId: itemB, frameId: 'F4' });
+      const s5 = await unit({ outboundOrderId: order.id, frameId: 'F5' });
+      await call(e, a, 'POST', `/api/v1/stock-items/${s2}/release`, undefined, 200);
+      await call(e, a, 'POST', `/api/v1/outbound-orders/${order.id}/claim`, undefined, 200);
+      const sub = await subscribe(e, a, { url: rx.url('/shipped'), events: ['stock_item.updated'] });
+
+      // First shipment: one unit of item A; the bike released for shipment goes first.
+      await call(e, a, 'POST', `/api/v1/outbound-orders/${order.id}/ship`, { items: [{ itemId: itemA, quantity: 1 }] }, 200);
+      await eventually(() => rx.on('/shipped').length === 1);
+      const [first] = rx.on('/shipped').map((r) => receive(r, SECRET, a.number));
+      expect(first.event_name).toBe('warehouse_stock_item.updated');
+      checkStockItem(first.payload);
+      expect(first.payload).toMatchObject({
+        warehouse_stock_item_id: s2, warehouse_outbound_order_id: order.id, warehouse_outbound_order_item_id: itemA, is_shipped: true, frame_id: 'F2',
+      });
+      const shipment1 = first.payload.warehouse_outbound_shipment_id;
+      expect(shipment1).toBeGreaterThan(0);
+      expect(first.payload.warehouse_outbound_shipment_item_id).toBeGreaterThan(0);
+
+      // Second shipment: everything left, i.e. one more of A and the one of B.
+      await call(e, a, 'POST', `/api/v1/outbound-orders/${order.id}/ship`, undefined, 200);
+      await eventually(() => rx.on('/shipped').length === 3);
+      await sleep(400);
+      expect(rx.on('/shipped')).toHaveLength(3);
+      const second = rx.on('/shipped').slice(1).map((r) => receive(r, SECRET, a.number).payload);
+      second.forEach(checkStockItem);
+      expect(second.map((x) => [x.warehouse_stock_item_id, x.warehouse_outbound_order_item_id, x.is_shipped]).sort()).toEqual(
+        [[s1, itemA, true], [s4, itemB, true]].sort(),
+      );
+      const shipment2 = second[0].warehouse_outbound_shipment_id;
+      expect(second[1].warehouse_outbound_shipment_id).toBe(shipment2);
+      expect(shipment2).toBeGreaterThan(0);
+      expect(shipment2).not.toBe(shipment1);
+      // One shipment item per order item shipped: A's and B's differ, and differ from the first shipment's.
+      const shipmentItems = [first.payload, ...second].map((x) => x.warehouse_outbound_shipment_item_id);
+      expect(new Set(shipmentItems).size).toBe(3);
+      expect(shipmentItems.every((n) => Number.isInteger(n) && n > 0)).toBe(true);
+
+      // The bike beyond the shipped quantity and the one tied to the order only stay unshipped.
+      for (const id of [s3, s5]) {
+        expect((await call(e, a, 'GET', `/api/v1/stock-items/${id}`, undefined, 200)).body).toMatchObject({ isShipped: false, outboundShipmentId: 0, outboundShipmentItemId: 0 });
+      }
+      expect((await call(e, a, 'GET', `/api/v1/stock-items/${s4}`, undefined, 200)).body).toMatchObject({ isShipped: true, outboundShipmentId: shipment2 });
+      // Shipping again ships nothing and sends nothing.
+      await call(e, a, 'POST', `/api/v1/outbound-orders/${order.id}/ship`, undefined, 200);
+      await sleep(300);
+      expect(rx.on('/shipped')).toHaveLength(3);
+      expect((await deliveries(e, a, sub.id)).every((d) => d.eventType === 'stock_item.updated')).toBe(true);
+    });
+
     it('retries a non-2xx answer with the same id and bytes, then succeeds; gives up after the last retry', async () => {
       const e = env();
       const a = await e.newAccount();

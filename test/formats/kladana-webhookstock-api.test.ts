@@ -24,6 +24,24 @@ const entity = (id: string, accountId: string, f: { stockType?: string; reportTy
 const basic = (token: string) => ({ authorization: `Basic ${Buffer.from(`admin@shop:${token}`).toString('base64')}` });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * A Kladana client reads errors as {"errors": [{"error": String, "code": Number, "moreInfo": String}]}
+ * (an optional "parameter" names the field); it returns the first one.
+ */
+function kladanaError(body: any): { error: string; code: number; moreInfo: string; parameter?: string } {
+  expect(Object.keys(body)).toEqual(['errors']);
+  expect(Array.isArray(body.errors) && body.errors.length > 0).toBe(true);
+  for (const e of body.errors) {
+    expect(typeof e.error).toBe('string');
+    expect(Number.isInteger(e.code)).toBe(true);
+    expect(typeof e.moreInfo).toBe('string');
+    for (const k of Object.keys(e)) expect(['error', 'code', 'moreInfo', 'parameter']).toContain(k);
+  }
+  return body.errors[0];
+}
+/** stockhook's numeric Kladana codes (docs/formats/kladana.md#errors). */
+const CODE = { VALIDATION_FAILED: 4000, UNAUTHORIZED: 4010, PLAN_FORBIDS_WEBHOOKS: 4031, NOT_FOUND: 4040, ROUTE_NOT_FOUND: 4041, CONFLICT: 4090, WEBHOOK_LIMIT_REACHED: 4225 };
+
 /** Requests as Kladana clients send them: HTTP Basic, the account token as password. */
 async function ws(e: TestEnv, token: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, payload?: unknown) {
   const res = await e.app.inject({ method, url: `${PATH}${path}`, headers: basic(token), ...(payload !== undefined && { payload: payload as object }) });
@@ -78,7 +96,7 @@ describeEachDb(
       expect(all).toEqual([expect.objectContaining({ id: made.id, format: 'kladana', enabled: false, options: { stockType: 'stock', reportType: 'bystore' } })]);
       const del = await ws(env(), a.token, 'DELETE', `/${made.id}`);
       expect(del.status).toBe(200);
-      expect(del.raw).toBe('');
+      expect(del.body).toEqual({ info: `Entity 'webhookstock' with UUID: ${made.id} successfully deleted` });
       expect((await ws(env(), a.token, 'GET', `/${made.id}`)).status).toBe(404);
       expect(await size(a)).toBe(0);
     });
@@ -92,12 +110,19 @@ describeEachDb(
         for (const [method, body] of [['GET'], ['PUT', { enabled: false }], ['DELETE']] as const) {
           const r = await ws(env(), a.token, method, `/${id}`, body);
           expect(r.status, `${method} ${id}`).toBe(404);
-          expect(r.body.error.code).toBe('NOT_FOUND');
+          expect(kladanaError(r.body).code).toBe(CODE.NOT_FOUND);
         }
       }
       expect((await ws(env(), b.token, 'GET', `/${mine.id}`)).status).toBe(404);
       expect((await ws(env(), b.token, 'GET', '')).body.rows).toEqual([]);
-      expect((await env().app.inject({ method: 'GET', url: PATH })).statusCode).toBe(401);
+      const anonymous = await env().app.inject({ method: 'GET', url: PATH });
+      expect(anonymous.statusCode).toBe(401);
+      expect(kladanaError(anonymous.json()).code).toBe(CODE.UNAUTHORIZED);
+      const nowhere = await ws(env(), a.token, 'GET', '/../nothing-here');
+      expect([nowhere.status, kladanaError(nowhere.body).code]).toEqual([404, CODE.ROUTE_NOT_FOUND]);
+      // The rest of the API keeps stockhook's own shape.
+      const v1 = await call(env(), a, 'GET', '/api/v1/webhooks/00000000-0000-4000-8000-000000000000', undefined, 404);
+      expect(v1.body.error.code).toBe('NOT_FOUND');
     });
 
     it('bulk POST creates and updates in one transaction; a refused item changes nothing', async () => {
@@ -117,15 +142,21 @@ describeEachDb(
         { meta: metaOf(randomUUID()), reportType: 'all' },
       ]);
       expect(unknown.status).toBe(404);
+      // Per item, in request order: the refused item's error, the others not applied.
+      expect(unknown.body).toHaveLength(2);
+      expect(unknown.body.map((x: any) => kladanaError(x).code)).toEqual([CODE.CONFLICT, CODE.NOT_FOUND]);
       const twice = await ws(env(), a.token, 'POST', '', [
         { url: 'http://www.example.com/4', stockType: 'stock', reportType: 'all' },
         { url: 'http://www.example.com/4', stockType: 'stock', reportType: 'all' },
       ]);
       expect(twice.status).toBe(409);
-      expect(twice.body.error).toMatchObject({ code: 'CONFLICT', details: { index: 1 } });
+      expect(twice.body.map((x: any) => kladanaError(x).code)).toEqual([CODE.CONFLICT, CODE.CONFLICT]);
+      expect(kladanaError(twice.body[0]).error).toContain('not applied');
+      expect(kladanaError(twice.body[1]).error).toContain('[1]');
       const invalid = await ws(env(), a.token, 'POST', '', [{ meta: metaOf(first.id), reportType: 'all' }, { url: 'http://www.example.com/5', reportType: 'all' }]);
       expect(invalid.status).toBe(400);
-      expect(invalid.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field: 'stockType', index: 1 } });
+      expect(kladanaError(invalid.body[1])).toMatchObject({ code: CODE.VALIDATION_FAILED, parameter: 'stockType' });
+      expect(kladanaError(invalid.body[0]).error).toContain('not applied');
       const rows = (await ws(env(), a.token, 'GET', '')).body.rows;
       expect(rows.map((r: any) => [r.url, r.reportType])).toEqual([
         ['http://www.example.com', 'bystore'],
@@ -142,6 +173,7 @@ describeEachDb(
       const y = await create(a, 'http://www.example.com/y');
       const refused = await ws(env(), a.token, 'POST', '/delete', [{ meta: metaOf(x.id) }, { meta: metaOf(randomUUID()) }]);
       expect(refused.status).toBe(404);
+      expect(refused.body.map((x: any) => kladanaError(x).code)).toEqual([CODE.CONFLICT, CODE.NOT_FOUND]);
       expect(await size(a)).toBe(2);
       const done = await ws(env(), a.token, 'POST', '/delete', [{ meta: metaOf(x.id) }, { meta: metaOf(y.id) }]);
       expect(done.status).toBe(200);
@@ -150,7 +182,9 @@ describeEachDb(
         { info: `Entity 'webhookstock' with UUID: ${y.id} successfully deleted` },
       ]);
       expect(await size(a)).toBe(0);
-      expect((await ws(env(), a.token, 'POST', '/delete', [{ url: 'http://www.example.com' }])).status).toBe(400);
+      const bad = await ws(env(), a.token, 'POST', '/delete', [{ url: 'http://www.example.com' }]);
+      expect(bad.status).toBe(400);
+      expect(kladanaError(bad.body[0])).toMatchObject({ code: CODE.VALIDATION_FAILED, parameter: '[0].meta.href' });
     });
 
     it('(stockType, reportType, url) is unique per account: 409', async () => {
@@ -158,7 +192,7 @@ describeEachDb(
       await create(a, 'http://www.example.com');
       const again = await ws(env(), a.token, 'POST', '', { url: 'http://www.example.com', stockType: 'stock', reportType: 'all' });
       expect(again.status).toBe(409);
-      expect(again.body.error.code).toBe('CONFLICT');
+      expect(kladanaError(again.body).code).toBe(CODE.CONFLICT);
       const viaV1 = await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://www.example.com', format: 'kladana', stockType: 'stock', reportType: 'all' });
       expect(viaV1.status).toBe(409);
       const other = await create(a, 'http://www.example.com', 'bystore');
@@ -174,11 +208,11 @@ describeEachDb(
       await ws(env(), a.token, 'PUT', `/${made[4].id}`, { enabled: false });
       const sixth = await ws(env(), a.token, 'POST', '', { url: 'http://www.example.com/u5', stockType: 'stock', reportType: 'all' });
       expect(sixth.status).toBe(422);
-      expect(sixth.body.error).toMatchObject({ code: 'WEBHOOK_LIMIT_REACHED', details: { stockType: 'stock', reportType: 'all', limit: 5 } });
+      expect(kladanaError(sixth.body).code).toBe(CODE.WEBHOOK_LIMIT_REACHED);
       const viaV1 = await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://www.example.com/u5', format: 'kladana', stockType: 'stock', reportType: 'all' });
       expect(viaV1.body.error?.code).toBe('WEBHOOK_LIMIT_REACHED');
       const byStore = await create(a, 'http://www.example.com/u5', 'bystore');
-      expect((await ws(env(), a.token, 'PUT', `/${byStore.id}`, { reportType: 'all' })).body.error.code).toBe('WEBHOOK_LIMIT_REACHED');
+      expect(kladanaError((await ws(env(), a.token, 'PUT', `/${byStore.id}`, { reportType: 'all' })).body).code).toBe(CODE.WEBHOOK_LIMIT_REACHED);
       await ws(env(), a.token, 'DELETE', `/${made[0].id}`);
       await create(a, 'http://www.example.com/u6');
 
@@ -195,7 +229,8 @@ describeEachDb(
       expect(Object.keys(byApp)).toEqual(['meta', 'authorApplication', ...KEYS.slice(1)]);
       const appSecond = await ws(env(), appToken, 'POST', '', { url: 'http://www.example.com/app2', stockType: 'stock', reportType: 'all' });
       expect(appSecond.status).toBe(422);
-      expect(appSecond.body.error).toMatchObject({ code: 'WEBHOOK_LIMIT_REACHED', details: { limit: 1 } });
+      expect(kladanaError(appSecond.body)).toMatchObject({ code: CODE.WEBHOOK_LIMIT_REACHED });
+      expect(kladanaError(appSecond.body).error).toContain('1');
       await create(a, 'http://www.example.com/app2', 'bystore', appToken);
       // Another application has its own one; a user change keeps the application as the author.
       await create(a, 'http://www.example.com/other-app', 'all', await issueToken(env().store.db, a.id, 'application', Date.now(), 43));
@@ -220,12 +255,28 @@ describeEachDb(
       ] as const) {
         const r = await ws(env(), a.token, 'POST', '', body);
         expect(r.status, JSON.stringify(body)).toBe(400);
-        expect(r.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: { field } });
+        expect(kladanaError(r.body)).toMatchObject({ code: CODE.VALIDATION_FAILED, parameter: field });
       }
-      expect((await ws(env(), a.token, 'PUT', `/${ok.id}`, { url: `${at255}b` })).body.error.details.field).toBe('url');
+      expect(kladanaError((await ws(env(), a.token, 'PUT', `/${ok.id}`, { url: `${at255}b` })).body).parameter).toBe('url');
       const viaV1 = await call(env(), a, 'POST', '/api/v1/webhooks', { url: `${at255}b`, format: 'kladana', stockType: 'stock', reportType: 'all' });
       expect(viaV1.status).toBe(400);
       expect(await size(a)).toBe(1);
+    });
+
+    it('every metadataHref it hands out is served as Kladana metadata JSON', async () => {
+      const a = await env().newAccount();
+      const appToken = await issueToken(env().store.db, a.id, 'application', Date.now(), 77);
+      const made = await create(a, 'http://www.example.com/meta', 'all', appToken);
+      const list = (await ws(env(), a.token, 'GET', '')).body;
+      const hrefs = new Set<string>([list.meta.metadataHref, list.context.employee.meta.metadataHref, made.meta.metadataHref, made.authorApplication.meta.metadataHref]);
+      expect(hrefs.size).toBe(3);
+      for (const href of hrefs) {
+        const res = await env().app.inject({ method: 'GET', url: href.slice(BASE.length), headers: basic(a.token) });
+        expect(res.statusCode, href).toBe(200);
+        expect(res.headers['content-type']).toMatch(/^application\/json/);
+        expect(res.json()).toEqual({ meta: { href, mediaType: 'application/json' }, attributes: [], createShared: false });
+      }
+      expect((await env().app.inject({ method: 'GET', url: `${PATH}/metadata` })).statusCode).toBe(401);
     });
 
     it('the free plan can read but not create, change or delete: 403', async () => {
@@ -241,7 +292,7 @@ describeEachDb(
       ] as const) {
         const r = await ws(env(), free.token, method, path, body);
         expect(r.status, `${method} ${path}`).toBe(403);
-        expect(r.body.error.code).toBe('PLAN_FORBIDS_WEBHOOKS');
+        expect(kladanaError(r.body.errors ? r.body : r.body[0]).code).toBe(CODE.PLAN_FORBIDS_WEBHOOKS);
       }
       const viaV1 = await call(env(), free, 'POST', '/api/v1/webhooks', { url: 'http://www.example.com', format: 'kladana', stockType: 'stock', reportType: 'all' });
       expect(viaV1.status).toBe(403);

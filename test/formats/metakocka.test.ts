@@ -202,6 +202,34 @@ describeEachDb(
       await call(e, a, 'DELETE', `/api/v1/webhooks/${sub.id}`, undefined, 204);
     });
 
+    it('takes any non-empty client_secret the user chose in MetaKocka: 1 and 300 characters sign real deliveries', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const w = await warehouse(e, a);
+      const p = await product(e, a);
+      const short = 'k';
+      const long = 'Ž#'.repeat(150);
+      const s1 = await subscribe(e, a, { url: rx.url('/secret-short'), secret: short });
+      const s2 = await subscribe(e, a, { url: rx.url('/secret-long'), secret: long });
+      expect([s1.secret, s2.secret]).toEqual([short, long]);
+      await post(e, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      await eventually(() => rx.on('/secret-short').length === 1 && rx.on('/secret-long').length === 1);
+      const [r1, r2] = [rx.on('/secret-short')[0], rx.on('/secret-long')[0]];
+      expect([verify(r1, short), verify(r1, long), verify(r2, long), verify(r2, short)]).toEqual([true, false, true, false]);
+      expect(checkBody(r2).stock_list[0].mk_id).toBe(String(p));
+      // An empty secret is refused; the Standard Webhooks formats keep their own rule.
+      const bad: Array<[object, string]> = [
+        [{ format: 'metakocka', secret: '' }, 'body.secret must NOT have fewer than 1 characters'],
+        [{ format: 'metakocka', secret: 'x'.repeat(513) }, 'body.secret must NOT have more than 512 characters'],
+        [{ format: 'native', secret: 'k' }, 'secret must be whsec_ followed by base64'],
+        [{ format: 'marketplace', secret: 'x'.repeat(300) }, 'secret must be whsec_ followed by base64'],
+      ];
+      for (const [body, message] of bad) {
+        const res = await call(e, a, 'POST', '/api/v1/webhooks', { url: rx.url('/never'), ...body }, 400);
+        expect(res.body.error.message).toContain(message);
+      }
+    });
+
     it('signs a retry with the client_secret in force when it is sent', async () => {
       const e = env();
       const a = await e.newAccount();

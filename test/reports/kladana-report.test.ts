@@ -109,8 +109,10 @@ describeEachDb('kladana stock reports', (env) => {
     for (const [name, value] of [['changedSince', '2024-13-01%2010:00:00'], ['fromDate', 'yesterday'], ['fromDate', '2024-05-01T10:00:00Z']]) {
       for (const path of [ALL, BYSTORE]) {
         const body = await get(`${path}?${name}=${value}`, 400);
-        expect(body.error.code).toBe('VALIDATION_FAILED');
-        expect(body.error.message).toContain(name);
+        // Kladana's error shape: {"errors": [{"error", "code", "moreInfo"}]}.
+        expect(Object.keys(body)).toEqual(['errors']);
+        expect(body.errors[0]).toMatchObject({ code: 4000, moreInfo: expect.any(String) });
+        expect(body.errors[0].error).toContain(name);
       }
     }
   });
@@ -119,8 +121,8 @@ describeEachDb('kladana stock reports', (env) => {
     const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
     expect(await get(ALL, 200, basic('admin@shop', a.token))).toHaveLength(4);
     expect(await get(BYSTORE, 200, basic('admin@shop', a.token))).toHaveLength(5);
-    expect((await get(ALL, 401, basic('admin@shop', 'wrong-token'))).error.code).toBe('UNAUTHORIZED');
-    expect((await get(BYSTORE, 401, {})).error.code).toBe('UNAUTHORIZED');
+    expect((await get(ALL, 401, basic('admin@shop', 'wrong-token'))).errors[0].code).toBe(4010);
+    expect((await get(BYSTORE, 401, {})).errors[0].code).toBe(4010);
     const other = await env().newAccount();
     expect(await get(ALL, 200, other.auth)).toEqual([]);
     expect((await call(clocked, other, 'GET', BYSTORE, undefined, 200)).body).toEqual([]);

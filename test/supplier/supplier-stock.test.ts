@@ -25,7 +25,7 @@ async function setup(env: TestEnv) {
 const bySize = (rows: any[]) => Object.fromEntries(rows.map((l) => [l.size, [l.amount, l.reserved, l.free]]));
 
 describeEachDb('supplier stock API', (env) => {
-  it('receipts, sold, cancel and return each post one supplier document and move stock per size', async () => {
+  it('sizes[].count is the remaining balance: the seed example leaves 2, each message posts one count document with its reason', async () => {
     const { a, w, p } = await setup(env());
     const before = (await events(env(), a)).length;
     const r = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'M', count: 5 }, { value: 'XL', count: 3 }] });
@@ -42,27 +42,39 @@ describeEachDb('supplier stock API', (env) => {
         { size: 'XL', amount: 3, reserved: 0, free: 3 },
       ],
     });
-    // The seed's own example: sold with soldCount, sizeId and a newPrice that only `price` reads.
+    // The seed's own example, byte for byte: after the sale the supplier has 2 XL left (it sold 1),
+    // and the newPrice it sends along is applied.
     const sold = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'sold', newPrice: 76000, sizes: [{ value: 'XL', count: 2, soldCount: 1, sizeId: 5 }] });
     expect(sold.status).toBe(200);
-    expect(sold.body).toMatchObject({ action: 'sold', price: 70000, levels: [{ size: 'M', amount: 5 }, { size: 'XL', amount: 1, free: 1 }] });
-    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [5, 0, 5], XL: [1, 0, 1] });
-    await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'cancel', sizes: [{ value: 'XL', count: 1 }] });
+    expect(sold.body).toMatchObject({ action: 'sold', price: 76000, levels: [{ size: 'M', amount: 5 }, { size: 'XL', amount: 2, free: 2 }] });
     expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [5, 0, 5], XL: [2, 0, 2] });
-    const ret = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'return', sizes: [{ value: 'M', count: 1 }] });
-    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [6, 0, 6], XL: [2, 0, 2] });
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.price).toBe(76000);
+    // Resending the same balance moves nothing: a balance is idempotent by nature.
+    await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'XL', count: 2, soldCount: 1 }] });
+    await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'cancel', sizes: [{ value: 'XL', count: 3 }] });
+    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [5, 0, 5], XL: [3, 0, 3] });
+    const ret = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'return', sizes: [{ value: 'M', count: 6 }] });
+    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [6, 0, 6], XL: [3, 0, 3] });
+    // Sold out: count 0 is a balance like any other.
+    const out = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'M', count: 0, soldCount: 6 }] });
+    expect(out.status).toBe(200);
+    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [0, 0, 0], XL: [3, 0, 3] });
 
     const evs = (await events(env(), a)).slice(before);
-    expect(evs.map((e) => [e.type, e.data.documentType ?? e.data.document?.type, e.data.size ?? null, e.data.amount ?? null])).toEqual([
-      ['document.posted', 'receipt', null, null],
-      ['stock.changed', 'receipt', 'M', 5],
-      ['stock.changed', 'receipt', 'XL', 3],
-      ['document.posted', 'sale', null, null],
-      ['stock.changed', 'sale', 'XL', 1],
-      ['document.posted', 'return', null, null],
-      ['stock.changed', 'return', 'XL', 2],
-      ['document.posted', 'return', null, null],
-      ['stock.changed', 'return', 'M', 6],
+    expect(evs.map((e) => [e.type, e.data.documentType ?? e.data.document?.type ?? null, e.data.size ?? null, e.data.amount ?? null])).toEqual([
+      ['document.posted', 'count', null, null],
+      ['stock.changed', 'count', 'M', 5],
+      ['stock.changed', 'count', 'XL', 3],
+      ['document.posted', 'count', null, null],
+      ['stock.changed', 'count', 'XL', 2],
+      ['product.updated', null, null, null],
+      ['document.posted', 'count', null, null],
+      ['document.posted', 'count', null, null],
+      ['stock.changed', 'count', 'XL', 3],
+      ['document.posted', 'count', null, null],
+      ['stock.changed', 'count', 'M', 6],
+      ['document.posted', 'count', null, null],
+      ['stock.changed', 'count', 'M', 0],
     ]);
     expect(evs.filter((e) => e.type === 'stock.changed').map((e) => e.data.reference)).toEqual([
       'supplier:receipts',
@@ -70,11 +82,45 @@ describeEachDb('supplier stock API', (env) => {
       'supplier:sold',
       'supplier:cancel',
       'supplier:return',
+      'supplier:sold',
     ]);
     const doc = (await call(env(), a, 'GET', `/api/v1/documents/${ret.body.documentId}`, undefined, 200)).body;
-    expect(doc).toMatchObject({ type: 'return', warehouseId: w, reference: 'supplier:return', lines: [{ productId: p, size: 'M', quantity: 1 }] });
+    expect(doc).toMatchObject({ type: 'count', warehouseId: w, reference: 'supplier:return', lines: [{ productId: p, size: 'M', quantity: 6 }] });
     const sources = await env().store.db.selectFrom('documents').select('source').where('account_id', '=', a.id).execute();
-    expect(sources.map((s) => s.source)).toEqual(['supplier', 'supplier', 'supplier', 'supplier']);
+    expect(sources.map((s) => s.source)).toEqual(Array(6).fill('supplier'));
+    // Levels are still the sum of movements.
+    const moved = await env()
+      .store.db.selectFrom('movements')
+      .select((eb) => eb.fn.sum<number>('amount_delta').as('s'))
+      .where('account_id', '=', a.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(moved.s)).toBe(3);
+  });
+
+  it('a product without sizes is addressed by the size value ""', async () => {
+    const a = await env().newAccount();
+    await warehouse(env(), a);
+    const p = await product(env(), a, { supplierProductId: 'PLAIN' });
+    const r = await supply(env(), a, { supplierProductId: 'PLAIN', action: 'receipts', sizes: [{ value: '', count: 4 }] });
+    expect(r.status).toBe(200);
+    expect(r.body.levels).toEqual([{ size: null, amount: 4, reserved: 0, free: 4 }]);
+    await supply(env(), a, { supplierProductId: 'PLAIN', action: 'sold', sizes: [{ value: '', count: 3, soldCount: 1 }] });
+    expect((await levels(env(), a, `?productId=${p}`)).map((l) => [l.size, l.amount])).toEqual([[null, 3]]);
+    const sized = await supply(env(), a, { supplierProductId: 'PLAIN', action: 'sold', sizes: [{ value: 'M', count: 1 }] });
+    expect([sized.status, sized.body.error.code, sized.body.error.details.sizes]).toEqual([422, 'UNKNOWN_SIZE', ['']]);
+  });
+
+  it('the balance is the size total at the warehouse: lots booked by other documents stay, the plain key takes the rest', async () => {
+    const { a, w, p } = await setup(env());
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, size: 'M', lot: 'L1', quantity: 2 }] }, 201);
+    const r = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'M', count: 5 }] });
+    expect(r.body.levels[0]).toEqual({ size: 'M', amount: 5, reserved: 0, free: 5 });
+    expect((await levels(env(), a, `?productId=${p}`)).map((l) => [l.lot, l.amount])).toEqual([
+      [null, 3],
+      ['L1', 2],
+    ]);
+    const below = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'M', count: 1 }] });
+    expect([below.status, below.body.error.code, below.body.error.details.field]).toEqual([422, 'INSUFFICIENT_STOCK', 'sizes[0].count']);
   });
 
   it('price changes the product price, needs no sizes and emits product.updated', async () => {
@@ -110,7 +156,9 @@ describeEachDb('supplier stock API', (env) => {
       [{ supplierProductId: 'SS21CA2N', sizes: [{ value: 'M', count: 1 }] }, 'body.action is required'],
       [{ ...base }, 'sizes is required'],
       [{ ...base, sizes: [] }, 'sizes is required'],
-      [{ ...base, sizes: [{ value: 'M', count: 0 }] }, 'sizes[0].count must be > 0'],
+      [{ ...base, sizes: [{ value: 'M', count: -1 }] }, 'body.sizes[0].count must be >= 0'],
+      [{ ...base, sizes: [{ value: 'M', count: 1 }, { value: 'M', count: 2 }] }, 'sizes[1] repeats size "M"'],
+      [{ ...base, newPrice: 0, sizes: [{ value: 'M', count: 1 }] }, 'newPrice must be > 0'],
       [{ ...base, action: 'price' }, 'newPrice is required'],
       [{ ...base, action: 'price', newPrice: null }, 'newPrice must be > 0'],
       [{ ...base, action: 'refund', sizes: [{ value: 'M', count: 1 }] }, 'body.action'],
@@ -132,9 +180,6 @@ describeEachDb('supplier stock API', (env) => {
     expect([size.status, size.body.error.code, size.body.error.details.field]).toEqual([422, 'UNKNOWN_SIZE', 'sizes[0].value']);
     const id = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'XL', count: 1, sizeId: 1 }] });
     expect([id.status, id.body.error.code, id.body.error.details.field]).toEqual([422, 'UNKNOWN_SIZE', 'sizes[0].sizeId']);
-    await product(env(), a, { supplierProductId: 'PLAIN' });
-    const plain = await supply(env(), a, { supplierProductId: 'PLAIN', action: 'receipts', sizes: [{ value: 'M', count: 1 }] });
-    expect([plain.status, plain.body.error.code]).toEqual([422, 'UNKNOWN_SIZE']);
 
     const b = await env().newAccount();
     await product(env(), b, { supplierProductId: 'SS21CA2N', sizes: SIZES });
@@ -165,14 +210,16 @@ describeEachDb('supplier stock API', (env) => {
     expect([closed.status, closed.body.error.code]).toEqual([422, 'INACTIVE_WAREHOUSE']);
   });
 
-  it('refuses to sell more than the free stock with 422, changing nothing and emitting nothing', async () => {
-    const { a, p } = await setup(env());
-    await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'M', count: 5 }, { value: 'XL', count: 1 }] });
+  it('refuses a balance below the reserved units with 422, changing nothing and emitting nothing', async () => {
+    const { a, w, p } = await setup(env());
+    await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'M', count: 5 }, { value: 'XL', count: 3 }] });
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'reserve', warehouseId: w, lines: [{ productId: p, size: 'XL', quantity: 2 }] }, 201);
     const evCount = (await events(env(), a)).length;
-    // The first line fits, the second does not: the whole document is refused.
-    const r = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'M', count: 2 }, { value: 'XL', count: 2 }] });
+    // The first line fits, the second does not: the whole message is refused, the price included.
+    const r = await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'sold', newPrice: 1, sizes: [{ value: 'M', count: 2 }, { value: 'XL', count: 1 }] });
     expect([r.status, r.body.error.code]).toEqual([422, 'INSUFFICIENT_STOCK']);
-    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [5, 0, 5], XL: [1, 0, 1] });
+    expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [5, 0, 5], XL: [3, 2, 1] });
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.price).toBe(70000);
     expect((await events(env(), a)).length).toBe(evCount);
   });
 });
@@ -201,18 +248,19 @@ describeEachDb('supplier stock API: Idempotency-Key', (env) => {
     expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ M: [4, 0, 4] });
     expect((await events(env(), a)).length).toBe(evCount);
 
-    const fresh = await supply(env(), a, receipt, { 'idempotency-key': 'k-2' });
+    const fresh = await supply(env(), a, { ...receipt, sizes: [{ value: 'M', count: 8 }] }, { 'idempotency-key': 'k-2' });
     expect(fresh.body.levels[0]).toEqual({ size: 'M', amount: 8, reserved: 0, free: 8 });
     const tooLong = await supply(env(), a, receipt, { 'idempotency-key': 'x'.repeat(201) });
     expect([tooLong.status, tooLong.body.error.message]).toEqual([400, 'headers.idempotency-key must NOT have more than 200 characters']);
   });
 
   it('a failed request is not stored: the same key can be retried once the cause is fixed', async () => {
-    const { a, p } = await setup(env());
-    const sale = { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'XL', count: 2 }] };
+    const a = await env().newAccount();
+    const p = await product(env(), a, { supplierProductId: 'SS21CA2N', sizes: SIZES });
+    const sale = { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'XL', count: 1, soldCount: 2 }] };
     const refused = await supply(env(), a, sale, { 'idempotency-key': 'sale-1' });
-    expect([refused.status, refused.body.error.code]).toEqual([422, 'INSUFFICIENT_STOCK']);
-    await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'XL', count: 3 }] });
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'INVALID_STATE']);
+    await warehouse(env(), a);
     const ok = await supply(env(), a, sale, { 'idempotency-key': 'sale-1' });
     expect([ok.status, ok.headers['idempotent-replayed']]).toEqual([200, undefined]);
     expect(bySize(await levels(env(), a, `?productId=${p}`))).toEqual({ XL: [1, 0, 1] });
@@ -244,11 +292,11 @@ describeEachDb('supplier stock API: Idempotency-Key', (env) => {
     expect((await events(env(), a)).slice(evCount).map((e) => e.type)).toEqual(['document.posted', 'stock.changed']);
   });
 
-  it('concurrent duplicates of a sale of the last units: the twins get the stored 200, not 422', async () => {
+  it('concurrent duplicates of a sale of the last units: the twins get the stored 200 and one movement', async () => {
     const { a, p } = await setup(env());
     await supply(env(), a, { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'XL', count: 2 }] });
     const evCount = (await events(env(), a)).length;
-    const sale = { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'XL', count: 2 }] };
+    const sale = { supplierProductId: 'SS21CA2N', action: 'sold', sizes: [{ value: 'XL', count: 0, soldCount: 2 }] };
     const all = await Promise.all(Array.from({ length: 5 }, () => supply(env(), a, sale, { 'idempotency-key': 'last-units' })));
     expect(all.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
     for (const r of all) expect(r.body).toEqual(all[0].body);

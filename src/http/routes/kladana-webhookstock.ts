@@ -3,6 +3,7 @@ import type { App, RouteDeps } from '../deps.js';
 import { KLADANA_REPORT_TYPES, KLADANA_STOCK_TYPES } from '../../webhooks/formats/kladana.js';
 import {
   deleteWebhookStocks,
+  entityMetadata,
   getWebhookStock,
   idFromHref,
   listWebhookStocks,
@@ -135,10 +136,36 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
   );
   app.delete(
     `${WEBHOOKSTOCK_PATH}/:id`,
-    { preHandler, schema: { tags, summary: 'Delete a webhook for changing balances', params: Params, response: responses({ 200: Type.Null() }) } },
-    async (req, reply) => {
-      await deleteWebhookStocks(ctx, principalOf(req), [req.params.id]);
-      return reply.status(200).send();
+    {
+      preHandler,
+      schema: {
+        tags,
+        summary: 'Delete a webhook for changing balances: 200 application/json, the same info object as one item of a bulk delete',
+        params: Params,
+        response: responses({ 200: Type.Object({ info: Type.String() }) }),
+      },
     },
+    async (req) => (await deleteWebhookStocks(ctx, principalOf(req), [req.params.id]))[0],
   );
+  // The metadataHref of every meta stockhook hands out is served (static routes win over /:id).
+  for (const entity of ['webhookstock', 'employee', 'application'] as const) {
+    app.get(
+      `/api/remap/1.2/entity/${entity}/metadata`,
+      {
+        preHandler,
+        schema: {
+          tags,
+          summary: `Kladana metadata of ${entity} (no custom attributes)`,
+          response: responses({
+            200: Type.Object({
+              meta: Type.Object({ href: Type.String(), mediaType: Type.String() }),
+              attributes: Type.Array(Type.Object({})),
+              createShared: Type.Boolean(),
+            }),
+          }),
+        },
+      },
+      async () => entityMetadata(ctx.settings.publicUrl, entity),
+    );
+  }
 }

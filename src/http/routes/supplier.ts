@@ -12,18 +12,18 @@ export const SupplierStockBody = Type.Object({
   supplierProductId: Type.String({ minLength: 1, maxLength: 100 }),
   action: Type.Union(
     SUPPLIER_ACTIONS.map((a) => Type.Literal(a)),
-    { description: 'receipts → receipt, sold → sale, return → return, cancel (an order cancelled before shipping) → return, price → product price' },
+    { description: 'the reason for the balances in sizes (kept as the document reference supplier:<action>); price needs newPrice and no sizes' },
   ),
-  newPrice: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'required by, and only read by, action price; must be > 0' })),
+  newPrice: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'applied with any action when present (required by price); must be > 0' })),
   sizes: Type.Optional(
     Type.Array(
       Type.Object({
-        value: Type.String({ minLength: 1, maxLength: 50, description: "one of the product's size values" }),
-        count: Type.Number({ minimum: 0, maximum: 1e12, description: 'units moved; > 0 for stock actions' }),
-        soldCount: Type.Optional(Type.Number({ description: 'accepted for compatibility, not booked' })),
+        value: Type.String({ minLength: 0, maxLength: 50, description: 'one of the product\'s size values; "" for a product without sizes' }),
+        count: Type.Number({ minimum: 0, maximum: 1e12, description: 'the supplier\'s remaining stock of the size after the action (a balance; 0 = sold out)' }),
+        soldCount: Type.Optional(Type.Number({ description: 'units sold by the action; informational, the balance in count is what is booked' })),
         sizeId: Type.Optional(Type.Integer({ description: "when given, must match the product's sizeId for this value" })),
       }),
-      { maxItems: 1000, description: 'required and non-empty for every action but price' },
+      { maxItems: 1000, description: 'required and non-empty for every action but price; each value at most once' },
     ),
   ),
   warehouseId: Type.Optional(Type.Integer({ minimum: 1, description: "default: the account's oldest active warehouse" })),
@@ -33,7 +33,7 @@ const SupplierStockResult = Type.Object({
   action: Type.String(),
   supplierProductId: Type.String(),
   productId: Type.Integer({ description: 'the oldest product with this supplierProductId' }),
-  documentId: Nullable(Type.Integer({ description: 'the posted document; null for price' })),
+  documentId: Nullable(Type.Integer({ description: 'the posted count document; null when the message had no sizes' })),
   warehouseId: Nullable(Type.Integer({ description: 'null only for price on an account with no active warehouse' })),
   price: Type.Number({ description: "the product's price after the request" }),
   levels: Type.Array(
@@ -49,10 +49,12 @@ export function supplierRoutes(app: App, { ctx, auth }: RouteDeps): void {
       preHandler: auth.requireAccount,
       schema: {
         tags: ['supplier'],
-        summary: 'Supplier stock API (docs/formats/marketplace.md): one message becomes one posted document or a price change',
+        summary: 'Supplier stock API (docs/formats/marketplace.md): the supplier\'s balances per size become one count document; newPrice the price',
         description:
-          'The product is found by supplierProductId. A stock action posts one document with source "supplier" and reference ' +
-          '"supplier:<action>" in one transaction; selling more than the free stock is refused with 422 INSUFFICIENT_STOCK. ' +
+          'The product is found by supplierProductId. sizes[].count is the remaining stock of the size: a message with sizes posts one ' +
+          'count document (source "supplier", reference "supplier:<action>") setting each size\'s total at the warehouse, so the ' +
+          'ledger books the difference; a level below the reserved units is refused with 422 INSUFFICIENT_STOCK. ' +
+          'Supplier messages are never echoed to marketplace webhooks. ' +
           'With an Idempotency-Key the request applies at most once: a retry with the same body gets the stored response ' +
           `and the header ${REPLAYED_HEADER}: true; the same key with another body gets 409 IDEMPOTENCY_KEY_REUSED. ` +
           'Errors are not stored, so a failed request may be retried with its key.',

@@ -17,7 +17,11 @@ const fields = {
   // No schema default: PATCH shares these fields, and a default would turn every PATCH into a format change.
   format: Type.Optional(Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { description: 'default native' })),
   events: Type.Optional(Nullable(Type.Array(Type.Union(EVENT_TYPES.map((e) => Type.Literal(e))), { maxItems: 50 }))),
-  secret: Type.Optional(Type.String({ minLength: 8, maxLength: 200, description: 'native: whsec_<base64>; generated when absent' })),
+  // Only bounded here: each format's secret() is the check (native and marketplace: whsec_<base64>;
+  // metakocka, cyclesoftware: any non-empty value the user chose in the vendor's system).
+  secret: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 512, description: "checked by the format: native/marketplace whsec_<base64>; others any value the vendor's system allows; generated when absent" }),
+  ),
   basicAuth: Type.Optional(Nullable(Type.Object({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
   bearerToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
   enabled: Type.Optional(Type.Boolean()),

@@ -20,8 +20,8 @@ const TYPES = new Set(['sale', 'return']);
  * document and carries the document's type and lines, whichever stock keys (lots, locations) the
  * lines were booked to. From stock.changed we would need a collapse key per document and then read
  * the document back anyway. Cancellations arrive as `document.cancelled` with the original (its
- * type and lines); the supplier API's sold / return / cancel post sale / return documents, so they
- * arrive as `document.posted`.
+ * type and lines). The supplier API reports balances and posts `count` documents, which this
+ * format never takes: echoing a supplier's own sale back to it would count the sale twice.
  *
  * The sign of soldCount: +1 per unit for a posted sale, -1 for a posted return; a cancellation
  * turns the original's sign around (a cancelled sale gives units back, a cancelled return sells
