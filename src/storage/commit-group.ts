@@ -1,5 +1,8 @@
-import { sql } from 'kysely';
-import type { Db, Tx } from './database.js';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database>;
+type Tx = Transaction<Database>;
 
 interface Job {
   run(tx: Tx): Promise<unknown>;
