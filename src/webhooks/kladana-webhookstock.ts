@@ -111,9 +111,9 @@ export function parseItems(raw: unknown): WebhookStockInput[] {
   return raw.map((x, i) => parseItem(x, `[${i}]`));
 }
 
-async function findKladana(db: Db | Tx, accountId: string, id: string): Promise<Subscription> {
+async function findKladana(db: Db | Tx, p: Principal, id: string): Promise<Subscription> {
   try {
-    const s = await findSubscription(db, accountId, id);
+    const s = await findSubscription(db, p, id);
     if (s.format === 'kladana') return s;
   } catch (err) {
     if (!(err instanceof AppError && err.code === 'NOT_FOUND')) throw err;
@@ -134,7 +134,7 @@ function changes(item: WebhookStockInput): Partial<SubscriptionInput> {
 
 async function saveIn(scope: WriteScope, ctx: Ctx, p: Principal, item: WebhookStockInput): Promise<Subscription> {
   if (item.id !== undefined) {
-    await findKladana(scope.tx, p.accountId, item.id);
+    await findKladana(scope.tx, p, item.id);
     return updateSubscriptionIn(scope, ctx, p, item.id, changes(item));
   }
   if (item.url === undefined) throw invalid('url', 'is required');
@@ -166,12 +166,12 @@ export async function updateWebhookStock(ctx: Ctx, p: Principal, id: string, ite
 }
 
 export async function getWebhookStock(ctx: Ctx, p: Principal, id: string): Promise<WebhookStockEntity> {
-  return toEntity(await findKladana(ctx.store.db, p.accountId, id), ctx.settings.publicUrl);
+  return toEntity(await findKladana(ctx.store.db, p, id), ctx.settings.publicUrl);
 }
 
 export async function listWebhookStocks(ctx: Ctx, p: Principal, page: { limit: number; offset: number }) {
   const base = ctx.settings.publicUrl;
-  const all = await listSubscriptions(ctx.store.db, p.accountId, { format: 'kladana' });
+  const all = await listSubscriptions(ctx.store.db, p, { format: 'kladana' });
   return {
     context: {
       employee: {
@@ -194,8 +194,8 @@ export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[])
   ids = [...new Set(ids)];
   await writeTx(ctx, p.accountId, async (scope) => {
     for (const id of ids) {
-      await findKladana(scope.tx, p.accountId, id);
-      await deleteSubscriptionIn(scope, p.accountId, id);
+      await findKladana(scope.tx, p, id);
+      await deleteSubscriptionIn(scope, p, id);
     }
   });
   return ids.map((id) => ({ info: `Entity 'webhookstock' with UUID: ${id} successfully deleted` }));

@@ -4,7 +4,7 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError } from '../errors.js';
 import { FORMAT_NAMES, formatOf, isFormatName } from './formats/registry.js';
 import type { Tx } from '../storage/database.js';
-import { findSubscription, toSubscription, type Subscription } from './subscription-row.js';
+import { findSubscription, toSubscription, type Subscription, type SubscriptionOwner } from './subscription-row.js';
 import { checkCoalesce, checkEvents, checkUrl, DEFAULT_MAX_IN_FLIGHT, requirePaid, secretFor } from './subscription-rules.js';
 import { toView, type SubscriptionView } from './subscription-view.js';
 import { checkTarget } from './targets.js';
@@ -53,6 +53,7 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     max_in_flight: input.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
     options: JSON.stringify({ ...options, ...extra }),
     token_kind: p.tokenKind,
+    author_application_id: p.tokenKind === 'application' ? p.applicationId : null,
     failing_since_ms: null,
     created_ms: scope.now,
     updated_ms: scope.now,
@@ -76,7 +77,7 @@ export async function updateSubscriptionIn(
 ): Promise<Subscription> {
   requirePaid(p);
   const { tx, now } = scope;
-  const current = await findSubscription(tx, p.accountId, id);
+  const current = await findSubscription(tx, p, id);
   const format = formatOf(current.format);
   if (input.format !== undefined && input.format !== current.format) {
     throw new AppError('VALIDATION_FAILED', 'the format of a subscription cannot change; create a new one', { field: 'format' });
@@ -142,8 +143,9 @@ export async function setHeld(tx: Tx, webhookId: string, held: boolean, now: num
 }
 
 /** Deleting cancels whatever was still waiting; the delivery log stays readable until then. */
-export async function deleteSubscriptionIn(scope: WriteScope, accountId: string, id: string): Promise<Subscription> {
-  const sub = await findSubscription(scope.tx, accountId, id);
+export async function deleteSubscriptionIn(scope: WriteScope, owner: SubscriptionOwner, id: string): Promise<Subscription> {
+  const sub = await findSubscription(scope.tx, owner, id);
+  const accountId = sub.accountId;
   await scope.tx
     .updateTable('deliveries')
     .set({ status: 'cancelled', lease_owner: null, completed_ms: scope.now })
@@ -154,14 +156,14 @@ export async function deleteSubscriptionIn(scope: WriteScope, accountId: string,
   return sub;
 }
 
-export async function deleteSubscription(ctx: Ctx, accountId: string, id: string): Promise<void> {
-  await writeTx(ctx, accountId, (scope) => deleteSubscriptionIn(scope, accountId, id));
+export async function deleteSubscription(ctx: Ctx, p: Principal, id: string): Promise<void> {
+  await writeTx(ctx, p.accountId, (scope) => deleteSubscriptionIn(scope, p, id));
 }
 
 /** A new signing secret; the old one stops working at once. Returned this once. */
 export async function rotateSecret(ctx: Ctx, p: Principal, id: string): Promise<SubscriptionView> {
   const { result } = await writeTx(ctx, p.accountId, async (scope) => {
-    const sub = await findSubscription(scope.tx, p.accountId, id);
+    const sub = await findSubscription(scope.tx, p, id);
     const secret = secretFor(formatOf(sub.format));
     return updateSubscriptionIn(scope, ctx, p, id, { secret });
   });
