@@ -91,7 +91,11 @@ export async function updateSubscriptionIn(
   const options = format.options ? format.options({ ...current.options, ...input }) : current.options;
   const candidate = { url: input.url ?? current.url, options, enabled: input.enabled ?? current.enabled };
   const extra = await format.checkSubscription?.(scope, p, candidate, id);
+  // Credentials were given for one server: a URL on another origin must not receive them.
+  const moved = input.url !== undefined && origin(input.url) !== origin(current.url);
   const set = {
+    ...(moved && input.basicAuth === undefined && { basic_username: null, basic_password: null }),
+    ...(moved && input.bearerToken === undefined && { bearer_token: null }),
     ...(input.url !== undefined && { url: input.url }),
     ...(input.events !== undefined && { events: input.events ? JSON.stringify(input.events) : null }),
     ...(input.secret !== undefined && { secret: secretFor(format, input.secret) }),
@@ -123,6 +127,9 @@ export async function updateSubscriptionIn(
   }
   return toSubscription(row);
 }
+
+/** scheme://host:port, default ports included, so `https://a` and `https://a:443` are one origin. */
+const origin = (url: string): string => new URL(url).origin;
 
 export async function updateSubscription(ctx: Ctx, p: Principal, id: string, input: Partial<SubscriptionInput>): Promise<SubscriptionView> {
   const { result } = await writeTx(ctx, p.accountId, (scope) => updateSubscriptionIn(scope, ctx, p, id, input));
