@@ -4,6 +4,7 @@ import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ApplicationTable } from '../storage/schema.js';
+import { deleteApplicationSubscriptionsIn } from '../webhooks/subscriptions.js';
 import { forgetAccessToken, keepAccessToken } from './application-secrets.js';
 
 export interface Application {
@@ -90,14 +91,16 @@ const installedAlready = (id: number): AppError =>
 /**
  * Uninstalls: every token of that application in this account is deleted (it stops working at
  * once), its kept access token too (an `application`/`added` hook still waiting is then not sent),
- * and `application.uninstalled` is emitted. A user token may uninstall any application; an
+ * every subscription it created is deleted with its waiting deliveries cancelled, and
+ * `application.uninstalled` is emitted. A user token may uninstall any application; an
  * application token only its own application.
  */
 export async function uninstallApplication(ctx: Ctx, p: Principal, applicationId: number): Promise<void> {
   if (p.tokenKind !== 'user' && p.applicationId !== applicationId) {
     throw new AppError('FORBIDDEN', 'an application token can only uninstall its own application');
   }
-  await writeTx(ctx, p.accountId, async ({ tx, emit }) => {
+  await writeTx(ctx, p.accountId, async (scope) => {
+    const { tx, emit } = scope;
     await findApplication(tx, applicationId);
     const removed = await tx
       .deleteFrom('installations')
@@ -117,6 +120,7 @@ export async function uninstallApplication(ctx: Ctx, p: Principal, applicationId
       .where('application_id', '=', applicationId)
       .execute();
     await forgetAccessToken(tx, p.accountId, applicationId);
+    await deleteApplicationSubscriptionsIn(scope, p.accountId, applicationId);
     emit({
       type: 'application.uninstalled',
       object: 'application',

@@ -167,6 +167,22 @@ export async function deleteSubscription(ctx: Ctx, p: Principal, id: string): Pr
   await writeTx(ctx, p.accountId, (scope) => deleteSubscriptionIn(scope, p, id));
 }
 
+/**
+ * Uninstalling an application removes what it created: every subscription its token made in the
+ * account is deleted as DELETE /api/v1/webhooks/:id deletes (waiting deliveries cancelled).
+ * Returns the deleted ids.
+ */
+export async function deleteApplicationSubscriptionsIn(scope: WriteScope, accountId: string, applicationId: number): Promise<string[]> {
+  const rows = await scope.tx
+    .selectFrom('webhooks')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('author_application_id', '=', applicationId)
+    .execute();
+  for (const r of rows) await deleteSubscriptionIn(scope, accountId, r.id);
+  return rows.map((r) => r.id);
+}
+
 /** A new signing secret; the old one stops working at once. Returned this once. */
 export async function rotateSecret(ctx: Ctx, p: Principal, id: string): Promise<SubscriptionView> {
   const { result } = await writeTx(ctx, p.accountId, async (scope) => {
