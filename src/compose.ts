@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
+import { applicationSecretReads } from './applications/application-secrets.js';
 import type { Ctx, Settings } from './context.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import { installFanOut, type Renderer } from './delivery/fan-out.js';
@@ -53,7 +54,7 @@ export async function compose(store: Store, opts: ComposeOptions): Promise<Stack
   const metrics = new DeliveryMetrics(store);
   let dispatcher: Dispatcher | null = null;
   if (opts.dispatcher) {
-    dispatcher = new Dispatcher(domain.ctx, { metrics, ...opts.dispatcher });
+    dispatcher = new Dispatcher(domain.ctx, { metrics, attemptReads: applicationSecretReads(store.db), ...opts.dispatcher });
     await dispatcher.start();
   }
   let app: App | null = null;

@@ -4,6 +4,8 @@ import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ApplicationTable } from '../storage/schema.js';
+import { deleteApplicationSubscriptionsIn } from '../webhooks/subscriptions.js';
+import { forgetAccessToken, keepAccessToken } from './application-secrets.js';
 
 export interface Application {
   id: number;
@@ -44,10 +46,11 @@ async function findApplication(tx: Tx, id: number): Promise<Selectable<Applicati
 }
 
 /**
- * Installs an application into the caller's account: one application token is issued, and
- * `application.installed` carries it to the account's subscribers (Poster's `application`/`added`
- * hands the integrator its access token that way). Only a user token may install: an application
- * must not install others.
+ * Installs an application into the caller's account: one application token is issued and shown
+ * this once. `application.installed` carries no token (every subscriber and the events API see
+ * it); the token's one clear copy goes to application_secrets, from which Poster's
+ * `application`/`added` hook, sent only to the application's own subscription, reads it at send
+ * time. Only a user token may install: an application must not install others.
  */
 export async function installApplication(ctx: Ctx, p: Principal, applicationId: number): Promise<Installation> {
   if (p.tokenKind !== 'user') throw new AppError('FORBIDDEN', 'only a user token can install an application');
@@ -63,13 +66,14 @@ export async function installApplication(ctx: Ctx, p: Principal, applicationId: 
       if (existing) throw installedAlready(applicationId);
       await tx.insertInto('installations').values({ account_id: p.accountId, application_id: applicationId, installed_ms: now }).execute();
       const accessToken = await issueToken(tx, p.accountId, 'application', now, applicationId);
+      await keepAccessToken(tx, p.accountId, applicationId, accessToken, now);
       emit({
         type: 'application.installed',
         object: 'application',
         objectId: applicationId,
         action: 'added',
         // user_id: stockhook has no separate staff users, so the installer is the account itself.
-        data: { applicationId, user_id: p.accountNumber, access_token: accessToken },
+        data: { applicationId, user_id: p.accountNumber },
       });
       return { applicationId, accessToken };
     });
@@ -86,14 +90,17 @@ const installedAlready = (id: number): AppError =>
 
 /**
  * Uninstalls: every token of that application in this account is deleted (it stops working at
- * once) and `application.uninstalled` is emitted. A user token may uninstall any application; an
+ * once), its kept access token too (an `application`/`added` hook still waiting is then not sent),
+ * every subscription it created is deleted with its waiting deliveries cancelled, and
+ * `application.uninstalled` is emitted. A user token may uninstall any application; an
  * application token only its own application.
  */
 export async function uninstallApplication(ctx: Ctx, p: Principal, applicationId: number): Promise<void> {
   if (p.tokenKind !== 'user' && p.applicationId !== applicationId) {
     throw new AppError('FORBIDDEN', 'an application token can only uninstall its own application');
   }
-  await writeTx(ctx, p.accountId, async ({ tx, emit }) => {
+  await writeTx(ctx, p.accountId, async (scope) => {
+    const { tx, emit } = scope;
     await findApplication(tx, applicationId);
     const removed = await tx
       .deleteFrom('installations')
@@ -112,6 +119,8 @@ export async function uninstallApplication(ctx: Ctx, p: Principal, applicationId
       .where('kind', '=', 'application')
       .where('application_id', '=', applicationId)
       .execute();
+    await forgetAccessToken(tx, p.accountId, applicationId);
+    await deleteApplicationSubscriptionsIn(scope, p.accountId, applicationId);
     emit({
       type: 'application.uninstalled',
       object: 'application',

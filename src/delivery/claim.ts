@@ -103,3 +103,17 @@ export async function pushBackPending(store: Store, subscriptionId: string, unti
     .where('next_attempt_ms', '<', until)
     .execute();
 }
+
+/**
+ * Ends a claimed delivery without sending it (its format refused the send: Poster's
+ * `application`/`added` after the application was uninstalled). No attempt is logged: nothing was sent.
+ */
+export async function cancelClaim(store: Store, owner: string, id: string, reason: string, now: number): Promise<void> {
+  await store.db
+    .updateTable('deliveries')
+    .set({ status: 'cancelled', lease_owner: null, completed_ms: now, last_error: reason })
+    .where('id', '=', id)
+    .where('lease_owner', '=', owner)
+    .where('status', '=', 'pending')
+    .execute();
+}

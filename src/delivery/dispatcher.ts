@@ -4,12 +4,13 @@ import { performance } from 'node:perf_hooks';
 import type { Ctx } from '../context.js';
 import { toError } from '../errors.js';
 import type { Notifier } from '../storage/pg-notifier.js';
+import type { AttemptReads } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
-import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
+import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import { decide } from './decide.js';
 import { loggedBody } from './finish.js';
 import type { DeliveryMetrics } from './metrics.js';
@@ -32,7 +33,12 @@ export interface DispatcherOptions {
   log?: (msg: string, err?: unknown) => void;
   /** For tests: replaces Math.random in retry jitter. */
   random?: () => number;
+  /** What formats read per attempt (compose.ts hands the applications' secret store). */
+  attemptReads?: AttemptReads;
 }
+
+/** Without a secret store no application token can be sent: such deliveries are cancelled. */
+const NO_SECRETS: AttemptReads = { applicationToken: async () => null };
 
 /**
  * Claims due deliveries in batches and sends them. Per-subscription in-flight limits and circuit
@@ -266,10 +272,20 @@ export class Dispatcher {
     const attemptNo = d.attempts + 1;
     let headers: Record<string, string> = {};
     let sent: SendOutcome;
-    const t0 = performance.now();
+    let t0 = performance.now();
     try {
-      headers = requestHeaders(d, sub, format, startedMs);
-      sent = await this.sender.send(d.url, headers, d.body, format.timeoutMs);
+      let body = d.body;
+      if (format.finalizeBody) {
+        const final = await format.finalizeBody(d, sub, this.opts.attemptReads ?? NO_SECRETS, startedMs);
+        if ('cancel' in final) {
+          await cancelClaim(this.ctx.store, this.owner, d.id, final.cancel, Date.now());
+          return;
+        }
+        body = final.body;
+        t0 = performance.now();
+      }
+      headers = requestHeaders({ ...d, body }, sub, format, startedMs);
+      sent = await this.sender.send(d.url, headers, body, format.timeoutMs);
     } catch (err) {
       // A bug in a format must still end in a logged attempt, never in a delivery stuck under lease.
       sent = { ok: false, kind: 'other', message: toError(err).message };

@@ -1,10 +1,10 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
 import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
-import type { Db } from '../storage/database.js';
-import type { AttemptTable, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
-import { findSubscription } from '../webhooks/subscription-row.js';
+import type { Db, Tx } from '../storage/database.js';
+import type { AttemptTable, Database, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
+import { authorScope, findSubscription, type SubscriptionOwner } from '../webhooks/subscription-row.js';
 
 export interface DeliveryView {
   id: string;
@@ -72,15 +72,27 @@ function decodeCursor(c: string): { ms: number; id: string } {
 }
 
 /** One subscription's log, or (webhookId undefined) the account's log across subscriptions. */
+/**
+ * Deliveries an owner may see: an application token only those of the subscriptions it created
+ * (their bodies and logs are the application's business, the others' are not).
+ */
+function visibleTo<Q extends SelectQueryBuilder<Database, 'deliveries', object>>(db: Db | Tx, q: Q, owner: SubscriptionOwner): Q {
+  const s = authorScope(owner);
+  const scoped = q.where('deliveries.account_id', '=', s.accountId);
+  if (s.applicationId === null) return scoped as Q;
+  const mine = db.selectFrom('webhooks').select('id').where('account_id', '=', s.accountId).where('author_application_id', '=', s.applicationId);
+  return scoped.where('deliveries.webhook_id', 'in', mine) as Q;
+}
+
 export async function listDeliveries(
   db: Db,
-  accountId: string,
+  owner: SubscriptionOwner,
   webhookId: string | undefined,
   f: { status?: string; eventType?: string; since?: string; until?: string; limit: number; cursor?: string },
 ): Promise<{ data: DeliveryView[]; nextCursor: string | null }> {
-  let q = db.selectFrom('deliveries').selectAll().where('account_id', '=', accountId);
+  let q = visibleTo(db, db.selectFrom('deliveries').selectAll(), owner);
   if (webhookId !== undefined) {
-    await findSubscription(db, accountId, webhookId);
+    await findSubscription(db, owner, webhookId);
     q = q.where('webhook_id', '=', webhookId);
   }
   if (f.status) q = q.where('status', '=', f.status as DeliveryStatus);
@@ -100,14 +112,14 @@ export async function listDeliveries(
   };
 }
 
-async function findDelivery(db: Db, accountId: string, id: string): Promise<Selectable<DeliveryTable>> {
-  const row = await db.selectFrom('deliveries').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+async function findDelivery(db: Db | Tx, owner: SubscriptionOwner, id: string): Promise<Selectable<DeliveryTable>> {
+  const row = await visibleTo(db, db.selectFrom('deliveries').selectAll(), owner).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('delivery', id);
   return row;
 }
 
-export async function getDelivery(db: Db, accountId: string, id: string): Promise<DeliveryView & { body: string; attemptLog: AttemptView[] }> {
-  const d = await findDelivery(db, accountId, id);
+export async function getDelivery(db: Db, owner: SubscriptionOwner, id: string): Promise<DeliveryView & { body: string; attemptLog: AttemptView[] }> {
+  const d = await findDelivery(db, owner, id);
   const attempts = await db.selectFrom('attempts').selectAll().where('delivery_id', '=', id).orderBy('attempt_no').orderBy('id').execute();
   return { ...toDeliveryView(d), body: d.body, attemptLog: attempts.map((a) => toAttemptView(a, d)) };
 }
@@ -119,8 +131,7 @@ export async function getDelivery(db: Db, accountId: string, id: string): Promis
 export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise<DeliveryView> {
   if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
   const row = await ctx.store.transaction(async (tx) => {
-    const d = await tx.selectFrom('deliveries').selectAll().where('account_id', '=', p.accountId).where('id', '=', id).executeTakeFirst();
-    if (!d) throw notFound('delivery', id);
+    const d = await findDelivery(tx, p, id);
     if (d.status === 'pending') throw new AppError('CONFLICT', 'the delivery is already waiting to be sent');
     if (d.status === 'held') throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it to send its held deliveries');
     const sub = await tx.selectFrom('webhooks').select('enabled').where('id', '=', d.webhook_id).executeTakeFirst();
@@ -143,7 +154,7 @@ export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise
 export async function testWebhook(ctx: Ctx, p: Principal, webhookId: string): Promise<{ eventId: string; deliveryId: string | null }> {
   if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
   const { events } = await writeTx(ctx, p.accountId, async ({ tx, emit }) => {
-    const sub = await findSubscription(tx, p.accountId, webhookId);
+    const sub = await findSubscription(tx, p, webhookId);
     if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
     emit({ type: 'webhook.test', object: 'webhook', objectId: webhookId, action: 'changed', data: { webhookId, message: 'stockhook test event' } });
   });

@@ -50,7 +50,7 @@ export function toReplayView(r: Selectable<ReplayTable>, now = Date.now()): Repl
 export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, webhookId: string, sinceMs: number): Promise<{ view: ReplayView; done: Promise<void> }> {
   if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
   if (!Number.isFinite(sinceMs)) throw new AppError('VALIDATION_FAILED', 'since must be an ISO date-time', { field: 'since' });
-  const sub = await findSubscription(ctx.store.db, p.accountId, webhookId);
+  const sub = await findSubscription(ctx.store.db, p, webhookId);
   if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
   const total = await ctx.store.db
     .selectFrom('events')

@@ -197,6 +197,8 @@ export interface WebhookTable {
   max_in_flight: number;
   options: string;
   token_kind: string;
+  /** The application whose token created it; null when the account's user did. */
+  author_application_id: number | null;
   failing_since_ms: number | null;
   created_ms: number;
   updated_ms: number;
@@ -269,6 +271,14 @@ export interface InstallationTable {
   installed_ms: number;
 }
 
+/** The one clear copy of an installed application's access token (Poster's `application`/`added` sends it). */
+export interface ApplicationSecretTable {
+  account_id: string;
+  application_id: number;
+  access_token: string;
+  created_ms: number;
+}
+
 export interface Database {
   accounts: AccountTable;
   tokens: TokenTable;
@@ -289,5 +299,6 @@ export interface Database {
   attempts: AttemptTable;
   applications: ApplicationTable;
   installations: InstallationTable;
+  application_secrets: ApplicationSecretTable;
   replays: ReplayTable;
 }

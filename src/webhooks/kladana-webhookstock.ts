@@ -111,9 +111,9 @@ export function parseItems(raw: unknown): WebhookStockInput[] {
   return raw.map((x, i) => parseItem(x, `[${i}]`));
 }
 
-async function findKladana(db: Db | Tx, accountId: string, id: string): Promise<Subscription> {
+async function findKladana(db: Db | Tx, p: Principal, id: string): Promise<Subscription> {
   try {
-    const s = await findSubscription(db, accountId, id);
+    const s = await findSubscription(db, p, id);
     if (s.format === 'kladana') return s;
   } catch (err) {
     if (!(err instanceof AppError && err.code === 'NOT_FOUND')) throw err;
@@ -134,7 +134,7 @@ function changes(item: WebhookStockInput): Partial<SubscriptionInput> {
 
 async function saveIn(scope: WriteScope, ctx: Ctx, p: Principal, item: WebhookStockInput): Promise<Subscription> {
   if (item.id !== undefined) {
-    await findKladana(scope.tx, p.accountId, item.id);
+    await findKladana(scope.tx, p, item.id);
     return updateSubscriptionIn(scope, ctx, p, item.id, changes(item));
   }
   if (item.url === undefined) throw invalid('url', 'is required');
@@ -166,12 +166,12 @@ export async function updateWebhookStock(ctx: Ctx, p: Principal, id: string, ite
 }
 
 export async function getWebhookStock(ctx: Ctx, p: Principal, id: string): Promise<WebhookStockEntity> {
-  return toEntity(await findKladana(ctx.store.db, p.accountId, id), ctx.settings.publicUrl);
+  return toEntity(await findKladana(ctx.store.db, p, id), ctx.settings.publicUrl);
 }
 
 export async function listWebhookStocks(ctx: Ctx, p: Principal, page: { limit: number; offset: number }) {
   const base = ctx.settings.publicUrl;
-  const all = await listSubscriptions(ctx.store.db, p.accountId, { format: 'kladana' });
+  const all = await listSubscriptions(ctx.store.db, p, { format: 'kladana' });
   return {
     context: {
       employee: {
@@ -197,13 +197,13 @@ export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[])
       if (seen.has(id)) continue;
       seen.add(id);
       try {
-        await findKladana(scope.tx, p.accountId, id);
+        await findKladana(scope.tx, p, id);
       } catch (err) {
         // The index lets the Kladana error shape answer per item of a bulk delete.
         if (ids.length === 1 || !(err instanceof AppError)) throw err;
         throw new AppError(err.code, `[${i}]: ${err.message}`, { ...(err.details as object), index: i });
       }
-      await deleteSubscriptionIn(scope, p.accountId, id);
+      await deleteSubscriptionIn(scope, p, id);
     }
   });
   ids = [...seen];

@@ -1,8 +1,9 @@
-import type { Selectable } from 'kysely';
+import type { Selectable, SelectQueryBuilder } from 'kysely';
+import type { Principal } from '../accounts/tokens.js';
 import { notFound } from '../errors.js';
 import { isFormatName, type FormatName } from '../receiver/formats.js';
 import type { Db, Tx } from '../storage/database.js';
-import type { WebhookTable } from '../storage/schema.js';
+import type { Database, WebhookTable } from '../storage/schema.js';
 
 /*
  * One concept, one name: a subscription is a webhook endpoint with its format, filter and secret.
@@ -28,6 +29,8 @@ export interface Subscription {
   maxInFlight: number;
   options: Record<string, unknown>;
   tokenKind: string;
+  /** The application whose token created it; null when the account's user did. */
+  authorApplicationId: number | null;
   failingSince: number | null;
   createdMs: number;
   updatedMs: number;
@@ -49,6 +52,7 @@ export const toSubscription = (r: Selectable<WebhookTable>): Subscription => ({
   maxInFlight: r.max_in_flight,
   options: JSON.parse(r.options) as Record<string, unknown>,
   tokenKind: r.token_kind,
+  authorApplicationId: r.author_application_id,
   failingSince: r.failing_since_ms === null ? null : Number(r.failing_since_ms),
   createdMs: Number(r.created_ms),
   updatedMs: Number(r.updated_ms),
@@ -60,14 +64,34 @@ function formatName(s: string): FormatName {
   return s;
 }
 
-export async function findSubscription(db: Db | Tx, accountId: string, id: string): Promise<Subscription> {
-  const row = await db.selectFrom('webhooks').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+/**
+ * Who asks for subscriptions: an account id alone is the account's user or the engine (every
+ * subscription of the account); a principal whose token is an application's sees only the
+ * subscriptions that application created, and the others answer 404 as another account's do.
+ */
+export type SubscriptionOwner = string | Pick<Principal, 'accountId' | 'tokenKind' | 'applicationId'>;
+
+/** The application a principal's reads are narrowed to, or null for the whole account. */
+export function authorScope(owner: SubscriptionOwner): { accountId: string; applicationId: number | null } {
+  if (typeof owner === 'string') return { accountId: owner, applicationId: null };
+  // An application token without an application id matches nothing rather than everything.
+  return { accountId: owner.accountId, applicationId: owner.tokenKind === 'application' ? (owner.applicationId ?? -1) : null };
+}
+
+function owned<Q extends SelectQueryBuilder<Database, 'webhooks', object>>(q: Q, owner: SubscriptionOwner): Q {
+  const s = authorScope(owner);
+  const scoped = q.where('webhooks.account_id', '=', s.accountId);
+  return (s.applicationId === null ? scoped : scoped.where('webhooks.author_application_id', '=', s.applicationId)) as Q;
+}
+
+export async function findSubscription(db: Db | Tx, owner: SubscriptionOwner, id: string): Promise<Subscription> {
+  const row = await owned(db.selectFrom('webhooks').selectAll(), owner).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('webhook', id);
   return toSubscription(row);
 }
 
-export async function listSubscriptions(db: Db, accountId: string, filter: { format?: string } = {}): Promise<Subscription[]> {
-  let q = db.selectFrom('webhooks').selectAll().where('account_id', '=', accountId);
+export async function listSubscriptions(db: Db, owner: SubscriptionOwner, filter: { format?: string } = {}): Promise<Subscription[]> {
+  let q = owned(db.selectFrom('webhooks').selectAll(), owner);
   if (filter.format) q = q.where('format', '=', filter.format);
   return (await q.orderBy('created_ms').orderBy('id').execute()).map(toSubscription);
 }

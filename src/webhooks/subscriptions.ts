@@ -4,7 +4,7 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError } from '../errors.js';
 import { FORMAT_NAMES, formatOf, isFormatName } from './formats/registry.js';
 import type { Tx } from '../storage/database.js';
-import { findSubscription, toSubscription, type Subscription } from './subscription-row.js';
+import { findSubscription, toSubscription, type Subscription, type SubscriptionOwner } from './subscription-row.js';
 import { checkCoalesce, checkEvents, checkUrl, DEFAULT_MAX_IN_FLIGHT, requirePaid, secretFor } from './subscription-rules.js';
 import { toView, type SubscriptionView } from './subscription-view.js';
 import { checkTarget } from './targets.js';
@@ -53,6 +53,7 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     max_in_flight: input.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
     options: JSON.stringify({ ...options, ...extra }),
     token_kind: p.tokenKind,
+    author_application_id: p.tokenKind === 'application' ? p.applicationId : null,
     failing_since_ms: null,
     created_ms: scope.now,
     updated_ms: scope.now,
@@ -76,7 +77,7 @@ export async function updateSubscriptionIn(
 ): Promise<Subscription> {
   requirePaid(p);
   const { tx, now } = scope;
-  const current = await findSubscription(tx, p.accountId, id);
+  const current = await findSubscription(tx, p, id);
   const format = formatOf(current.format);
   if (input.format !== undefined && input.format !== current.format) {
     throw new AppError('VALIDATION_FAILED', 'the format of a subscription cannot change; create a new one', { field: 'format' });
@@ -90,7 +91,11 @@ export async function updateSubscriptionIn(
   const options = format.options ? format.options({ ...current.options, ...input }) : current.options;
   const candidate = { url: input.url ?? current.url, options, enabled: input.enabled ?? current.enabled };
   const extra = await format.checkSubscription?.(scope, p, candidate, id);
+  // Credentials were given for one server: a URL on another origin must not receive them.
+  const moved = input.url !== undefined && origin(input.url) !== origin(current.url);
   const set = {
+    ...(moved && input.basicAuth === undefined && { basic_username: null, basic_password: null }),
+    ...(moved && input.bearerToken === undefined && { bearer_token: null }),
     ...(input.url !== undefined && { url: input.url }),
     ...(input.events !== undefined && { events: input.events ? JSON.stringify(input.events) : null }),
     ...(input.secret !== undefined && { secret: secretFor(format, input.secret) }),
@@ -123,6 +128,9 @@ export async function updateSubscriptionIn(
   return toSubscription(row);
 }
 
+/** scheme://host:port, default ports included, so `https://a` and `https://a:443` are one origin. */
+const origin = (url: string): string => new URL(url).origin;
+
 export async function updateSubscription(ctx: Ctx, p: Principal, id: string, input: Partial<SubscriptionInput>): Promise<SubscriptionView> {
   const { result } = await writeTx(ctx, p.accountId, (scope) => updateSubscriptionIn(scope, ctx, p, id, input));
   return toView(result, input.secret !== undefined);
@@ -142,8 +150,9 @@ export async function setHeld(tx: Tx, webhookId: string, held: boolean, now: num
 }
 
 /** Deleting cancels whatever was still waiting; the delivery log stays readable until then. */
-export async function deleteSubscriptionIn(scope: WriteScope, accountId: string, id: string): Promise<Subscription> {
-  const sub = await findSubscription(scope.tx, accountId, id);
+export async function deleteSubscriptionIn(scope: WriteScope, owner: SubscriptionOwner, id: string): Promise<Subscription> {
+  const sub = await findSubscription(scope.tx, owner, id);
+  const accountId = sub.accountId;
   await scope.tx
     .updateTable('deliveries')
     .set({ status: 'cancelled', lease_owner: null, completed_ms: scope.now })
@@ -154,14 +163,30 @@ export async function deleteSubscriptionIn(scope: WriteScope, accountId: string,
   return sub;
 }
 
-export async function deleteSubscription(ctx: Ctx, accountId: string, id: string): Promise<void> {
-  await writeTx(ctx, accountId, (scope) => deleteSubscriptionIn(scope, accountId, id));
+export async function deleteSubscription(ctx: Ctx, p: Principal, id: string): Promise<void> {
+  await writeTx(ctx, p.accountId, (scope) => deleteSubscriptionIn(scope, p, id));
+}
+
+/**
+ * Uninstalling an application removes what it created: every subscription its token made in the
+ * account is deleted as DELETE /api/v1/webhooks/:id deletes (waiting deliveries cancelled).
+ * Returns the deleted ids.
+ */
+export async function deleteApplicationSubscriptionsIn(scope: WriteScope, accountId: string, applicationId: number): Promise<string[]> {
+  const rows = await scope.tx
+    .selectFrom('webhooks')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('author_application_id', '=', applicationId)
+    .execute();
+  for (const r of rows) await deleteSubscriptionIn(scope, accountId, r.id);
+  return rows.map((r) => r.id);
 }
 
 /** A new signing secret; the old one stops working at once. Returned this once. */
 export async function rotateSecret(ctx: Ctx, p: Principal, id: string): Promise<SubscriptionView> {
   const { result } = await writeTx(ctx, p.accountId, async (scope) => {
-    const sub = await findSubscription(scope.tx, p.accountId, id);
+    const sub = await findSubscription(scope.tx, p, id);
     const secret = secretFor(formatOf(sub.format));
     return updateSubscriptionIn(scope, ctx, p, id, { secret });
   });

@@ -56,7 +56,11 @@ describeEachDb('applications', (env) => {
     const ev = (await events(env(), a)).filter((e) => e.type === 'application.installed');
     expect(ev).toHaveLength(1);
     expect(ev[0]).toMatchObject({ object: 'application', objectId: String(appId), action: 'added' });
-    expect(ev[0].data).toEqual({ applicationId: appId, user_id: a.number, access_token: token });
+    // The token is shown once, in the install answer, and nowhere else: not in the event.
+    expect(ev[0].data).toEqual({ applicationId: appId, user_id: a.number });
+    const raw = await env().app.inject({ method: 'GET', url: '/api/v1/events?after=0', headers: a.auth });
+    expect(raw.body).not.toContain(token);
+    expect((await env().app.inject({ method: 'GET', url: '/api/v1/events?after=0', headers: bearer(token) })).body).not.toContain(token);
   });
 
   it('installing twice is a 409 that changes nothing; unknown applications are 404', async () => {

@@ -134,14 +134,16 @@ describeEachDb(
       );
     });
 
-    it('only HTTP 200 is success: 201, 500 and 204 are retried with the same bytes', async () => {
+    it('only HTTP 200 is success: 201, 500 and 204 are retried with the same hook, time and verify set per attempt', async () => {
       const a = await env().newAccount();
       const sub = await subscribe(env(), a, rx.url('/rule'), ['storage'], { retrySchedule: [0.1, 0.1, 0.1, 0.1] });
       await warehouse(env(), a);
       await eventually(() => on(rx, '/rule').length === 4);
       const got = on(rx, '/rule');
-      expect(new Set(got.map((r) => r.body)).size).toBe(1);
-      checkHook(got[0], a);
+      // Poster's `time` is when the hook is sent: everything but time and verify is the same on every attempt.
+      const hooks = got.map((r) => checkHook(r, a));
+      expect(new Set(hooks.map(({ time: _t, verify: _v, ...rest }) => JSON.stringify(rest))).size).toBe(1);
+      for (const r of got) expect(Math.abs(Number(JSON.parse(r.body).time) - r.at / 1000)).toBeLessThanOrEqual(1);
       const d = await eventually(async () => {
         const list = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.id}/deliveries`, undefined, 200);
         return list.body.data[0]?.status === 'succeeded' && list.body.data[0];
@@ -194,29 +196,36 @@ describeEachDb(
       expect(narrowed.body.options).toEqual({ objects: ['stock'] });
     });
 
-    it('application install and uninstall arrive as application/added (with the access token) and application/removed', async () => {
-      const reg = await env().app.inject({
-        method: 'POST', url: '/api/v1/applications', headers: { authorization: `Bearer ${env().adminToken}` }, payload: { name: 'Poster app' },
-      });
+    it("application/added goes only to the application's own subscription, its access token filled in at send time", async () => {
+      const admin = { authorization: `Bearer ${env().adminToken}` };
+      const reg = await env().app.inject({ method: 'POST', url: '/api/v1/applications', headers: admin, payload: { name: 'Poster app' } });
       const appId = reg.json().id as number;
       const a = await env().newAccount();
-      await subscribe(env(), a, rx.url('/apps'), ['application']);
-      await warehouse(env(), a);
+      const mine = await subscribe(env(), a, rx.url('/apps-user'), ['application']);
+      const installedAt = Date.now();
       const inst = await call(env(), a, 'POST', `/api/v1/applications/${appId}/install`, undefined, 201);
-      await eventually(() => on(rx, '/apps').length === 1);
-      const added = checkHook(on(rx, '/apps')[0], a);
+      const token = inst.body.accessToken as string;
+      const asApp = { id: a.id, number: a.number, slug: a.slug, token, auth: { authorization: `Bearer ${token}` } };
+      const own = await subscribe(env(), asApp, rx.url('/apps-own'), ['application']);
+      // The application's subscription exists only after the install: a replay brings it the hook.
+      await call(env(), asApp, 'POST', `/api/v1/webhooks/${own.id}/replay`, { since: new Date(installedAt - 1000).toISOString() }, 202);
+      await eventually(() => on(rx, '/apps-own').length === 1);
+      const added = checkHook(on(rx, '/apps-own')[0], a);
       expect(added).toMatchObject({ object: 'application', action: 'added', object_id: appId });
       const d = JSON.parse(added.data as string);
-      expect(d).toEqual({ user_id: a.number, access_token: inst.body.accessToken });
+      expect(d).toEqual({ user_id: a.number, access_token: token });
       expect(typeof d.user_id).toBe('number');
-      const works = await env().app.inject({ method: 'GET', url: '/api/v1/warehouses', headers: { authorization: `Bearer ${d.access_token}` } });
-      expect(works.statusCode).toBe(200);
+      // The user's own poster subscription lists `application` too, and hears nothing of it.
+      await call(env(), a, 'POST', `/api/v1/webhooks/${mine.id}/replay`, { since: new Date(installedAt - 1000).toISOString() }, 202);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(on(rx, '/apps-user')).toEqual([]);
 
+      // Uninstalling deletes the application's subscription, so `removed` has nowhere to go.
       await call(env(), a, 'POST', `/api/v1/applications/${appId}/uninstall`, undefined, 204);
-      await eventually(() => on(rx, '/apps').length === 2);
-      const removed = checkHook(on(rx, '/apps')[1], a);
-      expect(removed).toMatchObject({ object: 'application', action: 'removed', object_id: appId });
-      expect(JSON.parse(removed.data as string)).toEqual({ user_id: a.number });
+      expect((await call(env(), a, 'GET', `/api/v1/webhooks/${own.id}`)).status).toBe(404);
+      await new Promise((r) => setTimeout(r, 400));
+      expect(on(rx, '/apps-own')).toHaveLength(1);
+      expect(on(rx, '/apps-user')).toEqual([]);
     });
   },
   { dispatcher: { pollMs: 100 } },

@@ -95,6 +95,51 @@ describeEachDb(
       expect(again.every((r) => !posted().slice(0, 3).some((x) => x.headers['webhook-id'] === r.headers['webhook-id']))).toBe(true);
     });
 
+    it('a URL moved to another origin drops the stored credentials; a new path on the same origin keeps them', async () => {
+      const other = await Receiver.start();
+      try {
+        const a = await env().newAccount();
+        const test = async (id: string, server: Receiver, path: string) => {
+          const before = server.requests.length;
+          await call(env(), a, 'POST', `/api/v1/webhooks/${id}/test`, undefined, 202);
+          await server.waitFor(before + 1);
+          const r = server.requests[before];
+          expect(r.url).toBe(path);
+          return r.headers.authorization;
+        };
+        const basic = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/creds-basic'), basicAuth: { username: 'u', password: 'pw' } }, 201);
+        const bearer = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/creds-bearer'), bearerToken: 'tok-1' }, 201);
+        const basicAuth = `Basic ${Buffer.from('u:pw').toString('base64')}`;
+
+        // Same origin (scheme, host and port), another path: the credentials stay.
+        const samePath = await call(env(), a, 'PATCH', `/api/v1/webhooks/${basic.body.id}`, { url: rx.url('/creds-basic-2') }, 200);
+        expect(samePath.body.basicAuth).toEqual({ username: 'u' });
+        expect(await test(basic.body.id, rx, '/creds-basic-2')).toBe(basicAuth);
+        await call(env(), a, 'PATCH', `/api/v1/webhooks/${bearer.body.id}`, { url: rx.url('/creds-bearer-2') }, 200);
+        expect(await test(bearer.body.id, rx, '/creds-bearer-2')).toBe('Bearer tok-1');
+
+        // Another port is another origin: neither Basic credentials nor the bearer token follow.
+        const moved = await call(env(), a, 'PATCH', `/api/v1/webhooks/${basic.body.id}`, { url: other.url('/moved-basic') }, 200);
+        expect(moved.body).toMatchObject({ basicAuth: null, bearerToken: false });
+        expect(await test(basic.body.id, other, '/moved-basic')).toBeUndefined();
+        const movedBearer = await call(env(), a, 'PATCH', `/api/v1/webhooks/${bearer.body.id}`, { url: other.url('/moved-bearer') }, 200);
+        expect(movedBearer.body).toMatchObject({ basicAuth: null, bearerToken: false });
+        expect(await test(bearer.body.id, other, '/moved-bearer')).toBeUndefined();
+        const row = await env().store.db.selectFrom('webhooks').select(['basic_username', 'basic_password', 'bearer_token']).where('id', 'in', [basic.body.id, bearer.body.id]).execute();
+        expect(row).toEqual([
+          { basic_username: null, basic_password: null, bearer_token: null },
+          { basic_username: null, basic_password: null, bearer_token: null },
+        ]);
+
+        // New credentials in the same request as the move are the ones kept.
+        const back = await call(env(), a, 'PATCH', `/api/v1/webhooks/${bearer.body.id}`, { url: rx.url('/back'), bearerToken: 'tok-2' }, 200);
+        expect(back.body.bearerToken).toBe(true);
+        expect(await test(bearer.body.id, rx, '/back')).toBe('Bearer tok-2');
+      } finally {
+        await other.close();
+      }
+    });
+
     it('pages the delivery log and filters it by status and event type', async () => {
       const a = await env().newAccount();
       const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/log') }, 201);

@@ -39,7 +39,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
       preHandler: auth.requireAccount,
       schema: {
         tags,
-        summary: 'Install an application into this account; emits application.installed with its access token',
+        summary: 'Install an application into this account; the access token is shown this once (application.installed carries none)',
         params: IdParams,
         response: responses({
           201: Type.Object({
@@ -57,7 +57,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
       preHandler: auth.requireAccount,
       schema: {
         tags,
-        summary: "Uninstall an application: its tokens stop working; emits application.uninstalled",
+        summary: 'Uninstall an application: its tokens stop working, the subscriptions it created are deleted; emits application.uninstalled',
         params: IdParams,
         response: responses({ 204: Type.Null() }),
       },

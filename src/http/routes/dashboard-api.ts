@@ -38,7 +38,7 @@ export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Delivery)), nextCursor: Nullable(Type.String()) }) }),
       },
     },
-    async (req) => listDeliveries(ctx.store.db, principalOf(req).accountId, req.query.webhookId, req.query),
+    async (req) => listDeliveries(ctx.store.db, principalOf(req), req.query.webhookId, req.query),
   );
   app.get(
     '/api/v1/stats/deliveries',

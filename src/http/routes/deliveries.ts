@@ -28,7 +28,7 @@ export function deliveryRoutes(app: App, { ctx, auth }: RouteDeps): void {
         response: responses({ 200: Type.Intersect([Type.Ref(Delivery), Type.Object({ body: Type.String(), attemptLog: Type.Array(Attempt) })]) }),
       },
     },
-    async (req) => getDelivery(ctx.store.db, principalOf(req).accountId, req.params.id),
+    async (req) => getDelivery(ctx.store.db, principalOf(req), req.params.id),
   );
   app.post(
     '/api/v1/deliveries/:id/retry',

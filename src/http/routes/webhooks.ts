@@ -52,12 +52,12 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
   app.get(
     '/api/v1/webhooks',
     { ...pre, schema: { tags, summary: 'List subscriptions (no secrets)', response: responses({ 200: Type.Object({ data: Type.Array(WebhookRef) }) }) } },
-    async (req) => ({ data: (await listSubscriptions(ctx.store.db, principalOf(req).accountId)).map((s) => toView(s)) }),
+    async (req) => ({ data: (await listSubscriptions(ctx.store.db, principalOf(req))).map((s) => toView(s)) }),
   );
   app.get(
     '/api/v1/webhooks/:id',
     { ...pre, schema: { tags, summary: 'Get a subscription (no secret)', params: UuidParams, response: responses({ 200: WebhookRef }) } },
-    async (req) => toView(await findSubscription(ctx.store.db, principalOf(req).accountId, req.params.id)),
+    async (req) => toView(await findSubscription(ctx.store.db, principalOf(req), req.params.id)),
   );
   app.patch(
     '/api/v1/webhooks/:id',
@@ -77,7 +77,7 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
     '/api/v1/webhooks/:id',
     { ...pre, schema: { tags, summary: 'Delete a subscription; its waiting deliveries are cancelled', params: UuidParams, response: responses({ 204: Type.Null() }) } },
     async (req, reply) => {
-      await deleteSubscription(ctx, principalOf(req).accountId, req.params.id);
+      await deleteSubscription(ctx, principalOf(req), req.params.id);
       return reply.status(204).send();
     },
   );
@@ -138,6 +138,6 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Delivery)), nextCursor: Nullable(Type.String()) }) }),
       },
     },
-    async (req) => listDeliveries(ctx.store.db, principalOf(req).accountId, req.params.id, req.query),
+    async (req) => listDeliveries(ctx.store.db, principalOf(req), req.params.id, req.query),
   );
 }

@@ -21,6 +21,18 @@ export interface DomainReads {
   metakockaStockList(tx: Tx, accountId: string, productId: number): Promise<string | null>;
 }
 
+/**
+ * What a format may read while sending one attempt. compose.ts hands the applications' secret
+ * store; nothing else reads it, and nothing of it is stored in a delivery or an attempt.
+ */
+export interface AttemptReads {
+  /** The access token of an application installed in the account; null once it is uninstalled. */
+  applicationToken(accountId: string, applicationId: number): Promise<string | null>;
+}
+
+/** The body one attempt sends, or why the delivery is not to be sent at all (it ends `cancelled`). */
+export type FinalBody = { body: string } | { cancel: string };
+
 export interface RenderContext {
   /** The writing transaction: renders read the state that this very change produced. */
   tx: Tx;
@@ -115,6 +127,13 @@ export interface WebhookFormat {
   render(event: StoredEvent, sub: Subscription, ctx: RenderContext): Promise<Rendered | null>;
   /** Headers computed per attempt, e.g. a signature over a fresh timestamp. */
   attemptHeaders(delivery: { id: string; body: string }, sub: Subscription, nowMs: number): Record<string, string>;
+  /**
+   * The body of one attempt, from the stored one, for formats whose body depends on the send:
+   * Poster's `time` is when the hook is sent and `verify` signs it, and `application`/`added`
+   * carries the access token, which is read here and stored nowhere with the delivery. Headers
+   * are computed over the returned body. Without it, every attempt sends the stored bytes.
+   */
+  finalizeBody?(delivery: { id: string; eventType: string; body: string }, sub: Subscription, reads: AttemptReads, nowMs: number): Promise<FinalBody>;
   judge(response: AttemptResponse): Judgement;
   /** Checks format-specific subscription options and returns their stored form. */
   options?(input: Record<string, unknown>): Record<string, unknown>;

@@ -103,11 +103,43 @@ async function stockData(e: StoredEvent, tx: Tx): Promise<Record<string, number>
   };
 }
 
+/**
+ * Stands for the access token in the stored body of `application`/`added`: the token is read from
+ * the applications' secret store and put in its place when each attempt is sent (finalizeBody).
+ */
+export const ACCESS_TOKEN_PLACEHOLDER = '(filled in when sent)';
+
 async function dataFor(e: StoredEvent, tx: Tx): Promise<Record<string, unknown> | null | undefined> {
   if (e.type === 'stock.changed') return stockData(e, tx);
-  if (e.type === 'application.installed') return { user_id: e.data.user_id, access_token: e.data.access_token };
+  if (e.type === 'application.installed') return { user_id: e.data.user_id, access_token: ACCESS_TOKEN_PLACEHOLDER };
   if (e.type === 'application.uninstalled') return { user_id: e.data.user_id };
   return undefined;
+}
+
+interface Hook {
+  account: string;
+  account_number: string;
+  object: string;
+  object_id: number;
+  action: string;
+  time: string;
+  verify: string;
+  data?: string;
+}
+
+/** The hook's JSON in the document's field order, `verify` computed over it. */
+function hookBody(h: Omit<Hook, 'time' | 'verify'>, time: string, secret: string): string {
+  const verify = posterVerify({ account: h.account, object: h.object, objectId: h.object_id, action: h.action, data: h.data, time }, secret);
+  return JSON.stringify({
+    account: h.account,
+    account_number: h.account_number,
+    object: h.object,
+    object_id: h.object_id,
+    action: h.action,
+    time,
+    verify,
+    ...(h.data !== undefined && { data: h.data }),
+  });
 }
 
 /**
@@ -127,7 +159,11 @@ export const posterFormat: WebhookFormat = {
     const r = route(event);
     if (!r) return false;
     // A test is asked for by the subscription's owner, whatever objects it lists.
-    return event.type === 'webhook.test' || objectsOf(sub).includes(r.object);
+    if (event.type === 'webhook.test') return true;
+    if (!objectsOf(sub).includes(r.object)) return false;
+    // An application hears of its own installation only, at the subscription its own token made:
+    // `added` carries its access token, which no other application nor the user may receive.
+    return r.object !== 'application' || sub.authorApplicationId === Number(event.objectId);
   },
   // Several stock keys of one product at one warehouse in one document are one Poster element.
   collapseKey: (e) =>
@@ -139,21 +175,25 @@ export const posterFormat: WebhookFormat = {
     if (payload === null) return null;
     const objectId = event.type === 'stock.changed' ? Number(event.data.productId) : Number(event.objectId) || 0;
     const data = payload === undefined ? undefined : JSON.stringify(payload);
-    // The event's time, not the send time: every attempt must send the same bytes.
-    const time = String(Math.floor(event.occurredAt / 1000));
-    const account = ctx.account.slug;
-    const verify = posterVerify({ account, object: r.object, objectId, action: r.action, data, time }, sub.secret);
-    const body = JSON.stringify({
-      account,
-      account_number: String(ctx.account.number),
-      object: r.object,
-      object_id: objectId,
-      action: r.action,
-      time,
-      verify,
-      ...(data !== undefined && { data }),
-    });
+    // Stored with the event's time; each attempt sets its own (finalizeBody).
+    const body = hookBody(
+      { account: ctx.account.slug, account_number: String(ctx.account.number), object: r.object, object_id: objectId, action: r.action, data },
+      String(Math.floor(event.occurredAt / 1000)),
+      sub.secret,
+    );
     return { body, headers: { 'content-type': 'application/json' } };
+  },
+  async finalizeBody(delivery, sub, reads, nowMs) {
+    const h = JSON.parse(delivery.body) as Omit<Hook, 'time' | 'verify'>;
+    if (h.object === 'application' && h.action === 'added' && h.data !== undefined) {
+      const data = JSON.parse(h.data) as Record<string, unknown>;
+      // Checked again at send time: only the application's own subscription gets its token.
+      const token = sub.authorApplicationId === h.object_id ? await reads.applicationToken(sub.accountId, h.object_id) : null;
+      if (token === null) return { cancel: `application ${h.object_id} is not installed any more: its access token is gone` };
+      h.data = JSON.stringify({ ...data, access_token: token });
+    }
+    // Poster's `time` is when the hook is sent, and `verify` signs it with the secret in force now.
+    return { body: hookBody(h, String(Math.floor(nowMs / 1000)), sub.secret) };
   },
   attemptHeaders: () => ({}),
   judge(res) {
