@@ -1,5 +1,6 @@
 /**
  * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e] [--reps 3] [--quick]`
+ * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
  * A benchmark, not a test: it prints a table of medians against DESIGN.md's targets and writes
  * bench/results.json. See bench/README.md for what each figure means.
  */
@@ -12,6 +13,7 @@ import { median } from './lib/stats.js';
 import { drainScenario, type DrainRep } from './scenarios/drain.js';
 import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
+import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
 
 const { values: args } = parseArgs({
@@ -69,15 +71,29 @@ try {
   }
   if (only.has('b')) {
     load('b');
-    console.error(`(b)+(d) draining ${fmt(plan.drain.backlog)} deliveries vs the raw ceiling, ${reps} reps ...`);
-    const r: DrainRep[] = await drainScenario({ pgBase, sink, reps, ...plan.drain });
+    const noRedis = await redisUnreachable();
+    const peerSkipped = noRedis ? `(b') BullMQ peer: skipped, Redis not reachable at ${redisAddress()} (${noRedis})` : null;
+    if (peerSkipped) console.error(peerSkipped);
+    console.error(`(b)+(d)${noRedis ? '' : "+(b')"} draining ${fmt(plan.drain.backlog)} deliveries vs the raw ceiling${noRedis ? '' : ' and a BullMQ worker'}, ${reps} reps ...`);
+    const r: DrainRep[] = await drainScenario({ pgBase, sink, reps, peer: !noRedis, ...plan.drain });
     results.b = r;
+    results.redis = noRedis ? { url: REDIS_URL, reachable: false, why: noRedis } : { url: REDIS_URL, reachable: true };
     const b = median(r.map((x) => x.deliveriesPerSec));
     const d = median(r.map((x) => x.rawPerSec));
     const partial = r.some((x) => !x.complete) ? ' (not drained in time)' : '';
     rows.push({ figure: `(b) deliveries/s draining ${fmt(plan.drain.backlog)}${partial}`, value: fmt(b), target: '>= 5,000', met: b >= 5000 });
     rows.push({ figure: '(d) raw ceiling, undici Pool -> sink, requests/s', value: fmt(d), target: '(reference)', met: null });
     rows.push({ figure: '    (b) as a share of (d)', value: `${fmt((100 * b) / d)} %`, target: '>= 50 %', met: b / d >= 0.5 });
+    const peers = r.flatMap((x) => (x.peer ? [x.peer] : []));
+    if (peers.length > 0) {
+      const p = median(peers.map((x) => x.deliveriesPerSec));
+      const late = peers.some((x) => !x.complete) ? ' (not drained in time)' : '';
+      rows.push({ figure: `(b') BullMQ peer deliveries/s, same backlog${late}`, value: fmt(p), target: '(reference)', met: null });
+      rows.push({ figure: "    (b)/(b') stockhook vs the peer", value: `${fmt(b / p, 2)} x`, target: '>= 1.5 x', met: b / p >= 1.5 });
+      results.peer = { deliveriesPerSec: p, ratio: b / p };
+    } else if (peerSkipped) {
+      rows.push({ figure: `(b') BullMQ peer: skipped, Redis not reachable at ${redisAddress()}`, value: '-', target: '>= 1.5 x', met: null });
+    }
   }
   if (only.has('c')) {
     load('c');
