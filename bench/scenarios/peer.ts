@@ -97,14 +97,14 @@ export function peerHeaders(d: PeerJob, secret: string, nowMs: number): Record<s
 export class Peer {
   private readonly name = `stockhook-bench-peer-${randomBytes(4).toString('hex')}`;
   private readonly queue: Queue;
-  private readonly pool: Pool;
+  /** One per repetition, created with the worker, as each (b) repetition's Dispatcher opens its own Sender pools. */
+  private pool: Pool | null = null;
 
   constructor(
     private readonly sink: Sink,
     private readonly secrets: Map<string, string>,
   ) {
     this.queue = new Queue(this.name, { connection: connection() });
-    this.pool = new Pool(`http://127.0.0.1:${sink.port}`, { connections: PEER_CONCURRENCY, pipelining: 1, keepAliveTimeout: 30_000 });
   }
 
   async drain(jobs: PeerJob[]): Promise<PeerRep> {
@@ -119,6 +119,8 @@ export class Peer {
     await this.sink.reset();
     let completed = 0;
     let failed = 0;
+    const pool = new Pool(`http://127.0.0.1:${this.sink.port}`, { connections: PEER_CONCURRENCY, pipelining: 1, keepAliveTimeout: 30_000 });
+    this.pool = pool;
     const worker = new Worker<PeerJob>(this.name, (job) => this.deliver(job), {
       connection: connection(),
       concurrency: PEER_CONCURRENCY,
@@ -136,6 +138,8 @@ export class Peer {
     const got = (await this.sink.stats()).count;
     await worker.close();
     await running;
+    await pool.close();
+    this.pool = null;
     await this.queue.obliterate({ force: true });
     if (failed > 0) throw new Error(`(b') ${failed} jobs failed (the sink answered non-2xx or the POST failed)`);
     if (arrived && got !== count) throw new Error(`(b') sink got ${got}/${count}`);
@@ -149,6 +153,7 @@ export class Peer {
     if (!secret) throw new Error(`no secret for subscription ${d.subscriptionId}`);
     const headers = peerHeaders(d, secret, Date.now());
     const url = new URL(d.url);
+    if (!this.pool) throw new Error('no pool outside a repetition');
     const res = await this.pool.request({ path: `${url.pathname}${url.search}`, method: 'POST', headers, body: d.body, headersTimeout: 15_000, bodyTimeout: 15_000 });
     await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) throw new Error(`HTTP ${res.statusCode}`);
@@ -157,6 +162,6 @@ export class Peer {
   async close(): Promise<void> {
     await this.queue.obliterate({ force: true }).catch(() => undefined);
     await this.queue.close();
-    await this.pool.close();
+    await this.pool?.close();
   }
 }
