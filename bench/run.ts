@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e] [--reps 3] [--quick]`
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f] [--reps 3] [--quick]`
+ * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
  * A benchmark, not a test: it prints a table of medians against DESIGN.md's targets and writes
  * bench/results.json. See bench/README.md for what each figure means.
  */
@@ -10,14 +11,16 @@ import { parseArgs } from 'node:util';
 import { startSink } from './lib/children.js';
 import { median } from './lib/stats.js';
 import { drainScenario, type DrainRep } from './scenarios/drain.js';
+import { endToEndScenario, type EndToEndRep } from './scenarios/end-to-end.js';
 import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
+import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
 
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string' },
-    only: { type: 'string', default: 'a,b,c,e' },
+    only: { type: 'string', default: 'a,b,c,e,f' },
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
   },
@@ -33,6 +36,8 @@ const plan = {
   // 100/s is not a target: it shows the latency of an unsaturated server next to the 500/s figure.
   latency: { rates: [100, 500], seconds: q ? 3 : 5 },
   memory: { backlog: q ? 100_000 : 1_000_000, seconds: 10 },
+  // (f) measures its own raw ceiling (d) before each repetition, with (b)'s request count.
+  endToEnd: { seconds: q ? 3 : 6, concurrency: 32, subscriptions: 10, rawCount: q ? 5_000 : 20_000 },
 };
 
 interface Row {
@@ -69,15 +74,29 @@ try {
   }
   if (only.has('b')) {
     load('b');
-    console.error(`(b)+(d) draining ${fmt(plan.drain.backlog)} deliveries vs the raw ceiling, ${reps} reps ...`);
-    const r: DrainRep[] = await drainScenario({ pgBase, sink, reps, ...plan.drain });
+    const noRedis = await redisUnreachable();
+    const peerSkipped = noRedis ? `(b') BullMQ peer: skipped, Redis not reachable at ${redisAddress()} (${noRedis})` : null;
+    if (peerSkipped) console.error(peerSkipped);
+    console.error(`(b)+(d)${noRedis ? '' : "+(b')"} draining ${fmt(plan.drain.backlog)} deliveries vs the raw ceiling${noRedis ? '' : ' and a BullMQ worker'}, ${reps} reps ...`);
+    const r: DrainRep[] = await drainScenario({ pgBase, sink, reps, peer: !noRedis, ...plan.drain });
     results.b = r;
+    results.redis = noRedis ? { url: REDIS_URL, reachable: false, why: noRedis } : { url: REDIS_URL, reachable: true };
     const b = median(r.map((x) => x.deliveriesPerSec));
     const d = median(r.map((x) => x.rawPerSec));
     const partial = r.some((x) => !x.complete) ? ' (not drained in time)' : '';
     rows.push({ figure: `(b) deliveries/s draining ${fmt(plan.drain.backlog)}${partial}`, value: fmt(b), target: '>= 5,000', met: b >= 5000 });
     rows.push({ figure: '(d) raw ceiling, undici Pool -> sink, requests/s', value: fmt(d), target: '(reference)', met: null });
     rows.push({ figure: '    (b) as a share of (d)', value: `${fmt((100 * b) / d)} %`, target: '>= 50 %', met: b / d >= 0.5 });
+    const peers = r.flatMap((x) => (x.peer ? [x.peer] : []));
+    if (peers.length > 0) {
+      const p = median(peers.map((x) => x.deliveriesPerSec));
+      const late = peers.some((x) => !x.complete) ? ' (not drained in time)' : '';
+      rows.push({ figure: `(b') BullMQ peer deliveries/s, same backlog${late}`, value: fmt(p), target: '(reference)', met: null });
+      rows.push({ figure: "    (b)/(b') stockhook vs the peer", value: `${fmt(b / p, 2)} x`, target: '>= 1.5 x', met: b / p >= 1.5 });
+      results.peer = { deliveriesPerSec: p, ratio: b / p };
+    } else if (peerSkipped) {
+      rows.push({ figure: `(b') BullMQ peer: skipped, Redis not reachable at ${redisAddress()}`, value: '-', target: '>= 1.5 x', met: null });
+    }
   }
   if (only.has('c')) {
     load('c');
@@ -103,6 +122,21 @@ try {
       target: '',
       met: null,
     });
+  }
+  if (only.has('f')) {
+    load('f');
+    const e = plan.endToEnd;
+    console.error(`(f) end to end: documents over HTTP, ${e.concurrency} in flight, ${e.subscriptions} subscriptions, ${reps} x ${e.seconds} s + catch-up, each after a raw-ceiling rep ...`);
+    const r: EndToEndRep[] = await endToEndScenario({ pgBase, sink, reps, ...e });
+    results.f = r;
+    const docs = median(r.map((x) => x.docsPerSec));
+    const del = median(r.map((x) => x.deliveriesPerSec));
+    const d = median(r.map((x) => x.rawPerSec));
+    const partial = r.some((x) => !x.complete) ? ' (not all delivered in time)' : '';
+    rows.push({ figure: `(f) end to end, ${e.subscriptions} subscriptions: documents/s${partial}`, value: fmt(docs), target: '', met: null });
+    rows.push({ figure: '    deliveries/s received end to end', value: fmt(del), target: '', met: null });
+    rows.push({ figure: '    (d) raw ceiling alongside (f), requests/s', value: fmt(d), target: '(reference)', met: null });
+    rows.push({ figure: '    (f) deliveries/s as a share of (d)', value: `${fmt((100 * del) / d)} %`, target: '>= 50 %', met: del / d >= 0.5 });
   }
 } finally {
   await sink.close();
