@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
 import { toError } from '../errors.js';
 import type { Notifier } from '../storage/pg-notifier.js';
@@ -14,7 +15,7 @@ import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releas
 import { decide } from './decide.js';
 import { loggedBody } from './finish.js';
 import type { DeliveryMetrics } from './metrics.js';
-import { maskHeaders, requestHeaders } from './request-headers.js';
+import { maskHeaders, prepareRequest } from './request-headers.js';
 import { ResultBatcher } from './result-batcher.js';
 import { WakeSignal } from './wake-signal.js';
 import { Sender, type SendOutcome } from './sender.js';
@@ -36,9 +37,6 @@ export interface DispatcherOptions {
   /** What formats read per attempt (compose.ts hands the applications' secret store). */
   attemptReads?: AttemptReads;
 }
-
-/** Without a secret store no application token can be sent: such deliveries are cancelled. */
-const NO_SECRETS: AttemptReads = { applicationToken: async () => null };
 
 /**
  * Claims due deliveries in batches and sends them. Per-subscription in-flight limits and circuit
@@ -135,7 +133,7 @@ export class Dispatcher {
     this.queuedTotal = 0;
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
-    while (this.inFlightTotal > 0 && Date.now() < deadline) await sleep(20);
+    while (this.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
     await this.results.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.notifier?.close();
@@ -274,18 +272,14 @@ export class Dispatcher {
     let sent: SendOutcome;
     let t0 = performance.now();
     try {
-      let body = d.body;
-      if (format.finalizeBody) {
-        const final = await format.finalizeBody(d, sub, this.opts.attemptReads ?? NO_SECRETS, startedMs);
-        if ('cancel' in final) {
-          await cancelClaim(this.ctx.store, this.owner, d.id, final.cancel, Date.now());
-          return;
-        }
-        body = final.body;
-        t0 = performance.now();
+      const request = await prepareRequest(d, sub, format, this.opts.attemptReads, startedMs);
+      if ('cancel' in request) {
+        await cancelClaim(this.ctx.store, this.owner, d.id, request.cancel, Date.now());
+        return;
       }
-      headers = requestHeaders({ ...d, body }, sub, format, startedMs);
-      sent = await this.sender.send(d.url, headers, body, format.timeoutMs);
+      headers = request.headers;
+      t0 = performance.now();
+      sent = await this.sender.send(d.url, headers, request.body, format.timeoutMs);
     } catch (err) {
       // A bug in a format must still end in a logged attempt, never in a delivery stuck under lease.
       sent = { ok: false, kind: 'other', message: toError(err).message };
@@ -354,5 +348,3 @@ export class Dispatcher {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

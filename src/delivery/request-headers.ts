@@ -1,4 +1,4 @@
-import type { WebhookFormat } from '../webhooks/formats/format.js';
+import type { AttemptReads, WebhookFormat } from '../webhooks/formats/format.js';
 import type { Subscription } from '../webhooks/subscription-row.js';
 import type { ClaimedDelivery } from './claim.js';
 
@@ -19,6 +19,30 @@ export function requestHeaders(d: ClaimedDelivery, sub: Subscription, format: We
   }
   return headers;
 }
+
+/**
+ * The request one attempt sends: the stored body, or the format's send-time rendering of it (Poster
+ * fills in the send time and, for its own application, the access token nothing stores in clear),
+ * with its headers. `cancel` says the delivery must not be sent at all.
+ */
+export async function prepareRequest(
+  d: ClaimedDelivery,
+  sub: Subscription,
+  format: WebhookFormat,
+  reads: AttemptReads = NO_SECRETS,
+  nowMs: number = Date.now(),
+): Promise<{ body: string; headers: Record<string, string> } | { cancel: string }> {
+  let body = d.body;
+  if (format.finalizeBody) {
+    const final = await format.finalizeBody(d, sub, reads, nowMs);
+    if ('cancel' in final) return final;
+    body = final.body;
+  }
+  return { body, headers: requestHeaders({ ...d, body }, sub, format, nowMs) };
+}
+
+/** Without a secret store no application token can be sent: such deliveries are cancelled. */
+const NO_SECRETS: AttemptReads = { applicationToken: async () => null };
 
 const SECRET_HEADERS = new Set(['authorization']);
 
