@@ -42,8 +42,8 @@ export function retryAfterMs(value: string | string[] | undefined, nowMs: number
 /**
  * The single place that answers "what happens after this attempt": the format judges the
  * response; this applies the retry schedule (the subscription's override or the format's), jitter,
- * Retry-After on 429/503 for formats that honour it, 410 and exhaustion. Pure: time and
- * randomness come in as arguments.
+ * Retry-After on 429/503 for formats that honour it, a vendor's retry window, 410 and exhaustion.
+ * Pure: time and randomness come in as arguments.
  *
  * @example
  * decide(nativeFormat, null, 1, { ok: true, status: 500, headers: {}, body: '' }, 0, () => 0.5)
@@ -56,6 +56,8 @@ export function decide(
   sent: SendOutcome,
   now: number,
   random: () => number,
+  /** When the delivery was created: a format's retryWindowMs counts from it. */
+  createdMs: number = now,
 ): Decision {
   let errorKind: ErrorKind | null = null;
   let errorMessage: string | null = null;
@@ -75,5 +77,12 @@ export function decide(
   if (attemptNo > schedule.length) return { outcome: format.whenExhausted, nextAttemptMs: null, errorKind, errorMessage, endpointOk: false };
   const base = schedule[attemptNo - 1] * 1000;
   const delay = retryAfter ?? (format.jitter ? base * (1 - JITTER + random() * 2 * JITTER) : base);
-  return { outcome: 'retry', nextAttemptMs: now + Math.round(delay), errorKind, errorMessage, endpointOk: false };
+  let next = now + Math.round(delay);
+  if (format.retryWindowMs !== undefined) {
+    const closes = createdMs + format.retryWindowMs;
+    // The window is the vendor's promise: past it the delivery has failed, however long it was told to wait.
+    if (now >= closes) return { outcome: format.whenExhausted, nextAttemptMs: null, errorKind, errorMessage, endpointOk: false };
+    next = Math.min(next, closes);
+  }
+  return { outcome: 'retry', nextAttemptMs: next, errorKind, errorMessage, endpointOk: false };
 }

@@ -286,7 +286,7 @@ export class Dispatcher {
     }
     const durationMs = performance.now() - t0;
     const now = Date.now();
-    const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random);
+    const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random, d.createdMs);
     this.opts.metrics?.attemptSeconds.observe({ format: sub.format, outcome: decision.outcome }, durationMs / 1000);
     this.opts.metrics?.attempts.inc({ format: sub.format, outcome: decision.outcome });
     this.results.add({

@@ -40,6 +40,11 @@ interface Hook {
 }
 
 /** Checks every field's JSON type as the seed shows it, and the signature; returns the parsed hook. */
+/** The entities of the document's table, as it spells them. */
+const DOCUMENT_ENTITIES = ['transaction', 'incoming_order', 'product', 'dish', 'category', 'prepack', 'ingredient', 'workshop',
+  'ingredients_category', 'client', 'client_payed_sum', 'clients_group', 'promotion', 'promotion_prize', 'client_ewallet', 'loyalty rule',
+  'storage', 'stock', 'supply', 'book_transaction', 'cash_shift_transaction', 'spot', 'register', 'waiter', 'configs', 'application'];
+
 function checkHook(r: Received, a: TestAccount, secret = SECRET): Hook {
   expect(r.method).toBe('POST');
   expect(r.headers['content-type']).toMatch(/^application\/json/);
@@ -161,6 +166,17 @@ describeEachDb(
       expect(schedule.reduce((s, x) => s + x, 0)).toBeLessThanOrEqual(172_800);
       for (let i = 1; i < schedule.length; i++) expect(schedule[i]).toBeGreaterThanOrEqual(schedule[i - 1]);
       expect(res.body.secret).toMatch(/^[0-9a-f]{32}$/);
+    });
+
+    it('a test send is a hook of an entity and action the document defines', async () => {
+      const a = await env().newAccount();
+      const sub = await subscribe(env(), a, rx.url('/test-send'), ['stock']);
+      await call(env(), a, 'POST', `/api/v1/webhooks/${sub.id}/test`, {}, 202);
+      const r = await eventually(() => on(rx, '/test-send')[0]);
+      const h = checkHook(r, a);
+      // The document's entity table and its actions (added, changed, removed, transformed).
+      expect(DOCUMENT_ENTITIES).toContain(h.object);
+      expect(h).toMatchObject({ object: 'configs', action: 'changed', object_id: 0 });
     });
 
     it('objects filter: a stock-only subscription hears no product or storage changes', async () => {

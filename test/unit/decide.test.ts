@@ -62,6 +62,29 @@ describe('decide: what follows an attempt (pure)', () => {
   });
 });
 
+describe("Poster's two days", () => {
+  const DAY = 86_400_000;
+  it('a Retry-After or an override never pushes a retry past 48 h after the delivery was created', () => {
+    const created = NOW - 47 * 3600_000;
+    // Retry-After 24 h, one hour before the window closes: the retry comes at the window's end.
+    expect(decide(FORMATS.poster, null, 3, status(503, { 'retry-after': '86400' }), NOW, mid, created).nextAttemptMs).toBe(created + 2 * DAY);
+    expect(decide(FORMATS.poster, [100_000], 1, status(500), NOW, mid, created).nextAttemptMs).toBe(created + 2 * DAY);
+    // Inside the window the schedule stands.
+    expect(decide(FORMATS.poster, null, 1, status(500), NOW, () => 0.5, NOW).nextAttemptMs).toBe(NOW + 30_000);
+  });
+
+  it('an attempt failing once the window has closed ends the delivery', () => {
+    expect(decide(FORMATS.poster, null, 5, status(500), NOW, mid, NOW - 2 * DAY)).toMatchObject({ outcome: 'failed', nextAttemptMs: null });
+    // Formats without a window are unaffected by the delivery's age.
+    expect(decide(FORMATS.native, null, 5, status(500), NOW, mid, NOW - 30 * DAY).outcome).toBe('retry');
+  });
+
+  it('the default schedule fits in the window even at +10 % jitter', () => {
+    const total = FORMATS.poster.retrySchedule.reduce((a, b) => a + b, 0) * 1.1 * 1000;
+    expect(total).toBeLessThan(2 * DAY);
+  });
+});
+
 describe('retryAfterMs', () => {
   it.each([
     ['120', 120_000],

@@ -109,6 +109,8 @@ export interface WebhookFormat {
    * Kladana, Poster): those promises are kept exactly, never stretched or cancelled.
    */
   readonly protections: boolean;
+  /** A vendor's promise that every retry happens within this long of the delivery's creation. */
+  readonly retryWindowMs?: number;
   /** Whether a 429 or 503 answer's Retry-After sets the next attempt's time (within 1 s-24 h). */
   readonly honoursRetryAfter: boolean;
   readonly healthyAnswer: HealthyAnswer;

@@ -55,7 +55,9 @@ function route(e: StoredEvent): Route | null {
     case 'application.uninstalled':
       return { object: 'application', action: 'removed' };
     case 'webhook.test':
-      return { object: 'webhook', action: 'test' };
+      // Poster defines no test hook: a settings change (`configs`/`changed`, object 0) is the
+      // harmless one of the document's entities and actions a receiver already handles.
+      return { object: 'configs', action: 'changed' };
     default:
       return null;
   }
@@ -153,6 +155,8 @@ export const posterFormat: WebhookFormat = {
   timeoutMs: 15_000,
   whenExhausted: 'failed',
   protections: false,
+  // "15 more times within two days": no retry, Retry-After or override goes past 48 h.
+  retryWindowMs: 48 * 3600 * 1000,
   honoursRetryAfter: true,
   healthyAnswer: { status: 200, body: '{"status":"accept"}' },
   takes(event, sub) {
