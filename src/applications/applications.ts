@@ -4,13 +4,23 @@ import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ApplicationTable } from '../storage/schema.js';
-import { deleteApplicationSubscriptionsIn } from '../webhooks/subscriptions.js';
+import { FORMATS } from '../webhooks/formats/registry.js';
+import { checkUrl } from '../webhooks/subscription-rules.js';
+import { createSubscriptionIn, deleteApplicationSubscriptionsIn } from '../webhooks/subscriptions.js';
+import { checkTarget } from '../webhooks/targets.js';
 import { forgetAccessToken, keepAccessToken } from './application-secrets.js';
 
 export interface Application {
   id: number;
   name: string;
+  /** The application's own Poster webhook; its secret (the verify key) is shown once, at registration. */
+  webhook: { url: string; objects: string[]; secret?: string } | null;
   createdAt: string;
+}
+
+export interface ApplicationInput {
+  name: string;
+  webhook?: { url: string; objects: string[]; secret?: string };
 }
 
 export interface Installation {
@@ -19,24 +29,51 @@ export interface Installation {
   accessToken: string;
 }
 
-const toApplication = (r: Selectable<ApplicationTable>): Application => ({
+const toApplication = (r: Selectable<ApplicationTable>, withSecret = false): Application => ({
   id: r.id,
   name: r.name,
+  webhook:
+    r.webhook_url === null
+      ? null
+      : {
+          url: r.webhook_url,
+          objects: JSON.parse(r.webhook_objects ?? '[]') as string[],
+          ...(withSecret && r.webhook_secret !== null && { secret: r.webhook_secret }),
+        },
   createdAt: new Date(Number(r.created_ms)).toISOString(),
 });
 
-/** Registers an integrator application (administrator); accounts then install it. */
-export async function createApplication(ctx: Ctx, input: { name: string }): Promise<Application> {
+/**
+ * Registers an integrator application (administrator); accounts then install it. With `webhook`
+ * it is a Poster application as Poster's developer settings make one: every account that installs
+ * it gets a `poster` subscription to that URL for those entities, signed with that secret (its
+ * verify key, generated when absent and shown this once), starting with `application`/`added`.
+ */
+export async function createApplication(ctx: Ctx, input: ApplicationInput): Promise<Application> {
+  let webhook: { url: string; objects: string; secret: string } | null = null;
+  if (input.webhook) {
+    checkUrl(input.webhook.url);
+    await checkTarget(input.webhook.url, ctx.settings.allowPrivateTargets);
+    const poster = FORMATS.poster;
+    const { objects } = poster.options?.({ objects: input.webhook.objects }) as { objects: string[] };
+    webhook = { url: input.webhook.url, objects: JSON.stringify(objects), secret: poster.secret?.(input.webhook.secret) ?? '' };
+  }
   const row = await ctx.store.db
     .insertInto('applications')
-    .values({ name: input.name, created_ms: ctx.now() })
+    .values({
+      name: input.name,
+      created_ms: ctx.now(),
+      webhook_url: webhook?.url ?? null,
+      webhook_objects: webhook?.objects ?? null,
+      webhook_secret: webhook?.secret ?? null,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toApplication(row);
+  return toApplication(row, true);
 }
 
 export async function listApplications(db: Db): Promise<Application[]> {
-  return (await db.selectFrom('applications').selectAll().orderBy('id').execute()).map(toApplication);
+  return (await db.selectFrom('applications').selectAll().orderBy('id').execute()).map((r) => toApplication(r));
 }
 
 async function findApplication(tx: Tx, id: number): Promise<Selectable<ApplicationTable>> {
@@ -55,8 +92,9 @@ async function findApplication(tx: Tx, id: number): Promise<Selectable<Applicati
 export async function installApplication(ctx: Ctx, p: Principal, applicationId: number): Promise<Installation> {
   if (p.tokenKind !== 'user') throw new AppError('FORBIDDEN', 'only a user token can install an application');
   try {
-    const { result } = await writeTx(ctx, p.accountId, async ({ tx, now, emit }) => {
-      await findApplication(tx, applicationId);
+    const { result } = await writeTx(ctx, p.accountId, async (scope) => {
+      const { tx, now, emit } = scope;
+      const application = await findApplication(tx, applicationId);
       const existing = await tx
         .selectFrom('installations')
         .select('application_id')
@@ -67,6 +105,16 @@ export async function installApplication(ctx: Ctx, p: Principal, applicationId: 
       await tx.insertInto('installations').values({ account_id: p.accountId, application_id: applicationId, installed_ms: now }).execute();
       const accessToken = await issueToken(tx, p.accountId, 'application', now, applicationId);
       await keepAccessToken(tx, p.accountId, applicationId, accessToken, now);
+      // The application's own webhook, created in its name before the event, so the fan-out of
+      // this very transaction sends it `application`/`added` (the free plan sends nothing).
+      if (application.webhook_url !== null && p.plan === 'paid') {
+        await createSubscriptionIn(scope, ctx, { ...p, tokenKind: 'application', applicationId }, {
+          url: application.webhook_url,
+          format: 'poster',
+          objects: JSON.parse(application.webhook_objects ?? '[]') as string[],
+          secret: application.webhook_secret ?? undefined,
+        });
+      }
       emit({
         type: 'application.installed',
         object: 'application',

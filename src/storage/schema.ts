@@ -263,6 +263,11 @@ export interface ApplicationTable {
   id: Generated<number>;
   name: string;
   created_ms: number;
+  /** The application's own Poster webhook, subscribed for every account that installs it. */
+  webhook_url: string | null;
+  /** JSON array of Poster entities. */
+  webhook_objects: string | null;
+  webhook_secret: string | null;
 }
 
 export interface InstallationTable {

@@ -19,7 +19,7 @@ describeEachDb('applications', (env) => {
   it('only the administrator registers and lists applications', async () => {
     const res = await admin(env(), 'POST', '/api/v1/applications', { name: 'POS bridge' });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ id: expect.any(Number), name: 'POS bridge', createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(res.body).toEqual({ id: expect.any(Number), name: 'POS bridge', webhook: null, createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(Number.isInteger(res.body.id)).toBe(true);
     const list = await admin(env(), 'GET', '/api/v1/applications');
     expect(list.status).toBe(200);

@@ -7,8 +7,33 @@ import { IdParams, responses } from '../schemas.js';
 const Application = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
+  webhook: Type.Union([
+    Type.Object({
+      url: Type.String(),
+      objects: Type.Array(Type.String()),
+      secret: Type.Optional(Type.String({ description: "Poster's verify secret, shown only at registration" })),
+    }),
+    Type.Null(),
+  ]),
   createdAt: Type.String({ format: 'date-time' }),
 });
+
+const ApplicationBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 1, maxLength: 2048 }),
+          objects: Type.Array(Type.String({ maxLength: 50 }), { minItems: 1, maxItems: 50, description: 'the Poster entities it wants' }),
+          secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'the verify secret; generated when absent' })),
+        },
+        { additionalProperties: false, description: "the application's own Poster webhook: every account that installs it is subscribed" },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['applications'];
@@ -19,7 +44,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags,
         summary: 'Register an integrator application (administrator)',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: ApplicationBody,
         response: responses({ 201: Application }),
       },
     },
