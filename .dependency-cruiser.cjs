@@ -19,8 +19,8 @@ module.exports = {
       name: 'nothing-below-imports-the-root',
       severity: 'error',
       comment: 'only the CLI and the server wire things together',
-      from: { path: '^src/', pathNot: '^src/(cli|server|compose)\\.ts$' },
-      to: { path: '^src/(cli|server|compose)\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/(cli|server|compose|delivery-thread|delivery-thread-host)\\.ts$' },
+      to: { path: '^src/(cli|server|compose|delivery-thread|delivery-thread-host)\\.ts$' },
     },
     {
       name: 'only-the-root-builds-the-app',
@@ -32,7 +32,7 @@ module.exports = {
       name: 'http-is-on-top',
       severity: 'error',
       comment: 'nothing but the app imports the HTTP layer',
-      from: { path: '^src/', pathNot: '^src/(http/|app\\.ts|compose\\.ts|server\\.ts|cli\\.ts)' },
+      from: { path: '^src/', pathNot: '^src/(http/|app\\.ts|compose\\.ts|server\\.ts|cli\\.ts|delivery-thread\\.ts)' },
       to: { path: '^src/http/' },
     },
     {

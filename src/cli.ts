@@ -21,7 +21,7 @@ program
     const config = loadConfig(opts);
     const running = await startServer(config);
     closeOnSignals(running);
-    const where = running.url ?? 'no HTTP (worker role), worker ' + (running.dispatcher?.owner ?? '');
+    const where = running.url ?? 'no HTTP (worker role), worker ' + (running.delivery?.owner ?? '');
     console.error(`stockhook ${config.role} on ${where}, database ${running.ctx.store.dialect.name}`);
   });
 

@@ -16,6 +16,8 @@ export interface Config {
   readonly publicUrl: string;
   /** How long a claimed delivery stays leased before another worker may take it over. */
   readonly deliveryLeaseMs: number;
+  /** Role all: run delivery in its own thread (STOCKHOOK_DELIVERY_THREAD=0 keeps it on the HTTP event loop). */
+  readonly deliveryThread: boolean;
 }
 
 export interface CliOverrides {
@@ -47,5 +49,6 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',
     publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
     deliveryLeaseMs: leaseMs,
+    deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
   });
 }

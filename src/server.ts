@@ -4,13 +4,14 @@ import type { App } from './app.js';
 import { compose } from './compose.js';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
-import type { Dispatcher } from './delivery/dispatcher.js';
+import { startDeliveryThread } from './delivery-thread-host.js';
 import { toError } from './errors.js';
 import { openStore } from './storage/database.js';
 
 export interface Running {
   app: App | null;
-  dispatcher: Dispatcher | null;
+  /** The delivery worker of this process (in-process or its own thread), null for role api. */
+  delivery: { owner: string; thread: boolean } | null;
   ctx: Ctx;
   url: string | null;
   close(): Promise<void>;
@@ -26,11 +27,18 @@ export async function startServer(config: Config): Promise<Running> {
     // Printed once, on the first start; only its hash is stored.
     process.stdout.write(`\nstockhook administrator token (shown once, keep it): ${admin.printOnce}\n\n`);
   }
-  const { ctx, dispatcher, app } = await compose(store, {
-    settings: { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl },
-    dispatcher: config.role !== 'api' && { leaseMs: config.deliveryLeaseMs, log },
+  const settings = { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl };
+  // Role all: delivery on the second core, unless turned off or the database cannot be shared
+  // between threads (an in-memory SQLite database exists on one connection only).
+  const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';
+  const { ctx, dispatcher, app, metrics } = await compose(store, {
+    settings,
+    dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, log },
     http: config.role !== 'worker' && { adminTokenHash: admin.hash, logger },
   });
+  const thread = threaded
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, logLevel: config.logLevel })
+    : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -38,9 +46,11 @@ export async function startServer(config: Config): Promise<Running> {
       if (app) await app.close();
       // After the API: requests in flight may still commit events to send.
       if (dispatcher) await dispatcher.stop();
+      if (thread) await thread.stop();
       await store.close();
     })());
-  return { app, ctx, url, dispatcher, close };
+  const owner = thread?.owner ?? dispatcher?.owner;
+  return { app, ctx, url, delivery: owner ? { owner, thread: thread !== null } : null, close };
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit. */

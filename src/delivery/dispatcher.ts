@@ -14,7 +14,7 @@ import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
 import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import { decide } from './decide.js';
 import { loggedBody } from './finish.js';
-import type { DeliveryMetrics } from './metrics.js';
+import type { AttemptMetrics } from './metrics.js';
 import { maskHeaders, prepareRequest } from './request-headers.js';
 import { ResultBatcher } from './result-batcher.js';
 import { WakeSignal } from './wake-signal.js';
@@ -30,7 +30,7 @@ export interface DispatcherOptions {
   /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */
   pollMs?: number;
   breaker?: BreakerOptions;
-  metrics?: DeliveryMetrics;
+  metrics?: AttemptMetrics;
   log?: (msg: string, err?: unknown) => void;
   /** For tests: replaces Math.random in retry jitter. */
   random?: () => number;
@@ -287,8 +287,7 @@ export class Dispatcher {
     const durationMs = performance.now() - t0;
     const now = Date.now();
     const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random, d.createdMs);
-    this.opts.metrics?.attemptSeconds.observe({ format: sub.format, outcome: decision.outcome }, durationMs / 1000);
-    this.opts.metrics?.attempts.inc({ format: sub.format, outcome: decision.outcome });
+    this.opts.metrics?.recordAttempt(sub.format, decision.outcome, durationMs / 1000);
     this.results.add({
       delivery: d,
       attemptNo,

@@ -1,17 +1,28 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../storage/database.js';
-import type { Breakers } from './breaker.js';
+import type { BreakerState } from './breaker.js';
+
+/** What breaker gauges read at scrape time: the dispatcher's breakers, or the last counts a dispatcher thread sent. */
+export interface BreakerCounts {
+  counts(now: number): Record<BreakerState, number>;
+}
+
+/** What a dispatcher reports: DeliveryMetrics in-process, a forwarder in a dispatcher thread. */
+export interface AttemptMetrics {
+  recordAttempt(format: string, outcome: string, seconds: number): void;
+  watchBreakers(b: BreakerCounts): void;
+}
 
 /**
  * Prometheus metrics. One registry per process role (not prom-client's global one), so tests can
  * build many apps in one process. Queue gauges are read from the database at scrape time: the
  * database is the queue, shared by every worker.
  */
-export class DeliveryMetrics {
+export class DeliveryMetrics implements AttemptMetrics {
   readonly registry = new Registry();
   readonly attemptSeconds: Histogram<'format' | 'outcome'>;
   readonly attempts: Counter<'format' | 'outcome'>;
-  private breakers: Breakers | null = null;
+  private breakers: BreakerCounts | null = null;
 
   constructor(store: Store) {
     this.attemptSeconds = new Histogram({
@@ -84,7 +95,12 @@ export class DeliveryMetrics {
     });
   }
 
-  watchBreakers(b: Breakers): void {
+  watchBreakers(b: BreakerCounts): void {
     this.breakers = b;
+  }
+
+  recordAttempt(format: string, outcome: string, seconds: number): void {
+    this.attemptSeconds.observe({ format, outcome }, seconds);
+    this.attempts.inc({ format, outcome });
   }
 }

@@ -1,0 +1,71 @@
+import { Worker } from 'node:worker_threads';
+import type { Ctx } from './context.js';
+import type { BreakerState } from './delivery/breaker.js';
+import type { DeliveryMetrics } from './delivery/metrics.js';
+import type { FromThread, ThreadData, ToThread } from './delivery-thread.js';
+
+export interface DeliveryThread {
+  readonly owner: string;
+  stop(): Promise<void>;
+}
+
+// Under tsx (tests, the benchmark) the sources run as .ts, and the thread needs tsx's loader too;
+// built, everything is .js.
+const fromSources = import.meta.url.endsWith('.ts');
+const entry = new URL(fromSources ? './delivery-thread.ts' : './delivery-thread.js', import.meta.url);
+
+/**
+ * Starts the dispatcher in a worker thread and wires it to this process without waiting for it
+ * (wake-ups posted meanwhile wait in its port; it claims whatever is due when it starts): every
+ * commit here (and a hand retry's nudge) wakes it, its attempts and breaker states show in this process's /metrics.
+ * A thread that dies takes the process down with it (an operator's supervisor restarts it; the
+ * leases it held expire and nothing is lost), never a silent API without delivery.
+ */
+export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: ThreadData): DeliveryThread {
+  // Node 20 does not run tsx's --import hooks in a worker: the thread registers them itself.
+  const worker = fromSources
+    ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: data })
+    : new Worker(entry, { workerData: data });
+  let counts: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
+  metrics.watchBreakers({ counts: () => counts });
+  let stopped: (() => void) | null = null;
+  let wakePending = false;
+  const post = (m: ToThread) => worker.postMessage(m);
+  let owner = 'starting';
+  worker.on('message', (m: FromThread) => {
+    if (m.type === 'ready') owner = m.owner;
+    else if (m.type === 'attempts') for (const [f, o, s] of m.items) metrics.recordAttempt(f, o, s);
+    else if (m.type === 'breakers') counts = m.counts;
+    else if (m.type === 'stopped') stopped?.();
+  });
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+    stopped?.();
+  });
+  worker.once('error', (err) => {
+    // Delivery must not stop quietly while the API goes on accepting changes.
+    console.error(`stockhook: the delivery thread failed: ${err.message}`);
+    process.exit(1);
+  });
+  // Many commits in one turn of the event loop make one wake-up.
+  ctx.outbox.onCommit(() => {
+    if (wakePending) return;
+    wakePending = true;
+    queueMicrotask(() => {
+      wakePending = false;
+      post({ type: 'wake' });
+    });
+  });
+  return {
+    get owner() {
+      return owner;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        stopped = resolve;
+        post({ type: 'stop' });
+      }).then(() => worker.terminate().then(() => undefined)),
+  };
+}

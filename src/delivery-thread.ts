@@ -1,0 +1,81 @@
+/**
+ * The dispatcher's own thread (role `all`): delivery runs on the second core instead of sharing
+ * the HTTP event loop. It opens its own connection to the same database, so crash safety is the
+ * database's, exactly as with a separate `--role worker` process: leases, claims and results are
+ * the same statements. The host (delivery-thread-host.ts) wakes it on every commit of its process
+ * and shows the attempts it reports in /metrics.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import pino from 'pino';
+import { createDomain } from './compose.js';
+import type { Settings } from './context.js';
+import type { BreakerState } from './delivery/breaker.js';
+import { Dispatcher } from './delivery/dispatcher.js';
+import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
+import { openStore } from './storage/database.js';
+
+export interface ThreadData {
+  databaseUrl: string;
+  settings: Settings;
+  leaseMs: number;
+  logLevel: string;
+}
+
+export type ToThread = { type: 'wake' } | { type: 'stop' };
+export type FromThread =
+  | { type: 'ready'; owner: string }
+  | { type: 'attempts'; items: Array<[format: string, outcome: string, seconds: number]> }
+  | { type: 'breakers'; counts: Record<BreakerState, number> }
+  | { type: 'stopped' };
+
+const port = parentPort;
+if (!port) throw new Error('delivery-thread.ts runs as a worker thread');
+const data = workerData as ThreadData;
+const send = (m: FromThread) => port.postMessage(m);
+
+/** Attempts are sent to the host in batches (every 200 ms), breaker counts with them. */
+class ForwardingMetrics implements AttemptMetrics {
+  private items: Array<[string, string, number]> = [];
+  private breakers: BreakerCounts | null = null;
+  private readonly timer = setInterval(() => this.flush(), 200);
+
+  recordAttempt(format: string, outcome: string, seconds: number): void {
+    this.items.push([format, outcome, seconds]);
+  }
+
+  watchBreakers(b: BreakerCounts): void {
+    this.breakers = b;
+  }
+
+  flush(): void {
+    if (this.items.length > 0) send({ type: 'attempts', items: this.items });
+    this.items = [];
+    if (this.breakers) send({ type: 'breakers', counts: this.breakers.counts(Date.now()) });
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.flush();
+  }
+}
+
+const logger = pino({ level: data.logLevel });
+const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
+const store = await openStore(data.databaseUrl, { log, migrate: false });
+const { ctx } = createDomain(store, data.settings);
+const metrics = new ForwardingMetrics();
+const dispatcher = new Dispatcher(ctx, { leaseMs: data.leaseMs, metrics, log });
+await dispatcher.start();
+port.on('message', (m: ToThread) => {
+  if (m.type === 'wake') dispatcher.wake();
+  else if (m.type === 'stop') {
+    void (async () => {
+      await dispatcher.stop();
+      metrics.stop();
+      await store.close();
+      send({ type: 'stopped' });
+      port.close();
+    })();
+  }
+});
+send({ type: 'ready', owner: dispatcher.owner });
