@@ -63,7 +63,8 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Th
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        if (exited) return resolve();
+        // Still starting (it has claimed nothing yet): there is nothing to finish.
+        if (exited || owner === 'starting') return resolve();
         stopped = resolve;
         post({ type: 'stop' });
       }).then(() => worker.terminate().then(() => undefined)),

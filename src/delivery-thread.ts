@@ -65,6 +65,8 @@ const store = await openStore(data.databaseUrl, { log, migrate: false });
 const { ctx } = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
 const dispatcher = new Dispatcher(ctx, { leaseMs: data.leaseMs, metrics, log });
+// Ready before the first claim: until the host hears this, stopping the thread loses no lease.
+send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();
 port.on('message', (m: ToThread) => {
   if (m.type === 'wake') dispatcher.wake();
@@ -78,4 +80,3 @@ port.on('message', (m: ToThread) => {
     })();
   }
 });
-send({ type: 'ready', owner: dispatcher.owner });
