@@ -1,8 +1,9 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
-type Db = Kysely<Database>;
 type Tx = Transaction<Database>;
+/** Runs fn in one transaction (one attempt; SQLite's is BEGIN IMMEDIATE). */
+type RunTransaction = <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>;
 
 interface Job {
   run(tx: Tx): Promise<unknown>;
@@ -34,7 +35,7 @@ export class CommitGroup {
   private readonly maxJobs: number;
 
   constructor(
-    private readonly db: Db,
+    private readonly runTransaction: RunTransaction,
     private readonly opts: CommitGroupOptions,
   ) {
     this.maxJobs = opts.maxJobs ?? 64;
@@ -69,7 +70,7 @@ export class CommitGroup {
   private async commit(jobs: Job[]): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction().execute(async (tx) => {
+        return await this.runTransaction(async (tx) => {
           const out: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
           for (const job of jobs) {
             await sql`savepoint w`.execute(tx);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Migration, type Transaction } from 'kysely';
 import pg from 'pg';
 import { postgresDialect, sqliteDialect, type StorageDialect } from './dialect.js';
 import * as m001 from './migrations/001-ledger.js';
@@ -94,16 +94,33 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     sqlite.pragma('busy_timeout = 5000');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   }
+  // SQLite: BEGIN IMMEDIATE takes the write lock up front, waiting for it under busy_timeout. A
+  // deferred BEGIN that reads first and writes later fails at once with SQLITE_BUSY when another
+  // connection (the delivery thread, a second process) committed in between; nothing waits for it.
+  const once = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
+    dialect.name === 'sqlite'
+      ? db.connection().execute(async (conn) => {
+          await sql`begin immediate`.execute(conn);
+          try {
+            const result = await fn(conn as unknown as Tx);
+            await sql`commit`.execute(conn);
+            return result;
+          } catch (err) {
+            await sql`rollback`.execute(conn).catch(() => {});
+            throw err;
+          }
+        })
+      : db.transaction().execute(fn);
   const transaction = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await db.transaction().execute(fn);
+        return await once(fn);
       } catch (err) {
         if (attempt >= 5 || !dialect.isRetryable(err)) throw err;
       }
     }
   };
-  const group = dialect.name === 'sqlite' ? new CommitGroup(db, { isRetryable: (e) => dialect.isRetryable(e) }) : null;
+  const group = dialect.name === 'sqlite' ? new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e) }) : null;
   const store: Store = {
     db,
     url,

@@ -30,7 +30,8 @@ export const sqliteDialect: StorageDialect = {
   name: 'sqlite',
   addIdColumn: (t) => t.addColumn('id', 'integer', (c: ColumnDefinitionBuilder) => c.primaryKey().autoIncrement()),
   isUniqueViolation: (err) => code(err) === 'SQLITE_CONSTRAINT_UNIQUE' || code(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY',
-  isRetryable: (err) => code(err) === 'SQLITE_BUSY',
+  // SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, ...): another connection holds or moved the write lock.
+  isRetryable: (err) => code(err)?.startsWith('SQLITE_BUSY') === true,
   lockForClaim: (q) => q,
   notifyDeliveries: async () => {},
 };
