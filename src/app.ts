@@ -8,6 +8,7 @@ import { makeAuth, type Auth } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import { installBodyParsers, rejectBadStrings, validatorCompilers } from './http/validation.js';
 
 export type App = FastifyInstance<
   import('node:http').Server,
@@ -43,10 +44,13 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
-    ajv: { customOptions: { allErrors: false } },
+    // Bodies strictly, text parts (params, querystring, headers) with coercion: http/validation.ts.
+    schemaController: validatorCompilers(),
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
   app.decorateRequest('principal', null);
   installErrorHandler(app);
+  installBodyParsers(app);
+  app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   await app.register(swagger, {

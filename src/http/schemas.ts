@@ -24,8 +24,8 @@ export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**
- * Null first: fastify's Ajv coerces types, and tries anyOf branches in order, so with the value
- * type first a JSON null would be coerced to "" or 0 or [0] instead of staying null.
+ * Null first: querystrings and params are coerced (http/validation.ts), and Ajv tries anyOf
+ * branches in order, so with the value type first a null would be coerced to "" or 0 or [0].
  */
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
 export const OptionalNullableString = (opts: { maxLength?: number; pattern?: string } = {}) =>

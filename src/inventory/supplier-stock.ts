@@ -67,8 +67,7 @@ export async function applySupplierStockIn(
     if (input.newPrice === undefined) {
       throw new AppError('VALIDATION_FAILED', 'newPrice is required for action "price"', { field: 'newPrice' });
     }
-    // The HTTP layer coerces a JSON null to 0; a marketplace price is never 0, so 0 is refused
-    // rather than silently zeroing the price.
+    // A marketplace price is never 0, so 0 is refused rather than silently zeroing the price.
     if (!(input.newPrice > 0)) throw new AppError('VALIDATION_FAILED', 'newPrice must be > 0', { field: 'newPrice' });
     warehouseId =
       input.warehouseId !== undefined ? (await findWarehouse(tx, accountId, input.warehouseId)).id : await defaultWarehouse(tx, accountId, false);

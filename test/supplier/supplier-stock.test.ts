@@ -112,7 +112,9 @@ describeEachDb('supplier stock API', (env) => {
       [{ ...base, sizes: [] }, 'sizes is required'],
       [{ ...base, sizes: [{ value: 'M', count: 0 }] }, 'sizes[0].count must be > 0'],
       [{ ...base, action: 'price' }, 'newPrice is required'],
-      [{ ...base, action: 'price', newPrice: null }, 'newPrice must be > 0'],
+      [{ ...base, action: 'price', newPrice: 0 }, 'newPrice must be > 0'],
+      // Bodies are not coerced: null is not a price (it used to become 0).
+      [{ ...base, action: 'price', newPrice: null }, 'body.newPrice must be number'],
       [{ ...base, action: 'refund', sizes: [{ value: 'M', count: 1 }] }, 'body.action'],
     ];
     for (const [payload, message] of cases) {

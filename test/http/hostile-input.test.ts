@@ -1,0 +1,136 @@
+import { expect, it } from 'vitest';
+import type { TestAccount, TestEnv } from '../support/env.js';
+import { describeEachDb } from '../support/env.js';
+import { call, events, levels, product, warehouse } from '../support/fixtures.js';
+
+/** Sends a body as raw JSON text, so it can hold what JSON.stringify cannot produce (1e400, "\ud800"). */
+async function raw(env: TestEnv, a: TestAccount, method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, json: string, headers: Record<string, string> = {}) {
+  const res = await env.app.inject({ method, url, headers: { ...a.auth, 'content-type': 'application/json', ...headers }, payload: json });
+  return { status: res.statusCode, body: res.body ? res.json() : undefined };
+}
+
+const refused = (r: { status: number; body: any }) => [r.status, r.body?.error?.code];
+
+/** What a request must not have changed: the account's events, and with them every write. */
+async function snapshot(env: TestEnv, a: TestAccount) {
+  return { events: (await events(env, a)).length, levels: await levels(env, a) };
+}
+
+describeEachDb('hostile input: bodies are JSON with types, never coerced', (env) => {
+  it('wrong JSON types are 400 naming the field, and book nothing', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    const before = await snapshot(env(), a);
+    for (const quantity of ['5', true, [3], null, '1e400', 'Infinity']) {
+      const r = await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity }] });
+      expect(refused(r), JSON.stringify(quantity)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toBe('body.lines[0].quantity must be number');
+    }
+    const titled = await call(env(), a, 'POST', '/api/v1/products', { title: 12345 });
+    expect(refused(titled)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(titled.body.error.message).toBe('body.title must be string');
+    const asString = await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: String(w), lines: [{ productId: p, quantity: 1 }] });
+    expect(asString.body.error.message).toBe('body.warehouseId must be integer');
+    expect(await snapshot(env(), a)).toEqual(before);
+  });
+
+  it('a number JSON cannot hold (1e400) is 400 too', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    const r = await raw(env(), a, 'POST', '/api/v1/documents', `{"type":"receipt","warehouseId":${w},"lines":[{"productId":${p},"quantity":1e400}]}`);
+    expect(refused(r)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await levels(env(), a)).toEqual([]);
+  });
+
+  it('querystrings and path params still arrive as text: ?productId=5 and /products/7 work', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 2 }] }, 201);
+    expect((await levels(env(), a, `?productId=${p}&warehouseId=${w}&nonZero=true`)).map((l) => l.amount)).toEqual([2]);
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.id).toBe(p);
+    expect((await call(env(), a, 'GET', '/api/v1/events?after=0&limit=1', undefined, 200)).body.data).toHaveLength(1);
+  });
+
+  it('"Infinity" and "1e400" in a querystring are 400, not an unbounded number', async () => {
+    const a = await env().newAccount();
+    for (const url of ['/api/v1/events?after=Infinity', '/api/v1/events?after=1e400', '/api/v1/stock?productId=-Infinity', '/api/remap/1.2/entity/webhookstock?offset=Infinity']) {
+      const r = await call(env(), a, 'GET', url);
+      expect(refused(r), url).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message, url).toMatch(/^querystring\.\w+ must/);
+    }
+  });
+});
+
+describeEachDb('hostile input: strings the databases cannot store as sent', (env) => {
+  it('a NUL character is 400 on both databases, in a body, a querystring and a path', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const before = await snapshot(env(), a);
+    const body = await call(env(), a, 'POST', '/api/v1/warehouses', { name: 'a\u0000b' });
+    expect(refused(body)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(body.body.error.message).toBe('body.name must not contain NUL characters');
+    const patch = await call(env(), a, 'PATCH', `/api/v1/warehouses/${w}`, { code: '\u0000' });
+    expect(refused(patch)).toEqual([400, 'VALIDATION_FAILED']);
+    const query = await call(env(), a, 'GET', '/api/v1/products?supplierProductId=%00');
+    expect(refused(query)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(query.body.error.message).toBe('querystring.supplierProductId must not contain NUL characters');
+    const kladana = await call(env(), a, 'GET', '/api/remap/1.2/entity/webhookstock/a%00b');
+    expect(refused(kladana)).toEqual([400, 'VALIDATION_FAILED']);
+    const kladanaPut = await call(env(), a, 'PUT', '/api/remap/1.2/entity/webhookstock/a%00b', { enabled: false });
+    expect(refused(kladanaPut)).toEqual([400, 'VALIDATION_FAILED']);
+    const kladanaBody = await call(env(), a, 'POST', '/api/remap/1.2/entity/webhookstock', { url: 'https://example.com/\u0000', stockType: 'stock', reportType: 'all' });
+    expect(refused(kladanaBody)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await snapshot(env(), a)).toEqual(before);
+    expect((await call(env(), a, 'GET', '/api/v1/warehouses', undefined, 200)).body.data.map((x: any) => x.name)).toEqual(['Main']);
+  });
+
+  it('lone surrogates are 400: different inputs never collapse into one stock key', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    for (const lot of ['\\ud800', '\\udfff', 'x\\ud83d']) {
+      const r = await raw(env(), a, 'POST', '/api/v1/documents', `{"type":"receipt","warehouseId":${w},"lines":[{"productId":${p},"lot":"${lot}","quantity":1}]}`);
+      expect(refused(r), lot).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toBe('body.lines[0].lot must not contain unpaired surrogates (invalid Unicode)');
+    }
+    // A valid pair (an emoji) is fine and stays itself.
+    await raw(env(), a, 'POST', '/api/v1/documents', `{"type":"receipt","warehouseId":${w},"lines":[{"productId":${p},"lot":"\\ud83d\\ude00","quantity":1}]}`);
+    expect((await levels(env(), a)).map((l) => [l.lot, l.amount])).toEqual([['\u{1F600}', 1]]);
+  });
+});
+
+describeEachDb('hostile input: an empty body is no body, whatever the content-type', (env) => {
+  it('DELETE with content-type: application/json and no body works (a Kladana client does this)', async () => {
+    const a = await env().newAccount();
+    const p = await product(env(), a);
+    const del = await env().app.inject({ method: 'DELETE', url: `/api/v1/products/${p}`, headers: { ...a.auth, 'content-type': 'application/json' } });
+    expect(del.statusCode).toBe(204);
+    const hook = await call(env(), a, 'POST', '/api/remap/1.2/entity/webhookstock', { url: 'https://example.com/k', stockType: 'stock', reportType: 'all' }, 200);
+    const delHook = await env().app.inject({
+      method: 'DELETE',
+      url: `/api/remap/1.2/entity/webhookstock/${hook.body.id}`,
+      headers: { ...a.auth, 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(delHook.statusCode).toBe(200);
+    // POST .../claim with no body means "everything", also with the header set.
+    const w = await warehouse(env(), a);
+    const order = await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: w }, 201);
+    for (const type of ['application/json', 'text/plain', 'application/octet-stream']) {
+      const claim = await env().app.inject({ method: 'POST', url: `/api/v1/outbound-orders/${order.body.id}/claim`, headers: { ...a.auth, 'content-type': type } });
+      expect(claim.statusCode, type).toBe(200);
+    }
+  });
+
+  it('a non-empty body of another media type is still 415, and malformed JSON still 400', async () => {
+    const a = await env().newAccount();
+    const xml = await env().app.inject({ method: 'POST', url: '/api/v1/warehouses', headers: { ...a.auth, 'content-type': 'application/xml' }, payload: '<w/>' });
+    expect([xml.statusCode, xml.json().error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const bad = await raw(env(), a, 'POST', '/api/v1/warehouses', '{"name":');
+    expect(refused(bad)).toEqual([400, 'MALFORMED_JSON']);
+    const poisoned = await raw(env(), a, 'POST', '/api/v1/warehouses', '{"name":"x","__proto__":{"admin":true}}');
+    expect(poisoned.status).toBe(400);
+  });
+});
