@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type ObjectOptions, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ERRORS, type ErrorCode } from '../errors.js';
 
 /** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
@@ -19,6 +19,13 @@ const ErrorRef = Type.Ref(ErrorBody);
 export function responses(ok: Record<number, TSchema>): Record<string, TSchema> {
   return { ...ok, '4xx': ErrorRef, '5xx': ErrorRef };
 }
+
+/**
+ * An object a client sends: a field the schema does not name is 400 naming it, so a typo
+ * (`quantitty`) cannot go unnoticed. Every request body is built from these.
+ */
+export const Strict = <T extends TProperties>(properties: T, options: ObjectOptions = {}) =>
+  Type.Object(properties, { ...options, additionalProperties: false });
 
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -43,7 +50,7 @@ export const Warehouse = Type.Object(
   { $id: 'Warehouse' },
 );
 
-export const ProductSize = Type.Object({
+export const ProductSize = Strict({
   value: Type.String({ minLength: 1, maxLength: 50 }),
   sizeId: Type.Optional(Type.Integer()),
 });

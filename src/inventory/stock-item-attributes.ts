@@ -54,13 +54,17 @@ export const StockItemAttributes = Type.Object({
 export type StockItemAttributes = Static<typeof StockItemAttributes>;
 export type SubOrderItem = Static<typeof SubOrderItem>;
 
-/** What a request may send: any subset, with partial locations and sub items. */
+/** What a request may send: any subset, with partial locations and sub items; nothing else. */
+const strict = { additionalProperties: false } as const;
 export const StockItemAttributesInput = Type.Partial(
-  Type.Object({
-    ...StockItemAttributes.properties,
-    location: Type.Partial(StockItemLocation),
-    subOrderItems: Type.Array(Type.Partial(SubOrderItem), { maxItems: 200 }),
-  }),
+  Type.Object(
+    {
+      ...StockItemAttributes.properties,
+      location: Type.Partial(StockItemLocation, strict),
+      subOrderItems: Type.Array(Type.Partial(SubOrderItem, strict), { maxItems: 200 }),
+    },
+    strict,
+  ),
 );
 export type StockItemAttributesInput = Static<typeof StockItemAttributesInput>;
 

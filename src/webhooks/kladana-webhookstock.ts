@@ -89,14 +89,28 @@ export function idFromHref(href: unknown, field: string): string {
   return decodeURIComponent(m[1]);
 }
 
+/**
+ * What an item may carry: the writable fields, and the read-only ones of the entity as a client
+ * read it (seed 001's own bulk examples send `meta` whole), which are ignored. Anything else is a
+ * mistake worth a 400, such as a misspelt `reportType`.
+ */
+const ITEM_FIELDS = new Set(['meta', 'url', 'stockType', 'reportType', 'enabled', 'id', 'accountId', 'authorApplication']);
+const META_FIELDS = new Set(['href', 'metadataHref', 'type', 'mediaType']);
+
+function onlyKnown(r: Record<string, unknown>, known: Set<string>, name: (f: string) => string): void {
+  for (const k of Object.keys(r)) if (!known.has(k)) throw invalid(name(k), 'is not a known field');
+}
+
 /** Checks one item's shape; the values (enums, url rules) are checked by the kladana format. */
 export function parseItem(raw: unknown, at = ''): WebhookStockInput {
   const name = (f: string) => (at ? `${at}.${f}` : f);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(at || 'body', 'must be an object');
   const r = raw as Record<string, unknown>;
+  onlyKnown(r, ITEM_FIELDS, name);
   const out: WebhookStockInput = {};
   if (r.meta !== undefined) {
-    if (r.meta === null || typeof r.meta !== 'object') throw invalid(name('meta'), 'must be an object');
+    if (r.meta === null || typeof r.meta !== 'object' || Array.isArray(r.meta)) throw invalid(name('meta'), 'must be an object');
+    onlyKnown(r.meta as Record<string, unknown>, META_FIELDS, (f) => name(`meta.${f}`));
     out.id = idFromHref((r.meta as Record<string, unknown>).href, name('meta.href'));
   }
   for (const f of ['url', 'stockType', 'reportType'] as const) {

@@ -134,3 +134,85 @@ describeEachDb('hostile input: an empty body is no body, whatever the content-ty
     expect(poisoned.status).toBe(400);
   });
 });
+
+/** Every object schema under a request body, with where it sits. */
+function objectSchemas(schema: any, at: string, out: Array<[string, any]> = []): Array<[string, any]> {
+  if (schema === null || typeof schema !== 'object') return out;
+  if (schema.type === 'object' || schema.properties) out.push([at, schema]);
+  for (const [k, v] of Object.entries(schema.properties ?? {})) objectSchemas(v, `${at}.${k}`, out);
+  if (schema.items) objectSchemas(schema.items, `${at}[]`, out);
+  for (const key of ['anyOf', 'oneOf', 'allOf'] as const) for (const s of schema[key] ?? []) objectSchemas(s, at, out);
+  return out;
+}
+
+describeEachDb('hostile input: unknown fields are 400 naming the field', (env) => {
+  it('every request body schema refuses unknown fields (the Kladana routes check theirs in code)', async () => {
+    const doc = (await env().app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const loose: string[] = [];
+    let bodies = 0;
+    for (const [path, methods] of Object.entries<any>(doc.paths)) {
+      if (path.startsWith('/api/remap/1.2/entity/webhookstock')) continue;
+      for (const [method, op] of Object.entries<any>(methods)) {
+        const schema = op.requestBody?.content?.['application/json']?.schema;
+        if (!schema) continue;
+        bodies++;
+        for (const [at, s] of objectSchemas(schema, `${method.toUpperCase()} ${path} body`)) {
+          if (s.additionalProperties !== false) loose.push(at);
+        }
+      }
+    }
+    expect(bodies).toBeGreaterThan(15);
+    expect(loose).toEqual([]);
+  });
+
+  it('a typo is 400 naming it, at any depth, and changes nothing', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a, { supplierProductId: 'S-1', sizes: [{ value: 'M' }] });
+    const before = await snapshot(env(), a);
+    const cases: Array<[string, string, object, string]> = [
+      ['POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, size: 'M', quantity: 5, quantitty: 3 }] }, 'body.lines[0].quantitty'],
+      ['POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, size: 'M', quantity: 5 }], warehouse: 2 }, 'body.warehouse'],
+      ['PATCH', `/api/v1/products/${p}`, { titel: 'x' }, 'body.titel'],
+      ['PATCH', `/api/v1/products/${p}`, { sizes: [{ value: 'M', sizeID: 3 }] }, 'body.sizes[0].sizeID'],
+      ['POST', '/api/v1/supplier/stock', { supplierProductId: 'S-1', action: 'receipts', sizes: [{ value: 'M', count: 1, cnt: 2 }] }, 'body.sizes[0].cnt'],
+      ['POST', '/api/v1/outbound-orders', { warehouseId: w, items: [{ productId: p, quantity: 1, qty: 1 }] }, 'body.items[0].qty'],
+      ['POST', '/api/v1/stock-items', { frameId: 'F1', location: { rack: 'R' } }, 'body.location.rack'],
+      ['POST', '/api/v1/webhooks', { url: 'https://example.com/h', basicAuth: { username: 'u', password: 'p', realm: 'x' } }, 'body.basicAuth.realm'],
+      ['POST', '/api/remap/1.2/entity/webhookstock', { url: 'https://example.com/k', stockType: 'stock', reportTyp: 'all' }, 'reportTyp'],
+      ['POST', '/api/remap/1.2/entity/webhookstock', [{ url: 'https://example.com/k', stockType: 'stock', reportType: 'all', enable: true }], '[0].enable'],
+    ];
+    for (const [method, url, payload, field] of cases) {
+      const r = await call(env(), a, method as 'POST', url, payload);
+      expect(refused(r), `${method} ${url} ${JSON.stringify(payload)}`).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toBe(`${field} is not a known field`);
+    }
+    expect(await snapshot(env(), a)).toEqual(before);
+    expect((await call(env(), a, 'GET', '/api/v1/stock-items', undefined, 200)).body.data).toEqual([]);
+    expect((await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200)).body.data).toEqual([]);
+  });
+
+  it("the vendor documents' own example payloads are still accepted (seed 001 and 002)", async () => {
+    const a = await env().newAccount();
+    await warehouse(env(), a);
+    await product(env(), a, { supplierProductId: 'SS21CA2N', sizes: [{ value: 'XL', sizeId: 5 }] });
+    const PATH = '/api/remap/1.2/entity/webhookstock';
+    const meta = (id: string) => ({ href: `https://app.kladana.in${PATH}/${id}`, metadataHref: `https://app.kladana.in${PATH}/metadata`, type: 'webhookstock', mediaType: 'application/json' });
+    // Seed 001: create, bulk create-and-update with a whole meta, change and disable, bulk delete.
+    const created = await call(env(), a, 'POST', PATH, { url: 'http://www.example.com', enabled: true, reportType: 'all', stockType: 'stock' }, 200);
+    const bulk = await call(env(), a, 'POST', PATH, [
+      { url: 'http://www.example.com/2', stockType: 'stock', reportType: 'all' },
+      { meta: meta(created.body.id), url: 'http://www.example.com', stockType: 'stock', reportType: 'bystore' },
+    ], 200);
+    expect(bulk.body.map((e: any) => e.reportType)).toEqual(['all', 'bystore']);
+    // What a client read, sent back whole with one change: the read-only fields are ignored.
+    const readBack = (await call(env(), a, 'GET', `${PATH}/${created.body.id}`, undefined, 200)).body;
+    await call(env(), a, 'PUT', `${PATH}/${created.body.id}`, { ...readBack, enabled: false }, 200);
+    await call(env(), a, 'PUT', `${PATH}/${created.body.id}`, { url: 'http://www.example.com', stockType: 'stock', reportType: 'bystore' }, 200);
+    const deleted = await call(env(), a, 'POST', `${PATH}/delete`, bulk.body.map((e: any) => ({ meta: meta(e.id) })), 200);
+    expect(deleted.body).toHaveLength(2);
+    // Seed 002: the supplier's example, with its optional soldCount and sizeId.
+    await call(env(), a, 'POST', '/api/v1/supplier/stock', { supplierProductId: 'SS21CA2N', action: 'receipts', sizes: [{ value: 'XL', count: 3 }] }, 200);
+    await call(env(), a, 'POST', '/api/v1/supplier/stock', { supplierProductId: 'SS21CA2N', action: 'sold', newPrice: 76000, sizes: [{ value: 'XL', count: 2, soldCount: 1, sizeId: 5 }] }, 200);
+  });
+});

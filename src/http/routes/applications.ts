@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
 import { createApplication, installApplication, listApplications, uninstallApplication } from '../../applications/applications.js';
 import { principalOf } from '../auth.js';
-import { IdParams, responses } from '../schemas.js';
+import { IdParams, responses, Strict } from '../schemas.js';
 
 const Application = Type.Object({
   id: Type.Integer(),
@@ -19,7 +19,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags,
         summary: 'Register an integrator application (administrator)',
-        body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: Strict({ name: Type.String({ minLength: 1, maxLength: 200 }) }),
         response: responses({ 201: Application }),
       },
     },

@@ -2,17 +2,17 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
-import { Document, IdParams, Nullable, OptionalNullableString, responses } from '../schemas.js';
+import { Document, IdParams, Nullable, OptionalNullableString, responses, Strict } from '../schemas.js';
 
 const DocumentRef = Type.Ref(Document);
 
-export const DocumentBody = Type.Object({
+export const DocumentBody = Strict({
   type: Type.Union(DOCUMENT_TYPES.map((t) => Type.Literal(t))),
   warehouseId: Type.Integer({ minimum: 1 }),
   toWarehouseId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
   reference: OptionalNullableString({ maxLength: 200 }),
   lines: Type.Array(
-    Type.Object({
+    Strict({
       productId: Type.Integer({ minimum: 1 }),
       size: OptionalNullableString({ maxLength: 50 }),
       lot: OptionalNullableString({ maxLength: 100 }),

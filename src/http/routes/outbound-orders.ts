@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
 import { claimOrder, createOrder, getOrder, listOrders, shipOrder, updateOrder } from '../../inventory/outbound-orders.js';
 import { principalOf } from '../auth.js';
-import { IdParams, Nullable, responses } from '../schemas.js';
+import { IdParams, Nullable, responses, Strict } from '../schemas.js';
 
 const Int = (description?: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, ...(description && { description }) });
 const Text = Type.String({ maxLength: 1000 });
@@ -79,21 +79,21 @@ const OrderFields = {
   referenceText: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
-const CreateBody = Type.Object({ ...OrderFields, items: Type.Optional(Type.Array(Type.Object(ItemFields), { maxItems: 1000 })) });
+const CreateBody = Strict({ ...OrderFields, items: Type.Optional(Type.Array(Strict(ItemFields), { maxItems: 1000 })) });
 
 const PatchBody = Type.Partial(
-  Type.Object({
+  Strict({
     ...OrderFields,
-    items: Type.Array(Type.Partial(Type.Object({ id: Type.Integer({ minimum: 1, description: 'omit to add an item' }), ...ItemFields })), {
+    items: Type.Array(Type.Partial(Strict({ id: Type.Integer({ minimum: 1, description: 'omit to add an item' }), ...ItemFields })), {
       maxItems: 1000,
     }),
   }),
   { minProperties: 1 },
 );
 
-const QuantitiesBody = Type.Object({
+const QuantitiesBody = Strict({
   items: Type.Optional(
-    Type.Array(Type.Object({ itemId: Type.Integer({ minimum: 1 }), quantity: Type.Integer({ minimum: 1, maximum: 1e9 }) }), {
+    Type.Array(Strict({ itemId: Type.Integer({ minimum: 1 }), quantity: Type.Integer({ minimum: 1, maximum: 1e9 }) }), {
       minItems: 1,
       maxItems: 1000,
       description: 'omit to take everything open',

@@ -3,12 +3,12 @@ import type { App, RouteDeps } from '../../app.js';
 import { applySupplierStockIn, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
 import { principalOf } from '../auth.js';
 import { idempotentWrite, MAX_KEY_LENGTH, REPLAYED_HEADER, requestHash } from '../idempotency.js';
-import { Nullable, responses } from '../schemas.js';
+import { Nullable, responses, Strict } from '../schemas.js';
 
 const ROUTE = 'POST /api/v1/supplier/stock';
 
 /** Seed 002, field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
-export const SupplierStockBody = Type.Object({
+export const SupplierStockBody = Strict({
   supplierProductId: Type.String({ minLength: 1, maxLength: 100 }),
   action: Type.Union(
     SUPPLIER_ACTIONS.map((a) => Type.Literal(a)),
@@ -17,7 +17,7 @@ export const SupplierStockBody = Type.Object({
   newPrice: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'required by, and only read by, action price; must be > 0' })),
   sizes: Type.Optional(
     Type.Array(
-      Type.Object({
+      Strict({
         value: Type.String({ minLength: 1, maxLength: 50, description: "one of the product's size values" }),
         count: Type.Number({ minimum: 0, maximum: 1e12, description: 'units moved; > 0 for stock actions' }),
         soldCount: Type.Optional(Type.Number({ description: 'accepted for compatibility, not booked' })),

@@ -14,7 +14,7 @@ import {
   updateSubscription,
 } from '../../webhooks/subscriptions.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, Replay, responses, UuidParams, Webhook } from '../schemas.js';
+import { Delivery, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
 
 const WebhookRef = Type.Ref(Webhook);
 
@@ -24,7 +24,7 @@ const fields = {
   format: Type.Optional(Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { description: 'default native' })),
   events: Type.Optional(Nullable(Type.Array(Type.Union(EVENT_TYPES.map((e) => Type.Literal(e))), { maxItems: 50 }))),
   secret: Type.Optional(Type.String({ minLength: 8, maxLength: 200, description: 'native: whsec_<base64>; generated when absent' })),
-  basicAuth: Type.Optional(Nullable(Type.Object({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
+  basicAuth: Type.Optional(Nullable(Strict({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
   bearerToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
   enabled: Type.Optional(Type.Boolean()),
   retrySchedule: Type.Optional(Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86400 }), { maxItems: 30 }))),
@@ -45,7 +45,7 @@ export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags,
         summary: 'Subscribe an endpoint; the answer shows the signing secret this once',
-        body: Type.Object(fields),
+        body: Strict(fields),
         response: responses({ 201: WebhookRef }),
       },
     },
@@ -69,7 +69,7 @@ export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags,
         summary: 'Change a subscription; disabling holds its pending deliveries, enabling sends them',
         params: UuidParams,
-        body: Type.Partial(Type.Object(fields), { minProperties: 1 }),
+        body: Type.Partial(Strict(fields), { minProperties: 1 }),
         response: responses({ 200: WebhookRef }),
       },
     },
@@ -110,7 +110,7 @@ export function webhookRoutes(app: App, { ctx, auth }: RouteDeps): void {
         summary: 'Re-sync: send every matching event since a time again, to this subscription',
         description: 'Starts a background job and answers at once; follow its progress at GET /api/v1/replays/:id.',
         params: UuidParams,
-        body: Type.Object({ since: Type.String({ format: 'date-time' }) }),
+        body: Strict({ since: Type.String({ format: 'date-time' }) }),
         response: responses({ 202: Type.Ref(Replay) }),
       },
     },
