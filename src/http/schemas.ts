@@ -1,5 +1,7 @@
 import { Type, type ObjectOptions, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ERRORS, type ErrorCode } from '../errors.js';
+import { MAX_DECIMALS, MAX_ID, MAX_PRICE, MAX_QUANTITY } from '../inventory/numbers.js';
+import { DECIMALS_KEYWORD } from './validation.js';
 
 /** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
 export const ErrorBody = Type.Object(
@@ -27,7 +29,20 @@ export function responses(ok: Record<number, TSchema>): Record<string, TSchema> 
 export const Strict = <T extends TProperties>(properties: T, options: ObjectOptions = {}) =>
   Type.Object(properties, { ...options, additionalProperties: false });
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/** An entity id (warehouse, product, document, order, item): a PostgreSQL integer. */
+export const Id = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...options });
+/** An id where 0 means "none" (seed 003's convention), and list cursors (`after=<last id>`). */
+export const IdOrZero = (options: { description?: string } = {}) => Type.Integer({ minimum: 0, maximum: MAX_ID, ...options });
+/** Units of stock: finite, 0 to MAX_QUANTITY, at most MAX_DECIMALS decimal places (README "Numbers"). */
+export const Quantity = (options: { description?: string } = {}) =>
+  Type.Number({ minimum: 0, maximum: MAX_QUANTITY, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
+/** Whole units (outbound order items): 1 to MAX_QUANTITY. */
+export const WholeQuantity = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, ...options });
+/** A price: finite, 0 to MAX_PRICE, at most MAX_DECIMALS decimal places. */
+export const Price = (options: { description?: string } = {}) =>
+  Type.Number({ minimum: 0, maximum: MAX_PRICE, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
+
+export const IdParams = Type.Object({ id: Id() });
 export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**
@@ -52,7 +67,7 @@ export const Warehouse = Type.Object(
 
 export const ProductSize = Strict({
   value: Type.String({ minLength: 1, maxLength: 50 }),
-  sizeId: Type.Optional(Type.Integer()),
+  sizeId: Type.Optional(IdOrZero()),
 });
 
 export const Product = Type.Object(

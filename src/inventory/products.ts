@@ -3,6 +3,7 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ProductTable } from '../storage/schema.js';
+import { isAmount, MAX_DECIMALS, MAX_PRICE } from './numbers.js';
 
 export interface ProductSize {
   value: string;
@@ -45,6 +46,12 @@ export const toProduct = (r: Selectable<ProductTable>): Product => ({
   updatedAt: new Date(Number(r.updated_ms)).toISOString(),
 });
 
+function checkPrice(price: number | undefined): void {
+  if (price !== undefined && !isAmount(price, MAX_PRICE)) {
+    throw new AppError('VALIDATION_FAILED', `price must be a number from 0 to ${MAX_PRICE} with at most ${MAX_DECIMALS} decimals`, { field: 'price' });
+  }
+}
+
 function checkSizes(sizes: ProductSize[] | undefined): void {
   if (!sizes) return;
   const seen = new Set<string>();
@@ -77,6 +84,7 @@ export async function getProduct(db: Db, accountId: string, id: number): Promise
 }
 
 export async function createProduct(ctx: Ctx, accountId: string, input: ProductInput & { title: string }): Promise<Product> {
+  checkPrice(input.price);
   checkSizes(input.sizes);
   const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
     const row = await tx
@@ -110,6 +118,7 @@ export async function updateProductIn(
   id: number,
   input: ProductInput,
 ): Promise<Product> {
+  checkPrice(input.price);
   checkSizes(input.sizes);
   const { tx, now, emit } = scope;
   const before = toProduct(await findProduct(tx, accountId, id));

@@ -216,3 +216,98 @@ describeEachDb('hostile input: unknown fields are 400 naming the field', (env) =
     await call(env(), a, 'POST', '/api/v1/supplier/stock', { supplierProductId: 'SS21CA2N', action: 'sold', newPrice: 76000, sizes: [{ value: 'XL', count: 2, soldCount: 1, sizeId: 5 }] }, 200);
   });
 });
+
+describeEachDb('hostile input: every number is finite and within its documented range', (env) => {
+  it('document quantities: 0 to 1,000,000,000 with at most 6 decimals; a refused one changes nothing', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    const line = (quantity: unknown) => ({ type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity }] });
+    await call(env(), a, 'POST', '/api/v1/documents', line(1_000_000_000), 201);
+    await call(env(), a, 'POST', '/api/v1/documents', line(0.123456), 201);
+    const before = await snapshot(env(), a);
+    const cases: Array<[unknown, string]> = [
+      [1_000_000_000.5, 'body.lines[0].quantity must be <= 1000000000'],
+      [1e300, 'body.lines[0].quantity must be <= 1000000000'],
+      [-1, 'body.lines[0].quantity must be >= 0'],
+      [0.1234567, 'body.lines[0].quantity must have at most 6 decimal places'],
+      ['Infinity', 'body.lines[0].quantity must be number'],
+    ];
+    for (const [quantity, message] of cases) {
+      const r = await call(env(), a, 'POST', '/api/v1/documents', line(quantity));
+      expect([r.status, r.body.error.message], String(quantity)).toEqual([400, message]);
+    }
+    expect(await snapshot(env(), a)).toEqual(before);
+    // The poisoning sequence of the issue: the level stays finite, so a huge sale is refused and a count repairs.
+    expect((await levels(env(), a)).map((l) => l.amount)).toEqual([1_000_000_000.123456]);
+    const sale = await call(env(), a, 'POST', '/api/v1/documents', { type: 'sale', warehouseId: w, lines: [{ productId: p, quantity: 1_000_000_000 }, { productId: p, quantity: 1 }] });
+    expect(refused(sale)).toEqual([422, 'INSUFFICIENT_STOCK']);
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'count', warehouseId: w, lines: [{ productId: p, quantity: 3 }] }, 201);
+    expect((await levels(env(), a)).map((l) => l.amount)).toEqual([3]);
+  });
+
+  it('the supplier API: count, soldCount and newPrice are bounded the same way', async () => {
+    const a = await env().newAccount();
+    await warehouse(env(), a);
+    const p = await product(env(), a, { supplierProductId: 'S-1', sizes: [{ value: 'M' }], price: 10 });
+    const before = await snapshot(env(), a);
+    const sized = (extra: object) => ({ supplierProductId: 'S-1', action: 'receipts', sizes: [{ value: 'M', count: 1, ...extra }] });
+    const cases: Array<[object, string]> = [
+      [sized({ count: 'Infinity' }), 'body.sizes[0].count must be number'],
+      [sized({ count: 1e10 }), 'body.sizes[0].count must be <= 1000000000'],
+      [sized({ soldCount: 1e10 }), 'body.sizes[0].soldCount must be <= 1000000000'],
+      [{ supplierProductId: 'S-1', action: 'price', newPrice: '1e400' }, 'body.newPrice must be number'],
+      [{ supplierProductId: 'S-1', action: 'price', newPrice: 1e12 }, 'body.newPrice must be <= 1000000000'],
+      [{ supplierProductId: 'S-1', action: 'price', newPrice: 0.0000001 }, 'body.newPrice must have at most 6 decimal places'],
+    ];
+    for (const [payload, message] of cases) {
+      const r = await call(env(), a, 'POST', '/api/v1/supplier/stock', payload);
+      expect([r.status, r.body.error.message], JSON.stringify(payload)).toEqual([400, message]);
+    }
+    const raw1e400 = await raw(env(), a, 'POST', '/api/v1/supplier/stock', '{"supplierProductId":"S-1","action":"price","newPrice":1e400}');
+    expect(refused(raw1e400)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await snapshot(env(), a)).toEqual(before);
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.price).toBe(10);
+    await call(env(), a, 'POST', '/api/v1/supplier/stock', { supplierProductId: 'S-1', action: 'price', newPrice: 76000.25 }, 200);
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.price).toBe(76000.25);
+  });
+
+  it('product prices: finite, 0 to 1,000,000,000, at most 6 decimals', async () => {
+    const a = await env().newAccount();
+    const p = await product(env(), a, { price: 1 });
+    for (const price of ['Infinity', 1e9 + 1, -0.5, 1.0000001]) {
+      const r = await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { price });
+      expect(refused(r), String(price)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toMatch(/^body\.price must/);
+    }
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.price).toBe(1);
+  });
+
+  it('the OpenAPI document states the ranges', async () => {
+    const doc = (await env().app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const line = doc.paths['/api/v1/documents'].post.requestBody.content['application/json'].schema.properties.lines.items.properties;
+    expect(line.quantity).toMatchObject({ type: 'number', minimum: 0, maximum: 1_000_000_000, 'x-decimals': 6 });
+    expect(line.productId).toMatchObject({ type: 'integer', minimum: 1, maximum: 2_147_483_647 });
+  });
+});
+
+describeEachDb('hostile input: nothing is committed that cannot be read back', (env) => {
+  it('an outbound order with a non-finite or out-of-range quantity is 400 before any write; the orders list keeps working', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    const before = await snapshot(env(), a);
+    for (const quantity of ['Infinity', '1e400', 1e300, 1.5, 0, [3], true]) {
+      const r = await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: w, items: [{ productId: p, quantity }] });
+      expect(refused(r), JSON.stringify(quantity)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toMatch(/^body\.items\[0\]\.quantity must/);
+    }
+    const r = await raw(env(), a, 'POST', '/api/v1/outbound-orders', `{"warehouseId":${w},"items":[{"productId":${p},"quantity":1e400}]}`);
+    expect(refused(r)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await snapshot(env(), a)).toEqual(before);
+    expect((await call(env(), a, 'GET', '/api/v1/outbound-orders', undefined, 200)).body.data).toEqual([]);
+    const ok = await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: w, items: [{ productId: p, quantity: 1_000_000_000 }] }, 201);
+    expect(ok.body.items[0].quantity).toBe(1_000_000_000);
+    expect((await call(env(), a, 'GET', '/api/v1/outbound-orders', undefined, 200)).body.data).toHaveLength(1);
+  });
+});

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from '../../inventory/products.js';
 import { principalOf } from '../auth.js';
-import { IdParams, Nullable, Product, ProductSize, responses, Strict } from '../schemas.js';
+import { IdParams, Nullable, Price, Product, ProductSize, responses, Strict } from '../schemas.js';
 
 const ProductRef = Type.Ref(Product);
 const fields = {
@@ -10,7 +10,7 @@ const fields = {
   sku: Type.Optional(Type.String({ maxLength: 100 })),
   title: Type.String({ minLength: 1, maxLength: 500 }),
   unit: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
-  price: Type.Optional(Type.Number({ minimum: 0 })),
+  price: Type.Optional(Price()),
   supplierProductId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
   sizes: Type.Optional(Type.Array(ProductSize, { maxItems: 200 })),
 };

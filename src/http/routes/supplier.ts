@@ -3,7 +3,7 @@ import type { App, RouteDeps } from '../../app.js';
 import { applySupplierStockIn, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
 import { principalOf } from '../auth.js';
 import { idempotentWrite, MAX_KEY_LENGTH, REPLAYED_HEADER, requestHash } from '../idempotency.js';
-import { Nullable, responses, Strict } from '../schemas.js';
+import { Id, IdOrZero, Nullable, Price, Quantity, responses, Strict } from '../schemas.js';
 
 const ROUTE = 'POST /api/v1/supplier/stock';
 
@@ -14,19 +14,19 @@ export const SupplierStockBody = Strict({
     SUPPLIER_ACTIONS.map((a) => Type.Literal(a)),
     { description: 'receipts → receipt, sold → sale, return → return, cancel (an order cancelled before shipping) → return, price → product price' },
   ),
-  newPrice: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'required by, and only read by, action price; must be > 0' })),
+  newPrice: Type.Optional(Price({ description: 'required by, and only read by, action price; must be > 0' })),
   sizes: Type.Optional(
     Type.Array(
       Strict({
         value: Type.String({ minLength: 1, maxLength: 50, description: "one of the product's size values" }),
-        count: Type.Number({ minimum: 0, maximum: 1e12, description: 'units moved; > 0 for stock actions' }),
-        soldCount: Type.Optional(Type.Number({ description: 'accepted for compatibility, not booked' })),
-        sizeId: Type.Optional(Type.Integer({ description: "when given, must match the product's sizeId for this value" })),
+        count: Quantity({ description: 'units moved; > 0 for stock actions' }),
+        soldCount: Type.Optional(Quantity({ description: 'accepted for compatibility, not booked' })),
+        sizeId: Type.Optional(IdOrZero({ description: "when given, must match the product's sizeId for this value" })),
       }),
       { maxItems: 1000, description: 'required and non-empty for every action but price' },
     ),
   ),
-  warehouseId: Type.Optional(Type.Integer({ minimum: 1, description: "default: the account's oldest active warehouse" })),
+  warehouseId: Type.Optional(Id({ description: "default: the account's oldest active warehouse" })),
 });
 
 const SupplierStockResult = Type.Object({
