@@ -311,3 +311,55 @@ describeEachDb('hostile input: nothing is committed that cannot be read back', (
     expect((await call(env(), a, 'GET', '/api/v1/outbound-orders', undefined, 200)).body.data).toHaveLength(1);
   });
 });
+
+describeEachDb('hostile input: ids beyond the integer range are the same 400 on both databases', (env) => {
+  it('path ids, body ids, query ids, event cursors and delivery cursors', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    const before = await snapshot(env(), a);
+    for (const url of [
+      '/api/v1/products/2147483648',
+      '/api/v1/products/9007199254740993',
+      '/api/v1/products/1e30',
+      '/api/v1/products/7.5',
+      '/api/v1/products/0',
+      '/api/v1/products/abc',
+      '/api/v1/warehouses/99999999999',
+      '/api/v1/documents/2147483648',
+      '/api/v1/outbound-orders/2147483648',
+      '/api/v1/stock-items/2147483648',
+      '/api/v1/stock?productId=9007199254740993',
+      '/api/v1/stock?warehouseId=2147483648',
+      '/api/v1/stock/metakocka?productId=2147483648',
+      '/api/v1/outbound-orders?after=2147483648',
+      '/api/v1/events?after=1e30',
+      '/api/v1/events?after=9007199254740993',
+    ]) {
+      const r = await call(env(), a, 'GET', url);
+      expect(refused(r), url).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect(refused(await call(env(), a, 'DELETE', '/api/v1/products/2147483648'))).toEqual([400, 'VALIDATION_FAILED']);
+    // The largest id is a plain 404.
+    expect(refused(await call(env(), a, 'GET', '/api/v1/products/2147483647'))).toEqual([404, 'NOT_FOUND']);
+    for (const productId of [9007199254740993, 2147483648]) {
+      const r = await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId, quantity: 1 }] });
+      expect(refused(r)).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toBe('body.lines[0].productId must be <= 2147483647');
+    }
+    const order = await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: 2147483648, items: [{ productId: p, quantity: 1 }] });
+    expect(refused(order)).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await snapshot(env(), a)).toEqual(before);
+  });
+
+  it('a forged deliveries cursor is 400, not a database error', async () => {
+    const a = await env().newAccount();
+    const forged = (s: string) => Buffer.from(s).toString('base64url');
+    for (const cursor of [forged('99999999999999999999:00000000-0000-0000-0000-000000000000'), forged('1:not-a-uuid'), forged('1:a\u0000b'), forged('1e30:x'), 'abc']) {
+      const r = await call(env(), a, 'GET', `/api/v1/deliveries?cursor=${cursor}`);
+      expect(refused(r), cursor).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    const ok = await call(env(), a, 'GET', `/api/v1/deliveries?cursor=${forged('1767225600000:00000000-0000-4000-8000-000000000000')}`, undefined, 200);
+    expect(ok.body).toEqual({ data: [], nextCursor: null });
+  });
+});
