@@ -29,6 +29,9 @@ export function responses(ok: Record<number, TSchema>): Record<string, TSchema> 
 export const Strict = <T extends TProperties>(properties: T, options: ObjectOptions = {}) =>
   Type.Object(properties, { ...options, additionalProperties: false });
 
+/** A real calendar date as YYYY-MM-DD (ajv-formats' full `date`: no 2026-02-30, no 9999-99-99). */
+export const CalendarDate = () => Type.String({ format: 'date', description: 'YYYY-MM-DD, a real calendar date' });
+
 /** An entity id (warehouse, product, document, order, item): a PostgreSQL integer. */
 export const Id = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...options });
 /** An id where 0 means "none" (seed 003's convention), and list cursors (`after=<last id>`). */
@@ -50,8 +53,8 @@ export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
  * branches in order, so with the value type first a null would be coerced to "" or 0 or [0].
  */
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
-export const OptionalNullableString = (opts: { maxLength?: number; pattern?: string } = {}) =>
-  Type.Optional(Nullable(Type.String({ maxLength: opts.maxLength ?? 200, ...(opts.pattern && { pattern: opts.pattern }) })));
+export const OptionalNullableString = (opts: { maxLength?: number } = {}) =>
+  Type.Optional(Nullable(Type.String({ maxLength: opts.maxLength ?? 200 })));
 
 export const Warehouse = Type.Object(
   {

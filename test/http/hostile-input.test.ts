@@ -363,3 +363,47 @@ describeEachDb('hostile input: ids beyond the integer range are the same 400 on 
     expect(ok.body).toEqual({ data: [], nextCursor: null });
   });
 });
+
+describeEachDb('hostile input: dates are real calendar dates', (env) => {
+  it('an expiry that is not a calendar date is 400 and never becomes a stock key', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    const line = (expiry: string) => ({ type: 'receipt', warehouseId: w, lines: [{ productId: p, expiry, quantity: 1 }] });
+    for (const expiry of ['2026-02-30', '9999-99-99', '2026-13-01', '2023-02-29', '2026-04-31', '2026-1-01', '20260101']) {
+      const r = await call(env(), a, 'POST', '/api/v1/documents', line(expiry));
+      expect(refused(r), expiry).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toBe('body.lines[0].expiry must match format "date"');
+    }
+    expect(await levels(env(), a)).toEqual([]);
+    await call(env(), a, 'POST', '/api/v1/documents', line('2024-02-29'), 201);
+    expect((await levels(env(), a)).map((l) => l.expiry)).toEqual(['2024-02-29']);
+  });
+
+  it("an outbound order's preferredDeliveryAt must be a real time; nothing is written otherwise", async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const before = await snapshot(env(), a);
+    for (const at of ['2026-02-30', '2026-02-30 10:00:00', '2026-04-31T00:00:00Z', '2026-01-01 24:00:00', '2026-01-01T10:61:00Z']) {
+      const r = await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: w, preferredDeliveryAt: at });
+      expect(refused(r), at).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect(await snapshot(env(), a)).toEqual(before);
+    const ok = await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: w, preferredDeliveryAt: '2024-02-29 10:00:00' }, 201);
+    expect(ok.body.preferredDeliveryAt).toBe('2024-02-29T10:00:00.000Z');
+    const patch = await call(env(), a, 'PATCH', `/api/v1/outbound-orders/${ok.body.id}`, { preferredDeliveryAt: '2025-02-29' });
+    expect(refused(patch)).toEqual([400, 'VALIDATION_FAILED']);
+    expect((await call(env(), a, 'GET', `/api/v1/outbound-orders/${ok.body.id}`, undefined, 200)).body.preferredDeliveryAt).toBe('2024-02-29T10:00:00.000Z');
+  });
+
+  it('date-times must be times: no 2026-02-30, no leap second that Date.parse cannot read', async () => {
+    const a = await env().newAccount();
+    for (const since of ['2026-02-30T00:00:00Z', '2026-06-30T23:59:60Z']) {
+      const r = await call(env(), a, 'GET', `/api/v1/deliveries?since=${since}`);
+      expect(refused(r), since).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.message).toBe('querystring.since must match format "date-time"');
+    }
+    const kladana = await call(env(), a, 'GET', '/api/remap/1.2/report/stock/all/current?changedSince=2026-02-30%2000:00:00');
+    expect(refused(kladana)).toEqual([400, 'VALIDATION_FAILED']);
+  });
+});

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../../app.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
-import { Document, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
+import { CalendarDate, Document, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
 
 const DocumentRef = Type.Ref(Document);
 
@@ -16,7 +16,7 @@ export const DocumentBody = Strict({
       productId: Id(),
       size: OptionalNullableString({ maxLength: 50 }),
       lot: OptionalNullableString({ maxLength: 100 }),
-      expiry: OptionalNullableString({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+      expiry: Type.Optional(Nullable(CalendarDate())),
       serial: OptionalNullableString({ maxLength: 100 }),
       location: OptionalNullableString({ maxLength: 100 }),
       quantity: Quantity({ description: '> 0; a count may be 0' }),
