@@ -85,8 +85,14 @@ const invalid = (field: string, message: string) => new AppError('VALIDATION_FAI
 /** The id in a `meta.href` such as `https://host/api/remap/1.2/entity/webhookstock/<id>`. */
 export function idFromHref(href: unknown, field: string): string {
   const m = typeof href === 'string' ? /\/entity\/webhookstock\/([^/?#]+)\/?(?:[?#].*)?$/.exec(href) : null;
-  if (!m || m[1] === 'metadata') throw invalid(field, 'must be a webhookstock href (…/entity/webhookstock/<id>)');
-  return decodeURIComponent(m[1]);
+  const hint = 'must be a webhookstock href (…/entity/webhookstock/<id>)';
+  if (!m || m[1] === 'metadata') throw invalid(field, hint);
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    // A malformed escape (%E0%A4%A) is the client's mistake, not a 500.
+    throw invalid(field, `${hint}; it has a malformed percent-escape`);
+  }
 }
 
 /**

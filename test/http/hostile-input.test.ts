@@ -407,3 +407,19 @@ describeEachDb('hostile input: dates are real calendar dates', (env) => {
     expect(refused(kladana)).toEqual([400, 'VALIDATION_FAILED']);
   });
 });
+
+describeEachDb('hostile input: Kladana hrefs', (env) => {
+  it('a malformed percent-escape in a bulk delete href is 400 and deletes nothing', async () => {
+    const a = await env().newAccount();
+    const PATH = '/api/remap/1.2/entity/webhookstock';
+    const hook = await call(env(), a, 'POST', PATH, { url: 'https://example.com/k', stockType: 'stock', reportType: 'all' }, 200);
+    for (const tail of ['%E0%A4%A', '%', '%zz']) {
+      const r = await call(env(), a, 'POST', `${PATH}/delete`, [{ meta: { href: `https://x${PATH}/${hook.body.id}` } }, { meta: { href: `https://x${PATH}/${tail}` } }]);
+      expect(refused(r), tail).toEqual([400, 'VALIDATION_FAILED']);
+      expect(r.body.error.details).toMatchObject({ field: '[1].meta.href' });
+      const bulk = await call(env(), a, 'POST', PATH, [{ meta: { href: `https://x${PATH}/${tail}` }, enabled: false }]);
+      expect(refused(bulk), tail).toEqual([400, 'VALIDATION_FAILED']);
+    }
+    expect((await call(env(), a, 'GET', PATH, undefined, 200)).body.rows.map((r: any) => [r.id, r.enabled])).toEqual([[hook.body.id, true]]);
+  });
+});
