@@ -423,3 +423,44 @@ describeEachDb('hostile input: Kladana hrefs', (env) => {
     expect((await call(env(), a, 'GET', PATH, undefined, 200)).body.rows.map((r: any) => [r.id, r.enabled])).toEqual([[hook.body.id, true]]);
   });
 });
+
+describeEachDb('hostile input: changing sizes cannot strand stock', (env) => {
+  it('PATCH sizes is 409 while a removed size holds stock, and fine once it is empty', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a, { sizes: [{ value: 'M' }, { value: 'L' }, { value: 'XL' }] });
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, size: 'M', quantity: 2 }, { productId: p, size: 'L', quantity: 1 }] }, 201);
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'reserve', warehouseId: w, lines: [{ productId: p, size: 'L', quantity: 1 }] }, 201);
+    const before = await snapshot(env(), a);
+    for (const [sizes, stranded] of [
+      [[], ['L', 'M']],
+      [[{ value: 'M' }], ['L']],
+      [[{ value: 'XL' }], ['L', 'M']],
+    ] as const) {
+      const r = await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes });
+      expect(refused(r), JSON.stringify(sizes)).toEqual([409, 'PRODUCT_HAS_STOCK']);
+      expect(r.body.error.details).toEqual({ field: 'sizes', sizes: stranded });
+    }
+    expect(await snapshot(env(), a)).toEqual(before);
+    expect((await call(env(), a, 'GET', `/api/v1/products/${p}`, undefined, 200)).body.sizes).toEqual([{ value: 'M' }, { value: 'L' }, { value: 'XL' }]);
+    // XL holds nothing: it may go, and sizes may be reordered or given sizeIds.
+    const ok = await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes: [{ value: 'L', sizeId: 2 }, { value: 'M', sizeId: 1 }] }, 200);
+    expect(ok.body.sizes).toEqual([{ value: 'L', sizeId: 2 }, { value: 'M', sizeId: 1 }]);
+    // Once M and L are empty (the reservation released), they may go too.
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'release', warehouseId: w, lines: [{ productId: p, size: 'L', quantity: 1 }] }, 201);
+    expect(refused(await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes: [{ value: 'M' }] }))).toEqual([409, 'PRODUCT_HAS_STOCK']);
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'writeoff', warehouseId: w, lines: [{ productId: p, size: 'L', quantity: 1 }, { productId: p, size: 'M', quantity: 2 }] }, 201);
+    await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes: [] }, 200);
+  });
+
+  it('an unsized product with stock cannot be given sizes (its stock has no size)', async () => {
+    const a = await env().newAccount();
+    const w = await warehouse(env(), a);
+    const p = await product(env(), a);
+    await call(env(), a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] }, 201);
+    const r = await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes: [{ value: 'M' }] });
+    expect(refused(r)).toEqual([409, 'PRODUCT_HAS_STOCK']);
+    expect(r.body.error.details).toEqual({ field: 'sizes', sizes: [null] });
+    await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes: [] }, 200);
+  });
+});
