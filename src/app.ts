@@ -6,6 +6,7 @@ import type { Ctx } from './context.js';
 import { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth, type Auth } from './http/auth.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { installBodyParsers, rejectBadStrings, validatorCompilers } from './http/validation.js';
@@ -46,6 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
     // Bodies strictly, text parts (params, querystring, headers) with coercion: http/validation.ts.
     schemaController: validatorCompilers(),
+    // Every request's logger writes the URL with credentials in the query string redacted.
+    childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
   }).withTypeProvider<TypeBoxTypeProvider>() as App;
   app.decorateRequest('principal', null);
   installErrorHandler(app);

@@ -1,3 +1,5 @@
+import { TOKEN_SYNTAX } from './accounts/tokens.js';
+
 /**
  * The one place that reads process.env. Everything else receives a frozen Config.
  */
@@ -35,13 +37,18 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
   const role = (overrides.role ?? env.STOCKHOOK_ROLE ?? 'all') as Role;
   if (!['all', 'api', 'worker'].includes(role)) throw new Error(`invalid role: ${role} (all, api or worker)`);
   const host = overrides.host ?? env.STOCKHOOK_HOST ?? '127.0.0.1';
+  const adminToken = env.STOCKHOOK_ADMIN_TOKEN || undefined;
+  // Authorization headers are parsed strictly (RFC 6750), so a token must be sendable as one.
+  if (adminToken !== undefined && !TOKEN_SYNTAX.test(adminToken)) {
+    throw new Error('STOCKHOOK_ADMIN_TOKEN may contain only letters, digits and - . _ ~ + / (then = padding)');
+  }
   const leaseMs = Number(env.STOCKHOOK_DELIVERY_LEASE_MS ?? 30_000);
   if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
   return Object.freeze({
     port,
     host,
     databaseUrl: overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH,
-    adminToken: env.STOCKHOOK_ADMIN_TOKEN || undefined,
+    adminToken,
     allowPrivateTargets: env.STOCKHOOK_ALLOW_PRIVATE_TARGETS === '1',
     role,
     logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findPrincipal, hashToken, sameSecret, type Principal } from '../accounts/tokens.js';
+import { findPrincipal, hashToken, sameSecret, TOKEN_SYNTAX, type Principal } from '../accounts/tokens.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../storage/database.js';
 
@@ -9,14 +9,20 @@ declare module 'fastify' {
   }
 }
 
+/** RFC 6750: `Bearer` and one b64token, nothing after it (`Bearer <token> junk` is no credential). */
+const BEARER = new RegExp(`^Bearer +(${TOKEN_SYNTAX.source.slice(1, -1)})$`, 'i');
+/** RFC 7617: `Basic` and one base64 value. */
+const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2})$/i;
+
 /** The token from `Authorization: Bearer <token>` or HTTP Basic with the token as password. */
 export function credentials(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const [scheme, value] = header.split(' ', 2);
-  if (!value) return undefined;
-  if (scheme.toLowerCase() === 'bearer') return value.trim();
-  if (scheme.toLowerCase() === 'basic') {
-    const decoded = Buffer.from(value.trim(), 'base64').toString('utf8');
+  const value = header.trim();
+  const bearer = BEARER.exec(value);
+  if (bearer) return bearer[1];
+  const basic = BASIC.exec(value);
+  if (basic) {
+    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     // Kladana clients send login:password; we take the password as the token,
     // or the whole value when there is no password (curl -u TOKEN:).

@@ -1,6 +1,12 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { expect, it } from 'vitest';
+import { hashToken } from '../../src/accounts/tokens.js';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { redactUrl } from '../../src/http/request-log.js';
 import type { TestAccount, TestEnv } from '../support/env.js';
-import { describeEachDb } from '../support/env.js';
+import { ADMIN_TOKEN, describeEachDb } from '../support/env.js';
 import { call, events, levels, product, warehouse } from '../support/fixtures.js';
 
 /** Sends a body as raw JSON text, so it can hold what JSON.stringify cannot produce (1e400, "\ud800"). */
@@ -463,4 +469,46 @@ describeEachDb('hostile input: changing sizes cannot strand stock', (env) => {
     expect(r.body.error.details).toEqual({ field: 'sizes', sizes: [null] });
     await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { sizes: [] }, 200);
   });
+});
+
+describeEachDb('hostile input: credentials are parsed strictly and never logged', (env) => {
+  it('Authorization is one scheme and one token: junk after it, or a malformed Basic value, is 401', async () => {
+    const a = await env().newAccount();
+    const get = (authorization: string) => env().app.inject({ method: 'GET', url: '/api/v1/warehouses', headers: { authorization } });
+    for (const good of [`Bearer ${a.token}`, `bearer ${a.token}`, `Basic ${Buffer.from(`me@shop:${a.token}`).toString('base64')}`, `Basic ${Buffer.from(`${a.token}:`).toString('base64')}`]) {
+      expect((await get(good)).statusCode, good).toBe(200);
+    }
+    for (const bad of [`Bearer ${a.token} junk`, `Bearer ${a.token},x`, `Bearer "${a.token}"`, `Token ${a.token}`, `Bearer`, `Basic ${Buffer.from(`x:${a.token}`).toString('base64')} junk`, `Basic !!${Buffer.from(`x:${a.token}`).toString('base64')}`]) {
+      const r = await get(bad);
+      expect([r.statusCode, r.json().error.code], bad).toEqual([401, 'UNAUTHORIZED']);
+    }
+    const admin = await env().app.inject({ method: 'POST', url: '/api/v1/accounts', headers: { authorization: `Bearer ${ADMIN_TOKEN} junk` }, payload: { name: 'x' } });
+    expect(admin.statusCode).toBe(401);
+  });
+
+  it('credentials in a query string are redacted in the request log', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write: (chunk, _enc, done) => (lines.push(String(chunk)), done()) });
+    const app = await buildApp({ ctx: env().ctx, adminTokenHash: hashToken(ADMIN_TOKEN), logger: pino({ level: 'info' }, sink) });
+    try {
+      const a = await env().newAccount();
+      await app.inject({ method: 'GET', url: `/api/v1/stock?productId=5&token=${a.token}&access_token=AT-s3cret&api_key=AK-s3cret&password=PW-s3cret&client_secret=CS-s3cret`, headers: a.auth });
+      await app.inject({ method: 'GET', url: `/metrics?%74oken=encoded-s3cret` });
+      const log = lines.join('');
+      expect(log).toContain('"url":"/api/v1/stock?productId=5&token=[REDACTED]&access_token=[REDACTED]&api_key=[REDACTED]&password=[REDACTED]&client_secret=[REDACTED]"');
+      for (const secret of [a.token, 'AT-s3cret', 'AK-s3cret', 'PW-s3cret', 'CS-s3cret', 'encoded-s3cret']) expect(log).not.toContain(secret);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+it('redactUrl keeps everything but the values of credential parameters', () => {
+  expect(redactUrl('/a?b=1&token=x&Api-Key=y&key=z&flag&x=token')).toBe('/a?b=1&token=[REDACTED]&Api-Key=[REDACTED]&key=[REDACTED]&flag&x=token');
+  expect(redactUrl('/plain')).toBe('/plain');
+});
+
+it('a configured administrator token must be sendable as a Bearer token', () => {
+  expect(loadConfig({}, { STOCKHOOK_ADMIN_TOKEN: 'abc-123_x.y~z+/==' }).adminToken).toBe('abc-123_x.y~z+/==');
+  expect(() => loadConfig({}, { STOCKHOOK_ADMIN_TOKEN: 'has space' })).toThrow(/STOCKHOOK_ADMIN_TOKEN/);
 });
