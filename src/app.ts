@@ -25,6 +25,8 @@ export interface AppDeps {
   metrics?: DeliveryMetrics;
   /** SHA-256 of the administrator token (accounts/tokens.ts ensureAdminToken). */
   adminTokenHash: string;
+  /** SHA-256 of STOCKHOOK_METRICS_TOKEN: /metrics takes it or the administrator token. */
+  metricsTokenHash?: string;
   logger?: FastifyBaseLogger | boolean;
 }
 
@@ -79,7 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,
-    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash),
+    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash),
     metrics: deps.metrics ?? new DeliveryMetrics(deps.ctx.store),
   };
   for (const register of ROUTES) register(app, routeDeps);

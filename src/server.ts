@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { ensureAdminToken } from './accounts/tokens.js';
+import { ensureAdminToken, hashToken } from './accounts/tokens.js';
 import { buildApp, type App } from './app.js';
 import type { Config } from './config.js';
 import { createCtx, type Ctx } from './context.js';
@@ -39,7 +39,7 @@ export async function startServer(config: Config): Promise<Running> {
   let app: App | null = null;
   let url: string | null = null;
   if (config.role !== 'worker') {
-    app = await buildApp({ ctx, adminTokenHash: admin.hash, logger, metrics });
+    app = await buildApp({ ctx, adminTokenHash: admin.hash, metricsTokenHash: config.metricsToken && hashToken(config.metricsToken), logger, metrics });
     url = await app.listen({ port: config.port, host: config.host });
   }
   let closing: Promise<void> | undefined;

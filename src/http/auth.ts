@@ -32,7 +32,7 @@ export function credentials(header: string | undefined): string | undefined {
   return undefined;
 }
 
-export function makeAuth(db: Db, adminTokenHash: string) {
+export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: string) {
   return {
     /** preHandler for account routes: sets request.principal or answers 401. */
     async requireAccount(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
@@ -47,6 +47,14 @@ export function makeAuth(db: Db, adminTokenHash: string) {
       const token = credentials(request.headers.authorization);
       if (!token) throw new AppError('UNAUTHORIZED', 'send the administrator token as Bearer');
       if (!sameSecret(hashToken(token), adminTokenHash)) throw new AppError('UNAUTHORIZED', 'not the administrator token');
+    },
+    /** preHandler for /metrics: the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator's. */
+    async requireMetrics(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+      const token = credentials(request.headers.authorization);
+      if (!token) throw new AppError('UNAUTHORIZED', 'send the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator token as Bearer');
+      const hash = hashToken(token);
+      const ok = sameSecret(hash, adminTokenHash) || (metricsTokenHash !== undefined && sameSecret(hash, metricsTokenHash));
+      if (!ok) throw new AppError('UNAUTHORIZED', 'not the metrics or administrator token');
     },
   };
 }

@@ -512,3 +512,34 @@ it('a configured administrator token must be sendable as a Bearer token', () => 
   expect(loadConfig({}, { STOCKHOOK_ADMIN_TOKEN: 'abc-123_x.y~z+/==' }).adminToken).toBe('abc-123_x.y~z+/==');
   expect(() => loadConfig({}, { STOCKHOOK_ADMIN_TOKEN: 'has space' })).toThrow(/STOCKHOOK_ADMIN_TOKEN/);
 });
+
+describeEachDb('/metrics needs a token', (env) => {
+  it('the metrics token or the administrator token; nothing else', async () => {
+    const a = await env().newAccount();
+    const app = await buildApp({ ctx: env().ctx, adminTokenHash: hashToken(ADMIN_TOKEN), metricsTokenHash: hashToken('prom-scrape-token') });
+    try {
+      const get = (authorization?: string) => app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+      for (const good of ['Bearer prom-scrape-token', `Bearer ${ADMIN_TOKEN}`, `Basic ${Buffer.from('prometheus:prom-scrape-token').toString('base64')}`]) {
+        const r = await get(good);
+        expect(r.statusCode, good).toBe(200);
+        expect(r.body).toContain('stockhook_queue_depth');
+      }
+      for (const bad of [undefined, 'Bearer nope', `Bearer ${a.token}`, 'Bearer prom-scrape-token junk']) {
+        const r = await get(bad);
+        expect([r.statusCode, r.json().error.code], bad).toEqual([401, 'UNAUTHORIZED']);
+        expect(r.body).not.toContain('stockhook_');
+      }
+    } finally {
+      await app.close();
+    }
+    // Without a metrics token configured, the administrator token is the way in.
+    expect((await env().app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401);
+    expect((await env().app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).statusCode).toBe(200);
+  });
+});
+
+it('STOCKHOOK_METRICS_TOKEN is read once, and must be sendable as a Bearer token', () => {
+  expect(loadConfig({}, { STOCKHOOK_METRICS_TOKEN: 'prom-1' }).metricsToken).toBe('prom-1');
+  expect(loadConfig({}, {}).metricsToken).toBeUndefined();
+  expect(() => loadConfig({}, { STOCKHOOK_METRICS_TOKEN: 'a b' })).toThrow(/STOCKHOOK_METRICS_TOKEN/);
+});
