@@ -32,12 +32,20 @@ export function credentials(header: string | undefined): string | undefined {
   return undefined;
 }
 
+/** 401 for a request without a usable credential, saying which mistake it made. */
+function missing(request: FastifyRequest, hint: string): AppError {
+  return new AppError(
+    'UNAUTHORIZED',
+    request.headers.authorization ? 'the Authorization header must be exactly "Bearer <token>" or "Basic <base64>"' : hint,
+  );
+}
+
 export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: string) {
   return {
     /** preHandler for account routes: sets request.principal or answers 401. */
     async requireAccount(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
-      if (!token) throw new AppError('UNAUTHORIZED', 'send an account token as Bearer or as the Basic password');
+      if (!token) throw missing(request, 'send an account token as Bearer or as the Basic password');
       const principal = await findPrincipal(db, token);
       if (!principal) throw new AppError('UNAUTHORIZED', 'unknown token');
       request.principal = principal;
@@ -45,13 +53,13 @@ export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: stri
     /** preHandler for the administrator's routes. */
     async requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
-      if (!token) throw new AppError('UNAUTHORIZED', 'send the administrator token as Bearer');
+      if (!token) throw missing(request, 'send the administrator token as Bearer');
       if (!sameSecret(hashToken(token), adminTokenHash)) throw new AppError('UNAUTHORIZED', 'not the administrator token');
     },
     /** preHandler for /metrics: the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator's. */
     async requireMetrics(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
-      if (!token) throw new AppError('UNAUTHORIZED', 'send the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator token as Bearer');
+      if (!token) throw missing(request, 'send the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator token as Bearer');
       const hash = hashToken(token);
       const ok = sameSecret(hash, adminTokenHash) || (metricsTokenHash !== undefined && sameSecret(hash, metricsTokenHash));
       if (!ok) throw new AppError('UNAUTHORIZED', 'not the metrics or administrator token');

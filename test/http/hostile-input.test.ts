@@ -481,6 +481,7 @@ describeEachDb('hostile input: credentials are parsed strictly and never logged'
     for (const bad of [`Bearer ${a.token} junk`, `Bearer ${a.token},x`, `Bearer "${a.token}"`, `Token ${a.token}`, `Bearer`, `Basic ${Buffer.from(`x:${a.token}`).toString('base64')} junk`, `Basic !!${Buffer.from(`x:${a.token}`).toString('base64')}`]) {
       const r = await get(bad);
       expect([r.statusCode, r.json().error.code], bad).toEqual([401, 'UNAUTHORIZED']);
+      expect(r.json().error.message).toBe('the Authorization header must be exactly "Bearer <token>" or "Basic <base64>"');
     }
     const admin = await env().app.inject({ method: 'POST', url: '/api/v1/accounts', headers: { authorization: `Bearer ${ADMIN_TOKEN} junk` }, payload: { name: 'x' } });
     expect(admin.statusCode).toBe(401);
