@@ -7,8 +7,10 @@ import { makeAuth } from './http/auth.js';
 import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
+import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
+import { installBodyParsers, rejectBadStrings, validatorCompilers } from './http/validation.js';
 
 export type { App } from './http/deps.js';
 
@@ -19,6 +21,8 @@ export interface AppDeps {
   renderer: RouteDeps['renderer'];
   /** SHA-256 of the administrator token (accounts/tokens.ts ensureAdminToken). */
   adminTokenHash: string;
+  /** SHA-256 of STOCKHOOK_METRICS_TOKEN: /metrics takes it or the administrator token. */
+  metricsTokenHash?: string;
   logger?: FastifyBaseLogger | boolean;
 }
 
@@ -33,11 +37,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
-    ajv: { customOptions: { allErrors: false } },
+    // Bodies strictly, text parts (params, querystring, headers) with coercion: http/validation.ts.
+    schemaController: validatorCompilers(),
+    // Every request's logger writes the URL with credentials in the query string redacted.
+    childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   installErrorHandler(app);
   installKladanaErrorShape(app);
+  installBodyParsers(app);
+  app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
 
   await app.register(swagger, {
@@ -63,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,
-    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash),
+    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash),
     metrics: deps.metrics,
     renderer: deps.renderer,
   };

@@ -35,7 +35,7 @@ export interface ComposeOptions {
   /** Run a dispatcher in this process (roles all and worker). */
   dispatcher?: DispatcherOptions | false;
   /** Build the HTTP app (roles all and api). */
-  http?: { adminTokenHash: string; logger?: FastifyBaseLogger | boolean } | false;
+  http?: { adminTokenHash: string; metricsTokenHash?: string; logger?: FastifyBaseLogger | boolean } | false;
 }
 
 export interface Stack extends DomainParts {

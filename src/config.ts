@@ -1,3 +1,5 @@
+import { TOKEN_SYNTAX } from './accounts/tokens.js';
+
 /**
  * The one place that reads process.env. Everything else receives a frozen Config.
  */
@@ -9,6 +11,8 @@ export interface Config {
   /** A SQLite file path, ':memory:', or a postgres:// URL. */
   readonly databaseUrl: string;
   readonly adminToken: string | undefined;
+  /** STOCKHOOK_METRICS_TOKEN: a Bearer token for /metrics only (the administrator token works too). */
+  readonly metricsToken: string | undefined;
   readonly allowPrivateTargets: boolean;
   readonly role: Role;
   readonly logLevel: string;
@@ -37,13 +41,20 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
   const role = (overrides.role ?? env.STOCKHOOK_ROLE ?? 'all') as Role;
   if (!['all', 'api', 'worker'].includes(role)) throw new Error(`invalid role: ${role} (all, api or worker)`);
   const host = overrides.host ?? env.STOCKHOOK_HOST ?? '127.0.0.1';
+  const adminToken = env.STOCKHOOK_ADMIN_TOKEN || undefined;
+  const metricsToken = env.STOCKHOOK_METRICS_TOKEN || undefined;
+  // Authorization headers are parsed strictly (RFC 6750), so a token must be sendable as one.
+  for (const [name, token] of [['STOCKHOOK_ADMIN_TOKEN', adminToken], ['STOCKHOOK_METRICS_TOKEN', metricsToken]] as const) {
+    if (token !== undefined && !TOKEN_SYNTAX.test(token)) throw new Error(`${name} may contain only letters, digits and - . _ ~ + / (then = padding)`);
+  }
   const leaseMs = Number(env.STOCKHOOK_DELIVERY_LEASE_MS ?? 30_000);
   if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
   return Object.freeze({
     port,
     host,
     databaseUrl: overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH,
-    adminToken: env.STOCKHOOK_ADMIN_TOKEN || undefined,
+    adminToken,
+    metricsToken,
     allowPrivateTargets: env.STOCKHOOK_ALLOW_PRIVATE_TARGETS === '1',
     role,
     logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',

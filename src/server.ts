@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { ensureAdminToken } from './accounts/tokens.js';
+import { ensureAdminToken, hashToken } from './accounts/tokens.js';
 import type { App } from './app.js';
 import { compose } from './compose.js';
 import type { Config } from './config.js';
@@ -34,7 +34,7 @@ export async function startServer(config: Config): Promise<Running> {
   const { ctx, dispatcher, app, metrics } = await compose(store, {
     settings,
     dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, log },
-    http: config.role !== 'worker' && { adminTokenHash: admin.hash, logger },
+    http: config.role !== 'worker' && { adminTokenHash: admin.hash, metricsTokenHash: config.metricsToken && hashToken(config.metricsToken), logger },
   });
   const thread = threaded
     ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, logLevel: config.logLevel })

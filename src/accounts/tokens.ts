@@ -15,6 +15,9 @@ export interface Principal {
 /** Tokens are stored only as SHA-256 hashes: a leaked database leaks no credentials. */
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
+/** RFC 6750's b64token: what a token must look like to be sent as `Bearer <token>`. */
+export const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
+
 export const newToken = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
 
 export async function issueToken(

@@ -67,7 +67,11 @@ function toAttemptView(a: Selectable<AttemptTable>, d: Selectable<DeliveryTable>
 const encodeCursor = (ms: number, id: string) => Buffer.from(`${ms}:${id}`).toString('base64url');
 function decodeCursor(c: string): { ms: number; id: string } {
   const [ms, id] = Buffer.from(c, 'base64url').toString().split(':');
-  if (!ms || !id || !/^\d+$/.test(ms)) throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+  // Only what encodeCursor makes: a forged time past bigint, or an id with NUL, is a 400 on both
+  // databases instead of a PostgreSQL error.
+  if (!ms || !id || !/^\d{1,15}$/.test(ms) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+    throw new AppError('VALIDATION_FAILED', 'cursor is not valid', { field: 'cursor' });
+  }
   return { ms: Number(ms), id };
 }
 

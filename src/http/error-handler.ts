@@ -28,8 +28,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err.validation) {
       const fields = err.validation.map((v) => {
         const path = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`;
-        const missing = (v.params as { missingProperty?: string }).missingProperty;
-        return { field: missing ? `${path}.${missing}` : path, message: v.message ?? 'is invalid' };
+        const { missingProperty, additionalProperty } = v.params as { missingProperty?: string; additionalProperty?: string };
+        if (additionalProperty !== undefined) return { field: `${path}.${additionalProperty}`, message: 'is not a known field' };
+        return { field: missingProperty ? `${path}.${missingProperty}` : path, message: v.message ?? 'is invalid' };
       });
       // With anyOf (nullable fields) Ajv reports every branch; the deepest error that is not about
       // the null branch or the anyOf itself is the one that names the real problem.

@@ -1,5 +1,7 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type ObjectOptions, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ERRORS, type ErrorCode } from '../errors.js';
+import { MAX_DECIMALS, MAX_ID, MAX_PRICE, MAX_QUANTITY } from '../inventory/numbers.js';
+import { DECIMALS_KEYWORD } from './validation.js';
 
 /** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
 export const ErrorBody = Type.Object(
@@ -20,16 +22,39 @@ export function responses(ok: Record<number, TSchema>): Record<string, TSchema> 
   return { ...ok, '4xx': ErrorRef, '5xx': ErrorRef };
 }
 
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+/**
+ * An object a client sends: a field the schema does not name is 400 naming it, so a typo
+ * (`quantitty`) cannot go unnoticed. Every request body is built from these.
+ */
+export const Strict = <T extends TProperties>(properties: T, options: ObjectOptions = {}) =>
+  Type.Object(properties, { ...options, additionalProperties: false });
+
+/** A real calendar date as YYYY-MM-DD (ajv-formats' full `date`: no 2026-02-30, no 9999-99-99). */
+export const CalendarDate = () => Type.String({ format: 'date', description: 'YYYY-MM-DD, a real calendar date' });
+
+/** An entity id (warehouse, product, document, order, item): a PostgreSQL integer. */
+export const Id = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...options });
+/** An id where 0 means "none" (seed 003's convention), and list cursors (`after=<last id>`). */
+export const IdOrZero = (options: { description?: string } = {}) => Type.Integer({ minimum: 0, maximum: MAX_ID, ...options });
+/** Units of stock: finite, 0 to MAX_QUANTITY, at most MAX_DECIMALS decimal places (README "Numbers"). */
+export const Quantity = (options: { description?: string } = {}) =>
+  Type.Number({ minimum: 0, maximum: MAX_QUANTITY, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
+/** Whole units (outbound order items): 1 to MAX_QUANTITY. */
+export const WholeQuantity = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_QUANTITY, ...options });
+/** A price: finite, 0 to MAX_PRICE, at most MAX_DECIMALS decimal places. */
+export const Price = (options: { description?: string } = {}) =>
+  Type.Number({ minimum: 0, maximum: MAX_PRICE, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
+
+export const IdParams = Type.Object({ id: Id() });
 export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**
- * Null first: fastify's Ajv coerces types, and tries anyOf branches in order, so with the value
- * type first a JSON null would be coerced to "" or 0 or [0] instead of staying null.
+ * Null first: querystrings and params are coerced (http/validation.ts), and Ajv tries anyOf
+ * branches in order, so with the value type first a null would be coerced to "" or 0 or [0].
  */
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([Type.Null(), t]);
-export const OptionalNullableString = (opts: { maxLength?: number; pattern?: string } = {}) =>
-  Type.Optional(Nullable(Type.String({ maxLength: opts.maxLength ?? 200, ...(opts.pattern && { pattern: opts.pattern }) })));
+export const OptionalNullableString = (opts: { maxLength?: number } = {}) =>
+  Type.Optional(Nullable(Type.String({ maxLength: opts.maxLength ?? 200 })));
 
 export const Warehouse = Type.Object(
   {
@@ -43,9 +68,9 @@ export const Warehouse = Type.Object(
   { $id: 'Warehouse' },
 );
 
-export const ProductSize = Type.Object({
+export const ProductSize = Strict({
   value: Type.String({ minLength: 1, maxLength: 50 }),
-  sizeId: Type.Optional(Type.Integer()),
+  sizeId: Type.Optional(IdOrZero()),
 });
 
 export const Product = Type.Object(

@@ -48,12 +48,21 @@ export interface OrderPatchInput extends OrderFieldsInput {
   items?: Array<OrderItemInput & { id?: number }>;
 }
 
-/** A time without a zone is CycleSoftware's wall-clock format; we read it as UTC. */
+/**
+ * A time without a zone is CycleSoftware's wall-clock format; we read it as UTC. Date.parse rolls
+ * 2026-02-30 over into March, so the calendar date and the clock are checked first.
+ */
 export function parseDeliveryTime(s: string | null | undefined): number | null | undefined {
   if (s == null) return s;
+  const invalid = () => new AppError('VALIDATION_FAILED', `preferredDeliveryAt "${s}" is not a valid time`, { field: 'preferredDeliveryAt' });
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(s);
+  if (!m) throw invalid();
+  const [y, mo, d, h = 0, mi = 0, se = 0] = m.slice(1).map((x) => (x === undefined ? undefined : Number(x))) as number[];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || h > 23 || mi > 59 || se > 59) throw invalid();
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(s);
   const ms = Date.parse(zoned ? s : `${s.replace(' ', 'T')}${s.length === 10 ? 'T00:00:00' : ''}Z`);
-  if (Number.isNaN(ms)) throw new AppError('VALIDATION_FAILED', `preferredDeliveryAt "${s}" is not a valid time`, { field: 'preferredDeliveryAt' });
+  if (Number.isNaN(ms)) throw invalid();
   return ms;
 }
 
@@ -144,6 +153,7 @@ async function insertItem(tx: Tx, accountId: string, orderId: number, items: Ite
 }
 
 export async function createOrder(ctx: Ctx, accountId: string, input: OrderCreateInput): Promise<OutboundOrderView> {
+  const columns = orderColumns(input); // parses the delivery time: refused before the transaction
   const { result } = await writeTx(ctx, accountId, async (scope) => {
     const { tx, now } = scope;
     await activeWarehouse(tx, accountId, input.warehouseId);
@@ -161,7 +171,7 @@ export async function createOrder(ctx: Ctx, accountId: string, input: OrderCreat
         reference_text: '',
         created_ms: now,
         updated_ms: now,
-        ...orderColumns(input),
+        ...columns,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -180,6 +190,7 @@ export async function createOrder(ctx: Ctx, accountId: string, input: OrderCreat
  * falls back to the shipped one, so the view never shows a claim the ledger no longer holds.
  */
 export async function updateOrder(ctx: Ctx, accountId: string, id: number, input: OrderPatchInput): Promise<OutboundOrderView> {
+  const columns = orderColumns(input); // parses the delivery time: refused before the transaction
   const { result } = await writeTx(ctx, accountId, async (scope) => {
     const { tx, now } = scope;
     const order = await lockOrder(tx, accountId, id);
@@ -233,7 +244,7 @@ export async function updateOrder(ctx: Ctx, accountId: string, id: number, input
     const postings = releases.length > 0 ? [await postOrderStock(scope, accountId, order, 'release', releases)] : [];
     const updated = await tx
       .updateTable('outbound_orders')
-      .set({ ...orderColumns(input), updated_ms: now })
+      .set({ ...columns, updated_ms: now })
       .where('account_id', '=', accountId)
       .where('id', '=', id)
       .returningAll()

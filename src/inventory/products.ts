@@ -3,6 +3,7 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ProductTable } from '../storage/schema.js';
+import { isAmount, MAX_DECIMALS, MAX_PRICE } from './numbers.js';
 
 export interface ProductSize {
   value: string;
@@ -45,6 +46,12 @@ export const toProduct = (r: Selectable<ProductTable>): Product => ({
   updatedAt: new Date(Number(r.updated_ms)).toISOString(),
 });
 
+function checkPrice(price: number | undefined): void {
+  if (price !== undefined && !isAmount(price, MAX_PRICE)) {
+    throw new AppError('VALIDATION_FAILED', `price must be a number from 0 to ${MAX_PRICE} with at most ${MAX_DECIMALS} decimals`, { field: 'price' });
+  }
+}
+
 function checkSizes(sizes: ProductSize[] | undefined): void {
   if (!sizes) return;
   const seen = new Set<string>();
@@ -77,6 +84,7 @@ export async function getProduct(db: Db, accountId: string, id: number): Promise
 }
 
 export async function createProduct(ctx: Ctx, accountId: string, input: ProductInput & { title: string }): Promise<Product> {
+  checkPrice(input.price);
   checkSizes(input.sizes);
   const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
     const row = await tx
@@ -103,6 +111,31 @@ export async function createProduct(ctx: Ctx, accountId: string, input: ProductI
   return result;
 }
 
+/**
+ * Stock is kept per size, or under '' when the product has none: a new size list must still hold
+ * every size that has stock or reservations, or that stock could never be moved again. As with
+ * deleting a product, this reads the levels and does not lock them against a concurrent receipt.
+ */
+async function refuseStrandedStock(tx: Tx, accountId: string, id: number, sizes: ProductSize[]): Promise<void> {
+  const kept = sizes.map((s) => s.value);
+  const held = tx
+    .selectFrom('stock_levels')
+    .select('size')
+    .distinct()
+    .where('account_id', '=', accountId)
+    .where('product_id', '=', id)
+    .where((eb) => eb.or([eb('amount', '!=', 0), eb('reserved', '!=', 0)]));
+  const outside = kept.length > 0 ? held.where('size', 'not in', kept) : held.where('size', '!=', '');
+  const rows = await outside.orderBy('size').execute();
+  if (rows.length === 0) return;
+  const stranded = rows.map((r) => r.size);
+  const what = stranded[0] === '' ? `product ${id} holds stock without a size` : `size "${stranded.join('", "')}" of product ${id} still holds stock or reservations`;
+  throw new AppError('PRODUCT_HAS_STOCK', `${what}: move or write it off before changing sizes`, {
+    field: 'sizes',
+    sizes: stranded.map((s) => s || null),
+  });
+}
+
 /** Shared by PATCH and the supplier API's `price` action. Runs inside the caller's transaction. */
 export async function updateProductIn(
   scope: WriteScope,
@@ -110,9 +143,11 @@ export async function updateProductIn(
   id: number,
   input: ProductInput,
 ): Promise<Product> {
+  checkPrice(input.price);
   checkSizes(input.sizes);
   const { tx, now, emit } = scope;
   const before = toProduct(await findProduct(tx, accountId, id));
+  if (input.sizes !== undefined) await refuseStrandedStock(tx, accountId, id, input.sizes);
   const row = await tx
     .updateTable('products')
     .set({

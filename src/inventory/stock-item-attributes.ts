@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { MAX_ID, MAX_QUANTITY } from './numbers.js';
 
-const Id = (description: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, description });
+const Id = (description: string) => Type.Integer({ minimum: 0, maximum: MAX_ID, description });
 const Text = (description: string) => Type.String({ maxLength: 200, description });
 
 export const SubOrderItem = Type.Object({
@@ -8,8 +9,8 @@ export const SubOrderItem = Type.Object({
   barcode: Text('article barcode'),
   isActive: Type.Boolean(),
   isIncluded: Type.Boolean({ description: 'included with the item' }),
-  quantity: Type.Integer({ minimum: 0, maximum: 1e9 }),
-  quantityClaimed: Type.Integer({ minimum: 0, maximum: 1e9 }),
+  quantity: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
+  quantityClaimed: Type.Integer({ minimum: 0, maximum: MAX_QUANTITY }),
   reference: Text('reference of the sub item'),
   remark: Text('remark of the sub item'),
 });
@@ -54,13 +55,17 @@ export const StockItemAttributes = Type.Object({
 export type StockItemAttributes = Static<typeof StockItemAttributes>;
 export type SubOrderItem = Static<typeof SubOrderItem>;
 
-/** What a request may send: any subset, with partial locations and sub items. */
+/** What a request may send: any subset, with partial locations and sub items; nothing else. */
+const strict = { additionalProperties: false } as const;
 export const StockItemAttributesInput = Type.Partial(
-  Type.Object({
-    ...StockItemAttributes.properties,
-    location: Type.Partial(StockItemLocation),
-    subOrderItems: Type.Array(Type.Partial(SubOrderItem), { maxItems: 200 }),
-  }),
+  Type.Object(
+    {
+      ...StockItemAttributes.properties,
+      location: Type.Partial(StockItemLocation, strict),
+      subOrderItems: Type.Array(Type.Partial(SubOrderItem, strict), { maxItems: 200 }),
+    },
+    strict,
+  ),
 );
 export type StockItemAttributesInput = Static<typeof StockItemAttributesInput>;
 

@@ -78,8 +78,26 @@ const invalid = (field: string, message: string) => new AppError('VALIDATION_FAI
 /** The id in a `meta.href` such as `https://host/api/remap/1.2/entity/webhookstock/<id>`. */
 export function idFromHref(href: unknown, field: string): string {
   const m = typeof href === 'string' ? /\/entity\/webhookstock\/([^/?#]+)\/?(?:[?#].*)?$/.exec(href) : null;
-  if (!m || m[1] === 'metadata') throw invalid(field, 'must be a webhookstock href (…/entity/webhookstock/<id>)');
-  return decodeURIComponent(m[1]);
+  const hint = 'must be a webhookstock href (…/entity/webhookstock/<id>)';
+  if (!m || m[1] === 'metadata') throw invalid(field, hint);
+  try {
+    return decodeURIComponent(m[1]);
+  } catch {
+    // A malformed escape (%E0%A4%A) is the client's mistake, not a 500.
+    throw invalid(field, `${hint}; it has a malformed percent-escape`);
+  }
+}
+
+/**
+ * What an item may carry: the writable fields, and the read-only ones of the entity as a client
+ * read it (seed 001's own bulk examples send `meta` whole), which are ignored. Anything else is a
+ * mistake worth a 400, such as a misspelt `reportType`.
+ */
+const ITEM_FIELDS = new Set(['meta', 'url', 'stockType', 'reportType', 'enabled', 'id', 'accountId', 'authorApplication']);
+const META_FIELDS = new Set(['href', 'metadataHref', 'type', 'mediaType']);
+
+function onlyKnown(r: Record<string, unknown>, known: Set<string>, name: (f: string) => string): void {
+  for (const k of Object.keys(r)) if (!known.has(k)) throw invalid(name(k), 'is not a known field');
 }
 
 /** Checks one item's shape; the values (enums, url rules) are checked by the kladana format. */
@@ -87,9 +105,11 @@ export function parseItem(raw: unknown, at = ''): WebhookStockInput {
   const name = (f: string) => (at ? `${at}.${f}` : f);
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(at || 'body', 'must be an object');
   const r = raw as Record<string, unknown>;
+  onlyKnown(r, ITEM_FIELDS, name);
   const out: WebhookStockInput = {};
   if (r.meta !== undefined) {
-    if (r.meta === null || typeof r.meta !== 'object') throw invalid(name('meta'), 'must be an object');
+    if (r.meta === null || typeof r.meta !== 'object' || Array.isArray(r.meta)) throw invalid(name('meta'), 'must be an object');
+    onlyKnown(r.meta as Record<string, unknown>, META_FIELDS, (f) => name(`meta.${f}`));
     out.id = idFromHref((r.meta as Record<string, unknown>).href, name('meta.href'));
   }
   for (const f of ['url', 'stockType', 'reportType'] as const) {

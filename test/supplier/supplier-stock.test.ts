@@ -160,7 +160,9 @@ describeEachDb('supplier stock API', (env) => {
       [{ ...base, sizes: [{ value: 'M', count: 1 }, { value: 'M', count: 2 }] }, 'sizes[1] repeats size "M"'],
       [{ ...base, newPrice: 0, sizes: [{ value: 'M', count: 1 }] }, 'newPrice must be > 0'],
       [{ ...base, action: 'price' }, 'newPrice is required'],
-      [{ ...base, action: 'price', newPrice: null }, 'newPrice must be > 0'],
+      [{ ...base, action: 'price', newPrice: 0 }, 'newPrice must be > 0'],
+      // Bodies are not coerced: null is not a price (it used to become 0).
+      [{ ...base, action: 'price', newPrice: null }, 'body.newPrice must be number'],
       [{ ...base, action: 'refund', sizes: [{ value: 'M', count: 1 }] }, 'body.action'],
     ];
     for (const [payload, message] of cases) {

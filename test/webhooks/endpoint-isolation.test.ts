@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDb } from '../support/env.js';
+import { ADMIN_TOKEN, describeEachDb } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
 
@@ -42,7 +42,7 @@ describeEachDb(
       const sickReqs = () => rx.requests.filter((r) => r.url === '/sick');
       await eventually(() => env().dispatcher?.breakers.state(sub.body.id, Date.now()) === 'open', 5000, 5);
       expect(sickReqs()).toHaveLength(3);
-      const metrics = await env().app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await env().app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(metrics.body).toContain('stockhook_breakers{state="open"} 1');
       // While open nothing is sent: the next request is the half-open probe, a cooldown later.
       await eventually(() => sickReqs().length === 4, 5000, 5);

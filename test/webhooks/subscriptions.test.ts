@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDb } from '../support/env.js';
+import { ADMIN_TOKEN, describeEachDb } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
 
@@ -165,7 +165,7 @@ describeEachDb(
       expect(stock.body.data).toHaveLength(4);
       const none = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=failed`, undefined, 200);
       expect(none.body.data).toEqual([]);
-      const metrics = await env().app.inject({ method: 'GET', url: '/metrics' });
+      const metrics = await env().app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       expect(metrics.body).toContain('stockhook_deliveries{status="succeeded"}');
       expect(metrics.body).toMatch(/stockhook_attempt_duration_seconds_bucket\{le="0.005",format="native",outcome="succeeded"\} \d+/);
       expect(metrics.body).toContain('stockhook_queue_depth');

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { createAccount } from '../../accounts/accounts.js';
 import type { App, RouteDeps } from '../deps.js';
-import { responses } from '../schemas.js';
+import { responses, Strict } from '../schemas.js';
 
 export function accountRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.post(
@@ -11,7 +11,7 @@ export function accountRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags: ['accounts'],
         summary: 'Create an account and its first token (administrator)',
-        body: Type.Object({
+        body: Strict({
           name: Type.String({ minLength: 1, maxLength: 200 }),
           plan: Type.Optional(Type.Union([Type.Literal('free'), Type.Literal('paid')], { default: 'paid' })),
           slug: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,39}$' })),

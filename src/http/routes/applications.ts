@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { createApplication, installApplication, listApplications, uninstallApplication } from '../../applications/applications.js';
 import { principalOf } from '../auth.js';
-import { IdParams, responses } from '../schemas.js';
+import { IdParams, responses, Strict } from '../schemas.js';
 
 const Application = Type.Object({
   id: Type.Integer(),

@@ -2,24 +2,24 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
-import { Document, IdParams, Nullable, OptionalNullableString, responses } from '../schemas.js';
+import { CalendarDate, Document, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
 
 const DocumentRef = Type.Ref(Document);
 
-export const DocumentBody = Type.Object({
+export const DocumentBody = Strict({
   type: Type.Union(DOCUMENT_TYPES.map((t) => Type.Literal(t))),
-  warehouseId: Type.Integer({ minimum: 1 }),
-  toWarehouseId: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+  warehouseId: Id(),
+  toWarehouseId: Type.Optional(Nullable(Id())),
   reference: OptionalNullableString({ maxLength: 200 }),
   lines: Type.Array(
-    Type.Object({
-      productId: Type.Integer({ minimum: 1 }),
+    Strict({
+      productId: Id(),
       size: OptionalNullableString({ maxLength: 50 }),
       lot: OptionalNullableString({ maxLength: 100 }),
-      expiry: OptionalNullableString({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+      expiry: Type.Optional(Nullable(CalendarDate())),
       serial: OptionalNullableString({ maxLength: 100 }),
       location: OptionalNullableString({ maxLength: 100 }),
-      quantity: Type.Number({ minimum: 0, maximum: 1e12 }),
+      quantity: Quantity({ description: '> 0; a count may be 0' }),
     }),
     { minItems: 1, maxItems: 1000 },
   ),

@@ -13,7 +13,7 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags: ['events'],
         summary: 'The event log, in commit order; page with after=<nextAfter>',
         querystring: Type.Object({
-          after: Type.Integer({ minimum: 0, default: 0 }),
+          after: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'the seq of the last event seen' }),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
           type: Type.Optional(Type.String({ description: 'comma-separated event types' })),
         }),

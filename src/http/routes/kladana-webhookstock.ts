@@ -61,7 +61,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
         summary: 'List the webhooks for changing balances',
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
-          offset: Type.Integer({ minimum: 0, default: 0 }),
+          offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
         }),
         response: responses({
           200: Type.Object({

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { metakockaStockBody, renderMetakockaStock } from '../../inventory/reports/metakocka-stock.js';
 import { principalOf } from '../auth.js';
-import { responses } from '../schemas.js';
+import { Id, responses } from '../schemas.js';
 
 const S = Type.String();
 const StockRow = Type.Object({
@@ -30,7 +30,7 @@ export function metakockaStockRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags: ['stock'],
         summary: "A product's stock list exactly as the metakocka webhook sends it",
-        querystring: Type.Object({ productId: Type.Integer({ minimum: 1 }) }),
+        querystring: Type.Object({ productId: Id() }),
         // Documents the shape only: the handler sends pre-rendered bytes, which fastify passes through.
         response: responses({
           200: Type.Object({ opr_code: S, opr_time_ms: S, stock_list_count: S, stock_list: Type.Array(StockRow) }),

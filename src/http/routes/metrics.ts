@@ -1,7 +1,17 @@
 import type { App, RouteDeps } from '../deps.js';
 
-export function metricsRoutes(app: App, { metrics }: RouteDeps): void {
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } }, async (_req, reply) => {
+/**
+ * Queue depths, endpoints' breaker states and attempt rates tell an outsider how busy the business
+ * is and which receivers fail: /metrics needs a token like the rest of the API.
+ */
+export function metricsRoutes(app: App, { metrics, auth }: RouteDeps): void {
+  const schema = {
+    tags: ['operations'],
+    summary: 'Prometheus metrics',
+    description: 'Bearer STOCKHOOK_METRICS_TOKEN, or the administrator token.',
+    security: [{ bearer: [] }],
+  };
+  app.get('/metrics', { preHandler: auth.requireMetrics, schema }, async (_req, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

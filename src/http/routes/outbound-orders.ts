@@ -2,9 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { claimOrder, createOrder, getOrder, listOrders, shipOrder, updateOrder } from '../../inventory/outbound-orders.js';
 import { principalOf } from '../auth.js';
-import { IdParams, Nullable, responses } from '../schemas.js';
+import { Id, IdOrZero, IdParams, Nullable, responses, Strict, WholeQuantity } from '../schemas.js';
 
-const Int = (description?: string) => Type.Integer({ minimum: 0, maximum: 2_147_483_647, ...(description && { description }) });
 const Text = Type.String({ maxLength: 1000 });
 
 export const OutboundOrderItem = Type.Object(
@@ -47,26 +46,26 @@ export const OutboundOrder = Type.Object(
 );
 
 const ItemFields = {
-  productId: Type.Integer({ minimum: 1 }),
-  itemTypeId: Type.Optional(Int()),
+  productId: Id(),
+  itemTypeId: Type.Optional(IdOrZero()),
   isActive: Type.Optional(Type.Boolean()),
   barcode: Type.Optional(Type.String({ maxLength: 100, description: "default: the product's code" })),
-  quantity: Type.Integer({ minimum: 1, maximum: 1e9 }),
+  quantity: WholeQuantity(),
   isBlockedForClaiming: Type.Optional(Type.Boolean()),
   description: Type.Optional(Text),
   remark: Type.Optional(Text),
   reference: Type.Optional(Type.String({ maxLength: 200 })),
   isSoldToCustomer: Type.Optional(Type.Boolean()),
-  attachedToItemId: Type.Optional(Nullable(Type.Integer({ minimum: 1, description: 'another item of the same order' }))),
+  attachedToItemId: Type.Optional(Nullable(Id({ description: 'another item of the same order' }))),
   isPooledWithinStores: Type.Optional(Type.Boolean()),
 };
 
 const OrderFields = {
-  warehouseId: Type.Integer({ minimum: 1 }),
-  typeId: Type.Optional(Int()),
-  statusId: Type.Optional(Int()),
-  dealerId: Type.Optional(Int()),
-  orderAccountId: Type.Optional(Int()),
+  warehouseId: Id(),
+  typeId: Type.Optional(IdOrZero()),
+  statusId: Type.Optional(IdOrZero()),
+  dealerId: Type.Optional(IdOrZero()),
+  orderAccountId: Type.Optional(IdOrZero()),
   preferredDeliveryAt: Type.Optional(
     Nullable(
       Type.String({
@@ -75,25 +74,25 @@ const OrderFields = {
       }),
     ),
   ),
-  salesOrderId: Type.Optional(Nullable(Int())),
+  salesOrderId: Type.Optional(Nullable(IdOrZero())),
   referenceText: Type.Optional(Type.String({ maxLength: 200 })),
 };
 
-const CreateBody = Type.Object({ ...OrderFields, items: Type.Optional(Type.Array(Type.Object(ItemFields), { maxItems: 1000 })) });
+const CreateBody = Strict({ ...OrderFields, items: Type.Optional(Type.Array(Strict(ItemFields), { maxItems: 1000 })) });
 
 const PatchBody = Type.Partial(
-  Type.Object({
+  Strict({
     ...OrderFields,
-    items: Type.Array(Type.Partial(Type.Object({ id: Type.Integer({ minimum: 1, description: 'omit to add an item' }), ...ItemFields })), {
+    items: Type.Array(Type.Partial(Strict({ id: Id({ description: 'omit to add an item' }), ...ItemFields })), {
       maxItems: 1000,
     }),
   }),
   { minProperties: 1 },
 );
 
-const QuantitiesBody = Type.Object({
+const QuantitiesBody = Strict({
   items: Type.Optional(
-    Type.Array(Type.Object({ itemId: Type.Integer({ minimum: 1 }), quantity: Type.Integer({ minimum: 1, maximum: 1e9 }) }), {
+    Type.Array(Strict({ itemId: Id(), quantity: WholeQuantity() }), {
       minItems: 1,
       maxItems: 1000,
       description: 'omit to take everything open',
@@ -125,9 +124,9 @@ export function outboundOrderRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags,
         summary: 'List outbound orders by id; page with after=<last id>',
         querystring: Type.Object({
-          warehouseId: Type.Optional(Type.Integer({ minimum: 1 })),
-          statusId: Type.Optional(Type.Integer({ minimum: 0 })),
-          after: Type.Optional(Type.Integer({ minimum: 0 })),
+          warehouseId: Type.Optional(Id()),
+          statusId: Type.Optional(IdOrZero()),
+          after: Type.Optional(IdOrZero()),
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(OrderRef) }) }),

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { createProduct, deleteProduct, getProduct, listProducts, updateProduct } from '../../inventory/products.js';
 import { principalOf } from '../auth.js';
-import { IdParams, Nullable, Product, ProductSize, responses } from '../schemas.js';
+import { IdParams, Nullable, Price, Product, ProductSize, responses, Strict } from '../schemas.js';
 
 const ProductRef = Type.Ref(Product);
 const fields = {
@@ -10,7 +10,7 @@ const fields = {
   sku: Type.Optional(Type.String({ maxLength: 100 })),
   title: Type.String({ minLength: 1, maxLength: 500 }),
   unit: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
-  price: Type.Optional(Type.Number({ minimum: 0 })),
+  price: Type.Optional(Price()),
   supplierProductId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 100 }))),
   sizes: Type.Optional(Type.Array(ProductSize, { maxItems: 200 })),
 };
@@ -20,7 +20,7 @@ export function productRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['products'];
   app.post(
     '/api/v1/products',
-    { ...pre, schema: { tags, summary: 'Create a product', body: Type.Object(fields), response: responses({ 201: ProductRef }) } },
+    { ...pre, schema: { tags, summary: 'Create a product', body: Strict(fields), response: responses({ 201: ProductRef }) } },
     async (req, reply) => reply.status(201).send(await createProduct(ctx, principalOf(req).accountId, req.body)),
   );
   app.get(
@@ -45,7 +45,7 @@ export function productRoutes(app: App, { ctx, auth }: RouteDeps): void {
     '/api/v1/products/:id',
     {
       ...pre,
-      schema: { tags, summary: 'Change a product', params: IdParams, body: Type.Partial(Type.Object(fields), { minProperties: 1 }), response: responses({ 200: ProductRef }) },
+      schema: { tags, summary: 'Change a product', params: IdParams, body: Type.Partial(Strict(fields), { minProperties: 1 }), response: responses({ 200: ProductRef }) },
     },
     async (req) => updateProduct(ctx, principalOf(req).accountId, req.params.id, req.body),
   );

@@ -3,30 +3,30 @@ import type { App, RouteDeps } from '../deps.js';
 import { applySupplierStockIn, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
 import { principalOf } from '../auth.js';
 import { idempotentWrite, MAX_KEY_LENGTH, REPLAYED_HEADER, requestHash } from '../idempotency.js';
-import { Nullable, responses } from '../schemas.js';
+import { Id, IdOrZero, Nullable, Price, Quantity, responses, Strict } from '../schemas.js';
 
 const ROUTE = 'POST /api/v1/supplier/stock';
 
-/** The marketplace (docs/formats/marketplace.md), field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
-export const SupplierStockBody = Type.Object({
+/** The marketplace's supplier API (docs/formats/marketplace.md), field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
+export const SupplierStockBody = Strict({
   supplierProductId: Type.String({ minLength: 1, maxLength: 100 }),
   action: Type.Union(
     SUPPLIER_ACTIONS.map((a) => Type.Literal(a)),
     { description: 'the reason for the balances in sizes (kept as the document reference supplier:<action>); price needs newPrice and no sizes' },
   ),
-  newPrice: Type.Optional(Type.Number({ minimum: 0, maximum: 1e12, description: 'applied with any action when present (required by price); must be > 0' })),
+  newPrice: Type.Optional(Price({ description: 'applied with any action when present (required by price); must be > 0' })),
   sizes: Type.Optional(
     Type.Array(
-      Type.Object({
+      Strict({
         value: Type.String({ minLength: 0, maxLength: 50, description: 'one of the product\'s size values; "" for a product without sizes' }),
-        count: Type.Number({ minimum: 0, maximum: 1e12, description: 'the supplier\'s remaining stock of the size after the action (a balance; 0 = sold out)' }),
-        soldCount: Type.Optional(Type.Number({ description: 'units sold by the action; informational, the balance in count is what is booked' })),
-        sizeId: Type.Optional(Type.Integer({ description: "when given, must match the product's sizeId for this value" })),
+        count: Quantity({ description: 'the supplier\'s remaining stock of the size after the action (a balance; 0 = sold out)' }),
+        soldCount: Type.Optional(Quantity({ description: 'units sold by the action; informational, the balance in count is what is booked' })),
+        sizeId: Type.Optional(IdOrZero({ description: "when given, must match the product's sizeId for this value" })),
       }),
       { maxItems: 1000, description: 'required and non-empty for every action but price; each value at most once' },
     ),
   ),
-  warehouseId: Type.Optional(Type.Integer({ minimum: 1, description: "default: the account's oldest active warehouse" })),
+  warehouseId: Type.Optional(Id({ description: "default: the account's oldest active warehouse" })),
 });
 
 const SupplierStockResult = Type.Object({

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { createWarehouse, deleteWarehouse, getWarehouse, listWarehouses, updateWarehouse } from '../../inventory/warehouses.js';
 import { principalOf } from '../auth.js';
-import { IdParams, responses, Warehouse } from '../schemas.js';
+import { IdParams, responses, Strict, Warehouse } from '../schemas.js';
 
 const WarehouseRef = Type.Ref(Warehouse);
 const fields = {
@@ -16,7 +16,7 @@ export function warehouseRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['warehouses'];
   app.post(
     '/api/v1/warehouses',
-    { ...pre, schema: { tags, summary: 'Create a warehouse', body: Type.Object(fields), response: responses({ 201: WarehouseRef }) } },
+    { ...pre, schema: { tags, summary: 'Create a warehouse', body: Strict(fields), response: responses({ 201: WarehouseRef }) } },
     async (req, reply) => reply.status(201).send(await createWarehouse(ctx, principalOf(req).accountId, req.body)),
   );
   app.get(
@@ -33,7 +33,7 @@ export function warehouseRoutes(app: App, { ctx, auth }: RouteDeps): void {
     '/api/v1/warehouses/:id',
     {
       ...pre,
-      schema: { tags, summary: 'Change a warehouse', params: IdParams, body: Type.Partial(Type.Object(fields), { minProperties: 1 }), response: responses({ 200: WarehouseRef }) },
+      schema: { tags, summary: 'Change a warehouse', params: IdParams, body: Type.Partial(Strict(fields), { minProperties: 1 }), response: responses({ 200: WarehouseRef }) },
     },
     async (req) => updateWarehouse(ctx, principalOf(req).accountId, req.params.id, req.body),
   );

@@ -8,7 +8,7 @@ import { findSubscription, listSubscriptions } from '../../webhooks/subscription
 import { toView } from '../../webhooks/subscription-view.js';
 import { createSubscription, deleteSubscription, rotateSecret, updateSubscription } from '../../webhooks/subscriptions.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, Replay, responses, UuidParams, Webhook } from '../schemas.js';
+import { Delivery, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
 
 const WebhookRef = Type.Ref(Webhook);
 
@@ -22,7 +22,7 @@ const fields = {
   secret: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, description: "checked by the format: native/marketplace whsec_<base64>; others any value the vendor's system allows; generated when absent" }),
   ),
-  basicAuth: Type.Optional(Nullable(Type.Object({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
+  basicAuth: Type.Optional(Nullable(Strict({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
   bearerToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
   enabled: Type.Optional(Type.Boolean()),
   retrySchedule: Type.Optional(Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86400 }), { maxItems: 30 }))),
@@ -43,7 +43,7 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
       schema: {
         tags,
         summary: 'Subscribe an endpoint; the answer shows the signing secret this once',
-        body: Type.Object(fields),
+        body: Strict(fields),
         response: responses({ 201: WebhookRef }),
       },
     },
@@ -67,7 +67,7 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
         tags,
         summary: 'Change a subscription; disabling holds its pending deliveries, enabling sends them',
         params: UuidParams,
-        body: Type.Partial(Type.Object(fields), { minProperties: 1 }),
+        body: Type.Partial(Strict(fields), { minProperties: 1 }),
         response: responses({ 200: WebhookRef }),
       },
     },
@@ -108,7 +108,7 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
         summary: 'Re-sync: send every matching event since a time again, to this subscription',
         description: 'Starts a background job and answers at once; follow its progress at GET /api/v1/replays/:id.',
         params: UuidParams,
-        body: Type.Object({ since: Type.String({ format: 'date-time' }) }),
+        body: Strict({ since: Type.String({ format: 'date-time' }) }),
         response: responses({ 202: Type.Ref(Replay) }),
       },
     },
