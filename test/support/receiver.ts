@@ -15,6 +15,8 @@ export interface Received {
   /** The body's bytes: signatures cover these, so verify them rather than a decoded string. */
   raw: Buffer;
   at: number;
+  /** The sender's end of the connection (test/support/sockets.ts finds its process). */
+  remotePort: number;
   /** Set when the answer has been written. */
   answered: boolean;
   /** Set when the sender closed the connection before it got an answer (e.g. its timeout). */
@@ -44,7 +46,7 @@ export class Receiver {
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void self?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks), res));
+      req.on('end', () => void self?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks), req.socket.remotePort ?? 0, res));
     });
     self = new Receiver(server);
     if (reply) self.reply = reply;
@@ -52,8 +54,19 @@ export class Receiver {
     return self;
   }
 
-  private async handle(method: string, url: string, headers: IncomingHttpHeaders, raw: Buffer, res: ServerResponse): Promise<void> {
-    const r: Received = { method, url, path: url.split('?')[0], headers, body: raw.toString('utf8'), raw, at: Date.now(), answered: false, abandoned: false };
+  private async handle(method: string, url: string, headers: IncomingHttpHeaders, raw: Buffer, remotePort: number, res: ServerResponse): Promise<void> {
+    const r: Received = {
+      method,
+      url,
+      path: url.split('?')[0],
+      headers,
+      body: raw.toString('utf8'),
+      raw,
+      at: Date.now(),
+      remotePort,
+      answered: false,
+      abandoned: false,
+    };
     res.on('close', () => {
       if (!r.answered) r.abandoned = true;
     });
