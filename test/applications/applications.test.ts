@@ -76,6 +76,7 @@ describeEachDb('applications', (env) => {
     await call(env(), b, 'POST', `/api/v1/applications/${appId}/install`, undefined, 201);
   });
 
+  // Single-writer on SQLite (see test/inventory/ledger-invariants.test.ts); the unique key is raced on PostgreSQL.
   it('concurrent installs of one application: exactly one wins', async () => {
     const appId = await register(env());
     const a = await env().newAccount();
