@@ -106,6 +106,8 @@ for (const db of inject('databases') as DbName[]) {
             });
             req.on('error', reject);
           });
+          // Awaited below; until then a reset must not count as unhandled.
+          answer.catch(() => {});
           await new Promise<void>((resolve) => req.on('continue', () => resolve()));
 
           c.proc.kill(signal);
