@@ -46,6 +46,8 @@ function pager(env: TestEnv, a: TestAccount) {
   return {
     pages,
     seen,
+    /** The last number read. */
+    after: () => after,
     async stop() {
       running = false;
       await done;
@@ -63,11 +65,12 @@ function otherWrites(env: TestEnv, a: TestAccount, w: number, q: number, p: numb
 }
 
 async function expectNothingSkipped(env: TestEnv, a: TestAccount, reader: ReturnType<typeof pager>, total: number) {
-  // Keep paging until the reader has caught up with everything that committed.
-  await eventually(() => reader.seen.length >= total, 10_000, 10, 'the reader caught up');
-  await reader.stop();
+  // Everything has committed: keep paging until the reader has read past the last number.
   const all = await events(env, a);
   expect(all).toHaveLength(total);
+  const last = all[all.length - 1].seq as number;
+  await eventually(() => reader.after() >= last, 10_000, 10, 'the reader read to the end');
+  await reader.stop();
   // Numbers only grow, and the pages end to end are the whole list: nothing skipped, nothing twice.
   const seqs = reader.seen.map((e) => e.seq);
   expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
