@@ -2,7 +2,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
 import { call, events, product, warehouse } from '../support/fixtures.js';
-import { eventually } from '../support/wait.js';
+import { eventually, sleep } from '../support/wait.js';
 
 /**
  * README: "number order is commit order and paging never skips an event that committed late".
@@ -40,7 +40,7 @@ function pager(env: TestEnv, a: TestAccount) {
       pages.push({ seqs: body.data.map((e: any) => e.seq), ids: body.data.map((e: any) => e.id) });
       for (const e of body.data) seen.push({ id: e.id, seq: e.seq });
       after = body.nextAfter;
-      await new Promise((r) => setTimeout(r, 5));
+      await sleep(5);
     }
   })();
   return {
