@@ -58,9 +58,9 @@ function pager(env: TestEnv, a: TestAccount) {
 /** The other writes of the account, of several kinds, none touching the held write's stock key. */
 function otherWrites(env: TestEnv, a: TestAccount, w: number, q: number, p: number) {
   return Array.from({ length: OTHERS }, (_, i) => {
-    if (i % 3 === 0) return call(env, a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: q, quantity: 1 }] });
-    if (i % 3 === 1) return call(env, a, 'PATCH', `/api/v1/products/${p}`, { price: i });
-    return call(env, a, 'POST', '/api/v1/warehouses', { name: `W${i}` });
+    if (i % 3 === 0) return call(env, a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, lines: [{ productId: q, quantity: 1 }] }, 201);
+    if (i % 3 === 1) return call(env, a, 'PATCH', `/api/v1/products/${p}`, { price: i }, 200);
+    return call(env, a, 'POST', '/api/v1/warehouses', { name: `W${i}` }, 201);
   });
 }
 
@@ -136,7 +136,7 @@ describeEachDb('event order', (env) => {
         const heldRes = await held;
         expect(heldRes.status).toBe(201);
         expect(heldRes.released).toBe(true);
-        for (const r of await Promise.all(others)) expect([200, 201]).toContain(r.status);
+        await Promise.all(others);
         // receipt: document.posted + stock.changed; patch: product.updated; warehouse: warehouse.created.
         const total = before + 2 + (OTHERS / 3) * (2 + 1 + 1);
         await expectNothingSkipped(e, a, reader, total);
@@ -157,12 +157,10 @@ describeEachDb('event order', (env) => {
     const reader = pager(e, a);
     try {
       const lines = Array.from({ length: 1000 }, (_, i) => ({ productId: p, quantity: 1, lot: `L${i}` }));
-      const [big, ...rest] = await Promise.all([
-        call(e, a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, reference: MARK, lines }),
+      await Promise.all([
+        call(e, a, 'POST', '/api/v1/documents', { type: 'receipt', warehouseId: w, reference: MARK, lines }, 201),
         ...otherWrites(e, a, w, q, p),
       ]);
-      expect(big.status).toBe(201);
-      for (const r of rest) expect([200, 201]).toContain(r.status);
       await expectNothingSkipped(e, a, reader, before + 1 + 1000 + (OTHERS / 3) * (2 + 1 + 1));
     } finally {
       await reader.stop();
