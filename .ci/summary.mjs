@@ -15,7 +15,7 @@ console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} 
 const problems = [];
 if (r.numTotalTests === 0) problems.push('no test ran');
 if (r.numFailedTests > 0) problems.push(`${r.numFailedTests} failed`);
-if ((r.numFailedTestSuites ?? 0) > 0) problems.push(`${r.numFailedTestSuites} test files failed`);
+if ((r.numFailedTestSuites ?? 0) > 0) problems.push(`${r.numFailedTestSuites} suites failed`);
 if (skipped > 0) {
   const names = (r.testResults ?? [])
     .flatMap((f) => (f.assertionResults ?? []).filter((t) => t.status === 'pending' || t.status === 'skipped' || t.status === 'todo').map((t) => `  ${t.fullName}`))
