@@ -3,46 +3,15 @@
  * set data up through the HTTP API.
  */
 import { createHmac } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
-import { eventually } from '../support/receiver.js';
+import { eventually, Receiver, type Received as Raw } from '../support/receiver.js';
 
 const TITLE = '1,0 mm Düse für Mini HVLP Lackierpistole Spritzpistole Düsen set Nadel Rostfrei';
 const SECRET = 'mk-client-secret-1';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ROW_KEYS = ['warehouse_id', 'mk_id', 'count_code', 'code', 'title', 'amount', 'reserved_amount', 'free_amount', 'unit'];
-
-interface Raw {
-  path: string;
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-  at: number;
-}
-type Answer = { status: number; body: string };
-
-/** Keeps the raw bytes: the seed signs the body bytes, so the check must not go through a decoded string. */
-async function rawReceiver(answer: (r: Raw, nthOnPath: number) => Answer) {
-  const got: Raw[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const r = { path: req.url ?? '', headers: req.headers, raw: Buffer.concat(chunks), at: Date.now() };
-      got.push(r);
-      const a = answer(r, got.filter((x) => x.path === r.path).length);
-      res.writeHead(a.status, { 'content-type': 'application/json' }).end(a.body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: (path: string) => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
-    on: (path: string) => got.filter((r) => r.path === path),
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
 
 /** What a MetaKocka receiver does first: Base64(HMAC-SHA1(client_secret, body bytes)). */
 function verify(r: Raw, secret: string): boolean {
@@ -72,14 +41,18 @@ async function deliveryOf(e: TestEnv, a: TestAccount, webhookId: string) {
   return (await call(e, a, 'GET', `/api/v1/deliveries/${list.body.data[0].id}`, undefined, 200)).body;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The subscription's delivery log (its rows are written with the change, in the same transaction). */
+async function log(e: TestEnv, a: TestAccount, webhookId: string): Promise<any[]> {
+  return (await call(e, a, 'GET', `/api/v1/webhooks/${webhookId}/deliveries`, undefined, 200)).body.data;
+}
 
 describeEachDb(
   'metakocka format (seed 000 receiver)',
   (env) => {
-    let rx: Awaited<ReturnType<typeof rawReceiver>>;
+    let rx: Receiver;
     beforeAll(async () => {
-      rx = await rawReceiver((r, n) => {
+      rx = await Receiver.start((r) => {
+        const n = rx.on(r.path).length;
         if (r.path.startsWith('/text')) return { status: 200, body: 'OK' };
         if (r.path.startsWith('/error')) return { status: 200, body: '{"status":"error","message":"try later"}' };
         if (r.path.startsWith('/later')) return [{ status: 200, body: '{"status":"error"}' }, { status: 500, body: '{"status":"ok"}' }][n - 1] ?? { status: 200, body: '{"status":"ok","id":7}' };
@@ -108,10 +81,11 @@ describeEachDb(
           { productId: q, quantity: 5 },
         ],
       });
-      await eventually(() => rx.on('/stock').length >= 2);
-      await sleep(400);
+      // Four changed stock keys, two products: one delivery per product, written with the receipt.
+      expect(await log(e, a, sub.id)).toHaveLength(2);
+      await eventually(async () => (await log(e, a, sub.id)).every((d) => d.status === 'succeeded'));
       const got = rx.on('/stock');
-      // Four changed stock keys, two products: one request per product.
+      // One request per product: each delivery was sent once.
       expect(got).toHaveLength(2);
       for (const r of got) {
         expect(verify(r, SECRET)).toBe(true);
@@ -141,13 +115,14 @@ describeEachDb(
       expect(pulled.statusCode).toBe(200);
       expect(pulled.rawPayload.equals(mine.raw)).toBe(true);
       // The id is the delivery's, as the webhook log shows it.
-      const log = await call(e, a, 'GET', `/api/v1/webhooks/${sub.id}/deliveries`, undefined, 200);
-      expect(log.body.data.map((d: any) => d.id).sort()).toEqual(got.map((r) => r.headers['x-metakocka-id']).sort());
-      expect(log.body.data.every((d: any) => d.eventType === 'stock.changed')).toBe(true);
-      // Product edits and order-less changes that are not stock changes send nothing.
+      const logged = await log(e, a, sub.id);
+      expect(logged.map((d: any) => d.id).sort()).toEqual(got.map((r) => r.headers['x-metakocka-id']).sort());
+      expect(logged.every((d: any) => d.eventType === 'stock.changed')).toBe(true);
+      // Product edits and order-less changes that are not stock changes send nothing: no delivery is
+      // written with them (the log is written in the change's own transaction, so this is final).
       await call(e, a, 'PATCH', `/api/v1/products/${p}`, { price: 9 }, 200);
       await call(e, a, 'PATCH', `/api/v1/warehouses/${w2}`, { name: 'Maribor 2' }, 200);
-      await sleep(400);
+      expect((await log(e, a, sub.id)).map((d) => d.id).sort()).toEqual(logged.map((d: any) => d.id).sort());
       expect(rx.on('/stock')).toHaveLength(2);
     });
 
@@ -169,7 +144,7 @@ describeEachDb(
         ['failed', 3],
         ['succeeded', 3],
       ]);
-      await sleep(300);
+      // Each attempt's answer was read before its result was written: all 3 requests have arrived.
       for (const path of ['/text', '/error', '/later']) {
         const got = rx.on(path);
         expect(got, path).toHaveLength(3);

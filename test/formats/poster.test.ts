@@ -66,7 +66,16 @@ function checkHook(r: Received, a: TestAccount, secret = SECRET): Hook {
   return h;
 }
 
-const on = (rx: Receiver, path: string) => rx.requests.filter((r) => r.url === path);
+const on = (rx: Receiver, path: string) => rx.on(path);
+
+/** Waits until the subscription's log holds n deliveries, all succeeded (each delivery's rows commit with its change). */
+async function allSucceeded(env: TestEnv, a: TestAccount, webhookId: string, n: number): Promise<any[]> {
+  return eventually(async () => {
+    const d = (await call(env, a, 'GET', `/api/v1/webhooks/${webhookId}/deliveries?limit=100`, undefined, 200)).body.data as any[];
+    if (d.length > n) throw new Error(`expected ${n} deliveries, the log has ${d.length}`);
+    return d.length === n && d.every((x) => x.status === 'succeeded') && d;
+  });
+}
 
 async function subscribe(env: TestEnv, a: TestAccount, url: string, objects: string[], extra: object = {}) {
   return (await call(env, a, 'POST', '/api/v1/webhooks', { url, format: 'poster', objects, secret: SECRET, ...extra }, 201)).body;
@@ -99,8 +108,8 @@ describeEachDb(
       // Two lots of one product in one document are one Poster element: one hook, summed.
       await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 3, lot: 'A' }, { productId: p, quantity: 4, lot: 'B' }] });
       await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { price: 12 }, 200);
-      await eventually(() => on(rx, '/all').length === 8);
-      await new Promise((r) => setTimeout(r, 300));
+      await allSucceeded(env(), a, sub.id, 8);
+      // Each delivery was answered before it read succeeded: all 8 have arrived, and no more will.
       const hooks = on(rx, '/all').map((r) => checkHook(r, a));
       expect(hooks).toHaveLength(8);
       const pick = (object: string, action: string) => hooks.filter((h) => h.object === object && h.action === action);
@@ -154,7 +163,6 @@ describeEachDb(
         return list.body.data[0]?.status === 'succeeded' && list.body.data[0];
       });
       expect(d).toMatchObject({ attempts: 4, lastStatusCode: 200 });
-      await new Promise((r) => setTimeout(r, 300));
       expect(on(rx, '/rule')).toHaveLength(4);
     });
 
@@ -186,12 +194,10 @@ describeEachDb(
       const p = await product(env(), a);
       await call(env(), a, 'PATCH', `/api/v1/products/${p}`, { title: 'Renamed' }, 200);
       await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 2 }] });
-      await eventually(() => on(rx, '/stock-only').length >= 1);
-      await new Promise((r) => setTimeout(r, 400));
+      const log = await allSucceeded(env(), a, sub.id, 1);
+      expect(log.map((d: any) => d.eventType)).toEqual(['stock.changed']);
       const got = on(rx, '/stock-only').map((r) => checkHook(r, a));
       expect(got.map((h) => h.object)).toEqual(['stock']);
-      const log = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.id}/deliveries`, undefined, 200);
-      expect(log.body.data.map((d: any) => d.eventType)).toEqual(['stock.changed']);
     });
 
     it('objects: required, every entity of the document accepted, an unknown one named in a 400', async () => {
@@ -232,16 +238,25 @@ describeEachDb(
       expect(d).toEqual({ user_id: a.number, access_token: token });
       expect(typeof d.user_id).toBe('number');
       // The user's own poster subscription lists `application` too, and hears nothing of it.
-      await call(env(), a, 'POST', `/api/v1/webhooks/${mine.id}/replay`, { since: new Date(installedAt - 1000).toISOString() }, 202);
-      await new Promise((r) => setTimeout(r, 400));
+      const replay = await call(env(), a, 'POST', `/api/v1/webhooks/${mine.id}/replay`, { since: new Date(installedAt - 1000).toISOString() }, 202);
+      const job = await eventually(async () => {
+        const r = (await call(env(), a, 'GET', `/api/v1/replays/${replay.body.id}`, undefined, 200)).body;
+        return r.status === 'done' && r;
+      });
+      // The replay went over the install and queued nothing for this subscription: nothing can arrive.
+      expect(job.eventsDone).toBeGreaterThanOrEqual(1);
+      expect(job.deliveries).toBe(0);
+      expect((await call(env(), a, 'GET', `/api/v1/webhooks/${mine.id}/deliveries`, undefined, 200)).body.data).toEqual([]);
       expect(on(rx, '/apps-user')).toEqual([]);
 
       // Uninstalling deletes the application's subscription, so `removed` has nowhere to go.
       await call(env(), a, 'POST', `/api/v1/applications/${appId}/uninstall`, undefined, 204);
       expect((await call(env(), a, 'GET', `/api/v1/webhooks/${own.id}`)).status).toBe(404);
-      await new Promise((r) => setTimeout(r, 400));
+      // No subscription is left to queue `removed` for: the user's has no delivery, the application's none pending.
+      expect((await call(env(), a, 'GET', `/api/v1/webhooks/${mine.id}/deliveries`, undefined, 200)).body.data).toEqual([]);
+      const left = await env().store.db.selectFrom('deliveries').select('status').where('webhook_id', '=', own.id).execute();
+      expect(left.map((r) => r.status)).toEqual(['succeeded']);
       expect(on(rx, '/apps-own')).toHaveLength(1);
-      expect(on(rx, '/apps-user')).toEqual([]);
     });
   },
   { dispatcher: { pollMs: 100 } },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startListener } from '../../src/listen/listener.js';
-import { startCli, type Child } from '../support/child.js';
+import { killAll, startCli, type Child } from '../support/child.js';
 import { describeEachDb } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually } from '../support/receiver.js';
@@ -8,9 +8,9 @@ import { eventually } from '../support/receiver.js';
 describeEachDb(
   'stockhook listen (the CLI, as a child process)',
   (env) => {
-    let child: Child;
-    afterAll(() => {
-      child?.proc.kill('SIGTERM');
+    let child: Child | undefined;
+    afterAll(async () => {
+      if (child) await killAll([child]);
     });
 
     it('prints each webhook with headers and pretty body, says the signature is valid, and answers 200', async () => {
@@ -19,18 +19,25 @@ describeEachDb(
       const a = await env().newAccount();
       const w = await warehouse(env(), a);
       const p = await product(env(), a);
-      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: `${child.url}/hook`, secret, events: ['stock.changed'] }, 201);
+      const c = child;
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: `${c.url}/hook`, secret, events: ['stock.changed'] }, 201);
       await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 3 }] });
-      await eventually(() => child.stdout().includes('→ answered'), 10_000);
-      const out = child.stdout();
+      // The listener prints a request before it answers, and stockhook records success only after the
+      // answer: once the log says succeeded, the output is complete.
+      const [delivery] = await eventually(async () => {
+        const l = (await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded`, undefined, 200)).body.data as any[];
+        return l.length === 1 && l;
+      });
+      expect(delivery).toMatchObject({ attempts: 1, lastStatusCode: 200 });
+      // Written to the pipe before the answer; read here as soon as this process gets to it.
+      await eventually(() => c.stdout().includes('→ answered'));
+      const out = c.stdout();
       expect(out).toMatch(/── #1 POST \/hook ── \d{4}-/);
+      expect(out).toContain(`  webhook-id: ${delivery.id}\n`);
       expect(out).toMatch(/ {2}webhook-signature: v1,/);
       expect(out).toContain('    "type": "stock.changed",');
       expect(out).toContain('signature (native): valid');
       expect(out).toContain('→ answered 200 {"ok":true}');
-      const list = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded`, undefined, 200);
-      await eventually(async () => (await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded`, undefined, 200)).body.data.length === 1);
-      expect(list.status).toBe(200);
     });
   },
   { dispatcher: { pollMs: 100 } },

@@ -279,6 +279,7 @@ describeEachDb('supplier stock API: Idempotency-Key', (env) => {
     expect(bySize(await levels(env(), two.a))).toEqual({ M: [4, 0, 4] });
   });
 
+  // Single-writer on SQLite (see test/inventory/ledger-invariants.test.ts); the key's primary key is raced on PostgreSQL.
   it('five concurrent duplicates apply exactly once and all answer 200 with the same body', async () => {
     const { a, p } = await setup(env());
     const evCount = (await events(env(), a)).length;

@@ -9,7 +9,10 @@ export interface Child {
   url: string;
   stdout(): string;
   stderr(): string;
+  /** The exit code (null when killed by a signal); stdout and stderr may still hold unread output. */
   exited: Promise<number | null>;
+  /** Resolves after the exit once stdout and stderr are read to their end: check output for an absence only after this. */
+  closed: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 export interface StartOptions {
@@ -18,7 +21,7 @@ export interface StartOptions {
    * URL, so worker tests wait for e.g. /worker role\), worker (\S+),/ (its capture is the lease owner).
    */
   ready?: RegExp;
-  /** How long to wait for it (default 20 s). */
+  /** How long to wait for it (default 60 s: starting from the TypeScript sources takes 15 s and more on a loaded 2-core machine). */
   timeoutMs?: number;
 }
 
@@ -35,12 +38,15 @@ export async function startCli(args: string[], env: Record<string, string | unde
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('close', (code, signal) => resolve({ code, signal })),
+  );
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // Not returned to the caller, so nobody else could kill it.
       proc.kill('SIGKILL');
       reject(new Error(`stockhook did not start: ${err}`));
-    }, opts.timeoutMs ?? 20_000);
+    }, opts.timeoutMs ?? 60_000);
     const check = () => {
       const m = (opts.ready ?? /on (http:\/\/[^\s,]+)/).exec(err);
       if (m) {
@@ -51,7 +57,7 @@ export async function startCli(args: string[], env: Record<string, string | unde
     proc.stderr?.on('data', check);
     void exited.then((code) => reject(new Error(`stockhook exited with ${code}: ${err}`)));
   });
-  return { proc, url, stdout: () => out, stderr: () => err, exited };
+  return { proc, url, stdout: () => out, stderr: () => err, exited, closed };
 }
 
 /** A JSON call over real HTTP to a child process's API; throws on an unexpected status. */
@@ -72,4 +78,24 @@ export async function killAll(children: Child[]): Promise<void> {
     if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
   }
   await Promise.all(children.map((c) => Promise.race([c.exited, new Promise((r) => setTimeout(r, 5000))])));
+}
+
+/** Runs a command to its end (SIGKILLed after timeoutMs) and returns its exit code and output. */
+export function runCommand(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, out, err });
+    });
+  });
 }

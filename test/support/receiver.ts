@@ -1,19 +1,37 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+export { eventually, sleep } from './wait.js';
+
 export interface Received {
   method: string;
+  /** Path and query, as sent. */
   url: string;
+  /** The path without the query. */
+  path: string;
   headers: IncomingHttpHeaders;
+  /** The body decoded as UTF-8. */
   body: string;
+  /** The body's bytes: signatures cover these, so verify them rather than a decoded string. */
+  raw: Buffer;
   at: number;
+  /** The sender's end of the connection (test/support/sockets.ts finds its process). */
+  remotePort: number;
+  /** Set when the answer has been written. */
+  answered: boolean;
+  /** Set when the sender closed the connection before it got an answer (e.g. its timeout). */
+  abandoned: boolean;
 }
 
-export type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number } | 'hang';
+/**
+ * How to answer one request. `hold` delays the answer until the promise settles (a slow endpoint
+ * under the test's control); 'hang' never answers (a black-holed endpoint).
+ */
+export type Reply = { status: number; headers?: Record<string, string>; body?: string; delayMs?: number; hold?: Promise<unknown> } | 'hang';
 
 /**
  * A real HTTP receiver on 127.0.0.1 that records every request. The reply function decides the
- * answer per request ('hang' never answers: a black-holed endpoint).
+ * answer per request; `index` counts all requests, `on(path)` those of one path.
  */
 export class Receiver {
   readonly requests: Received[] = [];
@@ -23,21 +41,35 @@ export class Receiver {
 
   private constructor(private readonly server: Server) {}
 
-  static async start(reply?: (r: Received, index: number) => Reply): Promise<Receiver> {
+  static async start(reply?: (r: Received, index: number) => Reply, host = '127.0.0.1'): Promise<Receiver> {
     let self: Receiver | undefined;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => void self?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => void self?.handle(req.method ?? '', req.url ?? '', req.headers, Buffer.concat(chunks), req.socket.remotePort ?? 0, res));
     });
     self = new Receiver(server);
     if (reply) self.reply = reply;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     return self;
   }
 
-  private async handle(method: string, url: string, headers: IncomingHttpHeaders, body: string, res: ServerResponse): Promise<void> {
-    const r: Received = { method, url, headers, body, at: Date.now() };
+  private async handle(method: string, url: string, headers: IncomingHttpHeaders, raw: Buffer, remotePort: number, res: ServerResponse): Promise<void> {
+    const r: Received = {
+      method,
+      url,
+      path: url.split('?')[0],
+      headers,
+      body: raw.toString('utf8'),
+      raw,
+      at: Date.now(),
+      remotePort,
+      answered: false,
+      abandoned: false,
+    };
+    res.on('close', () => {
+      if (!r.answered) r.abandoned = true;
+    });
     const index = this.requests.length;
     this.requests.push(r);
     this.waiters = this.waiters.filter((w) => (this.requests.length >= w.n ? (w.resolve(), false) : true));
@@ -46,7 +78,13 @@ export class Receiver {
       this.hanging.push(res);
       return;
     }
+    if (answer.hold) {
+      this.hanging.push(res);
+      await answer.hold.catch(() => {});
+    }
     if (answer.delayMs) await new Promise((x) => setTimeout(x, answer.delayMs));
+    if (res.destroyed) return;
+    r.answered = true;
     res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
     res.end(answer.body ?? '');
   }
@@ -56,7 +94,13 @@ export class Receiver {
   }
 
   url(path = '/hook'): string {
-    return `http://127.0.0.1:${this.port}${path}`;
+    const { address } = this.server.address() as AddressInfo;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${this.port}${path}`;
+  }
+
+  /** The requests to one path (the query ignored), in arrival order. */
+  on(path: string): Received[] {
+    return this.requests.filter((r) => r.path === path);
   }
 
   /** Resolves once n requests have arrived in total; rejects after timeoutMs. */
@@ -79,13 +123,9 @@ export class Receiver {
   }
 }
 
-/** Polls until fn returns a truthy value. */
-export async function eventually<T>(fn: () => Promise<T> | T, timeoutMs = 10_000, stepMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
-  }
+/** A promise the test resolves by hand: `const gate = latch(); ... gate.open()`. */
+export function latch(): { promise: Promise<void>; open(): void } {
+  let open = () => {};
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
 }

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, it } from 'vitest';
+import { beforeAll, expect, it } from 'vitest';
+import { runCommand as run } from '../support/child.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,35 +16,52 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const walk = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+
+/** Sources whose build output in dist/ is missing or older than they are (a dev tree after an edit). */
+function staleBuild(): string[] {
+  const sources = walk(join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+  const configs = ['tsconfig.json', 'tsconfig.build.json'].map((f) => join(ROOT, f));
+  const newestConfig = Math.max(...configs.map((f) => statSync(f).mtimeMs));
+  return sources.filter((f) => {
+    const out = join(ROOT, 'dist', relative(join(ROOT, 'src'), f)).replace(/\.ts$/, '.js');
+    return !existsSync(out) || statSync(out).mtimeMs < Math.max(statSync(f).mtimeMs, newestConfig);
+  });
+}
+
 /**
- * Runs the README's tutorial block with bash, exactly as written except for two substitutions:
- * free ports instead of 3000/4000 (tests run side by side), and the TypeScript sources instead of
- * dist/ (so the test checks the code under test, not a stale build).
+ * The README says `node dist/cli.js`, so the tutorial runs the build. `npm ci` builds it (prepare);
+ * in a dev tree it may be missing or older than the sources, and then it is built here first, so
+ * the test never passes or fails on code that is not the code under test.
+ */
+beforeAll(async () => {
+  if (staleBuild().length === 0) return;
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const r = await run(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT, timeoutMs: 280_000 });
+  expect(r.code, `npm run build failed:\n${r.out}${r.err}`).toBe(0);
+  expect(staleBuild()).toEqual([]);
+}, 300_000);
+
+/**
+ * Runs the README's tutorial block with bash, as written, except for free ports instead of
+ * 3000/4000 (tests run side by side). It runs in a scratch directory that links dist/ to the
+ * repository's build, so `node dist/cli.js` is the repository's and `tutorial/` is written there.
  */
 it('the README tutorial runs as written and shows a verified webhook and its log', async () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = /<!-- tutorial:start -->\n```sh\n([\s\S]*?)```\n<!-- tutorial:end -->/.exec(readme)?.[1];
   expect(block).toBeDefined();
+  expect(block).toContain('node dist/cli.js serve');
   const [api, rx] = [await freePort(), await freePort()];
-  const tsx = fileURLToPath(import.meta.resolve('tsx'));
-  const script = (block as string)
-    .replaceAll('3000', String(api))
-    .replaceAll('4000', String(rx))
-    .replaceAll('node dist/cli.js', `node --import ${tsx} ${join(ROOT, 'src/cli.ts')}`);
+  const script = (block as string).replaceAll('3000', String(api)).replaceAll('4000', String(rx));
   const dir = mkdtempSync(join(tmpdir(), 'stockhook-tutorial-'));
   try {
-    const { code, out, err } = await new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-      const p = spawn('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: { ...process.env, STOCKHOOK_LOG_LEVEL: 'warn' } });
-      let out = '';
-      let err = '';
-      p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
-      p.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, out, err });
-      });
-    });
+    symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'), 'dir');
+    const clean: NodeJS.ProcessEnv = { ...process.env, STOCKHOOK_LOG_LEVEL: 'warn' };
+    delete clean.STOCKHOOK_ADMIN_TOKEN;
+    delete clean.STOCKHOOK_ALLOW_PRIVATE_TARGETS;
+    const { code, out, err } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: clean, timeoutMs: 150_000 });
     expect(code, `stdout:\n${out}\nstderr:\n${err}`).toBe(0);
     expect(out).toContain('{"status":"ok","database":"sqlite"}');
     expect(out).toContain('X-MetaKocka-Event: warehouse_product_stock_update'.toLowerCase());
@@ -54,7 +71,9 @@ it('the README tutorial runs as written and shows a verified webhook and its log
     expect(out).toContain('→ answered 200 {"status":"ok"}');
     expect(out).toMatch(/"status":"succeeded"/);
     expect(out).toContain(`dashboard: HTTP 200 at http://localhost:${api}/ui`);
+    // What the listener printed is the one request, once.
+    expect(out.match(/── #\d+ POST \/metakocka/g)).toEqual(['── #1 POST /metakocka']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 120_000);
+}, 180_000);

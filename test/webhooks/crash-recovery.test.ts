@@ -36,6 +36,9 @@ class Sink {
   delayMs = SLOW_MS;
   /** Answers wait for this: held while the documents are posted, so the backlog exists however slow the machine is. */
   held: Promise<void> = Promise.resolve();
+  /** When this many distinct events have arrived, answers stop (held forever): the worker is killed then, with requests unanswered. */
+  freezeAt: number | null = null;
+  frozen = false;
   private constructor(private readonly server: Server) {}
 
   static async start(): Promise<Sink> {
@@ -54,6 +57,10 @@ class Sink {
           answered: false,
         };
         s.hits.push(hit);
+        if (s.freezeAt !== null && !s.frozen && s.distinctEvents().size >= s.freezeAt) {
+          s.frozen = true;
+          s.held = new Promise<void>(() => {});
+        }
         void s.held.then(() =>
           setTimeout(() => {
             if (res.destroyed || req.socket.destroyed) return;
@@ -99,7 +106,7 @@ for (const db of inject('databases') as DbName[]) {
       await drop?.();
     }, 30_000);
 
-    it('a SIGKILLed worker loses no event; re-sent deliveries keep their id and body', { timeout: 55_000 }, async () => {
+    it('a SIGKILLed worker loses no event; re-sent deliveries keep their id and body', { timeout: 90_000 }, async () => {
       const t0 = Date.now();
       const fresh = await freshDatabase(db);
       drop = fresh.drop;
@@ -139,16 +146,21 @@ for (const db of inject('databases') as DbName[]) {
       const postedAt = Date.now();
       const seenWhilePosting = sink.hits.length;
       expect(seenWhilePosting).toBeLessThanOrEqual(MAX_IN_FLIGHT);
+      // From the 20th event on nothing is answered: the kill below lands with requests in flight.
+      sink.freezeAt = 20;
       release();
-      await eventually(() => sink!.distinctEvents().size >= 20, 10_000, 2);
+      await eventually(() => sink!.frozen, 10_000, 2);
 
       first.proc.kill('SIGKILL');
       const killedAt = Date.now();
       // Same tick as the kill: no response can be written between the two.
       const beforeKill = sink.hits.slice();
       const unanswered = beforeKill.filter((h) => !h.answered);
+      expect(unanswered.length, 'requests in flight at the kill').toBeGreaterThan(0);
       sink.phase = 1;
       sink.delayMs = 5;
+      sink.freezeAt = null;
+      sink.held = Promise.resolve();
       const seenBeforeKill = new Set(beforeKill.map((h) => h.eventId)).size;
       expect(await first.exited).toBeNull(); // killed by a signal, no exit code
       expect(seenBeforeKill, 'the kill must land mid-stream').toBeLessThan(N);

@@ -46,13 +46,16 @@ describeEachDb(
       }
       // A tampered body fails verification.
       expect(() => verifier.verify(got[0].body.replace('"', ' "'), got[0].headers as Record<string, string>)).toThrow();
-      // The log shows each delivery succeeded on its first attempt.
-      const log = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries`, undefined, 200);
-      await eventually(async () => {
-        const l = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries?status=succeeded`, undefined, 200);
-        return l.body.data.length === 2;
+      // The log shows each delivery succeeded on its first attempt, under the id it was sent with.
+      const log = await eventually(async () => {
+        const l = (await call(env(), a, 'GET', `/api/v1/webhooks/${sub.body.id}/deliveries`, undefined, 200)).body.data as any[];
+        return l.length === 2 && l.every((d) => d.status === 'succeeded') && l;
       });
-      expect(log.body.data.map((d: any) => d.id).sort()).toEqual(got.map((r) => r.headers['webhook-id']).sort());
+      expect(log.map((d) => [d.attempts, d.lastStatusCode])).toEqual([
+        [1, 200],
+        [1, 200],
+      ]);
+      expect(log.map((d) => d.id).sort()).toEqual(got.map((r) => r.headers['webhook-id']).sort());
     });
 
     it('a refused change creates no delivery; the event filter and disabled subscriptions are respected', async () => {
@@ -74,6 +77,24 @@ describeEachDb(
       const a = await env().newAccount('free');
       const res = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/free') }, 403);
       expect(res.body.error.code).toBe('PLAN_FORBIDS_WEBHOOKS');
+
+      // An account moved to the free plan keeps its subscription but is sent nothing. There is no
+      // API to change a plan (an operator's job), so the test changes the row.
+      const b = await env().newAccount('paid');
+      const w = await warehouse(env(), b);
+      const p = await product(env(), b);
+      const sub = await call(env(), b, 'POST', '/api/v1/webhooks', { url: rx.url('/downgraded'), events: ['document.posted'] }, 201);
+      await post(env(), b, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      await eventually(() => rx.on('/downgraded').length === 1);
+      await env().store.db.updateTable('accounts').set({ plan: 'free' }).where('id', '=', b.id).execute();
+      await post(env(), b, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      // Deliveries are written with the change, in its transaction: the second receipt has none.
+      const rows = await env().store.db.selectFrom('deliveries').select('event_type').where('account_id', '=', b.id).execute();
+      expect(rows).toEqual([{ event_type: 'document.posted' }]);
+      expect((await events(env(), b)).filter((e) => e.type === 'document.posted')).toHaveLength(2);
+      // Its log can no longer be read or retried through the webhooks API either.
+      expect((await call(env(), b, 'POST', `/api/v1/webhooks/${sub.body.id}/test`, undefined, 403)).body.error.code).toBe('PLAN_FORBIDS_WEBHOOKS');
+      expect(rx.on('/downgraded')).toHaveLength(1);
     });
   },
   { dispatcher: { pollMs: 200 } },

@@ -1,5 +1,8 @@
+import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ADMIN_TOKEN, describeEachDb } from '../support/env.js';
+import { ADMIN_TOKEN, describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
 
@@ -176,6 +179,39 @@ describeEachDb(
   { dispatcher: { pollMs: 100 } },
 );
 
+/**
+ * A host name (not an IP literal, not localhost, which is refused by name) that resolves to a
+ * loopback or private address on this machine without any network: from /etc/hosts or the machine's
+ * own name (`getent hosts $(hostname)`). Tests never add entries to /etc/hosts.
+ */
+async function privateHostName(): Promise<{ name: string; address: string }> {
+  const names = new Set<string>([hostname()]);
+  for (const line of readFileSync('/etc/hosts', 'utf8').split('\n')) {
+    const [, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
+    for (const n of aliases) names.add(n);
+  }
+  for (const name of names) {
+    if (!name || name === 'localhost' || name.endsWith('.localhost') || name.includes(':')) continue;
+    const found = await lookup(name, { family: 4 }).catch(() => null);
+    if (found && /^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(found.address)) return { name, address: found.address };
+  }
+  throw new Error(`no host name here resolves to a private IPv4 address (tried ${[...names].join(', ')}): the send-time DNS check needs one`);
+}
+
+/** A subscription put straight into the table, as if created while private targets were allowed. */
+async function insertWebhook(env: TestEnv, a: TestAccount, id: string, url: string): Promise<void> {
+  const now = Date.now();
+  await env.store.db
+    .insertInto('webhooks')
+    .values({
+      id, account_id: a.id, url, format: 'native', events: null,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', basic_username: null, basic_password: null, bearer_token: null,
+      enabled: 1, disabled_reason: null, retry_schedule: '[]', coalesce_seconds: null, max_in_flight: 4, options: '{}',
+      token_kind: 'user', failing_since_ms: null, created_ms: now, updated_ms: now,
+    })
+    .execute();
+}
+
 describeEachDb(
   'webhook targets on private networks',
   (env) => {
@@ -204,16 +240,7 @@ describeEachDb(
       try {
         const a = await env().newAccount();
         // Allowed when created (e.g. by an operator who has since turned the setting off).
-        const now = Date.now();
-        await env().store.db
-          .insertInto('webhooks')
-          .values({
-            id: '11111111-2222-4333-8444-555555555555', account_id: a.id, url: rx.url('/private'), format: 'native', events: null,
-            secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', basic_username: null, basic_password: null, bearer_token: null,
-            enabled: 1, disabled_reason: null, retry_schedule: '[]', coalesce_seconds: null, max_in_flight: 4, options: '{}',
-            token_kind: 'user', failing_since_ms: null, created_ms: now, updated_ms: now,
-          })
-          .execute();
+        await insertWebhook(env(), a, '11111111-2222-4333-8444-555555555555', rx.url('/private'));
         await warehouse(env(), a);
         const d = await eventually(async () => {
           const l = await call(env(), a, 'GET', '/api/v1/webhooks/11111111-2222-4333-8444-555555555555/deliveries?status=failed', undefined, 200);
@@ -221,6 +248,38 @@ describeEachDb(
         });
         const full = await call(env(), a, 'GET', `/api/v1/deliveries/${d.id}`, undefined, 200);
         expect(full.body.attemptLog[0].error).toEqual({ kind: 'blocked', message: '127.0.0.1 is a loopback, private or otherwise non-public address' });
+        expect(rx.requests).toHaveLength(0);
+      } finally {
+        await rx.close();
+      }
+    });
+
+    it('checks a host name too: refused when it resolves to a private address, and at send time the address connected to is checked', async () => {
+      const { name, address } = await privateHostName();
+      const rx = await Receiver.start(undefined, address);
+      try {
+        const a = await env().newAccount();
+        const url = `http://${name}:${rx.port}/dns`;
+        const refused = await call(env(), a, 'POST', '/api/v1/webhooks', { url }, 422);
+        expect(refused.body.error).toMatchObject({ code: 'TARGET_NOT_ALLOWED', details: { field: 'url' } });
+        // The refusal names the host, never the address it resolved to (no oracle for internal DNS).
+        expect(JSON.stringify(refused.body)).not.toContain(address);
+        // The name resolved elsewhere when the subscription was made (DNS changes): at send time it
+        // resolves to the private address, and the connection is refused before anything is sent.
+        const id = '11111111-2222-4333-8444-666666666666';
+        await insertWebhook(env(), a, id, url);
+        await warehouse(env(), a);
+        const d = await eventually(async () => {
+          const l = await call(env(), a, 'GET', `/api/v1/webhooks/${id}/deliveries`, undefined, 200);
+          return l.body.data[0]?.status !== 'pending' && l.body.data[0];
+        });
+        expect(d.status).toBe('failed');
+        const full = await call(env(), a, 'GET', `/api/v1/deliveries/${d.id}`, undefined, 200);
+        expect(full.body.attemptLog).toHaveLength(1);
+        expect(full.body.attemptLog[0].response).toBeNull();
+        expect(full.body.attemptLog[0].error.kind).toBe('blocked');
+        expect(full.body.attemptLog[0].error.message).toContain(`${name} resolves to a non-public address`);
+        expect(full.body.attemptLog[0].error.message).not.toContain(address);
         expect(rx.requests).toHaveLength(0);
       } finally {
         await rx.close();

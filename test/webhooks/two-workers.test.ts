@@ -1,10 +1,10 @@
-import { readdir, readFile, readlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { api, killAll, startCli, type Child } from '../support/child.js';
 import { freshDatabase } from '../support/env.js';
 import { eventually } from '../support/receiver.js';
+import { connectionOwners } from '../support/sockets.js';
 
 /**
  * Several worker processes share one PostgreSQL queue (FOR UPDATE SKIP LOCKED): one `--role api`
@@ -97,29 +97,9 @@ class TrackingReceiver {
   async attribute(pids: number[]): Promise<void> {
     const open = this.conns.filter((c) => c.pid === null);
     if (open.length === 0) return;
-    const inodeByClientPort = new Map<number, string>();
-    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-      const text = await readFile(table, 'utf8').catch(() => '');
-      for (const line of text.split('\n').slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f.length < 10) continue;
-        const local = parseInt(f[1].split(':')[1], 16);
-        const remote = parseInt(f[2].split(':')[1], 16);
-        if (remote === this.port && f[9] !== '0') inodeByClientPort.set(local, f[9]);
-      }
-    }
-    const pidByInode = new Map<string, number>();
-    for (const pid of pids) {
-      const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-      for (const fd of fds) {
-        const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-        const m = /^socket:\[(\d+)\]$/.exec(link);
-        if (m) pidByInode.set(m[1], pid);
-      }
-    }
+    const owners = await connectionOwners(this.port, pids);
     for (const c of open) {
-      const inode = inodeByClientPort.get(c.port);
-      const pid = inode === undefined ? undefined : pidByInode.get(inode);
+      const pid = owners.get(c.port);
       if (pid !== undefined) c.pid = pid;
     }
   }
@@ -150,7 +130,7 @@ if (!hasPostgres) {
       await drop?.();
     }, 30_000);
 
-    it('share the queue: every event delivered once, never concurrently, by both workers', { timeout: 55_000 }, async () => {
+    it('share the queue: every event delivered once, never concurrently, by both workers', { timeout: 90_000 }, async () => {
       const t0 = Date.now();
       const fresh = await freshDatabase('postgres');
       drop = fresh.drop;
@@ -226,9 +206,11 @@ if (!hasPostgres) {
             return page.data.length > 0 && page.data.every((d) => d.status === 'succeeded');
           }, 10_000, 50);
         }
-        // Anything sent late (a double send) would have arrived by now.
-        await new Promise((r) => setTimeout(r, 300));
         await rx.attribute(workerPids);
+        // A stopped process sends nothing more: once all three have finished what they had in
+        // flight and exited, anything sent late (a double send) has arrived.
+        for (const c of [...workers, apiProc]) c.proc.kill('SIGTERM');
+        expect(await Promise.all([...workers, apiProc].map((c) => c.exited))).toEqual([0, 0, 0]);
 
         // Every event delivered to every subscription that wants it, nothing else.
         for (const [path, ids] of expected) {
@@ -257,9 +239,6 @@ if (!hasPostgres) {
       } finally {
         clearInterval(scanner);
       }
-
-      for (const c of [...workers, apiProc]) c.proc.kill('SIGTERM');
-      expect(await Promise.all([...workers, apiProc].map((c) => c.exited))).toEqual([0, 0, 0]);
     });
   });
 }
