@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDb, type TestEnv } from '../support/env.js';
+import { ADMIN_TOKEN, describeEachDb, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
 
@@ -10,7 +10,8 @@ import { eventually, Receiver } from '../support/receiver.js';
 
 /** Prometheus text format: `name{labels} value` per line, comments skipped. */
 async function scrape(env: TestEnv): Promise<Map<string, number>> {
-  const res = await env.app.inject({ method: 'GET', url: '/metrics' });
+  // /metrics is behind a token (the metrics token or the administrator's).
+  const res = await env.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
   expect(res.statusCode).toBe(200);
   expect(res.headers['content-type']).toContain('text/plain');
   const out = new Map<string, number>();
