@@ -22,6 +22,8 @@ export interface Config {
   readonly deliveryLeaseMs: number;
   /** Role all: run delivery in its own thread (STOCKHOOK_DELIVERY_THREAD=0 keeps it on the HTTP event loop). */
   readonly deliveryThread: boolean;
+  /** What one account may create (context.ts Limits). */
+  readonly limits: { webhooksPerAccount: number; replaysPerWebhook: number };
 }
 
 export interface CliOverrides {
@@ -61,5 +63,16 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
     deliveryLeaseMs: leaseMs,
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
+    limits: {
+      webhooksPerAccount: positiveInt(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),
+      replaysPerWebhook: positiveInt(env.STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK, 1, 'STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK'),
+    },
   });
+}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`${name} must be an integer from 1 to 1000000`);
+  return n;
 }

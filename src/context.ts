@@ -8,7 +8,20 @@ export interface Settings {
   allowPrivateTargets: boolean;
   /** Base URL of this server as receivers reach it (Kladana's reportUrl links back to it). */
   publicUrl: string;
+  /** What one account may create; DEFAULT_LIMITS where not given. */
+  limits?: Partial<Limits>;
 }
+
+export interface Limits {
+  /** Subscriptions per account (STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT). */
+  webhooksPerAccount: number;
+  /** Replays running at once per subscription (STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK). */
+  replaysPerWebhook: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { webhooksPerAccount: 50, replaysPerWebhook: 1 };
+
+export const limitsOf = (ctx: Ctx): Limits => ({ ...DEFAULT_LIMITS, ...ctx.settings.limits });
 
 /**
  * What every domain operation needs: storage, the outbox, settings and a clock (tests may fix it).

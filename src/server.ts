@@ -27,7 +27,7 @@ export async function startServer(config: Config): Promise<Running> {
     // Printed once, on the first start; only its hash is stored.
     process.stdout.write(`\nstockhook administrator token (shown once, keep it): ${admin.printOnce}\n\n`);
   }
-  const settings = { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl };
+  const settings = { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl, limits: config.limits };
   // Role all: delivery on the second core, unless turned off or the database cannot be shared
   // between threads (an in-memory SQLite database exists on one connection only).
   const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';

@@ -19,24 +19,11 @@ import { maskHeaders, prepareRequest } from './request-headers.js';
 import { ResultBatcher } from './result-batcher.js';
 import { WakeSignal } from './wake-signal.js';
 import { Sender, type SendOutcome } from './sender.js';
+import type { DispatcherOptions } from './dispatcher-options.js';
+import { AccountShare } from './account-share.js';
 
-export interface DispatcherOptions {
-  /** Unique per process; leases carry it. */
-  owner?: string;
-  /** Requests in flight across all endpoints. */
-  concurrency?: number;
-  batchSize?: number;
-  leaseMs?: number;
-  /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */
-  pollMs?: number;
-  breaker?: BreakerOptions;
-  metrics?: AttemptMetrics;
-  log?: (msg: string, err?: unknown) => void;
-  /** For tests: replaces Math.random in retry jitter. */
-  random?: () => number;
-  /** What formats read per attempt (compose.ts hands the applications' secret store). */
-  attemptReads?: AttemptReads;
-}
+export type { DispatcherOptions } from './dispatcher-options.js';
+
 
 /**
  * Claims due deliveries in batches and sends them. Per-subscription in-flight limits and circuit
@@ -55,6 +42,7 @@ export class Dispatcher {
   private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly inFlight = new Map<string, number>();
   private readonly subs = new Map<string, Subscription>();
+  private readonly share: AccountShare;
   private inFlightTotal = 0;
   private queuedTotal = 0;
   private running = false;
@@ -76,6 +64,7 @@ export class Dispatcher {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.concurrency = opts.concurrency ?? 256;
     this.batchSize = opts.batchSize ?? 200;
+    this.share = new AccountShare(opts.accountShare ?? Math.max(1, Math.floor(this.concurrency / 4)));
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 2_000;
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
@@ -131,6 +120,7 @@ export class Dispatcher {
     const queued = [...this.queues.values()].flat().map((d) => d.id);
     this.queues.clear();
     this.queuedTotal = 0;
+    this.share.clear();
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
     while (this.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
@@ -193,10 +183,11 @@ export class Dispatcher {
     return this.running ? this.signal.wait(ms) : Promise.resolve();
   }
 
-  /** Subscriptions at their in-flight limit or behind an open breaker: not claimed for. */
+  /** Subscriptions at their in-flight limit or behind an open breaker, and accounts holding their share (`acct:`): not claimed for. */
   private excluded(now: number): string[] {
     const out = this.breakers.blocked(now);
     for (const id of this.queues.keys()) if (this.atLimit(id)) out.push(id);
+    for (const id of this.share.full()) out.push(`acct:${id}`);
     return out;
   }
 
@@ -216,7 +207,9 @@ export class Dispatcher {
       const sub = rows.find((r) => r.id === d.subscriptionId) ? this.subs.get(d.subscriptionId) : undefined;
       // Deleted or disabled meanwhile: the delete/disable already moved the row out of `pending`,
       // releasing is a no-op for it then.
-      if (!sub || !sub.enabled || !FORMATS[sub.format]) {
+      // Beyond the account's share (one claim can bring many of one account's rows): given back due
+      // now, for a later claim here or another worker.
+      if (!sub || !sub.enabled || !FORMATS[sub.format] || !this.share.take(d.accountId)) {
         release.push(d.id);
         continue;
       }
@@ -249,7 +242,8 @@ export class Dispatcher {
       this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
       this.inFlightTotal++;
       void this.send(d, sub).finally(() => {
-        const wasFull = this.inFlightTotal + this.queuedTotal >= this.concurrency;
+        const wasFull = this.inFlightTotal + this.queuedTotal >= this.concurrency || this.share.isFull(d.accountId);
+        this.share.give(d.accountId);
         this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 1) - 1);
         this.inFlightTotal--;
         this.pump(subscriptionId);
@@ -321,6 +315,7 @@ export class Dispatcher {
     const q = this.queues.get(subscriptionId) ?? [];
     this.queues.delete(subscriptionId);
     this.queuedTotal -= q.length;
+    for (const d of q) this.share.give(d.accountId);
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);

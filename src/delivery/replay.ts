@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
-import type { Ctx } from '../context.js';
+import { limitsOf, type Ctx } from '../context.js';
 import { AppError, notFound, toError } from '../errors.js';
 import { toStoredEvent } from '../events/list.js';
 import type { ReplayTable } from '../storage/schema.js';
@@ -52,6 +52,20 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
   if (!Number.isFinite(sinceMs)) throw new AppError('VALIDATION_FAILED', 'since must be an ISO date-time', { field: 'since' });
   const sub = await findSubscription(ctx.store.db, p, webhookId);
   if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+  // Each replay queues a delivery per event: replays of one subscription at once only multiply them.
+  const { replaysPerWebhook } = limitsOf(ctx);
+  const running = await ctx.store.db
+    .selectFrom('replays')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('webhook_id', '=', webhookId)
+    .where('status', '=', 'running')
+    .where('heartbeat_ms', '>', ctx.now() - STALE_MS)
+    .executeTakeFirstOrThrow();
+  if (Number(running.n) >= replaysPerWebhook) {
+    throw new AppError('CONFLICT', `a subscription runs at most ${replaysPerWebhook} replay(s) at once; wait for the running one`, {
+      limit: replaysPerWebhook,
+    });
+  }
   const total = await ctx.store.db
     .selectFrom('events')
     .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Principal } from '../accounts/tokens.js';
-import { writeTx, type Ctx, type WriteScope } from '../context.js';
+import { limitsOf, writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError } from '../errors.js';
 import { FORMAT_NAMES, formatOf, isFormatName } from './formats/registry.js';
 import type { Tx } from '../storage/database.js';
@@ -32,6 +32,15 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
   checkUrl(input.url);
   checkEvents(input.events);
   checkCoalesce(formatName, input.coalesceSeconds);
+  const { webhooksPerAccount } = limitsOf(ctx);
+  const have = await scope.tx
+    .selectFrom('webhooks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', p.accountId)
+    .executeTakeFirstOrThrow();
+  if (Number(have.n) >= webhooksPerAccount) {
+    throw new AppError('WEBHOOK_LIMIT_REACHED', `an account has at most ${webhooksPerAccount} webhooks`, { limit: webhooksPerAccount });
+  }
   await checkTarget(input.url, ctx.settings.allowPrivateTargets);
   const secret = secretFor(format, input.secret);
   const options = format.options ? format.options(input) : {};

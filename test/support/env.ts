@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
 import type { App } from '../../src/app.js';
 import { compose } from '../../src/compose.js';
-import type { Ctx } from '../../src/context.js';
+import type { Ctx, Limits } from '../../src/context.js';
 import type { Dispatcher, DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
@@ -69,13 +69,15 @@ export interface EnvOptions {
   dispatcher?: DispatcherOptions;
   /** Defaults to true: test receivers live on 127.0.0.1. */
   allowPrivateTargets?: boolean;
+  /** Per-account limits other than the defaults. */
+  limits?: Partial<Limits>;
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const fresh = await freshDatabase(db);
   const store = await openStore(fresh.url);
   const stack = await compose(store, {
-    settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL },
+    settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
     dispatcher: opts.dispatcher ?? false,
     http: { adminTokenHash: hashToken(ADMIN_TOKEN) },
   });

@@ -1,0 +1,23 @@
+import type { AttemptReads } from '../webhooks/formats/format.js';
+import type { BreakerOptions } from './breaker.js';
+import type { AttemptMetrics } from './metrics.js';
+
+export interface DispatcherOptions {
+  /** Unique per process; leases carry it. */
+  owner?: string;
+  /** Requests in flight across all endpoints. */
+  concurrency?: number;
+  /** Most deliveries one account may hold in this worker (queued or in flight); default a quarter of concurrency. */
+  accountShare?: number;
+  batchSize?: number;
+  leaseMs?: number;
+  /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */
+  pollMs?: number;
+  breaker?: BreakerOptions;
+  metrics?: AttemptMetrics;
+  log?: (msg: string, err?: unknown) => void;
+  /** For tests: replaces Math.random in retry jitter. */
+  random?: () => number;
+  /** What formats read per attempt (compose.ts hands the applications' secret store). */
+  attemptReads?: AttemptReads;
+}
