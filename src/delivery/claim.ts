@@ -20,8 +20,7 @@ export interface ClaimedDelivery {
  * is claiming (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a single writer), and the UPDATE
  * leases them by moving next_attempt_ms to now + lease. A worker that dies simply lets the lease
  * run out and the row comes due again, with the same delivery id.
- * Subscriptions at their in-flight limit or behind an open breaker, and accounts holding their
- * share of this worker (given as `acct:<id>`), are excluded, so their backlog
+ * Subscriptions at their in-flight limit or behind an open breaker are excluded, so their backlog
  * never occupies this worker's slots.
  */
 export async function claimDue(
@@ -36,10 +35,7 @@ export async function claimDue(
     .where('next_attempt_ms', '<=', opts.now)
     .orderBy('next_attempt_ms')
     .limit(opts.limit);
-  const accounts = opts.exclude.filter((k) => k.startsWith('acct:')).map((k) => k.slice('acct:'.length));
-  const subs = opts.exclude.filter((k) => !k.startsWith('acct:'));
-  if (subs.length > 0) inner = inner.where('webhook_id', 'not in', subs);
-  if (accounts.length > 0) inner = inner.where('account_id', 'not in', accounts);
+  if (opts.exclude.length > 0) inner = inner.where('webhook_id', 'not in', opts.exclude);
   const rows = await db
     .updateTable('deliveries')
     .set({ next_attempt_ms: opts.now + opts.leaseMs, lease_owner: opts.owner, coalesce_key: null })

@@ -7,8 +7,6 @@ export interface DispatcherOptions {
   owner?: string;
   /** Requests in flight across all endpoints. */
   concurrency?: number;
-  /** Most deliveries one account may hold in this worker (queued or in flight); default a quarter of concurrency. */
-  accountShare?: number;
   batchSize?: number;
   leaseMs?: number;
   /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */

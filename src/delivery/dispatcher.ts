@@ -20,7 +20,6 @@ import { ResultBatcher } from './result-batcher.js';
 import { WakeSignal } from './wake-signal.js';
 import { Sender, type SendOutcome } from './sender.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
-import { AccountShare } from './account-share.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
 
@@ -42,7 +41,6 @@ export class Dispatcher {
   private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly inFlight = new Map<string, number>();
   private readonly subs = new Map<string, Subscription>();
-  private readonly share: AccountShare;
   private inFlightTotal = 0;
   private queuedTotal = 0;
   private running = false;
@@ -64,7 +62,6 @@ export class Dispatcher {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.concurrency = opts.concurrency ?? 256;
     this.batchSize = opts.batchSize ?? 200;
-    this.share = new AccountShare(opts.accountShare ?? Math.max(1, Math.floor(this.concurrency / 4)));
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 2_000;
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
@@ -120,7 +117,6 @@ export class Dispatcher {
     const queued = [...this.queues.values()].flat().map((d) => d.id);
     this.queues.clear();
     this.queuedTotal = 0;
-    this.share.clear();
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
     while (this.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
@@ -183,11 +179,10 @@ export class Dispatcher {
     return this.running ? this.signal.wait(ms) : Promise.resolve();
   }
 
-  /** Subscriptions at their in-flight limit or behind an open breaker, and accounts holding their share (`acct:`): not claimed for. */
+  /** Subscriptions at their in-flight limit or behind an open breaker: not claimed for. */
   private excluded(now: number): string[] {
     const out = this.breakers.blocked(now);
     for (const id of this.queues.keys()) if (this.atLimit(id)) out.push(id);
-    for (const id of this.share.full()) out.push(`acct:${id}`);
     return out;
   }
 
@@ -207,9 +202,7 @@ export class Dispatcher {
       const sub = rows.find((r) => r.id === d.subscriptionId) ? this.subs.get(d.subscriptionId) : undefined;
       // Deleted or disabled meanwhile: the delete/disable already moved the row out of `pending`,
       // releasing is a no-op for it then.
-      // Beyond the account's share (one claim can bring many of one account's rows): given back due
-      // now, for a later claim here or another worker.
-      if (!sub || !sub.enabled || !FORMATS[sub.format] || !this.share.take(d.accountId)) {
+      if (!sub || !sub.enabled || !FORMATS[sub.format]) {
         release.push(d.id);
         continue;
       }
@@ -242,8 +235,7 @@ export class Dispatcher {
       this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
       this.inFlightTotal++;
       void this.send(d, sub).finally(() => {
-        const wasFull = this.inFlightTotal + this.queuedTotal >= this.concurrency || this.share.isFull(d.accountId);
-        this.share.give(d.accountId);
+        const wasFull = this.inFlightTotal + this.queuedTotal >= this.concurrency;
         this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 1) - 1);
         this.inFlightTotal--;
         this.pump(subscriptionId);
@@ -315,7 +307,6 @@ export class Dispatcher {
     const q = this.queues.get(subscriptionId) ?? [];
     this.queues.delete(subscriptionId);
     this.queuedTotal -= q.length;
-    for (const d of q) this.share.give(d.accountId);
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);

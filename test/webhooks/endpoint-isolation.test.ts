@@ -83,7 +83,5 @@ describeEachDb(
       expect(l.body.data.map((d: any) => d.status)).toEqual(['held']);
     });
   },
-  // The account may use every slot (accountShare 8): these tests are about endpoints within one
-  // account; sharing between accounts is tenant-fairness.test.ts's.
-  { dispatcher: { pollMs: 50, concurrency: 8, accountShare: 8, breaker: { threshold: 3, cooldownMs: 1000, maxCooldownMs: 2000 } } },
+  { dispatcher: { pollMs: 50, concurrency: 8, breaker: { threshold: 3, cooldownMs: 1000, maxCooldownMs: 2000 } } },
 );
