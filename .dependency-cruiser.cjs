@@ -19,8 +19,8 @@ module.exports = {
       name: 'nothing-below-imports-the-root',
       severity: 'error',
       comment: 'only the CLI and the server wire things together',
-      from: { path: '^src/', pathNot: '^src/(cli|server|compose|delivery-thread|delivery-thread-host)\\.ts$' },
-      to: { path: '^src/(cli|server|compose|delivery-thread|delivery-thread-host)\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/(cli|server|compose|domain|delivery-thread|delivery-thread-host)\\.ts$' },
+      to: { path: '^src/(cli|server|compose|domain|delivery-thread|delivery-thread-host)\\.ts$' },
     },
     {
       name: 'only-the-root-builds-the-app',

@@ -1,33 +1,18 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
 import { applicationSecretReads } from './applications/application-secrets.js';
-import type { Ctx, Settings } from './context.js';
+import type { Settings } from './context.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
-import { installFanOut, type Renderer } from './delivery/fan-out.js';
 import { DeliveryMetrics } from './delivery/metrics.js';
-import { Outbox } from './events/outbox.js';
-import { inventoryReads } from './inventory/reports/metakocka-stock.js';
+import { createDomain, type DomainParts } from './domain.js';
 import type { Store } from './storage/database.js';
 
 /**
  * The one composition root. Everything that runs stockhook (server.ts, the CLI, the tests and the
- * benchmarks) builds its parts here, so a Ctx never exists without its fan-out and the formats get
- * the domain's reads without importing the domain.
+ * benchmarks) builds its parts here or, without HTTP, in domain.ts, so a Ctx never exists without
+ * its fan-out and the formats get the domain's reads without importing the domain.
  */
-
-export interface DomainParts {
-  ctx: Ctx;
-  renderer: Renderer;
-}
-
-/** A Ctx whose every write fans out to the subscriptions in the same transaction. */
-export function createDomain(store: Store, settings: Settings, now: () => number = Date.now): DomainParts {
-  const outbox = new Outbox();
-  const ctx: Ctx = { store, outbox, settings, now };
-  const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
-  installFanOut(outbox, renderer, (tx) => store.dialect.notifyDeliveries(tx));
-  return { ctx, renderer };
-}
+export { createDomain, type DomainParts } from './domain.js';
 
 export interface ComposeOptions {
   settings: Settings;

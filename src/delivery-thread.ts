@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { createDomain } from './compose.js';
+import { createDomain } from './domain.js';
 import type { Settings } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
 import { Dispatcher } from './delivery/dispatcher.js';

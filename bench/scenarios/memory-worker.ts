@@ -1,5 +1,5 @@
 /** Child process of the memory scenario: argv = database URL, seconds. Reports a WorkerReport over IPC. */
-import { createDomain } from '../../src/compose.js';
+import { createDomain } from '../../src/domain.js';
 import { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { openStore } from '../../src/storage/database.js';
 import { PUBLIC_URL } from '../lib/backlog.js';

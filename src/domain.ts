@@ -1,0 +1,24 @@
+import type { Ctx, Settings } from './context.js';
+import { installFanOut, type Renderer } from './delivery/fan-out.js';
+import { Outbox } from './events/outbox.js';
+import { inventoryReads } from './inventory/reports/metakocka-stock.js';
+import type { Store } from './storage/database.js';
+
+/**
+ * The domain half of the composition root, without HTTP: the delivery thread and worker-only
+ * processes build only this (loading Fastify and every route there cost ~60 MB of RSS for nothing).
+ */
+export interface DomainParts {
+  ctx: Ctx;
+  renderer: Renderer;
+}
+
+/** A Ctx whose every write fans out to the subscriptions in the same transaction. */
+export function createDomain(store: Store, settings: Settings, now: () => number = Date.now): DomainParts {
+  const outbox = new Outbox();
+  const ctx: Ctx = { store, outbox, settings, now };
+  const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
+  installFanOut(outbox, renderer, (tx) => store.dialect.notifyDeliveries(tx));
+  return { ctx, renderer };
+}
+
