@@ -1,5 +1,5 @@
 import type { StockKeyView } from '../receiver/types.js';
-import type { Db } from '../storage/database.js';
+import type { Db, Tx } from '../storage/database.js';
 import { levelKey } from './ledger.js';
 import { round } from '../quantity.js';
 import { keyView } from './stock-key.js';
@@ -43,4 +43,19 @@ export async function listLevels(
       updatedAt: new Date(Number(r.updated_ms)).toISOString(),
     };
   });
+}
+
+/**
+ * Whether any stock key of a product or a warehouse still holds or reserves stock: such a product
+ * or warehouse cannot be removed, its ledger would dangle.
+ */
+export async function holdsStock(tx: Tx, accountId: string, of: { productId: number } | { warehouseId: number }): Promise<boolean> {
+  const held = await tx
+    .selectFrom('stock_levels')
+    .select('id')
+    .where('account_id', '=', accountId)
+    .where('productId' in of ? 'product_id' : 'warehouse_id', '=', 'productId' in of ? of.productId : of.warehouseId)
+    .where((eb) => eb.or([eb('amount', '!=', 0), eb('reserved', '!=', 0)]))
+    .executeTakeFirst();
+  return held !== undefined;
 }

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { holdsStock } from './levels.js';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
@@ -180,14 +181,7 @@ export async function updateProduct(ctx: Ctx, accountId: string, id: number, inp
 export async function deleteProduct(ctx: Ctx, accountId: string, id: number): Promise<void> {
   await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
     const row = await findProduct(tx, accountId, id);
-    const held = await tx
-      .selectFrom('stock_levels')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('product_id', '=', id)
-      .where((eb) => eb.or([eb('amount', '!=', 0), eb('reserved', '!=', 0)]))
-      .executeTakeFirst();
-    if (held) throw new AppError('PRODUCT_HAS_STOCK', `product ${id} is still in stock`);
+    if (await holdsStock(tx, accountId, { productId: id })) throw new AppError('PRODUCT_HAS_STOCK', `product ${id} is still in stock`);
     await tx.updateTable('products').set({ deleted: 1, updated_ms: now }).where('id', '=', id).execute();
     emit({ type: 'product.deleted', object: 'product', objectId: id, action: 'removed', data: { product: toProduct(row) } });
   });

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { holdsStock } from './levels.js';
 import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
@@ -103,14 +104,7 @@ export async function updateWarehouse(ctx: Ctx, accountId: string, id: number, i
 export async function deleteWarehouse(ctx: Ctx, accountId: string, id: number): Promise<void> {
   await writeTx(ctx, accountId, async ({ tx, now, emit }) => {
     const row = await findWarehouse(tx, accountId, id);
-    const held = await tx
-      .selectFrom('stock_levels')
-      .select('id')
-      .where('account_id', '=', accountId)
-      .where('warehouse_id', '=', id)
-      .where((eb) => eb.or([eb('amount', '!=', 0), eb('reserved', '!=', 0)]))
-      .executeTakeFirst();
-    if (held) throw new AppError('WAREHOUSE_HAS_STOCK', `warehouse ${id} still holds stock`);
+    if (await holdsStock(tx, accountId, { warehouseId: id })) throw new AppError('WAREHOUSE_HAS_STOCK', `warehouse ${id} still holds stock`);
     await tx.updateTable('warehouses').set({ deleted: 1, active: 0, updated_ms: now }).where('id', '=', id).execute();
     emit({ type: 'warehouse.deleted', object: 'storage', objectId: id, action: 'removed', data: { warehouse: toWarehouse(row) } });
   });
