@@ -1,10 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp, type App } from './app.js';
-import { applicationSecretReads } from './applications/application-secrets.js';
 import type { Settings } from './context.js';
-import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
+import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
 import { DeliveryMetrics } from './delivery/metrics.js';
-import { createDomain, type DomainParts } from './domain.js';
+import { createDispatcher, createDomain, type DomainParts } from './domain.js';
 import type { Store } from './storage/database.js';
 
 /**
@@ -39,7 +38,7 @@ export async function compose(store: Store, opts: ComposeOptions): Promise<Stack
   const metrics = new DeliveryMetrics(store);
   let dispatcher: Dispatcher | null = null;
   if (opts.dispatcher) {
-    dispatcher = new Dispatcher(domain.ctx, { metrics, attemptReads: applicationSecretReads(store.db), ...opts.dispatcher });
+    dispatcher = createDispatcher(domain, { metrics, ...opts.dispatcher });
     await dispatcher.start();
   }
   let app: App | null = null;

@@ -7,10 +7,9 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { createDomain } from './domain.js';
+import { createDispatcher, createDomain } from './domain.js';
 import type { Settings } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
-import { Dispatcher } from './delivery/dispatcher.js';
 import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
 import { openStore } from './storage/database.js';
 
@@ -62,9 +61,9 @@ class ForwardingMetrics implements AttemptMetrics {
 const logger = pino({ level: data.logLevel });
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
 const store = await openStore(data.databaseUrl, { log, migrate: false });
-const { ctx } = createDomain(store, data.settings);
+const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
-const dispatcher = new Dispatcher(ctx, { leaseMs: data.leaseMs, metrics, log });
+const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, metrics, log });
 // Ready before the first claim: until the host hears this, stopping the thread loses no lease.
 send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();

@@ -1,4 +1,6 @@
+import { applicationSecretReads } from './applications/application-secrets.js';
 import type { Ctx, Settings } from './context.js';
+import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import { installFanOut, type Renderer } from './delivery/fan-out.js';
 import { Outbox } from './events/outbox.js';
 import { inventoryReads } from './inventory/reports/metakocka-stock.js';
@@ -20,5 +22,14 @@ export function createDomain(store: Store, settings: Settings, now: () => number
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
   installFanOut(outbox, renderer, (tx) => store.dialect.notifyDeliveries(tx));
   return { ctx, renderer };
+}
+
+/**
+ * The dispatcher of a domain, with what formats read per attempt (the applications' token store
+ * for Poster's `application`/`added`). Every process and thread builds its dispatcher here, so none
+ * can run without it (one that did would cancel those hooks instead of sending them).
+ */
+export function createDispatcher(domain: DomainParts, opts: DispatcherOptions = {}): Dispatcher {
+  return new Dispatcher(domain.ctx, { attemptReads: applicationSecretReads(domain.ctx.store.db), ...opts });
 }
 

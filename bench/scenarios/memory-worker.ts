@@ -1,6 +1,5 @@
 /** Child process of the memory scenario: argv = database URL, seconds. Reports a WorkerReport over IPC. */
-import { createDomain } from '../../src/domain.js';
-import { Dispatcher } from '../../src/delivery/dispatcher.js';
+import { createDispatcher, createDomain } from '../../src/domain.js';
 import { openStore } from '../../src/storage/database.js';
 import { PUBLIC_URL } from '../lib/backlog.js';
 import { sleep } from '../lib/stats.js';
@@ -10,7 +9,7 @@ const [url, seconds] = [process.argv[2], Number(process.argv[3])];
 const mb = (n: number) => n / 1024 / 1024;
 
 const store = await openStore(url);
-const { ctx } = createDomain(store, { allowPrivateTargets: true, publicUrl: PUBLIC_URL });
+const domain = createDomain(store, { allowPrivateTargets: true, publicUrl: PUBLIC_URL });
 const rssBefore = process.memoryUsage().rss;
 let rssMax = rssBefore;
 let heapMax = process.memoryUsage().heapUsed;
@@ -19,7 +18,7 @@ const sampler = setInterval(() => {
   rssMax = Math.max(rssMax, m.rss);
   heapMax = Math.max(heapMax, m.heapUsed);
 }, 100);
-const dispatcher = new Dispatcher(ctx, { log: (msg, err) => console.error(msg, err) });
+const dispatcher = createDispatcher(domain, { log: (msg, err) => console.error(msg, err) });
 const t0 = performance.now();
 await dispatcher.start();
 await sleep(seconds * 1000);
