@@ -1,7 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
-import { call, post, warehouse } from '../support/fixtures.js';
+import { allSucceeded, call, post, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver, type Received } from '../support/receiver.js';
 
 /*
@@ -45,18 +45,6 @@ function checkBody(r: Received, secret: string): Body {
 
 const on = (rx: Receiver, path: string) => rx.on(path);
 
-/**
- * The subscription's log once its n deliveries all succeeded. The rows are written with each change,
- * in its transaction, so a log of n means nothing else will be sent; and each was answered before it
- * read succeeded, so the receiver has them all.
- */
-async function allSucceeded(env: TestEnv, a: TestAccount, webhookId: string, n: number): Promise<any[]> {
-  return eventually(async () => {
-    const d = (await call(env, a, 'GET', `/api/v1/webhooks/${webhookId}/deliveries?limit=100`, undefined, 200)).body.data as any[];
-    if (d.length > n) throw new Error(`expected ${n} deliveries, the log has ${d.length}`);
-    return d.length === n && d.every((x) => x.status === 'succeeded') && d;
-  });
-}
 
 async function setup(env: TestEnv, rx: Receiver, path: string) {
   const a = await env.newAccount();

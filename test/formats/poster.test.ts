@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
-import { call, post, product, warehouse } from '../support/fixtures.js';
+import { allSucceeded, call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver, type Received } from '../support/receiver.js';
 
 /*
@@ -68,14 +68,6 @@ function checkHook(r: Received, a: TestAccount, secret = SECRET): Hook {
 
 const on = (rx: Receiver, path: string) => rx.on(path);
 
-/** Waits until the subscription's log holds n deliveries, all succeeded (each delivery's rows commit with its change). */
-async function allSucceeded(env: TestEnv, a: TestAccount, webhookId: string, n: number): Promise<any[]> {
-  return eventually(async () => {
-    const d = (await call(env, a, 'GET', `/api/v1/webhooks/${webhookId}/deliveries?limit=100`, undefined, 200)).body.data as any[];
-    if (d.length > n) throw new Error(`expected ${n} deliveries, the log has ${d.length}`);
-    return d.length === n && d.every((x) => x.status === 'succeeded') && d;
-  });
-}
 
 async function subscribe(env: TestEnv, a: TestAccount, url: string, objects: string[], extra: object = {}) {
   return (await call(env, a, 'POST', '/api/v1/webhooks', { url, format: 'poster', objects, secret: SECRET, ...extra }, 201)).body;

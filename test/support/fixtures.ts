@@ -1,3 +1,4 @@
+import { eventually } from './wait.js';
 import type { TestAccount, TestEnv } from './env.js';
 
 /** Small helpers over app.inject() that fail loudly on an unexpected status. */
@@ -54,4 +55,17 @@ export async function events(env: TestEnv, a: TestAccount, after = 0): Promise<a
     if (page.data.length < 1000) return out;
     after = page.nextAfter;
   }
+}
+
+/**
+ * The subscription's log once its n deliveries all succeeded. The rows are written with each change,
+ * in its transaction, so a log of n means nothing else will be sent; and each was answered before it
+ * read succeeded, so the receiver has them all.
+ */
+export async function allSucceeded(env: TestEnv, a: TestAccount, webhookId: string, n: number): Promise<any[]> {
+  return eventually(async () => {
+    const d = (await call(env, a, 'GET', `/api/v1/webhooks/${webhookId}/deliveries?limit=100`, undefined, 200)).body.data as any[];
+    if (d.length > n) throw new Error(`expected ${n} deliveries, the log has ${d.length}`);
+    return d.length === n && d.every((x) => x.status === 'succeeded') && d;
+  });
 }
