@@ -20,6 +20,8 @@ export interface Config {
   readonly publicUrl: string;
   /** How long a claimed delivery stays leased before another worker may take it over. */
   readonly deliveryLeaseMs: number;
+  /** In-flight deliveries one account may hold in a worker (STOCKHOOK_DELIVERY_ACCOUNT_SHARE, default 128 of 256). */
+  readonly deliveryAccountShare: number;
   /** Role all: run delivery in its own thread (STOCKHOOK_DELIVERY_THREAD=0 keeps it on the HTTP event loop). */
   readonly deliveryThread: boolean;
   /** What one account may create (context.ts Limits). */
@@ -62,6 +64,7 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',
     publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
     deliveryLeaseMs: leaseMs,
+    deliveryAccountShare: positiveInt(env.STOCKHOOK_DELIVERY_ACCOUNT_SHARE, 128, 'STOCKHOOK_DELIVERY_ACCOUNT_SHARE'),
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
     limits: {
       webhooksPerAccount: positiveInt(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),

@@ -17,6 +17,7 @@ export interface ThreadData {
   databaseUrl: string;
   settings: Settings;
   leaseMs: number;
+  accountShare: number;
   logLevel: string;
 }
 
@@ -63,7 +64,7 @@ const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'deliver
 const store = await openStore(data.databaseUrl, { log, migrate: false });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
-const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, metrics, log });
+const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log });
 // Ready before the first claim: until the host hears this, stopping the thread loses no lease.
 send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();

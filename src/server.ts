@@ -33,11 +33,11 @@ export async function startServer(config: Config): Promise<Running> {
   const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';
   const { ctx, dispatcher, app, metrics } = await compose(store, {
     settings,
-    dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, log },
+    dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, log },
     http: config.role !== 'worker' && { adminTokenHash: admin.hash, metricsTokenHash: config.metricsToken && hashToken(config.metricsToken), logger },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, logLevel: config.logLevel })
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

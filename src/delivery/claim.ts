@@ -20,12 +20,12 @@ export interface ClaimedDelivery {
  * is claiming (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a single writer), and the UPDATE
  * leases them by moving next_attempt_ms to now + lease. A worker that dies simply lets the lease
  * run out and the row comes due again, with the same delivery id.
- * Subscriptions at their in-flight limit or behind an open breaker are excluded, so their backlog
- * never occupies this worker's slots.
+ * Subscriptions at their in-flight limit or behind an open breaker, and accounts at their share of
+ * the worker's slots (send-slots.ts), are excluded, so their backlog never occupies this worker's slots.
  */
 export async function claimDue(
   store: Store,
-  opts: { owner: string; limit: number; now: number; leaseMs: number; exclude: string[] },
+  opts: { owner: string; limit: number; now: number; leaseMs: number; subscriptions: string[]; accounts: string[] },
 ): Promise<ClaimedDelivery[]> {
   const { db, dialect } = store;
   let inner = db
@@ -35,7 +35,8 @@ export async function claimDue(
     .where('next_attempt_ms', '<=', opts.now)
     .orderBy('next_attempt_ms')
     .limit(opts.limit);
-  if (opts.exclude.length > 0) inner = inner.where('webhook_id', 'not in', opts.exclude);
+  if (opts.subscriptions.length > 0) inner = inner.where('webhook_id', 'not in', opts.subscriptions);
+  if (opts.accounts.length > 0) inner = inner.where('account_id', 'not in', opts.accounts);
   const rows = await db
     .updateTable('deliveries')
     .set({ next_attempt_ms: opts.now + opts.leaseMs, lease_owner: opts.owner, coalesce_key: null })

@@ -7,6 +7,8 @@ export interface DispatcherOptions {
   owner?: string;
   /** Requests in flight across all endpoints. */
   concurrency?: number;
+  /** What one account may hold of those (send-slots.ts); default half of `concurrency`. */
+  accountShare?: number;
   batchSize?: number;
   leaseMs?: number;
   /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */

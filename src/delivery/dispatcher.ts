@@ -17,6 +17,7 @@ import { loggedBody } from './finish.js';
 import type { AttemptMetrics } from './metrics.js';
 import { maskHeaders, prepareRequest } from './request-headers.js';
 import { ResultBatcher } from './result-batcher.js';
+import { SendSlots } from './send-slots.js';
 import { WakeSignal } from './wake-signal.js';
 import { Sender, type SendOutcome } from './sender.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
@@ -34,15 +35,12 @@ export class Dispatcher {
   readonly owner: string;
   readonly breakers: Breakers;
   private readonly sender: Sender;
-  private readonly concurrency: number;
+  private readonly slots: SendSlots;
   private readonly batchSize: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly queues = new Map<string, ClaimedDelivery[]>();
-  private readonly inFlight = new Map<string, number>();
   private readonly subs = new Map<string, Subscription>();
-  private inFlightTotal = 0;
-  private queuedTotal = 0;
   private running = false;
   private readonly signal = new WakeSignal();
   /** A wake-up said new deliveries may exist (a commit here, NOTIFY from another process). */
@@ -60,7 +58,8 @@ export class Dispatcher {
     private readonly opts: DispatcherOptions = {},
   ) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.concurrency = opts.concurrency ?? 256;
+    const concurrency = opts.concurrency ?? 256;
+    this.slots = new SendSlots(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 2_000;
@@ -114,12 +113,13 @@ export class Dispatcher {
     this.running = false;
     this.wake();
     await this.loopDone;
-    const queued = [...this.queues.values()].flat().map((d) => d.id);
+    const queuedRows = [...this.queues.values()].flat();
+    const queued = queuedRows.map((d) => d.id);
     this.queues.clear();
-    this.queuedTotal = 0;
+    for (const d of queuedRows) this.slots.unqueued(d.accountId);
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
-    while (this.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
+    while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
     await this.results.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.notifier?.close();
@@ -134,8 +134,8 @@ export class Dispatcher {
   private async loop(): Promise<void> {
     while (this.running) {
       try {
-        const room = this.concurrency - this.inFlightTotal - this.queuedTotal;
-        if (room <= 0) {
+        const limit = this.slots.claimLimit(this.batchSize);
+        if (limit <= 0) {
           // Full: a completion wakes us when there is room. Until then a wake-up for new work changes
           // nothing, and must not make sleep() return at once: that loop of resolved promises never
           // yields to the I/O that would complete anything (a livelock at 100% CPU).
@@ -145,8 +145,9 @@ export class Dispatcher {
         }
         const now = Date.now();
         const exclude = this.excluded(now);
+        const excludeKeys = [...exclude.subscriptions, ...exclude.accounts.map((a) => `account:${a}`)];
         const dry = this.dry;
-        if (dry && !this.newWork && now < dry.until && [...dry.exclude].every((id) => exclude.includes(id))) {
+        if (dry && !this.newWork && now < dry.until && [...dry.exclude].every((id) => excludeKeys.includes(id))) {
           // The last claim found nothing outside these exclusions and nothing was committed since:
           // claiming again would only walk the excluded subscriptions' due rows, O(backlog), for
           // nothing (300,000 pending: ~220 ms per claim). A subscription leaving the exclusions,
@@ -159,10 +160,9 @@ export class Dispatcher {
         // New deliveries make what the last short claim said stale.
         if (this.newWork) this.dry = null;
         this.newWork = false;
-        const limit = Math.min(this.batchSize, room);
-        const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, exclude });
+        const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, ...exclude });
         // A full claim says nothing about the other subscriptions: the last dry answer still holds.
-        if (claimed.length < limit) this.dry = exclude.length > 0 ? { exclude: new Set(exclude), until: now + this.pollMs } : null;
+        if (claimed.length < limit) this.dry = excludeKeys.length > 0 ? { exclude: new Set(excludeKeys), until: now + this.pollMs } : null;
         if (claimed.length > 0) await this.accept(claimed);
         if (claimed.length === limit || this.signal.raised) continue;
         const next = await nextDueAt(this.ctx.store);
@@ -179,18 +179,18 @@ export class Dispatcher {
     return this.running ? this.signal.wait(ms) : Promise.resolve();
   }
 
-  /** Subscriptions at their in-flight limit or behind an open breaker: not claimed for. */
-  private excluded(now: number): string[] {
-    const out = this.breakers.blocked(now);
-    for (const id of this.queues.keys()) if (this.atLimit(id)) out.push(id);
-    return out;
+  /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
+  private excluded(now: number): { subscriptions: string[]; accounts: string[] } {
+    const subscriptions = this.breakers.blocked(now);
+    for (const id of this.queues.keys()) if (this.atLimit(id)) subscriptions.push(id);
+    return { subscriptions, accounts: this.slots.accountsAtShare() };
   }
 
   /** Has queued work and no free slot: a claim leaves it out. */
   private atLimit(subscriptionId: string): boolean {
     const q = this.queues.get(subscriptionId);
     const sub = this.subs.get(subscriptionId);
-    return q !== undefined && sub !== undefined && (this.inFlight.get(subscriptionId) ?? 0) + q.length >= sub.maxInFlight;
+    return q !== undefined && sub !== undefined && this.slots.subscriptionInFlight(subscriptionId) + q.length >= this.slots.endpointLimit(sub.maxInFlight);
   }
 
   private async accept(claimed: ClaimedDelivery[]): Promise<void> {
@@ -209,18 +209,17 @@ export class Dispatcher {
       let q = this.queues.get(d.subscriptionId);
       if (!q) this.queues.set(d.subscriptionId, (q = []));
       q.push(d);
-      this.queuedTotal++;
+      this.slots.queued(d.accountId);
     }
     if (release.length > 0) await releaseClaims(this.ctx.store, this.owner, release, Date.now());
     for (const id of ids) this.pump(id);
   }
 
   /** Starts as many queued deliveries of one subscription as its limit and breaker allow. */
-  private pump(subscriptionId: string): void {
-    const q = this.queues.get(subscriptionId);
+  private pump(subscriptionId: string, q = this.queues.get(subscriptionId)): void {
     const sub = this.subs.get(subscriptionId);
     if (!q || !sub) return;
-    while (q.length > 0 && (this.inFlight.get(subscriptionId) ?? 0) < sub.maxInFlight) {
+    while (q.length > 0 && this.slots.canStart(sub.accountId, subscriptionId, sub.maxInFlight)) {
       const now = Date.now();
       if (!this.breakers.acquire(subscriptionId, now)) {
         // Claimed before the breaker opened (a claim and the failure that tripped it overlapped):
@@ -231,19 +230,20 @@ export class Dispatcher {
         break;
       }
       const d = q.shift() as ClaimedDelivery;
-      this.queuedTotal--;
-      this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 0) + 1);
-      this.inFlightTotal++;
+      this.slots.started(d.accountId, subscriptionId);
       void this.send(d, sub).finally(() => {
-        const wasFull = this.inFlightTotal + this.queuedTotal >= this.concurrency;
-        this.inFlight.set(subscriptionId, (this.inFlight.get(subscriptionId) ?? 1) - 1);
-        this.inFlightTotal--;
+        const wasFull = this.slots.claimLimit(this.batchSize) <= 0;
+        const wasAtShare = this.slots.atShare(d.accountId);
+        const accountWasBusy = this.slots.accountBusy(d.accountId);
+        this.slots.finished(d.accountId, subscriptionId);
         this.pump(subscriptionId);
+        // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
+        if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
         // Claim again only if this completion made room a claim can fill: the dispatcher was full, or
-        // the subscription is no longer excluded. Waking on every completion ran one claim per
-        // delivery, each walking the due index past the excluded subscriptions' backlog for nothing:
-        // O(backlog) per delivery (bench: 8,000 pending drained at ~350/s; ~2,400-3,000/s with this).
-        if (wasFull || !this.atLimit(subscriptionId)) this.kick();
+        // the subscription or its account is no longer excluded. Waking on every completion ran one
+        // claim per delivery, each walking the due index past the excluded subscriptions' backlog for
+        // nothing: O(backlog) per delivery (bench: 8,000 pending drained at ~350/s; ~2,400-3,000/s with this).
+        if (wasFull || (wasAtShare && !this.slots.atShare(d.accountId)) || !this.atLimit(subscriptionId)) this.kick();
         this.checkIdle();
       });
     }
@@ -306,7 +306,7 @@ export class Dispatcher {
   private async pauseEndpoint(subscriptionId: string, reopenAt: number): Promise<void> {
     const q = this.queues.get(subscriptionId) ?? [];
     this.queues.delete(subscriptionId);
-    this.queuedTotal -= q.length;
+    for (const d of q) this.slots.unqueued(d.accountId);
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);
@@ -317,12 +317,12 @@ export class Dispatcher {
   }
 
   private async extend(): Promise<void> {
-    if (this.inFlightTotal + this.queuedTotal === 0) return;
+    if (this.slots.inFlightTotal + this.slots.queuedTotal === 0) return;
     await extendLeases(this.ctx.store, this.owner, Date.now() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
   }
 
   private isIdle(): boolean {
-    return this.inFlightTotal === 0 && this.queuedTotal === 0 && this.results.pending === 0;
+    return this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0;
   }
 
   private checkIdle(): void {

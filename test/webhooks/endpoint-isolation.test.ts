@@ -36,6 +36,32 @@ describeEachDb(
       expect(holes()).toHaveLength(2);
     });
 
+    it("one account's black holes hold only that account's share of the send slots; another account is delivered meanwhile", { timeout: 45_000 }, async () => {
+      // The worker has 8 slots (2 still held by the first test's black hole) and an account share of
+      // 4. Account A points four webhooks with a high maxInFlight at a black hole: without the share
+      // they would take every free slot until their requests time out (15 s) and B would wait that long.
+      const a = await env().newAccount();
+      const wa = await warehouse(env(), a);
+      const pa = await product(env(), a);
+      for (let i = 0; i < 4; i++) {
+        await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url(`/blackhole-tenant/${i}`), events: ['document.posted'], maxInFlight: 8 }, 201);
+      }
+      for (let i = 0; i < 5; i++) await post(env(), a, { type: 'receipt', warehouseId: wa, lines: [{ productId: pa, quantity: 1 }] });
+      const holes = () => rx.requests.filter((r) => r.url.startsWith('/blackhole-tenant/'));
+      await eventually(() => holes().length >= 4, 10_000, 10);
+
+      const b = await env().newAccount();
+      const wb = await warehouse(env(), b);
+      const pb = await product(env(), b);
+      await call(env(), b, 'POST', '/api/v1/webhooks', { url: rx.url('/tenant-b'), events: ['document.posted'] }, 201);
+      for (let i = 0; i < 10; i++) await post(env(), b, { type: 'receipt', warehouseId: wb, lines: [{ productId: pb, quantity: 1 }] });
+      await eventually(() => rx.on('/tenant-b').length === 10 || holes().some((r) => r.abandoned), 30_000, 25);
+      // B got everything while A's requests were all still hanging, and A never had more than its share out.
+      expect(holes().filter((r) => r.abandoned)).toEqual([]);
+      expect(rx.on('/tenant-b')).toHaveLength(10);
+      expect(holes()).toHaveLength(4);
+    });
+
     it('the breaker opens after repeated failures, spends no attempts while open, and closes on recovery', async () => {
       const a = await env().newAccount();
       const w = await warehouse(env(), a);
@@ -83,5 +109,5 @@ describeEachDb(
       expect(l.body.data.map((d: any) => d.status)).toEqual(['held']);
     });
   },
-  { dispatcher: { pollMs: 50, concurrency: 8, breaker: { threshold: 3, cooldownMs: 1000, maxCooldownMs: 2000 } } },
+  { dispatcher: { pollMs: 50, concurrency: 8, accountShare: 4, breaker: { threshold: 3, cooldownMs: 1000, maxCooldownMs: 2000 } } },
 );
