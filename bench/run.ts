@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f] [--reps 3] [--quick]`
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g] [--reps 3] [--quick]`
  * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
  * A benchmark, not a test: it prints a table of medians against DESIGN.md's targets and writes
  * bench/results.json. See bench/README.md for what each figure means.
@@ -12,6 +12,7 @@ import { startSink } from './lib/children.js';
 import { median } from './lib/stats.js';
 import { drainScenario, type DrainRep } from './scenarios/drain.js';
 import { endToEndScenario, type EndToEndRep } from './scenarios/end-to-end.js';
+import { fanOutStallScenario, type StallResult } from './scenarios/fan-out-stall.js';
 import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
@@ -20,7 +21,7 @@ import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string' },
-    only: { type: 'string', default: 'a,b,c,e,f' },
+    only: { type: 'string', default: 'a,b,c,e,f,g' },
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
   },
@@ -38,6 +39,8 @@ const plan = {
   memory: { backlog: q ? 100_000 : 1_000_000, seconds: 10 },
   // (f) measures its own raw ceiling (d) before each repetition, with (b)'s request count.
   endToEnd: { seconds: q ? 3 : 6, concurrency: 32, subscriptions: 10, rawCount: q ? 5_000 : 20_000 },
+  // Issue 10's case: one 1,000-line receipt fanned out to 30 subscriptions next to a quiet tenant.
+  stall: { subscriptions: 30, lines: 1_000, rate: 50 },
 };
 
 interface Row {
@@ -137,6 +140,17 @@ try {
     rows.push({ figure: '    deliveries/s received end to end', value: fmt(del), target: '', met: null });
     rows.push({ figure: '    (d) raw ceiling alongside (f), requests/s', value: fmt(d), target: '(reference)', met: null });
     rows.push({ figure: '    (f) deliveries/s as a share of (d)', value: `${fmt((100 * del) / d)} %`, target: '>= 50 %', met: del / d >= 0.5 });
+  }
+  if (only.has('g')) {
+    load('g');
+    const g = plan.stall;
+    console.error(`(g) stall: a ${fmt(g.lines)}-line receipt to ${g.subscriptions} subscriptions while another account posts ${g.rate}/s ...`);
+    const r: StallResult = await fanOutStallScenario({ pgBase, sink, ...g });
+    results.g = r;
+    const ms = (x: { p50: number; p99: number; max: number }) => `${fmt(x.p50, 1)} / ${fmt(x.p99, 1)} / ${fmt(x.max, 1)} ms`;
+    rows.push({ figure: `(g) other account's POST p50 / p99 / max, quiet`, value: ms(r.before), target: '', met: null });
+    rows.push({ figure: `    the same while ${fmt(g.lines * g.subscriptions)} deliveries are written`, value: ms(r.during), target: '', met: null });
+    rows.push({ figure: `    the big POST / its deliveries received after`, value: `${fmt(r.bigPostMs)} / ${fmt(r.bigDeliveredMs)} ms`, target: '', met: null });
   }
 } finally {
   await sink.close();

@@ -19,6 +19,8 @@ export interface ThreadData {
   leaseMs: number;
   accountShare: number;
   logLevel: string;
+  /** SQLite: the write turn shared with the HTTP thread (storage/write-turn.ts). */
+  writeTurn?: SharedArrayBuffer;
 }
 
 export type ToThread = { type: 'wake' } | { type: 'stop' };
@@ -61,7 +63,7 @@ class ForwardingMetrics implements AttemptMetrics {
 
 const logger = pino({ level: data.logLevel });
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
-const store = await openStore(data.databaseUrl, { log, migrate: false });
+const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
 const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log });

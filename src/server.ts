@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { startDeliveryThread } from './delivery-thread-host.js';
 import { toError } from './errors.js';
-import { openStore } from './storage/database.js';
+import { isPostgresUrl, openStore } from './storage/database.js';
 
 export interface Running {
   app: App | null;
@@ -21,23 +21,25 @@ export interface Running {
 export async function startServer(config: Config): Promise<Running> {
   const logger = pino({ level: config.logLevel });
   const log = (msg: string, err?: unknown) => logger.error({ err }, msg);
-  const store = await openStore(config.databaseUrl, { log });
+  // Role all: delivery on the second core, unless turned off or the database cannot be shared
+  // between threads (an in-memory SQLite database exists on one connection only).
+  const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';
+  // The HTTP thread and the delivery thread take turns at SQLite's write lock (storage/write-turn.ts).
+  const writeTurn = threaded && !isPostgresUrl(config.databaseUrl) ? new SharedArrayBuffer(8) : undefined;
+  const store = await openStore(config.databaseUrl, { log, writeTurn });
   const admin = await ensureAdminToken(store.db, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
     process.stdout.write(`\nstockhook administrator token (shown once, keep it): ${admin.printOnce}\n\n`);
   }
   const settings = { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl, limits: config.limits };
-  // Role all: delivery on the second core, unless turned off or the database cannot be shared
-  // between threads (an in-memory SQLite database exists on one connection only).
-  const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';
   const { ctx, dispatcher, app, metrics } = await compose(store, {
     settings,
     dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, log },
     http: config.role !== 'worker' && { adminTokenHash: admin.hash, metricsTokenHash: config.metricsToken && hashToken(config.metricsToken), logger },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel })
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, writeTurn })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

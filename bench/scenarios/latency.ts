@@ -54,7 +54,7 @@ export async function latencyScenario(opts: { pgBase: string | null; sink: Sink;
   }
 }
 
-async function openLoop(pool: Pool, f: Fixture, rate: number, seconds: number, firstSeq: number): Promise<{ sent: number; postMs: number[] }> {
+export async function openLoop(pool: Pool, f: Fixture, rate: number, seconds: number, firstSeq: number): Promise<{ sent: number; postMs: number[] }> {
   const total = Math.round(rate * seconds);
   const interval = 1000 / rate;
   const postMs: number[] = [];
@@ -71,6 +71,7 @@ async function openLoop(pool: Pool, f: Fixture, rate: number, seconds: number, f
         postReceipt(pool, f, seq).then((ok) => {
           if (!ok) throw new Error('latency: a document was refused');
           postMs.push(performance.now() - start);
+          if (process.env.BENCH_TRACE) console.error(`trace ${(start - t0).toFixed(0)} ${(performance.now() - start).toFixed(0)}`);
         }),
       );
     }

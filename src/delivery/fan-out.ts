@@ -4,7 +4,7 @@ import type { StoredEvent } from '../events/catalog.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import type { DeliveryTable } from '../storage/schema.js';
-import type { AccountInfo, DomainReads, RenderContext } from '../webhooks/formats/format.js';
+import type { AccountInfo, DomainReads, RenderContext, Rendered } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 
@@ -39,6 +39,8 @@ export async function renderDeliveries(
   now: number,
 ): Promise<Array<Insertable<DeliveryTable>>> {
   const rows: Array<Insertable<DeliveryTable>> = [];
+  // Renderings of formats that depend on the event alone, by format and event id.
+  const shared = new Map<string, Rendered | null>();
   for (const sub of subs) {
     const format = FORMATS[sub.format];
     let chosen = events.filter((e) => wants(sub, e));
@@ -51,7 +53,12 @@ export async function renderDeliveries(
     for (const event of chosen) {
       const id = randomUUID();
       const ctx: RenderContext = { tx, reads: renderer.reads, account, now, publicUrl: renderer.publicUrl, deliveryId: id };
-      const r = await format.render(event, sub, ctx);
+      const key = format.sameForEverySubscription ? `${sub.format}:${event.id}` : null;
+      let r = key === null ? undefined : shared.get(key);
+      if (r === undefined) {
+        r = await format.render(event, sub, ctx);
+        if (key !== null) shared.set(key, r);
+      }
       if (!r) continue;
       rows.push({
         id,

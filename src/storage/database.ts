@@ -16,6 +16,8 @@ import { CommitGroup } from './commit-group.js';
 import { PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { turnTakingDialect } from './turn-taking-dialect.js';
+import { WriteTurn } from './write-turn.js';
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
@@ -72,6 +74,8 @@ export interface StoreOptions {
   migrate?: boolean;
   poolSize?: number;
   log?: StorageLog;
+  /** SQLite: the write turn this connection shares with the process's other threads (write-turn.ts). */
+  writeTurn?: SharedArrayBuffer;
 }
 
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
@@ -92,7 +96,8 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     // NORMAL keeps WAL commits durable across process crashes (only an OS crash can lose the tail).
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    const plain = new SqliteDialect({ database: withStatementCache(sqlite) });
+    db = new Kysely<Database>({ dialect: opts.writeTurn ? turnTakingDialect(plain, new WriteTurn(opts.writeTurn)) : plain });
   }
   // SQLite: BEGIN IMMEDIATE takes the write lock up front, waiting for it under busy_timeout. A
   // deferred BEGIN that reads first and writes later fails at once with SQLITE_BUSY when another

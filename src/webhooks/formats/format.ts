@@ -125,6 +125,11 @@ export interface WebhookFormat {
    * the product's whole stock list, so ten changed lots of one product make one request).
    */
   collapseKey?(event: StoredEvent): string;
+  /**
+   * The rendering depends on the event alone (not the subscription or the delivery id): one event
+   * fanned out to thirty such subscriptions is rendered once and its body string shared.
+   */
+  readonly sameForEverySubscription?: boolean;
   /** Renders inside the writing transaction (it may read current state through ctx.tx). */
   render(event: StoredEvent, sub: Subscription, ctx: RenderContext): Promise<Rendered | null>;
   /** Headers computed per attempt, e.g. a signature over a fresh timestamp. */

@@ -26,6 +26,7 @@ export const nativeFormat: WebhookFormat = {
   name: 'native',
   ...STANDARD_DELIVERY,
   takes: () => true,
+  sameForEverySubscription: true,
   async render(event, _sub, ctx) {
     const body = JSON.stringify({
       id: event.id,
