@@ -20,7 +20,9 @@ export function createDomain(store: Store, settings: Settings, now: () => number
   const outbox = new Outbox();
   const ctx: Ctx = { store, outbox, settings, now };
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
-  installFanOut(outbox, renderer, (tx) => store.dialect.notifyDeliveries(tx));
+  installFanOut(outbox, renderer);
+  // After every commit (and nudge), not inside the transactions: see storage/announcer.ts.
+  outbox.onCommit(() => store.announceDeliveries());
   return { ctx, renderer };
 }
 

@@ -106,7 +106,7 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
  * or roll back with them. No committed event is without its deliveries, and no delivery exists for
  * a rolled-back change. Free-plan accounts are skipped here: they are sent nothing.
  */
-export function installFanOut(outbox: Outbox, renderer: Renderer, notifyDeliveries: (tx: Tx) => Promise<void>): void {
+export function installFanOut(outbox: Outbox, renderer: Renderer): void {
   outbox.onWrite(async (tx, events) => {
     const accountId = events[0].accountId;
     const rows = await tx
@@ -122,6 +122,5 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, notifyDeliveri
     const deliveries = await renderDeliveries(tx, renderer, account, rows.map(toSubscription), events, events[0].occurredAt);
     if (deliveries.length === 0) return;
     await insertDeliveries(tx, deliveries);
-    await notifyDeliveries(tx);
   });
 }

@@ -147,7 +147,6 @@ export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await ctx.store.dialect.notifyDeliveries(tx);
     return updated;
   });
   ctx.outbox.nudge();

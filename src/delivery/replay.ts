@@ -124,7 +124,6 @@ async function run(
       deliveries += await ctx.store.transaction(async (tx) => {
         const rendered = await renderDeliveries(tx, renderer, account, [sub], page, ctx.now());
         const n = await insertDeliveries(tx, rendered);
-        if (n > 0) await ctx.store.dialect.notifyDeliveries(tx);
         await tx
           .updateTable('replays')
           .set({ events_done: eventsDone, deliveries: deliveries + n, heartbeat_ms: ctx.now() })

@@ -13,7 +13,8 @@ import * as m007 from './migrations/007-delivery-lease-index.js';
 import * as m008 from './migrations/008-application-secrets.js';
 import * as m009 from './migrations/009-application-webhooks.js';
 import { CommitGroup } from './commit-group.js';
-import { PgNotifier, type Notifier } from './pg-notifier.js';
+import { Announcer } from './announcer.js';
+import { DELIVERY_CHANNEL, PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { turnTakingDialect } from './turn-taking-dialect.js';
@@ -32,6 +33,11 @@ export interface Store {
    * connection, reconnecting after errors); a no-op on SQLite, where every writer is in-process.
    */
   listenForDeliveries(onNotify: () => void): Promise<Notifier>;
+  /**
+   * Tells workers in other processes that deliveries were committed (PostgreSQL NOTIFY, after the
+   * commit and coalesced: announcer.ts); a no-op on SQLite, where every writer is in-process.
+   */
+  announceDeliveries(): void;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
@@ -125,6 +131,12 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       }
     }
   };
+  const announcer =
+    dialect.name === 'postgres'
+      ? new Announcer(async () => {
+          await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(db);
+        }, log)
+      : null;
   const group = dialect.name === 'sqlite' ? new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e) }) : null;
   const store: Store = {
     db,
@@ -134,7 +146,11 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     write: (fn) => (group ? group.run(fn) : transaction(fn)),
     listenForDeliveries: async (onNotify) =>
       dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
-    close: () => db.destroy(),
+    announceDeliveries: () => announcer?.request(),
+    close: () => {
+      announcer?.close();
+      return db.destroy();
+    },
   };
   if (opts.migrate !== false) await migrate(store);
   return store;

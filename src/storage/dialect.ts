@@ -1,5 +1,4 @@
-import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
-import { DELIVERY_CHANNEL } from './pg-notifier.js';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, SelectQueryBuilder } from 'kysely';
 
 /**
  * The few places where SQLite and PostgreSQL differ, kept in one adapter
@@ -18,8 +17,6 @@ export interface StorageDialect {
    * FOR UPDATE SKIP LOCKED). SQLite has one writer at a time, so the claim is already exclusive.
    */
   lockForClaim<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
-  /** Wakes workers in other processes once the transaction commits (LISTEN/NOTIFY); no-op on SQLite. */
-  notifyDeliveries(tx: Kysely<any>): Promise<void>;
 }
 
 
@@ -33,7 +30,6 @@ export const sqliteDialect: StorageDialect = {
   // SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, ...): another connection holds or moved the write lock.
   isRetryable: (err) => code(err)?.startsWith('SQLITE_BUSY') === true,
   lockForClaim: (q) => q,
-  notifyDeliveries: async () => {},
 };
 
 export const postgresDialect: StorageDialect = {
@@ -43,9 +39,4 @@ export const postgresDialect: StorageDialect = {
   // 40P01 deadlock_detected, 40001 serialization_failure.
   isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
   lockForClaim: (q) => q.forUpdate().skipLocked(),
-  // NOTIFY inside the transaction is delivered at commit, and not at all on rollback;
-  // PostgreSQL folds identical notifications of one transaction into one.
-  notifyDeliveries: async (tx) => {
-    await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(tx);
-  },
 };
