@@ -81,6 +81,34 @@ export class Breakers {
     return null;
   }
 
+  /**
+   * Mirrors a pause recorded in the database (shared-breaker.ts): open until `openUntil`, then one
+   * probe. A later pause this worker already knows, or its own probe in flight, wins.
+   */
+  adopt(id: string, openUntil: number, cooldownMs: number): void {
+    const e = this.entries.get(id);
+    if (e && (e.probing || e.openUntil >= openUntil)) return;
+    this.entries.set(id, { failures: this.opts.threshold, openUntil, cooldownMs, probing: false });
+  }
+
+  /** The pause was lifted by another worker's successful probe. */
+  forget(id: string): void {
+    const e = this.entries.get(id);
+    if (e && e.openUntil !== 0 && !e.probing) this.entries.delete(id);
+  }
+
+  /** The cooldown of the current or last pause. */
+  cooldownOf(id: string): number {
+    return this.entries.get(id)?.cooldownMs ?? this.opts.cooldownMs;
+  }
+
+  /** Endpoints this worker sees open or half-open. */
+  paused(): string[] {
+    const out: string[] = [];
+    for (const [id, e] of this.entries) if (e.openUntil !== 0) out.push(id);
+    return out;
+  }
+
   /** For /metrics: how many endpoints are in each state. */
   counts(now: number): Record<BreakerState, number> {
     const c: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };

@@ -17,6 +17,7 @@ import { loggedBody } from './finish.js';
 import type { AttemptMetrics } from './metrics.js';
 import { maskHeaders, prepareRequest } from './request-headers.js';
 import { ResultBatcher } from './result-batcher.js';
+import { SharedBreaker } from './shared-breaker.js';
 import { SendSlots } from './send-slots.js';
 import { WakeSignal } from './wake-signal.js';
 import { Sender, type SendOutcome } from './sender.js';
@@ -34,6 +35,7 @@ export type { DispatcherOptions } from './dispatcher-options.js';
 export class Dispatcher {
   readonly owner: string;
   readonly breakers: Breakers;
+  private readonly shared: SharedBreaker;
   private readonly sender: Sender;
   private readonly slots: SendSlots;
   private readonly batchSize: number;
@@ -64,6 +66,7 @@ export class Dispatcher {
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 2_000;
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
+    this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
     this.sender = new Sender({ allowPrivateTargets: ctx.settings.allowPrivateTargets });
     this.results = new ResultBatcher(ctx.store, {
       owner: this.owner,
@@ -144,7 +147,7 @@ export class Dispatcher {
           continue;
         }
         const now = Date.now();
-        const exclude = this.excluded(now);
+        const exclude = this.excluded(now, await this.shared.sync(now));
         const excludeKeys = [...exclude.subscriptions, ...exclude.accounts.map((a) => `account:${a}`)];
         const dry = this.dry;
         if (dry && !this.newWork && now < dry.until && [...dry.exclude].every((id) => excludeKeys.includes(id))) {
@@ -180,8 +183,8 @@ export class Dispatcher {
   }
 
   /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
-  private excluded(now: number): { subscriptions: string[]; accounts: string[] } {
-    const subscriptions = this.breakers.blocked(now);
+  private excluded(now: number, sharedBlocked: string[]): { subscriptions: string[]; accounts: string[] } {
+    const subscriptions = [...new Set([...this.breakers.blocked(now), ...sharedBlocked])];
     for (const id of this.queues.keys()) if (this.atLimit(id)) subscriptions.push(id);
     return { subscriptions, accounts: this.slots.accountsAtShare() };
   }
@@ -289,7 +292,7 @@ export class Dispatcher {
       nextAttemptMs: decision.nextAttemptMs,
     });
     // Vendor formats keep their promised schedule: no breaker pauses them.
-    const reopenAt = format.protections ? this.breakers.record(sub.id, decision.endpointOk, now) : null;
+    const reopenAt = format.protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
     if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
     if (decision.outcome === 'gone') {
       await this.results.flush();

@@ -82,6 +82,19 @@ export class DeliveryMetrics implements AttemptMetrics {
         this.set(row?.t == null ? 0 : Math.max(0, (Date.now() - Number(row.t)) / 1000));
       },
     });
+    new Gauge({
+      name: 'stockhook_endpoints_paused',
+      help: 'Endpoints whose circuit breaker is open for every worker (shared through the database)',
+      registers: [this.registry],
+      async collect() {
+        const row = await store.db
+          .selectFrom('webhooks')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('paused_until_ms', 'is not', null)
+          .executeTakeFirst();
+        this.set(Number(row?.n ?? 0));
+      },
+    });
     const self = this;
     new Gauge({
       name: 'stockhook_breakers',

@@ -158,6 +158,7 @@ export const Webhook = Type.Object(
     maxInFlight: Type.Integer(),
     options: Type.Record(Type.String(), Type.Unknown()),
     failingSince: Nullable(Type.String({ format: 'date-time' })),
+    pausedUntil: Nullable(Type.String({ format: 'date-time', description: 'the endpoint failed repeatedly: every worker holds its deliveries until then, when one probe goes out' })),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
     secret: Type.Optional(Type.String({ description: 'only when created or rotated' })),

@@ -200,6 +200,12 @@ export interface WebhookTable {
   /** The application whose token created it; null when the account's user did. */
   author_application_id: number | null;
   failing_since_ms: number | null;
+  /** Circuit breaker open for every worker until then (migration 012); null when closed. */
+  paused_until_ms: number | null;
+  pause_cooldown_ms: number | null;
+  /** The worker holding the one probe once the pause is over, and until when. */
+  probe_owner: string | null;
+  probe_until_ms: number | null;
   created_ms: number;
   updated_ms: number;
 }

@@ -32,6 +32,8 @@ export interface Subscription {
   /** The application whose token created it; null when the account's user did. */
   authorApplicationId: number | null;
   failingSince: number | null;
+  /** Its circuit breaker is open for every worker until then (shared-breaker.ts); null when closed. */
+  pausedUntil: number | null;
   createdMs: number;
   updatedMs: number;
 }
@@ -54,6 +56,7 @@ export const toSubscription = (r: Selectable<WebhookTable>): Subscription => ({
   tokenKind: r.token_kind,
   authorApplicationId: r.author_application_id,
   failingSince: r.failing_since_ms === null ? null : Number(r.failing_since_ms),
+  pausedUntil: r.paused_until_ms === null ? null : Number(r.paused_until_ms),
   createdMs: Number(r.created_ms),
   updatedMs: Number(r.updated_ms),
 });

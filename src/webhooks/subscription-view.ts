@@ -17,6 +17,8 @@ export interface SubscriptionView {
   maxInFlight: number;
   options: Record<string, unknown>;
   failingSince: string | null;
+  /** The endpoint failed repeatedly: nothing is sent to it until then, when one probe goes out. */
+  pausedUntil: string | null;
   createdAt: string;
   updatedAt: string;
   secret?: string;
@@ -38,6 +40,7 @@ export function toView(s: Subscription, withSecret = false): SubscriptionView {
     maxInFlight: s.maxInFlight,
     options: s.options,
     failingSince: s.failingSince === null ? null : new Date(s.failingSince).toISOString(),
+    pausedUntil: s.pausedUntil === null ? null : new Date(s.pausedUntil).toISOString(),
     createdAt: new Date(s.createdMs).toISOString(),
     updatedAt: new Date(s.updatedMs).toISOString(),
     ...(withSecret && { secret: s.secret }),

@@ -64,6 +64,10 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     token_kind: p.tokenKind,
     author_application_id: p.tokenKind === 'application' ? p.applicationId : null,
     failing_since_ms: null,
+    paused_until_ms: null,
+    pause_cooldown_ms: null,
+    probe_owner: null,
+    probe_until_ms: null,
     created_ms: scope.now,
     updated_ms: scope.now,
   };
