@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { notFound } from '../errors.js';
 import type { Db } from '../storage/database.js';
 import type { EventTable } from '../storage/schema.js';
 import type { EventType, StoredEvent } from './catalog.js';
@@ -51,4 +52,11 @@ export async function listEvents(
   const rows = await q.orderBy('seq').limit(opts.limit).execute();
   const data = rows.map((r) => eventView(toStoredEvent(r)));
   return { data, nextAfter: data.length > 0 ? data[data.length - 1].seq : opts.after };
+}
+
+/** One event of the account by id (a delivery names the event it carries). */
+export async function getEvent(db: Db, accountId: string, id: string): Promise<EventView> {
+  const row = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('event', id);
+  return eventView(toStoredEvent(row));
 }

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
-import { listEvents } from '../../events/list.js';
+import { getEvent, listEvents } from '../../events/list.js';
 import { principalOf } from '../auth.js';
-import { Event, responses } from '../schemas.js';
+import { Event, responses, UuidParams } from '../schemas.js';
 
 export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
@@ -26,5 +26,10 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
         limit: req.query.limit,
         types: req.query.type?.split(',').filter(Boolean),
       }),
+  );
+  app.get(
+    '/api/v1/events/:id',
+    { preHandler: auth.requireAccount, schema: { tags: ['events'], summary: 'One event', params: UuidParams, response: responses({ 200: Type.Ref(Event) }) } },
+    async (req) => getEvent(ctx.store.db, principalOf(req).accountId, req.params.id),
   );
 }
