@@ -66,7 +66,10 @@ export async function listStock(db: Db, accountId: string, f: StockFilter): Prom
     .where('l.account_id', '=', accountId);
   if (f.productId !== undefined) q = q.where('l.product_id', '=', f.productId);
   if (f.warehouseId !== undefined) q = q.where('l.warehouse_id', '=', f.warehouseId);
-  if (f.at !== undefined) q = q.where(sql<SqlBool>`${version} > 0`);
+  if (f.at !== undefined) {
+    const at = Date.parse(f.at);
+    q = q.where(sql<SqlBool>`exists (select 1 from movements mv where mv.account_id = l.account_id and mv.stock_level_id = l.id and mv.created_ms <= ${at})`);
+  }
   if (f.nonZero) q = q.where(sql<SqlBool>`(${amount} <> 0 or ${reserved} <> 0)`);
   if (f.outOfStock) q = q.where(sql<SqlBool>`${amount} - ${reserved} <= ${EPSILON}`);
   if (f.expiresBy !== undefined) q = q.where('l.expiry', '<>', '').where('l.expiry', '<=', f.expiresBy);
