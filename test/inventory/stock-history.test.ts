@@ -272,6 +272,12 @@ describeEachDb('stock history: documents, movements and stock at a past moment',
         ['document.cancelled', null],
         ['stock.changed', -9],
       ]);
+      // A live tail starts from the newest events, in commit order, and goes on with after=.
+      const all = (await call(env(), b, 'GET', '/api/v1/events?limit=1000', undefined, 200)).body;
+      const tail = (await call(env(), b, 'GET', '/api/v1/events?last=3', undefined, 200)).body;
+      expect(tail).toEqual({ data: all.data.slice(-3), nextAfter: all.nextAfter });
+      expect((await call(env(), b, 'GET', `/api/v1/events?last=2&after=${all.nextAfter - 1}`, undefined, 200)).body.data).toEqual(all.data.slice(-1));
+      expect(code(await call(env(), b, 'GET', '/api/v1/events?last=0', undefined, 400))).toBe('VALIDATION_FAILED');
       await call(env(), b, 'GET', `/api/v1/events/${crypto.randomUUID()}`, undefined, 404);
       await call(env(), a, 'GET', `/api/v1/events/${changed.id}`, undefined, 404);
       await call(env(), a, 'GET', `/api/v1/documents/${doc.id}/events`, undefined, 404);
