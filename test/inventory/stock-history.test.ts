@@ -104,6 +104,11 @@ describeEachDb('stock history: documents, movements and stock at a past moment',
     it("shows another account nothing, and records an application's token as the author", async () => {
       const other = await env().newAccount('paid');
       expect((await call(env(), other, 'GET', '/api/v1/documents', undefined, 200)).body.data).toEqual([]);
+      expect((await call(env(), other, 'GET', `/api/v1/movements?productId=${p1}`, undefined, 200)).body.data).toEqual([]);
+      expect((await call(env(), other, 'GET', `/api/v1/stock?at=${new Date(Date.now() + 60_000).toISOString()}`, undefined, 200)).body.data).toEqual([]);
+      expect((await call(env(), other, 'GET', `/api/v1/stock?q=trail`, undefined, 200)).body.data).toEqual([]);
+      await call(env(), null, 'GET', '/api/v1/movements', undefined, 401);
+      await call(env(), null, 'GET', '/api/v1/documents', undefined, 401);
       await call(env(), other, 'GET', `/api/v1/documents/${docs.receipt.id}`, undefined, 404);
       const reg = await env().app.inject({ method: 'POST', url: '/api/v1/applications', headers: { authorization: `Bearer ${env().adminToken}` }, payload: { name: 'ERP' } });
       const appId = reg.json().id as number;
@@ -243,6 +248,19 @@ describeEachDb('stock history: documents, movements and stock at a past moment',
         expect(code(await call(env(), a, 'GET', `/api/v1/stock?${q}`, undefined, 400)), q).toBe('VALIDATION_FAILED');
       }
     });
+  });
+
+  it('describes every new read in the OpenAPI document', async () => {
+    const doc = (await call(env(), null, 'GET', '/openapi.json', undefined, 200)).body;
+    const params = (path: string) => (doc.paths[path].get.parameters as any[]).map((p) => p.name).sort();
+    expect(params('/api/v1/documents')).toEqual(['cancelled', 'cursor', 'limit', 'since', 'type', 'until', 'warehouseId']);
+    expect(params('/api/v1/movements')).toEqual(['cursor', 'documentId', 'expiry', 'limit', 'location', 'lot', 'productId', 'serial', 'since', 'size', 'until', 'warehouseId']);
+    expect(params('/api/v1/stock')).toEqual(expect.arrayContaining(['at', 'q', 'limit', 'cursor', 'withProduct', 'outOfStock', 'expiresBy']));
+    expect(params('/api/v1/deliveries')).toContain('eventId');
+    expect(params('/api/v1/events')).toContain('last');
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/documents/{id}/events', '/api/v1/events/{id}']));
+    expect(doc.components.schemas.Movement.properties).toHaveProperty('document');
+    expect(doc.paths['/api/v1/stock'].get.parameters.find((p: any) => p.name === 'at').schema).toMatchObject({ type: 'string', format: 'date-time' });
   });
 
   describe('events of a document and their deliveries', () => {
