@@ -53,8 +53,8 @@ const KEY_PARTS = ['size', 'lot', 'expiry', 'serial', 'location'] as const;
 
 /**
  * Movements newest first (by id: movements of one key are inserted in the order they were applied,
- * under the key's row lock). The level after each is worked back from the key's current level,
- * which always equals the sum of its movements: one aggregate of the movements newer than the page.
+ * under the key's row lock), each with its key's level right after it: the sum of the key's
+ * movements up to it (levels always equal the sum of their movements).
  */
 export async function listMovements(db: Db, accountId: string, f: MovementFilter): Promise<{ data: MovementView[]; nextCursor: string | null }> {
   let q = db
@@ -89,37 +89,42 @@ export async function listMovements(db: Db, accountId: string, f: MovementFilter
   const page = rows.slice(0, f.limit);
   if (page.length === 0) return { data: [], nextCursor: null };
 
-  // What moved each key after the page's newest movement: subtracted from the current level.
+  // A key's level after a movement is the sum of its movements up to it: the sum of those older than
+  // the page, then every movement of the page's keys across the page's id range (filters such as
+  // since= may leave some of them out of the page, they still count). Movements are append-only and
+  // a key's movements get ids in the order they were applied (under the key's row lock), so this
+  // needs no snapshot shared with the page query.
   const levelIds = [...new Set(page.map((r) => r.id))];
-  const newer = await db
-    .selectFrom('movements')
-    .select((eb) => ['stock_level_id', eb.fn.sum<number>('amount_delta').as('a'), eb.fn.sum<number>('reserved_delta').as('r')])
-    .where('account_id', '=', accountId)
-    .where('stock_level_id', 'in', levelIds)
-    .where('id', '>', page[0].movement_id)
-    .groupBy('stock_level_id')
-    .execute();
+  const lo = page[page.length - 1].movement_id;
+  const hi = page[0].movement_id;
+  const inKeys = () => db.selectFrom('movements').where('account_id', '=', accountId).where('stock_level_id', 'in', levelIds);
+  const [older, span] = await Promise.all([
+    inKeys()
+      .select((eb) => ['stock_level_id', eb.fn.sum<number>('amount_delta').as('a'), eb.fn.sum<number>('reserved_delta').as('r')])
+      .where('id', '<', lo)
+      .groupBy('stock_level_id')
+      .execute(),
+    inKeys().select(['id', 'stock_level_id', 'amount_delta', 'reserved_delta']).where('id', '>=', lo).where('id', '<=', hi).orderBy('id').execute(),
+  ]);
+  const level = new Map<number, { amount: number; reserved: number }>(levelIds.map((id) => [id, { amount: 0, reserved: 0 }]));
+  for (const o of older) level.set(o.stock_level_id, { amount: Number(o.a), reserved: Number(o.r) });
   const after = new Map<number, { amount: number; reserved: number }>();
-  for (const r of page) if (!after.has(r.id)) after.set(r.id, { amount: Number(r.amount), reserved: Number(r.reserved) });
-  for (const n of newer) {
-    const lv = after.get(n.stock_level_id) as { amount: number; reserved: number };
-    lv.amount -= Number(n.a);
-    lv.reserved -= Number(n.r);
+  for (const m of span) {
+    const lv = level.get(m.stock_level_id) as { amount: number; reserved: number };
+    lv.amount += Number(m.amount_delta);
+    lv.reserved += Number(m.reserved_delta);
+    after.set(m.id, { amount: lv.amount, reserved: lv.reserved });
   }
   const data = page.map((r): MovementView => {
-    const lv = after.get(r.id) as { amount: number; reserved: number };
+    const lv = after.get(r.movement_id) as { amount: number; reserved: number };
     const amount = round(lv.amount);
     const reserved = round(lv.reserved);
-    const amountDelta = Number(r.amount_delta);
-    const reservedDelta = Number(r.reserved_delta);
-    lv.amount -= amountDelta;
-    lv.reserved -= reservedDelta;
     return {
       id: r.movement_id,
       createdAt: new Date(Number(r.movement_ms)).toISOString(),
       ...(keyView(levelKey(r)) as Pick<MovementView, 'warehouseId' | 'productId' | (typeof KEY_PARTS)[number]>),
-      amountDelta,
-      reservedDelta,
+      amountDelta: Number(r.amount_delta),
+      reservedDelta: Number(r.reserved_delta),
       amount,
       reserved,
       free: round(amount - reserved),
