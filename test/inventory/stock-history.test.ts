@@ -153,6 +153,26 @@ describeEachDb('stock history: documents, movements and stock at a past moment',
       expect(paged).toEqual(all.data);
     });
 
+    it('under concurrent writes each level follows from the one before and ends at the current level', async () => {
+      const c = await env().newAccount('paid');
+      const w = await warehouse(env(), c);
+      const p = await product(env(), c);
+      await post(env(), c, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 100 }] });
+      const docsPosted = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => post(env(), c, { type: i % 3 ? 'sale' : 'receipt', warehouseId: w, lines: [{ productId: p, quantity: (i % 5) + 1 }] })),
+      );
+      expect(docsPosted.every((d) => d.status === 201)).toBe(true);
+      const oldestFirst = (await call(env(), c, 'GET', `/api/v1/movements?productId=${p}&limit=1000`, undefined, 200)).body.data.reverse();
+      expect(oldestFirst).toHaveLength(31);
+      let level = 0;
+      for (const m of oldestFirst) {
+        expect(m.amount).toBe(level + m.amountDelta);
+        level = m.amount;
+      }
+      expect(level).toBe((await levels(env(), c, `?productId=${p}`))[0].amount);
+      expect(level).toBe(100 + [0, 3, 6, 9, 12, 15, 18, 21, 24, 27].reduce((n, i) => n + (i % 5) + 1, 0) - Array.from({ length: 30 }, (_, i) => i).filter((i) => i % 3).reduce((n, i) => n + (i % 5) + 1, 0));
+    });
+
     it('narrows to one stock key; an empty part means the key has none', async () => {
       const get = async (q: string) => (await call(env(), a, 'GET', `/api/v1/movements?${q}`, undefined, 200)).body.data;
       expect((await get(`productId=${p1}&warehouseId=${wh2}&lot=L1&expiry=2027-01-31&size=&serial=&location=`)).map((m: any) => [m.amountDelta, m.amount])).toEqual([[3, 3]]);
