@@ -143,7 +143,8 @@ async function showRoute() {
   const webhooks = view === 'webhooks';
   $('#dash').hidden = !webhooks;
   $('#ledger').hidden = webhooks;
-  if (webhooks) return;
+  // Charts and the log are not refreshed while hidden: catch up on coming back.
+  if (webhooks) return void (log && tick());
   const root = $('#ledger');
   forgetNames(); // names are read afresh per view: a warehouse added or a product renamed shows at once
   root.setAttribute('aria-busy', 'true');

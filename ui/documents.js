@@ -1,7 +1,7 @@
 // Documents: the list (type, warehouse, cancelled; paged) and one document with its lines, its
 // movements and the events and webhook deliveries it caused.
 import { api, query } from './api.js';
-import { badge, fill, fmtTime, h } from './dom.js';
+import { badge, fill, fmtTime, h, isoToLocal, localToIso } from './dom.js';
 import { authorLabel, keyLabel, product, warehouseList, warehouseName } from './names.js';
 import { go, href } from './router.js';
 import { fmtQty, keyHref } from './stock.js';
@@ -23,13 +23,23 @@ export async function documentsView(root, params, isCurrent) {
     warehouse: h('select', { testid: 'docs-warehouse', 'aria-label': 'Warehouse' }, h('option', { value: '' }, 'All warehouses'), whs.map((w) => h('option', { value: w.id }, w.name))),
     cancelled: h('select', { testid: 'docs-cancelled', 'aria-label': 'Cancelled' }, h('option', { value: '' }, 'Posted and cancelled'), h('option', { value: 'false' }, 'Standing'), h('option', { value: 'true' }, 'Cancelled')),
   };
+  f.since = h('input', { type: 'datetime-local', testid: 'docs-since', title: 'posted at or after' });
+  f.until = h('input', { type: 'datetime-local', testid: 'docs-until', title: 'posted before' });
+  if (params.get('since')) f.since.value = isoToLocal(Date.parse(params.get('since')));
+  if (params.get('until')) f.until.value = isoToLocal(Date.parse(params.get('until')));
   f.type.value = params.get('type') || '';
   f.warehouse.value = params.get('warehouseId') || '';
   f.cancelled.value = params.get('cancelled') || '';
   const form = h('form', { class: 'filters' }, Object.values(f), h('button', { type: 'submit', testid: 'docs-apply' }, 'Show'));
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    go('documents', { type: f.type.value || undefined, warehouseId: f.warehouse.value || undefined, cancelled: f.cancelled.value || undefined });
+    go('documents', {
+      type: f.type.value || undefined,
+      warehouseId: f.warehouse.value || undefined,
+      cancelled: f.cancelled.value || undefined,
+      since: localToIso(f.since.value),
+      until: localToIso(f.until.value),
+    });
   });
   const tbody = h('tbody', { testid: 'doc-rows' });
   const more = h('button', { type: 'button', class: 'small', testid: 'docs-more' }, 'Older documents');
@@ -48,7 +58,8 @@ export async function documentsView(root, params, isCurrent) {
       h('div', { class: 'pager' }, more),
     ),
   );
-  const filter = { type: params.get('type') || undefined, warehouseId: params.get('warehouseId') || undefined, cancelled: params.get('cancelled') || undefined, limit: PAGE };
+  const filter = { limit: PAGE };
+  for (const k of ['type', 'warehouseId', 'cancelled', 'since', 'until']) filter[k] = params.get(k) || undefined;
   let cursor;
   const load = async () => {
     const page = await api(`/api/v1/documents${query({ ...filter, cursor })}`);

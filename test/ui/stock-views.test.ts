@@ -236,7 +236,13 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
 
     // The documents list: the sale is there; the history of the receipt's key is one click from a movement.
     await tid('nav-documents').click();
-    await expect.poll(() => tid('doc-row').count()).toBeGreaterThanOrEqual(6);
+    await expect.poll(() => tid('doc-row').count()).toBe(6);
+    await tid('docs-type').selectOption('transfer');
+    await tid('docs-apply').click();
+    await expect.poll(() => tid('doc-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([String(transfer.id)]);
+    await tid('docs-type').selectOption('');
+    await tid('docs-apply').click();
+    await expect.poll(() => tid('doc-row').count()).toBe(6);
     await page.locator(`[data-testid=doc-row][data-id="${receipt.id}"]`).click();
     await expect.poll(() => tid('document-detail').getAttribute('data-id')).toBe(String(receipt.id));
 
