@@ -1,9 +1,17 @@
-// stockhook dashboard: sign-in, then charts, subscriptions and the delivery log, refreshed every few seconds.
+// stockhook dashboard: sign-in, then the stock views (stock, history, documents, live events) and the
+// webhooks view (charts, subscriptions and the delivery log, refreshed every few seconds).
 import { api, query, session, setUnauthorizedHandler } from './api.js';
 import { drawChart } from './charts.js';
 import { Deliveries } from './deliveries.js';
-import { $, act, fill } from './dom.js';
+import { $, act, fill, h } from './dom.js';
+import { deliveryView } from './delivery-page.js';
+import { documentsView, documentView } from './documents.js';
+import { historyView } from './history.js';
+import { forgetNames } from './names.js';
+import { currentRoute } from './router.js';
+import { stockView } from './stock.js';
 import { Subscriptions } from './subscriptions.js';
+import { eventView, tailView } from './tail.js';
 
 const REFRESH_MS = 5000;
 
@@ -23,7 +31,10 @@ let log;
 
 function showSignIn(message) {
   clearInterval(timer);
+  route += 1;
   $('#dash').hidden = true;
+  $('#ledger').hidden = true;
+  $('[data-testid=nav]').hidden = true;
   $('#signin').hidden = false;
   $('[data-testid=sign-out]').hidden = true;
   fill($('[data-testid=signin-error]'), message || '');
@@ -39,6 +50,8 @@ async function signIn(token) {
 
 function signOut() {
   session.clear();
+  forgetNames();
+  fill($('#ledger'));
   fill($('#subs'));
   fill($('#log'));
   fill($('#detail'));
@@ -47,8 +60,9 @@ function signOut() {
 
 async function showDashboard() {
   $('#signin').hidden = true;
-  $('#dash').hidden = false;
   $('[data-testid=sign-out]').hidden = false;
+  $('[data-testid=nav]').hidden = false;
+  await showRoute();
   log = new Deliveries($('#log'), $('#detail'));
   subs = new Subscriptions($('#subs'), {
     onChange: (list) => log.setSubscriptions(list),
@@ -65,7 +79,7 @@ async function showDashboard() {
 
 let ticking = false;
 async function tick() {
-  if (ticking || document.hidden || !session.token) return;
+  if (ticking || document.hidden || !session.token || $('#dash').hidden) return;
   ticking = true;
   try {
     await Promise.all([drawCharts(), log.refresh()]);
@@ -117,7 +131,41 @@ async function drawCharts() {
   fill($('[data-testid=charts-updated]'), `updated ${new Date().toLocaleTimeString()} · ${st.bucketSeconds}s buckets`);
 }
 
+// The stock views are drawn per route; a route that is left stops drawing (isCurrent turns false).
+let route = 0;
+async function showRoute() {
+  if (!session.token) return;
+  const mine = ++route;
+  const isCurrent = () => mine === route;
+  const { parts, params } = currentRoute();
+  const view = parts[0] || 'stock';
+  for (const a of document.querySelectorAll('[data-testid=nav] a')) a.classList.toggle('active', a.dataset.view === (view === 'history' ? 'stock' : view === 'deliveries' ? 'events' : view));
+  const webhooks = view === 'webhooks';
+  $('#dash').hidden = !webhooks;
+  $('#ledger').hidden = webhooks;
+  // Charts and the log are not refreshed while hidden: catch up on coming back.
+  if (webhooks) return void (log && tick());
+  const root = $('#ledger');
+  forgetNames(); // names are read afresh per view: a warehouse added or a product renamed shows at once
+  root.setAttribute('aria-busy', 'true');
+  try {
+    if (view === 'stock') await stockView(root, params, isCurrent);
+    else if (view === 'history') await historyView(root, params, isCurrent);
+    else if (view === 'documents' && parts[1]) await documentView(root, parts[1], isCurrent);
+    else if (view === 'documents') await documentsView(root, params, isCurrent);
+    else if (view === 'events' && parts[1]) await eventView(root, parts[1], isCurrent);
+    else if (view === 'events') await tailView(root, isCurrent);
+    else if (view === 'deliveries' && parts[1]) await deliveryView(root, parts[1], isCurrent);
+    else fill(root, h('section', { class: 'card' }, h('h2', {}, 'Not found'), h('p', {}, h('a', { href: '#/stock' }, 'Go to the stock'))));
+  } catch (err) {
+    if (isCurrent()) fill(root, h('section', { class: 'card' }, h('p', { class: 'error', testid: 'view-error' }, err instanceof Error ? err.message : String(err))));
+  } finally {
+    if (isCurrent()) root.removeAttribute('aria-busy');
+  }
+}
+
 function init() {
+  window.addEventListener('hashchange', () => void showRoute());
   setUnauthorizedHandler(() => {
     if (!$('#dash').hidden) {
       session.clear();

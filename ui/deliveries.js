@@ -152,7 +152,7 @@ export class Deliveries {
         'dl',
         { class: 'fields', testid: 'delivery-detail', 'data-id': d.id, 'data-status': d.status },
         field('Id', h('code', {}, d.id)),
-        field('Event', `${d.eventType}${d.eventId ? ` (${d.eventId})` : ''}`),
+        field('Event', d.eventId ? h('a', { href: `#/events/${d.eventId}`, testid: 'delivery-event' }, `${d.eventType} (${d.eventId})`) : d.eventType),
         field('Status', badge(d.status)),
         field('Endpoint', d.url),
         field('Attempts', String(d.attempts)),
@@ -168,7 +168,7 @@ export class Deliveries {
   }
 }
 
-function attemptView(a) {
+export function attemptView(a) {
   const r = a.response;
   return h(
     'article',

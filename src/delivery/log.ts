@@ -92,7 +92,7 @@ export async function listDeliveries(
   db: Db,
   owner: SubscriptionOwner,
   webhookId: string | undefined,
-  f: { status?: string; eventType?: string; since?: string; until?: string; limit: number; cursor?: string },
+  f: { status?: string; eventType?: string; eventId?: string; since?: string; until?: string; limit: number; cursor?: string },
 ): Promise<{ data: DeliveryView[]; nextCursor: string | null }> {
   let q = visibleTo(db, db.selectFrom('deliveries').selectAll(), owner);
   if (webhookId !== undefined) {
@@ -101,6 +101,7 @@ export async function listDeliveries(
   }
   if (f.status) q = q.where('status', '=', f.status as DeliveryStatus);
   if (f.eventType) q = q.where('event_type', '=', f.eventType);
+  if (f.eventId) q = q.where('event_id', '=', f.eventId);
   if (f.since) q = q.where('created_ms', '>=', Date.parse(f.since));
   if (f.until) q = q.where('created_ms', '<', Date.parse(f.until));
   if (f.cursor) {

@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { notFound } from '../errors.js';
 import type { Db } from '../storage/database.js';
 import type { EventTable } from '../storage/schema.js';
 import type { EventType, StoredEvent } from './catalog.js';
@@ -44,11 +45,19 @@ export const eventView = (e: StoredEvent): EventView => ({
 export async function listEvents(
   db: Db,
   accountId: string,
-  opts: { after: number; limit: number; types?: string[] },
+  opts: { after: number; limit: number; types?: string[]; last?: number },
 ): Promise<{ data: EventView[]; nextAfter: number }> {
   let q = db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('seq', '>', opts.after);
   if (opts.types && opts.types.length > 0) q = q.where('type', 'in', opts.types);
-  const rows = await q.orderBy('seq').limit(opts.limit).execute();
+  // `last`: the newest N instead of the oldest (a live tail starts from them), still in commit order.
+  const rows = opts.last === undefined ? await q.orderBy('seq').limit(opts.limit).execute() : (await q.orderBy('seq', 'desc').limit(opts.last).execute()).reverse();
   const data = rows.map((r) => eventView(toStoredEvent(r)));
   return { data, nextAfter: data.length > 0 ? data[data.length - 1].seq : opts.after };
+}
+
+/** One event of the account by id (a delivery names the event it carries). */
+export async function getEvent(db: Db, accountId: string, id: string): Promise<EventView> {
+  const row = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  if (!row) throw notFound('event', id);
+  return eventView(toStoredEvent(row));
 }

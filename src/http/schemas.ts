@@ -99,6 +99,14 @@ const KeyFields = {
 
 export const DocumentLine = Type.Object({ productId: Type.Integer(), ...KeyFields, quantity: Type.Number() });
 
+const DocumentAuthor = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('user'), Type.Literal('application')]),
+    applicationId: Nullable(Type.Integer()),
+  },
+  { description: 'the token that posted it: the account user or an installed application; null when not recorded' },
+);
+
 export const Document = Type.Object(
   {
     id: Type.Integer(),
@@ -111,6 +119,8 @@ export const Document = Type.Object(
     reversedByDocumentId: Nullable(Type.Integer()),
     createdAt: Type.String({ format: 'date-time' }),
     lines: Type.Array(DocumentLine),
+    author: Type.Optional(Nullable(DocumentAuthor)),
+    source: Type.Optional(Nullable(Type.String({ description: 'what in stockhook wrote it: supplier, outbound_order:<id>; null for the documents API' }))),
   },
   { $id: 'Document' },
 );
@@ -125,8 +135,35 @@ export const StockLevel = Type.Object(
     free: Type.Number(),
     version: Type.Integer(),
     updatedAt: Type.String({ format: 'date-time' }),
+    product: Type.Optional(
+      Type.Object({ code: Type.String(), sku: Type.String(), title: Type.String(), unit: Type.String() }, { description: 'with withProduct=true' }),
+    ),
   },
   { $id: 'StockLevel' },
+);
+
+export const Movement = Type.Object(
+  {
+    id: Type.Integer(),
+    createdAt: Type.String({ format: 'date-time' }),
+    warehouseId: Type.Integer(),
+    productId: Type.Integer(),
+    ...KeyFields,
+    amountDelta: Type.Number(),
+    reservedDelta: Type.Number(),
+    amount: Type.Number({ description: "the stock key's amount right after this movement" }),
+    reserved: Type.Number({ description: "the stock key's reservation right after this movement" }),
+    free: Type.Number(),
+    document: Type.Object({
+      id: Type.Integer(),
+      type: Type.String(),
+      reference: Nullable(Type.String()),
+      reversesDocumentId: Nullable(Type.Integer({ description: 'set when this movement belongs to a cancellation' })),
+      source: Nullable(Type.String()),
+      author: Nullable(DocumentAuthor),
+    }),
+  },
+  { $id: 'Movement' },
 );
 
 export const Event = Type.Object(
@@ -201,4 +238,4 @@ export const Replay = Type.Object(
 );
 
 /** Schemas registered once with app.addSchema so OpenAPI lists them as components. */
-export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Event, Webhook, Delivery, Replay];
+export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Movement, Event, Webhook, Delivery, Replay];

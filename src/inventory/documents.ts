@@ -1,18 +1,17 @@
 import type { Selectable } from 'kysely';
-import type { StockKeyView } from '../receiver/types.js';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
-import type { Db, Tx } from '../storage/database.js';
-import type { DocumentLineTable, DocumentTable } from '../storage/schema.js';
+import type { Tx } from '../storage/database.js';
+import type { DocumentLineTable } from '../storage/schema.js';
 import { applyToKey, applyToLevel, levelKey, lockKey, recordMovements, type AppliedChange, type Change } from './ledger.js';
 import { isAmount, MAX_DECIMALS, MAX_QUANTITY } from './numbers.js';
 import { findProduct } from './products.js';
 import { stockChanged } from './stock-events.js';
 import { compareKeys, keyParts, type StockKey } from './stock-key.js';
 import { findWarehouse } from './warehouses.js';
+import { getDocument, loadLines, parseAuthor, toView, type DocumentRead, type DocumentType, type DocumentView } from './document-views.js';
 
-export const DOCUMENT_TYPES = ['receipt', 'sale', 'return', 'transfer', 'writeoff', 'count', 'reserve', 'release'] as const;
-export type DocumentType = (typeof DOCUMENT_TYPES)[number];
+export { DOCUMENT_TYPES, getDocument, type DocumentRead, type DocumentType, type DocumentView } from './document-views.js';
 
 export interface DocumentLineInput {
   productId: number;
@@ -32,18 +31,7 @@ export interface DocumentInput {
   lines: DocumentLineInput[];
 }
 
-export interface DocumentView {
-  id: number;
-  type: DocumentType;
-  status: 'posted' | 'cancelled';
-  warehouseId: number;
-  toWarehouseId: number | null;
-  reference: string | null;
-  reversesDocumentId: number | null;
-  reversedByDocumentId: number | null;
-  createdAt: string;
-  lines: Array<Omit<StockKeyView, 'warehouseId'> & { quantity: number }>;
-}
+
 
 /** The ledger effect of one line of each document type, per warehouse it touches. */
 function lineChanges(type: DocumentType, q: number): Array<{ to: boolean; change: Change }> {
@@ -125,6 +113,7 @@ export async function postDocumentIn(
   accountId: string,
   input: DocumentInput,
   source: string | null = null,
+  author: string | null = null,
 ): Promise<DocumentView> {
   const { tx, now, emit } = scope;
   await validate(tx, accountId, input);
@@ -140,6 +129,7 @@ export async function postDocumentIn(
       reverses_id: null,
       reversed_by_id: null,
       source,
+      author,
       created_ms: now,
     })
     .returningAll()
@@ -180,8 +170,9 @@ export async function postDocumentIn(
   return view;
 }
 
-export async function postDocument(ctx: Ctx, accountId: string, input: DocumentInput): Promise<DocumentView> {
-  return (await writeTx(ctx, accountId, (scope) => postDocumentIn(scope, accountId, input))).result;
+export async function postDocument(ctx: Ctx, accountId: string, input: DocumentInput, author: string | null = null): Promise<DocumentRead> {
+  const view = (await writeTx(ctx, accountId, (scope) => postDocumentIn(scope, accountId, input, null, author))).result;
+  return { ...view, author: parseAuthor(author), source: null };
 }
 
 /**
@@ -189,7 +180,7 @@ export async function postDocument(ctx: Ctx, accountId: string, input: DocumentI
  * original's, negated, under the same invariants (a received lot that was already sold cannot be
  * un-received). The original keeps its movements and is marked cancelled.
  */
-export async function cancelDocumentIn(scope: WriteScope, accountId: string, id: number): Promise<DocumentView> {
+export async function cancelDocumentIn(scope: WriteScope, accountId: string, id: number, author: string | null = null): Promise<DocumentView> {
   const { tx, now, emit } = scope;
   // Documents an outbound order wrote for its claims and shipments are undone through the order
   // (deactivate the item), never here: the order's claimed/shipped counts would drift from the ledger.
@@ -224,6 +215,7 @@ export async function cancelDocumentIn(scope: WriteScope, accountId: string, id:
       reverses_id: original.id,
       reversed_by_id: null,
       source: original.source,
+      author,
       created_ms: now,
     })
     .returningAll()
@@ -268,15 +260,11 @@ export async function cancelDocumentIn(scope: WriteScope, accountId: string, id:
   return view;
 }
 
-export async function cancelDocument(ctx: Ctx, accountId: string, id: number): Promise<DocumentView> {
-  return (await writeTx(ctx, accountId, (scope) => cancelDocumentIn(scope, accountId, id))).result;
+export async function cancelDocument(ctx: Ctx, accountId: string, id: number, author: string | null = null): Promise<DocumentRead> {
+  await writeTx(ctx, accountId, (scope) => cancelDocumentIn(scope, accountId, id, author));
+  return getDocument(ctx.store.db, accountId, id);
 }
 
-export async function getDocument(db: Db, accountId: string, id: number): Promise<DocumentView> {
-  const doc = await db.selectFrom('documents').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
-  if (!doc) throw notFound('document', id);
-  return toView(doc, await loadLines(db, accountId, id));
-}
 
 /** Inserts the lines and returns them as stored (RETURNING saves reading them back). */
 async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<Selectable<DocumentLineTable>[]> {
@@ -297,15 +285,6 @@ async function insertLines(tx: Tx, accountId: string, documentId: number, lines:
   return rows.sort((a, b) => a.line_no - b.line_no);
 }
 
-async function loadLines(db: Db | Tx, accountId: string, documentId: number): Promise<Selectable<DocumentLineTable>[]> {
-  return db
-    .selectFrom('document_lines')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('document_id', '=', documentId)
-    .orderBy('line_no')
-    .execute();
-}
 
 const lineInput = (l: Selectable<DocumentLineTable>): DocumentLineInput => ({
   productId: l.product_id,
@@ -317,25 +296,3 @@ const lineInput = (l: Selectable<DocumentLineTable>): DocumentLineInput => ({
   quantity: Number(l.quantity),
 });
 
-function toView(d: Selectable<DocumentTable>, lines: Selectable<DocumentLineTable>[]): DocumentView {
-  return {
-    id: d.id,
-    type: d.type as DocumentType,
-    status: d.status,
-    warehouseId: d.warehouse_id,
-    toWarehouseId: d.to_warehouse_id,
-    reference: d.reference,
-    reversesDocumentId: d.reverses_id,
-    reversedByDocumentId: d.reversed_by_id,
-    createdAt: new Date(Number(d.created_ms)).toISOString(),
-    lines: lines.map((l) => ({
-      productId: l.product_id,
-      size: l.size || null,
-      lot: l.lot || null,
-      expiry: l.expiry || null,
-      serial: l.serial || null,
-      location: l.location || null,
-      quantity: Number(l.quantity),
-    })),
-  };
-}

@@ -12,6 +12,8 @@ import * as m006 from './migrations/006-delivery-log-index.js';
 import * as m007 from './migrations/007-delivery-lease-index.js';
 import * as m008 from './migrations/008-application-secrets.js';
 import * as m009 from './migrations/009-application-webhooks.js';
+import * as m010 from './migrations/010-document-author.js';
+import * as m011 from './migrations/011-history-indexes.js';
 import * as m012 from './migrations/012-endpoint-pauses.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
@@ -60,6 +62,8 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '007-delivery-lease-index': m007,
   '008-application-secrets': m008,
   '009-application-webhooks': m009,
+  '010-document-author': m010,
+  '011-history-indexes': m011,
   '012-endpoint-pauses': m012,
 };
 

@@ -70,6 +70,8 @@ export interface DocumentTable {
   reverses_id: number | null;
   reversed_by_id: number | null;
   source: string | null;
+  /** `user` or `application:<id>`: the token that posted it; null when stockhook wrote it or before this was recorded. */
+  author: string | null;
   created_ms: number;
 }
 

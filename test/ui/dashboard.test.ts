@@ -151,6 +151,9 @@ describe.skipIf(skipBrowser)('dashboard in headless Chromium [sqlite]', () => {
     await expect.poll(() => tid('signin-error').textContent()).toContain('UNAUTHORIZED');
     await tid('token-input').fill(a.token);
     await tid('sign-in').click();
+    // The stock comes first; the webhooks have their own tab.
+    await tid('stock-view').waitFor();
+    await tid('nav-webhooks').click();
     await tid('create-form').waitFor();
 
     await tid('create-url').fill(rx.url('/hook'));

@@ -30,6 +30,7 @@ export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
           webhookId: Type.Optional(Type.String({ format: 'uuid' })),
           status: Type.Optional(Type.Union(STATUSES.map((s) => Type.Literal(s)))),
           eventType: Type.Optional(Type.String({ maxLength: 100 })),
+          eventId: Type.Optional(Type.String({ format: 'uuid', description: 'the deliveries of one event' })),
           since: Type.Optional(Type.String({ format: 'date-time' })),
           until: Type.Optional(Type.String({ format: 'date-time' })),
           limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),

@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
+import { documentEvents } from '../../inventory/document-events.js';
+import { listDocuments } from '../../inventory/document-list.js';
+import { authorOf } from '../../inventory/document-views.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
-import { CalendarDate, Document, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
+import { CalendarDate, Document, Event, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
 
 const DocumentRef = Type.Ref(Document);
 
@@ -42,7 +45,41 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
         response: responses({ 201: DocumentRef }),
       },
     },
-    async (req, reply) => reply.status(201).send(await postDocument(ctx, principalOf(req).accountId, req.body)),
+    async (req, reply) => reply.status(201).send(await postDocument(ctx, principalOf(req).accountId, req.body, authorOf(principalOf(req)))),
+  );
+  app.get(
+    '/api/v1/documents',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'List documents with their lines, newest first; page with cursor=<nextCursor>',
+        querystring: Type.Object({
+          type: Type.Optional(Type.Union(DOCUMENT_TYPES.map((t) => Type.Literal(t)))),
+          warehouseId: Type.Optional(Id({ description: 'documents that take from or (transfers) move to this warehouse' })),
+          cancelled: Type.Optional(Type.Boolean({ description: 'true: only cancelled documents; false: only standing ones (reversals included)' })),
+          since: Type.Optional(Type.String({ format: 'date-time', description: 'posted at or after' })),
+          until: Type.Optional(Type.String({ format: 'date-time', description: 'posted before' })),
+          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          cursor: Type.Optional(Type.String({ maxLength: 200 })),
+        }),
+        response: responses({ 200: Type.Object({ data: Type.Array(DocumentRef), nextCursor: Nullable(Type.String()) }) }),
+      },
+    },
+    async (req) => listDocuments(ctx.store.db, principalOf(req).accountId, req.query),
+  );
+  app.get(
+    '/api/v1/documents/:id/events',
+    {
+      ...pre,
+      schema: {
+        tags,
+        summary: 'The events a document caused (document.posted, stock.changed, document.cancelled), in commit order',
+        params: IdParams,
+        response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Event)) }) }),
+      },
+    },
+    async (req) => ({ data: await documentEvents(ctx.store.db, principalOf(req).accountId, req.params.id) }),
   );
   app.get(
     '/api/v1/documents/:id',
@@ -55,6 +92,6 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
       ...pre,
       schema: { tags, summary: 'Cancel a posted document by posting its reversal', params: IdParams, response: responses({ 200: DocumentRef }) },
     },
-    async (req) => cancelDocument(ctx, principalOf(req).accountId, req.params.id),
+    async (req) => cancelDocument(ctx, principalOf(req).accountId, req.params.id, authorOf(principalOf(req))),
   );
 }

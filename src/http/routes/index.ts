@@ -10,6 +10,7 @@ import { kladanaReportRoutes } from './kladana-reports.js';
 import { kladanaWebhookStockRoutes } from './kladana-webhookstock.js';
 import { metricsRoutes } from './metrics.js';
 import { metakockaStockRoutes } from './metakocka-stock.js';
+import { movementRoutes } from './movements.js';
 import { outboundOrderRoutes } from './outbound-orders.js';
 import { productRoutes } from './products.js';
 import { replayRoutes } from './replays.js';
@@ -29,6 +30,7 @@ export const ROUTES: RoutePlugin[] = [
   productRoutes,
   documentRoutes,
   stockRoutes,
+  movementRoutes,
   supplierRoutes,
   metakockaStockRoutes,
   kladanaReportRoutes,

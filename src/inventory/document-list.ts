@@ -1,0 +1,43 @@
+import type { Db } from '../storage/database.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { toRead, type DocumentRead } from './document-views.js';
+
+export interface DocumentFilter {
+  type?: string;
+  /** The warehouse a document takes from or (transfers) moves to. */
+  warehouseId?: number;
+  /** true: only cancelled documents; false: only those still standing (reversals included). */
+  cancelled?: boolean;
+  since?: string;
+  until?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** The account's documents with their lines, newest first; cursor = the last id seen. */
+export async function listDocuments(db: Db, accountId: string, f: DocumentFilter): Promise<{ data: DocumentRead[]; nextCursor: string | null }> {
+  let q = db.selectFrom('documents').selectAll().where('account_id', '=', accountId);
+  if (f.type !== undefined) q = q.where('type', '=', f.type);
+  if (f.warehouseId !== undefined) {
+    const wh = f.warehouseId;
+    q = q.where((eb) => eb.or([eb('warehouse_id', '=', wh), eb('to_warehouse_id', '=', wh)]));
+  }
+  if (f.cancelled !== undefined) q = q.where('status', '=', f.cancelled ? 'cancelled' : 'posted');
+  if (f.since !== undefined) q = q.where('created_ms', '>=', Date.parse(f.since));
+  if (f.until !== undefined) q = q.where('created_ms', '<', Date.parse(f.until));
+  if (f.cursor !== undefined) q = q.where('id', '<', decodeCursor(f.cursor, 'n')[0] as number);
+  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  const page = rows.slice(0, f.limit);
+  const ids = page.map((d) => d.id);
+  const lines =
+    ids.length === 0
+      ? []
+      : await db.selectFrom('document_lines').selectAll().where('account_id', '=', accountId).where('document_id', 'in', ids).orderBy('document_id').orderBy('line_no').execute();
+  const byDoc = new Map<number, typeof lines>();
+  for (const l of lines) byDoc.set(l.document_id, [...(byDoc.get(l.document_id) ?? []), l]);
+  const last = page[page.length - 1];
+  return {
+    data: page.map((d) => toRead(d, byDoc.get(d.id) ?? [])),
+    nextCursor: rows.length > f.limit && last ? encodeCursor([last.id]) : null,
+  };
+}
