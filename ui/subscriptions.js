@@ -94,6 +94,7 @@ export class Subscriptions {
         h('span', { class: 'tag' }, w.format),
         w.disabledReason && h('span', { class: 'warn' }, ` ${w.disabledReason}`),
         w.failingSince && h('span', { class: 'warn' }, ` failing since ${fmtTime(w.failingSince)}`),
+        w.pausedUntil && h('span', { class: 'warn', testid: 'sub-paused' }, ` paused (circuit breaker) until ${fmtTime(w.pausedUntil)}`),
       ),
       h('td', { class: 'events-cell' }, w.events && w.events.length ? w.events.join(', ') : 'all'),
       h('td', { class: 'muted' }, w.retrySchedule.length ? w.retrySchedule.map(dur).join(' ') : 'none'),
