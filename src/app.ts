@@ -6,6 +6,8 @@ import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
 import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { startKeyPruner } from './http/idempotency/key-pruner.js';
+import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
 import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
@@ -24,7 +26,11 @@ export interface AppDeps {
   /** SHA-256 of STOCKHOOK_METRICS_TOKEN: /metrics takes it or the administrator token. */
   metricsTokenHash?: string;
   logger?: FastifyBaseLogger | boolean;
+  /** Idempotency-Key settings; keys live DEFAULT_IDEMPOTENCY_TTL_MS unless given. */
+  idempotency?: Partial<IdempotencyOptions>;
 }
+
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -48,6 +54,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installBodyParsers(app);
   app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  // Before swagger and the routes: it wraps every POST route as it is registered.
+  const idempotency = { ttlMs: DEFAULT_IDEMPOTENCY_TTL_MS, ...deps.idempotency };
+  installIdempotency(app, deps.ctx, idempotency);
+  startKeyPruner(app, deps.ctx, idempotency.ttlMs);
 
   await app.register(swagger, {
     openapi: {

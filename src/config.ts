@@ -22,6 +22,8 @@ export interface Config {
   readonly deliveryLeaseMs: number;
   /** Role all: run delivery in its own thread (STOCKHOOK_DELIVERY_THREAD=0 keeps it on the HTTP event loop). */
   readonly deliveryThread: boolean;
+  /** How long an Idempotency-Key is remembered (STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, default 24 h). */
+  readonly idempotencyTtlMs: number;
   /** What one account may create (context.ts Limits). */
   readonly limits: { webhooksPerAccount: number; replaysPerWebhook: number };
 }
@@ -63,6 +65,8 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
     deliveryLeaseMs: leaseMs,
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
+    // Up to a year: longer gains nothing a client would retry within, and the table only grows.
+    idempotencyTtlMs: intIn(env.STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, 86_400, 1, 366 * 86_400, 'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS') * 1000,
     limits: {
       webhooksPerAccount: positiveInt(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),
       replaysPerWebhook: positiveInt(env.STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK, 1, 'STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK'),
@@ -71,8 +75,12 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
 }
 
 function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  return intIn(value, fallback, 1, 1_000_000, name);
+}
+
+function intIn(value: string | undefined, fallback: number, min: number, max: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new Error(`${name} must be an integer from 1 to 1000000`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return n;
 }

@@ -14,6 +14,7 @@ export const ERRORS = {
   CONFLICT: { status: 409, message: 'Conflicts with the current state' },
   DOCUMENT_ALREADY_CANCELLED: { status: 409, message: 'The document is already cancelled' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This Idempotency-Key was used with a different request' },
+  IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress' },
   WAREHOUSE_HAS_STOCK: { status: 409, message: 'The warehouse still holds stock' },
   PRODUCT_HAS_STOCK: { status: 409, message: 'The product is still in stock' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MiB' },

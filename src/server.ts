@@ -34,7 +34,12 @@ export async function startServer(config: Config): Promise<Running> {
   const { ctx, dispatcher, app, metrics } = await compose(store, {
     settings,
     dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, log },
-    http: config.role !== 'worker' && { adminTokenHash: admin.hash, metricsTokenHash: config.metricsToken && hashToken(config.metricsToken), logger },
+    http: config.role !== 'worker' && {
+      adminTokenHash: admin.hash,
+      metricsTokenHash: config.metricsToken && hashToken(config.metricsToken),
+      logger,
+      idempotency: { ttlMs: config.idempotencyTtlMs },
+    },
   });
   const thread = threaded
     ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, logLevel: config.logLevel })

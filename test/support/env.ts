@@ -71,6 +71,10 @@ export interface EnvOptions {
   allowPrivateTargets?: boolean;
   /** Per-account limits other than the defaults. */
   limits?: Partial<Limits>;
+  /** The domain's clock (ctx.now), for tests that move time. */
+  now?: () => number;
+  /** Idempotency-Key lifetime other than the default 24 h. */
+  idempotencyTtlMs?: number;
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
@@ -78,8 +82,9 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
   const store = await openStore(fresh.url);
   const stack = await compose(store, {
     settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
+    now: opts.now,
     dispatcher: opts.dispatcher ?? false,
-    http: { adminTokenHash: hashToken(ADMIN_TOKEN) },
+    http: { adminTokenHash: hashToken(ADMIN_TOKEN), idempotency: opts.idempotencyTtlMs ? { ttlMs: opts.idempotencyTtlMs } : undefined },
   });
   const { ctx, dispatcher } = stack;
   const app = stack.app as App;
