@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
 import { toError } from './errors.js';
+import { backupSqlite } from './storage/backup.js';
 import { startListener } from './listen/listener.js';
 import { FORMAT_NAMES, type FormatName } from './receiver/index.js';
 import { closeOnSignals, startServer } from './server.js';
@@ -70,6 +71,16 @@ program
   .action(async (opts: { webhook: string; since: string; token: string; url: string }) => {
     const job = await replayCommand(opts);
     console.error(`done: ${job.eventsDone} events, ${job.deliveries} deliveries queued`);
+  });
+
+program
+  .command('backup <file>')
+  .description('copy a running SQLite database consistently (SQLite online backup); for PostgreSQL use pg_dump')
+  .option('--db <url>', 'the database to copy (STOCKHOOK_DATABASE_URL, default ./data/stockhook.db)')
+  .action(async (file: string, opts: { db?: string }) => {
+    const { databaseUrl } = loadConfig({ db: opts.db });
+    const r = await backupSqlite(databaseUrl, file);
+    console.error(`backup of ${r.source} written to ${r.target}: ${r.pages} pages, ${r.bytes} bytes in ${r.ms} ms`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
