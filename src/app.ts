@@ -9,6 +9,7 @@ import { installErrorHandler } from './http/error-handler.js';
 import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
+import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -28,6 +29,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger | boolean;
   /** Idempotency-Key settings; keys live DEFAULT_IDEMPOTENCY_TTL_MS unless given. */
   idempotency?: Partial<IdempotencyOptions>;
+  /** Per-token request limits; none when not given (STOCKHOOK_RATE_LIMIT unset). */
+  rateLimit?: RateLimitOptions;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -79,6 +82,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (deps.rateLimit) await installRateLimit(app, deps.rateLimit, deps.adminTokenHash);
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,

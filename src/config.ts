@@ -24,6 +24,8 @@ export interface Config {
   readonly deliveryThread: boolean;
   /** How long an Idempotency-Key is remembered (STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, default 24 h). */
   readonly idempotencyTtlMs: number;
+  /** Per-token request limit (STOCKHOOK_RATE_LIMIT per STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS); undefined: off. */
+  readonly rateLimit: { max: number; windowMs: number } | undefined;
   /** What one account may create (context.ts Limits). */
   readonly limits: { webhooksPerAccount: number; replaysPerWebhook: number };
 }
@@ -53,6 +55,9 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
   }
   const leaseMs = Number(env.STOCKHOOK_DELIVERY_LEASE_MS ?? 30_000);
   if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
+  // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second (bench/).
+  const rateMax = intIn(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');
+  const rateWindow = intIn(env.STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400, 'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS');
   return Object.freeze({
     port,
     host,
@@ -66,6 +71,7 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     deliveryLeaseMs: leaseMs,
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
     // Up to a year: longer gains nothing a client would retry within, and the table only grows.
+    rateLimit: rateMax > 0 ? { max: rateMax, windowMs: rateWindow * 1000 } : undefined,
     idempotencyTtlMs: intIn(env.STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, 86_400, 1, 366 * 86_400, 'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS') * 1000,
     limits: {
       webhooksPerAccount: positiveInt(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),

@@ -26,6 +26,7 @@ export const ERRORS = {
   TARGET_NOT_ALLOWED: { status: 422, message: 'The webhook URL points at a loopback, private or link-local address' },
   WEBHOOK_LIMIT_REACHED: { status: 422, message: 'The account has as many webhooks of this kind as allowed' },
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests with this token; retry after the Retry-After seconds' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -39,6 +39,7 @@ export async function startServer(config: Config): Promise<Running> {
       metricsTokenHash: config.metricsToken && hashToken(config.metricsToken),
       logger,
       idempotency: { ttlMs: config.idempotencyTtlMs },
+      rateLimit: config.rateLimit,
     },
   });
   const thread = threaded

@@ -75,6 +75,8 @@ export interface EnvOptions {
   now?: () => number;
   /** Idempotency-Key lifetime other than the default 24 h. */
   idempotencyTtlMs?: number;
+  /** Per-token request limits (off when not given, as in production by default). */
+  rateLimit?: { max: number; windowMs: number };
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
@@ -84,7 +86,9 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
     settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
     now: opts.now,
     dispatcher: opts.dispatcher ?? false,
-    http: { adminTokenHash: hashToken(ADMIN_TOKEN), idempotency: opts.idempotencyTtlMs ? { ttlMs: opts.idempotencyTtlMs } : undefined },
+    http: { adminTokenHash: hashToken(ADMIN_TOKEN), idempotency: opts.idempotencyTtlMs ? { ttlMs: opts.idempotencyTtlMs } : undefined,
+      rateLimit: opts.rateLimit,
+    },
   });
   const { ctx, dispatcher } = stack;
   const app = stack.app as App;
