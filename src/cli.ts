@@ -3,7 +3,9 @@ import { Command, Option } from 'commander';
 import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
 import { toError } from './errors.js';
+import { startupLine } from './startup-line.js';
 import { backupSqlite } from './storage/backup.js';
+import { databaseLabel } from './storage/database-label.js';
 import { startListener } from './listen/listener.js';
 import { FORMAT_NAMES, type FormatName } from './receiver/index.js';
 import { closeOnSignals, startServer } from './server.js';
@@ -22,8 +24,11 @@ program
     const config = loadConfig(opts);
     const running = await startServer(config);
     closeOnSignals(running);
-    const where = running.url ?? 'no HTTP (worker role), worker ' + (running.delivery?.owner ?? '');
-    console.error(`stockhook ${config.role} on ${where}, database ${running.ctx.store.dialect.name}`);
+    const facts = { role: config.role, url: running.url, database: databaseLabel(config.databaseUrl), deliveryOwner: running.delivery?.owner };
+    // Printed whatever STOCKHOOK_LOG_LEVEL says: it is how a person (or a script) learns where stockhook is.
+    const announce = running.logger.child({}, { level: 'info' });
+    if (config.logFormat === 'json') announce.info(facts, startupLine(facts));
+    else announce.info(startupLine(facts));
   });
 
 program

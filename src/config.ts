@@ -5,6 +5,10 @@ import { TOKEN_SYNTAX } from './accounts/tokens.js';
  */
 export type Role = 'all' | 'api' | 'worker';
 
+/** `pretty` for people at a terminal, `json` for log collectors (STOCKHOOK_LOG_FORMAT). */
+export type LogFormat = 'json' | 'pretty';
+const LOG_FORMATS: readonly string[] = ['json', 'pretty'] satisfies LogFormat[];
+
 export interface Config {
   readonly port: number;
   readonly host: string;
@@ -16,6 +20,8 @@ export interface Config {
   readonly allowPrivateTargets: boolean;
   readonly role: Role;
   readonly logLevel: string;
+  /** STOCKHOOK_LOG_FORMAT; by default pretty when stdout is a terminal, JSON otherwise. */
+  readonly logFormat: LogFormat;
   /** Base URL receivers use to reach this server (STOCKHOOK_PUBLIC_URL; default http://host:port). */
   readonly publicUrl: string;
   /** How long a claimed delivery stays leased before another worker may take it over. */
@@ -39,7 +45,11 @@ export interface CliOverrides {
 
 export const DEFAULT_SQLITE_PATH = './data/stockhook.db';
 
-export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(
+  overrides: CliOverrides = {},
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTty: boolean = process.stdout.isTTY === true,
+): Config {
   const port = Number(overrides.port ?? env.STOCKHOOK_PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`invalid port: ${String(overrides.port ?? env.STOCKHOOK_PORT)}`);
@@ -55,6 +65,8 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
   }
   const leaseMs = Number(env.STOCKHOOK_DELIVERY_LEASE_MS ?? 30_000);
   if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
+  const logFormat = (env.STOCKHOOK_LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json')) as LogFormat;
+  if (!LOG_FORMATS.includes(logFormat)) throw new Error(`STOCKHOOK_LOG_FORMAT must be json or pretty, not ${logFormat}`);
   // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second (bench/).
   const rateMax = intIn(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');
   const rateWindow = intIn(env.STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400, 'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS');
@@ -67,6 +79,7 @@ export function loadConfig(overrides: CliOverrides = {}, env: NodeJS.ProcessEnv 
     allowPrivateTargets: env.STOCKHOOK_ALLOW_PRIVATE_TARGETS === '1',
     role,
     logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',
+    logFormat,
     publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
     deliveryLeaseMs: leaseMs,
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import type { Logger } from 'pino';
 import { ensureAdminToken, hashToken } from './accounts/tokens.js';
 import type { App } from './app.js';
 import { compose } from './compose.js';
@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { startDeliveryThread } from './delivery-thread-host.js';
 import { toError } from './errors.js';
+import { createLogger } from './log.js';
 import { openStore } from './storage/database.js';
 
 export interface Running {
@@ -14,12 +15,13 @@ export interface Running {
   delivery: { owner: string; thread: boolean } | null;
   ctx: Ctx;
   url: string | null;
+  logger: Logger;
   close(): Promise<void>;
 }
 
 /** Opens storage (migrating it), builds the app and listens. Roles decide what runs in this process. */
 export async function startServer(config: Config): Promise<Running> {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel, config.logFormat);
   const log = (msg: string, err?: unknown) => logger.error({ err }, msg);
   const store = await openStore(config.databaseUrl, { log });
   const admin = await ensureAdminToken(store.db, config.adminToken);
@@ -43,7 +45,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, logLevel: config.logLevel })
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, logLevel: config.logLevel, logFormat: config.logFormat })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;
@@ -56,7 +58,7 @@ export async function startServer(config: Config): Promise<Running> {
       await store.close();
     })());
   const owner = thread?.owner ?? dispatcher?.owner;
-  return { app, ctx, url, delivery: owner ? { owner, thread: thread !== null } : null, close };
+  return { app, ctx, url, logger, delivery: owner ? { owner, thread: thread !== null } : null, close };
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit. */
