@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
-import { limitsOf, type Ctx } from '../context.js';
+import { claimCommitted, claimIn, limitsOf, type Ctx } from '../context.js';
 import { AppError, notFound, toError } from '../errors.js';
 import { toStoredEvent } from '../events/list.js';
 import type { ReplayTable } from '../storage/schema.js';
@@ -88,7 +88,12 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
     heartbeat_ms: now,
     finished_ms: null,
   };
-  await ctx.store.db.insertInto('replays').values(row).execute();
+  // With the request's Idempotency-Key, if it has one: a retried start replays this answer.
+  await ctx.store.write(async (tx) => {
+    await claimIn(tx, now);
+    await tx.insertInto('replays').values(row).execute();
+  });
+  claimCommitted();
   const account = { id: p.accountId, number: p.accountNumber, slug: p.accountSlug };
   const done = run(ctx, renderer, row.id, account, sub, sinceMs);
   return { view: toReplayView(row, now), done };

@@ -113,6 +113,18 @@ describeEachDb('Idempotency-Key on every POST', (env) => {
     expect((await events(env(), a)).slice(evCount).map((e) => e.type)).toEqual(['document.posted', 'stock.changed']);
   });
 
+  it('concurrent twins of a replay start one replay and all answer the same 202 with its Location', async () => {
+    const a = await env().newAccount();
+    const hook = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook' }, 201)).body;
+    await warehouse(env(), a);
+    const since = new Date(Date.now() - 60_000).toISOString();
+    const all = await Promise.all(Array.from({ length: 4 }, () => send(env(), a.auth, `/api/v1/webhooks/${hook.id}/replay`, { since }, 'replay-1')));
+    expect(all.map((r) => r.status)).toEqual([202, 202, 202, 202]);
+    for (const r of all) expect([r.raw, r.headers.location]).toEqual([all[0].raw, `/api/v1/replays/${all[0].body.id}`]);
+    const replays = await env().store.db.selectFrom('replays').select('id').where('webhook_id', '=', hook.id).execute();
+    expect(replays.map((r) => r.id)).toEqual([all[0].body.id]);
+  });
+
   it('a refused request stores nothing: the same key works once the cause is fixed; bad keys are 400', async () => {
     const { a, w, p } = await stocked(env(), 0);
     const sale = { type: 'sale', warehouseId: w, lines: [{ productId: p, quantity: 1 }] };
