@@ -10,6 +10,8 @@ import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
+import type { RetentionPolicy } from './retention/policy.js';
+import { startPruner, type Pruner } from './retention/pruner.js';
 import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -31,6 +33,8 @@ export interface AppDeps {
   idempotency?: Partial<IdempotencyOptions>;
   /** Per-token request limits; none when not given (STOCKHOOK_RATE_LIMIT unset). */
   rateLimit?: RateLimitOptions;
+  /** Prune expired rows in the background while the app runs (the API process does it); none when not given. */
+  retention?: { policy: RetentionPolicy; intervalMs?: number };
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -84,6 +88,19 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   if (deps.rateLimit) await installRateLimit(app, deps.rateLimit, deps.adminTokenHash);
+  const retention = deps.retention;
+  if (retention) {
+    let pruner: Pruner | undefined;
+    app.addHook('onReady', async () => {
+      pruner = startPruner(deps.ctx.store, retention.policy, {
+        now: () => deps.ctx.now(),
+        intervalMs: retention.intervalMs,
+        onPruned: (counts) => deps.metrics.recordPruned(counts),
+        log: (msg, err) => app.log.error({ err }, msg),
+      });
+    });
+    app.addHook('onClose', async () => pruner?.stop());
+  }
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,

@@ -1,4 +1,5 @@
 import { TOKEN_SYNTAX } from './accounts/tokens.js';
+import { days, type RetentionPolicy } from './retention/policy.js';
 
 /**
  * The one place that reads process.env. Everything else receives a frozen Config.
@@ -32,6 +33,8 @@ export interface Config {
   readonly idempotencyTtlMs: number;
   /** Per-token request limit (STOCKHOOK_RATE_LIMIT per STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS); undefined: off. */
   readonly rateLimit: { max: number; windowMs: number } | undefined;
+  /** How long events, finished deliveries and attempt logs are kept (STOCKHOOK_RETENTION_*_DAYS; 0 = forever). */
+  readonly retention: RetentionPolicy;
   /** What one account may create (context.ts Limits). */
   readonly limits: { webhooksPerAccount: number; replaysPerWebhook: number };
 }
@@ -84,6 +87,11 @@ export function loadConfig(
     deliveryLeaseMs: leaseMs,
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
     // Up to a year: longer gains nothing a client would retry within, and the table only grows.
+    retention: {
+      eventsMs: days(intIn(env.STOCKHOOK_RETENTION_EVENTS_DAYS, 90, 0, 36_500, 'STOCKHOOK_RETENTION_EVENTS_DAYS')),
+      deliveriesMs: days(intIn(env.STOCKHOOK_RETENTION_DELIVERIES_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_DELIVERIES_DAYS')),
+      attemptsMs: days(intIn(env.STOCKHOOK_RETENTION_ATTEMPTS_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_ATTEMPTS_DAYS')),
+    },
     rateLimit: rateMax > 0 ? { max: rateMax, windowMs: rateWindow * 1000 } : undefined,
     idempotencyTtlMs: intIn(env.STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, 86_400, 1, 366 * 86_400, 'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS') * 1000,
     limits: {

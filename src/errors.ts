@@ -17,6 +17,7 @@ export const ERRORS = {
   IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress' },
   WAREHOUSE_HAS_STOCK: { status: 409, message: 'The warehouse still holds stock' },
   PRODUCT_HAS_STOCK: { status: 409, message: 'The product is still in stock' },
+  HISTORY_PRUNED: { status: 410, message: 'That part of the event history was pruned' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MiB' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   INSUFFICIENT_STOCK: { status: 422, message: 'Not enough free stock' },

@@ -42,6 +42,7 @@ export async function startServer(config: Config): Promise<Running> {
       logger,
       idempotency: { ttlMs: config.idempotencyTtlMs },
       rateLimit: config.rateLimit,
+      retention: { policy: config.retention },
     },
   });
   const thread = threaded

@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
 import { claimCommitted, claimIn, limitsOf, type Ctx } from '../context.js';
 import { AppError, notFound, toError } from '../errors.js';
+import { assertEventsSinceKept } from '../events/history.js';
 import { toStoredEvent } from '../events/list.js';
 import type { ReplayTable } from '../storage/schema.js';
 import { findSubscription } from '../webhooks/subscription-row.js';
@@ -52,6 +53,7 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
   if (!Number.isFinite(sinceMs)) throw new AppError('VALIDATION_FAILED', 'since must be an ISO date-time', { field: 'since' });
   const sub = await findSubscription(ctx.store.db, p, webhookId);
   if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+  await assertEventsSinceKept(ctx.store.db, p.accountId, sinceMs);
   // Each replay queues a delivery per event: replays of one subscription at once only multiply them.
   const { replaysPerWebhook } = limitsOf(ctx);
   const running = await ctx.store.db

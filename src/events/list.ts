@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Db } from '../storage/database.js';
 import type { EventTable } from '../storage/schema.js';
 import type { EventType, StoredEvent } from './catalog.js';
+import { assertEventsAfterKept } from './history.js';
 
 export const toStoredEvent = (r: Selectable<EventTable>): StoredEvent => ({
   id: r.id,
@@ -39,13 +40,14 @@ export const eventView = (e: StoredEvent): EventView => ({
 
 /**
  * The pull API. Because sequence numbers are assigned in commit order per account (events/outbox.ts),
- * paging with `after=<last seq seen>` never skips an event.
+ * paging with `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
  */
 export async function listEvents(
   db: Db,
   accountId: string,
   opts: { after: number; limit: number; types?: string[] },
 ): Promise<{ data: EventView[]; nextAfter: number }> {
+  await assertEventsAfterKept(db, accountId, opts.after);
   let q = db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('seq', '>', opts.after);
   if (opts.types && opts.types.length > 0) q = q.where('type', 'in', opts.types);
   const rows = await q.orderBy('seq').limit(opts.limit).execute();

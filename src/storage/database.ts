@@ -13,6 +13,7 @@ import * as m007 from './migrations/007-delivery-lease-index.js';
 import * as m008 from './migrations/008-application-secrets.js';
 import * as m009 from './migrations/009-application-webhooks.js';
 import * as m010 from './migrations/010-idempotency-requests.js';
+import * as m011 from './migrations/011-retention.js';
 import { CommitGroup } from './commit-group.js';
 import { PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
@@ -53,6 +54,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '008-application-secrets': m008,
   '009-application-webhooks': m009,
   '010-idempotency-requests': m010,
+  '011-retention': m011,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.

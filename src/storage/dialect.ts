@@ -20,6 +20,8 @@ export interface StorageDialect {
   lockForClaim<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
   /** Wakes workers in other processes once the transaction commits (LISTEN/NOTIFY); no-op on SQLite. */
   notifyDeliveries(tx: Kysely<any>): Promise<void>;
+  /** The database's size on disk in bytes (/metrics). */
+  sizeBytes(db: Kysely<any>): Promise<number>;
 }
 
 
@@ -34,6 +36,11 @@ export const sqliteDialect: StorageDialect = {
   isRetryable: (err) => code(err)?.startsWith('SQLITE_BUSY') === true,
   lockForClaim: (q) => q,
   notifyDeliveries: async () => {},
+  // The main file; the WAL beside it is bounded by checkpoints.
+  sizeBytes: async (db) => {
+    const { rows } = await sql<{ n: number }>`select page_count * page_size as n from pragma_page_count(), pragma_page_size()`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  },
 };
 
 export const postgresDialect: StorageDialect = {
@@ -47,5 +54,9 @@ export const postgresDialect: StorageDialect = {
   // PostgreSQL folds identical notifications of one transaction into one.
   notifyDeliveries: async (tx) => {
     await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(tx);
+  },
+  sizeBytes: async (db) => {
+    const { rows } = await sql<{ n: number }>`select pg_database_size(current_database()) as n`.execute(db);
+    return Number(rows[0]?.n ?? 0);
   },
 };

@@ -289,6 +289,13 @@ export interface ApplicationSecretTable {
   created_ms: number;
 }
 
+/** Per account, the newest event the retention pruner deleted (retention/history.ts). */
+export interface HistoryHorizonTable {
+  account_id: string;
+  events_pruned_seq: number;
+  events_pruned_ms: number;
+}
+
 export interface Database {
   accounts: AccountTable;
   tokens: TokenTable;
@@ -301,6 +308,7 @@ export interface Database {
   movements: MovementTable;
   events: EventTable;
   idempotency_requests: IdempotencyRequestTable;
+  history_horizons: HistoryHorizonTable;
   outbound_orders: OutboundOrderTable;
   outbound_order_items: OutboundOrderItemTable;
   stock_items: StockItemTable;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
-import type { App } from '../../src/app.js';
+import type { App, AppDeps } from '../../src/app.js';
 import { compose } from '../../src/compose.js';
 import type { Ctx, Limits } from '../../src/context.js';
 import type { Dispatcher, DispatcherOptions } from '../../src/delivery/dispatcher.js';
@@ -77,6 +77,8 @@ export interface EnvOptions {
   idempotencyTtlMs?: number;
   /** Per-token request limits (off when not given, as in production by default). */
   rateLimit?: { max: number; windowMs: number };
+  /** Background retention (off when not given). */
+  retention?: AppDeps['retention'];
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
@@ -88,6 +90,7 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
     dispatcher: opts.dispatcher ?? false,
     http: { adminTokenHash: hashToken(ADMIN_TOKEN), idempotency: opts.idempotencyTtlMs ? { ttlMs: opts.idempotencyTtlMs } : undefined,
       rateLimit: opts.rateLimit,
+      retention: opts.retention,
     },
   });
   const { ctx, dispatcher } = stack;
