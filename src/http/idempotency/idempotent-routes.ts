@@ -147,8 +147,16 @@ export function installIdempotency(app: App, ctx: Ctx, opts: IdempotencyOptions)
           claim.close();
           state.settled = true;
           req.idempotency = null;
-          if (claim.done) await releaseKey(ctx.store, ref);
+          if (claim.done) {
+            await releaseKey(ctx.store, ref);
+            throw err;
+          }
           if (err instanceof KeyTaken) continue;
+          // A twin claimed the key after our lookup and our request then failed against the state
+          // it left (its replay is running, its sale took the last units): answer as if we had come
+          // a moment later, with its answer.
+          const twin = await findKey(ctx.store.db, ref);
+          if (twin && twin.request_hash === hash) continue;
           throw err;
         }
       }
