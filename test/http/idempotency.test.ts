@@ -38,6 +38,15 @@ const amount = async (env: TestEnv, a: TestAccount, p: number) => {
 };
 
 describeEachDb('Idempotency-Key on every POST', (env) => {
+  it('every POST under /api/v1 takes the header, and the API docs say so', async () => {
+    const doc = (await env().app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const posts = Object.entries(doc.paths as Record<string, Record<string, any>>)
+      .filter(([path, ops]) => path.startsWith('/api/v1/') && ops.post)
+      .map(([path, ops]) => [path, (ops.post.parameters ?? []).some((x: any) => x.in === 'header' && x.name === 'idempotency-key')]);
+    expect(posts.length).toBeGreaterThanOrEqual(19);
+    expect(posts.filter(([, has]) => !has)).toEqual([]);
+  });
+
   it('a retried document applies once: same status, body and headers, Idempotent-Replayed on the replay', async () => {
     const { a, w, p } = await stocked(env());
     const sale = { type: 'sale', warehouseId: w, lines: [{ productId: p, quantity: 3 }] };
