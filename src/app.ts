@@ -6,7 +6,12 @@ import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
 import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { startKeyPruner } from './http/idempotency/key-pruner.js';
+import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
+import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
+import type { RetentionPolicy } from './retention/policy.js';
+import { startPruner, type Pruner } from './retention/pruner.js';
 import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -24,7 +29,15 @@ export interface AppDeps {
   /** SHA-256 of STOCKHOOK_METRICS_TOKEN: /metrics takes it or the administrator token. */
   metricsTokenHash?: string;
   logger?: FastifyBaseLogger | boolean;
+  /** Idempotency-Key settings; keys live DEFAULT_IDEMPOTENCY_TTL_MS unless given. */
+  idempotency?: Partial<IdempotencyOptions>;
+  /** Per-token request limits; none when not given (STOCKHOOK_RATE_LIMIT unset). */
+  rateLimit?: RateLimitOptions;
+  /** Prune expired rows in the background while the app runs (the API process does it); none when not given. */
+  retention?: { policy: RetentionPolicy; intervalMs?: number };
 }
+
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -48,6 +61,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   installBodyParsers(app);
   app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
+  // Before swagger and the routes: it wraps every POST route as it is registered.
+  const idempotency = { ttlMs: DEFAULT_IDEMPOTENCY_TTL_MS, ...deps.idempotency };
+  installIdempotency(app, deps.ctx, idempotency);
+  startKeyPruner(app, deps.ctx, idempotency.ttlMs);
 
   await app.register(swagger, {
     openapi: {
@@ -69,6 +86,21 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  if (deps.rateLimit) await installRateLimit(app, deps.rateLimit, deps.adminTokenHash);
+  const retention = deps.retention;
+  if (retention) {
+    let pruner: Pruner | undefined;
+    app.addHook('onReady', async () => {
+      pruner = startPruner(deps.ctx.store, retention.policy, {
+        now: () => deps.ctx.now(),
+        intervalMs: retention.intervalMs,
+        onPruned: (counts) => deps.metrics.recordPruned(counts),
+        log: (msg, err) => app.log.error({ err }, msg),
+      });
+    });
+    app.addHook('onClose', async () => pruner?.stop());
+  }
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,

@@ -3,6 +3,9 @@ import { Command, Option } from 'commander';
 import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
 import { toError } from './errors.js';
+import { startupLine } from './startup-line.js';
+import { backupSqlite } from './storage/backup.js';
+import { databaseLabel } from './storage/database-label.js';
 import { startListener } from './listen/listener.js';
 import { FORMAT_NAMES, type FormatName } from './receiver/index.js';
 import { closeOnSignals, startServer } from './server.js';
@@ -21,8 +24,11 @@ program
     const config = loadConfig(opts);
     const running = await startServer(config);
     closeOnSignals(running);
-    const where = running.url ?? 'no HTTP (worker role), worker ' + (running.delivery?.owner ?? '');
-    console.error(`stockhook ${config.role} on ${where}, database ${running.ctx.store.dialect.name}`);
+    const facts = { role: config.role, url: running.url, database: databaseLabel(config.databaseUrl), deliveryOwner: running.delivery?.owner };
+    // Printed whatever STOCKHOOK_LOG_LEVEL says: it is how a person (or a script) learns where stockhook is.
+    const announce = running.logger.child({}, { level: 'info' });
+    if (config.logFormat === 'json') announce.info(facts, startupLine(facts));
+    else announce.info(startupLine(facts));
   });
 
 program
@@ -70,6 +76,16 @@ program
   .action(async (opts: { webhook: string; since: string; token: string; url: string }) => {
     const job = await replayCommand(opts);
     console.error(`done: ${job.eventsDone} events, ${job.deliveries} deliveries queued`);
+  });
+
+program
+  .command('backup <file>')
+  .description('copy a running SQLite database consistently (SQLite online backup); for PostgreSQL use pg_dump')
+  .option('--db <url>', 'the database to copy (STOCKHOOK_DATABASE_URL, default ./data/stockhook.db)')
+  .action(async (file: string, opts: { db?: string }) => {
+    const { databaseUrl } = loadConfig({ db: opts.db });
+    const r = await backupSqlite(databaseUrl, file);
+    console.error(`backup of ${r.source} written to ${r.target}: ${r.pages} pages, ${r.bytes} bytes in ${r.ms} ms`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,5 +1,4 @@
-import type { FastifyBaseLogger } from 'fastify';
-import { buildApp, type App } from './app.js';
+import { buildApp, type App, type AppDeps } from './app.js';
 import type { Settings } from './context.js';
 import type { Dispatcher, DispatcherOptions } from './delivery/dispatcher.js';
 import { DeliveryMetrics } from './delivery/metrics.js';
@@ -19,7 +18,7 @@ export interface ComposeOptions {
   /** Run a dispatcher in this process (roles all and worker). */
   dispatcher?: DispatcherOptions | false;
   /** Build the HTTP app (roles all and api). */
-  http?: { adminTokenHash: string; metricsTokenHash?: string; logger?: FastifyBaseLogger | boolean } | false;
+  http?: Pick<AppDeps, 'adminTokenHash' | 'metricsTokenHash' | 'logger' | 'idempotency' | 'rateLimit' | 'retention'> | false;
 }
 
 export interface Stack extends DomainParts {

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { NewEvent, StoredEvent } from './events/catalog.js';
 import type { Outbox } from './events/outbox.js';
 import type { Store, Tx } from './storage/database.js';
@@ -41,6 +42,30 @@ export interface WriteScope {
 }
 
 /**
+ * A row that must commit with the first write of the current request, or not at all: the HTTP
+ * layer claims an Idempotency-Key this way (http/idempotency/), so a twin request conflicts on the
+ * key inside its own transaction and a crash can never leave a change without its key. The domain
+ * knows nothing of keys; it only runs whatever claim the caller put in scope.
+ */
+export interface WriteClaim {
+  /** Called first in every write transaction of the scope; it does nothing once one has committed. */
+  claimIn(tx: Tx, now: number): Promise<void>;
+  /** The write that carried the claim committed. */
+  committed(): void;
+}
+
+const claims = new AsyncLocalStorage<WriteClaim>();
+
+/** Runs fn with the claim in scope of every writeTx it starts. */
+export const withWriteClaim = <T>(claim: WriteClaim, fn: () => T): T => claims.run(claim, fn);
+
+/** For writes that open their own transaction (an account does not exist before it is created). */
+export const claimIn = async (tx: Tx, now: number): Promise<void> => claims.getStore()?.claimIn(tx, now);
+
+/** After the commit of a transaction that called claimIn. */
+export const claimCommitted = (): void => claims.getStore()?.committed();
+
+/**
  * One write = one transaction (or, on SQLite, one savepoint of a group commit): the domain
  * change, its events (and, through the outbox hooks, their deliveries) commit together or not at
  * all. A thrown error rolls everything back, so a refused request leaves no event; it resolves
@@ -54,10 +79,12 @@ export async function writeTx<T>(
   const out = await ctx.store.write(async (tx) => {
     const pending: NewEvent[] = [];
     const now = ctx.now();
+    await claimIn(tx, now);
     const result = await fn({ tx, now, emit: (e) => pending.push(e) });
     const events = await ctx.outbox.write(tx, accountId, pending, now);
     return { result, events };
   });
+  claimCommitted();
   ctx.outbox.committed(out.events);
   return out;
 }

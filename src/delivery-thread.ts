@@ -6,11 +6,12 @@
  * and shows the attempts it reports in /metrics.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
 import { createDispatcher, createDomain } from './domain.js';
 import type { Settings } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
 import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
+import type { LogFormat } from './config.js';
+import { createLogger } from './log.js';
 import { openStore } from './storage/database.js';
 
 export interface ThreadData {
@@ -21,6 +22,7 @@ export interface ThreadData {
   logLevel: string;
   /** SQLite: the write turn shared with the HTTP thread (storage/write-turn.ts). */
   writeTurn?: SharedArrayBuffer;
+  logFormat: LogFormat;
 }
 
 export type ToThread = { type: 'wake' } | { type: 'stop' };
@@ -61,7 +63,7 @@ class ForwardingMetrics implements AttemptMetrics {
   }
 }
 
-const logger = pino({ level: data.logLevel });
+const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
 const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn });
 const domain = createDomain(store, data.settings);

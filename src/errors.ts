@@ -14,8 +14,10 @@ export const ERRORS = {
   CONFLICT: { status: 409, message: 'Conflicts with the current state' },
   DOCUMENT_ALREADY_CANCELLED: { status: 409, message: 'The document is already cancelled' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This Idempotency-Key was used with a different request' },
+  IDEMPOTENCY_KEY_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still in progress' },
   WAREHOUSE_HAS_STOCK: { status: 409, message: 'The warehouse still holds stock' },
   PRODUCT_HAS_STOCK: { status: 409, message: 'The product is still in stock' },
+  HISTORY_PRUNED: { status: 410, message: 'That part of the event history was pruned' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MiB' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   INSUFFICIENT_STOCK: { status: 422, message: 'Not enough free stock' },
@@ -25,6 +27,7 @@ export const ERRORS = {
   TARGET_NOT_ALLOWED: { status: 422, message: 'The webhook URL points at a loopback, private or link-local address' },
   WEBHOOK_LIMIT_REACHED: { status: 422, message: 'The account has as many webhooks of this kind as allowed' },
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests with this token; retry after the Retry-After seconds' },
   INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -1,4 +1,4 @@
-import pino from 'pino';
+import type { Logger } from 'pino';
 import { ensureAdminToken, hashToken } from './accounts/tokens.js';
 import type { App } from './app.js';
 import { compose } from './compose.js';
@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import { startDeliveryThread } from './delivery-thread-host.js';
 import { toError } from './errors.js';
+import { createLogger } from './log.js';
 import { isPostgresUrl, openStore } from './storage/database.js';
 
 export interface Running {
@@ -14,12 +15,13 @@ export interface Running {
   delivery: { owner: string; thread: boolean } | null;
   ctx: Ctx;
   url: string | null;
+  logger: Logger;
   close(): Promise<void>;
 }
 
 /** Opens storage (migrating it), builds the app and listens. Roles decide what runs in this process. */
 export async function startServer(config: Config): Promise<Running> {
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel, config.logFormat);
   const log = (msg: string, err?: unknown) => logger.error({ err }, msg);
   // Role all: delivery on the second core, unless turned off or the database cannot be shared
   // between threads (an in-memory SQLite database exists on one connection only).
@@ -36,10 +38,17 @@ export async function startServer(config: Config): Promise<Running> {
   const { ctx, dispatcher, app, metrics } = await compose(store, {
     settings,
     dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, log },
-    http: config.role !== 'worker' && { adminTokenHash: admin.hash, metricsTokenHash: config.metricsToken && hashToken(config.metricsToken), logger },
+    http: config.role !== 'worker' && {
+      adminTokenHash: admin.hash,
+      metricsTokenHash: config.metricsToken && hashToken(config.metricsToken),
+      logger,
+      idempotency: { ttlMs: config.idempotencyTtlMs },
+      rateLimit: config.rateLimit,
+      retention: { policy: config.retention },
+    },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, writeTurn })
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;
@@ -52,7 +61,7 @@ export async function startServer(config: Config): Promise<Running> {
       await store.close();
     })());
   const owner = thread?.owner ?? dispatcher?.owner;
-  return { app, ctx, url, delivery: owner ? { owner, thread: thread !== null } : null, close };
+  return { app, ctx, url, logger, delivery: owner ? { owner, thread: thread !== null } : null, close };
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit. */

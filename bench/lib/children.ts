@@ -77,19 +77,28 @@ export async function startServe(dbUrl: string, adminToken: string): Promise<Ser
       // Request logging off: at the default `info` every request writes two JSON lines.
       STOCKHOOK_LOG_LEVEL: process.env.STOCKHOOK_LOG_LEVEL ?? 'warn',
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
+  let out = '';
+  // Both pipes are read to their end (an unread pipe would block the server once full); only the
+  // start is kept, to find the startup line (a log record on stdout) or say why it did not come.
+  proc.stdout?.on('data', (d: Buffer) => {
+    if (out.length < 65_536) out += d.toString();
+  });
+  proc.stderr?.on('data', (d: Buffer) => {
+    if (err.length < 65_536) err += d.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`stockhook serve did not start: ${err}`)), 30_000);
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      const m = /on (http:\/\/[^\s,]+)/.exec(err);
+    const check = () => {
+      const m = /on (http:\/\/[^\s,]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]);
       }
-    });
+    };
+    proc.stdout?.on('data', check);
     proc.once('exit', (code) => reject(new Error(`stockhook serve exited with ${code}: ${err}`)));
   });
   return { url, pid: proc.pid as number, close: () => stopChild(proc) };

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Ctx } from '../context.js';
+import { claimCommitted, claimIn, type Ctx } from '../context.js';
 import { AppError } from '../errors.js';
 import { issueToken } from './tokens.js';
 
@@ -33,7 +33,8 @@ export async function createAccount(
   const plan = input.plan ?? 'paid';
   for (let attempt = 0; attempt < 10; attempt++) {
     try {
-      return await ctx.store.transaction(async (tx) => {
+      const created = await ctx.store.transaction(async (tx) => {
+        await claimIn(tx, ctx.now());
         const max = await tx
           .selectFrom('accounts')
           .select((eb) => eb.fn.max('number').as('n'))
@@ -52,6 +53,8 @@ export async function createAccount(
         const token = await issueToken(tx, id, 'user', now);
         return { id, number, slug, name: input.name, plan, token };
       });
+      claimCommitted();
+      return created;
     } catch (err) {
       if (!ctx.store.dialect.isUniqueViolation(err)) throw err;
     }

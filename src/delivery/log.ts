@@ -1,6 +1,6 @@
 import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
-import { writeTx, type Ctx } from '../context.js';
+import { claimCommitted, claimIn, writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { AttemptTable, Database, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
@@ -136,6 +136,7 @@ export async function getDelivery(db: Db, owner: SubscriptionOwner, id: string):
 export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise<DeliveryView> {
   if (p.plan !== 'paid') throw new AppError('PLAN_FORBIDS_WEBHOOKS');
   const row = await ctx.store.transaction(async (tx) => {
+    await claimIn(tx, ctx.now());
     const d = await findDelivery(tx, p, id);
     if (d.status === 'pending') throw new AppError('CONFLICT', 'the delivery is already waiting to be sent');
     if (d.status === 'held') throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it to send its held deliveries');
@@ -150,6 +151,7 @@ export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise
       .executeTakeFirstOrThrow();
     return updated;
   });
+  claimCommitted();
   ctx.outbox.nudge();
   return toDeliveryView(row);
 }

@@ -22,6 +22,8 @@ export class DeliveryMetrics implements AttemptMetrics {
   readonly registry = new Registry();
   readonly attemptSeconds: Histogram<'format' | 'outcome'>;
   readonly attempts: Counter<'format' | 'outcome'>;
+  /** Rows deleted by the retention pruner of this process (retention/), per table. */
+  readonly rowsPruned: Counter<'table'>;
   private breakers: BreakerCounts | null = null;
 
   constructor(store: Store) {
@@ -37,6 +39,21 @@ export class DeliveryMetrics implements AttemptMetrics {
       help: 'Webhook HTTP attempts by outcome',
       labelNames: ['format', 'outcome'],
       registers: [this.registry],
+    });
+    this.rowsPruned = new Counter({
+      name: 'stockhook_rows_pruned_total',
+      help: 'Rows deleted by retention, by table',
+      labelNames: ['table'],
+      registers: [this.registry],
+    });
+    for (const table of ['events', 'deliveries', 'attempts']) this.rowsPruned.inc({ table }, 0);
+    new Gauge({
+      name: 'stockhook_database_size_bytes',
+      help: 'Size of the database on disk',
+      registers: [this.registry],
+      async collect() {
+        this.set(await store.dialect.sizeBytes(store.db));
+      },
     });
     new Gauge({
       name: 'stockhook_deliveries',
@@ -110,6 +127,10 @@ export class DeliveryMetrics implements AttemptMetrics {
 
   watchBreakers(b: BreakerCounts): void {
     this.breakers = b;
+  }
+
+  recordPruned(counts: Record<string, number>): void {
+    for (const [table, n] of Object.entries(counts)) this.rowsPruned.inc({ table }, n);
   }
 
   recordAttempt(format: string, outcome: string, seconds: number): void {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
-import { limitsOf, type Ctx } from '../context.js';
+import { claimCommitted, claimIn, limitsOf, type Ctx } from '../context.js';
 import { AppError, notFound, toError } from '../errors.js';
+import { assertEventsSinceKept } from '../events/history.js';
 import { toStoredEvent } from '../events/list.js';
 import type { ReplayTable } from '../storage/schema.js';
 import { findSubscription } from '../webhooks/subscription-row.js';
@@ -52,6 +53,7 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
   if (!Number.isFinite(sinceMs)) throw new AppError('VALIDATION_FAILED', 'since must be an ISO date-time', { field: 'since' });
   const sub = await findSubscription(ctx.store.db, p, webhookId);
   if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
+  await assertEventsSinceKept(ctx.store.db, p.accountId, sinceMs);
   // Each replay queues a delivery per event: replays of one subscription at once only multiply them.
   const { replaysPerWebhook } = limitsOf(ctx);
   const running = await ctx.store.db
@@ -88,7 +90,12 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
     heartbeat_ms: now,
     finished_ms: null,
   };
-  await ctx.store.db.insertInto('replays').values(row).execute();
+  // With the request's Idempotency-Key, if it has one: a retried start replays this answer.
+  await ctx.store.write(async (tx) => {
+    await claimIn(tx, now);
+    await tx.insertInto('replays').values(row).execute();
+  });
+  claimCommitted();
   const account = { id: p.accountId, number: p.accountNumber, slug: p.accountSlug };
   const done = run(ctx, renderer, row.id, account, sub, sinceMs);
   return { view: toReplayView(row, now), done };

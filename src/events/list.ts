@@ -3,6 +3,7 @@ import { notFound } from '../errors.js';
 import type { Db } from '../storage/database.js';
 import type { EventTable } from '../storage/schema.js';
 import type { EventType, StoredEvent } from './catalog.js';
+import { assertEventsAfterKept } from './history.js';
 
 export const toStoredEvent = (r: Selectable<EventTable>): StoredEvent => ({
   id: r.id,
@@ -40,13 +41,14 @@ export const eventView = (e: StoredEvent): EventView => ({
 
 /**
  * The pull API. Because sequence numbers are assigned in commit order per account (events/outbox.ts),
- * paging with `after=<last seq seen>` never skips an event.
+ * paging with `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
  */
 export async function listEvents(
   db: Db,
   accountId: string,
   opts: { after: number; limit: number; types?: string[]; last?: number },
 ): Promise<{ data: EventView[]; nextAfter: number }> {
+  await assertEventsAfterKept(db, accountId, opts.after);
   let q = db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('seq', '>', opts.after);
   if (opts.types && opts.types.length > 0) q = q.where('type', 'in', opts.types);
   // `last`: the newest N instead of the oldest (a live tail starts from them), still in commit order.

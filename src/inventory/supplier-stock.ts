@@ -1,4 +1,4 @@
-import type { WriteScope } from '../context.js';
+import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Tx } from '../storage/database.js';
 import { postDocumentIn } from './documents.js';
@@ -36,8 +36,7 @@ export interface SupplierStockResult {
 }
 
 /**
- * Applies one supplier message inside the caller's transaction (so an idempotency row can commit
- * with it). The marketplace's supplier API reports balances (docs/formats/marketplace.md): each
+ * Applies one supplier message inside the caller's transaction. The marketplace's supplier API reports balances (docs/formats/marketplace.md): each
  * `sizes[].count` is the supplier's remaining stock of that size after `action`, so every message
  * with sizes posts one `count` document that sets each size's total at the warehouse; the ledger
  * books the difference, so levels stay the sum of movements, and the reference
@@ -200,4 +199,9 @@ async function sizeLevels(tx: Tx, accountId: string, product: Product, warehouse
     reserved: round(t.reserved),
     free: round(t.amount - t.reserved),
   }));
+}
+
+/** Applies one supplier message in its own write. */
+export async function applySupplierStock(ctx: Ctx, accountId: string, input: SupplierStockInput): Promise<SupplierStockResult> {
+  return (await writeTx(ctx, accountId, (scope) => applySupplierStockIn(scope, accountId, input))).result;
 }

@@ -15,6 +15,8 @@ import * as m009 from './migrations/009-application-webhooks.js';
 import * as m010 from './migrations/010-document-author.js';
 import * as m011 from './migrations/011-history-indexes.js';
 import * as m012 from './migrations/012-endpoint-pauses.js';
+import * as m013 from './migrations/013-idempotency-requests.js';
+import * as m014 from './migrations/014-retention.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
 import { DELIVERY_CHANNEL, PgNotifier, type Notifier } from './pg-notifier.js';
@@ -65,6 +67,8 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '010-document-author': m010,
   '011-history-indexes': m011,
   '012-endpoint-pauses': m012,
+  '013-idempotency-requests': m013,
+  '014-retention': m014,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.

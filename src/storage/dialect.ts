@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, CreateTableBuilder, SelectQueryBuilder } from 'kysely';
+import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 
 /**
  * The few places where SQLite and PostgreSQL differ, kept in one adapter
@@ -17,6 +17,8 @@ export interface StorageDialect {
    * FOR UPDATE SKIP LOCKED). SQLite has one writer at a time, so the claim is already exclusive.
    */
   lockForClaim<DB, TB extends keyof DB, O>(q: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  /** The database's size on disk in bytes (/metrics). */
+  sizeBytes(db: Kysely<any>): Promise<number>;
 }
 
 
@@ -30,6 +32,11 @@ export const sqliteDialect: StorageDialect = {
   // SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT, ...): another connection holds or moved the write lock.
   isRetryable: (err) => code(err)?.startsWith('SQLITE_BUSY') === true,
   lockForClaim: (q) => q,
+  // The main file; the WAL beside it is bounded by checkpoints.
+  sizeBytes: async (db) => {
+    const { rows } = await sql<{ n: number }>`select page_count * page_size as n from pragma_page_count(), pragma_page_size()`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  },
 };
 
 export const postgresDialect: StorageDialect = {
@@ -39,4 +46,8 @@ export const postgresDialect: StorageDialect = {
   // 40P01 deadlock_detected, 40001 serialization_failure.
   isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
   lockForClaim: (q) => q.forUpdate().skipLocked(),
+  sizeBytes: async (db) => {
+    const { rows } = await sql<{ n: number }>`select pg_database_size(current_database()) as n`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  },
 };

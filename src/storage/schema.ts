@@ -127,13 +127,18 @@ export interface EventTable {
   data: string;
 }
 
-export interface IdempotencyKeyTable {
+export interface IdempotencyRequestTable {
+  /** '' for the administrator's requests (no account). */
   account_id: string;
+  /** SHA-256 of the credential that sent the request: keys never cross tokens. */
+  principal: string;
   key: string;
   request_hash: string;
-  status_code: number;
-  response: string;
   created_ms: number;
+  /** Null while the request that claimed the key has not answered yet. */
+  status_code: number | null;
+  /** The answer, sealed with the caller's token (http/idempotency/sealed-response.ts). */
+  response: string | null;
 }
 
 export interface OutboundOrderTable {
@@ -292,6 +297,13 @@ export interface ApplicationSecretTable {
   created_ms: number;
 }
 
+/** Per account, the newest event the retention pruner deleted (retention/history.ts). */
+export interface HistoryHorizonTable {
+  account_id: string;
+  events_pruned_seq: number;
+  events_pruned_ms: number;
+}
+
 export interface Database {
   accounts: AccountTable;
   tokens: TokenTable;
@@ -303,7 +315,8 @@ export interface Database {
   stock_levels: StockLevelTable;
   movements: MovementTable;
   events: EventTable;
-  idempotency_keys: IdempotencyKeyTable;
+  idempotency_requests: IdempotencyRequestTable;
+  history_horizons: HistoryHorizonTable;
   outbound_orders: OutboundOrderTable;
   outbound_order_items: OutboundOrderItemTable;
   stock_items: StockItemTable;

@@ -17,8 +17,8 @@ export interface Child {
 
 export interface StartOptions {
   /**
-   * What on stderr means "started". Defaults to the `on http://...` line; `--role worker` prints no
-   * URL, so worker tests wait for e.g. /worker role\), worker (\S+),/ (its capture is the lease owner).
+   * What in the output means "started". Defaults to the startup line's `on http://...`; `--role worker`
+   * prints no URL, so worker tests wait for e.g. /lease owner (\S+),/ (its capture is the lease owner).
    */
   ready?: RegExp;
   /** How long to wait for it (default 60 s: starting from the TypeScript sources takes 15 s and more on a loaded 2-core machine). */
@@ -48,12 +48,14 @@ export async function startCli(args: string[], env: Record<string, string | unde
       reject(new Error(`stockhook did not start: ${err}`));
     }, opts.timeoutMs ?? 60_000);
     const check = () => {
-      const m = (opts.ready ?? /on (http:\/\/[^\s,]+)/).exec(err);
+      // The startup line is on stdout (a log record); errors before it are on stderr.
+      const m = (opts.ready ?? /on (http:\/\/[^\s,]+)/).exec(out + err);
       if (m) {
         clearTimeout(timer);
         resolve(m[1] ?? m[0]);
       }
     };
+    proc.stdout?.on('data', check);
     proc.stderr?.on('data', check);
     void exited.then((code) => reject(new Error(`stockhook exited with ${code}: ${err}`)));
   });

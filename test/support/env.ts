@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
-import type { App } from '../../src/app.js';
+import type { App, AppDeps } from '../../src/app.js';
 import { compose } from '../../src/compose.js';
 import type { Ctx, Limits } from '../../src/context.js';
 import type { Dispatcher, DispatcherOptions } from '../../src/delivery/dispatcher.js';
@@ -71,6 +71,14 @@ export interface EnvOptions {
   allowPrivateTargets?: boolean;
   /** Per-account limits other than the defaults. */
   limits?: Partial<Limits>;
+  /** The domain's clock (ctx.now), for tests that move time. */
+  now?: () => number;
+  /** Idempotency-Key lifetime other than the default 24 h. */
+  idempotencyTtlMs?: number;
+  /** Per-token request limits (off when not given, as in production by default). */
+  rateLimit?: { max: number; windowMs: number };
+  /** Background retention (off when not given). */
+  retention?: AppDeps['retention'];
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
@@ -78,8 +86,12 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
   const store = await openStore(fresh.url);
   const stack = await compose(store, {
     settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
+    now: opts.now,
     dispatcher: opts.dispatcher ?? false,
-    http: { adminTokenHash: hashToken(ADMIN_TOKEN) },
+    http: { adminTokenHash: hashToken(ADMIN_TOKEN), idempotency: opts.idempotencyTtlMs ? { ttlMs: opts.idempotencyTtlMs } : undefined,
+      rateLimit: opts.rateLimit,
+      retention: opts.retention,
+    },
   });
   const { ctx, dispatcher } = stack;
   const app = stack.app as App;

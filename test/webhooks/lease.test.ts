@@ -92,7 +92,7 @@ if (!hasPostgres) {
       rx = await Receiver.start((r) => (rx?.on(r.path).length === 1 ? { status: 200, hold: firstAnswer.promise } : { status: 200 }));
       const env = { STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1', STOCKHOOK_ADMIN_TOKEN: ADMIN, STOCKHOOK_DELIVERY_LEASE_MS: '2000' };
       const args = (role: string) => ['serve', '--db', fresh.url, '--port', '0', '--role', role];
-      const workerReady = { ready: /\(worker role\), worker (\S+),/, timeoutMs: 30_000 };
+      const workerReady = { ready: /lease owner (\S+),/, timeoutMs: 30_000 };
       // The api process migrates the fresh database; then two workers, both running before anything is due.
       const apiProc = await startCli(args('api'), env, { timeoutMs: 30_000 });
       children.push(apiProc);

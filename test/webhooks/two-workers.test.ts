@@ -141,7 +141,7 @@ if (!hasPostgres) {
       // The api process migrates the fresh database first; workers then start on a ready schema.
       const apiProc = await startCli(args('api'), env, { timeoutMs: 30_000 });
       children.push(apiProc);
-      const workerReady = { ready: /\(worker role\), worker (\S+),/, timeoutMs: 30_000 };
+      const workerReady = { ready: /lease owner (\S+),/, timeoutMs: 30_000 };
       const workers = await Promise.all(
         [0, 1].map(async () => {
           const c = await startCli(args('worker'), env, workerReady);

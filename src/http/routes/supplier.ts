@@ -1,11 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
-import { applySupplierStockIn, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
+import { applySupplierStock, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
 import { principalOf } from '../auth.js';
-import { idempotentWrite, MAX_KEY_LENGTH, REPLAYED_HEADER, requestHash } from '../idempotency.js';
 import { Id, IdOrZero, Nullable, Price, Quantity, responses, Strict } from '../schemas.js';
-
-const ROUTE = 'POST /api/v1/supplier/stock';
 
 /** The marketplace's supplier API (docs/formats/marketplace.md), field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
 export const SupplierStockBody = Strict({
@@ -55,25 +52,11 @@ export function supplierRoutes(app: App, { ctx, auth }: RouteDeps): void {
           'count document (source "supplier", reference "supplier:<action>") setting each size\'s total at the warehouse, so the ' +
           'ledger books the difference; a level below the reserved units is refused with 422 INSUFFICIENT_STOCK. ' +
           'Supplier messages are never echoed to marketplace webhooks. ' +
-          'With an Idempotency-Key the request applies at most once: a retry with the same body gets the stored response ' +
-          `and the header ${REPLAYED_HEADER}: true; the same key with another body gets 409 IDEMPOTENCY_KEY_REUSED. ` +
-          'Errors are not stored, so a failed request may be retried with its key.',
-        headers: Type.Object({
-          'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: MAX_KEY_LENGTH })),
-        }),
+          'Like every POST, it takes an Idempotency-Key.',
         body: SupplierStockBody,
         response: responses({ 200: SupplierStockResult }),
       },
     },
-    async (req, reply) => {
-      const { accountId } = principalOf(req);
-      const key = req.headers['idempotency-key'];
-      const out = await idempotentWrite(ctx, accountId, key ? { key, hash: requestHash(ROUTE, req.body) } : null, async (scope) => ({
-        status: 200,
-        body: await applySupplierStockIn(scope, accountId, req.body),
-      }));
-      if (out.replayed) reply.header(REPLAYED_HEADER, 'true');
-      return reply.status(out.status as 200).send(out.body);
-    },
+    async (req) => applySupplierStock(ctx, principalOf(req).accountId, req.body),
   );
 }

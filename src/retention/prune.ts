@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import type { Store } from '../storage/database.js';
+import type { RetentionPolicy } from './policy.js';
+
+export type PrunedTable = 'events' | 'deliveries' | 'attempts';
+export type PruneCounts = Record<PrunedTable, number>;
+
+/** Rows per transaction: each batch holds SQLite's one write lock for a few milliseconds only. */
+export const PRUNE_BATCH = 500;
+
+/** Delivery states that are finished for good; `failed` waits for a retry until events expire. */
+const DONE = ['succeeded', 'dropped', 'cancelled'] as const;
+
+/** Lets queued writes run between two batches. */
+const yieldToWrites = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes, in batches, what the policy says has expired at `now`: attempt logs, finished deliveries
+ * (with their attempts), failed deliveries as old as the event history, and events (recording per
+ * account how far its history now starts). Returns the rows deleted per table.
+ */
+export async function pruneExpired(store: Store, now: number, policy: RetentionPolicy, batch = PRUNE_BATCH): Promise<PruneCounts> {
+  const counts: PruneCounts = { events: 0, deliveries: 0, attempts: 0 };
+  const loop = async (table: PrunedTable, step: () => Promise<number>) => {
+    for (;;) {
+      const n = await step();
+      counts[table] += n;
+      if (n < batch) return;
+      await yieldToWrites();
+    }
+  };
+  if (policy.attemptsMs > 0) await loop('attempts', () => pruneAttempts(store, now - policy.attemptsMs, batch));
+  if (policy.deliveriesMs > 0) {
+    await loop('deliveries', () => pruneDeliveries(store, now - policy.deliveriesMs, DONE, batch, counts));
+  }
+  if (policy.eventsMs > 0) {
+    await loop('deliveries', () => pruneDeliveries(store, now - policy.eventsMs, ['failed'], batch, counts));
+    await loop('events', () => pruneEvents(store, now - policy.eventsMs, batch));
+  }
+  return counts;
+}
+
+async function pruneAttempts(store: Store, cutoff: number, batch: number): Promise<number> {
+  const res = await store.write((tx) =>
+    tx
+      .deleteFrom('attempts')
+      .where('id', 'in', (eb) => eb.selectFrom('attempts').select('id').where('started_ms', '<', cutoff).limit(batch))
+      .executeTakeFirst(),
+  );
+  return Number(res.numDeletedRows);
+}
+
+async function pruneDeliveries(
+  store: Store,
+  cutoff: number,
+  statuses: readonly ('succeeded' | 'dropped' | 'cancelled' | 'failed')[],
+  batch: number,
+  counts: PruneCounts,
+): Promise<number> {
+  return store.write(async (tx) => {
+    const gone = await tx
+      .deleteFrom('deliveries')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('deliveries')
+          .select('id')
+          .where('completed_ms', '<', cutoff)
+          .where('status', 'in', [...statuses])
+          .limit(batch),
+      )
+      .returning('id')
+      .execute();
+    if (gone.length > 0) {
+      // Their attempt logs go with them, however young the attempts policy would let them be.
+      const res = await tx.deleteFrom('attempts').where('delivery_id', 'in', gone.map((d) => d.id)).executeTakeFirst();
+      counts.attempts += Number(res.numDeletedRows);
+    }
+    return gone.length;
+  });
+}
+
+async function pruneEvents(store: Store, cutoff: number, batch: number): Promise<number> {
+  return store.write(async (tx) => {
+    const gone = await tx
+      .deleteFrom('events')
+      .where('id', 'in', (eb) => eb.selectFrom('events').select('id').where('occurred_ms', '<', cutoff).limit(batch))
+      .returning(['account_id', 'seq', 'occurred_ms'])
+      .execute();
+    const horizon = new Map<string, { seq: number; ms: number }>();
+    for (const e of gone) {
+      const h = horizon.get(e.account_id) ?? { seq: 0, ms: 0 };
+      horizon.set(e.account_id, { seq: Math.max(h.seq, Number(e.seq)), ms: Math.max(h.ms, Number(e.occurred_ms)) });
+    }
+    for (const [accountId, h] of horizon) {
+      // Only ever forward: another process's pruner may have recorded a later horizon already.
+      await tx
+        .insertInto('history_horizons')
+        .values({ account_id: accountId, events_pruned_seq: h.seq, events_pruned_ms: h.ms })
+        .onConflict((oc) =>
+          oc.column('account_id').doUpdateSet({
+            events_pruned_seq: sql`case when excluded.events_pruned_seq > history_horizons.events_pruned_seq then excluded.events_pruned_seq else history_horizons.events_pruned_seq end`,
+            events_pruned_ms: sql`case when excluded.events_pruned_ms > history_horizons.events_pruned_ms then excluded.events_pruned_ms else history_horizons.events_pruned_ms end`,
+          }),
+        )
+        .execute();
+    }
+    return gone.length;
+  });
+}
