@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g] [--reps 3] [--quick]`
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h] [--reps 3] [--quick]`
  * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
  * A benchmark, not a test: it prints a table of medians against DESIGN.md's targets and writes
  * bench/results.json. See bench/README.md for what each figure means.
@@ -17,11 +17,12 @@ import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
+import { scaleOutScenario, type ScaleRep } from './scenarios/scale-out.js';
 
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string' },
-    only: { type: 'string', default: 'a,b,c,e,f,g' },
+    only: { type: 'string', default: 'a,b,c,e,f,g,h' },
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
   },
@@ -41,6 +42,8 @@ const plan = {
   endToEnd: { seconds: q ? 3 : 6, concurrency: 32, subscriptions: 10, rawCount: q ? 5_000 : 20_000 },
   // Issue 10's case: one 1,000-line receipt fanned out to 30 subscriptions next to a quiet tenant.
   stall: { subscriptions: 30, lines: 1_000, rate: 50 },
+  // Issue 13: 1 and 2 `stockhook serve` processes on one PostgreSQL (skipped on SQLite).
+  scale: { seconds: q ? 3 : 6, concurrency: 32 },
 };
 
 interface Row {
@@ -151,6 +154,26 @@ try {
     rows.push({ figure: `(g) other account's POST p50 / p99 / max, quiet`, value: ms(r.before), target: '', met: null });
     rows.push({ figure: `    the same while ${fmt(g.lines * g.subscriptions)} deliveries are written`, value: ms(r.during), target: '', met: null });
     rows.push({ figure: `    the big POST / its deliveries received after`, value: `${fmt(r.bigPostMs)} / ${fmt(r.bigDeliveredMs)} ms`, target: '', met: null });
+  }
+  if (only.has('h')) {
+    if (!pgBase) {
+      console.error('(h) scale-out: skipped, it needs --db postgres://...');
+      rows.push({ figure: '(h) scale-out: skipped on SQLite (needs --db postgres://...)', value: '-', target: '', met: null });
+    } else {
+      load('h');
+      console.error(`(h) scale-out on PostgreSQL: 1 and 2 processes, ${plan.scale.concurrency} in flight, ${plan.scale.seconds} s each, 1 and 10 accounts ...`);
+      const r: ScaleRep[] = await scaleOutScenario({ pgBase, sink, ...plan.scale });
+      results.h = r;
+      for (const x of r) {
+        const one = x.accounts === 1;
+        const target = one && x.processes === 2 ? '>= 1,500' : '';
+        const label = `(h) ${x.processes} process${x.processes > 1 ? 'es' : ''}, ${one ? 'one account, 100 products' : '10 accounts'}: docs/s${x.complete ? '' : ' (not all delivered)'}`;
+        rows.push({ figure: label, value: fmt(x.docsPerSec), target, met: target ? x.docsPerSec >= 1500 && x.complete : null });
+        rows.push({ figure: '    events delivered end to end /s', value: fmt(x.endToEndPerSec), target: '', met: null });
+      }
+      const ten = (p: number) => r.find((x) => x.accounts === 10 && x.processes === p)?.docsPerSec ?? Number.NaN;
+      rows.push({ figure: '    10 accounts: 2 processes / 1 process', value: `${fmt(ten(2) / ten(1), 2)} x`, target: '>= 1.6 x', met: ten(2) / ten(1) >= 1.6 });
+    }
   }
 } finally {
   await sink.close();
