@@ -86,5 +86,7 @@ export async function writeTx<T>(
   });
   claimCommitted();
   ctx.outbox.committed(out.events);
+  // PostgreSQL: answer once the events are numbered, so a read that follows sees them.
+  if (out.events.length > 0 && ctx.store.numbersEventsAfterCommit) await ctx.store.sequenceEvents();
   return out;
 }

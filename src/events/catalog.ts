@@ -38,7 +38,8 @@ export interface NewEvent {
 export interface StoredEvent {
   id: string;
   accountId: string;
-  seq: number;
+  /** Null when written on PostgreSQL: numbered after commit (storage/event-sequencer.ts). */
+  seq: number | null;
   type: EventType;
   object: string;
   objectId: string;

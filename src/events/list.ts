@@ -8,7 +8,7 @@ import { assertEventsAfterKept } from './history.js';
 export const toStoredEvent = (r: Selectable<EventTable>): StoredEvent => ({
   id: r.id,
   accountId: r.account_id,
-  seq: Number(r.seq),
+  seq: r.seq === null ? null : Number(r.seq),
   type: r.type as EventType,
   object: r.object,
   objectId: r.object_id,
@@ -28,9 +28,10 @@ export interface EventView {
   data: Record<string, unknown>;
 }
 
+/** Only numbered events are shown (PostgreSQL numbers them just after commit: storage/event-sequencer.ts). */
 export const eventView = (e: StoredEvent): EventView => ({
   id: e.id,
-  seq: e.seq,
+  seq: Number(e.seq),
   type: e.type,
   object: e.object,
   objectId: e.objectId,
@@ -40,8 +41,10 @@ export const eventView = (e: StoredEvent): EventView => ({
 });
 
 /**
- * The pull API. Because sequence numbers are assigned in commit order per account (events/outbox.ts),
- * paging with `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
+ * The pull API. Sequence numbers are handed out so that no event is numbered below one already
+ * visible (in the writing transaction under the account's lock on SQLite, events/outbox.ts; after
+ * commit in transaction order on PostgreSQL, storage/event-sequencer.ts), so paging with
+ * `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
  */
 export async function listEvents(
   db: Db,
@@ -59,7 +62,13 @@ export async function listEvents(
 
 /** One event of the account by id (a delivery names the event it carries). */
 export async function getEvent(db: Db, accountId: string, id: string): Promise<EventView> {
-  const row = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('events')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('id', '=', id)
+    .where('seq', 'is not', null)
+    .executeTakeFirst();
   if (!row) throw notFound('event', id);
   return eventView(toStoredEvent(row));
 }

@@ -24,26 +24,36 @@ export class Outbox {
   }
 
   /**
+   * @param numbersAfterCommit PostgreSQL: events are written without a sequence number and numbered
+   *   after commit (storage/event-sequencer.ts), so no write holds a per-account lock.
+   */
+  constructor(private readonly numbersAfterCommit = false) {}
+
+  /**
    * Writes events inside the caller's transaction.
    *
-   * Sequence numbers come from a counter on the account row. Bumping it takes that row's lock
-   * until commit, so within one account sequence order equals commit order and a reader paging
-   * with `after=<seq>` can never skip an event that commits late (a global sequence could).
-   * It is taken last in every write so it adds no lock-order cycle with the stock rows.
+   * On SQLite sequence numbers come from a counter on the account row, bumped here: a single writer
+   * commits in that order, so a reader paging with `after=<seq>` never skips an event. It is taken
+   * last in every write so it adds no lock-order cycle with the stock rows. On PostgreSQL that
+   * row's lock made every write of an account wait for the previous one's commit; the sequencer
+   * numbers events after commit instead, keeping the same promise.
    */
   async write(tx: Tx, accountId: string, events: NewEvent[], now: number): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    const row = await tx
-      .updateTable('accounts')
-      .set((eb) => ({ event_seq: eb('event_seq', '+', events.length) }))
-      .where('id', '=', accountId)
-      .returning('event_seq')
-      .executeTakeFirstOrThrow();
-    const first = Number(row.event_seq) - events.length + 1;
+    let first: number | null = null;
+    if (!this.numbersAfterCommit) {
+      const row = await tx
+        .updateTable('accounts')
+        .set((eb) => ({ event_seq: eb('event_seq', '+', events.length) }))
+        .where('id', '=', accountId)
+        .returning('event_seq')
+        .executeTakeFirstOrThrow();
+      first = Number(row.event_seq) - events.length + 1;
+    }
     const stored: StoredEvent[] = events.map((e, i) => ({
       id: randomUUID(),
       accountId,
-      seq: first + i,
+      seq: first === null ? null : first + i,
       type: e.type,
       object: e.object,
       objectId: String(e.objectId),

@@ -17,7 +17,7 @@ export async function documentEvents(db: Db, accountId: string, id: number): Pro
       : await db.selectFrom('documents').select(['id', 'created_ms']).where('account_id', '=', accountId).where('id', '=', doc.reversed_by_id).executeTakeFirst();
   const times = [Number(doc.created_ms), ...(reversal ? [Number(reversal.created_ms)] : [])];
   const ids = new Set([doc.id, ...(reversal ? [reversal.id] : [])]);
-  const rows = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('occurred_ms', 'in', times).orderBy('seq').execute();
+  const rows = await db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('occurred_ms', 'in', times).where('seq', 'is not', null).orderBy('seq').execute();
   return rows
     .map(toStoredEvent)
     .filter((e) => {

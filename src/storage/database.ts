@@ -17,8 +17,10 @@ import * as m011 from './migrations/011-history-indexes.js';
 import * as m012 from './migrations/012-endpoint-pauses.js';
 import * as m013 from './migrations/013-idempotency-requests.js';
 import * as m014 from './migrations/014-retention.js';
+import * as m015 from './migrations/015-event-sequencer.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
+import { EventSequencer } from './event-sequencer.js';
 import { DELIVERY_CHANNEL, PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
@@ -43,6 +45,13 @@ export interface Store {
    * commit and coalesced: announcer.ts); a no-op on SQLite, where every writer is in-process.
    */
   announceDeliveries(): void;
+  /**
+   * PostgreSQL: numbers the events committed so far (event-sequencer.ts), resolving once a run
+   * that started after the call has finished. SQLite numbers them in the writing transaction.
+   */
+  sequenceEvents(): Promise<void>;
+  /** Whether events get their sequence numbers after commit (PostgreSQL) instead of in the write. */
+  readonly numbersEventsAfterCommit: boolean;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
@@ -69,6 +78,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '012-endpoint-pauses': m012,
   '013-idempotency-requests': m013,
   '014-retention': m014,
+  '015-event-sequencer': m015,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.
@@ -147,6 +157,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
           await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(db);
         }, log)
       : null;
+  const sequencer = dialect.name === 'postgres' ? new EventSequencer(db, log) : null;
   const group = dialect.name === 'sqlite' ? new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e) }) : null;
   const store: Store = {
     db,
@@ -157,8 +168,11 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     listenForDeliveries: async (onNotify) =>
       dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
     announceDeliveries: () => announcer?.request(),
+    sequenceEvents: () => sequencer?.request() ?? Promise.resolve(),
+    numbersEventsAfterCommit: sequencer !== null,
     close: () => {
       announcer?.close();
+      sequencer?.close();
       return db.destroy();
     },
   };

@@ -13,7 +13,7 @@ export interface AccountTable {
   slug: string;
   name: string;
   plan: 'free' | 'paid';
-  /** Last event sequence number handed out; bumped in the writing transaction (see events/outbox.ts). */
+  /** Last event sequence number handed out: by the writing transaction on SQLite (events/outbox.ts), after commit on PostgreSQL (storage/event-sequencer.ts). */
   event_seq: number;
   created_ms: number;
 }
@@ -118,7 +118,8 @@ export interface MovementTable {
 export interface EventTable {
   id: string;
   account_id: string;
-  seq: number;
+  /** PostgreSQL: null until storage/event-sequencer.ts numbers it after commit; readers skip those. */
+  seq: number | null;
   type: string;
   object: string;
   object_id: string;
