@@ -34,7 +34,17 @@ export class WriteTurn {
       const serving = Atomics.load(this.cells, 1);
       if (((serving - ticket) | 0) >= 0) return;
       const wait = waitAsync(this.cells, 1, serving, this.stuckMs);
-      const outcome = wait.async ? await wait.value : wait.value;
+      let outcome = wait.value;
+      if (wait.async) {
+        // A pending waitAsync does not keep Node's event loop alive: without this timer a thread
+        // with nothing else to do would exit while waiting for its turn, its write never made.
+        const keepAlive = setTimeout(() => {}, this.stuckMs + 1000);
+        try {
+          outcome = await wait.value;
+        } finally {
+          clearTimeout(keepAlive);
+        }
+      }
       if (outcome === 'timed-out') Atomics.compareExchange(this.cells, 1, serving, (serving + 1) | 0);
     }
   }

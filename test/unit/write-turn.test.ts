@@ -76,7 +76,10 @@ describe('the write turn threads of one process share (SQLite)', () => {
             const serving = Atomics.load(cells, 1);
             if (((serving - ticket) | 0) >= 0) break;
             const w = Atomics.waitAsync(cells, 1, serving, 10000);
+            // As WriteTurn does: a pending waitAsync alone does not keep the thread alive.
+            const keep = setTimeout(() => {}, 11000);
             if (w.async) await w.value;
+            clearTimeout(keep);
           }
           const v = Atomics.load(counter, 0);
           await new Promise((r) => setImmediate(r));
