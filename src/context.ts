@@ -86,7 +86,7 @@ export async function writeTx<T>(
   });
   claimCommitted();
   ctx.outbox.committed(out.events);
-  // PostgreSQL: answer once the events are numbered, so a read that follows sees them.
-  if (out.events.length > 0 && ctx.store.numbersEventsAfterCommit) await ctx.store.sequenceEvents();
+  // PostgreSQL: number the events soon (readers also number what has committed before they read).
+  if (out.events.length > 0 && ctx.store.numbersEventsAfterCommit) void ctx.store.sequenceEvents();
   return out;
 }

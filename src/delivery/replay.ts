@@ -109,6 +109,8 @@ async function run(
   sub: Awaited<ReturnType<typeof findSubscription>>,
   sinceMs: number,
 ): Promise<void> {
+  // PostgreSQL: number every event committed before the replay began, so it pages over all of them.
+  await ctx.store.sequenceEvents();
   let after = -1;
   let eventsDone = 0;
   let deliveries = 0;

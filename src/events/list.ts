@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { notFound } from '../errors.js';
-import type { Db } from '../storage/database.js';
+import type { Store } from '../storage/database.js';
 import type { EventTable } from '../storage/schema.js';
 import type { EventType, StoredEvent } from './catalog.js';
 import { assertEventsAfterKept } from './history.js';
@@ -47,10 +47,13 @@ export const eventView = (e: StoredEvent): EventView => ({
  * `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
  */
 export async function listEvents(
-  db: Db,
+  store: Store,
   accountId: string,
   opts: { after: number; limit: number; types?: string[]; last?: number },
 ): Promise<{ data: EventView[]; nextAfter: number }> {
+  // PostgreSQL: number what has committed, so a reader sees every write answered before it asked.
+  await store.sequenceEvents();
+  const { db } = store;
   await assertEventsAfterKept(db, accountId, opts.after);
   let q = db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('seq', '>', opts.after);
   if (opts.types && opts.types.length > 0) q = q.where('type', 'in', opts.types);
@@ -61,7 +64,9 @@ export async function listEvents(
 }
 
 /** One event of the account by id (a delivery names the event it carries). */
-export async function getEvent(db: Db, accountId: string, id: string): Promise<EventView> {
+export async function getEvent(store: Store, accountId: string, id: string): Promise<EventView> {
+  await store.sequenceEvents();
+  const { db } = store;
   const row = await db
     .selectFrom('events')
     .selectAll()

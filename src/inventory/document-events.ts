@@ -1,6 +1,6 @@
 import { eventView, toStoredEvent, type EventView } from '../events/list.js';
 import { notFound } from '../errors.js';
-import type { Db } from '../storage/database.js';
+import type { Store } from '../storage/database.js';
 
 /**
  * The events a document caused: its `document.posted`, the `stock.changed` of each movement and,
@@ -8,7 +8,10 @@ import type { Db } from '../storage/database.js';
  * document's own transaction with its time (events/outbox.ts), so they are found by that time on
  * the events_time index and told apart by what they name.
  */
-export async function documentEvents(db: Db, accountId: string, id: number): Promise<EventView[]> {
+export async function documentEvents(store: Store, accountId: string, id: number): Promise<EventView[]> {
+  // PostgreSQL: events are shown once numbered (storage/event-sequencer.ts); number what has committed.
+  await store.sequenceEvents();
+  const { db } = store;
   const doc = await db.selectFrom('documents').select(['id', 'created_ms', 'reversed_by_id']).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   if (!doc) throw notFound('document', id);
   const reversal =

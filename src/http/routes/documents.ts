@@ -79,7 +79,7 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Event)) }) }),
       },
     },
-    async (req) => ({ data: await documentEvents(ctx.store.db, principalOf(req).accountId, req.params.id) }),
+    async (req) => ({ data: await documentEvents(ctx.store, principalOf(req).accountId, req.params.id) }),
   );
   app.get(
     '/api/v1/documents/:id',

@@ -22,7 +22,7 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
       },
     },
     async (req) =>
-      listEvents(ctx.store.db, principalOf(req).accountId, {
+      listEvents(ctx.store, principalOf(req).accountId, {
         after: req.query.after,
         limit: req.query.limit,
         types: req.query.type?.split(',').filter(Boolean),
@@ -32,6 +32,6 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/events/:id',
     { preHandler: auth.requireAccount, schema: { tags: ['events'], summary: 'One event', params: UuidParams, response: responses({ 200: Type.Ref(Event) }) } },
-    async (req) => getEvent(ctx.store.db, principalOf(req).accountId, req.params.id),
+    async (req) => getEvent(ctx.store, principalOf(req).accountId, req.params.id),
   );
 }
