@@ -13,6 +13,8 @@ export class Announcer {
   constructor(
     private readonly send: () => Promise<void>,
     private readonly log: (msg: string, err?: unknown) => void,
+    /** A burst of commits within this long makes one announcement (a NOTIFY is a round trip). */
+    private readonly delayMs = 5,
   ) {}
 
   request(): void {
@@ -22,7 +24,8 @@ export class Announcer {
       return;
     }
     this.running = true;
-    void this.loop();
+    if (this.delayMs > 0) setTimeout(() => void this.loop(), this.delayMs);
+    else void this.loop();
   }
 
   close(): void {

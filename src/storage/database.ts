@@ -50,6 +50,8 @@ export interface Store {
    * that started after the call has finished. SQLite numbers them in the writing transaction.
    */
   sequenceEvents(): Promise<void>;
+  /** After a commit: number its events within a few milliseconds (coalesced with other commits). */
+  sequenceEventsSoon(): void;
   /** Whether events get their sequence numbers after commit (PostgreSQL) instead of in the write. */
   readonly numbersEventsAfterCommit: boolean;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
@@ -169,6 +171,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
     announceDeliveries: () => announcer?.request(),
     sequenceEvents: () => sequencer?.request() ?? Promise.resolve(),
+    sequenceEventsSoon: () => sequencer?.soon(),
     numbersEventsAfterCommit: sequencer !== null,
     close: () => {
       announcer?.close();

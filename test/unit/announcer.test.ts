@@ -13,6 +13,7 @@ describe('announcing new deliveries after commit', () => {
           gates.push(resolve);
         }),
       () => {},
+      0,
     );
     a.request();
     for (let i = 0; i < 50; i++) a.request();
@@ -28,6 +29,15 @@ describe('announcing new deliveries after commit', () => {
     expect(sent).toBe(3);
   });
 
+  it('waits a few milliseconds before announcing, so a burst of commits makes one announcement', async () => {
+    let sent = 0;
+    const a = new Announcer(async () => void sent++, () => {}, 20);
+    for (let i = 0; i < 30; i++) a.request();
+    expect(sent).toBe(0);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent).toBe(1);
+  });
+
   it('logs a failed announcement and keeps announcing', async () => {
     const logged: string[] = [];
     let calls = 0;
@@ -39,6 +49,7 @@ describe('announcing new deliveries after commit', () => {
         done.open();
       },
       (msg) => logged.push(msg),
+      0,
     );
     a.request();
     await new Promise((r) => setImmediate(r));
