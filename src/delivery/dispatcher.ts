@@ -150,7 +150,7 @@ export class Dispatcher {
         const exclude = this.excluded(now, await this.shared.sync(now));
         const excludeKeys = [...exclude.subscriptions, ...exclude.accounts.map((a) => `account:${a}`)];
         const dry = this.dry;
-        if (dry && !this.newWork && now < dry.until && [...dry.exclude].every((id) => excludeKeys.includes(id))) {
+        if (dry && !this.newWork && now < dry.until && [...dry.exclude].every((id) => this.covered(id, excludeKeys))) {
           // The last claim found nothing outside these exclusions and nothing was committed since:
           // claiming again would only walk the excluded subscriptions' due rows, O(backlog), for
           // nothing (300,000 pending: ~220 ms per claim). A subscription leaving the exclusions,
@@ -176,6 +176,13 @@ export class Dispatcher {
         await this.sleep(1000);
       }
     }
+  }
+
+  /** An exclusion key is implied by these: itself, or for a subscription, its account's. */
+  private covered(key: string, excludeKeys: string[]): boolean {
+    if (excludeKeys.includes(key)) return true;
+    const account = this.subs.get(key)?.accountId;
+    return account !== undefined && excludeKeys.includes(`account:${account}`);
   }
 
   private sleep(ms: number): Promise<void> {
