@@ -144,7 +144,6 @@ export class Deliveries {
     );
     const close = h('button', { type: 'button', class: 'small ghost' }, 'Close');
     close.addEventListener('click', () => this.closeDetail());
-    const field = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
     fill(
       this.detailRoot,
       h('div', { class: 'card-head' }, h('h2', {}, 'Delivery'), h('div', {}, retry, ' ', close)),
@@ -155,17 +154,34 @@ export class Deliveries {
         field('Event', d.eventId ? h('a', { href: `#/events/${d.eventId}`, testid: 'delivery-event' }, `${d.eventType} (${d.eventId})`) : d.eventType),
         field('Status', badge(d.status)),
         field('Endpoint', d.url),
-        field('Attempts', String(d.attempts)),
-        field('Created', fmtTime(d.createdAt)),
-        d.completedAt && field('Completed', fmtTime(d.completedAt)),
-        d.nextAttemptAt && field('Next attempt', fmtTime(d.nextAttemptAt)),
-        d.lastError && field('Last error', d.lastError),
+        deliveryProgress(d),
       ),
-      h('details', { class: 'body' }, h('summary', {}, 'Request body (the same bytes on every attempt)'), h('pre', { testid: 'delivery-body' }, pretty(d.body))),
-      h('h3', {}, `Attempts (${d.attemptLog.length})`),
-      d.attemptLog.length ? [...d.attemptLog].reverse().map(attemptView) : h('p', { class: 'muted' }, 'Not sent yet.'),
+      deliveryBodyAndAttempts(d),
     );
   }
+}
+
+/** One `dt`/`dd` pair of a delivery's fields. */
+export const field = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
+
+/** The fields every view of one delivery ends with: attempts, times, the last error. */
+export function deliveryProgress(d) {
+  return [
+    field('Attempts', String(d.attempts)),
+    field('Created', fmtTime(d.createdAt)),
+    d.completedAt && field('Completed', fmtTime(d.completedAt)),
+    d.nextAttemptAt && field('Next attempt', fmtTime(d.nextAttemptAt)),
+    d.lastError && field('Last error', d.lastError),
+  ];
+}
+
+/** What was sent (the same bytes on every attempt) and each attempt, newest first. */
+export function deliveryBodyAndAttempts(d) {
+  return [
+    h('details', { class: 'body' }, h('summary', {}, 'Request body (the same bytes on every attempt)'), h('pre', { testid: 'delivery-body' }, pretty(d.body))),
+    h('h3', {}, `Attempts (${d.attemptLog.length})`),
+    d.attemptLog.length ? [...d.attemptLog].reverse().map(attemptView) : h('p', { class: 'muted' }, 'Not sent yet.'),
+  ];
 }
 
 export function attemptView(a) {

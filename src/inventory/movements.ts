@@ -1,4 +1,5 @@
 import { round } from '../quantity.js';
+import type { StockKeyView } from '../receiver/types.js';
 import type { Db } from '../storage/database.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { parseAuthor, type DocumentAuthor } from './document-views.js';
@@ -6,16 +7,9 @@ import { levelKey } from './ledger.js';
 import { keyView } from './stock-key.js';
 
 /** One ledger row as GET /api/v1/movements shows it: the change, the key's level after it, and its document. */
-export interface MovementView {
+export interface MovementView extends StockKeyView {
   id: number;
   createdAt: string;
-  warehouseId: number;
-  productId: number;
-  size: string | null;
-  lot: string | null;
-  expiry: string | null;
-  serial: string | null;
-  location: string | null;
   amountDelta: number;
   reservedDelta: number;
   /** The stock key's level right after this movement. */
