@@ -65,7 +65,8 @@ class ForwardingMetrics implements AttemptMetrics {
 
 const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
-const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn });
+// The HTTP thread leaves checkpoints to this one (storage/sqlite-checkpoints.ts).
+const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto' });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
 const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log });

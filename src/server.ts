@@ -28,7 +28,8 @@ export async function startServer(config: Config): Promise<Running> {
   const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';
   // The HTTP thread and the delivery thread take turns at SQLite's write lock (storage/write-turn.ts).
   const writeTurn = threaded && !isPostgresUrl(config.databaseUrl) ? new SharedArrayBuffer(8) : undefined;
-  const store = await openStore(config.databaseUrl, { log, writeTurn });
+  // The delivery thread checkpoints SQLite's log on its own core (sqlite-checkpoints.ts).
+  const store = await openStore(config.databaseUrl, { log, writeTurn, checkpoints: writeTurn ? 'elsewhere' : 'auto' });
   const admin = await ensureAdminToken(store.db, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.

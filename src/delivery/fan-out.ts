@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../storage/time-ordered-id.js';
 import type { Insertable } from 'kysely';
 import type { StoredEvent } from '../events/catalog.js';
 import type { Outbox } from '../events/outbox.js';
@@ -51,7 +51,7 @@ export async function renderDeliveries(
       chosen = chosen.filter((e) => last.get(format.collapseKey!(e)) === e);
     }
     for (const event of chosen) {
-      const id = randomUUID();
+      const id = timeOrderedId();
       const ctx: RenderContext = { tx, reads: renderer.reads, account, now, publicUrl: renderer.publicUrl, deliveryId: id };
       const key = format.sameForEverySubscription ? `${sub.format}:${event.id}` : null;
       let r = key === null ? undefined : shared.get(key);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../storage/time-ordered-id.js';
 import type { Selectable } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
 import { claimCommitted, claimIn, limitsOf, type Ctx } from '../context.js';
@@ -77,7 +77,7 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
     .executeTakeFirst();
   const now = ctx.now();
   const row = {
-    id: randomUUID(),
+    id: timeOrderedId(),
     account_id: p.accountId,
     webhook_id: webhookId,
     since_ms: sinceMs,

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../storage/time-ordered-id.js';
 import type { Tx } from '../storage/database.js';
 import type { NewEvent, StoredEvent } from './catalog.js';
 
@@ -51,7 +51,7 @@ export class Outbox {
       first = Number(row.event_seq) - events.length + 1;
     }
     const stored: StoredEvent[] = events.map((e, i) => ({
-      id: randomUUID(),
+      id: timeOrderedId(),
       accountId,
       seq: first === null ? null : first + i,
       type: e.type,

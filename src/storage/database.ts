@@ -18,11 +18,13 @@ import * as m012 from './migrations/012-endpoint-pauses.js';
 import * as m013 from './migrations/013-idempotency-requests.js';
 import * as m014 from './migrations/014-retention.js';
 import * as m015 from './migrations/015-event-sequencer.js';
+import * as m016 from './migrations/016-append-friendly-indexes.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
 import { EventSequencer } from './event-sequencer.js';
 import { DELIVERY_CHANNEL, PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
+import { configureCheckpoints, type CheckpointMode } from './sqlite-checkpoints.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { turnTakingDialect } from './turn-taking-dialect.js';
 import { WriteTurn } from './write-turn.js';
@@ -81,6 +83,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '013-idempotency-requests': m013,
   '014-retention': m014,
   '015-event-sequencer': m015,
+  '016-append-friendly-indexes': m016,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.
@@ -104,12 +107,15 @@ export interface StoreOptions {
   log?: StorageLog;
   /** SQLite: the write turn this connection shares with the process's other threads (write-turn.ts). */
   writeTurn?: SharedArrayBuffer;
+  /** SQLite: which connection copies the write-ahead log back (sqlite-checkpoints.ts); default `auto`. */
+  checkpoints?: CheckpointMode;
 }
 
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   const log: StorageLog = opts.log ?? (() => {});
   let db: Db;
   let dialect: StorageDialect;
+  let stopCheckpoints = () => {};
   if (isPostgresUrl(url)) {
     dialect = postgresDialect;
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
@@ -124,6 +130,11 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     // NORMAL keeps WAL commits durable across process crashes (only an OS crash can lose the tail).
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
+    // Each write of a commit group runs in a savepoint, and SQLite keeps every page a savepoint
+    // touches in a sub-journal, a temporary file once it passes 64 KiB: in memory instead, a
+    // one-line document's statements ran in about half the time (in-process 750 -> 1,060 documents/s).
+    sqlite.pragma('temp_store = MEMORY');
+    stopCheckpoints = configureCheckpoints(sqlite, opts.checkpoints ?? 'auto', log);
     const plain = new SqliteDialect({ database: withStatementCache(sqlite) });
     db = new Kysely<Database>({ dialect: opts.writeTurn ? turnTakingDialect(plain, new WriteTurn(opts.writeTurn)) : plain });
   }
@@ -174,6 +185,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     sequenceEventsSoon: () => sequencer?.soon(),
     numbersEventsAfterCommit: sequencer !== null,
     close: () => {
+      stopCheckpoints();
       announcer?.close();
       sequencer?.close();
       return db.destroy();

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/storage/database.js';
+import { CHECKPOINT_INTERVAL_MS } from '../../src/storage/sqlite-checkpoints.js';
+import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery thread on a timer)', () => {
+  let dir: string;
+  let file: string;
+  let http: Store;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'stockhook-ckpt-'));
+    file = join(dir, 't.db');
+    http = await openStore(file, { checkpoints: 'elsewhere' });
+    await sql`create table t (n integer primary key, pad text)`.execute(http.db);
+  });
+  afterAll(async () => {
+    await http.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const writePages = async (s: Store, rows: number) => {
+    await s.transaction(async (tx) => {
+      for (let i = 0; i < rows; i++) await sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx);
+    });
+  };
+
+  const walSize = () => statSync(`${file}-wal`).size;
+
+  it('a connection told checkpoints happen elsewhere never copies the log back, however long it grows', async () => {
+    await writePages(http, 1500);
+    const once = walSize();
+    expect(once).toBeGreaterThan(1000 * 4096);
+    // SQLite's own checkpoint (at 1,000 pages) would have let this second write start the log over.
+    await writePages(http, 1500);
+    expect(walSize()).toBeGreaterThan(once + 1000 * 4096);
+  });
+
+  it('a background connection copies it back on its timer, so the next write starts the log over', async () => {
+    const bg = await openStore(file, { checkpoints: 'background', migrate: false });
+    try {
+      const grown = walSize();
+      await sleep(CHECKPOINT_INTERVAL_MS * 3);
+      await writePages(http, 500);
+      expect(walSize()).toBe(grown); // rewound and reused, not appended to
+      // The frames of that write are the whole log now (a probe checkpoint reports the log's length).
+      const { rows } = await sql<{ log: number }>`pragma wal_checkpoint(PASSIVE)`.execute(http.db);
+      expect(rows[0].log).toBeGreaterThan(500);
+      expect(rows[0].log).toBeLessThan(700);
+    } finally {
+      await bg.close();
+    }
+  });
+});
+
+describe('time-ordered ids (UUID v7) for events and deliveries', () => {
+  it('are UUIDs of version 7 and variant 10, carrying the millisecond they were made', () => {
+    const t = Date.UTC(2026, 11, 2, 13, 0, 0, 123);
+    const id = timeOrderedId(t);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(Number.parseInt(id.replaceAll('-', '').slice(0, 12), 16)).toBe(t);
+  });
+
+  it('sort by time as strings, and 100,000 made in one millisecond are distinct', () => {
+    expect(timeOrderedId(1_000) < timeOrderedId(2_000)).toBe(true);
+    expect(timeOrderedId(2 ** 40) < timeOrderedId(2 ** 40 + 1)).toBe(true);
+    const ids = new Set(Array.from({ length: 100_000 }, () => timeOrderedId(5)));
+    expect(ids.size).toBe(100_000);
+  });
+});
