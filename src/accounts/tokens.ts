@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db, Tx } from '../storage/database.js';
+import { prepared } from '../storage/prepared.js';
 
 export type TokenKind = 'user' | 'application';
 
@@ -35,13 +36,17 @@ export async function issueToken(
   return token;
 }
 
-export async function findPrincipal(db: Db, token: string): Promise<Principal | undefined> {
-  const row = await db
+// Every authenticated request runs it: compiled once (storage/prepared.ts).
+const principalByHash = prepared<{ hash: string }>()((db, v) =>
+  db
     .selectFrom('tokens')
     .innerJoin('accounts', 'accounts.id', 'tokens.account_id')
     .select(['accounts.id', 'accounts.number', 'accounts.slug', 'accounts.plan', 'tokens.kind', 'tokens.application_id'])
-    .where('tokens.token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+    .where('tokens.token_hash', '=', v.hash),
+);
+
+export async function findPrincipal(db: Db, token: string): Promise<Principal | undefined> {
+  const [row] = (await principalByHash(db, { hash: hashToken(token) })).rows;
   if (!row) return undefined;
   return {
     accountId: row.id,

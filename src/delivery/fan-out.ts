@@ -3,6 +3,7 @@ import type { Insertable } from 'kysely';
 import type { StoredEvent } from '../events/catalog.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
+import { prepared, preparedRows } from '../storage/prepared.js';
 import type { DeliveryTable } from '../storage/schema.js';
 import type { AccountInfo, DomainReads, RenderContext, Rendered } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
@@ -84,13 +85,48 @@ export async function renderDeliveries(
   return rows;
 }
 
+// The fan-out's statements, run by every write: compiled once (storage/prepared.ts).
+const insertDeliveryRows = preparedRows<Insertable<DeliveryTable>>()((db, rows) =>
+  db.insertInto('deliveries').values(
+    rows.map((r) => ({
+      id: r.id,
+      account_id: r.account_id,
+      webhook_id: r.webhook_id,
+      event_id: r.event_id,
+      event_type: r.event_type,
+      status: r.status,
+      attempts: r.attempts,
+      next_attempt_ms: r.next_attempt_ms,
+      lease_owner: r.lease_owner,
+      coalesce_key: r.coalesce_key,
+      url: r.url,
+      headers: r.headers,
+      body: r.body,
+      last_status_code: r.last_status_code,
+      last_error: r.last_error,
+      created_ms: r.created_ms,
+      completed_ms: r.completed_ms,
+    })),
+  ),
+);
+
+const enabledSubscriptions = prepared<{ accountId: string }>()((db, v) =>
+  db
+    .selectFrom('webhooks')
+    .innerJoin('accounts', 'accounts.id', 'webhooks.account_id')
+    .selectAll('webhooks')
+    .select(['accounts.number as account_number', 'accounts.slug as account_slug', 'accounts.plan as account_plan'])
+    .where('webhooks.account_id', '=', v.accountId)
+    .where('webhooks.enabled', '=', 1),
+);
+
 /** Inserts deliveries; a coalesced one whose window is already open folds into it (unique key). */
 export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTable>>): Promise<number> {
   const plain = rows.filter((r) => r.coalesce_key === null);
   const coalesced = rows.filter((r) => r.coalesce_key !== null);
   // 500 rows x 17 columns stays under SQLite's and PostgreSQL's bound-parameter limits.
   for (let i = 0; i < plain.length; i += 500) {
-    await tx.insertInto('deliveries').values(plain.slice(i, i + 500)).execute();
+    await insertDeliveryRows(tx, plain.slice(i, i + 500));
   }
   let inserted = plain.length;
   for (const r of coalesced) {
@@ -109,14 +145,7 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
 export function installFanOut(outbox: Outbox, renderer: Renderer): void {
   outbox.onWrite(async (tx, events) => {
     const accountId = events[0].accountId;
-    const rows = await tx
-      .selectFrom('webhooks')
-      .innerJoin('accounts', 'accounts.id', 'webhooks.account_id')
-      .selectAll('webhooks')
-      .select(['accounts.number as account_number', 'accounts.slug as account_slug', 'accounts.plan as account_plan'])
-      .where('webhooks.account_id', '=', accountId)
-      .where('webhooks.enabled', '=', 1)
-      .execute();
+    const { rows } = await enabledSubscriptions(tx, { accountId });
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
     const deliveries = await renderDeliveries(tx, renderer, account, rows.map(toSubscription), events, events[0].occurredAt);

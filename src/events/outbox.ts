@@ -1,5 +1,8 @@
 import { timeOrderedId } from '../storage/time-ordered-id.js';
+import type { Insertable } from 'kysely';
 import type { Tx } from '../storage/database.js';
+import { prepared, preparedRows } from '../storage/prepared.js';
+import type { EventTable } from '../storage/schema.js';
 import type { NewEvent, StoredEvent } from './catalog.js';
 
 /**
@@ -10,6 +13,31 @@ export type OutboxHook = (tx: Tx, events: StoredEvent[]) => Promise<void>;
 
 /** Something to run once the transaction has committed (wake the dispatcher). */
 export type CommitListener = (events: StoredEvent[]) => void;
+
+// Every write runs these: compiled once (storage/prepared.ts).
+const bumpEventSeq = prepared<{ accountId: string; n: number }>()((db, v) =>
+  db
+    .updateTable('accounts')
+    .set((eb) => ({ event_seq: eb('event_seq', '+', v.n) }))
+    .where('id', '=', v.accountId)
+    .returning('event_seq'),
+);
+
+const insertEvents = preparedRows<Insertable<EventTable>>()((db, rows) =>
+  db.insertInto('events').values(
+    rows.map((r) => ({
+      id: r.id,
+      account_id: r.account_id,
+      seq: r.seq,
+      type: r.type,
+      object: r.object,
+      object_id: r.object_id,
+      action: r.action,
+      occurred_ms: r.occurred_ms,
+      data: r.data,
+    })),
+  ),
+);
 
 export class Outbox {
   private readonly hooks: OutboxHook[] = [];
@@ -42,12 +70,7 @@ export class Outbox {
     if (events.length === 0) return [];
     let first: number | null = null;
     if (!this.numbersAfterCommit) {
-      const row = await tx
-        .updateTable('accounts')
-        .set((eb) => ({ event_seq: eb('event_seq', '+', events.length) }))
-        .where('id', '=', accountId)
-        .returning('event_seq')
-        .executeTakeFirstOrThrow();
+      const [row] = (await bumpEventSeq(tx, { accountId, n: events.length })).rows;
       first = Number(row.event_seq) - events.length + 1;
     }
     const stored: StoredEvent[] = events.map((e, i) => ({
@@ -61,22 +84,20 @@ export class Outbox {
       occurredAt: now,
       data: e.data,
     }));
-    await tx
-      .insertInto('events')
-      .values(
-        stored.map((e) => ({
-          id: e.id,
-          account_id: accountId,
-          seq: e.seq,
-          type: e.type,
-          object: e.object,
-          object_id: e.objectId,
-          action: e.action,
-          occurred_ms: e.occurredAt,
-          data: JSON.stringify(e.data),
-        })),
-      )
-      .execute();
+    await insertEvents(
+      tx,
+      stored.map((e) => ({
+        id: e.id,
+        account_id: accountId,
+        seq: e.seq,
+        type: e.type,
+        object: e.object,
+        object_id: e.objectId,
+        action: e.action,
+        occurred_ms: e.occurredAt,
+        data: JSON.stringify(e.data),
+      })),
+    );
     for (const hook of this.hooks) await hook(tx, stored);
     return stored;
   }

@@ -1,13 +1,14 @@
-import type { Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Tx } from '../storage/database.js';
+import { prepared, preparedRows } from '../storage/prepared.js';
 import type { DocumentLineTable } from '../storage/schema.js';
 import { applyToKey, applyToLevel, levelKey, lockKey, recordMovements, type AppliedChange, type Change } from './ledger.js';
 import { isAmount, MAX_DECIMALS, MAX_QUANTITY } from './numbers.js';
 import { findProduct } from './products.js';
 import { stockChanged } from './stock-events.js';
-import { compareKeys, keyParts, type StockKey } from './stock-key.js';
+import { compareKeys, keyParts, type KeyParts, type StockKey } from './stock-key.js';
 import { findWarehouse } from './warehouses.js';
 import { getDocument, loadLines, parseAuthor, toView, type DocumentRead, type DocumentType, type DocumentView } from './document-views.js';
 
@@ -117,23 +118,18 @@ export async function postDocumentIn(
 ): Promise<DocumentView> {
   const { tx, now, emit } = scope;
   await validate(tx, accountId, input);
-  const doc = await tx
-    .insertInto('documents')
-    .values({
-      account_id: accountId,
+  const [doc] = (
+    await insertDocument(tx, {
+      accountId,
       type: input.type,
-      warehouse_id: input.warehouseId,
-      to_warehouse_id: input.toWarehouseId ?? null,
+      warehouseId: input.warehouseId,
+      toWarehouseId: input.toWarehouseId ?? null,
       reference: input.reference ?? null,
-      status: 'posted',
-      reverses_id: null,
-      reversed_by_id: null,
       source,
       author,
-      created_ms: now,
+      now,
     })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  ).rows;
   const lines = await insertLines(tx, accountId, doc.id, input.lines);
 
   const planned: Array<{ key: StockKey; change?: Change; countTo?: number }> = [];
@@ -266,22 +262,62 @@ export async function cancelDocument(ctx: Ctx, accountId: string, id: number, au
 }
 
 
-/** Inserts the lines and returns them as stored (RETURNING saves reading them back). */
-async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<Selectable<DocumentLineTable>[]> {
-  const rows = await tx
+// The statements of every post, compiled once (storage/prepared.ts).
+const insertDocument = prepared<{
+  accountId: string;
+  type: DocumentType;
+  warehouseId: number;
+  toWarehouseId: number | null;
+  reference: string | null;
+  source: string | null;
+  author: string | null;
+  now: number;
+}>()((db, v) =>
+  db
+    .insertInto('documents')
+    .values({
+      account_id: v.accountId,
+      type: v.type,
+      warehouse_id: v.warehouseId,
+      to_warehouse_id: v.toWarehouseId,
+      reference: v.reference,
+      status: 'posted',
+      reverses_id: null,
+      reversed_by_id: null,
+      source: v.source,
+      author: v.author,
+      created_ms: v.now,
+    })
+    .returningAll(),
+);
+
+type LineRow = Insertable<DocumentLineTable> & KeyParts;
+const insertLineRows = preparedRows<LineRow>()((db, rows) =>
+  db
     .insertInto('document_lines')
     .values(
-      lines.map((l, i) => ({
-        account_id: accountId,
-        document_id: documentId,
-        line_no: i + 1,
-        product_id: l.productId,
-        ...keyParts(l),
-        quantity: l.quantity,
+      rows.map((r) => ({
+        account_id: r.account_id,
+        document_id: r.document_id,
+        line_no: r.line_no,
+        product_id: r.product_id,
+        size: r.size,
+        lot: r.lot,
+        expiry: r.expiry,
+        serial: r.serial,
+        location: r.location,
+        quantity: r.quantity,
       })),
     )
-    .returningAll()
-    .execute();
+    .returningAll(),
+);
+
+/** Inserts the lines and returns them as stored (RETURNING saves reading them back). */
+async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<Selectable<DocumentLineTable>[]> {
+  const { rows } = await insertLineRows(
+    tx,
+    lines.map((l, i) => ({ account_id: accountId, document_id: documentId, line_no: i + 1, product_id: l.productId, ...keyParts(l), quantity: l.quantity })),
+  );
   return rows.sort((a, b) => a.line_no - b.line_no);
 }
 

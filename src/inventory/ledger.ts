@@ -1,7 +1,8 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Tx } from '../storage/database.js';
-import type { StockLevelTable } from '../storage/schema.js';
+import { prepared, preparedRows } from '../storage/prepared.js';
+import type { MovementTable, StockLevelTable } from '../storage/schema.js';
 import { keyView, type StockKey } from './stock-key.js';
 
 /**
@@ -54,27 +55,52 @@ export const levelKey = (r: LevelRow): StockKey => ({
  */
 export async function applyToKey(tx: Tx, accountId: string, key: StockKey, change: Change, now: number): Promise<AppliedChange> {
   const { amountDelta: a, reservedDelta: r } = change;
+  const values = { ...keyWhere(accountId, key), a, r, now };
   if (a >= 0 && r === 0) {
-    const level = await tx
-      .insertInto('stock_levels')
-      .values({ ...keyWhere(accountId, key), amount: a, reserved: 0, version: 1, updated_ms: now })
-      .onConflict((oc) =>
-        oc.columns(['account_id', 'product_id', 'warehouse_id', 'size', 'lot', 'expiry', 'serial', 'location']).doUpdateSet({
-          amount: sql`stock_levels.amount + excluded.amount`,
-          version: sql`stock_levels.version + 1`,
-          updated_ms: now,
-        }),
-      )
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const [level] = (await addToKey(tx, values)).rows;
     return { level, amountDelta: a, reservedDelta: 0 };
   }
-  let q = tx.updateTable('stock_levels').set(setDeltas(a, r, now));
-  for (const [col, val] of Object.entries(keyWhere(accountId, key))) q = q.where(col as 'account_id', '=', val as string);
-  const level = await guard(q, a, r).returningAll().executeTakeFirst();
+  const [level] = (await changeKey(tx, values)).rows;
   if (!level) throw shortage(key, change);
   return { level, amountDelta: a, reservedDelta: r };
 }
+
+// The two statements of applyToKey, compiled once (storage/prepared.ts): every document line runs one.
+type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
+const KEY_COLUMNS = ['account_id', 'warehouse_id', 'product_id', 'size', 'lot', 'expiry', 'serial', 'location'] as const;
+
+const addToKey = prepared<KeyChange>()((db, v) =>
+  db
+    .insertInto('stock_levels')
+    .values({
+      account_id: v.account_id,
+      warehouse_id: v.warehouse_id,
+      product_id: v.product_id,
+      size: v.size,
+      lot: v.lot,
+      expiry: v.expiry,
+      serial: v.serial,
+      location: v.location,
+      amount: v.a,
+      reserved: 0,
+      version: 1,
+      updated_ms: v.now,
+    })
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'product_id', 'warehouse_id', 'size', 'lot', 'expiry', 'serial', 'location']).doUpdateSet({
+        amount: sql`stock_levels.amount + excluded.amount`,
+        version: sql`stock_levels.version + 1`,
+        updated_ms: v.now,
+      }),
+    )
+    .returningAll(),
+);
+
+const changeKey = prepared<KeyChange>()((db, v) => {
+  let q = db.updateTable('stock_levels').set(setDeltas(v.a, v.r, v.now));
+  for (const col of KEY_COLUMNS) q = q.where(col, '=', v[col]);
+  return guard(q, v.a, v.r).returningAll();
+});
 
 /** The same conditional update, for a level known by id (reversals replay recorded movements). */
 export async function applyToLevel(tx: Tx, accountId: string, levelId: number, change: Change, now: number): Promise<AppliedChange> {
@@ -138,17 +164,28 @@ export async function recordMovements(
   now: number,
 ): Promise<void> {
   if (applied.length === 0) return;
-  await tx
-    .insertInto('movements')
-    .values(
-      applied.map((c) => ({
-        account_id: accountId,
-        document_id: documentId,
-        stock_level_id: c.level.id,
-        amount_delta: c.amountDelta,
-        reserved_delta: c.reservedDelta,
-        created_ms: now,
-      })),
-    )
-    .execute();
+  await insertMovements(
+    tx,
+    applied.map((c) => ({
+      account_id: accountId,
+      document_id: documentId,
+      stock_level_id: c.level.id,
+      amount_delta: c.amountDelta,
+      reserved_delta: c.reservedDelta,
+      created_ms: now,
+    })),
+  );
 }
+
+const insertMovements = preparedRows<Insertable<MovementTable>>()((db, rows) =>
+  db.insertInto('movements').values(
+    rows.map((r) => ({
+      account_id: r.account_id,
+      document_id: r.document_id,
+      stock_level_id: r.stock_level_id,
+      amount_delta: r.amount_delta,
+      reserved_delta: r.reserved_delta,
+      created_ms: r.created_ms,
+    })),
+  ),
+);

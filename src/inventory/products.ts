@@ -3,6 +3,7 @@ import { holdsStock } from './levels.js';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
+import { prepared } from '../storage/prepared.js';
 import type { ProductTable } from '../storage/schema.js';
 import { isAmount, MAX_DECIMALS, MAX_PRICE } from './numbers.js';
 
@@ -62,14 +63,13 @@ function checkSizes(sizes: ProductSize[] | undefined): void {
   }
 }
 
+// Every document line looks one up: compiled once (storage/prepared.ts).
+const productsById = prepared<{ accountId: string; id: number }>()((db, v) =>
+  db.selectFrom('products').selectAll().where('account_id', '=', v.accountId).where('id', '=', v.id).where('deleted', '=', 0),
+);
+
 export async function findProduct(db: Db | Tx, accountId: string, id: number): Promise<Selectable<ProductTable>> {
-  const row = await db
-    .selectFrom('products')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
+  const [row] = (await productsById(db, { accountId, id })).rows;
   if (!row) throw notFound('product', id);
   return row;
 }

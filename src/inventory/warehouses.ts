@@ -3,6 +3,7 @@ import { holdsStock } from './levels.js';
 import { writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
+import { prepared } from '../storage/prepared.js';
 import type { WarehouseTable } from '../storage/schema.js';
 
 export interface Warehouse {
@@ -29,14 +30,13 @@ export const toWarehouse = (r: Selectable<WarehouseTable>): Warehouse => ({
   updatedAt: new Date(Number(r.updated_ms)).toISOString(),
 });
 
+// Every document line looks one up: compiled once (storage/prepared.ts).
+const warehousesById = prepared<{ accountId: string; id: number }>()((db, v) =>
+  db.selectFrom('warehouses').selectAll().where('account_id', '=', v.accountId).where('id', '=', v.id).where('deleted', '=', 0),
+);
+
 export async function findWarehouse(db: Db | Tx, accountId: string, id: number): Promise<Selectable<WarehouseTable>> {
-  const row = await db
-    .selectFrom('warehouses')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .executeTakeFirst();
+  const [row] = (await warehousesById(db, { accountId, id })).rows;
   if (!row) throw notFound('warehouse', id);
   return row;
 }
