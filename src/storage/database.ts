@@ -21,6 +21,7 @@ import * as m015 from './migrations/015-event-sequencer.js';
 import * as m016 from './migrations/016-append-friendly-indexes.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
+import { namingPool } from './pg-named-statements.js';
 import { EventSequencer } from './event-sequencer.js';
 import { DELIVERY_CHANNEL, PgNotifier, type Notifier } from './pg-notifier.js';
 import type { Database } from './schema.js';
@@ -121,7 +122,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', (err) => log('PostgreSQL pool: an idle connection failed', err));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
   } else {
     dialect = sqliteDialect;
     if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });

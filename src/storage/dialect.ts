@@ -1,3 +1,4 @@
+import { isStalePlan } from './pg-named-statements.js';
 import { sql, type ColumnDefinitionBuilder, type CreateTableBuilder, type Kysely, type SelectQueryBuilder } from 'kysely';
 
 /**
@@ -44,7 +45,8 @@ export const postgresDialect: StorageDialect = {
   addIdColumn: (t) => t.addColumn('id', 'serial', (c: ColumnDefinitionBuilder) => c.primaryKey()),
   isUniqueViolation: (err) => code(err) === '23505',
   // 40P01 deadlock_detected, 40001 serialization_failure.
-  isRetryable: (err) => code(err) === '40P01' || code(err) === '40001',
+  // Deadlock, serialization failure, and a prepared plan a migration made stale (pg-named-statements.ts).
+  isRetryable: (err) => code(err) === '40P01' || code(err) === '40001' || isStalePlan(err),
   lockForClaim: (q) => q.forUpdate().skipLocked(),
   sizeBytes: async (db) => {
     const { rows } = await sql<{ n: number }>`select pg_database_size(current_database()) as n`.execute(db);

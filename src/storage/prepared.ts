@@ -1,5 +1,9 @@
-import type { Compilable, CompiledQuery, QueryResult } from 'kysely';
-import type { Db, Tx } from './database.js';
+import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+
+// database.ts imports this module (through pg-named-statements.ts): no import back.
+type Db = Kysely<Database>;
+type Tx = Transaction<Database>;
 
 /**
  * Statements of the hot path (post a document, fan out, authenticate), built and compiled by
