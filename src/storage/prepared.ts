@@ -76,15 +76,15 @@ export function prepared<P extends object>() {
   };
 }
 
-/** Statements with one plan per row count are kept up to this many rows; bigger ones are built each time. */
+/** By default a plan per row count is kept up to this many rows; bigger statements are built each time. */
 const MAX_PREPARED_ROWS = 32;
 
 /**
  * A multi-row statement (an INSERT of n rows): `build(db, rows)` receives n placeholder rows. A plan
- * is kept per row count up to MAX_PREPARED_ROWS; a larger count (a 1,000-line document) is built
+ * is kept per row count up to `maxRows` (default MAX_PREPARED_ROWS); a larger count (a 1,000-line document) is built
  * and compiled for that call alone, as any query would be.
  */
-export function preparedRows<P extends object>() {
+export function preparedRows<P extends object>(maxRows = MAX_PREPARED_ROWS) {
   return <R>(build: (db: Db, rows: ReadonlyArray<Values<P>>) => Compilable<R>) => {
     const plans = new WeakMap<object, Map<number, Plan>>();
     const placeholderRows = (n: number) =>
@@ -93,7 +93,7 @@ export function preparedRows<P extends object>() {
         (_, row) => new Proxy({} as Values<P>, { get: (_t, key) => ({ [PLACEHOLDER]: [row, String(key)] }) satisfies Placeholder }),
       );
     return async (db: Db | Tx, rows: ReadonlyArray<P>): Promise<QueryResult<R>> => {
-      if (rows.length > MAX_PREPARED_ROWS) return db.executeQuery(build(db as Db, rows as ReadonlyArray<Values<P>>));
+      if (rows.length > maxRows) return db.executeQuery(build(db as Db, rows as ReadonlyArray<Values<P>>));
       let byCount = plans.get(flavour(db));
       if (!byCount) plans.set(flavour(db), (byCount = new Map()));
       let p = byCount.get(rows.length);
