@@ -177,7 +177,7 @@ export async function postDocumentIn(
       if (delta === 0) continue; // the count confirms the ledger: nothing moved
       change = { amountDelta: delta, reservedDelta: 0 };
     }
-    applied.push(await applyToKey(tx, accountId, p.key, change as Change, now));
+    applied.push(await applyToKey(tx, accountId, p.key, change as Change, now, doc.id));
   }
   await recordMovements(tx, accountId, doc.id, applied, now);
 

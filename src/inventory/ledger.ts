@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Selectable } from 'kysely';
 import { AppError } from '../errors.js';
-import type { Tx } from '../storage/database.js';
+import type { Db, Tx } from '../storage/database.js';
+import { writesInCtes } from '../storage/dialect.js';
 import { prepared, preparedRows } from '../storage/prepared.js';
 import type { MovementTable, StockLevelTable } from '../storage/schema.js';
 import { keyView, type StockKey } from './stock-key.js';
@@ -18,6 +19,8 @@ export interface Change {
 
 export interface AppliedChange extends Change {
   level: Selectable<StockLevelTable>;
+  /** Its movement is already written (PostgreSQL writes it in the level's statement); recordMovements skips it. */
+  moved?: true;
 }
 
 type LevelRow = Selectable<StockLevelTable>;
@@ -53,10 +56,25 @@ export const levelKey = (r: LevelRow): StockKey => ({
  *   on the latest row version after waiting for a concurrent writer, so of two sales of the last
  *   unit exactly one matches. Zero rows updated means the change would break an invariant.
  */
-export async function applyToKey(tx: Tx, accountId: string, key: StockKey, change: Change, now: number): Promise<AppliedChange> {
+export async function applyToKey(
+  tx: Tx,
+  accountId: string,
+  key: StockKey,
+  change: Change,
+  now: number,
+  /** The document the movement belongs to: given, PostgreSQL writes the movement in the same statement. */
+  documentId?: number,
+): Promise<AppliedChange> {
   const { amountDelta: a, reservedDelta: r } = change;
   const values = { ...keyWhere(accountId, key), a, r, now };
-  if (a >= 0 && r === 0) {
+  const adding = a >= 0 && r === 0;
+  if (documentId !== undefined && writesInCtes(tx)) {
+    const moving = { ...values, documentId };
+    const [level] = (await (adding ? addToKeyAndMove(tx, moving) : changeKeyAndMove(tx, moving))).rows;
+    if (!level) throw shortage(key, change);
+    return { level, amountDelta: a, reservedDelta: adding ? 0 : r, moved: true };
+  }
+  if (adding) {
     const [level] = (await addToKey(tx, values)).rows;
     return { level, amountDelta: a, reservedDelta: 0 };
   }
@@ -69,8 +87,10 @@ export async function applyToKey(tx: Tx, accountId: string, key: StockKey, chang
 type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
 const KEY_COLUMNS = ['account_id', 'warehouse_id', 'product_id', 'size', 'lot', 'expiry', 'serial', 'location'] as const;
 
-const addToKey = prepared<KeyChange>()((db, v) =>
-  db
+const addToKey = prepared<KeyChange>()((db, v) => upsertLevel(db, v));
+
+function upsertLevel(db: Db | Tx, v: KeyChange) {
+  return db
     .insertInto('stock_levels')
     .values({
       account_id: v.account_id,
@@ -93,14 +113,45 @@ const addToKey = prepared<KeyChange>()((db, v) =>
         updated_ms: v.now,
       }),
     )
-    .returningAll(),
-);
+    .returningAll();
+}
 
-const changeKey = prepared<KeyChange>()((db, v) => {
+const changeKey = prepared<KeyChange>()((db, v) => guardedUpdate(db, v));
+
+function guardedUpdate(db: Db | Tx, v: KeyChange) {
   let q = db.updateTable('stock_levels').set(setDeltas(v.a, v.r, v.now));
   for (const col of KEY_COLUMNS) q = q.where(col, '=', v[col]);
   return guard(q, v.a, v.r).returningAll();
-});
+}
+
+// PostgreSQL: the level's statement also writes its movement (a data-modifying WITH), so a line
+// costs one round trip instead of two. No row back means the guard refused: nothing was written.
+type KeyMove = KeyChange & { documentId: number };
+const withMovement = (db: Db, v: KeyMove, adding: boolean) =>
+  db
+    .with('level', () => (adding ? upsertLevel(db, v) : guardedUpdate(db, v)))
+    .with('moved', (qc) =>
+      qc
+        .insertInto('movements')
+        .columns(['account_id', 'document_id', 'stock_level_id', 'amount_delta', 'reserved_delta', 'created_ms'])
+        .expression((eb) =>
+          eb
+            .selectFrom('level')
+            // Typed casts: PostgreSQL cannot infer a parameter's type inside a WITH's SELECT list.
+            .select((s) => [
+              s.cast(s.val(v.account_id), 'text').as('account_id'),
+              s.cast(s.val(v.documentId), 'integer').as('document_id'),
+              'level.id',
+              s.cast(s.val(v.a), 'double precision').as('amount_delta'),
+              (adding ? s.cast(s.val(0), 'double precision') : s.cast(s.val(v.r), 'double precision')).as('reserved_delta'),
+              s.cast(s.val(v.now), 'bigint').as('created_ms'),
+            ]),
+        ),
+    )
+    .selectFrom('level')
+    .selectAll();
+const addToKeyAndMove = prepared<KeyMove>()((db, v) => withMovement(db, v, true));
+const changeKeyAndMove = prepared<KeyMove>()((db, v) => withMovement(db, v, false));
 
 /** The same conditional update, for a level known by id (reversals replay recorded movements). */
 export async function applyToLevel(tx: Tx, accountId: string, levelId: number, change: Change, now: number): Promise<AppliedChange> {
@@ -163,10 +214,11 @@ export async function recordMovements(
   applied: AppliedChange[],
   now: number,
 ): Promise<void> {
-  if (applied.length === 0) return;
+  const unmoved = applied.filter((c) => !c.moved);
+  if (unmoved.length === 0) return;
   await insertMovements(
     tx,
-    applied.map((c) => ({
+    unmoved.map((c) => ({
       account_id: accountId,
       document_id: documentId,
       stock_level_id: c.level.id,

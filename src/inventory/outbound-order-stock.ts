@@ -96,7 +96,7 @@ export async function postOrderStock(
   const lineId = new Map(inserted.map((l) => [Number(l.line_no), Number(l.id)]));
   const lines = sorted.map((m, i) => ({ itemId: m.item.id, lineId: lineId.get(i + 1) as number, quantity: m.quantity }));
   const applied: AppliedChange[] = [];
-  for (const m of sorted) applied.push(await applyToKey(tx, accountId, itemKey(order, m.item), CHANGE[kind](m.quantity), now));
+  for (const m of sorted) applied.push(await applyToKey(tx, accountId, itemKey(order, m.item), CHANGE[kind](m.quantity), now, doc.id));
   await recordMovements(tx, accountId, doc.id, applied, now);
   return { kind, documentId: doc.id, applied, lines };
 }
