@@ -1,0 +1,91 @@
+/**
+ * The write path alone: one-line receipts posted through `app.inject` (routing, validation,
+ * authentication, the transaction, the fan-out's two deliveries; no sockets, no dispatcher), 32 in
+ * flight, in this process. Prints documents/s, this process's CPU per document, and on PostgreSQL
+ * the server's CPU per document (summed from /proc over the postgres processes that live through
+ * the run; this machine's own PostgreSQL only). It isolates what a change to the write path buys
+ * from HTTP and delivery, which (a) and (h) include.
+ *
+ *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000]
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { hashToken } from '../src/accounts/tokens.js';
+import { compose } from '../src/compose.js';
+import { openStore } from '../src/storage/database.js';
+import { freshDatabase } from './lib/db.js';
+
+const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' } } });
+const docs = Number(args.docs);
+const inFlight = 32;
+
+/** CPU ticks (1/100 s) of every process named postgres, or null where /proc says nothing. */
+function postgresTicks(): number | null {
+  let total = 0;
+  let seen = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(f[11]) + Number(f[12]); // utime, stime
+      seen++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return seen > 0 ? total : null;
+}
+
+const db = await freshDatabase(args.db ?? null);
+const store = await openStore(db.url);
+const stack = await compose(store, {
+  settings: { allowPrivateTargets: true, publicUrl: 'http://stockhook.bench' },
+  dispatcher: false,
+  http: { adminTokenHash: hashToken('bench-admin') },
+});
+const app = stack.app!;
+try {
+  const call = async (url: string, auth: string, body: unknown) => {
+    const r = await app.inject({ method: 'POST', url, headers: { authorization: auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+    if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
+    return r.json() as { id: number; token: string };
+  };
+  const auth = `Bearer ${(await call('/api/v1/accounts', 'Bearer bench-admin', { name: 'Bench', plan: 'paid' })).token}`;
+  const warehouseId = (await call('/api/v1/warehouses', auth, { name: 'Main' })).id;
+  const products: number[] = [];
+  for (let i = 0; i < 50; i++) products.push((await call('/api/v1/products', auth, { title: `W${i}`, sku: `W-${i}`, code: `${1000 + i}`, unit: 'pcs' })).id);
+  // Two native subscriptions, as in (a); nothing sends them here.
+  for (const path of ['/a', '/b']) await call('/api/v1/webhooks', auth, { url: `http://127.0.0.1:9${path}`, format: 'native', events: ['stock.changed'], maxInFlight: 32 });
+
+  let next = 0;
+  const post = async (count: number) => {
+    const worker = async () => {
+      while (next < count) {
+        const i = next++;
+        const body = { type: 'receipt', warehouseId, reference: `R-${i}`, lines: [{ productId: products[i % products.length], quantity: 1 }] };
+        const r = await app.inject({ method: 'POST', url: '/api/v1/documents', headers: { authorization: auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+        if (r.statusCode !== 201) throw new Error(`document refused: ${r.statusCode} ${r.body}`);
+      }
+    };
+    await Promise.all(Array.from({ length: inFlight }, worker));
+  };
+  await post(2000); // warm-up
+  next = 0;
+  const pg0 = args.db ? postgresTicks() : null;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await post(docs);
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const pg1 = args.db ? postgresTicks() : null;
+  const perDoc = (ms: number) => `${(ms / docs).toFixed(2)} ms`;
+  console.log(`${store.dialect.name}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
+  console.log(`  this process's CPU per document: ${perDoc((cpu.user + cpu.system) / 1000)}`);
+  if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document: ${perDoc((pg1 - pg0) * 10)}`);
+} finally {
+  await app.close();
+  await store.close();
+  await db.drop();
+}
