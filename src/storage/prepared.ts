@@ -34,12 +34,19 @@ interface Plan {
   slots: Slot[];
 }
 
-/** Every SQL text a prepared statement compiled to (PostgreSQL names these; nothing else). */
+/** The SQL texts PostgreSQL is to keep as named statements (pg-named-statements.ts); nothing else is named. */
 const preparedSql = new Set<string>();
 export const isPreparedSql = (sql: string): boolean => preparedSql.has(sql);
 
-function plan(compiled: CompiledQuery): Plan {
-  preparedSql.add(compiled.sql);
+/**
+ * Multi-row statements are named only up to this many rows: PostgreSQL keeps a named statement's
+ * plan in every connection that ran it, and a hundred plans of 100-row INSERTs per connection cost
+ * memory for little, since a big batch spreads its one parse over many rows.
+ */
+const NAMED_MAX_ROWS = 4;
+
+function plan(compiled: CompiledQuery, named = true): Plan {
+  if (named) preparedSql.add(compiled.sql);
   const slots = compiled.parameters.map((p): Slot => {
     if (!isPlaceholder(p)) return { value: p };
     const at = p[PLACEHOLDER];
@@ -98,7 +105,7 @@ export function preparedRows<P extends object>(maxRows = MAX_PREPARED_ROWS) {
       if (!byCount) plans.set(flavour(db), (byCount = new Map()));
       let p = byCount.get(rows.length);
       if (!p) {
-        p = plan(build(db as Db, placeholderRows(rows.length)).compile());
+        p = plan(build(db as Db, placeholderRows(rows.length)).compile(), rows.length <= NAMED_MAX_ROWS);
         byCount.set(rows.length, p);
       }
       const parameters = p.slots.map((s) => ('value' in s ? s.value : 'row' in s ? (rows[s.row] as Record<string, unknown>)[s.key] : undefined));

@@ -68,9 +68,20 @@ describe('prepared statements: built once, run with new values (SQLite)', () => 
     expect((await byPlan(store.db, { plan: 'paid', min: 103 })).rows).toEqual([]);
   });
 
-  it('registers the SQL it compiled (PostgreSQL names these statements), and only that', async () => {
+  it('registers the SQL it compiled for PostgreSQL to name, multi-row statements up to 4 rows only', async () => {
     const compiled = store.db.selectFrom('accounts').select(['id', 'number']).where('plan', '=', 'free').where('number', '>=', 1).orderBy('number').compile();
     expect(isPreparedSql(compiled.sql)).toBe(true);
     expect(isPreparedSql('select 1')).toBe(false);
+    const rowsSql = (n: number) =>
+      store.db
+        .insertInto('accounts')
+        .values(Array.from({ length: n }, () => ({ id: 'x', name: 'x', slug: 'x', number: 1, plan: 'free' as const, event_seq: 0, created_ms: 1 })))
+        .returning(['id', 'number'])
+        .compile().sql;
+    expect(isPreparedSql(rowsSql(2))).toBe(true); // run above with 2 rows
+    expect(isPreparedSql(rowsSql(3))).toBe(true);
+    expect(isPreparedSql(rowsSql(40))).toBe(false); // built per call
+    await insertMany(store.db, Array.from({ length: 10 }, (_, i) => ({ id: `t${i}`, n: 5000 + i })));
+    expect(isPreparedSql(rowsSql(10))).toBe(false); // planned once, but not named
   });
 });
