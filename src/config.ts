@@ -31,6 +31,8 @@ export interface Config {
   readonly deliveryAccountShare: number;
   /** Role all: run delivery in its own thread (STOCKHOOK_DELIVERY_THREAD=0 keeps it on the HTTP event loop). */
   readonly deliveryThread: boolean;
+  /** PostgreSQL: keep the hot path's statements prepared per connection (STOCKHOOK_PG_NAMED_STATEMENTS=0: a pooler in transaction mode). */
+  readonly namedStatements: boolean;
   /** How long an Idempotency-Key is remembered (STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, default 24 h). */
   readonly idempotencyTtlMs: number;
   /** Per-token request limit (STOCKHOOK_RATE_LIMIT per STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS); undefined: off. */
@@ -89,6 +91,7 @@ export function loadConfig(
     deliveryLeaseMs: leaseMs,
     deliveryAccountShare: positiveInt(env.STOCKHOOK_DELIVERY_ACCOUNT_SHARE, 128, 'STOCKHOOK_DELIVERY_ACCOUNT_SHARE'),
     deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
+    namedStatements: env.STOCKHOOK_PG_NAMED_STATEMENTS !== '0',
     // Up to a year: longer gains nothing a client would retry within, and the table only grows.
     retention: {
       eventsMs: days(intIn(env.STOCKHOOK_RETENTION_EVENTS_DAYS, 90, 0, 36_500, 'STOCKHOOK_RETENTION_EVENTS_DAYS')),

@@ -22,6 +22,7 @@ export interface ThreadData {
   logLevel: string;
   /** SQLite: the write turn shared with the HTTP thread (storage/write-turn.ts). */
   writeTurn?: SharedArrayBuffer;
+  namedStatements: boolean;
   logFormat: LogFormat;
 }
 
@@ -66,7 +67,7 @@ class ForwardingMetrics implements AttemptMetrics {
 const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
 // The HTTP thread leaves checkpoints to this one (storage/sqlite-checkpoints.ts).
-const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto' });
+const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto', namedStatements: data.namedStatements });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
 const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log });

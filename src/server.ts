@@ -29,7 +29,7 @@ export async function startServer(config: Config): Promise<Running> {
   // The HTTP thread and the delivery thread take turns at SQLite's write lock (storage/write-turn.ts).
   const writeTurn = threaded && !isPostgresUrl(config.databaseUrl) ? new SharedArrayBuffer(8) : undefined;
   // The delivery thread checkpoints SQLite's log on its own core (sqlite-checkpoints.ts).
-  const store = await openStore(config.databaseUrl, { log, writeTurn, checkpoints: writeTurn ? 'elsewhere' : 'auto' });
+  const store = await openStore(config.databaseUrl, { log, writeTurn, checkpoints: writeTurn ? 'elsewhere' : 'auto', namedStatements: config.namedStatements });
   const admin = await ensureAdminToken(store.db, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
@@ -49,7 +49,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn })
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

@@ -110,6 +110,12 @@ export interface StoreOptions {
   writeTurn?: SharedArrayBuffer;
   /** SQLite: which connection copies the write-ahead log back (sqlite-checkpoints.ts); default `auto`. */
   checkpoints?: CheckpointMode;
+  /**
+   * PostgreSQL: keep the hot path's statements as named prepared statements (pg-named-statements.ts);
+   * default true. False for a pooler in transaction mode (PgBouncer before 1.21), which hands a
+   * session's statements to other clients' transactions.
+   */
+  namedStatements?: boolean;
 }
 
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
@@ -122,7 +128,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', (err) => log('PostgreSQL pool: an idle connection failed', err));
-    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.namedStatements === false ? pool : namingPool(pool) }) });
   } else {
     dialect = sqliteDialect;
     if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });

@@ -36,6 +36,18 @@ const hasPostgres = (inject('databases') as string[]).includes('postgres');
     expect(again.rows).toEqual([{ name: rows[0].name, n: Number(rows[0].n) + 2 }]);
   });
 
+  it('names nothing when told not to (STOCKHOOK_PG_NAMED_STATEMENTS=0, for a pooler in transaction mode)', async () => {
+    const plain = await openStore(fresh.url, { poolSize: 1, migrate: false, namedStatements: false });
+    try {
+      const [w] = (await warehouse(plain.db, { accountId: 'a', id: 1 })).rows;
+      expect(w.name).toBe('Main');
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(plain.db);
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('survives a migration that adds a column while it runs: outside a transaction, and inside one (retried)', async () => {
     await warehouse(store.db, { accountId: 'a', id: 1 }); // prepared with the old columns
     await sql`alter table warehouses add column added_later text default 'x'`.execute(store.db);
