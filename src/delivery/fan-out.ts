@@ -3,7 +3,7 @@ import type { Insertable } from 'kysely';
 import type { StoredEvent } from '../events/catalog.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
-import { prepared, preparedRows } from '../storage/prepared.js';
+import { prepared, preparedInsert } from '../storage/prepared.js';
 import type { DeliveryTable } from '../storage/schema.js';
 import type { AccountInfo, DomainReads, RenderContext, Rendered } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
@@ -86,29 +86,25 @@ export async function renderDeliveries(
 }
 
 // The fan-out's statements, run by every write: compiled once (storage/prepared.ts).
-const insertDeliveryRows = preparedRows<Insertable<DeliveryTable>>()((db, rows) =>
-  db.insertInto('deliveries').values(
-    rows.map((r) => ({
-      id: r.id,
-      account_id: r.account_id,
-      webhook_id: r.webhook_id,
-      event_id: r.event_id,
-      event_type: r.event_type,
-      status: r.status,
-      attempts: r.attempts,
-      next_attempt_ms: r.next_attempt_ms,
-      lease_owner: r.lease_owner,
-      coalesce_key: r.coalesce_key,
-      url: r.url,
-      headers: r.headers,
-      body: r.body,
-      last_status_code: r.last_status_code,
-      last_error: r.last_error,
-      created_ms: r.created_ms,
-      completed_ms: r.completed_ms,
-    })),
-  ),
-);
+const insertDeliveryRows = preparedInsert('deliveries', [
+  'id',
+  'account_id',
+  'webhook_id',
+  'event_id',
+  'event_type',
+  'status',
+  'attempts',
+  'next_attempt_ms',
+  'lease_owner',
+  'coalesce_key',
+  'url',
+  'headers',
+  'body',
+  'last_status_code',
+  'last_error',
+  'created_ms',
+  'completed_ms',
+]);
 
 const enabledSubscriptions = prepared<{ accountId: string }>()((db, v) =>
   db

@@ -1,6 +1,5 @@
-import { sql, type Insertable } from 'kysely';
-import { preparedRows } from '../storage/prepared.js';
-import type { AttemptTable } from '../storage/schema.js';
+import { sql } from 'kysely';
+import { preparedInsert, preparedRows } from '../storage/prepared.js';
 import type { Store } from '../storage/database.js';
 import type { ClaimedDelivery } from './claim.js';
 import type { AttemptOutcome } from './decide.js';
@@ -40,24 +39,24 @@ export function loggedBody(s: string): string {
  */
 const CHUNK = 100;
 
-const insertAttempts = preparedRows<Insertable<AttemptTable>>(CHUNK)((db, rows) =>
-  db.insertInto('attempts').values(
-    rows.map((r) => ({
-      account_id: r.account_id,
-      delivery_id: r.delivery_id,
-      webhook_id: r.webhook_id,
-      attempt_no: r.attempt_no,
-      started_ms: r.started_ms,
-      duration_ms: r.duration_ms,
-      request_headers: r.request_headers,
-      response_status: r.response_status,
-      response_headers: r.response_headers,
-      response_body: r.response_body,
-      error_kind: r.error_kind,
-      error_message: r.error_message,
-      outcome: r.outcome,
-    })),
-  ),
+const insertAttempts = preparedInsert(
+  'attempts',
+  [
+    'account_id',
+    'delivery_id',
+    'webhook_id',
+    'attempt_no',
+    'started_ms',
+    'duration_ms',
+    'request_headers',
+    'response_status',
+    'response_headers',
+    'response_body',
+    'error_kind',
+    'error_message',
+    'outcome',
+  ],
+  CHUNK,
 );
 
 interface DeliveryResultRow {

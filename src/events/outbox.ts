@@ -1,8 +1,6 @@
 import { timeOrderedId } from '../storage/time-ordered-id.js';
-import type { Insertable } from 'kysely';
 import type { Tx } from '../storage/database.js';
-import { prepared, preparedRows } from '../storage/prepared.js';
-import type { EventTable } from '../storage/schema.js';
+import { prepared, preparedInsert } from '../storage/prepared.js';
 import type { NewEvent, StoredEvent } from './catalog.js';
 
 /**
@@ -23,21 +21,7 @@ const bumpEventSeq = prepared<{ accountId: string; n: number }>()((db, v) =>
     .returning('event_seq'),
 );
 
-const insertEvents = preparedRows<Insertable<EventTable>>()((db, rows) =>
-  db.insertInto('events').values(
-    rows.map((r) => ({
-      id: r.id,
-      account_id: r.account_id,
-      seq: r.seq,
-      type: r.type,
-      object: r.object,
-      object_id: r.object_id,
-      action: r.action,
-      occurred_ms: r.occurred_ms,
-      data: r.data,
-    })),
-  ),
-);
+const insertEvents = preparedInsert('events', ['id', 'account_id', 'seq', 'type', 'object', 'object_id', 'action', 'occurred_ms', 'data']);
 
 export class Outbox {
   private readonly hooks: OutboxHook[] = [];

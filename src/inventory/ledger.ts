@@ -1,9 +1,9 @@
-import { sql, type Insertable, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import { writesInCtes } from '../storage/dialect.js';
-import { prepared, preparedRows } from '../storage/prepared.js';
-import type { MovementTable, StockLevelTable } from '../storage/schema.js';
+import { prepared, preparedInsert } from '../storage/prepared.js';
+import type { StockLevelTable } from '../storage/schema.js';
 import { keyView, type StockKey } from './stock-key.js';
 
 /**
@@ -229,15 +229,4 @@ export async function recordMovements(
   );
 }
 
-const insertMovements = preparedRows<Insertable<MovementTable>>()((db, rows) =>
-  db.insertInto('movements').values(
-    rows.map((r) => ({
-      account_id: r.account_id,
-      document_id: r.document_id,
-      stock_level_id: r.stock_level_id,
-      amount_delta: r.amount_delta,
-      reserved_delta: r.reserved_delta,
-      created_ms: r.created_ms,
-    })),
-  ),
-);
+const insertMovements = preparedInsert('movements', ['account_id', 'document_id', 'stock_level_id', 'amount_delta', 'reserved_delta', 'created_ms']);

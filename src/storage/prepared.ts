@@ -1,4 +1,4 @@
-import type { Compilable, CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
+import type { Compilable, CompiledQuery, Insertable, Kysely, QueryResult, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 // database.ts imports this module (through pg-named-statements.ts): no import back.
@@ -112,4 +112,21 @@ export function preparedRows<P extends object>(maxRows = MAX_PREPARED_ROWS) {
       return db.executeQuery<R>({ ...p.compiled, parameters } as CompiledQuery<R>);
     };
   };
+}
+
+/**
+ * A multi-row INSERT of the given columns, prepared per row count like `preparedRows`: every row
+ * passed must carry each column (a missing one binds NULL, which a NOT NULL column refuses).
+ */
+export function preparedInsert<T extends keyof Database & string>(
+  table: T,
+  columns: ReadonlyArray<keyof Insertable<Database[T]> & string>,
+  maxRows = MAX_PREPARED_ROWS,
+) {
+  return preparedRows<Insertable<Database[T]>>(maxRows)((db, rows) =>
+    db
+      .insertInto(table)
+      // Placeholder rows answer only the columns asked for, so the row objects are built from the list.
+      .values(rows.map((r) => Object.fromEntries(columns.map((c) => [c, (r as Record<string, unknown>)[c]]))) as never),
+  );
 }
