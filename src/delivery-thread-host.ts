@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Ctx } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
+import type { HandoffPoint } from './delivery/fan-out.js';
+import { HandoffCount } from './delivery/handoff.js';
 import type { DeliveryMetrics } from './delivery/metrics.js';
 import type { FromThread, ThreadData, ToThread } from './delivery-thread.js';
 
@@ -21,7 +23,9 @@ const entry = new URL(fromSources ? './delivery-thread.ts' : './delivery-thread.
  * A thread that dies takes the process down with it (an operator's supervisor restarts it; the
  * leases it held expire and nothing is lost), never a silent API without delivery.
  */
-export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: ThreadData): DeliveryThread {
+export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Omit<ThreadData, 'handoffCount'>, point: HandoffPoint): DeliveryThread {
+  const count = new HandoffCount();
+  data = { ...data, handoffCount: count.buffer } as ThreadData;
   // Node 20 does not run tsx's --import hooks in a worker: the thread registers them itself.
   const worker = fromSources
     ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData: data })
@@ -32,6 +36,7 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Th
   let wakePending = false;
   const post = (m: ToThread) => worker.postMessage(m);
   let owner = 'starting';
+  let stopping = false;
   worker.on('message', (m: FromThread) => {
     if (m.type === 'ready') owner = m.owner;
     else if (m.type === 'attempts') for (const [f, o, s] of m.items) metrics.recordAttempt(f, o, s);
@@ -48,9 +53,20 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Th
     console.error(`stockhook: the delivery thread failed: ${err.message}`);
     process.exit(1);
   });
-  // Many commits in one turn of the event loop make one wake-up.
-  ctx.outbox.onCommit(() => {
-    if (wakePending) return;
+  // The fan-out of this thread leases fresh deliveries to the delivery thread's dispatcher and posts
+  // them after their commit (delivery/handoff.ts): once it is ready, while it has room.
+  point.connect({
+    ownerFor: (n) => (owner !== 'starting' && !exited && !stopping && count.hasRoom(n) ? owner : null),
+    leaseDurationMs: data.leaseMs,
+    give: (deliveries) => {
+      count.add(deliveries.length);
+      post({ type: 'give', deliveries });
+    },
+  });
+  // Many commits in one turn of the event loop make one wake-up; one whose deliveries were all
+  // handed over needs none.
+  ctx.outbox.onCommit((events) => {
+    if (wakePending || point.gaveAll(events)) return;
     wakePending = true;
     queueMicrotask(() => {
       wakePending = false;
@@ -64,6 +80,7 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Th
     stop: () =>
       new Promise<void>((resolve) => {
         // Still starting (it has claimed nothing yet): there is nothing to finish.
+        stopping = true;
         if (exited || owner === 'starting') return resolve();
         stopped = resolve;
         post({ type: 'stop' });

@@ -9,6 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher, createDomain } from './domain.js';
 import type { Settings } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
+import type { ClaimedDelivery } from './delivery/claim.js';
 import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
 import type { LogFormat } from './config.js';
 import { createLogger } from './log.js';
@@ -23,10 +24,12 @@ export interface ThreadData {
   /** SQLite: the write turn shared with the HTTP thread (storage/write-turn.ts). */
   writeTurn?: SharedArrayBuffer;
   namedStatements: boolean;
+  /** Handed-off deliveries not finished yet, counted by both threads (delivery/handoff.ts). */
+  handoffCount: SharedArrayBuffer;
   logFormat: LogFormat;
 }
 
-export type ToThread = { type: 'wake' } | { type: 'stop' };
+export type ToThread = { type: 'wake' } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[] };
 export type FromThread =
   | { type: 'ready'; owner: string }
   | { type: 'attempts'; items: Array<[format: string, outcome: string, seconds: number]> }
@@ -70,12 +73,15 @@ const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'deliver
 const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto', namedStatements: data.namedStatements });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
-const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log });
+const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, handoffCount: data.handoffCount });
 // Ready before the first claim: until the host hears this, stopping the thread loses no lease.
 send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();
+// This thread's own writes (webhook.disabled) hand their deliveries over too; the HTTP thread's come as `give`.
+domain.handoff.connect(dispatcher);
 port.on('message', (m: ToThread) => {
   if (m.type === 'wake') dispatcher.wake();
+  else if (m.type === 'give') void dispatcher.takeGiven(m.deliveries);
   else if (m.type === 'stop') {
     void (async () => {
       await dispatcher.stop();

@@ -1,7 +1,7 @@
 import { applicationSecretReads } from './applications/application-secrets.js';
 import type { Ctx, Settings } from './context.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
-import { installFanOut, type Renderer } from './delivery/fan-out.js';
+import { HandoffPoint, installFanOut, type Renderer } from './delivery/fan-out.js';
 import { Outbox } from './events/outbox.js';
 import { inventoryReads } from './inventory/reports/metakocka-stock.js';
 import type { Store } from './storage/database.js';
@@ -13,6 +13,8 @@ import type { Store } from './storage/database.js';
 export interface DomainParts {
   ctx: Ctx;
   renderer: Renderer;
+  /** Where the fan-out hands fresh deliveries to this process's dispatcher, once one is connected. */
+  handoff: HandoffPoint;
 }
 
 /** A Ctx whose every write fans out to the subscriptions in the same transaction. */
@@ -20,10 +22,11 @@ export function createDomain(store: Store, settings: Settings, now: () => number
   const outbox = new Outbox(store.numbersEventsAfterCommit);
   const ctx: Ctx = { store, outbox, settings, now };
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
-  installFanOut(outbox, renderer);
+  const handoff = new HandoffPoint();
+  installFanOut(outbox, renderer, handoff);
   // After every commit (and nudge), not inside the transactions: see storage/announcer.ts.
   outbox.onCommit(() => store.announceDeliveries());
-  return { ctx, renderer };
+  return { ctx, renderer, handoff };
 }
 
 /**
@@ -32,6 +35,6 @@ export function createDomain(store: Store, settings: Settings, now: () => number
  * can run without it (one that did would cancel those hooks instead of sending them).
  */
 export function createDispatcher(domain: DomainParts, opts: DispatcherOptions = {}): Dispatcher {
-  return new Dispatcher(domain.ctx, { attemptReads: applicationSecretReads(domain.ctx.store.db), ...opts });
+  return new Dispatcher(domain.ctx, { attemptReads: applicationSecretReads(domain.ctx.store.db), handoffPoint: domain.handoff, ...opts });
 }
 

@@ -36,7 +36,7 @@ export async function startServer(config: Config): Promise<Running> {
     process.stdout.write(`\nstockhook administrator token (shown once, keep it): ${admin.printOnce}\n\n`);
   }
   const settings = { allowPrivateTargets: config.allowPrivateTargets, publicUrl: config.publicUrl, limits: config.limits };
-  const { ctx, dispatcher, app, metrics } = await compose(store, {
+  const { ctx, dispatcher, app, metrics, handoff } = await compose(store, {
     settings,
     dispatcher: config.role !== 'api' && !threaded && { leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, log },
     http: config.role !== 'worker' && {
@@ -49,7 +49,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements })
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements }, handoff)
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

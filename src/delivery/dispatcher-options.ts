@@ -1,3 +1,4 @@
+import type { StoredEvent } from '../events/catalog.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
 import type { BreakerOptions } from './breaker.js';
 import type { AttemptMetrics } from './metrics.js';
@@ -20,4 +21,8 @@ export interface DispatcherOptions {
   random?: () => number;
   /** What formats read per attempt (compose.ts hands the applications' secret store). */
   attemptReads?: AttemptReads;
+  /** The count of handed-off deliveries not finished yet, shared with the thread that hands them over (handoff.ts). */
+  handoffCount?: SharedArrayBuffer;
+  /** The fan-out's handoff point of this domain: a commit it gave wholly to this dispatcher wakes no claim. */
+  handoffPoint?: { gaveAll(events: StoredEvent[]): boolean };
 }

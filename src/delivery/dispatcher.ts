@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
+import type { StoredEvent } from '../events/catalog.js';
 import { toError } from '../errors.js';
 import type { Notifier } from '../storage/pg-notifier.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
@@ -11,6 +12,7 @@ import { toSubscription, type Subscription } from '../webhooks/subscription-row.
 import { disableSubscription } from '../webhooks/subscriptions.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
+import { HandoffCount, type Handoff } from './handoff.js';
 import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import { decide } from './decide.js';
 import { loggedBody } from './finish.js';
@@ -32,7 +34,7 @@ export type { DispatcherOptions } from './dispatcher-options.js';
  * attempt is decide()'s (decide.ts), its headers requestHeaders()'s, and results are written in
  * batches (result-batcher.ts). Every claimed delivery is either sent and finished, or released.
  */
-export class Dispatcher {
+export class Dispatcher implements Handoff {
   readonly owner: string;
   readonly breakers: Breakers;
   private readonly shared: SharedBreaker;
@@ -54,14 +56,19 @@ export class Dispatcher {
   private heartbeat: NodeJS.Timeout | null = null;
   private notifier: Notifier | null = null;
   private idle: Array<() => void> = [];
+  /** Handed-off deliveries not yet finished (shared with the thread that hands them over). */
+  private readonly handedOff: HandoffCount;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly opts: DispatcherOptions = {},
   ) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.handedOff = new HandoffCount(opts.handoffCount);
     const concurrency = opts.concurrency ?? 256;
-    this.slots = new SendSlots(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
+    const share = Math.min(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
+    this.slots = new SendSlots(concurrency, share, (load) => this.handedOff.setLoad(load));
+    this.handedOff.setLimit(share);
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 2_000;
@@ -82,11 +89,47 @@ export class Dispatcher {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.ctx.outbox.onCommit(() => this.wake());
+    // A commit whose every delivery was handed to this dispatcher leaves nothing to claim.
+    this.ctx.outbox.onCommit((events) => {
+      if (!this.gaveAll(events)) this.wake();
+    });
     this.notifier = await this.ctx.store.listenForDeliveries(() => this.wake());
     this.heartbeat = setInterval(() => void this.extend(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
     this.loopDone = this.loop();
+  }
+
+  /**
+   * Handoff (handoff.ts), for the fan-out of this process: whether it may lease `count` fresh
+   * deliveries to this dispatcher now, and taking them after their commit.
+   */
+  ownerFor(count: number): string | null {
+    return this.running && this.handedOff.hasRoom(count) ? this.owner : null;
+  }
+
+  get leaseDurationMs(): number {
+    return this.leaseMs;
+  }
+
+  give(deliveries: ClaimedDelivery[]): void {
+    this.handedOff.add(deliveries.length);
+    void this.takeGiven(deliveries);
+  }
+
+  /** Deliveries leased to this dispatcher by a write (their count already added to `handedOff`). */
+  async takeGiven(deliveries: ClaimedDelivery[]): Promise<void> {
+    try {
+      if (!this.running) {
+        // Stopping: give them back at once rather than leave them leased until the lease runs out.
+        await releaseClaims(this.ctx.store, this.owner, deliveries.map((d) => d.id), Date.now());
+        this.handedOff.done(deliveries.length);
+        return;
+      }
+      await this.accept(deliveries);
+    } catch (err) {
+      // Still leased to us: the heartbeat keeps them, and a claim after the lease takes them.
+      this.log('taking handed-off deliveries failed', err);
+    }
   }
 
   /** Something may be due: claim now instead of at the next poll. */
@@ -120,6 +163,7 @@ export class Dispatcher {
     const queued = queuedRows.map((d) => d.id);
     this.queues.clear();
     for (const d of queuedRows) this.slots.unqueued(d.accountId);
+    this.handedOffEnded(queuedRows);
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
     while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
@@ -207,13 +251,13 @@ export class Dispatcher {
     const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
     const rows = await this.ctx.store.db.selectFrom('webhooks').selectAll().where('id', 'in', ids).execute();
     for (const r of rows) this.subs.set(r.id, toSubscription(r));
-    const release: string[] = [];
+    const release: ClaimedDelivery[] = [];
     for (const d of claimed) {
       const sub = rows.find((r) => r.id === d.subscriptionId) ? this.subs.get(d.subscriptionId) : undefined;
       // Deleted or disabled meanwhile: the delete/disable already moved the row out of `pending`,
       // releasing is a no-op for it then.
       if (!sub || !sub.enabled || !FORMATS[sub.format]) {
-        release.push(d.id);
+        release.push(d);
         continue;
       }
       let q = this.queues.get(d.subscriptionId);
@@ -221,7 +265,10 @@ export class Dispatcher {
       q.push(d);
       this.slots.queued(d.accountId);
     }
-    if (release.length > 0) await releaseClaims(this.ctx.store, this.owner, release, Date.now());
+    if (release.length > 0) {
+      this.handedOffEnded(release);
+      await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), Date.now());
+    }
     for (const id of ids) this.pump(id);
   }
 
@@ -246,6 +293,7 @@ export class Dispatcher {
         const wasAtShare = this.slots.atShare(d.accountId);
         const accountWasBusy = this.slots.accountBusy(d.accountId);
         this.slots.finished(d.accountId, subscriptionId);
+        this.handedOffEnded([d]);
         this.pump(subscriptionId);
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
@@ -317,6 +365,7 @@ export class Dispatcher {
     const q = this.queues.get(subscriptionId) ?? [];
     this.queues.delete(subscriptionId);
     for (const d of q) this.slots.unqueued(d.accountId);
+    this.handedOffEnded(q);
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);
@@ -324,6 +373,17 @@ export class Dispatcher {
       this.log('pausing endpoint failed', err);
     }
     this.checkIdle();
+  }
+
+  /** Handed-off deliveries that are done with here (sent, or given back): room for more. */
+  private handedOffEnded(ds: ClaimedDelivery[]): void {
+    let n = 0;
+    for (const d of ds) if (d.handedOff) n++;
+    if (n > 0) this.handedOff.done(n);
+  }
+
+  private gaveAll(events: StoredEvent[]): boolean {
+    return this.opts.handoffPoint?.gaveAll(events) ?? false;
   }
 
   private async extend(): Promise<void> {

@@ -1,6 +1,8 @@
 import { timeOrderedId } from '../storage/time-ordered-id.js';
 import type { Insertable } from 'kysely';
 import type { StoredEvent } from '../events/catalog.js';
+import type { ClaimedDelivery } from './claim.js';
+import type { Handoff } from './handoff.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import { prepared, preparedInsert } from '../storage/prepared.js';
@@ -138,14 +140,77 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
  * or roll back with them. No committed event is without its deliveries, and no delivery exists for
  * a rolled-back change. Free-plan accounts are skipped here: they are sent nothing.
  */
-export function installFanOut(outbox: Outbox, renderer: Renderer): void {
+export function installFanOut(outbox: Outbox, renderer: Renderer, point: HandoffPoint = new HandoffPoint()): void {
+  outbox.onCommit((events) => point.committed(events));
   outbox.onWrite(async (tx, events) => {
     const accountId = events[0].accountId;
     const { rows } = await enabledSubscriptions(tx, { accountId });
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
-    const deliveries = await renderDeliveries(tx, renderer, account, rows.map(toSubscription), events, events[0].occurredAt);
+    const subs = rows.map(toSubscription);
+    const now = events[0].occurredAt;
+    const deliveries = await renderDeliveries(tx, renderer, account, subs, events, now);
     if (deliveries.length === 0) return;
+    point.lease(events, deliveries, subs, now);
     await insertDeliveries(tx, deliveries);
   });
+}
+
+/**
+ * Where the fan-out hands fresh deliveries to this process's dispatcher (handoff.ts), once one is
+ * connected: in the write it leases what the dispatcher can take, after the commit it gives them.
+ * Coalesced deliveries (their row may fold into an older one), deliveries due later and those of a
+ * paused endpoint are left to the claim.
+ */
+export class HandoffPoint {
+  private target: Handoff | null = null;
+  private readonly leased = new WeakMap<StoredEvent[], ClaimedDelivery[]>();
+  private readonly wholly = new WeakSet<StoredEvent[]>();
+
+  connect(target: Handoff | null): void {
+    this.target = target;
+  }
+
+  lease(events: StoredEvent[], rows: Array<Insertable<DeliveryTable>>, subs: Subscription[], now: number): void {
+    const eligible = rows.filter((r) => {
+      const sub = subs.find((s) => s.id === r.webhook_id);
+      return r.coalesce_key === null && Number(r.next_attempt_ms) <= now && (sub?.pausedUntil ?? 0) <= now;
+    });
+    const owner = eligible.length > 0 ? (this.target?.ownerFor(eligible.length) ?? null) : null;
+    if (!owner || !this.target) return;
+    for (const r of eligible) {
+      r.lease_owner = owner;
+      r.next_attempt_ms = now + this.target.leaseDurationMs;
+    }
+    this.leased.set(
+      events,
+      eligible.map((r) => ({
+        id: r.id,
+        accountId: r.account_id,
+        subscriptionId: r.webhook_id,
+        eventId: r.event_id ?? null,
+        eventType: r.event_type,
+        attempts: 0,
+        url: r.url,
+        headers: JSON.parse(r.headers) as Record<string, string>,
+        body: r.body,
+        createdMs: Number(r.created_ms),
+        handedOff: true,
+      })),
+    );
+    if (eligible.length === rows.length) this.wholly.add(events);
+  }
+
+  /** After the commit that wrote these events: give what was leased. */
+  committed(events: StoredEvent[]): void {
+    const given = this.leased.get(events);
+    if (!given) return;
+    this.leased.delete(events);
+    this.target?.give(given);
+  }
+
+  /** Every delivery of these committed events went to the dispatcher: nothing is there to claim. */
+  gaveAll(events: StoredEvent[]): boolean {
+    return events.length > 0 && this.wholly.has(events);
+  }
 }

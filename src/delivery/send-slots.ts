@@ -23,6 +23,8 @@ export class SendSlots {
   constructor(
     readonly concurrency: number,
     readonly accountShare: number,
+    /** Told the load (queued + in flight) after every change (the handoff reads it, handoff.ts). */
+    private readonly onLoad: (load: number) => void = () => {},
   ) {}
 
   /** What one subscription may have in flight: its own maxInFlight, at most half its account's share. */
@@ -69,12 +71,14 @@ export class SendSlots {
   queued(accountId: string, n = 1): void {
     this.queuedTotal += n;
     bump(this.accountLoad, accountId, n);
+    this.onLoad(this.queuedTotal + this.inFlightTotal);
   }
 
   /** Queued deliveries given back (released, breaker opened): they hold no slot any more. */
   unqueued(accountId: string, n = 1): void {
     this.queuedTotal -= n;
     bump(this.accountLoad, accountId, -n);
+    this.onLoad(this.queuedTotal + this.inFlightTotal);
   }
 
   started(accountId: string, subscriptionId: string): void {
@@ -89,6 +93,7 @@ export class SendSlots {
     bump(this.subInFlight, subscriptionId, -1);
     bump(this.accountInFlight, accountId, -1);
     bump(this.accountLoad, accountId, -1);
+    this.onLoad(this.queuedTotal + this.inFlightTotal);
   }
 }
 

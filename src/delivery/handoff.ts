@@ -1,0 +1,57 @@
+import type { ClaimedDelivery } from './claim.js';
+
+/**
+ * Fresh deliveries go from the write that made them straight to this process's dispatcher, leased to
+ * it in the same INSERT, so they need no claim. A claim is a write statement: on SQLite it waited
+ * for the writing thread's next commit group (the write turn), and on PostgreSQL it cost a round
+ * trip per wake-up. The lease keeps every guarantee of a claim: the rows are in the database before
+ * anything is sent; the dispatcher's heartbeat extends their lease; if the process dies, the lease
+ * runs out and any worker claims them (same delivery id). Nothing is handed over before its commit.
+ *
+ * Handing off stops while the dispatcher's load (queued and in flight, claimed or handed over) plus
+ * what is handed over but not finished would pass its `limit`: one account's share of the send
+ * slots. So no account gets more through handoffs than a claim would give it, the other slots stay
+ * free for claims (a handoff never makes the dispatcher "full" for other accounts), and memory stays
+ * bounded whatever the write rate: beyond it (a slow endpoint, a burst) deliveries are written
+ * unleased and claimed as before.
+ */
+export interface Handoff {
+  /** The dispatcher's lease owner, or null while it cannot take deliveries (starting, stopping, at its budget). */
+  ownerFor(count: number): string | null;
+  readonly leaseDurationMs: number;
+  /** After the commit that wrote them: the leased deliveries are the dispatcher's to send. */
+  give(deliveries: ClaimedDelivery[]): void;
+}
+
+/**
+ * What both sides of a handoff read, in a SharedArrayBuffer so the HTTP thread and the delivery
+ * thread see the same numbers: [0] handed over and not finished (the writing side adds, the
+ * dispatcher subtracts as each ends: sent, released or cancelled), [1] the dispatcher's load, [2] its
+ * limit (0 until a dispatcher is there). A count that drifts only stops handing off early; nothing
+ * is lost, what is not handed off is claimed.
+ */
+export class HandoffCount {
+  private readonly cells: Int32Array;
+  constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(12)) {
+    this.cells = new Int32Array(buffer);
+  }
+  get value(): number {
+    return Atomics.load(this.cells, 0);
+  }
+  add(n: number): void {
+    Atomics.add(this.cells, 0, n);
+  }
+  done(n = 1): void {
+    Atomics.sub(this.cells, 0, n);
+  }
+  setLoad(n: number): void {
+    Atomics.store(this.cells, 1, n);
+  }
+  setLimit(n: number): void {
+    Atomics.store(this.cells, 2, n);
+  }
+  /** Whether `n` more may be handed over now. */
+  hasRoom(n: number): boolean {
+    return Atomics.load(this.cells, 1) + Atomics.load(this.cells, 0) + n <= Atomics.load(this.cells, 2);
+  }
+}

@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb } from '../support/env.js';
+import { call, post, product, warehouse } from '../support/fixtures.js';
+import { eventually, latch, Receiver } from '../support/receiver.js';
+
+const LEASE_MS = 20_000;
+
+/**
+ * Fresh deliveries are leased to this process's dispatcher in the INSERT that writes them and handed
+ * to it after the commit (delivery/handoff.ts): no claim. Handing off stops at the dispatcher's
+ * limit (its account share); what is not handed off is written unleased and claimed as before.
+ */
+describeEachDb(
+  'handoff from the write to the dispatcher',
+  (env) => {
+    let rx: Receiver;
+    let gate = latch();
+    beforeAll(async () => {
+      rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}', hold: gate.promise }));
+    });
+    afterAll(async () => {
+      gate.open();
+      await rx.close();
+    });
+
+    const rowsOf = (webhookId: string) =>
+      env()
+        .store.db.selectFrom('deliveries')
+        .select(['id', 'status', 'attempts', 'lease_owner', 'next_attempt_ms', 'created_ms'])
+        .where('webhook_id', '=', webhookId)
+        .orderBy('created_ms')
+        .execute();
+    /** Leased in its own INSERT: a claim would have leased it later, from its own clock reading. */
+    const handedOff = (r: { lease_owner: string | null; next_attempt_ms: number; created_ms: number }) =>
+      r.lease_owner === env().dispatcher?.owner && Number(r.next_attempt_ms) === Number(r.created_ms) + LEASE_MS;
+
+    it('leases fresh deliveries in their INSERT up to the dispatcher’s limit, claims the rest, and sends each once', async () => {
+      gate = latch();
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/held'), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
+      for (let i = 0; i < 6; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      // The receiver holds every answer; one endpoint may have half the account share (2) in flight.
+      await eventually(() => rx.requests.filter((r) => r.url === '/held').length >= 2, 10_000);
+      const rows = await rowsOf(sub.body.id);
+      expect(rows).toHaveLength(6);
+      const given = rows.filter(handedOff);
+      // accountShare 4: load + handed + 1 <= 4 lets at most 4 through, and the first ones certainly.
+      expect(given.length).toBeGreaterThanOrEqual(1);
+      expect(given.length).toBeLessThanOrEqual(4);
+      expect(handedOff(rows[0])).toBe(true);
+      gate.open();
+      await eventually(async () => (await rowsOf(sub.body.id)).every((r) => r.status === 'succeeded'), 15_000);
+      const ids = rx.requests.filter((r) => r.url === '/held').map((r) => r.headers['webhook-id']);
+      expect(ids).toHaveLength(6); // each sent once: none handed off and claimed as well
+      expect(new Set(ids).size).toBe(6);
+      expect((await rowsOf(sub.body.id)).every((r) => r.attempts === 1 && r.lease_owner === null)).toBe(true);
+    });
+  },
+  { dispatcher: { pollMs: 100, leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
+);
