@@ -172,12 +172,12 @@ export class HandoffPoint {
   }
 
   lease(events: StoredEvent[], rows: Array<Insertable<DeliveryTable>>, subs: Subscription[], now: number): void {
-    const eligible = rows.filter((r) => {
-      const sub = subs.find((s) => s.id === r.webhook_id);
-      return r.coalesce_key === null && Number(r.next_attempt_ms) <= now && (sub?.pausedUntil ?? 0) <= now;
-    });
-    const owner = eligible.length > 0 ? (this.target?.ownerFor(eligible.length) ?? null) : null;
-    if (!owner || !this.target) return;
+    // A dispatcher with no room at all (the common case under a burst) costs no filtering.
+    if (!this.target?.ownerFor(1)) return;
+    const paused = new Set(subs.filter((s) => (s.pausedUntil ?? 0) > now).map((s) => s.id));
+    const eligible = rows.filter((r) => r.coalesce_key === null && Number(r.next_attempt_ms) <= now && !paused.has(r.webhook_id));
+    const owner = eligible.length > 0 ? this.target.ownerFor(eligible.length) : null;
+    if (!owner) return;
     for (const r of eligible) {
       r.lease_owner = owner;
       r.next_attempt_ms = now + this.target.leaseDurationMs;
