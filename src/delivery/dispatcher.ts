@@ -293,7 +293,7 @@ export class Dispatcher implements Handoff {
         const wasAtShare = this.slots.atShare(d.accountId);
         const accountWasBusy = this.slots.accountBusy(d.accountId);
         this.slots.finished(d.accountId, subscriptionId);
-        this.handedOffEnded([d]);
+        if (d.handedOff) this.handedOff.done();
         this.pump(subscriptionId);
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);

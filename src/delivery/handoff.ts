@@ -16,7 +16,7 @@ import type { ClaimedDelivery } from './claim.js';
  * unleased and claimed as before.
  */
 export interface Handoff {
-  /** The dispatcher's lease owner, or null while it cannot take deliveries (starting, stopping, at its budget). */
+  /** The dispatcher's lease owner, or null while it cannot take deliveries (starting, stopping, at its limit). */
   ownerFor(count: number): string | null;
   readonly leaseDurationMs: number;
   /** After the commit that wrote them: the leased deliveries are the dispatcher's to send. */
@@ -34,9 +34,6 @@ export class HandoffCount {
   private readonly cells: Int32Array;
   constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(12)) {
     this.cells = new Int32Array(buffer);
-  }
-  get value(): number {
-    return Atomics.load(this.cells, 0);
   }
   add(n: number): void {
     Atomics.add(this.cells, 0, n);
