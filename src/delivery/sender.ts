@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { Pool } from 'undici';
 import { toError } from '../errors.js';
+import { RequestDeadlines } from './request-deadlines.js';
 import { BlockedTargetError, guardedLookup, hostOf, isLocalhostName, isPrivateAddress } from '../webhooks/targets.js';
 
 /** Why an attempt failed, as the attempt log records it (bad_status and bad_body are decide()'s). */
@@ -21,6 +22,8 @@ export type SendOutcome =
  */
 export class Sender {
   private readonly pools = new Map<string, Pool>();
+  /** Exposed for tests: requests whose total timeout is still being watched. */
+  readonly deadlines = new RequestDeadlines();
 
   constructor(private readonly opts: { allowPrivateTargets: boolean; connectionsPerOrigin?: number }) {}
 
@@ -49,6 +52,8 @@ export class Sender {
     if (!this.opts.allowPrivateTargets && ((isIP(host) && isPrivateAddress(host)) || isLocalhostName(host))) {
       return { ok: false, kind: 'blocked', message: `${host} is a loopback, private or otherwise non-public address` };
     }
+    // The whole attempt (connect, headers, body) ends by the timeout.
+    const deadline = this.deadlines.start(timeoutMs);
     try {
       const res = await this.pool(target.origin).request({
         path: `${target.pathname}${target.search}`,
@@ -57,7 +62,7 @@ export class Sender {
         body,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: deadline,
       });
       const chunks: Buffer[] = [];
       let size = 0;
@@ -75,10 +80,13 @@ export class Sender {
     } catch (raw) {
       const err = toError(raw);
       return { ok: false, kind: classify(err), message: err.message };
+    } finally {
+      this.deadlines.end(deadline);
     }
   }
 
   async close(): Promise<void> {
+    this.deadlines.close();
     await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => {})));
     this.pools.clear();
   }

@@ -1,0 +1,89 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sender } from '../../src/delivery/sender.js';
+import { RequestDeadlines } from '../../src/delivery/request-deadlines.js';
+
+/** A receiver that answers at once, or never, or drips its body one byte every 100 ms for 5 s. */
+function receiver(): Promise<{ server: Server; url: (p: string) => string }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/ok') return res.end('{"ok":true}');
+      if (req.url === '/silent') return; // never answers
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let n = 0;
+      const t = setInterval(() => {
+        if (res.destroyed || ++n > 50) {
+          clearInterval(t);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write('x');
+      }, 100);
+      res.on('close', () => clearInterval(t));
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ server, url: (p) => `http://127.0.0.1:${port}${p}` });
+    }),
+  );
+}
+
+describe('the total timeout of an attempt (one timer for every request in flight)', () => {
+  let r: Awaited<ReturnType<typeof receiver>>;
+  const sender = new Sender({ allowPrivateTargets: true });
+  beforeAll(async () => {
+    r = await receiver();
+  });
+  afterAll(async () => {
+    await sender.close();
+    r.server.closeAllConnections();
+    await new Promise((resolve) => r.server.close(resolve));
+  });
+
+  it('a body that keeps dripping past the timeout ends the attempt as a timeout (the idle timers alone never would)', async () => {
+    const t0 = Date.now();
+    const out = await sender.send(r.url('/drip'), { 'content-type': 'application/json' }, '{}', 600);
+    const took = Date.now() - t0;
+    expect(out).toMatchObject({ ok: false, kind: 'timeout' });
+    // The receiver would have dripped for 5 s; the attempt ended near its 600 ms deadline.
+    expect(took).toBeGreaterThanOrEqual(590);
+    expect(took).toBeLessThan(4000);
+    expect(sender.deadlines.pending).toBe(0);
+  });
+
+  it('a receiver that never answers times out; answered requests leave nothing watched', async () => {
+    const [silent, ...ok] = await Promise.all([
+      sender.send(r.url('/silent'), {}, '{}', 300),
+      ...Array.from({ length: 20 }, () => sender.send(r.url('/ok'), {}, '{}', 5_000)),
+    ]);
+    expect(silent).toMatchObject({ ok: false, kind: 'timeout' });
+    for (const o of ok) expect(o).toMatchObject({ ok: true, status: 200, body: '{"ok":true}' });
+    expect(sender.deadlines.pending).toBe(0);
+  });
+
+  it('fires only deadlines that have passed, each once, and stops its timer when none is left', () => {
+    const d = new RequestDeadlines();
+    const now = Date.now();
+    const early = d.start(100, now);
+    const late = d.start(10_000, now);
+    const fired: string[] = [];
+    early.addEventListener('abort', () => fired.push('early'));
+    late.addEventListener('abort', () => fired.push('late'));
+    d.sweep(now + 50);
+    expect(fired).toEqual([]);
+    d.sweep(now + 200);
+    expect(fired).toEqual(['early']);
+    expect(early.aborted).toBe(true);
+    expect(early.reason?.name).toBe('TimeoutError');
+    expect(d.pending).toBe(1);
+    d.end(late);
+    expect(d.pending).toBe(0);
+    d.sweep(now + 20_000);
+    expect(fired).toEqual(['early']);
+    d.close();
+  });
+});
