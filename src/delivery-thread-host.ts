@@ -58,9 +58,9 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Om
   point.connect({
     ownerFor: (n) => (owner !== 'starting' && !exited && !stopping && count.hasRoom(n) ? owner : null),
     leaseDurationMs: data.leaseMs,
-    give: (deliveries) => {
+    give: (deliveries, subscriptions) => {
       count.add(deliveries.length);
-      post({ type: 'give', deliveries });
+      post({ type: 'give', deliveries, subscriptions });
     },
   });
   // Many commits in one turn of the event loop make one wake-up; one whose deliveries were all

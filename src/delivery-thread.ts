@@ -12,6 +12,7 @@ import type { BreakerState } from './delivery/breaker.js';
 import type { ClaimedDelivery } from './delivery/claim.js';
 import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
 import type { LogFormat } from './config.js';
+import type { Subscription } from './webhooks/subscription-row.js';
 import { createLogger } from './log.js';
 import { openStore } from './storage/database.js';
 
@@ -29,7 +30,7 @@ export interface ThreadData {
   logFormat: LogFormat;
 }
 
-export type ToThread = { type: 'wake' } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[] };
+export type ToThread = { type: 'wake' } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] };
 export type FromThread =
   | { type: 'ready'; owner: string }
   | { type: 'attempts'; items: Array<[format: string, outcome: string, seconds: number]> }
@@ -81,7 +82,7 @@ await dispatcher.start();
 domain.handoff.connect(dispatcher);
 port.on('message', (m: ToThread) => {
   if (m.type === 'wake') dispatcher.wake();
-  else if (m.type === 'give') void dispatcher.takeGiven(m.deliveries);
+  else if (m.type === 'give') void dispatcher.takeGiven(m.deliveries, m.subscriptions);
   else if (m.type === 'stop') {
     void (async () => {
       await dispatcher.stop();

@@ -111,13 +111,13 @@ export class Dispatcher implements Handoff {
     return this.leaseMs;
   }
 
-  give(deliveries: ClaimedDelivery[]): void {
+  give(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): void {
     this.handedOff.add(deliveries.length);
-    void this.takeGiven(deliveries);
+    void this.takeGiven(deliveries, subscriptions);
   }
 
   /** Deliveries leased to this dispatcher by a write (their count already added to `handedOff`). */
-  async takeGiven(deliveries: ClaimedDelivery[]): Promise<void> {
+  async takeGiven(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): Promise<void> {
     try {
       if (!this.running) {
         // Stopping: give them back at once rather than leave them leased until the lease runs out.
@@ -125,7 +125,7 @@ export class Dispatcher implements Handoff {
         this.handedOff.done(deliveries.length);
         return;
       }
-      await this.accept(deliveries);
+      await this.accept(deliveries, subscriptions);
     } catch (err) {
       // Still leased to us: the heartbeat keeps them, and a claim after the lease takes them.
       this.log('taking handed-off deliveries failed', err);
@@ -210,7 +210,7 @@ export class Dispatcher implements Handoff {
         const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, ...exclude });
         // A full claim says nothing about the other subscriptions: the last dry answer still holds.
         if (claimed.length < limit) this.dry = excludeKeys.length > 0 ? { exclude: new Set(excludeKeys), until: now + this.pollMs } : null;
-        if (claimed.length > 0) await this.accept(claimed);
+        if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
         if (claimed.length === limit || this.signal.raised) continue;
         const next = await nextDueAt(this.ctx.store);
         const wait = next !== null && next > Date.now() ? Math.min(next - Date.now(), this.pollMs) : this.pollMs;
@@ -247,10 +247,20 @@ export class Dispatcher implements Handoff {
     return q !== undefined && sub !== undefined && this.slots.subscriptionInFlight(subscriptionId) + q.length >= this.slots.endpointLimit(sub.maxInFlight);
   }
 
-  private async accept(claimed: ClaimedDelivery[]): Promise<void> {
+  /** The subscriptions of claimed deliveries, as they are now. */
+  private async subscriptionsOf(claimed: ClaimedDelivery[]): Promise<Subscription[]> {
     const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
     const rows = await this.ctx.store.db.selectFrom('webhooks').selectAll().where('id', 'in', ids).execute();
-    for (const r of rows) this.subs.set(r.id, toSubscription(r));
+    return rows.map(toSubscription);
+  }
+
+  /**
+   * Queues claimed or handed-off deliveries behind their subscriptions, as the claim or the write
+   * that made them read them (handed-off ones were read a second time here: one read per write).
+   */
+  private async accept(claimed: ClaimedDelivery[], rows: Subscription[]): Promise<void> {
+    const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
+    for (const r of rows) this.subs.set(r.id, r);
     const release: ClaimedDelivery[] = [];
     for (const d of claimed) {
       const sub = rows.find((r) => r.id === d.subscriptionId) ? this.subs.get(d.subscriptionId) : undefined;

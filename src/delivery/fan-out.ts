@@ -164,7 +164,7 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
  */
 export class HandoffPoint {
   private target: Handoff | null = null;
-  private readonly leased = new WeakMap<StoredEvent[], ClaimedDelivery[]>();
+  private readonly leased = new WeakMap<StoredEvent[], { deliveries: ClaimedDelivery[]; subscriptions: Subscription[] }>();
   private readonly wholly = new WeakSet<StoredEvent[]>();
 
   connect(target: Handoff | null): void {
@@ -182,9 +182,10 @@ export class HandoffPoint {
       r.lease_owner = owner;
       r.next_attempt_ms = now + this.target.leaseDurationMs;
     }
-    this.leased.set(
-      events,
-      eligible.map((r) => ({
+    const given = new Set(eligible.map((r) => r.webhook_id));
+    this.leased.set(events, {
+      subscriptions: subs.filter((s) => given.has(s.id)),
+      deliveries: eligible.map((r) => ({
         id: r.id,
         accountId: r.account_id,
         subscriptionId: r.webhook_id,
@@ -197,7 +198,7 @@ export class HandoffPoint {
         createdMs: Number(r.created_ms),
         handedOff: true,
       })),
-    );
+    });
     if (eligible.length === rows.length) this.wholly.add(events);
   }
 
@@ -206,7 +207,7 @@ export class HandoffPoint {
     const given = this.leased.get(events);
     if (!given) return;
     this.leased.delete(events);
-    this.target?.give(given);
+    this.target?.give(given.deliveries, given.subscriptions);
   }
 
   /** Every delivery of these committed events went to the dispatcher: nothing is there to claim. */

@@ -1,3 +1,4 @@
+import type { Subscription } from '../webhooks/subscription-row.js';
 import type { ClaimedDelivery } from './claim.js';
 
 /**
@@ -19,8 +20,11 @@ export interface Handoff {
   /** The dispatcher's lease owner, or null while it cannot take deliveries (starting, stopping, at its limit). */
   ownerFor(count: number): string | null;
   readonly leaseDurationMs: number;
-  /** After the commit that wrote them: the leased deliveries are the dispatcher's to send. */
-  give(deliveries: ClaimedDelivery[]): void;
+  /**
+   * After the commit that wrote them: the leased deliveries are the dispatcher's to send, with the
+   * subscriptions the write rendered them for (as it read them), so taking them reads nothing.
+   */
+  give(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): void;
 }
 
 /**
