@@ -210,7 +210,7 @@ export class HandoffPoint {
     this.target?.give(given.deliveries, given.subscriptions);
   }
 
-  /** Every delivery of these committed events went to the dispatcher: nothing is there to claim. */
+  /** Every delivery of these committed events went to this process's dispatcher: nothing is there to claim, here or in another process. */
   gaveAll(events: StoredEvent[]): boolean {
     return events.length > 0 && this.wholly.has(events);
   }

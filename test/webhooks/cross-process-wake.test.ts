@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
 import { compose, type Stack } from '../../src/compose.js';
+import pgClient from 'pg';
 import { openStore } from '../../src/storage/database.js';
+import { DELIVERY_CHANNEL } from '../../src/storage/pg-notifier.js';
 import { ADMIN_TOKEN, createEnv, type DbName, TEST_PUBLIC_URL, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
-import { eventually, Receiver } from '../support/receiver.js';
+import { eventually, latch, Receiver } from '../support/receiver.js';
 
 /**
  * A worker learns of deliveries another process committed from a NOTIFY sent after that commit
@@ -47,5 +49,55 @@ describe.runIf(pg)('a worker in another process is woken after commit [postgres]
     await Promise.all(Array.from({ length: 20 }, () => post(viaApi, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] })));
     await eventually(() => rx.on('/wake').length === 20, 15_000, 20);
     expect(new Set(rx.on('/wake').map((r) => r.headers['webhook-id'])).size).toBe(20);
+  });
+});
+
+describe.runIf(pg)('a commit whose deliveries all went to its own process wakes no other process [postgres]', () => {
+  let env: TestEnv & { close(): Promise<void> };
+  let rx: Receiver;
+  let gate = latch();
+  let listener: pgClient.Client;
+  let announced = 0;
+
+  beforeAll(async () => {
+    rx = await Receiver.start(() => ({ status: 200, hold: gate.promise }));
+    env = await createEnv('postgres', { dispatcher: { concurrency: 8, accountShare: 4 } });
+    listener = new pgClient.Client({ connectionString: env.url });
+    await listener.connect();
+    listener.on('notification', () => announced++);
+    await listener.query(`listen ${DELIVERY_CHANNEL}`);
+  });
+  afterAll(async () => {
+    gate.open();
+    await listener?.end();
+    await env?.close();
+    await rx?.close();
+  });
+
+  it('handed-off deliveries are announced to nobody; those left for a claim are', async () => {
+    const a = await env.newAccount();
+    const w = await warehouse(env, a);
+    const p = await product(env, a);
+    await call(env, a, 'POST', '/api/v1/webhooks', { url: rx.url('/own'), events: ['document.posted'] }, 201);
+    gate.open();
+    // Let announcements of the setup writes (webhook, warehouse, product: no deliveries) arrive first.
+    await new Promise((r) => setTimeout(r, 200));
+    const before = announced;
+    for (let i = 0; i < 5; i++) {
+      await post(env, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      await eventually(() => rx.on('/own').length === i + 1, 10_000, 5);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    // Each one-delivery commit went to this process's dispatcher, which had room: no NOTIFY at all.
+    expect(announced - before).toBe(0);
+    expect(new Set(rx.on('/own').map((r) => r.headers['webhook-id'])).size).toBe(5);
+
+    // The endpoint now holds its answers: the dispatcher fills up (2 in flight per endpoint, share
+    // 4), later commits are written unleased for any worker to claim, and those are announced.
+    gate = latch();
+    for (let i = 0; i < 8; i++) await post(env, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+    await eventually(() => announced > before, 5_000, 10);
+    gate.open();
+    await eventually(() => rx.on('/own').length === 13, 15_000, 10);
   });
 });
