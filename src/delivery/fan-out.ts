@@ -5,7 +5,7 @@ import type { ClaimedDelivery } from './claim.js';
 import type { Handoff } from './handoff.js';
 import type { Outbox } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
-import { prepared, preparedInsert } from '../storage/prepared.js';
+import { preparedInsert } from '../storage/prepared.js';
 import type { DeliveryTable } from '../storage/schema.js';
 import type { AccountInfo, DomainReads, RenderContext, Rendered } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
@@ -108,16 +108,6 @@ const insertDeliveryRows = preparedInsert('deliveries', [
   'completed_ms',
 ]);
 
-const enabledSubscriptions = prepared<{ accountId: string }>()((db, v) =>
-  db
-    .selectFrom('webhooks')
-    .innerJoin('accounts', 'accounts.id', 'webhooks.account_id')
-    .selectAll('webhooks')
-    .select(['accounts.number as account_number', 'accounts.slug as account_slug', 'accounts.plan as account_plan'])
-    .where('webhooks.account_id', '=', v.accountId)
-    .where('webhooks.enabled', '=', 1),
-);
-
 /** Inserts deliveries; a coalesced one whose window is already open folds into it (unique key). */
 export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTable>>): Promise<number> {
   const plain = rows.filter((r) => r.coalesce_key === null);
@@ -142,9 +132,8 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
  */
 export function installFanOut(outbox: Outbox, renderer: Renderer, point: HandoffPoint = new HandoffPoint()): void {
   outbox.onCommit((events) => point.committed(events));
-  outbox.onWrite(async (tx, events) => {
+  outbox.onWrite(async (tx, events, rows) => {
     const accountId = events[0].accountId;
-    const { rows } = await enabledSubscriptions(tx, { accountId });
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
     const subs = rows.map(toSubscription);
