@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { preparedInsert, preparedRows } from '../storage/prepared.js';
+import { prepared, preparedInsert, preparedRows } from '../storage/prepared.js';
 import type { Store } from '../storage/database.js';
 import type { ClaimedDelivery } from './claim.js';
 import type { AttemptOutcome } from './decide.js';
@@ -86,6 +86,58 @@ const updateDeliveries = preparedRows<DeliveryResultRow>(CHUNK)((db, rows) => {
   return { compile: () => query.compile(db) };
 });
 
+/**
+ * PostgreSQL: a whole batch in ONE statement, atomic without BEGIN and COMMIT: the attempt rows, the
+ * deliveries' new states and the webhooks' failing-since marks, each a data-modifying WITH over
+ * arrays (unnest), so the SQL is the same for every batch size and is prepared once per connection.
+ * One round trip per batch instead of five (begin, attempts, deliveries, webhooks, commit).
+ * `failing` and `healthy` are disjoint: two parts of one statement must not update the same row.
+ */
+interface ResultArrays {
+  accountIds: string[];
+  deliveryIds: string[];
+  webhookIds: string[];
+  attemptNos: number[];
+  startedMs: number[];
+  durationsMs: number[];
+  requestHeaders: string[];
+  responseStatuses: Array<number | null>;
+  responseHeaders: Array<string | null>;
+  responseBodies: Array<string | null>;
+  errorKinds: Array<string | null>;
+  errorMessages: Array<string | null>;
+  outcomes: string[];
+  statuses: string[];
+  nextMs: number[];
+  completedMs: Array<number | null>;
+  owner: string;
+  now: number;
+  failing: string[];
+  healthy: string[];
+}
+const writeResultsAtOnce = prepared<ResultArrays>()((db, v) => {
+  const query = sql`
+    with a as (
+      insert into attempts (account_id, delivery_id, webhook_id, attempt_no, started_ms, duration_ms, request_headers,
+        response_status, response_headers, response_body, error_kind, error_message, outcome)
+      select * from unnest(${v.accountIds}::text[], ${v.deliveryIds}::text[], ${v.webhookIds}::text[], ${v.attemptNos}::integer[],
+        ${v.startedMs}::bigint[], ${v.durationsMs}::double precision[], ${v.requestHeaders}::text[], ${v.responseStatuses}::integer[],
+        ${v.responseHeaders}::text[], ${v.responseBodies}::text[], ${v.errorKinds}::text[], ${v.errorMessages}::text[], ${v.outcomes}::text[])
+    ), d as (
+      update deliveries set status = r.status, attempts = r.attempt_no, next_attempt_ms = r.next_ms, last_status_code = r.code,
+        last_error = r.err, completed_ms = r.done, lease_owner = null
+      from unnest(${v.deliveryIds}::text[], ${v.statuses}::text[], ${v.attemptNos}::integer[], ${v.nextMs}::bigint[],
+        ${v.responseStatuses}::integer[], ${v.errorMessages}::text[], ${v.completedMs}::bigint[]) as r(id, status, attempt_no, next_ms, code, err, done)
+      where deliveries.id = r.id and deliveries.lease_owner = ${v.owner}
+    ), f as (
+      update webhooks set failing_since_ms = ${v.now} where id = any(${v.failing}::text[]) and failing_since_ms is null
+    ), h as (
+      update webhooks set failing_since_ms = null where id = any(${v.healthy}::text[]) and failing_since_ms is not null
+    )
+    select 1 as done`;
+  return { compile: () => query.compile(db) };
+});
+
 const finalStatus = (o: AttemptResult['outcome']) => (o === 'retry' ? 'pending' : o === 'gone' ? 'failed' : o);
 
 /**
@@ -98,6 +150,42 @@ const finalStatus = (o: AttemptResult['outcome']) => (o === 'retry' ? 'pending' 
  */
 export async function writeResults(store: Store, owner: string, results: AttemptResult[], now: number): Promise<void> {
   if (results.length === 0) return;
+  if (store.dialect.name === 'postgres') {
+    // A subscription with a success in the batch ends up healthy, as the two updates in sequence below leave it.
+    const healthy = new Set(results.filter((r) => r.outcome === 'succeeded').map((r) => r.delivery.subscriptionId));
+    const failing = new Set(results.filter((r) => r.outcome !== 'succeeded' && !healthy.has(r.delivery.subscriptionId)).map((r) => r.delivery.subscriptionId));
+    const arrays: ResultArrays = {
+      accountIds: results.map((r) => r.delivery.accountId),
+      deliveryIds: results.map((r) => r.delivery.id),
+      webhookIds: results.map((r) => r.delivery.subscriptionId),
+      attemptNos: results.map((r) => r.attemptNo),
+      startedMs: results.map((r) => r.startedMs),
+      durationsMs: results.map((r) => r.durationMs),
+      requestHeaders: results.map((r) => JSON.stringify(r.requestHeaders)),
+      responseStatuses: results.map((r) => r.responseStatus),
+      responseHeaders: results.map((r) => (r.responseHeaders ? JSON.stringify(r.responseHeaders) : null)),
+      responseBodies: results.map((r) => r.responseBody),
+      errorKinds: results.map((r) => r.errorKind),
+      errorMessages: results.map((r) => r.errorMessage),
+      outcomes: results.map((r) => r.outcome),
+      statuses: results.map((r) => finalStatus(r.outcome)),
+      nextMs: results.map((r) => r.nextAttemptMs ?? now),
+      completedMs: results.map((r) => (r.outcome === 'retry' ? null : now)),
+      owner,
+      now,
+      failing: [...failing],
+      healthy: [...healthy],
+    };
+    // Retried like a transaction (a deadlock with another worker's update of the same webhooks).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeResultsAtOnce(store.db, arrays);
+        return;
+      } catch (err) {
+        if (attempt >= 5 || !store.dialect.isRetryable(err)) throw err;
+      }
+    }
+  }
   await store.transaction(async (tx) => {
     for (let i = 0; i < results.length; i += CHUNK) {
       const chunk = results.slice(i, i + CHUNK);
