@@ -60,3 +60,46 @@ describeEachDb(
   },
   { dispatcher: { pollMs: 100, leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
 );
+
+/**
+ * Handed-off deliveries need no claim, and their completions must not cause one either: a short
+ * claim says nothing is due until new work, the next due time or the poll (each completion used
+ * to run a claim and a due-time read for nothing: two statements per delivery).
+ */
+describeEachDb(
+  'sending handed-off deliveries claims nothing',
+  (env) => {
+    let rx: Receiver;
+    beforeAll(async () => {
+      rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}' }));
+    });
+    afterAll(async () => rx.close());
+
+    it('twenty documents posted one after another are sent with at most a couple of claims', async () => {
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/quiet'), format: 'native', events: ['stock.changed'] }, 201);
+      // Let the wake-ups of the setup writes settle.
+      await new Promise((r) => setTimeout(r, 300));
+      const executor = env().store.db.getExecutor();
+      const run = executor.executeQuery.bind(executor);
+      let claims = 0;
+      executor.executeQuery = ((q: { sql: string }, ...rest: unknown[]) => {
+        if (/^update "deliveries" set "next_attempt_ms" = .*"lease_owner" = /.test(q.sql)) claims++;
+        return (run as (...a: unknown[]) => unknown)(q, ...rest);
+      }) as typeof executor.executeQuery;
+      try {
+        for (let i = 0; i < 20; i++) {
+          await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+          await eventually(() => rx.on('/quiet').length === i + 1, 10_000, 5);
+        }
+      } finally {
+        executor.executeQuery = run;
+      }
+      expect(new Set(rx.on('/quiet').map((r) => r.headers['webhook-id'])).size).toBe(20);
+      expect(claims).toBeLessThanOrEqual(2);
+    });
+  },
+  { dispatcher: { leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
+);
