@@ -208,6 +208,8 @@ export class Dispatcher implements Handoff {
         if (this.newWork) this.dry = null;
         this.newWork = false;
         const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, ...exclude });
+        // What was claimed is sent first; the next due time is read after.
+        if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
         // A short claim took everything due outside its exclusions: until new work, the next due time
         // or the poll, claiming again finds nothing. Without exclusions too: each completion of a
         // handed-off delivery woke the loop, and it claimed and read the next due time for nothing
@@ -219,7 +221,6 @@ export class Dispatcher implements Handoff {
           // Rows due already are the excluded subscriptions': the poll, not their due time, ends this.
           this.dry = { exclude: new Set(excludeKeys), until: next !== null && next > t ? Math.min(next, t + this.pollMs) : t + this.pollMs };
         }
-        if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
         if (claimed.length === limit || this.signal.raised) continue;
         await this.sleep((this.dry?.until ?? Date.now() + this.pollMs) - Date.now());
       } catch (err) {
