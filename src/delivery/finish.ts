@@ -150,31 +150,31 @@ const finalStatus = (o: AttemptResult['outcome']) => (o === 'retry' ? 'pending' 
  */
 export async function writeResults(store: Store, owner: string, results: AttemptResult[], now: number): Promise<void> {
   if (results.length === 0) return;
+  const { failing, healthy } = endpointMarks(results);
   if (store.dialect.name === 'postgres') {
-    // A subscription with a success in the batch ends up healthy, as the two updates in sequence below leave it.
-    const healthy = new Set(results.filter((r) => r.outcome === 'succeeded').map((r) => r.delivery.subscriptionId));
-    const failing = new Set(results.filter((r) => r.outcome !== 'succeeded' && !healthy.has(r.delivery.subscriptionId)).map((r) => r.delivery.subscriptionId));
+    const attempts = results.map(attemptRow);
+    const states = results.map((r) => deliveryState(r, now, owner));
     const arrays: ResultArrays = {
-      accountIds: results.map((r) => r.delivery.accountId),
-      deliveryIds: results.map((r) => r.delivery.id),
-      webhookIds: results.map((r) => r.delivery.subscriptionId),
-      attemptNos: results.map((r) => r.attemptNo),
-      startedMs: results.map((r) => r.startedMs),
-      durationsMs: results.map((r) => r.durationMs),
-      requestHeaders: results.map((r) => JSON.stringify(r.requestHeaders)),
-      responseStatuses: results.map((r) => r.responseStatus),
-      responseHeaders: results.map((r) => (r.responseHeaders ? JSON.stringify(r.responseHeaders) : null)),
-      responseBodies: results.map((r) => r.responseBody),
-      errorKinds: results.map((r) => r.errorKind),
-      errorMessages: results.map((r) => r.errorMessage),
-      outcomes: results.map((r) => r.outcome),
-      statuses: results.map((r) => finalStatus(r.outcome)),
-      nextMs: results.map((r) => r.nextAttemptMs ?? now),
-      completedMs: results.map((r) => (r.outcome === 'retry' ? null : now)),
+      accountIds: attempts.map((a) => a.account_id),
+      deliveryIds: attempts.map((a) => a.delivery_id),
+      webhookIds: attempts.map((a) => a.webhook_id),
+      attemptNos: attempts.map((a) => a.attempt_no),
+      startedMs: attempts.map((a) => a.started_ms),
+      durationsMs: attempts.map((a) => a.duration_ms),
+      requestHeaders: attempts.map((a) => a.request_headers),
+      responseStatuses: attempts.map((a) => a.response_status),
+      responseHeaders: attempts.map((a) => a.response_headers),
+      responseBodies: attempts.map((a) => a.response_body),
+      errorKinds: attempts.map((a) => a.error_kind),
+      errorMessages: attempts.map((a) => a.error_message),
+      outcomes: attempts.map((a) => a.outcome),
+      statuses: states.map((d) => d.status),
+      nextMs: states.map((d) => d.nextMs),
+      completedMs: states.map((d) => d.done),
       owner,
       now,
-      failing: [...failing],
-      healthy: [...healthy],
+      failing,
+      healthy,
     };
     // Retried like a transaction (a deadlock with another worker's update of the same webhooks).
     for (let attempt = 1; ; attempt++) {
@@ -189,40 +189,12 @@ export async function writeResults(store: Store, owner: string, results: Attempt
   await store.transaction(async (tx) => {
     for (let i = 0; i < results.length; i += CHUNK) {
       const chunk = results.slice(i, i + CHUNK);
-      await insertAttempts(
-        tx,
-        chunk.map((r) => ({
-          account_id: r.delivery.accountId,
-          delivery_id: r.delivery.id,
-          webhook_id: r.delivery.subscriptionId,
-          attempt_no: r.attemptNo,
-          started_ms: r.startedMs,
-          duration_ms: r.durationMs,
-          request_headers: JSON.stringify(r.requestHeaders),
-          response_status: r.responseStatus,
-          response_headers: r.responseHeaders ? JSON.stringify(r.responseHeaders) : null,
-          response_body: r.responseBody,
-          error_kind: r.errorKind,
-          error_message: r.errorMessage,
-          outcome: r.outcome,
-        })),
-      );
+      await insertAttempts(tx, chunk.map(attemptRow));
       await updateDeliveries(
         tx,
-        chunk.map((r) => ({
-          id: r.delivery.id,
-          status: finalStatus(r.outcome),
-          attempts: r.attemptNo,
-          nextMs: r.nextAttemptMs ?? now,
-          code: r.responseStatus,
-          err: r.errorMessage,
-          done: r.outcome === 'retry' ? null : now,
-          owner,
-        })),
+        chunk.map((r) => deliveryState(r, now, owner)),
       );
     }
-    const failing = [...new Set(results.filter((r) => r.outcome !== 'succeeded').map((r) => r.delivery.subscriptionId))];
-    const healthy = [...new Set(results.filter((r) => r.outcome === 'succeeded').map((r) => r.delivery.subscriptionId))];
     if (failing.length > 0) {
       await tx
         .updateTable('webhooks')
@@ -240,4 +212,48 @@ export async function writeResults(store: Store, owner: string, results: Attempt
         .execute();
     }
   });
+}
+
+/** A result's row in the attempt log. */
+function attemptRow(r: AttemptResult) {
+  return {
+    account_id: r.delivery.accountId,
+    delivery_id: r.delivery.id,
+    webhook_id: r.delivery.subscriptionId,
+    attempt_no: r.attemptNo,
+    started_ms: r.startedMs,
+    duration_ms: r.durationMs,
+    request_headers: JSON.stringify(r.requestHeaders),
+    response_status: r.responseStatus,
+    response_headers: r.responseHeaders ? JSON.stringify(r.responseHeaders) : null,
+    response_body: r.responseBody,
+    error_kind: r.errorKind,
+    error_message: r.errorMessage,
+    outcome: r.outcome,
+  };
+}
+
+/** The delivery's state after a result. */
+function deliveryState(r: AttemptResult, now: number, owner: string): DeliveryResultRow {
+  return {
+    id: r.delivery.id,
+    status: finalStatus(r.outcome),
+    attempts: r.attemptNo,
+    nextMs: r.nextAttemptMs ?? now,
+    code: r.responseStatus,
+    err: r.errorMessage,
+    done: r.outcome === 'retry' ? null : now,
+    owner,
+  };
+}
+
+/**
+ * Which endpoints a batch marks failing (since now, if not already) and healthy. An endpoint with
+ * a success in the batch is healthy, whatever else it had: disjoint sets, as one PostgreSQL
+ * statement must not update a row twice.
+ */
+function endpointMarks(results: AttemptResult[]): { failing: string[]; healthy: string[] } {
+  const healthy = new Set(results.filter((r) => r.outcome === 'succeeded').map((r) => r.delivery.subscriptionId));
+  const failing = new Set(results.filter((r) => !healthy.has(r.delivery.subscriptionId)).map((r) => r.delivery.subscriptionId));
+  return { failing: [...failing], healthy: [...healthy] };
 }

@@ -10,7 +10,12 @@ export class Deadline {
   reason: Error | undefined = undefined;
   private listener: (() => void) | null = null;
 
-  constructor(readonly at: number) {}
+  /** The bucket it waits in: its deadline rounded up to the tick. */
+  readonly bucket: number;
+
+  constructor(readonly at: number) {
+    this.bucket = Math.ceil(at / TICK_MS) * TICK_MS;
+  }
 
   addEventListener(_type: 'abort', listener: () => void): void {
     this.listener = listener;
@@ -49,9 +54,8 @@ export class RequestDeadlines {
   /** A signal that aborts the request `timeoutMs` from now, unless end() is called first. */
   start(timeoutMs: number, now = Date.now()): Deadline {
     const d = new Deadline(now + timeoutMs);
-    const key = Math.ceil(d.at / TICK_MS) * TICK_MS;
-    let bucket = this.buckets.get(key);
-    if (!bucket) this.buckets.set(key, (bucket = new Set()));
+    let bucket = this.buckets.get(d.bucket);
+    if (!bucket) this.buckets.set(d.bucket, (bucket = new Set()));
     bucket.add(d);
     if (!this.timer) {
       this.timer = setInterval(() => this.sweep(Date.now()), TICK_MS);
@@ -61,11 +65,10 @@ export class RequestDeadlines {
   }
 
   end(d: Deadline): void {
-    const key = Math.ceil(d.at / TICK_MS) * TICK_MS;
-    const bucket = this.buckets.get(key);
+    const bucket = this.buckets.get(d.bucket);
     if (!bucket) return;
     bucket.delete(d);
-    if (bucket.size === 0) this.buckets.delete(key);
+    if (bucket.size === 0) this.buckets.delete(d.bucket);
   }
 
   /** Aborts every request whose deadline has passed; stops the timer when nothing is in flight. */
