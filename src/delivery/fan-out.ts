@@ -3,7 +3,7 @@ import type { Insertable } from 'kysely';
 import type { StoredEvent } from '../events/catalog.js';
 import type { ClaimedDelivery } from './claim.js';
 import type { Handoff } from './handoff.js';
-import type { Outbox } from '../events/outbox.js';
+import type { Outbox, Subscriber } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import { preparedInsert } from '../storage/prepared.js';
 import type { DeliveryTable } from '../storage/schema.js';
@@ -131,12 +131,20 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
  * a rolled-back change. Free-plan accounts are skipped here: they are sent nothing.
  */
 export function installFanOut(outbox: Outbox, renderer: Renderer, point: HandoffPoint = new HandoffPoint()): void {
+  // The outbox hands out the same rows while an account's subscriptions are unchanged (outbox.ts),
+  // so each is parsed once; nothing mutates a Subscription.
+  const parsed = new WeakMap<Subscriber, Subscription>();
+  const subscription = (r: Subscriber): Subscription => {
+    let s = parsed.get(r);
+    if (!s) parsed.set(r, (s = toSubscription(r)));
+    return s;
+  };
   outbox.onCommit((events) => point.committed(events));
   outbox.onWrite(async (tx, events, rows) => {
     const accountId = events[0].accountId;
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
-    const subs = rows.map(toSubscription);
+    const subs = rows.map(subscription);
     const now = events[0].occurredAt;
     const deliveries = await renderDeliveries(tx, renderer, account, subs, events, now);
     if (deliveries.length === 0) return;

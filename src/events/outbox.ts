@@ -25,8 +25,11 @@ const bumpEventSeq = prepared<{ accountId: string; n: number }>()((db, v) =>
     .updateTable('accounts')
     .set((eb) => ({ event_seq: eb('event_seq', '+', v.n) }))
     .where('id', '=', v.accountId)
-    .returning('event_seq'),
+    .returning(['event_seq', 'subscribers_version']),
 );
+
+/** How many accounts' subscribers a process keeps between writes (the least recently written leave first). */
+const SUBSCRIBER_CACHE_ACCOUNTS = 1_000;
 
 const EVENT_COLUMNS = ['id', 'account_id', 'seq', 'type', 'object', 'object_id', 'action', 'occurred_ms', 'data'] as const;
 const insertEvents = preparedInsert('events', EVENT_COLUMNS);
@@ -55,6 +58,8 @@ const insertEventsReadingSubscribers = preparedRows<EventRow>()((db, rows) =>
 export class Outbox {
   private readonly hooks: OutboxHook[] = [];
   private readonly listeners: CommitListener[] = [];
+  /** SQLite: each account's subscribers as last read, with the account's subscribers_version then (migration 017). */
+  private readonly subscribers = new Map<string, { version: number; rows: Subscriber[] }>();
 
   onWrite(hook: OutboxHook): void {
     this.hooks.push(hook);
@@ -82,9 +87,11 @@ export class Outbox {
   async write(tx: Tx, accountId: string, events: NewEvent[], now: number): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     let first: number | null = null;
+    let version: number | null = null;
     if (!this.numbersAfterCommit) {
       const [row] = (await bumpEventSeq(tx, { accountId, n: events.length })).rows;
       first = Number(row.event_seq) - events.length + 1;
+      version = Number(row.subscribers_version);
     }
     const stored: StoredEvent[] = events.map((e, i) => ({
       id: timeOrderedId(),
@@ -113,10 +120,30 @@ export class Outbox {
       subscribers = (await insertEventsReadingSubscribers(tx, rows)).rows;
     } else {
       await insertEvents(tx, rows);
-      subscribers = (await readSubscribers(tx, { accountId })).rows;
+      subscribers = await this.subscribersOf(tx, accountId, version);
     }
     for (const hook of this.hooks) await hook(tx, stored, subscribers);
     return stored;
+  }
+
+  /**
+   * The account's subscribers, reused from the last read while the account's subscribers_version
+   * (read in this transaction, under the write lock) is the one that read saw. Nothing mutates
+   * the rows handed out.
+   */
+  private async subscribersOf(tx: Tx, accountId: string, version: number | null): Promise<Subscriber[]> {
+    const cached = this.subscribers.get(accountId);
+    if (version !== null && cached?.version === version) {
+      this.subscribers.delete(accountId); // re-inserted last: the map's order is least recently written first
+      this.subscribers.set(accountId, cached);
+      return cached.rows;
+    }
+    const rows = (await readSubscribers(tx, { accountId })).rows;
+    if (version === null) return rows;
+    this.subscribers.delete(accountId);
+    this.subscribers.set(accountId, { version, rows });
+    if (this.subscribers.size > SUBSCRIBER_CACHE_ACCOUNTS) this.subscribers.delete(this.subscribers.keys().next().value as string);
+    return rows;
   }
 
   /** Called by the transaction runner after commit. Listener errors never undo a commit. */

@@ -19,6 +19,7 @@ import * as m013 from './migrations/013-idempotency-requests.js';
 import * as m014 from './migrations/014-retention.js';
 import * as m015 from './migrations/015-event-sequencer.js';
 import * as m016 from './migrations/016-append-friendly-indexes.js';
+import * as m017 from './migrations/017-subscribers-version.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
 import { namingPool } from './pg-named-statements.js';
@@ -85,6 +86,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '014-retention': m014,
   '015-event-sequencer': m015,
   '016-append-friendly-indexes': m016,
+  '017-subscribers-version': m017,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.

@@ -15,6 +15,8 @@ export interface AccountTable {
   plan: 'free' | 'paid';
   /** Last event sequence number handed out: by the writing transaction on SQLite (events/outbox.ts), after commit on PostgreSQL (storage/event-sequencer.ts). */
   event_seq: number;
+  /** Changes (randomly, by triggers) whenever the account's subscribers could read differently (migration 017). */
+  subscribers_version: Generated<number>;
   created_ms: number;
 }
 

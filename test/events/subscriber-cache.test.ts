@@ -1,0 +1,128 @@
+import { Kysely, sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, type TestAccount } from '../support/env.js';
+import { call, post, product, warehouse } from '../support/fixtures.js';
+import { eventually, Receiver } from '../support/receiver.js';
+
+/**
+ * On SQLite a write reuses the account's subscribers it read last while `accounts.subscribers_version`
+ * is unchanged (events/outbox.ts, migration 017): triggers change it on every change of a webhook row
+ * or of the account's number, slug or plan, whoever makes it. Every change below is followed by a
+ * write that must see it; the raw statements stand for the CLI or another process, which no
+ * in-process code hears about. PostgreSQL reads the subscribers in the events' INSERT and keeps
+ * no copy, but its triggers keep the same column.
+ */
+describeEachDb('the subscribers a write reads', (env) => {
+  let rx: Receiver;
+  beforeAll(async () => {
+    rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}' }));
+  });
+  afterAll(async () => rx.close());
+
+  const versionOf = async (a: TestAccount) =>
+    Number((await env().store.db.selectFrom('accounts').select('subscribers_version').where('id', '=', a.id).executeTakeFirstOrThrow()).subscribers_version);
+
+  /**
+   * Counts the statements that read an account's subscribers on their own (SQLite; PostgreSQL merges
+   * it into the events' INSERT). The write runs them on its transaction, a Kysely of its own.
+   */
+  function countSubscriberReads(): { count(): number; stop(): void } {
+    const proto = Kysely.prototype as unknown as { executeQuery: (q: { sql: string }, ...rest: unknown[]) => unknown };
+    const run = proto.executeQuery;
+    let n = 0;
+    proto.executeQuery = function (this: unknown, q: { sql: string }, ...rest: unknown[]) {
+      if (/^select "webhooks"\.\*/.test(q.sql)) n++;
+      return run.call(this, q, ...rest);
+    };
+    return { count: () => n, stop: () => void (proto.executeQuery = run) };
+  }
+
+  it('reads them once while nothing changes, and sees every change to a webhook or the account from any path', async () => {
+    const e = env();
+    const a = await e.newAccount();
+    const w = await warehouse(e, a);
+    const p = await product(e, a);
+    const receipt = { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] };
+    const deliveriesOf = async (documentId: number) =>
+      (
+        await e.store.db
+          .selectFrom('deliveries')
+          .innerJoin('events', 'events.id', 'deliveries.event_id')
+          .select(['deliveries.url'])
+          .where('events.account_id', '=', a.id)
+          .where('events.type', '=', 'stock.changed')
+          .where(sql<string>`events.data`, 'like', `%"documentId":${documentId}%`)
+          .execute()
+      ).map((r) => new URL(r.url).pathname);
+
+    let version = await versionOf(a);
+    const sub = (await call(e, a, 'POST', '/api/v1/webhooks', { url: rx.url('/one'), format: 'native', events: ['stock.changed'] }, 201)).body;
+    expect(await versionOf(a)).not.toBe(version);
+
+    const reads = countSubscriberReads();
+    try {
+      for (let i = 0; i < 5; i++) await post(e, a, receipt);
+      await eventually(() => rx.on('/one').length === 5, 10_000);
+      // One read after the subscription was created; the other four writes reused it.
+      expect(reads.count()).toBe(e.db === 'sqlite' ? 1 : 0);
+    } finally {
+      reads.stop();
+    }
+
+    // Through the API: a new URL.
+    version = await versionOf(a);
+    await call(e, a, 'PATCH', `/api/v1/webhooks/${sub.id}`, { url: rx.url('/two') }, 200);
+    expect(await versionOf(a)).not.toBe(version);
+    let doc = (await post(e, a, receipt)).body;
+    expect(await deliveriesOf(doc.id)).toEqual(['/two']);
+
+    // Behind the application's back: disabled by a raw statement.
+    version = await versionOf(a);
+    await sql`update webhooks set enabled = 0 where id = ${sub.id}`.execute(e.store.db);
+    expect(await versionOf(a)).not.toBe(version);
+    doc = (await post(e, a, receipt)).body;
+    expect(await deliveriesOf(doc.id)).toEqual([]);
+
+    // A second subscription inserted by the API, the first enabled again by a raw statement.
+    const second = (await call(e, a, 'POST', '/api/v1/webhooks', { url: rx.url('/three'), format: 'native', events: ['stock.changed'] }, 201)).body;
+    await sql`update webhooks set enabled = 1 where id = ${sub.id}`.execute(e.store.db);
+    doc = (await post(e, a, receipt)).body;
+    expect((await deliveriesOf(doc.id)).sort()).toEqual(['/three', '/two']);
+
+    // The account's plan, changed by a raw statement: a free account is sent nothing.
+    version = await versionOf(a);
+    await sql`update accounts set plan = 'free' where id = ${a.id}`.execute(e.store.db);
+    expect(await versionOf(a)).not.toBe(version);
+    doc = (await post(e, a, receipt)).body;
+    expect(await deliveriesOf(doc.id)).toEqual([]);
+    await sql`update accounts set plan = 'paid' where id = ${a.id}`.execute(e.store.db);
+
+    // A webhook row deleted by a raw statement.
+    version = await versionOf(a);
+    await sql`delete from webhooks where id = ${second.id}`.execute(e.store.db);
+    expect(await versionOf(a)).not.toBe(version);
+    doc = (await post(e, a, receipt)).body;
+    expect(await deliveriesOf(doc.id)).toEqual(['/two']);
+
+    // Bumping the event counter (every write does) leaves the version alone.
+    version = await versionOf(a);
+    await post(e, a, receipt);
+    expect(await versionOf(a)).toBe(version);
+  });
+
+  it('keeps each account apart: a change to one account’s webhooks leaves another’s reads and deliveries alone', async () => {
+    const e = env();
+    const [a, b] = [await e.newAccount(), await e.newAccount()];
+    const [wa, wb] = [await warehouse(e, a), await warehouse(e, b)];
+    const [pa, pb] = [await product(e, a), await product(e, b)];
+    await call(e, a, 'POST', '/api/v1/webhooks', { url: rx.url('/a'), format: 'native', events: ['stock.changed'] }, 201);
+    await call(e, b, 'POST', '/api/v1/webhooks', { url: rx.url('/b'), format: 'native', events: ['stock.changed'] }, 201);
+    const vb = await versionOf(b);
+    await sql`update webhooks set url = ${rx.url('/a2')} where account_id = ${a.id}`.execute(e.store.db);
+    expect(await versionOf(b)).toBe(vb);
+    await post(e, a, { type: 'receipt', warehouseId: wa, lines: [{ productId: pa, quantity: 1 }] });
+    await post(e, b, { type: 'receipt', warehouseId: wb, lines: [{ productId: pb, quantity: 1 }] });
+    await eventually(() => rx.on('/a2').length === 1 && rx.on('/b').length === 1, 10_000);
+    expect(rx.on('/a')).toHaveLength(0);
+  });
+}, { dispatcher: { pollMs: 100 } });
