@@ -141,15 +141,24 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
   };
   outbox.onCommit((events) => point.committed(events));
   outbox.onWrite(async (tx, events, rows) => {
+    // The outbox renders again when the subscribers changed under its copy (outbox.ts): what the
+    // first rendering leased must not be given after the commit, as its rows were never written.
+    point.forget(events);
     const accountId = events[0].accountId;
-    if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
+    if (rows.length === 0 || rows[0].account_plan !== 'paid') return null;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
     const subs = rows.map(subscription);
     const now = events[0].occurredAt;
     const deliveries = await renderDeliveries(tx, renderer, account, subs, events, now);
-    if (deliveries.length === 0) return;
+    if (deliveries.length === 0) return null;
     point.lease(events, deliveries, subs, now);
-    await insertDeliveries(tx, deliveries);
+    const plain = deliveries.filter((r) => r.coalesce_key === null);
+    return {
+      plain,
+      writeRest: async (t, plainWritten) => {
+        await insertDeliveries(t, plainWritten ? deliveries.filter((r) => r.coalesce_key !== null) : deliveries);
+      },
+    };
   });
 }
 
@@ -166,6 +175,12 @@ export class HandoffPoint {
 
   connect(target: Handoff | null): void {
     this.target = target;
+  }
+
+  /** Drops what was leased for these events (their rendering is being redone). */
+  forget(events: StoredEvent[]): void {
+    this.leased.delete(events);
+    this.wholly.delete(events);
   }
 
   lease(events: StoredEvent[], rows: Array<Insertable<DeliveryTable>>, subs: Subscription[], now: number): void {
