@@ -6,7 +6,7 @@ import type { Handoff } from './handoff.js';
 import type { Outbox, Subscriber } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import { preparedInsert } from '../storage/prepared.js';
-import type { DeliveryTable } from '../storage/schema.js';
+import { DELIVERY_COLUMNS, type DeliveryTable } from '../storage/schema.js';
 import type { AccountInfo, DomainReads, RenderContext, Rendered } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
@@ -88,25 +88,7 @@ export async function renderDeliveries(
 }
 
 // The fan-out's statements, run by every write: compiled once (storage/prepared.ts).
-const insertDeliveryRows = preparedInsert('deliveries', [
-  'id',
-  'account_id',
-  'webhook_id',
-  'event_id',
-  'event_type',
-  'status',
-  'attempts',
-  'next_attempt_ms',
-  'lease_owner',
-  'coalesce_key',
-  'url',
-  'headers',
-  'body',
-  'last_status_code',
-  'last_error',
-  'created_ms',
-  'completed_ms',
-]);
+const insertDeliveryRows = preparedInsert('deliveries', DELIVERY_COLUMNS);
 
 /** Inserts deliveries; a coalesced one whose window is already open folds into it (unique key). */
 export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTable>>): Promise<number> {

@@ -4,7 +4,7 @@ import type { Db, Tx } from '../storage/database.js';
 import { writesInCtes } from '../storage/dialect.js';
 import { prepared, preparedInsert, preparedRows } from '../storage/prepared.js';
 import { sql } from 'kysely';
-import type { DeliveryTable, EventTable } from '../storage/schema.js';
+import { DELIVERY_COLUMN_TYPES, DELIVERY_COLUMNS, type DeliveryTable, type EventTable } from '../storage/schema.js';
 import type { NewEvent, StoredEvent } from './catalog.js';
 
 /** The account's enabled subscriptions, with the account's number, slug and plan: who hears of its events. */
@@ -76,14 +76,7 @@ const insertEventsReadingSubscribers = preparedRows<EventRow>()((db, rows) =>
     .selectAll('s'),
 );
 
-/**
- * PostgreSQL, when this process holds the account's subscribers from an earlier write: the events
- * and the deliveries rendered for those subscribers in ONE statement (a data-modifying WITH over
- * arrays, so the SQL is the same whatever the row counts and stays one named statement). The
- * deliveries are written only if the account's subscribers_version, read by the same statement, is
- * still the one that copy carries; the statement returns it either way.
- */
-/** The columns each row array carries, with their PostgreSQL types (the arrays are unnested). */
+/** The events' columns with their PostgreSQL types, for the unnest below. */
 const EVENT_ARRAYS = {
   id: 'text',
   account_id: 'text',
@@ -95,21 +88,8 @@ const EVENT_ARRAYS = {
   occurred_ms: 'bigint',
   data: 'text',
 } as const satisfies Record<(typeof EVENT_COLUMNS)[number], string>;
-const DELIVERY_ARRAYS = {
-  id: 'text',
-  webhook_id: 'text',
-  event_id: 'text',
-  event_type: 'text',
-  attempts: 'integer',
-  next_attempt_ms: 'bigint',
-  lease_owner: 'text',
-  url: 'text',
-  headers: 'text',
-  body: 'text',
-  created_ms: 'bigint',
-} as const;
 type Arrays<T extends Record<string, string>, P extends string> = { [K in keyof T & string as `${P}${K}`]: unknown[] };
-type EventsAndDeliveries = { accountId: string; version: number } & Arrays<typeof EVENT_ARRAYS, 'e_'> & Arrays<typeof DELIVERY_ARRAYS, 'd_'>;
+type EventsAndDeliveries = { accountId: string; version: number } & Arrays<typeof EVENT_ARRAYS, 'e_'> & Arrays<typeof DELIVERY_COLUMN_TYPES, 'd_'>;
 
 /** `unnest($1::text[], $2::bigint[], ...) as alias(col, ...)` over the prefixed arrays of `v`. */
 function unnestOf(v: Record<string, unknown>, prefix: string, arrays: Record<string, string>, alias: string) {
@@ -118,19 +98,24 @@ function unnestOf(v: Record<string, unknown>, prefix: string, arrays: Record<str
   return sql`unnest(${args}) as ${sql.raw(alias)}(${sql.raw(names.join(', '))})`;
 }
 
+/**
+ * PostgreSQL, when this process holds the account's subscribers from an earlier write: the events
+ * and the deliveries rendered for those subscribers in ONE statement (a data-modifying WITH over
+ * arrays, so the SQL is the same whatever the row counts and stays one named statement). The
+ * deliveries are written only if the account's subscribers_version, read by the same statement, is
+ * still the one that copy carries; the statement returns it either way (no row: no such account).
+ */
 const insertEventsAndDeliveries = prepared<EventsAndDeliveries>()((db, v) => {
   const values = v as unknown as Record<string, unknown>;
+  const columnsOf = (names: readonly string[], alias: string) => sql.raw(names.map((c) => `${alias}${c}`).join(', '));
   const query = sql<{ subscribers_version: number }>`
     with acct as (select subscribers_version from accounts where id = ${v.accountId}),
     ev as (
-      insert into events (${sql.raw(EVENT_COLUMNS.join(', '))})
-      select ${sql.raw(EVENT_COLUMNS.map((c) => `e.${c}`).join(', '))} from ${unnestOf(values, 'e_', EVENT_ARRAYS, 'e')}
+      insert into events (${columnsOf(EVENT_COLUMNS, '')})
+      select ${columnsOf(EVENT_COLUMNS, 'e.')} from ${unnestOf(values, 'e_', EVENT_ARRAYS, 'e')}
     ), dl as (
-      insert into deliveries (id, account_id, webhook_id, event_id, event_type, status, attempts, next_attempt_ms, lease_owner,
-        coalesce_key, url, headers, body, last_status_code, last_error, created_ms, completed_ms)
-      select r.id, ${v.accountId}, r.webhook_id, r.event_id, r.event_type, 'pending', r.attempts, r.next_attempt_ms, r.lease_owner,
-        null, r.url, r.headers, r.body, null, null, r.created_ms, null
-      from ${unnestOf(values, 'd_', DELIVERY_ARRAYS, 'r')}
+      insert into deliveries (${columnsOf(DELIVERY_COLUMNS, '')})
+      select ${columnsOf(DELIVERY_COLUMNS, 'r.')} from ${unnestOf(values, 'd_', DELIVERY_COLUMN_TYPES, 'r')}
       where (select subscribers_version from acct) = ${v.version}
     )
     select subscribers_version from acct`;
@@ -229,22 +214,29 @@ export class Outbox {
   private async writeOnPostgres(tx: Tx, accountId: string, stored: StoredEvent[], rows: EventRow[]): Promise<void> {
     const cached = this.subscribers.get(accountId);
     if (cached && this.hooks.length === 1) {
-      const work = await this.hooks[0](tx, stored, cached.rows);
+      let work: HookWork | null;
+      try {
+        work = await this.hooks[0](tx, stored, cached.rows);
+      } catch (err) {
+        // Rendering against the copy failed: do not keep a copy that may be what fails.
+        this.forget(accountId, cached);
+        throw err;
+      }
       const plain = work?.plain ?? [];
       const [res] = (
         await insertEventsAndDeliveries(tx, {
           accountId,
           version: cached.version,
           ...arraysOf('e_', EVENT_ARRAYS, rows),
-          ...arraysOf('d_', DELIVERY_ARRAYS, plain),
+          ...arraysOf('d_', DELIVERY_COLUMN_TYPES, plain),
         } as EventsAndDeliveries)
       ).rows;
-      if (Number(res.subscribers_version) === cached.version) {
-        this.remember(accountId, cached);
+      if (res !== undefined && Number(res.subscribers_version) === cached.version) {
+        if (this.subscribers.get(accountId) === cached) this.remember(accountId, cached);
         if (work) await work.writeRest(tx, true);
         return;
       }
-      this.subscribers.delete(accountId);
+      this.forget(accountId, cached);
       const fresh = (await readSubscribers(tx, { accountId })).rows;
       this.rememberRows(accountId, fresh);
       await this.runHooks(tx, stored, fresh, false);
@@ -253,6 +245,11 @@ export class Outbox {
     const subscribers = (await insertEventsReadingSubscribers(tx, rows)).rows;
     this.rememberRows(accountId, subscribers);
     await this.runHooks(tx, stored, subscribers, false);
+  }
+
+  /** Drops an account's copy, unless a concurrent write has replaced it with a newer one already. */
+  private forget(accountId: string, entry: { version: number; rows: Subscriber[] }): void {
+    if (this.subscribers.get(accountId) === entry) this.subscribers.delete(accountId);
   }
 
   /** Keeps rows read with their version (an account with no subscribers yields no version, so nothing is kept). */

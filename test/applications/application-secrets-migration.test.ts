@@ -17,6 +17,8 @@ for (const db of inject('databases') as DbName[]) {
         // Back to the state before 008, with the data an older version wrote.
         await sql`delete from stockhook_migrations where name = '008-application-secrets'`.execute(store.db);
         await sql`drop table application_secrets`.execute(store.db);
+        // Migration 017's trigger watches that column (PostgreSQL refuses to drop a column a trigger names).
+        await sql.raw(db === 'postgres' ? 'drop trigger webhooks_subscribers_version on webhooks' : 'drop trigger webhooks_update_version').execute(store.db);
         await sql`alter table webhooks drop column author_application_id`.execute(store.db);
         const token = 'shk_legacyLEGACYlegacy0123456789abcdefgh';
         const acc = '00000000-0000-4000-8000-000000000001';
