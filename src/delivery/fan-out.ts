@@ -6,7 +6,7 @@ import type { Handoff } from './handoff.js';
 import type { Outbox, Subscriber } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import { preparedInsert } from '../storage/prepared.js';
-import { DELIVERY_COLUMNS, type DeliveryTable } from '../storage/schema.js';
+import type { DeliveryTable } from '../storage/schema.js';
 import type { AccountInfo, DomainReads, RenderContext, Rendered } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
@@ -88,7 +88,25 @@ export async function renderDeliveries(
 }
 
 // The fan-out's statements, run by every write: compiled once (storage/prepared.ts).
-const insertDeliveryRows = preparedInsert('deliveries', DELIVERY_COLUMNS);
+const insertDeliveryRows = preparedInsert('deliveries', [
+  'id',
+  'account_id',
+  'webhook_id',
+  'event_id',
+  'event_type',
+  'status',
+  'attempts',
+  'next_attempt_ms',
+  'lease_owner',
+  'coalesce_key',
+  'url',
+  'headers',
+  'body',
+  'last_status_code',
+  'last_error',
+  'created_ms',
+  'completed_ms',
+]);
 
 /** Inserts deliveries; a coalesced one whose window is already open folds into it (unique key). */
 export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTable>>): Promise<number> {
@@ -123,24 +141,15 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
   };
   outbox.onCommit((events) => point.committed(events));
   outbox.onWrite(async (tx, events, rows) => {
-    // The outbox renders again when the subscribers changed under its copy (outbox.ts): what the
-    // first rendering leased must not be given after the commit, as its rows were never written.
-    point.forget(events);
     const accountId = events[0].accountId;
-    if (rows.length === 0 || rows[0].account_plan !== 'paid') return null;
+    if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
     const account = { id: accountId, number: Number(rows[0].account_number), slug: rows[0].account_slug };
     const subs = rows.map(subscription);
     const now = events[0].occurredAt;
     const deliveries = await renderDeliveries(tx, renderer, account, subs, events, now);
-    if (deliveries.length === 0) return null;
+    if (deliveries.length === 0) return;
     point.lease(events, deliveries, subs, now);
-    const plain = deliveries.filter((r) => r.coalesce_key === null);
-    return {
-      plain,
-      writeRest: async (t, plainWritten) => {
-        await insertDeliveries(t, plainWritten ? deliveries.filter((r) => r.coalesce_key !== null) : deliveries);
-      },
-    };
+    await insertDeliveries(tx, deliveries);
   });
 }
 
@@ -157,12 +166,6 @@ export class HandoffPoint {
 
   connect(target: Handoff | null): void {
     this.target = target;
-  }
-
-  /** Drops what was leased for these events (their rendering is being redone). */
-  forget(events: StoredEvent[]): void {
-    this.leased.delete(events);
-    this.wholly.delete(events);
   }
 
   lease(events: StoredEvent[], rows: Array<Insertable<DeliveryTable>>, subs: Subscription[], now: number): void {

@@ -3,34 +3,18 @@ import { timeOrderedId } from '../storage/time-ordered-id.js';
 import type { Db, Tx } from '../storage/database.js';
 import { writesInCtes } from '../storage/dialect.js';
 import { prepared, preparedInsert, preparedRows } from '../storage/prepared.js';
-import { sql } from 'kysely';
-import { DELIVERY_COLUMN_TYPES, DELIVERY_COLUMNS, type DeliveryTable, type EventTable } from '../storage/schema.js';
+import type { EventTable } from '../storage/schema.js';
 import type { NewEvent, StoredEvent } from './catalog.js';
 
 /** The account's enabled subscriptions, with the account's number, slug and plan: who hears of its events. */
 export type Subscriber = Awaited<ReturnType<typeof readSubscribers>>['rows'][number];
 
-/** A delivery row as the fan-out renders it. */
-export type DeliveryRow = Insertable<DeliveryTable>;
-
-/**
- * What a hook makes of some events: plain delivery rows the outbox may write in the events' own
- * statement (PostgreSQL, one round trip fewer), and the rest of its writes.
- */
-export interface HookWork {
-  /** Rows with no coalescing key, due as rendered: a plain multi-row insert. */
-  readonly plain: DeliveryRow[];
-  /** Writes what the events' statement did not: everything when `plainWritten` is false. */
-  writeRest(tx: Tx, plainWritten: boolean): Promise<void>;
-}
-
 /**
  * Something that must happen in the same transaction as the events it is given
  * (the webhook fan-out registers here), so there is never a committed event without it. It gets
- * the account's subscribers as read in that transaction (or a copy the account's
- * subscribers_version proves unchanged) and renders, reading only; its writes come back as work.
+ * the account's subscribers as read in that transaction.
  */
-export type OutboxHook = (tx: Tx, events: StoredEvent[], subscribers: Subscriber[]) => Promise<HookWork | null>;
+export type OutboxHook = (tx: Tx, events: StoredEvent[], subscribers: Subscriber[]) => Promise<void>;
 
 /** Something to run once the transaction has committed (wake the dispatcher). */
 export type CommitListener = (events: StoredEvent[]) => void;
@@ -55,12 +39,7 @@ const subscribersOf = (db: Db, accountId: string) =>
     .selectFrom('webhooks')
     .innerJoin('accounts', 'accounts.id', 'webhooks.account_id')
     .selectAll('webhooks')
-    .select([
-      'accounts.number as account_number',
-      'accounts.slug as account_slug',
-      'accounts.plan as account_plan',
-      'accounts.subscribers_version as subscribers_version',
-    ])
+    .select(['accounts.number as account_number', 'accounts.slug as account_slug', 'accounts.plan as account_plan'])
     .where('webhooks.account_id', '=', accountId)
     .where('webhooks.enabled', '=', 1);
 const readSubscribers = prepared<{ accountId: string }>()((db, v) => subscribersOf(db, v.accountId));
@@ -76,61 +55,10 @@ const insertEventsReadingSubscribers = preparedRows<EventRow>()((db, rows) =>
     .selectAll('s'),
 );
 
-/** The events' columns with their PostgreSQL types, for the unnest below. */
-const EVENT_ARRAYS = {
-  id: 'text',
-  account_id: 'text',
-  seq: 'bigint',
-  type: 'text',
-  object: 'text',
-  object_id: 'text',
-  action: 'text',
-  occurred_ms: 'bigint',
-  data: 'text',
-} as const satisfies Record<(typeof EVENT_COLUMNS)[number], string>;
-type Arrays<T extends Record<string, string>, P extends string> = { [K in keyof T & string as `${P}${K}`]: unknown[] };
-type EventsAndDeliveries = { accountId: string; version: number } & Arrays<typeof EVENT_ARRAYS, 'e_'> & Arrays<typeof DELIVERY_COLUMN_TYPES, 'd_'>;
-
-/** `unnest($1::text[], $2::bigint[], ...) as alias(col, ...)` over the prefixed arrays of `v`. */
-function unnestOf(v: Record<string, unknown>, prefix: string, arrays: Record<string, string>, alias: string) {
-  const names = Object.keys(arrays);
-  const args = sql.join(names.map((c) => sql`${v[prefix + c]}::${sql.raw(arrays[c])}[]`));
-  return sql`unnest(${args}) as ${sql.raw(alias)}(${sql.raw(names.join(', '))})`;
-}
-
-/**
- * PostgreSQL, when this process holds the account's subscribers from an earlier write: the events
- * and the deliveries rendered for those subscribers in ONE statement (a data-modifying WITH over
- * arrays, so the SQL is the same whatever the row counts and stays one named statement). The
- * deliveries are written only if the account's subscribers_version, read by the same statement, is
- * still the one that copy carries; the statement returns it either way (no row: no such account).
- */
-const insertEventsAndDeliveries = prepared<EventsAndDeliveries>()((db, v) => {
-  const values = v as unknown as Record<string, unknown>;
-  const columnsOf = (names: readonly string[], alias: string) => sql.raw(names.map((c) => `${alias}${c}`).join(', '));
-  const query = sql<{ subscribers_version: number }>`
-    with acct as (select subscribers_version from accounts where id = ${v.accountId}),
-    ev as (
-      insert into events (${columnsOf(EVENT_COLUMNS, '')})
-      select ${columnsOf(EVENT_COLUMNS, 'e.')} from ${unnestOf(values, 'e_', EVENT_ARRAYS, 'e')}
-    ), dl as (
-      insert into deliveries (${columnsOf(DELIVERY_COLUMNS, '')})
-      select ${columnsOf(DELIVERY_COLUMNS, 'r.')} from ${unnestOf(values, 'd_', DELIVERY_COLUMN_TYPES, 'r')}
-      where (select subscribers_version from acct) = ${v.version}
-    )
-    select subscribers_version from acct`;
-  return { compile: () => query.compile(db) };
-});
-
-/** Column-wise arrays of some rows, each under `prefix` + its column, for an unnest. */
-function arraysOf(prefix: string, arrays: Record<string, string>, rows: ReadonlyArray<Record<string, unknown>>): Record<string, unknown[]> {
-  return Object.fromEntries(Object.keys(arrays).map((c) => [prefix + c, rows.map((r) => r[c] ?? null)]));
-}
-
 export class Outbox {
   private readonly hooks: OutboxHook[] = [];
   private readonly listeners: CommitListener[] = [];
-  /** Each account's subscribers as last read, with the account's subscribers_version then (migration 017). */
+  /** SQLite: each account's subscribers as last read, with the account's subscribers_version then (migration 017). */
   private readonly subscribers = new Map<string, { version: number; rows: Subscriber[] }>();
 
   onWrite(hook: OutboxHook): void {
@@ -187,81 +115,15 @@ export class Outbox {
       occurred_ms: e.occurredAt,
       data: JSON.stringify(e.data),
     }));
+    let subscribers: Subscriber[];
     if (writesInCtes(tx)) {
-      await this.writeOnPostgres(tx, accountId, stored, rows);
-      return stored;
+      subscribers = (await insertEventsReadingSubscribers(tx, rows)).rows;
+    } else {
+      await insertEvents(tx, rows);
+      subscribers = await this.subscribersOf(tx, accountId, version);
     }
-    await insertEvents(tx, rows);
-    await this.runHooks(tx, stored, await this.subscribersOf(tx, accountId, version), false);
+    for (const hook of this.hooks) await hook(tx, stored, subscribers);
     return stored;
-  }
-
-  /** Runs the hooks on these subscribers and writes their work (all of it unless `plainWritten`). */
-  private async runHooks(tx: Tx, events: StoredEvent[], subscribers: Subscriber[], plainWritten: boolean): Promise<void> {
-    for (const hook of this.hooks) {
-      const work = await hook(tx, events, subscribers);
-      if (work) await work.writeRest(tx, plainWritten);
-    }
-  }
-
-  /**
-   * PostgreSQL. With a copy of the account's subscribers, the hook renders against it first and its
-   * plain deliveries go in the events' own statement, which writes them only if the account's
-   * subscribers_version is still the copy's; if it changed meanwhile, the subscribers are read again
-   * and rendered for afresh (the events are in by then, their deliveries not). Without a copy, the
-   * events' statement reads them and the deliveries follow in their own statement.
-   */
-  private async writeOnPostgres(tx: Tx, accountId: string, stored: StoredEvent[], rows: EventRow[]): Promise<void> {
-    const cached = this.subscribers.get(accountId);
-    if (cached && this.hooks.length === 1) {
-      let work: HookWork | null;
-      try {
-        work = await this.hooks[0](tx, stored, cached.rows);
-      } catch (err) {
-        // Rendering against the copy failed: do not keep a copy that may be what fails.
-        this.forget(accountId, cached);
-        throw err;
-      }
-      const plain = work?.plain ?? [];
-      const [res] = (
-        await insertEventsAndDeliveries(tx, {
-          accountId,
-          version: cached.version,
-          ...arraysOf('e_', EVENT_ARRAYS, rows),
-          ...arraysOf('d_', DELIVERY_COLUMN_TYPES, plain),
-        } as EventsAndDeliveries)
-      ).rows;
-      if (res !== undefined && Number(res.subscribers_version) === cached.version) {
-        if (this.subscribers.get(accountId) === cached) this.remember(accountId, cached);
-        if (work) await work.writeRest(tx, true);
-        return;
-      }
-      this.forget(accountId, cached);
-      const fresh = (await readSubscribers(tx, { accountId })).rows;
-      this.rememberRows(accountId, fresh);
-      await this.runHooks(tx, stored, fresh, false);
-      return;
-    }
-    const subscribers = (await insertEventsReadingSubscribers(tx, rows)).rows;
-    this.rememberRows(accountId, subscribers);
-    await this.runHooks(tx, stored, subscribers, false);
-  }
-
-  /** Drops an account's copy, unless a concurrent write has replaced it with a newer one already. */
-  private forget(accountId: string, entry: { version: number; rows: Subscriber[] }): void {
-    if (this.subscribers.get(accountId) === entry) this.subscribers.delete(accountId);
-  }
-
-  /** Keeps rows read with their version (an account with no subscribers yields no version, so nothing is kept). */
-  private rememberRows(accountId: string, rows: Subscriber[]): void {
-    if (rows.length > 0) this.remember(accountId, { version: Number(rows[0].subscribers_version), rows });
-  }
-
-  /** Keeps (or refreshes) an account's entry as the most recently written; the least recent leaves first. */
-  private remember(accountId: string, entry: { version: number; rows: Subscriber[] }): void {
-    this.subscribers.delete(accountId);
-    this.subscribers.set(accountId, entry);
-    if (this.subscribers.size > SUBSCRIBER_CACHE_ACCOUNTS) this.subscribers.delete(this.subscribers.keys().next().value as string);
   }
 
   /**
@@ -272,11 +134,15 @@ export class Outbox {
   private async subscribersOf(tx: Tx, accountId: string, version: number | null): Promise<Subscriber[]> {
     const cached = this.subscribers.get(accountId);
     if (version !== null && cached?.version === version) {
-      this.remember(accountId, cached);
+      this.subscribers.delete(accountId); // re-inserted last: the map's order is least recently written first
+      this.subscribers.set(accountId, cached);
       return cached.rows;
     }
     const rows = (await readSubscribers(tx, { accountId })).rows;
-    if (version !== null) this.remember(accountId, { version, rows });
+    if (version === null) return rows;
+    this.subscribers.delete(accountId);
+    this.subscribers.set(accountId, { version, rows });
+    if (this.subscribers.size > SUBSCRIBER_CACHE_ACCOUNTS) this.subscribers.delete(this.subscribers.keys().next().value as string);
     return rows;
   }
 

@@ -243,32 +243,6 @@ export interface DeliveryTable {
   completed_ms: number | null;
 }
 
-/**
- * Every column of `deliveries` with its PostgreSQL type. The fan-out's INSERT (delivery/fan-out.ts)
- * and the events' statement that carries deliveries (events/outbox.ts, over unnest arrays) both
- * write all of them from this one list; a new column fails to compile until it is added here.
- */
-export const DELIVERY_COLUMN_TYPES = {
-  id: 'text',
-  account_id: 'text',
-  webhook_id: 'text',
-  event_id: 'text',
-  event_type: 'text',
-  status: 'text',
-  attempts: 'integer',
-  next_attempt_ms: 'bigint',
-  lease_owner: 'text',
-  coalesce_key: 'text',
-  url: 'text',
-  headers: 'text',
-  body: 'text',
-  last_status_code: 'integer',
-  last_error: 'text',
-  created_ms: 'bigint',
-  completed_ms: 'bigint',
-} as const satisfies Record<keyof DeliveryTable, string>;
-export const DELIVERY_COLUMNS = Object.keys(DELIVERY_COLUMN_TYPES) as Array<keyof DeliveryTable>;
-
 export interface AttemptTable {
   id: Generated<number>;
   account_id: string;
