@@ -134,16 +134,19 @@ export class Outbox {
   private async subscribersOf(tx: Tx, accountId: string, version: number | null): Promise<Subscriber[]> {
     const cached = this.subscribers.get(accountId);
     if (version !== null && cached?.version === version) {
-      this.subscribers.delete(accountId); // re-inserted last: the map's order is least recently written first
-      this.subscribers.set(accountId, cached);
+      this.remember(accountId, cached);
       return cached.rows;
     }
     const rows = (await readSubscribers(tx, { accountId })).rows;
-    if (version === null) return rows;
-    this.subscribers.delete(accountId);
-    this.subscribers.set(accountId, { version, rows });
-    if (this.subscribers.size > SUBSCRIBER_CACHE_ACCOUNTS) this.subscribers.delete(this.subscribers.keys().next().value as string);
+    if (version !== null) this.remember(accountId, { version, rows });
     return rows;
+  }
+
+  /** Keeps an account's entry as the most recently written (the map's order); the least recent leaves first. */
+  private remember(accountId: string, entry: { version: number; rows: Subscriber[] }): void {
+    this.subscribers.delete(accountId);
+    this.subscribers.set(accountId, entry);
+    if (this.subscribers.size > SUBSCRIBER_CACHE_ACCOUNTS) this.subscribers.delete(this.subscribers.keys().next().value as string);
   }
 
   /** Called by the transaction runner after commit. Listener errors never undo a commit. */

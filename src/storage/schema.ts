@@ -15,7 +15,7 @@ export interface AccountTable {
   plan: 'free' | 'paid';
   /** Last event sequence number handed out: by the writing transaction on SQLite (events/outbox.ts), after commit on PostgreSQL (storage/event-sequencer.ts). */
   event_seq: number;
-  /** Changes (randomly, by triggers) whenever the account's subscribers could read differently (migration 017). */
+  /** A new, never repeated value (by triggers) whenever the account's subscribers could read differently (migration 017); SQLite's writes reuse their subscribers while it holds. */
   subscribers_version: Generated<number>;
   created_ms: number;
 }
