@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -43,7 +44,9 @@ export class CommitGroup {
 
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run: fn, resolve: resolve as (v: unknown) => void, reject });
+      // The group runs every write from the first one's setImmediate; each write keeps the async
+      // context of the request that made it (its AsyncLocalStorage: the Idempotency-Key it carries).
+      this.queue.push({ run: AsyncResource.bind(fn), resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }

@@ -122,6 +122,25 @@ describeEachDb('Idempotency-Key on every POST', (env) => {
     expect((await events(env(), a)).slice(evCount).map((e) => e.type)).toEqual(['document.posted', 'stock.changed']);
   });
 
+  it('concurrent requests with different keys (one without) each keep their own key and answer', async () => {
+    // On SQLite these share one group commit; each write must carry its own request's key.
+    const { a, w, p } = await stocked(env(), 0);
+    const receipt = (q: number) => ({ type: 'receipt', warehouseId: w, reference: `R-${q}`, lines: [{ productId: p, quantity: q }] });
+    const keys = ['k1', 'k2', undefined, 'k4', 'k5', undefined, 'k7', 'k8'];
+    const first = await Promise.all(keys.map((k, i) => send(env(), a.auth, '/api/v1/documents', receipt(i + 1), k)));
+    expect(first.map((r) => r.status)).toEqual(Array(8).fill(201));
+    expect(first.map((r) => r.body.reference)).toEqual(keys.map((_, i) => `R-${i + 1}`));
+    const stored = await env().store.db.selectFrom('idempotency_requests').select('key').where('account_id', '=', a.id).orderBy('key').execute();
+    expect(stored.map((r) => r.key)).toEqual(['k1', 'k2', 'k4', 'k5', 'k7', 'k8']);
+    // Each key replays its own request's answer, and nothing applies twice.
+    const again = await Promise.all(keys.map((k, i) => (k === undefined ? null : send(env(), a.auth, '/api/v1/documents', receipt(i + 1), k))));
+    keys.forEach((k, i) => {
+      if (k !== undefined) expect([again[i]!.status, again[i]!.headers['idempotent-replayed'], again[i]!.raw]).toEqual([201, 'true', first[i].raw]);
+    });
+    expect(await amount(env(), a, p)).toEqual([36, 0]);
+    expect(await count(env(), 'documents', a)).toBe(8);
+  });
+
   it('concurrent twins of a replay start one replay and all answer the same 202 with its Location', async () => {
     const a = await env().newAccount();
     const hook = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook' }, 201)).body;
