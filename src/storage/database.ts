@@ -61,8 +61,8 @@ export interface Store {
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
-   * Runs one domain write. On SQLite concurrent writes are committed together, each in its own
-   * savepoint (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
+   * Runs one domain write. On SQLite concurrent writes are committed together, a refused one
+   * leaving nothing (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
    * different rows run in parallel. Either way it settles only after its commit.
    */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
@@ -139,7 +139,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     // NORMAL keeps WAL commits durable across process crashes (only an OS crash can lose the tail).
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
-    // Each write of a commit group runs in a savepoint, and SQLite keeps every page a savepoint
+    // A commit group that refused a write runs again in savepoints, and SQLite keeps every page a savepoint
     // touches in a sub-journal, a temporary file once it passes 64 KiB: in memory instead, a
     // one-line document's statements ran in about half the time (in-process 750 -> 1,060 documents/s).
     sqlite.pragma('temp_store = MEMORY');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CommitGroup } from '../../src/storage/commit-group.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
 describe('group commit on SQLite (a real file, WAL)', () => {
@@ -57,5 +58,84 @@ describe('group commit on SQLite (a real file, WAL)', () => {
     ]);
     expect(r.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(committedRows().filter((n) => n >= 100)).toEqual([100, 101]);
+  });
+});
+
+describe('group commit without savepoints until a write is refused', () => {
+  let dir: string;
+  let store: Store;
+  let observer: Database.Database;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'stockhook-group-'));
+    store = await openStore(join(dir, 'g.db'));
+    await sql`create table t (n integer primary key)`.execute(store.db);
+    observer = new Database(join(dir, 'g.db'), { readonly: true });
+  });
+  afterAll(async () => {
+    observer.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const committed = () => (observer.prepare('select n from t order by n').all() as Array<{ n: number }>).map((r) => r.n);
+  // A group of its own, over the store's transaction (BEGIN IMMEDIATE on SQLite).
+  const newGroup = () => new CommitGroup((fn) => store.transaction(fn), { isRetryable: (e) => store.dialect.isRetryable(e) });
+  /** Writes `ns` in one group; those in `refuse` throw after inserting. Returns each write's outcome and how often it ran. */
+  async function writeGroup(group: CommitGroup, ns: number[], refuse: number[] = []) {
+    const runs = new Map<number, number>();
+    const outcomes = await Promise.allSettled(
+      ns.map((n) =>
+        group.run(async (tx) => {
+          runs.set(n, (runs.get(n) ?? 0) + 1);
+          await sql`insert into t (n) values (${n})`.execute(tx);
+          if (refuse.includes(n)) throw new Error(`refused ${n}`);
+          return n;
+        }),
+      ),
+    );
+    return { outcomes: outcomes.map((o) => (o.status === 'fulfilled' ? `ok ${o.value}` : (o.reason as Error).message)), runs: [...runs.values()] };
+  }
+
+  it('a clean group runs once, with no savepoint', async () => {
+    const group = newGroup();
+    const { outcomes, runs } = await writeGroup(group, [1, 2, 3, 4, 5]);
+    expect(outcomes).toEqual(['ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5']);
+    expect(runs).toEqual([1, 1, 1, 1, 1]);
+    expect(group.runs).toEqual({ optimistic: 1, savepoints: 0, fallbacks: 0 });
+    expect(committed()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('a refused write rolls the group back, which runs again in savepoints: the refused one leaves nothing, the rest commit once', async () => {
+    const group = newGroup();
+    const { outcomes, runs } = await writeGroup(group, [10, 11, 12, 13], [12]);
+    expect(outcomes).toEqual(['ok 10', 'ok 11', 'refused 12', 'ok 13']);
+    // 10, 11 and 12 ran in the rolled-back attempt and again; 13 only in the second.
+    expect(runs).toEqual([2, 2, 2, 1]);
+    expect(group.runs).toEqual({ optimistic: 1, savepoints: 1, fallbacks: 1 });
+    expect(committed().filter((n) => n >= 10)).toEqual([10, 11, 13]);
+  });
+
+  it('while writes keep being refused, groups use savepoints from the start: one group ran twice, not each', async () => {
+    const group = newGroup();
+    for (let i = 0; i < 4; i++) {
+      const base = 100 + 10 * i;
+      const { outcomes } = await writeGroup(group, [base, base + 1, base + 2], [base + 1]);
+      expect(outcomes).toEqual([`ok ${base}`, `refused ${base + 1}`, `ok ${base + 2}`]);
+    }
+    expect(group.runs).toEqual({ optimistic: 1, savepoints: 4, fallbacks: 1 });
+    // A clean group in savepoints ends the caution; the next one runs without them again.
+    await writeGroup(group, [200, 201]);
+    await writeGroup(group, [210, 211]);
+    expect(group.runs).toEqual({ optimistic: 2, savepoints: 5, fallbacks: 1 });
+    expect(committed().filter((n) => n >= 100)).toEqual([100, 102, 110, 112, 120, 122, 130, 132, 200, 201, 210, 211]);
+  });
+
+  it('a group of one that is refused rolls back without running again', async () => {
+    const group = newGroup();
+    const { outcomes, runs } = await writeGroup(group, [300], [300]);
+    expect([outcomes, runs]).toEqual([['refused 300'], [1]]);
+    expect(group.runs).toEqual({ optimistic: 1, savepoints: 0, fallbacks: 0 });
+    expect(committed().filter((n) => n >= 300)).toEqual([]);
   });
 });
