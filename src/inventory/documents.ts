@@ -5,7 +5,19 @@ import type { Db, Tx } from '../storage/database.js';
 import { writesInCtes } from '../storage/dialect.js';
 import { prepared, preparedRows } from '../storage/prepared.js';
 import type { DocumentLineTable, DocumentTable } from '../storage/schema.js';
-import { applyToKey, applyToLevel, levelKey, lockKey, recordMovements, type AppliedChange, type Change } from './ledger.js';
+import {
+  applyToKey,
+  applyToLevel,
+  guardedUpdate,
+  levelKey,
+  lockKey,
+  recordMovements,
+  shortage,
+  upsertLevel,
+  type AppliedChange,
+  type Change,
+  type KeyChange,
+} from './ledger.js';
 import { isAmount, MAX_DECIMALS, MAX_QUANTITY } from './numbers.js';
 import { findProduct } from './products.js';
 import { stockChanged } from './stock-events.js';
@@ -151,8 +163,6 @@ export async function postDocumentIn(
     author,
     now,
   };
-  const { doc, lines } = await insertDocumentAndLines(tx, head, input.lines);
-
   const planned: Array<{ key: StockKey; change?: Change; countTo?: number }> = [];
   for (const line of input.lines) {
     const parts = keyParts(line);
@@ -167,6 +177,14 @@ export async function postDocumentIn(
   }
   planned.sort((a, b) => compareKeys(a.key, b.key));
 
+  const only = planned.length === 1 && input.lines.length === 1 ? planned[0] : null;
+  if (only?.change && writesInCtes(tx)) {
+    // PostgreSQL, one line changing one key (a receipt, a sale): one statement for all of it.
+    const { doc, line, applied } = await postOneLine(tx, head, input.lines[0], only.key, only.change);
+    return finishPost(doc, [line], [applied], input, emit);
+  }
+
+  const { doc, lines } = await insertDocumentAndLines(tx, head, input.lines);
   const applied: AppliedChange[] = [];
   for (const p of planned) {
     let change = p.change;
@@ -179,7 +197,17 @@ export async function postDocumentIn(
     applied.push(await applyToKey(tx, accountId, p.key, change as Change, now, doc.id));
   }
   await recordMovements(tx, accountId, doc.id, applied, now);
+  return finishPost(doc, lines, applied, input, emit);
+}
 
+/** The posted document's view, and its events: the document, then each key it changed. */
+function finishPost(
+  doc: Selectable<DocumentTable>,
+  lines: Selectable<DocumentLineTable>[],
+  applied: AppliedChange[],
+  input: DocumentInput,
+  emit: WriteScope['emit'],
+): DocumentView {
   const view = toView(doc, lines);
   emit({ type: 'document.posted', object: 'document', objectId: doc.id, action: 'added', data: { document: view } });
   const cause = { documentId: doc.id, documentType: input.type, reference: input.reference ?? null };
@@ -321,7 +349,8 @@ function documentInsert(db: Db, v: DocumentHead) {
  * (a data-modifying WITH), one round trip fewer. The line's columns come back prefixed `line_`.
  */
 type OneLine = DocumentHead & KeyParts & { productId: number; quantity: number };
-const documentWithLine = prepared<OneLine>()((db, v) =>
+/** The document and its one line, as two data-modifying WITHs a statement goes on from. */
+const docAndLine = (db: Db, v: OneLine) =>
   db
     .with('doc', () => documentInsert(db, v))
     .with('line', (qc) =>
@@ -344,23 +373,151 @@ const documentWithLine = prepared<OneLine>()((db, v) =>
           ]),
         )
         .returningAll(),
-    )
-    .selectFrom(['doc', 'line'])
-    .selectAll('doc')
-    .select([
-      'line.id as line_id',
-      'line.account_id as line_account_id',
-      'line.document_id as line_document_id',
-      'line.line_no as line_line_no',
-      'line.product_id as line_product_id',
-      'line.size as line_size',
-      'line.lot as line_lot',
-      'line.expiry as line_expiry',
-      'line.serial as line_serial',
-      'line.location as line_location',
-      'line.quantity as line_quantity',
-    ]),
-);
+    );
+const LINE_COLUMNS = [
+  'line.id as line_id',
+  'line.account_id as line_account_id',
+  'line.document_id as line_document_id',
+  'line.line_no as line_line_no',
+  'line.product_id as line_product_id',
+  'line.size as line_size',
+  'line.lot as line_lot',
+  'line.expiry as line_expiry',
+  'line.serial as line_serial',
+  'line.location as line_location',
+  'line.quantity as line_quantity',
+] as const;
+const documentWithLine = prepared<OneLine>()((db, v) => docAndLine(db, v).selectFrom(['doc', 'line']).selectAll('doc').select(LINE_COLUMNS));
+
+/** The line's columns of a row that carries them prefixed `line_`, and the rest of the row. */
+type LinePrefixed = { [K in keyof Selectable<DocumentLineTable> as `line_${K & string}`]: Selectable<DocumentLineTable>[K] };
+function splitLine<R extends LinePrefixed>(row: R): { line: Selectable<DocumentLineTable>; rest: Omit<R, keyof LinePrefixed> } {
+  const { line_id, line_account_id, line_document_id, line_line_no, line_product_id, line_size, line_lot, line_expiry, line_serial, line_location, line_quantity, ...rest } = row;
+  const line = {
+    id: line_id,
+    account_id: line_account_id,
+    document_id: line_document_id,
+    line_no: line_line_no,
+    product_id: line_product_id,
+    size: line_size,
+    lot: line_lot,
+    expiry: line_expiry,
+    serial: line_serial,
+    location: line_location,
+    quantity: line_quantity,
+  };
+  return { line, rest };
+}
+
+/**
+ * PostgreSQL, a one-line document that changes one key (a receipt, a sale): the document, its line,
+ * the level's change and its movement in one statement, a round trip fewer than the document with
+ * its line and then the level with its movement. The level's guard works as in applyToKey: no row
+ * back means it refused, and the caller's rollback takes the document and line with it.
+ */
+type OneLineMove = OneLine & KeyChange;
+const oneLineMove = (adding: boolean) =>
+  prepared<OneLineMove>()((db, v) =>
+    docAndLine(db, v)
+      .with('level', () => (adding ? upsertLevel(db, v) : guardedUpdate(db, v)))
+      .with('moved', (qc) =>
+        qc
+          .insertInto('movements')
+          .columns(['account_id', 'document_id', 'stock_level_id', 'amount_delta', 'reserved_delta', 'created_ms'])
+          .expression((eb) =>
+            eb.selectFrom(['level', 'doc']).select((s) => [
+              s.cast(s.val(v.accountId), 'text').as('account_id'),
+              'doc.id',
+              'level.id',
+              s.cast(s.val(v.a), 'double precision').as('amount_delta'),
+              s.cast(s.val(v.r), 'double precision').as('reserved_delta'),
+              s.cast(s.val(v.now), 'bigint').as('created_ms'),
+            ]),
+          ),
+      )
+      .selectFrom(['doc', 'line', 'level'])
+      .selectAll('doc')
+      .select(LINE_COLUMNS)
+      .select([
+        'level.id as level_id',
+        'level.account_id as level_account_id',
+        'level.warehouse_id as level_warehouse_id',
+        'level.product_id as level_product_id',
+        'level.size as level_size',
+        'level.lot as level_lot',
+        'level.expiry as level_expiry',
+        'level.serial as level_serial',
+        'level.location as level_location',
+        'level.amount as level_amount',
+        'level.reserved as level_reserved',
+        'level.version as level_version',
+        'level.updated_ms as level_updated_ms',
+      ]),
+  );
+const addOneLine = oneLineMove(true);
+const changeOneLine = oneLineMove(false);
+
+async function postOneLine(
+  tx: Tx,
+  head: DocumentHead,
+  l: DocumentLineInput,
+  key: StockKey,
+  change: Change,
+): Promise<{ doc: Selectable<DocumentTable>; line: Selectable<DocumentLineTable>; applied: AppliedChange }> {
+  const { amountDelta: a, reservedDelta: r } = change;
+  const adding = a >= 0 && r === 0;
+  const values: OneLineMove = {
+    ...head,
+    ...keyParts(l),
+    productId: l.productId,
+    quantity: l.quantity,
+    account_id: head.accountId,
+    warehouse_id: key.warehouseId,
+    product_id: key.productId,
+    size: key.size,
+    lot: key.lot,
+    expiry: key.expiry,
+    serial: key.serial,
+    location: key.location,
+    a,
+    r: adding ? 0 : r,
+  };
+  const [row] = (await (adding ? addOneLine : changeOneLine)(tx, values)).rows;
+  if (!row) throw shortage(key, change);
+  const { line, rest } = splitLine(row);
+  const {
+    level_id,
+    level_account_id,
+    level_warehouse_id,
+    level_product_id,
+    level_size,
+    level_lot,
+    level_expiry,
+    level_serial,
+    level_location,
+    level_amount,
+    level_reserved,
+    level_version,
+    level_updated_ms,
+    ...doc
+  } = rest;
+  const level = {
+    id: level_id,
+    account_id: level_account_id,
+    warehouse_id: level_warehouse_id,
+    product_id: level_product_id,
+    size: level_size,
+    lot: level_lot,
+    expiry: level_expiry,
+    serial: level_serial,
+    location: level_location,
+    amount: level_amount,
+    reserved: level_reserved,
+    version: level_version,
+    updated_ms: level_updated_ms,
+  };
+  return { doc, line, applied: { level, amountDelta: a, reservedDelta: adding ? 0 : r, moved: true } };
+}
 
 /** Inserts a document and its lines: one statement on PostgreSQL for one line, otherwise two. */
 async function insertDocumentAndLines(
@@ -371,20 +528,7 @@ async function insertDocumentAndLines(
   if (lines.length === 1 && writesInCtes(tx)) {
     const l = lines[0];
     const [row] = (await documentWithLine(tx, { ...head, ...keyParts(l), productId: l.productId, quantity: l.quantity })).rows;
-    const { line_id, line_account_id, line_document_id, line_line_no, line_product_id, line_size, line_lot, line_expiry, line_serial, line_location, line_quantity, ...doc } = row;
-    const line = {
-      id: line_id,
-      account_id: line_account_id,
-      document_id: line_document_id,
-      line_no: line_line_no,
-      product_id: line_product_id,
-      size: line_size,
-      lot: line_lot,
-      expiry: line_expiry,
-      serial: line_serial,
-      location: line_location,
-      quantity: line_quantity,
-    };
+    const { line, rest: doc } = splitLine(row);
     return { doc, lines: [line] };
   }
   const [doc] = (await insertDocument(tx, head)).rows;

@@ -84,12 +84,12 @@ export async function applyToKey(
 }
 
 // The two statements of applyToKey, compiled once (storage/prepared.ts): every document line runs one.
-type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
+export type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
 const KEY_COLUMNS = ['account_id', 'warehouse_id', 'product_id', 'size', 'lot', 'expiry', 'serial', 'location'] as const;
 
 const addToKey = prepared<KeyChange>()((db, v) => upsertLevel(db, v));
 
-function upsertLevel(db: Db | Tx, v: KeyChange) {
+export function upsertLevel(db: Db | Tx, v: KeyChange) {
   return db
     .insertInto('stock_levels')
     .values({
@@ -118,7 +118,7 @@ function upsertLevel(db: Db | Tx, v: KeyChange) {
 
 const changeKey = prepared<KeyChange>()((db, v) => guardedUpdate(db, v));
 
-function guardedUpdate(db: Db | Tx, v: KeyChange) {
+export function guardedUpdate(db: Db | Tx, v: KeyChange) {
   let q = db.updateTable('stock_levels').set(setDeltas(v.a, v.r, v.now));
   for (const col of KEY_COLUMNS) q = q.where(col, '=', v[col]);
   return guard(q, v.a, v.r).returningAll();
@@ -202,7 +202,7 @@ function guard<Q extends { where: (...args: any[]) => Q }>(q: Q, a: number, r: n
     .where(sql<boolean>`(amount + ${a}) - (reserved + ${r}) >= ${-EPSILON}`);
 }
 
-function shortage(key: StockKey, change: Change): AppError {
+export function shortage(key: StockKey, change: Change): AppError {
   const code = change.reservedDelta < 0 ? 'INSUFFICIENT_RESERVED' : 'INSUFFICIENT_STOCK';
   return new AppError(code, undefined, { key: keyView(key), ...change });
 }
