@@ -57,7 +57,9 @@ async function pruneDeliveries(
   batch: number,
   counts: PruneCounts,
 ): Promise<number> {
-  return store.write(async (tx) => {
+  // The count is added after the commit: a write function may run more than once (a group
+  // commit's retry), and a rolled-back run's deletions never happened.
+  const { deliveries, attempts } = await store.write(async (tx) => {
     const gone = await tx
       .deleteFrom('deliveries')
       .where('id', 'in', (eb) =>
@@ -70,13 +72,13 @@ async function pruneDeliveries(
       )
       .returning('id')
       .execute();
-    if (gone.length > 0) {
-      // Their attempt logs go with them, however young the attempts policy would let them be.
-      const res = await tx.deleteFrom('attempts').where('delivery_id', 'in', gone.map((d) => d.id)).executeTakeFirst();
-      counts.attempts += Number(res.numDeletedRows);
-    }
-    return gone.length;
+    if (gone.length === 0) return { deliveries: 0, attempts: 0 };
+    // Their attempt logs go with them, however young the attempts policy would let them be.
+    const res = await tx.deleteFrom('attempts').where('delivery_id', 'in', gone.map((d) => d.id)).executeTakeFirst();
+    return { deliveries: gone.length, attempts: Number(res.numDeletedRows) };
   });
+  counts.attempts += attempts;
+  return deliveries;
 }
 
 async function pruneEvents(store: Store, cutoff: number, batch: number): Promise<number> {

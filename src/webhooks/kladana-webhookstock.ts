@@ -211,11 +211,12 @@ export async function listWebhookStocks(ctx: Ctx, p: Principal, page: { limit: n
 /** Deletes in ONE transaction; an unknown id refuses the whole request. */
 export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[]): Promise<Array<{ info: string }>> {
   requirePaid(p);
-  const seen = new Set<string>();
+  // Each id once, at its first position (the error names that index). Decided before the write:
+  // a write function may run more than once (a group commit's retry), so it keeps no state outside.
+  const first = new Map<string, number>();
+  for (const [i, id] of ids.entries()) if (!first.has(id)) first.set(id, i);
   await writeTx(ctx, p.accountId, async (scope) => {
-    for (const [i, id] of ids.entries()) {
-      if (seen.has(id)) continue;
-      seen.add(id);
+    for (const [id, i] of first) {
       try {
         await findKladana(scope.tx, p, id);
       } catch (err) {
@@ -226,7 +227,7 @@ export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[])
       await deleteSubscriptionIn(scope, p, id);
     }
   });
-  ids = [...seen];
+  ids = [...first.keys()];
   return ids.map((id) => ({ info: `Entity 'webhookstock' with UUID: ${id} successfully deleted` }));
 }
 

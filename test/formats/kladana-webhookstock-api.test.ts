@@ -100,6 +100,20 @@ describeEachDb(
       expect(await size(a)).toBe(0);
     });
 
+    it('a delete that runs alongside a refused one deletes its row and answers 200; the unknown id answers 404', async () => {
+      // On SQLite both share a group commit, which runs again in savepoints when one is refused:
+      // each delete must decide everything inside its write.
+      const a = await env().newAccount();
+      for (let t = 0; t < 3; t++) {
+        const made = await create(a, `http://www.example.com/grouped-${t}`);
+        const [ok, missing] = await Promise.all([ws(env(), a.token, 'DELETE', `/${made.id}`), ws(env(), a.token, 'DELETE', `/${randomUUID()}`)]);
+        expect([ok.status, missing.status]).toEqual([200, 404]);
+        expect(ok.body).toEqual({ info: `Entity 'webhookstock' with UUID: ${made.id} successfully deleted` });
+        expect((await ws(env(), a.token, 'GET', `/${made.id}`)).status).toBe(404);
+      }
+      expect(await size(a)).toBe(0);
+    });
+
     it('unknown ids, other formats and other accounts are 404; no token is 401', async () => {
       const a = await env().newAccount();
       const b = await env().newAccount();
