@@ -12,11 +12,16 @@ interface Job {
   reject(err: unknown): void;
 }
 
+/** The most groups that run in savepoints after a fallback, however often writes are refused. */
+const MAX_CAREFUL_GROUPS = 1024;
+
 export interface CommitGroupOptions {
   /** Most requests one transaction carries: a bigger group keeps readers waiting longer. */
   maxJobs?: number;
   /** A transient conflict (SQLITE_BUSY) worth running the whole group again. */
   isRetryable(err: unknown): boolean;
+  /** For tests: run every group once and roll it back first, as a refused neighbour would. */
+  rehearse?: boolean;
 }
 
 /**
@@ -34,8 +39,11 @@ export class CommitGroup {
   private queue: Job[] = [];
   private scheduled = false;
   private readonly maxJobs: number;
-  /** The last group fell back to savepoints, or refused a write in them: use them until one commits clean. */
-  private careful = false;
+  /** Groups still to run in savepoints after a fallback, and how many the next fallback sets. */
+  private carefulLeft = 0;
+  private carefulSpan = 0;
+  /** Optimistic groups in a row that committed clean since the span last changed. */
+  private cleanStreak = 0;
   /** Groups run without savepoints, with them, and run again with them after a refusal (for tests). */
   readonly runs = { optimistic: 0, savepoints: 0, fallbacks: 0 };
 
@@ -79,20 +87,39 @@ export class CommitGroup {
    * Runs the jobs in one transaction. Savepoints cost every write a sub-journal copy of each page
    * it touches, and refusals are rare, so a group first runs without them (`optimistic`); if one
    * write throws, the whole transaction rolls back and the group runs again, each write in its own
-   * savepoint. After such a fallback the groups keep their savepoints until one commits with no
-   * refusal, so a client that keeps sending refused writes makes at most one group run twice in a
-   * row. A group of one needs no savepoint: its rollback is the transaction's.
+   * savepoint. After such a fallback the next groups use savepoints from the start: 1 group after
+   * the first fallback, then twice as many after each fallback that follows (up to
+   * MAX_CAREFUL_GROUPS), halving again after as many optimistic groups in a row commit clean. So a
+   * client that keeps a refused write in every other group makes ~log2(groups) of them run twice,
+   * not half of them, while an honest refusal now and then costs one group run twice. A group of one needs no savepoint: its rollback is the transaction's.
    */
   private async commit(jobs: Job[]): Promise<Outcome[]> {
-    if (jobs.length === 1 || !this.careful) {
-      const out = await this.retrying(jobs, 'optimistic');
-      if (out !== 'refused') return out;
-      this.careful = true;
-      this.runs.fallbacks++;
+    if (this.opts.rehearse) await this.rehearse(jobs);
+    if (jobs.length > 1 && this.carefulLeft > 0) {
+      this.carefulLeft--;
+      return (await this.retrying(jobs, 'savepoints')) as Outcome[];
     }
-    const out = (await this.retrying(jobs, 'savepoints')) as Outcome[];
-    if (out.every((o) => o.ok)) this.careful = false;
-    return out;
+    const out = await this.retrying(jobs, 'optimistic');
+    if (out !== 'refused') {
+      if (jobs.length > 1 && ++this.cleanStreak >= this.carefulSpan) {
+        this.carefulSpan >>= 1;
+        this.cleanStreak = 0;
+      }
+      return out;
+    }
+    this.runs.fallbacks++;
+    this.cleanStreak = 0;
+    this.carefulSpan = Math.min(Math.max(1, this.carefulSpan * 2), MAX_CAREFUL_GROUPS);
+    this.carefulLeft = this.carefulSpan;
+    return (await this.retrying(jobs, 'savepoints')) as Outcome[];
+  }
+
+  /** Runs the jobs and rolls them back, as a refused neighbour's fallback would (tests: Store.write). */
+  private async rehearse(jobs: Job[]): Promise<void> {
+    await this.runTransaction(async (tx) => {
+      for (const job of jobs) await job.run(tx).catch(() => {});
+      throw new Refused(null);
+    }).catch(() => {});
   }
 
   /** One way of running the group; a retryable failure (a lost lock) runs it again, up to 5 times. */

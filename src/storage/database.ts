@@ -64,6 +64,11 @@ export interface Store {
    * Runs one domain write. On SQLite concurrent writes are committed together, a refused one
    * leaving nothing (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
    * different rows run in parallel. Either way it settles only after its commit.
+   *
+   * fn may run more than once: after a lost lock or a deadlock, and on SQLite whenever a write
+   * grouped with it is refused. So it keeps no state outside the transaction; it returns what it
+   * did, and the caller acts on that after the commit. The `rehearseWrites` option runs every
+   * SQLite group once and rolls it back before running it for real, to find writes that don't.
    */
   write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -118,6 +123,8 @@ export interface StoreOptions {
    * session's statements to other clients' transactions.
    */
   namedStatements?: boolean;
+  /** SQLite, for tests: every commit group runs once and rolls back before it runs for real (see Store.write). */
+  rehearseWrites?: boolean;
 }
 
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
@@ -180,7 +187,10 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
         }, log)
       : null;
   const sequencer = dialect.name === 'postgres' ? new EventSequencer(db, log) : null;
-  const group = dialect.name === 'sqlite' ? new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e) }) : null;
+  const group =
+    dialect.name === 'sqlite'
+      ? new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e), rehearse: opts.rehearseWrites === true })
+      : null;
   const store: Store = {
     db,
     url,
