@@ -141,12 +141,15 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseData(c: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.settled) return;
-    this.chunks.push(chunk);
-    this.size += chunk.length;
-    if (this.size >= MAX_RESPONSE_BYTES) {
-      this.answer();
-      c.abort(new Error('response body over the limit: the rest is discarded'));
+    // A body of exactly the limit may still end cleanly (and keep its connection): only data past
+    // the limit ends the attempt early.
+    if (this.size < MAX_RESPONSE_BYTES) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+      if (this.size <= MAX_RESPONSE_BYTES) return;
     }
+    this.answer();
+    c.abort(new Error('response body over the limit: the rest is discarded'));
   }
 
   onResponseEnd(): void {

@@ -32,6 +32,10 @@ function receiver(): Promise<{ server: Server; url: (p: string) => string; bodie
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end('{"ok":true}');
       }
+      if (req.url === '/exact') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return res.end('x'.repeat(MAX_RESPONSE_BYTES));
+      }
       if (req.url === '/silent') return; // never answers
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`{"echo":${JSON.stringify(body)}}`);
@@ -74,6 +78,23 @@ describe('the sender reads a response with its own handler', () => {
     expect([out.status, out.body.length, out.body.slice(0, 3)]).toEqual([500, MAX_RESPONSE_BYTES, 'eee']);
     const next = await sender.send(r.url('/echo'), {}, 'after', 5000);
     expect(next).toMatchObject({ ok: true, status: 200, body: '{"echo":"after"}' });
+  });
+
+  it('a body of exactly 64 KiB is read whole and keeps its connection', async () => {
+    const exact = new Sender({ allowPrivateTargets: true, connectionsPerOrigin: 1 });
+    let connections = 0;
+    const count = () => connections++;
+    r.server.on('connection', count);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const out = await exact.send(r.url('/exact'), {}, '{}', 5000);
+        expect(out.ok && [out.status, out.body.length]).toEqual([200, MAX_RESPONSE_BYTES]);
+      }
+      expect(connections).toBe(1);
+    } finally {
+      r.server.off('connection', count);
+      await exact.close();
+    }
   });
 
   it('a 1xx before the answer is skipped; repeated headers come as arrays', async () => {
