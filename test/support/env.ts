@@ -83,7 +83,8 @@ export interface EnvOptions {
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const fresh = await freshDatabase(db);
-  // STOCKHOOK_TEST_REHEARSE_WRITES=1: every SQLite write runs twice, the first time rolled back (Store.write).
+  // STOCKHOOK_TEST_REHEARSE_WRITES=1: every SQLite write runs twice, the first time rolled back (Store.write);
+  // tests that count statements (subscriber-cache) then count the rehearsal's too.
   const store = await openStore(fresh.url, { rehearseWrites: process.env.STOCKHOOK_TEST_REHEARSE_WRITES === '1' });
   const stack = await compose(store, {
     settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
