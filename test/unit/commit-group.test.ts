@@ -7,16 +7,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitGroup } from '../../src/storage/commit-group.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
-describe('group commit on SQLite (a real file, WAL)', () => {
+/** A store on a real SQLite file (WAL) with a table t, and a second connection that sees only what is committed. */
+function fileStore(): { readonly store: Store; committed(): number[] } {
   let dir: string;
   let store: Store;
   let observer: Database.Database;
-
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stockhook-group-'));
     store = await openStore(join(dir, 'g.db'));
     await sql`create table t (n integer primary key)`.execute(store.db);
-    // A second connection sees only what is committed.
     observer = new Database(join(dir, 'g.db'), { readonly: true });
   });
   afterAll(async () => {
@@ -24,14 +23,23 @@ describe('group commit on SQLite (a real file, WAL)', () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
+  return {
+    get store() {
+      return store;
+    },
+    committed: () => (observer.prepare('select n from t order by n').all() as Array<{ n: number }>).map((r) => r.n),
+  };
+}
 
-  const committedRows = () => (observer.prepare('select n from t order by n').all() as Array<{ n: number }>).map((r) => r.n);
+describe('group commit on SQLite (a real file, WAL)', () => {
+  const file = fileStore();
+  const committedRows = () => file.committed();
 
   it('concurrent writes share one transaction; a throwing one rolls back alone and settles after the commit', async () => {
     const seenByObserverDuringLast: number[][] = [];
     const settled: string[] = [];
     const writes = Array.from({ length: 10 }, (_, i) =>
-      store
+      file.store
         .write(async (tx) => {
           await sql`insert into t (n) values (${i})`.execute(tx);
           if (i === 4) throw new Error('refused');
@@ -52,9 +60,9 @@ describe('group commit on SQLite (a real file, WAL)', () => {
 
   it('a write that fails at the database (constraint) does not undo its neighbours', async () => {
     const r = await Promise.allSettled([
-      store.write((tx) => sql`insert into t (n) values (100)`.execute(tx)),
-      store.write((tx) => sql`insert into t (n) values (100)`.execute(tx)),
-      store.write((tx) => sql`insert into t (n) values (101)`.execute(tx)),
+      file.store.write((tx) => sql`insert into t (n) values (100)`.execute(tx)),
+      file.store.write((tx) => sql`insert into t (n) values (100)`.execute(tx)),
+      file.store.write((tx) => sql`insert into t (n) values (101)`.execute(tx)),
     ]);
     expect(r.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(committedRows().filter((n) => n >= 100)).toEqual([100, 101]);
@@ -62,25 +70,10 @@ describe('group commit on SQLite (a real file, WAL)', () => {
 });
 
 describe('group commit without savepoints until a write is refused', () => {
-  let dir: string;
-  let store: Store;
-  let observer: Database.Database;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'stockhook-group-'));
-    store = await openStore(join(dir, 'g.db'));
-    await sql`create table t (n integer primary key)`.execute(store.db);
-    observer = new Database(join(dir, 'g.db'), { readonly: true });
-  });
-  afterAll(async () => {
-    observer.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  const committed = () => (observer.prepare('select n from t order by n').all() as Array<{ n: number }>).map((r) => r.n);
+  const file = fileStore();
+  const committed = () => file.committed();
   // A group of its own, over the store's transaction (BEGIN IMMEDIATE on SQLite).
-  const newGroup = () => new CommitGroup((fn) => store.transaction(fn), { isRetryable: (e) => store.dialect.isRetryable(e) });
+  const newGroup = () => new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => file.store.dialect.isRetryable(e) });
   /** Writes `ns` in one group; those in `refuse` throw after inserting. Returns each write's outcome and how often it ran. */
   async function writeGroup(group: CommitGroup, ns: number[], refuse: number[] = []) {
     const runs = new Map<number, number>();
@@ -149,7 +142,7 @@ describe('group commit without savepoints until a write is refused', () => {
   });
 
   it('rehearsal runs every group once and rolls it back before running it for real', async () => {
-    const group = new CommitGroup((fn) => store.transaction(fn), { isRetryable: (e) => store.dialect.isRetryable(e), rehearse: true });
+    const group = new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => file.store.dialect.isRetryable(e), rehearse: true });
     const { outcomes, runs } = await writeGroup(group, [400, 401, 402], [401]);
     expect(outcomes).toEqual(['ok 400', 'refused 401', 'ok 402']);
     // Rehearsal, the optimistic run, the savepoint run.
