@@ -27,8 +27,8 @@ export interface CommitGroupOptions {
 /**
  * Group commit for a single-writer database (SQLite): concurrent writes share one transaction.
  * A write that throws rejects alone and leaves nothing; its neighbours commit (commit() says how:
- * the group runs again with each write in its own savepoint). Every promise settles only after the COMMIT that holds it, so no request
- * is answered before its change is durable. One commit per group instead of one per request:
+ * the group runs again with each write in its own savepoint). Every promise settles only after
+ * the COMMIT that holds it, so no request is answered before its change is durable. One commit per group instead of one per request:
  * better-sqlite3 in WAL takes the rows of a receipt at ~5,200 documents/s one per transaction and
  * ~19,000/s eight per transaction on the 2-core machine (issue 12's measurement).
  *
@@ -91,7 +91,8 @@ export class CommitGroup {
    * the first fallback, then twice as many after each fallback that follows (up to
    * MAX_CAREFUL_GROUPS), halving again after as many optimistic groups in a row commit clean. So a
    * client that keeps a refused write in every other group makes ~log2(groups) of them run twice,
-   * not half of them, while an honest refusal now and then costs one group run twice. A group of one needs no savepoint: its rollback is the transaction's.
+   * not half of them, while an honest refusal now and then costs one group run twice. A group of
+   * one needs no savepoint: its rollback is the transaction's.
    */
   private async commit(jobs: Job[]): Promise<Outcome[]> {
     if (this.opts.rehearse) await this.rehearse(jobs);
