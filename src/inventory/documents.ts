@@ -389,24 +389,17 @@ const LINE_COLUMNS = [
 ] as const;
 const documentWithLine = prepared<OneLine>()((db, v) => docAndLine(db, v).selectFrom(['doc', 'line']).selectAll('doc').select(LINE_COLUMNS));
 
-/** The line's columns of a row that carries them prefixed `line_`, and the rest of the row. */
-type LinePrefixed = { [K in keyof Selectable<DocumentLineTable> as `line_${K & string}`]: Selectable<DocumentLineTable>[K] };
-function splitLine<R extends LinePrefixed>(row: R): { line: Selectable<DocumentLineTable>; rest: Omit<R, keyof LinePrefixed> } {
-  const { line_id, line_account_id, line_document_id, line_line_no, line_product_id, line_size, line_lot, line_expiry, line_serial, line_location, line_quantity, ...rest } = row;
-  const line = {
-    id: line_id,
-    account_id: line_account_id,
-    document_id: line_document_id,
-    line_no: line_line_no,
-    product_id: line_product_id,
-    size: line_size,
-    lot: line_lot,
-    expiry: line_expiry,
-    serial: line_serial,
-    location: line_location,
-    quantity: line_quantity,
-  };
-  return { line, rest };
+/** The columns of a joined row named `<prefix>…`, without the prefix, and the rest of the row. */
+type Unprefixed<R, P extends string> = { [K in keyof R as K extends `${P}${infer C}` ? C : never]: R[K] };
+type WithoutPrefix<R, P extends string> = { [K in keyof R as K extends `${P}${string}` ? never : K]: R[K] };
+function splitPrefixed<R extends object, P extends string>(row: R, prefix: P): { part: Unprefixed<R, P>; rest: WithoutPrefix<R, P> } {
+  const part: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (k.startsWith(prefix)) part[k.slice(prefix.length)] = v;
+    else rest[k] = v;
+  }
+  return { part: part as Unprefixed<R, P>, rest: rest as WithoutPrefix<R, P> };
 }
 
 /**
@@ -480,43 +473,13 @@ async function postOneLine(
     serial: key.serial,
     location: key.location,
     a,
-    r: adding ? 0 : r,
+    r,
   };
   const [row] = (await (adding ? addOneLine : changeOneLine)(tx, values)).rows;
   if (!row) throw shortage(key, change);
-  const { line, rest } = splitLine(row);
-  const {
-    level_id,
-    level_account_id,
-    level_warehouse_id,
-    level_product_id,
-    level_size,
-    level_lot,
-    level_expiry,
-    level_serial,
-    level_location,
-    level_amount,
-    level_reserved,
-    level_version,
-    level_updated_ms,
-    ...doc
-  } = rest;
-  const level = {
-    id: level_id,
-    account_id: level_account_id,
-    warehouse_id: level_warehouse_id,
-    product_id: level_product_id,
-    size: level_size,
-    lot: level_lot,
-    expiry: level_expiry,
-    serial: level_serial,
-    location: level_location,
-    amount: level_amount,
-    reserved: level_reserved,
-    version: level_version,
-    updated_ms: level_updated_ms,
-  };
-  return { doc, line, applied: { level, amountDelta: a, reservedDelta: adding ? 0 : r, moved: true } };
+  const { part: line, rest } = splitPrefixed(row, 'line_');
+  const { part: level, rest: doc } = splitPrefixed(rest, 'level_');
+  return { doc, line, applied: { level, amountDelta: a, reservedDelta: r, moved: true } };
 }
 
 /** Inserts a document and its lines: one statement on PostgreSQL for one line, otherwise two. */
@@ -528,7 +491,7 @@ async function insertDocumentAndLines(
   if (lines.length === 1 && writesInCtes(tx)) {
     const l = lines[0];
     const [row] = (await documentWithLine(tx, { ...head, ...keyParts(l), productId: l.productId, quantity: l.quantity })).rows;
-    const { line, rest: doc } = splitLine(row);
+    const { part: line, rest: doc } = splitPrefixed(row, 'line_');
     return { doc, lines: [line] };
   }
   const [doc] = (await insertDocument(tx, head)).rows;

@@ -227,8 +227,7 @@ export async function deleteWebhookStocks(ctx: Ctx, p: Principal, ids: string[])
       await deleteSubscriptionIn(scope, p, id);
     }
   });
-  ids = [...first.keys()];
-  return ids.map((id) => ({ info: `Entity 'webhookstock' with UUID: ${id} successfully deleted` }));
+  return [...first.keys()].map((id) => ({ info: `Entity 'webhookstock' with UUID: ${id} successfully deleted` }));
 }
 
 /**
