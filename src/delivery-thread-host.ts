@@ -3,6 +3,7 @@ import type { Ctx } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
 import type { HandoffPoint } from './delivery/fan-out.js';
 import { HandoffCount } from './delivery/handoff.js';
+import { wakeAccounts } from './delivery/wake-signal.js';
 import type { DeliveryMetrics } from './delivery/metrics.js';
 import type { FromThread, ThreadData, ToThread } from './delivery-thread.js';
 
@@ -33,7 +34,8 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Om
   let counts: Record<BreakerState, number> = { closed: 0, open: 0, 'half-open': 0 };
   metrics.watchBreakers({ counts: () => counts });
   let stopped: (() => void) | null = null;
-  let wakePending = false;
+  /** The wake-up to post at the end of this turn: the accounts of its commits, or `unknown` (a nudge). */
+  let wakePending: Set<string> | 'unknown' | null = null;
   const post = (m: ToThread) => worker.postMessage(m);
   let owner = 'starting';
   let stopping = false;
@@ -66,11 +68,20 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Om
   // Many commits in one turn of the event loop make one wake-up; one whose deliveries were all
   // handed over needs none.
   ctx.outbox.onCommit((events) => {
-    if (wakePending || point.gaveAll(events)) return;
-    wakePending = true;
+    if (point.gaveAll(events)) return;
+    const accounts = wakeAccounts(events);
+    const first = wakePending === null;
+    if (accounts === undefined) wakePending = 'unknown';
+    else if (wakePending !== 'unknown') {
+      const set: Set<string> = wakePending ?? new Set<string>();
+      for (const a of accounts) set.add(a);
+      wakePending = set;
+    }
+    if (!first) return;
     queueMicrotask(() => {
-      wakePending = false;
-      post({ type: 'wake' });
+      const pending = wakePending;
+      wakePending = null;
+      post({ type: 'wake', ...(pending instanceof Set && { accounts: [...pending] }) });
     });
   });
   return {

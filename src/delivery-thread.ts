@@ -30,7 +30,7 @@ export interface ThreadData {
   logFormat: LogFormat;
 }
 
-export type ToThread = { type: 'wake' } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] };
+export type ToThread = { type: 'wake'; accounts?: string[] } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] };
 export type FromThread =
   | { type: 'ready'; owner: string }
   | { type: 'attempts'; items: Array<[format: string, outcome: string, seconds: number]> }
@@ -81,7 +81,7 @@ await dispatcher.start();
 // This thread's own writes (webhook.disabled) hand their deliveries over too; the HTTP thread's come as `give`.
 domain.handoff.connect(dispatcher);
 port.on('message', (m: ToThread) => {
-  if (m.type === 'wake') dispatcher.wake();
+  if (m.type === 'wake') dispatcher.wake(m.accounts);
   else if (m.type === 'give') void dispatcher.takeGiven(m.deliveries, m.subscriptions);
   else if (m.type === 'stop') {
     void (async () => {

@@ -2,6 +2,7 @@ import { applicationSecretReads } from './applications/application-secrets.js';
 import type { Ctx, Settings } from './context.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
 import { HandoffPoint, installFanOut, type Renderer } from './delivery/fan-out.js';
+import { wakeAccounts } from './delivery/wake-signal.js';
 import { Outbox } from './events/outbox.js';
 import { inventoryReads } from './inventory/reports/metakocka-stock.js';
 import type { Store } from './storage/database.js';
@@ -28,7 +29,7 @@ export function createDomain(store: Store, settings: Settings, now: () => number
   // whose deliveries all went to this process's dispatcher leaves other processes nothing to
   // claim: waking them cost each of them a claim and a due-time read for nothing.
   outbox.onCommit((events) => {
-    if (!handoff.gaveAll(events)) store.announceDeliveries();
+    if (!handoff.gaveAll(events)) store.announceDeliveries(wakeAccounts(events));
   });
   return { ctx, renderer, handoff };
 }

@@ -41,14 +41,16 @@ export interface Store {
   readonly dialect: StorageDialect;
   /**
    * Calls onNotify when another process announces new deliveries (PostgreSQL LISTEN on its own
-   * connection, reconnecting after errors); a no-op on SQLite, where every writer is in-process.
+   * connection, reconnecting after errors), with the accounts the announcement names, if any; a
+   * no-op on SQLite, where every writer is in-process.
    */
-  listenForDeliveries(onNotify: () => void): Promise<Notifier>;
+  listenForDeliveries(onNotify: (accounts?: string[]) => void): Promise<Notifier>;
   /**
    * Tells workers in other processes that deliveries were committed (PostgreSQL NOTIFY, after the
-   * commit and coalesced: announcer.ts); a no-op on SQLite, where every writer is in-process.
+   * commit and coalesced: announcer.ts), naming the accounts they belong to when known; a no-op on
+   * SQLite, where every writer is in-process.
    */
-  announceDeliveries(): void;
+  announceDeliveries(accounts?: readonly string[]): void;
   /**
    * PostgreSQL: numbers the events committed so far (event-sequencer.ts), resolving once a run
    * that started after the call has finished. SQLite numbers them in the writing transaction.
@@ -183,8 +185,8 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
   };
   const announcer =
     dialect.name === 'postgres'
-      ? new Announcer(async () => {
-          await sql`select pg_notify(${DELIVERY_CHANNEL}, '')`.execute(db);
+      ? new Announcer(async (payload) => {
+          await sql`select pg_notify(${DELIVERY_CHANNEL}, ${payload})`.execute(db);
         }, log)
       : null;
   const sequencer = dialect.name === 'postgres' ? new EventSequencer(db, log) : null;
@@ -200,7 +202,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     write: (fn) => (group ? group.run(fn) : transaction(fn)),
     listenForDeliveries: async (onNotify) =>
       dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
-    announceDeliveries: () => announcer?.request(),
+    announceDeliveries: (accounts) => announcer?.request(accounts),
     sequenceEvents: () => sequencer?.request() ?? Promise.resolve(),
     sequenceEventsSoon: () => sequencer?.soon(),
     numbersEventsAfterCommit: sequencer !== null,

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { announcedAccounts } from './announcer.js';
 
 /** The PostgreSQL channel that announces new due deliveries. */
 export const DELIVERY_CHANNEL = 'stockhook_deliveries';
@@ -21,12 +22,12 @@ export class PgNotifier implements Notifier {
 
   private constructor(
     private readonly url: string,
-    private readonly onNotify: () => void,
+    private readonly onNotify: (accounts?: string[]) => void,
     private readonly log: (msg: string, err?: unknown) => void,
   ) {}
 
   /** Resolves once listening; a first connection that fails throws (the server must not start blind). */
-  static async start(url: string, onNotify: () => void, log: (msg: string, err?: unknown) => void): Promise<PgNotifier> {
+  static async start(url: string, onNotify: (accounts?: string[]) => void, log: (msg: string, err?: unknown) => void): Promise<PgNotifier> {
     const n = new PgNotifier(url, onNotify, log);
     await n.connect();
     return n;
@@ -34,7 +35,7 @@ export class PgNotifier implements Notifier {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.url });
-    client.on('notification', () => this.onNotify());
+    client.on('notification', (msg) => this.onNotify(announcedAccounts(msg.payload)));
     client.on('error', (err) => this.log('LISTEN connection failed', err));
     client.on('end', () => {
       if (this.client !== client) return;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Announcer } from '../../src/storage/announcer.js';
+import { announcedAccounts, Announcer, MAX_NAMED } from '../../src/storage/announcer.js';
 import { latch } from '../support/receiver.js';
 
 describe('announcing new deliveries after commit', () => {
@@ -57,5 +57,40 @@ describe('announcing new deliveries after commit', () => {
     await done.promise;
     expect(calls).toBe(2);
     expect(logged).toEqual(['announcing new deliveries failed; other workers find them at their next poll']);
+  });
+
+  it('names the accounts of the requests it folds together, and none once one request was for unknown accounts', async () => {
+    const payloads: string[] = [];
+    const gates: Array<() => void> = [];
+    const a = new Announcer(
+      (payload) =>
+        new Promise<void>((resolve) => {
+          payloads.push(payload);
+          gates.push(resolve);
+        }),
+      () => {},
+      0,
+    );
+    a.request(['acc-1']);
+    a.request(['acc-2', 'acc-3']);
+    a.request(['acc-2']);
+    gates[0]();
+    await new Promise((r) => setImmediate(r));
+    a.request(['acc-4']);
+    a.request(); // a nudge: which accounts is not known
+    gates[1]();
+    await new Promise((r) => setImmediate(r));
+    a.request(Array.from({ length: MAX_NAMED + 1 }, (_, i) => `acc-${i}`));
+    gates[2]();
+    await new Promise((r) => setImmediate(r));
+    expect(payloads).toEqual(['acc-1', 'acc-2,acc-3', '', '']);
+    expect(payloads.map(announcedAccounts)).toEqual([['acc-1'], ['acc-2', 'acc-3'], undefined, undefined]);
+  });
+
+  it('reads a payload it did not write as naming no account', () => {
+    expect(announcedAccounts(undefined)).toBeUndefined();
+    expect(announcedAccounts('a,,b')).toBeUndefined();
+    expect(announcedAccounts(Array.from({ length: MAX_NAMED + 1 }, (_, i) => `x${i}`).join(','))).toBeUndefined();
+    expect(announcedAccounts('x1,x2')).toEqual(['x1', 'x2']);
   });
 });
