@@ -59,12 +59,17 @@ export async function claimDue(
   }));
 }
 
-/** When the next pending delivery comes due, so an idle dispatcher sleeps exactly that long. */
-export async function nextDueAt(store: Store): Promise<number | null> {
+/**
+ * When the next pending delivery comes due after `after`, so an idle dispatcher sleeps exactly
+ * that long. Rows due already are not asked for: the caller's claim left them out (their endpoint or
+ * account was excluded), and one of them must not hide a row that comes due later.
+ */
+export async function nextDueAt(store: Store, after: number): Promise<number | null> {
   const row = await store.db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.min('next_attempt_ms').as('at'))
     .where('status', '=', 'pending')
+    .where('next_attempt_ms', '>', after)
     .executeTakeFirst();
   return row?.at == null ? null : Number(row.at);
 }

@@ -53,6 +53,11 @@ export class Dispatcher implements Handoff {
   private readonly newWorkOf = new Set<string>();
   /** The exclusions of the last claim that came back short, and until when that answer is trusted. */
   private dry: { exclude: Set<string>; until: number } | null = null;
+  /**
+   * The earliest retry this dispatcher has scheduled since its last claim: no commit announces it,
+   * so it bounds every wait, dry or not.
+   */
+  private retryDue = Infinity;
   private loopDone: Promise<void> | null = null;
   private readonly results: ResultBatcher;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -216,16 +221,17 @@ export class Dispatcher implements Handoff {
         const unknownWork = this.newWork;
         const excludeKeys = [...exclude.subscriptions, ...exclude.accounts.map((a) => `account:${a}`)];
         const dry = this.dry;
-        if (dry && !unknownWork && fresh.length === 0 && now < dry.until && [...dry.exclude].every((id) => this.covered(id, excludeKeys))) {
+        if (dry && !unknownWork && fresh.length === 0 && now < Math.min(dry.until, this.retryDue) && [...dry.exclude].every((id) => this.covered(id, excludeKeys))) {
           // The last claim found nothing outside these exclusions and nothing was committed since:
           // claiming again would only walk the excluded subscriptions' due rows, O(backlog), for
           // nothing (300,000 pending: ~220 ms per claim). A subscription leaving the exclusions,
-          // a commit or NOTIFY, or the poll interval ends this.
+          // a commit or NOTIFY, a retry coming due, or the poll interval ends this.
           this.signal.raised = false;
-          await this.sleep(dry.until - now);
+          await this.sleep(Math.min(dry.until, this.retryDue) - now);
           continue;
         }
         this.signal.raised = false;
+        if (now >= this.retryDue) this.retryDue = Infinity;
         // New deliveries make what the last short claim said stale.
         if (unknownWork || fresh.length > 0) this.dry = null;
         this.newWork = false;
@@ -238,8 +244,8 @@ export class Dispatcher implements Handoff {
         // (two statements per delivery; on PostgreSQL two round trips, ~5 % of the delivery thread).
         // A full claim says nothing about the other subscriptions: the last dry answer still holds.
         if (claimed.length < limit) {
-          const next = await nextDueAt(this.ctx.store);
           const t = Date.now();
+          const next = await nextDueAt(this.ctx.store, t);
           // Rows due already are the excluded subscriptions': the poll, not their due time, ends this.
           this.dry = { exclude: new Set(excludeKeys), until: next !== null && next > t ? Math.min(next, t + this.pollMs) : t + this.pollMs };
         } else if (dry && !unknownWork && fresh.length > 0) {
@@ -250,7 +256,7 @@ export class Dispatcher implements Handoff {
           this.dry = { exclude: new Set([...dry.exclude, ...fresh.map((a) => `account:${a}`)]), until: dry.until };
         }
         if (claimed.length === limit || this.signal.raised) continue;
-        await this.sleep((this.dry?.until ?? Date.now() + this.pollMs) - Date.now());
+        await this.sleep(Math.min(this.dry?.until ?? Date.now() + this.pollMs, this.retryDue) - Date.now());
       } catch (err) {
         this.log('dispatcher loop error', err);
         await this.sleep(1000);
@@ -380,6 +386,11 @@ export class Dispatcher implements Handoff {
     const now = Date.now();
     const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random, d.createdMs);
     this.opts.metrics?.recordAttempt(sub.format, decision.outcome, durationMs / 1000);
+    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null && decision.nextAttemptMs < this.retryDue) {
+      // The loop may be asleep until the poll: it must wake for this retry.
+      this.retryDue = decision.nextAttemptMs;
+      this.kick();
+    }
     this.results.add({
       delivery: d,
       attemptNo,
@@ -414,8 +425,8 @@ export class Dispatcher implements Handoff {
     this.queues.delete(subscriptionId);
     for (const d of q) this.slots.unqueued(d.accountId);
     this.handedOffEnded(q);
-    // Its account may have dropped below its share: new work waiting for that is claimable now.
-    if (q.length > 0 && this.newWorkOf.size > 0) this.kick();
+    // Room for a claim: the dispatcher may have been full, and the account below its share now.
+    if (q.length > 0) this.kick();
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);
