@@ -58,13 +58,17 @@ describe.runIf(pg)('a commit whose deliveries all went to its own process wakes 
   let gate = latch();
   let listener: pgClient.Client;
   let announced = 0;
+  const payloads: string[] = [];
 
   beforeAll(async () => {
     rx = await Receiver.start(() => ({ status: 200, hold: gate.promise }));
     env = await createEnv('postgres', { dispatcher: { concurrency: 8, accountShare: 4 } });
     listener = new pgClient.Client({ connectionString: env.url });
     await listener.connect();
-    listener.on('notification', () => announced++);
+    listener.on('notification', (msg) => {
+      announced++;
+      payloads.push(msg.payload ?? '');
+    });
     await listener.query(`listen ${DELIVERY_CHANNEL}`);
   });
   afterAll(async () => {
@@ -99,5 +103,8 @@ describe.runIf(pg)('a commit whose deliveries all went to its own process wakes 
     await eventually(() => announced > before, 5_000, 10);
     gate.open();
     await eventually(() => rx.on('/own').length === 13, 15_000, 10);
+    // An announcement names the accounts of its commits (a worker at its share for them skips it).
+    expect(payloads.slice(before)).not.toHaveLength(0);
+    expect(new Set(payloads.slice(before))).toEqual(new Set([a.id]));
   });
 });
