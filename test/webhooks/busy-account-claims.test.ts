@@ -1,7 +1,21 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDb } from '../support/env.js';
+import { describeEachDb, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, latch, Receiver, sleep } from '../support/receiver.js';
+
+/**
+ * A paid account with one native `stock.changed` webhook per path (maxInFlight 8, more than the
+ * share of 4 the dispatchers below give an account), and a one-line receipt to post.
+ */
+async function accountWith(env: TestEnv, rx: Receiver, paths: string[], webhook: Record<string, unknown> = { maxInFlight: 8 }) {
+  const acc = await env.newAccount();
+  const w = await warehouse(env, acc);
+  const p = await product(env, acc);
+  for (const path of paths) {
+    await call(env, acc, 'POST', '/api/v1/webhooks', { url: rx.url(path), format: 'native', events: ['stock.changed'], ...webhook }, 201);
+  }
+  return { acc, doc: () => post(env, acc, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] }) };
+}
 
 /**
  * A claim leaves out an account at its share, so one run for new deliveries of that account can't
@@ -24,14 +38,8 @@ describeEachDb(
 
     it('runs no claim that leaves the account out, and is sent once the account has room', async () => {
       gate = latch();
-      const a = await env().newAccount();
-      const w = await warehouse(env(), a);
-      const p = await product(env(), a);
-      for (const path of ['/busy1', '/busy2']) {
-        await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url(path), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
-      }
+      const { doc } = await accountWith(env(), rx, ['/busy1', '/busy2']);
       const sent = () => [...rx.on('/busy1'), ...rx.on('/busy2')];
-      const doc = () => post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
       // Share 4, so each endpoint may have 2 in flight: the receiver holds 4, the account's share.
       for (let i = 0; i < 3; i++) await doc();
       await eventually(() => sent().length === 4, 10_000);
@@ -96,23 +104,14 @@ for (const busyCommits of [true, false]) {
       });
 
       it('is sent about when it is due, long before the poll', async () => {
-        const a = await env().newAccount();
-        const w = await warehouse(env(), a);
-        const p = await product(env(), a);
-        for (const path of ['/busy1', '/busy2']) {
-          await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url(path), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
-        }
+        const { doc } = await accountWith(env(), rx, ['/busy1', '/busy2']);
         const held = () => [...rx.on('/busy1'), ...rx.on('/busy2')];
-        const doc = () => post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
         // A at its share (4 held by the receiver), with a due backlog behind it.
         for (let i = 0; i < 3; i++) await doc();
         await eventually(() => held().length === 4, 10_000);
         await sleep(200);
-        const b = await env().newAccount();
-        const wb = await warehouse(env(), b);
-        const pb = await product(env(), b);
-        await call(env(), b, 'POST', '/api/v1/webhooks', { url: rx.url('/b'), format: 'native', events: ['stock.changed'], retrySchedule: [1] }, 201);
-        await post(env(), b, { type: 'receipt', warehouseId: wb, lines: [{ productId: pb, quantity: 1 }] });
+        const b = await accountWith(env(), rx, ['/b'], { retrySchedule: [1] });
+        await b.doc();
         await eventually(() => rx.on('/b').length === 1, 10_000);
         const first = rx.on('/b')[0].at;
         const deadline = first + 5_000;
@@ -162,15 +161,7 @@ describeEachDb(
     });
 
     it('sends the retried delivery as soon as the pause gives slots back', async () => {
-      const account = async (paths: string[]) => {
-        const acc = await env().newAccount();
-        const w = await warehouse(env(), acc);
-        const p = await product(env(), acc);
-        for (const path of paths) {
-          await call(env(), acc, 'POST', '/api/v1/webhooks', { url: rx.url(path), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
-        }
-        return { acc, doc: () => post(env(), acc, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] }) };
-      };
+      const account = (paths: string[]) => accountWith(env(), rx, paths);
       const c = await account(['/c']);
       await c.doc();
       await eventually(() => rx.on('/c').length === 1, 10_000);
