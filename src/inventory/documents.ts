@@ -9,6 +9,7 @@ import {
   applyToKey,
   applyToLevel,
   guardedUpdate,
+  keyChange,
   levelKey,
   lockKey,
   recordMovements,
@@ -457,29 +458,13 @@ async function postOneLine(
   key: StockKey,
   change: Change,
 ): Promise<{ doc: Selectable<DocumentTable>; line: Selectable<DocumentLineTable>; applied: AppliedChange }> {
-  const { amountDelta: a, reservedDelta: r } = change;
-  const adding = a >= 0 && r === 0;
-  const values: OneLineMove = {
-    ...head,
-    ...keyParts(l),
-    productId: l.productId,
-    quantity: l.quantity,
-    account_id: head.accountId,
-    warehouse_id: key.warehouseId,
-    product_id: key.productId,
-    size: key.size,
-    lot: key.lot,
-    expiry: key.expiry,
-    serial: key.serial,
-    location: key.location,
-    a,
-    r,
-  };
+  const { values: move, adding } = keyChange(head.accountId, key, change, head.now);
+  const values: OneLineMove = { ...head, ...keyParts(l), productId: l.productId, quantity: l.quantity, ...move };
   const [row] = (await (adding ? addOneLine : changeOneLine)(tx, values)).rows;
   if (!row) throw shortage(key, change);
   const { part: line, rest } = splitPrefixed(row, 'line_');
   const { part: level, rest: doc } = splitPrefixed(rest, 'level_');
-  return { doc, line, applied: { level, amountDelta: a, reservedDelta: r, moved: true } };
+  return { doc, line, applied: { level, amountDelta: move.a, reservedDelta: move.r, moved: true } };
 }
 
 /** Inserts a document and its lines: one statement on PostgreSQL for one line, otherwise two. */

@@ -65,9 +65,8 @@ export async function applyToKey(
   /** The document the movement belongs to: given, PostgreSQL writes the movement in the same statement. */
   documentId?: number,
 ): Promise<AppliedChange> {
-  const { amountDelta: a, reservedDelta: r } = change;
-  const values = { ...keyWhere(accountId, key), a, r, now };
-  const adding = a >= 0 && r === 0;
+  const { values, adding } = keyChange(accountId, key, change, now);
+  const { a, r } = values;
   if (documentId !== undefined && writesInCtes(tx)) {
     const moving = { ...values, documentId };
     const [level] = (await (adding ? addToKeyAndMove(tx, moving) : changeKeyAndMove(tx, moving))).rows;
@@ -85,6 +84,15 @@ export async function applyToKey(
 
 // The two statements of applyToKey, compiled once (storage/prepared.ts): every document line runs one.
 export type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
+
+/**
+ * A key's change as its statements take it, and whether it only adds: an upsert with no guard
+ * (upsertLevel) rather than a guarded update (guardedUpdate).
+ */
+export function keyChange(accountId: string, key: StockKey, change: Change, now: number): { values: KeyChange; adding: boolean } {
+  const { amountDelta: a, reservedDelta: r } = change;
+  return { values: { ...keyWhere(accountId, key), a, r, now }, adding: a >= 0 && r === 0 };
+}
 const KEY_COLUMNS = ['account_id', 'warehouse_id', 'product_id', 'size', 'lot', 'expiry', 'serial', 'location'] as const;
 
 const addToKey = prepared<KeyChange>()((db, v) => upsertLevel(db, v));
