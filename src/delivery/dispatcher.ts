@@ -65,6 +65,8 @@ export class Dispatcher implements Handoff {
   private idle: Array<() => void> = [];
   /** Handed-off deliveries not yet finished (shared with the thread that hands them over). */
   private readonly handedOff: HandoffCount;
+  /** Of this dispatcher's load (queued and in flight), the deliveries that were handed off. */
+  private handedHeld = 0;
 
   constructor(
     private readonly ctx: Ctx,
@@ -74,7 +76,7 @@ export class Dispatcher implements Handoff {
     this.handedOff = new HandoffCount(opts.handoffCount);
     const concurrency = opts.concurrency ?? 256;
     const share = Math.min(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
-    this.slots = new SendSlots(concurrency, share, (load) => this.handedOff.setLoad(load));
+    this.slots = new SendSlots(concurrency, share, () => this.publishLoad());
     this.handedOff.setLimit(share);
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
@@ -181,8 +183,7 @@ export class Dispatcher implements Handoff {
     const queuedRows = [...this.queues.values()].flat();
     const queued = queuedRows.map((d) => d.id);
     this.queues.clear();
-    for (const d of queuedRows) this.slots.unqueued(d.accountId);
-    this.handedOffEnded(queuedRows);
+    this.unqueue(queuedRows);
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
     while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
@@ -316,6 +317,10 @@ export class Dispatcher implements Handoff {
       if (!q) this.queues.set(d.subscriptionId, (q = []));
       q.push(d);
       this.slots.queued(d.accountId);
+      if (d.handedOff) {
+        this.handedHeld++;
+        this.publishLoad();
+      }
     }
     if (release.length > 0) {
       this.handedOffEnded(release);
@@ -344,6 +349,7 @@ export class Dispatcher implements Handoff {
         const wasFull = this.slots.claimLimit(this.batchSize) <= 0;
         const wasAtShare = this.slots.atShare(d.accountId);
         const accountWasBusy = this.slots.accountBusy(d.accountId);
+        if (d.handedOff) this.handedHeld--; // before the slot: the load published meanwhile is one too high, never too low
         this.slots.finished(d.accountId, subscriptionId);
         if (d.handedOff) this.handedOff.done();
         this.pump(subscriptionId);
@@ -423,8 +429,7 @@ export class Dispatcher implements Handoff {
   private async pauseEndpoint(subscriptionId: string, reopenAt: number): Promise<void> {
     const q = this.queues.get(subscriptionId) ?? [];
     this.queues.delete(subscriptionId);
-    for (const d of q) this.slots.unqueued(d.accountId);
-    this.handedOffEnded(q);
+    this.unqueue(q);
     // Room for a claim: the dispatcher may have been full, and the account below its share now.
     if (q.length > 0) this.kick();
     try {
@@ -434,6 +439,24 @@ export class Dispatcher implements Handoff {
       this.log('pausing endpoint failed', err);
     }
     this.checkIdle();
+  }
+
+  /** Queued deliveries given back: their slots, and the handed-off ones' place in the handoff's count. */
+  private unqueue(ds: ClaimedDelivery[]): void {
+    for (const d of ds) {
+      if (d.handedOff) this.handedHeld--;
+      this.slots.unqueued(d.accountId);
+    }
+    this.handedOffEnded(ds);
+  }
+
+  /**
+   * What the handoff reads as this dispatcher's load: queued and in flight, less the handed-off
+   * deliveries among them, which the handoff counts already (handoff.ts). Counting them in both made
+   * handing off stop at half the limit, and bench (f) claimed most of its deliveries instead.
+   */
+  private publishLoad(): void {
+    this.handedOff.setLoad(this.slots.queuedTotal + this.slots.inFlightTotal - this.handedHeld);
   }
 
   /** Handed-off deliveries that are done with here (sent, or given back): room for more. */

@@ -9,9 +9,8 @@ import type { ClaimedDelivery } from './claim.js';
  * anything is sent; the dispatcher's heartbeat extends their lease; if the process dies, the lease
  * runs out and any worker claims them (same delivery id). Nothing is handed over before its commit.
  *
- * Handing off stops while the dispatcher's load (queued and in flight, claimed or handed over) plus
- * what is handed over but not finished would pass its `limit`: one account's share of the send
- * slots. So no account gets more through handoffs than a claim would give it, the other slots stay
+ * Handing off stops while the dispatcher's claimed load (queued and in flight) plus what is handed
+ * over but not finished would pass its `limit`: one account's share of the send slots. So no account gets more through handoffs than a claim would give it, the other slots stay
  * free for claims (a handoff never makes the dispatcher "full" for other accounts), and memory stays
  * bounded whatever the write rate: beyond it (a slow endpoint, a burst) deliveries are written
  * unleased and claimed as before.
@@ -30,8 +29,9 @@ export interface Handoff {
 /**
  * What both sides of a handoff read, in a SharedArrayBuffer so the HTTP thread and the delivery
  * thread see the same numbers: [0] handed over and not finished (the writing side adds, the
- * dispatcher subtracts as each ends: sent, released or cancelled), [1] the dispatcher's load, [2] its
- * limit (0 until a dispatcher is there). A count that drifts only stops handing off early; nothing
+ * dispatcher subtracts as each ends: sent, released or cancelled), [1] the dispatcher's load of
+ * claimed deliveries (queued and in flight; the handed-over ones it holds are counted in [0] only),
+ * [2] its limit (0 until a dispatcher is there). A count that drifts only stops handing off early; nothing
  * is lost, what is not handed off is claimed.
  */
 export class HandoffCount {
