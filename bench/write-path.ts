@@ -8,35 +8,17 @@
  *
  *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000]
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { hashToken } from '../src/accounts/tokens.js';
 import { compose } from '../src/compose.js';
 import { openStore } from '../src/storage/database.js';
+import { postgresCpuSeconds } from './lib/children.js';
 import { freshDatabase } from './lib/db.js';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' } } });
 const docs = Number(args.docs);
 const inFlight = 32;
-
-/** CPU ticks (1/100 s) of every process named postgres, or null where /proc says nothing. */
-function postgresTicks(): number | null {
-  let total = 0;
-  let seen = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (!stat.includes('(postgres)')) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(f[11]) + Number(f[12]); // utime, stime
-      seen++;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return seen > 0 ? total : null;
-}
 
 const db = await freshDatabase(args.db ?? null);
 const store = await openStore(db.url);
@@ -73,17 +55,17 @@ try {
   };
   await post(2000); // warm-up
   next = 0;
-  const pg0 = args.db ? postgresTicks() : null;
+  const pg0 = args.db ? postgresCpuSeconds() : null;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await post(docs);
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const pg1 = args.db ? postgresTicks() : null;
+  const pg1 = args.db ? postgresCpuSeconds() : null;
   const perDoc = (ms: number) => `${(ms / docs).toFixed(2)} ms`;
   console.log(`${store.dialect.name}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
   console.log(`  this process's CPU per document: ${perDoc((cpu.user + cpu.system) / 1000)}`);
-  if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document: ${perDoc((pg1 - pg0) * 10)}`);
+  if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document: ${perDoc((pg1 - pg0) * 1000)}`);
 } finally {
   await app.close();
   await store.close();

@@ -1,5 +1,5 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -130,6 +130,38 @@ export function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/**
+ * CPU seconds used so far by every process named postgres, or null where /proc shows none: this
+ * machine's own PostgreSQL only (a remote server's CPU is not visible here).
+ */
+export function postgresCpuSeconds(): number | null {
+  let total = 0;
+  let seen = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(f[11]) + Number(f[12]); // utime, stime
+      seen++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return seen > 0 ? total / 100 : null;
+}
+
+/** CPU seconds the whole machine has spent busy so far (every core, from /proc/stat), or NaN. */
+export function machineBusySeconds(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+    // user, nice, system, irq, softirq, steal: everything but idle and iowait
+    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100;
   } catch {
     return Number.NaN;
   }
