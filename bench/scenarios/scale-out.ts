@@ -75,7 +75,10 @@ async function oneRun(opts: {
         Array.from({ length: opts.concurrency }, async (_, w) => {
           while (performance.now() < end && started++ < count) {
             const i = seq++;
-            if (!(await postReceipt(pools[w % pools.length], fixtures[i % fixtures.length], i))) throw new Error('(h) a document was refused');
+            // Accounts in turn, and each account's products in turn: the account's own count picks
+            // the product (i itself would pair account k with product k only, 10 stock rows in all).
+            const n = fixtures.length;
+            if (!(await postReceipt(pools[w % pools.length], fixtures[i % n], Math.floor(i / n)))) throw new Error('(h) a document was refused');
             posted++;
           }
         }),
