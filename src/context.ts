@@ -76,14 +76,27 @@ export async function writeTx<T>(
   accountId: string,
   fn: (scope: WriteScope) => Promise<T>,
 ): Promise<{ result: T; events: StoredEvent[] }> {
-  const out = await ctx.store.write(async (tx) => {
-    const pending: NewEvent[] = [];
-    const now = ctx.now();
-    await claimIn(tx, now);
-    const result = await fn({ tx, now, emit: (e) => pending.push(e) });
-    const events = await ctx.outbox.write(tx, accountId, pending, now);
-    return { result, events };
-  });
+  // The events of the runs not yet known to be dead: a commit group or a retry may run the write
+  // more than once, and only the run that commits keeps what its hooks prepared (the handoff's
+  // reservations). The write runs again only after its last run rolled back, so a new run ends
+  // the earlier ones at once, and their reservations leave room for it.
+  const runs: StoredEvent[][] = [];
+  let out: { result: T; events: StoredEvent[] };
+  try {
+    out = await ctx.store.write(async (tx) => {
+      if (runs.length > 0) ctx.outbox.abandoned(runs.splice(0));
+      const pending: NewEvent[] = [];
+      const now = ctx.now();
+      await claimIn(tx, now);
+      const result = await fn({ tx, now, emit: (e) => pending.push(e) });
+      const events = await ctx.outbox.write(tx, accountId, pending, now, (e) => runs.push(e));
+      return { result, events };
+    });
+  } catch (err) {
+    ctx.outbox.abandoned(runs);
+    throw err;
+  }
+  ctx.outbox.abandoned(runs.filter((e) => e !== out.events));
   claimCommitted();
   ctx.outbox.committed(out.events);
   // PostgreSQL: number the events soon (readers also number what has committed before they read).

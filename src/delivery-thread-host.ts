@@ -59,11 +59,10 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Om
   // them after their commit (delivery/handoff.ts): once it is ready, while it has room.
   point.connect({
     ownerFor: (n) => (owner !== 'starting' && !exited && !stopping && count.hasRoom(n) ? owner : null),
+    reserve: (n) => (owner !== 'starting' && !exited && !stopping && count.reserve(n) ? owner : null),
+    unreserve: (n) => count.done(n),
     leaseDurationMs: data.leaseMs,
-    give: (deliveries, subscriptions) => {
-      count.add(deliveries.length);
-      post({ type: 'give', deliveries, subscriptions });
-    },
+    give: (deliveries, subscriptions) => post({ type: 'give', deliveries, subscriptions }),
   });
   // Many commits in one turn of the event loop make one wake-up; one whose deliveries were all
   // handed over needs none.

@@ -116,22 +116,32 @@ export class Dispatcher implements Handoff {
     return this.running && this.handedOff.hasRoom(count) ? this.owner : null;
   }
 
+  reserve(count: number): string | null {
+    return this.running && this.handedOff.reserve(count) ? this.owner : null;
+  }
+
+  unreserve(count: number): void {
+    this.handedOff.done(count);
+  }
+
   get leaseDurationMs(): number {
     return this.leaseMs;
   }
 
   give(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): void {
-    this.handedOff.add(deliveries.length);
     void this.takeGiven(deliveries, subscriptions);
   }
 
-  /** Deliveries leased to this dispatcher by a write (their count already added to `handedOff`). */
+  /** Deliveries leased to this dispatcher by a write (their count reserved in `handedOff` then). */
   async takeGiven(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): Promise<void> {
     try {
       if (!this.running) {
         // Stopping: give them back at once rather than leave them leased until the lease runs out.
-        await releaseClaims(this.ctx.store, this.owner, deliveries.map((d) => d.id), Date.now());
-        this.handedOff.done(deliveries.length);
+        try {
+          await releaseClaims(this.ctx.store, this.owner, deliveries.map((d) => d.id), Date.now());
+        } finally {
+          this.handedOff.done(deliveries.length);
+        }
         return;
       }
       await this.accept(deliveries, subscriptions);

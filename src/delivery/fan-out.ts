@@ -140,6 +140,7 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
     return s;
   };
   outbox.onCommit((events) => point.committed(events));
+  outbox.onAbandon((events) => point.abandoned(events));
   outbox.onWrite(async (tx, events, rows) => {
     const accountId = events[0].accountId;
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
@@ -173,7 +174,7 @@ export class HandoffPoint {
     if (!this.target?.ownerFor(1)) return;
     const paused = new Set(subs.filter((s) => (s.pausedUntil ?? 0) > now).map((s) => s.id));
     const eligible = rows.filter((r) => r.coalesce_key === null && Number(r.next_attempt_ms) <= now && !paused.has(r.webhook_id));
-    const owner = eligible.length > 0 ? this.target.ownerFor(eligible.length) : null;
+    const owner = eligible.length > 0 ? this.target.reserve(eligible.length) : null;
     if (!owner) return;
     for (const r of eligible) {
       r.lease_owner = owner;
@@ -205,6 +206,15 @@ export class HandoffPoint {
     if (!given) return;
     this.leased.delete(events);
     this.target?.give(given.deliveries, given.subscriptions);
+  }
+
+  /** The write of these events rolled back (or ran again): what it leased was never written, and its reservation is given back. */
+  abandoned(events: StoredEvent[]): void {
+    const leased = this.leased.get(events);
+    if (!leased) return;
+    this.leased.delete(events);
+    this.wholly.delete(events);
+    this.target?.unreserve(leased.deliveries.length);
   }
 
   /** Every delivery of these committed events went to this process's dispatcher: nothing is there to claim, here or in another process. */

@@ -19,6 +19,9 @@ export type OutboxHook = (tx: Tx, events: StoredEvent[], subscribers: Subscriber
 /** Something to run once the transaction has committed (wake the dispatcher). */
 export type CommitListener = (events: StoredEvent[]) => void;
 
+/** Something to undo when the events a run of a write produced will never commit (it rolled back, or ran again). */
+export type AbandonListener = (events: StoredEvent[]) => void;
+
 // Every write runs these: compiled once (storage/prepared.ts).
 const bumpEventSeq = prepared<{ accountId: string; n: number }>()((db, v) =>
   db
@@ -58,6 +61,7 @@ const insertEventsReadingSubscribers = preparedRows<EventRow>()((db, rows) =>
 export class Outbox {
   private readonly hooks: OutboxHook[] = [];
   private readonly listeners: CommitListener[] = [];
+  private readonly abandonListeners: AbandonListener[] = [];
   /** SQLite: each account's subscribers as last read, with the account's subscribers_version then (migration 017). */
   private readonly subscribers = new Map<string, { version: number; rows: Subscriber[] }>();
 
@@ -67,6 +71,10 @@ export class Outbox {
 
   onCommit(listener: CommitListener): void {
     this.listeners.push(listener);
+  }
+
+  onAbandon(listener: AbandonListener): void {
+    this.abandonListeners.push(listener);
   }
 
   /**
@@ -84,7 +92,11 @@ export class Outbox {
    * row's lock made every write of an account wait for the previous one's commit; the sequencer
    * numbers events after commit instead, keeping the same promise.
    */
-  async write(tx: Tx, accountId: string, events: NewEvent[], now: number): Promise<StoredEvent[]> {
+  /**
+   * @param written is told each run's events before the hooks see them, so the caller can report
+   *   the runs that never commit (abandoned()) even when a hook or the commit fails.
+   */
+  async write(tx: Tx, accountId: string, events: NewEvent[], now: number, written?: (events: StoredEvent[]) => void): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
     let first: number | null = null;
     let version: number | null = null;
@@ -122,6 +134,7 @@ export class Outbox {
       await insertEvents(tx, rows);
       subscribers = await this.subscribersOf(tx, accountId, version);
     }
+    written?.(stored);
     for (const hook of this.hooks) await hook(tx, stored, subscribers);
     return stored;
   }
@@ -153,6 +166,19 @@ export class Outbox {
   committed(events: StoredEvent[]): void {
     if (events.length === 0) return;
     this.notify(events);
+  }
+
+  /** Runs of a write whose events will never commit (rolled back, or run again by a commit group or a retry). */
+  abandoned(runs: StoredEvent[][]): void {
+    for (const events of runs) {
+      for (const l of this.abandonListeners) {
+        try {
+          l(events);
+        } catch {
+          // An undo of a handoff's reservation; a failure only stops handing off early.
+        }
+      }
+    }
   }
 
   /** Wakes in-process listeners for work that is not an event (a delivery retried by hand). */

@@ -3,7 +3,9 @@ import { describeEachDb } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, latch, Receiver } from '../support/receiver.js';
 
-const LEASE_MS = 20_000;
+// Long enough that no heartbeat (every third of it) extends a lease while a test reads the rows:
+// an extended lease no longer shows it was taken in the row's own INSERT.
+const LEASE_MS = 60_000;
 
 /**
  * Fresh deliveries are leased to this process's dispatcher in the INSERT that writes them and handed
@@ -55,6 +57,53 @@ describeEachDb(
       expect(ids).toHaveLength(6); // each sent once: none handed off and claimed as well
       expect(new Set(ids).size).toBe(6);
       expect((await rowsOf(sub.body.id)).every((r) => r.attempts === 1 && r.lease_owner === null)).toBe(true);
+    });
+
+    it('hands off no more than the limit to writes in flight together, and sends every delivery once', async () => {
+      gate = latch();
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const ps: number[] = [];
+      for (let i = 0; i < 12; i++) ps.push(await product(env(), a, { sku: `C-${i}`, code: `C${i}` }));
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/together'), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
+      // Twelve at once: on SQLite they share commit groups, on PostgreSQL they are concurrent
+      // transactions. Each checked for room before any had added to the count, and 12 were handed
+      // over at a limit of 4 (6-7 on PostgreSQL).
+      await Promise.all(ps.map((p) => post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] })));
+      const rows = await rowsOf(sub.body.id);
+      expect(rows).toHaveLength(12);
+      expect(rows.filter(handedOff)).toHaveLength(4);
+      gate.open();
+      await eventually(async () => (await rowsOf(sub.body.id)).every((r) => r.status === 'succeeded'), 15_000);
+      const ids = rx.requests.filter((r) => r.url === '/together').map((r) => r.headers['webhook-id']);
+      expect(ids).toHaveLength(12);
+      expect(new Set(ids).size).toBe(12);
+    });
+
+    it('gives back what a write leased when the write rolls back', async () => {
+      gate = latch();
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/after-rollback'), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
+      // A hook after the fan-out's: each write leases its delivery, then fails, and rolls back.
+      let failing = true;
+      env().ctx.outbox.onWrite(async () => {
+        if (failing) throw new Error('test: this write fails after its deliveries were leased');
+      });
+      try {
+        for (let i = 0; i < 6; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] }, 500);
+      } finally {
+        failing = false;
+      }
+      expect(await rowsOf(sub.body.id)).toHaveLength(0);
+      // Six reservations kept would leave no room at a limit of 4: these would all be claimed.
+      for (let i = 0; i < 4; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const rows = await rowsOf(sub.body.id);
+      expect(rows.map(handedOff)).toEqual([true, true, true, true]);
+      gate.open();
+      await eventually(async () => (await rowsOf(sub.body.id)).every((r) => r.status === 'succeeded'), 15_000);
+      expect(rx.requests.filter((r) => r.url === '/after-rollback')).toHaveLength(4);
     });
   },
   { dispatcher: { pollMs: 100, leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
