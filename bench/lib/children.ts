@@ -137,7 +137,8 @@ export function cpuSeconds(pid: number): number {
 
 /**
  * CPU seconds used so far by every process named postgres, or null where /proc shows none: this
- * machine's own PostgreSQL only (a remote server's CPU is not visible here).
+ * machine's own PostgreSQL only (a remote server's CPU is not visible here). A backend that has
+ * exited counts too: its CPU moved to the postmaster's cutime/cstime when it was reaped.
  */
 export function postgresCpuSeconds(): number | null {
   let total = 0;
@@ -147,7 +148,7 @@ export function postgresCpuSeconds(): number | null {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (!stat.includes('(postgres)')) continue;
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(f[11]) + Number(f[12]); // utime, stime
+      total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]); // utime, stime, cutime, cstime
       seen++;
     } catch {
       // gone meanwhile
@@ -160,8 +161,8 @@ export function postgresCpuSeconds(): number | null {
 export function machineBusySeconds(): number {
   try {
     const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
-    // user, nice, system, irq, softirq, steal: everything but idle and iowait
-    return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / 100;
+    // user, nice, system, irq, softirq: not idle, iowait, or steal (the host serving other machines)
+    return (f[0] + f[1] + f[2] + f[5] + f[6]) / 100;
   } catch {
     return Number.NaN;
   }
