@@ -96,7 +96,6 @@ export async function writeTx<T>(
     ctx.outbox.abandoned(runs);
     throw err;
   }
-  ctx.outbox.abandoned(runs.filter((e) => e !== out.events));
   claimCommitted();
   ctx.outbox.committed(out.events);
   // PostgreSQL: number the events soon (readers also number what has committed before they read).

@@ -57,9 +57,11 @@ export function startDeliveryThread(ctx: Ctx, metrics: DeliveryMetrics, data: Om
   });
   // The fan-out of this thread leases fresh deliveries to the delivery thread's dispatcher and posts
   // them after their commit (delivery/handoff.ts): once it is ready, while it has room.
+  /** The thread takes handoffs once it is ready, until it exits or is told to stop. */
+  const taking = () => owner !== 'starting' && !exited && !stopping;
   point.connect({
-    ownerFor: (n) => (owner !== 'starting' && !exited && !stopping && count.hasRoom(n) ? owner : null),
-    reserve: (n) => (owner !== 'starting' && !exited && !stopping && count.reserve(n) ? owner : null),
+    ownerFor: (n) => (taking() && count.hasRoom(n) ? owner : null),
+    reserve: (n) => (taking() && count.reserve(n) ? owner : null),
     unreserve: (n) => count.done(n),
     leaseDurationMs: data.leaseMs,
     give: (deliveries, subscriptions) => post({ type: 'give', deliveries, subscriptions }),

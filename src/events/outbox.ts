@@ -91,8 +91,7 @@ export class Outbox {
    * last in every write so it adds no lock-order cycle with the stock rows. On PostgreSQL that
    * row's lock made every write of an account wait for the previous one's commit; the sequencer
    * numbers events after commit instead, keeping the same promise.
-   */
-  /**
+   *
    * @param written is told each run's events before the hooks see them, so the caller can report
    *   the runs that never commit (abandoned()) even when a hook or the commit fails.
    */
