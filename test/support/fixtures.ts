@@ -69,3 +69,20 @@ export async function allSucceeded(env: TestEnv, a: TestAccount, webhookId: stri
     return d.length === n && d.every((x) => x.status === 'succeeded') && d;
   });
 }
+
+/**
+ * A paid account with a warehouse, a product and one native `stock.changed` webhook per URL path on
+ * `rx` (maxInFlight 8 unless `webhook` says otherwise), and a one-line receipt to post.
+ */
+export async function accountWithWebhooks(env: TestEnv, rx: { url(path: string): string }, paths: string[], webhook: Record<string, unknown> = { maxInFlight: 8 }) {
+  const acc = await env.newAccount();
+  const warehouseId = await warehouse(env, acc);
+  const productId = await product(env, acc);
+  const webhookIds: string[] = [];
+  for (const path of paths) {
+    const res = await call(env, acc, 'POST', '/api/v1/webhooks', { url: rx.url(path), format: 'native', events: ['stock.changed'], ...webhook }, 201);
+    webhookIds.push(res.body.id);
+  }
+  const doc = () => post(env, acc, { type: 'receipt', warehouseId, lines: [{ productId, quantity: 1 }] });
+  return { acc, warehouseId, productId, webhookIds, doc };
+}

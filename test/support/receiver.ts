@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 
 export { eventually, sleep } from './wait.js';
 
@@ -128,4 +129,31 @@ export function latch(): { promise: Promise<void>; open(): void } {
   let open = () => {};
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
+}
+
+/**
+ * A receiver for the describe block that calls this: it answers 200 `{"ok":true}` to everything,
+ * each answer held until the current gate opens. `hold()` closes a new gate, `release()` opens it;
+ * the gate opens before the receiver closes.
+ */
+export function heldReceiver(): { readonly rx: Receiver; hold(): void; release(): void } {
+  let rx: Receiver | null = null;
+  let gate = latch();
+  beforeAll(async () => {
+    rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}', hold: gate.promise }));
+  });
+  afterAll(async () => {
+    gate.open();
+    await rx?.close();
+  });
+  return {
+    get rx() {
+      if (!rx) throw new Error('heldReceiver: the receiver starts in beforeAll');
+      return rx;
+    },
+    hold: () => {
+      gate = latch();
+    },
+    release: () => gate.open(),
+  };
 }

@@ -1,21 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachDb, type TestEnv } from '../support/env.js';
-import { call, post, product, warehouse } from '../support/fixtures.js';
-import { eventually, latch, Receiver, sleep } from '../support/receiver.js';
-
-/**
- * A paid account with one native `stock.changed` webhook per path (maxInFlight 8, more than the
- * share of 4 the dispatchers below give an account), and a one-line receipt to post.
- */
-async function accountWith(env: TestEnv, rx: Receiver, paths: string[], webhook: Record<string, unknown> = { maxInFlight: 8 }) {
-  const acc = await env.newAccount();
-  const w = await warehouse(env, acc);
-  const p = await product(env, acc);
-  for (const path of paths) {
-    await call(env, acc, 'POST', '/api/v1/webhooks', { url: rx.url(path), format: 'native', events: ['stock.changed'], ...webhook }, 201);
-  }
-  return { acc, doc: () => post(env, acc, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] }) };
-}
+import { describeEachDb } from '../support/env.js';
+import { accountWithWebhooks, call } from '../support/fixtures.js';
+import { eventually, heldReceiver, latch, Receiver, sleep } from '../support/receiver.js';
 
 /**
  * A claim leaves out an account at its share, so one run for new deliveries of that account can't
@@ -26,20 +12,12 @@ async function accountWith(env: TestEnv, rx: Receiver, paths: string[], webhook:
 describeEachDb(
   'new work of an account at its share',
   (env) => {
-    let rx: Receiver;
-    let gate = latch();
-    beforeAll(async () => {
-      rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}', hold: gate.promise }));
-    });
-    afterAll(async () => {
-      gate.open();
-      await rx.close();
-    });
+    const held = heldReceiver();
 
     it('runs no claim that leaves the account out, and is sent once the account has room', async () => {
-      gate = latch();
-      const { doc } = await accountWith(env(), rx, ['/busy1', '/busy2']);
-      const sent = () => [...rx.on('/busy1'), ...rx.on('/busy2')];
+      held.hold();
+      const { doc } = await accountWithWebhooks(env(), held.rx, ['/busy1', '/busy2']);
+      const sent = () => [...held.rx.on('/busy1'), ...held.rx.on('/busy2')];
       // Share 4, so each endpoint may have 2 in flight: the receiver holds 4, the account's share.
       for (let i = 0; i < 3; i++) await doc();
       await eventually(() => sent().length === 4, 10_000);
@@ -61,7 +39,7 @@ describeEachDb(
         await sleep(300);
         expect({ claims, claimsWithoutTheAccount }).toEqual({ claims: 0, claimsWithoutTheAccount: 0 });
         expect(sent()).toHaveLength(4);
-        gate.open();
+        held.release();
         // The poll is a minute away: the completions that make room bring the claims.
         await eventually(() => sent().length === 26, 10_000);
       } finally {
@@ -104,13 +82,13 @@ for (const busyCommits of [true, false]) {
       });
 
       it('is sent about when it is due, long before the poll', async () => {
-        const { doc } = await accountWith(env(), rx, ['/busy1', '/busy2']);
+        const { doc } = await accountWithWebhooks(env(), rx, ['/busy1', '/busy2']);
         const held = () => [...rx.on('/busy1'), ...rx.on('/busy2')];
         // A at its share (4 held by the receiver), with a due backlog behind it.
         for (let i = 0; i < 3; i++) await doc();
         await eventually(() => held().length === 4, 10_000);
         await sleep(200);
-        const b = await accountWith(env(), rx, ['/b'], { retrySchedule: [1] });
+        const b = await accountWithWebhooks(env(), rx, ['/b'], { retrySchedule: [1] });
         await b.doc();
         await eventually(() => rx.on('/b').length === 1, 10_000);
         const first = rx.on('/b')[0].at;
@@ -161,7 +139,7 @@ describeEachDb(
     });
 
     it('sends the retried delivery as soon as the pause gives slots back', async () => {
-      const account = (paths: string[]) => accountWith(env(), rx, paths);
+      const account = (paths: string[]) => accountWithWebhooks(env(), rx, paths);
       const c = await account(['/c']);
       await c.doc();
       await eventually(() => rx.on('/c').length === 1, 10_000);

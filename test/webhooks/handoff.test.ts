@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../support/env.js';
-import { call, post, product, warehouse } from '../support/fixtures.js';
-import { eventually, latch, Receiver } from '../support/receiver.js';
+import { accountWithWebhooks, call, post, product, warehouse } from '../support/fixtures.js';
+import { eventually, heldReceiver, Receiver } from '../support/receiver.js';
 
-// Long enough that no heartbeat (every third of it) extends a lease while a test reads the rows:
-// an extended lease no longer shows it was taken in the row's own INSERT.
-const LEASE_MS = 60_000;
+// Long enough that no heartbeat (every third of it, from the dispatcher's start) extends a lease
+// while a test reads the rows, however slow the machine: an extended lease no longer shows it was
+// taken in the row's own INSERT. Nothing here waits for a lease to run out.
+const LEASE_MS = 600_000;
 
 /**
  * Fresh deliveries are leased to this process's dispatcher in the INSERT that writes them and handed
@@ -15,15 +16,7 @@ const LEASE_MS = 60_000;
 describeEachDb(
   'handoff from the write to the dispatcher',
   (env) => {
-    let rx: Receiver;
-    let gate = latch();
-    beforeAll(async () => {
-      rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}', hold: gate.promise }));
-    });
-    afterAll(async () => {
-      gate.open();
-      await rx.close();
-    });
+    const held = heldReceiver();
 
     const rowsOf = (webhookId: string) =>
       env()
@@ -37,55 +30,47 @@ describeEachDb(
       r.lease_owner === env().dispatcher?.owner && Number(r.next_attempt_ms) === Number(r.created_ms) + LEASE_MS;
 
     it('leases fresh deliveries in their INSERT up to the dispatcher’s limit, claims the rest, and sends each once', async () => {
-      gate = latch();
-      const a = await env().newAccount();
-      const w = await warehouse(env(), a);
-      const p = await product(env(), a);
-      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/held'), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
-      for (let i = 0; i < 6; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      held.hold();
+      const { webhookIds: [sub], doc } = await accountWithWebhooks(env(), held.rx, ['/held']);
+      for (let i = 0; i < 6; i++) await doc();
       // The receiver holds every answer; one endpoint may have half the account share (2) in flight.
-      await eventually(() => rx.requests.filter((r) => r.url === '/held').length >= 2, 10_000);
-      const rows = await rowsOf(sub.body.id);
+      await eventually(() => held.rx.requests.filter((r) => r.url === '/held').length >= 2, 10_000);
+      const rows = await rowsOf(sub);
       expect(rows).toHaveLength(6);
       // accountShare 4, nothing claimed yet: handed over and not finished + 1 <= 4 lets exactly the
       // first four through, however far the dispatcher got with them (a handed-off delivery it
       // holds counts once, not also as its load, which stopped handing off at two).
       expect(rows.map(handedOff)).toEqual([true, true, true, true, false, false]);
-      gate.open();
-      await eventually(async () => (await rowsOf(sub.body.id)).every((r) => r.status === 'succeeded'), 15_000);
-      const ids = rx.requests.filter((r) => r.url === '/held').map((r) => r.headers['webhook-id']);
+      held.release();
+      await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
+      const ids = held.rx.requests.filter((r) => r.url === '/held').map((r) => r.headers['webhook-id']);
       expect(ids).toHaveLength(6); // each sent once: none handed off and claimed as well
       expect(new Set(ids).size).toBe(6);
-      expect((await rowsOf(sub.body.id)).every((r) => r.attempts === 1 && r.lease_owner === null)).toBe(true);
+      expect((await rowsOf(sub)).every((r) => r.attempts === 1 && r.lease_owner === null)).toBe(true);
     });
 
     it('hands off no more than the limit to writes in flight together, and sends every delivery once', async () => {
-      gate = latch();
-      const a = await env().newAccount();
-      const w = await warehouse(env(), a);
+      held.hold();
+      const { acc: a, warehouseId: w, webhookIds: [sub] } = await accountWithWebhooks(env(), held.rx, ['/together']);
       const ps: number[] = [];
       for (let i = 0; i < 12; i++) ps.push(await product(env(), a, { sku: `C-${i}`, code: `C${i}` }));
-      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/together'), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
       // Twelve at once: on SQLite they share commit groups, on PostgreSQL they are concurrent
       // transactions. Each checked for room before any had added to the count, and 12 were handed
       // over at a limit of 4 (6-7 on PostgreSQL).
       await Promise.all(ps.map((p) => post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] })));
-      const rows = await rowsOf(sub.body.id);
+      const rows = await rowsOf(sub);
       expect(rows).toHaveLength(12);
       expect(rows.filter(handedOff)).toHaveLength(4);
-      gate.open();
-      await eventually(async () => (await rowsOf(sub.body.id)).every((r) => r.status === 'succeeded'), 15_000);
-      const ids = rx.requests.filter((r) => r.url === '/together').map((r) => r.headers['webhook-id']);
+      held.release();
+      await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
+      const ids = held.rx.requests.filter((r) => r.url === '/together').map((r) => r.headers['webhook-id']);
       expect(ids).toHaveLength(12);
       expect(new Set(ids).size).toBe(12);
     });
 
     it('gives back what a write leased when the write rolls back', async () => {
-      gate = latch();
-      const a = await env().newAccount();
-      const w = await warehouse(env(), a);
-      const p = await product(env(), a);
-      const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/after-rollback'), format: 'native', events: ['stock.changed'], maxInFlight: 8 }, 201);
+      held.hold();
+      const { acc: a, warehouseId: w, productId: p, webhookIds: [sub], doc } = await accountWithWebhooks(env(), held.rx, ['/after-rollback']);
       // A hook after the fan-out's: each write leases its delivery, then fails, and rolls back.
       let failing = true;
       env().ctx.outbox.onWrite(async () => {
@@ -96,14 +81,14 @@ describeEachDb(
       } finally {
         failing = false;
       }
-      expect(await rowsOf(sub.body.id)).toHaveLength(0);
+      expect(await rowsOf(sub)).toHaveLength(0);
       // Six reservations kept would leave no room at a limit of 4: these would all be claimed.
-      for (let i = 0; i < 4; i++) await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
-      const rows = await rowsOf(sub.body.id);
+      for (let i = 0; i < 4; i++) await doc();
+      const rows = await rowsOf(sub);
       expect(rows.map(handedOff)).toEqual([true, true, true, true]);
-      gate.open();
-      await eventually(async () => (await rowsOf(sub.body.id)).every((r) => r.status === 'succeeded'), 15_000);
-      expect(rx.requests.filter((r) => r.url === '/after-rollback')).toHaveLength(4);
+      held.release();
+      await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
+      expect(held.rx.requests.filter((r) => r.url === '/after-rollback')).toHaveLength(4);
     });
   },
   { dispatcher: { pollMs: 100, leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
