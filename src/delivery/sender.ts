@@ -125,11 +125,12 @@ export class Sender {
     }
     // The whole attempt (connect, headers, body) ends by the timeout.
     const deadline = this.deadlines.start(timeoutMs);
-    const entry = this.acquire(account, target.origin);
+    let entry: PoolEntry | null = null;
     try {
+      entry = this.acquire(account, target.origin);
       return await exchange(entry.pool, { path: `${target.pathname}${target.search}`, headers, body, timeoutMs }, deadline);
     } finally {
-      this.release(entry);
+      if (entry) this.release(entry);
       this.deadlines.end(deadline);
     }
   }
