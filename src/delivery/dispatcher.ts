@@ -83,7 +83,9 @@ export class Dispatcher implements Handoff {
     this.pollMs = opts.pollMs ?? 2_000;
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
     this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
-    this.sender = new Sender({ allowPrivateTargets: ctx.settings.allowPrivateTargets });
+    // A pool per (account, origin) of the account's share: the slots decide who sends, never a
+    // connection another account holds (sender.ts).
+    this.sender = new Sender({ allowPrivateTargets: ctx.settings.allowPrivateTargets, connectionsPerPool: share });
     this.results = new ResultBatcher(ctx.store, {
       owner: this.owner,
       log: (msg, err) => this.log(msg, err),
@@ -393,7 +395,7 @@ export class Dispatcher implements Handoff {
       }
       headers = request.headers;
       t0 = performance.now();
-      sent = await this.sender.send(d.url, headers, request.body, format.timeoutMs);
+      sent = await this.sender.send(d.accountId, d.url, headers, request.body, format.timeoutMs);
     } catch (err) {
       // A bug in a format must still end in a logged attempt, never in a delivery stuck under lease.
       sent = { ok: false, kind: 'other', message: toError(err).message };

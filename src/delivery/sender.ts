@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';
 import { toError } from '../errors.js';
 import { type Deadline, RequestDeadlines } from './request-deadlines.js';
-import { BlockedTargetError, guardedLookup, hostOf, isLocalhostName, isPrivateAddress } from '../webhooks/targets.js';
+import { BlockedTargetError, guardedLookup, hostOf, isLocalhostName, isPrivateAddress, type Resolve } from '../webhooks/targets.js';
 
 /** Why an attempt failed, as the attempt log records it (bad_status and bad_body are decide()'s). */
 export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'tls' | 'dns' | 'blocked' | 'bad_status' | 'bad_body' | 'other';
@@ -14,34 +14,105 @@ export type SendOutcome =
   | { ok: true; status: number; headers: Record<string, string | string[] | undefined>; body: string }
   | { ok: false; kind: ErrorKind; message: string };
 
+export interface SenderOptions {
+  allowPrivateTargets: boolean;
+  /**
+   * Connections of one (account, origin) pool. The dispatcher gives its account share: an account
+   * never has more in flight than that, so a request never waits in the pool for a connection, and
+   * who sends when is decided by the send slots (send-slots.ts) alone.
+   */
+  connectionsPerPool?: number;
+  /** A pool with nothing in flight for this long is closed (60 s, twice the keep-alive timeout). */
+  poolIdleMs?: number;
+  /** The names' resolver for the connect-time check (guardedLookup); tests inject one. */
+  resolve?: Resolve;
+  /** For tests that move time past poolIdleMs. */
+  now?: () => number;
+}
+
+/** One pool and what uses it: idle pools are closed so that many accounts don't hold memory forever. */
+interface PoolEntry {
+  pool: Pool;
+  inFlight: number;
+  usedAt: number;
+}
+
 /**
- * HTTP out through one undici Pool per origin with keep-alive (Node's global fetch measured 6-8x
- * slower here). Redirects are not followed: undici's request() never follows them.
- * Unless private targets are allowed, the pool's connector resolves names through guardedLookup, so
+ * HTTP out through undici Pools with keep-alive (Node's global fetch measured 6-8x slower here).
+ * Redirects are not followed: undici's request() never follows them.
+ *
+ * One pool per account and origin, not per origin: a pool shared by every account let one account
+ * whose requests to a host hang hold all of the host's connections, and another account's
+ * deliveries to another path of that host (one host for all customers is the common case for
+ * integration platforms) waited behind them until they timed out, although the send slots had let
+ * them start. Per-account caps inside one shared pool would need a queue of our own in front of
+ * undici's; a pool per (account, origin) gives the same isolation with undici's own. The account is
+ * the delivery's, so an application's subscriptions (one URL for many accounts) are split too. The
+ * cost: an origin may get up to the worker's concurrency in connections (each one a request the
+ * slots let start), and pools are closed after poolIdleMs without use so their number stays bounded
+ * by the (account, origin) pairs of the last minute or two.
+ *
+ * Unless private targets are allowed, the pools' connector resolves names through guardedLookup, so
  * the address checked is the address connected to.
  */
 export class Sender {
-  private readonly pools = new Map<string, Pool>();
+  private readonly pools = new Map<string, PoolEntry>();
+  private sweptAt: number;
+  private readonly idleMs: number;
+  private readonly now: () => number;
+  private readonly lookup: ReturnType<typeof guardedLookup> | null;
   /** Exposed for tests: requests whose total timeout is still being watched. */
   readonly deadlines = new RequestDeadlines();
 
-  constructor(private readonly opts: { allowPrivateTargets: boolean; connectionsPerOrigin?: number }) {}
-
-  private pool(origin: string): Pool {
-    let p = this.pools.get(origin);
-    if (!p) {
-      p = new Pool(origin, {
-        connections: this.opts.connectionsPerOrigin ?? 64,
-        pipelining: 1,
-        keepAliveTimeout: 30_000,
-        ...(!this.opts.allowPrivateTargets && { connect: { lookup: guardedLookup as never } }),
-      });
-      this.pools.set(origin, p);
-    }
-    return p;
+  constructor(private readonly opts: SenderOptions) {
+    this.idleMs = opts.poolIdleMs ?? 60_000;
+    this.now = opts.now ?? Date.now;
+    this.sweptAt = this.now();
+    this.lookup = opts.allowPrivateTargets ? null : guardedLookup(opts.resolve);
   }
 
-  async send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendOutcome> {
+  /** Open pools (tests: idle ones are closed). */
+  get poolCount(): number {
+    return this.pools.size;
+  }
+
+  private acquire(account: string, origin: string): PoolEntry {
+    const now = this.now();
+    if (now - this.sweptAt >= this.idleMs) this.sweep(now);
+    const key = `${account} ${origin}`;
+    let e = this.pools.get(key);
+    if (!e) {
+      const pool = new Pool(origin, {
+        connections: this.opts.connectionsPerPool ?? 64,
+        pipelining: 1,
+        keepAliveTimeout: 30_000,
+        ...(this.lookup && { connect: { lookup: this.lookup as never } }),
+      });
+      e = { pool, inFlight: 0, usedAt: now };
+      this.pools.set(key, e);
+    }
+    e.inFlight++;
+    e.usedAt = now;
+    return e;
+  }
+
+  private release(e: PoolEntry): void {
+    e.inFlight--;
+    e.usedAt = this.now();
+  }
+
+  /** Closes the pools nothing used for idleMs (close() with nothing in flight ends at once). */
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    for (const [key, e] of this.pools) {
+      if (e.inFlight > 0 || now - e.usedAt < this.idleMs) continue;
+      this.pools.delete(key);
+      e.pool.close().catch(() => {});
+    }
+  }
+
+  /** One POST on behalf of `account` (the delivery's): its own connections to the origin. */
+  async send(account: string, url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendOutcome> {
     let target: URL;
     try {
       target = new URL(url);
@@ -54,16 +125,19 @@ export class Sender {
     }
     // The whole attempt (connect, headers, body) ends by the timeout.
     const deadline = this.deadlines.start(timeoutMs);
+    let entry: PoolEntry | null = null;
     try {
-      return await exchange(this.pool(target.origin), { path: `${target.pathname}${target.search}`, headers, body, timeoutMs }, deadline);
+      entry = this.acquire(account, target.origin);
+      return await exchange(entry.pool, { path: `${target.pathname}${target.search}`, headers, body, timeoutMs }, deadline);
     } finally {
+      if (entry) this.release(entry);
       this.deadlines.end(deadline);
     }
   }
 
   async close(): Promise<void> {
     this.deadlines.close();
-    await Promise.all([...this.pools.values()].map((p) => p.destroy().catch(() => {})));
+    await Promise.all([...this.pools.values()].map((e) => e.pool.destroy().catch(() => {})));
     this.pools.clear();
   }
 }

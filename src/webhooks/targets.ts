@@ -3,19 +3,29 @@ import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { AppError } from '../errors.js';
 
+/** Global unicast IPv6 (RFC 4291, IANA's IPv6 address space): every other /3 is reserved or special. */
+const GLOBAL_UNICAST_V6 = ipaddr.parseCIDR('2000::/3') as [ipaddr.IPv6, number];
+
 /**
  * Whether a webhook may not reach this address unless STOCKHOOK_ALLOW_PRIVATE_TARGETS=1.
  * Only global unicast passes: ipaddr.js classifies every IANA special-purpose range (loopback,
  * private, carrier-grade NAT, link-local where cloud metadata lives, documentation, benchmarking,
- * multicast, reserved, NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo, site-local fec0::/10, discard
- * 100::/64, ...). NAT64, 6to4 and Teredo embed an IPv4 address a gateway would reach, so they are
- * refused whole; an IPv4-mapped address (::ffff:a.b.c.d, in any spelling) is judged as its IPv4 address.
- * Anything that does not parse as an address is refused.
+ * multicast, reserved, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16, Teredo, site-local
+ * fec0::/10, discard 100::/64, ...). NAT64, 6to4 and Teredo embed an IPv4 address a gateway would
+ * reach, so they are refused whole; an IPv4-mapped address (::ffff:a.b.c.d, in any spelling) is
+ * judged as its IPv4 address. IPv6 outside 2000::/3 is refused whole too: ipaddr.js calls what it
+ * has no name for "unicast", and that included the deprecated IPv4-compatible ::a.b.c.d (URL
+ * parsing turns [::127.0.0.1] into [::7f00:1]), which some stacks still route to the IPv4 address.
+ * Nothing public lives outside 2000::/3. Anything that does not parse as an address is refused.
  */
 export function isPrivateAddress(address: string): boolean {
   if (!ipaddr.isValid(address)) return true;
   let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    else if (!v6.match(GLOBAL_UNICAST_V6)) return true;
+  }
   return parsed.range() !== 'unicast';
 }
 
@@ -58,22 +68,33 @@ export async function checkTarget(url: string, allowPrivate: boolean): Promise<v
   }
 }
 
+/** Resolves a name to every address it has, as dns.lookup with `all: true` does (tests inject their own). */
+export type Resolve = (hostname: string, family: 0 | 4 | 6) => Promise<Array<{ address: string; family: number }>>;
+
+export const systemResolve: Resolve = (hostname, family) => lookup(hostname, { all: true, family });
+
+type LookupCallback = (err: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void;
+
 /**
  * A dns.lookup replacement for undici's connector: resolves, then refuses private addresses, so the
  * address checked is the address connected to (no DNS-rebinding window between check and connect).
+ * Every address the name has is checked, and one private address refuses the whole name rather
+ * than connecting to the public ones only: the connector (Happy Eyeballs) would fall back to the
+ * next address when one fails, and which one fails is the name owner's to decide; and a name
+ * creation refused (checkTarget) must not be reachable at send time either.
  */
-export function guardedLookup(
-  hostname: string,
-  options: { family?: number; all?: boolean },
-  callback: (err: Error | null, address: string | Array<{ address: string; family: number }>, family?: number) => void,
-): void {
-  lookup(hostname, { all: true, family: options.family as 0 | 4 | 6 | undefined }).then(
-    (all) => {
-      const bad = all.find((a) => isPrivateAddress(a.address));
-      if (bad) return callback(new BlockedTargetError(`${hostname} resolves to a non-public address`), '');
-      if (options.all) return callback(null, all);
-      callback(null, all[0].address, all[0].family);
-    },
-    (err: Error) => callback(err, ''),
-  );
+export function guardedLookup(resolve: Resolve = systemResolve) {
+  return (hostname: string, options: { family?: number; all?: boolean }, callback: LookupCallback): void => {
+    resolve(hostname, (options.family ?? 0) as 0 | 4 | 6).then(
+      (all) => {
+        if (all.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
+        if (all.some((a) => isPrivateAddress(a.address))) {
+          return callback(new BlockedTargetError(`${hostname} resolves to a non-public address`), '');
+        }
+        if (options.all) return callback(null, all);
+        callback(null, all[0].address, all[0].family);
+      },
+      (err: Error) => callback(err, ''),
+    );
+  };
 }

@@ -46,7 +46,7 @@ describe('the total timeout of an attempt (one timer for every request in flight
 
   it('a body that keeps dripping past the timeout ends the attempt as a timeout (the idle timers alone never would)', async () => {
     const t0 = Date.now();
-    const out = await sender.send(r.url('/drip'), { 'content-type': 'application/json' }, '{}', 600);
+    const out = await sender.send('acc', r.url('/drip'), { 'content-type': 'application/json' }, '{}', 600);
     const took = Date.now() - t0;
     expect(out).toMatchObject({ ok: false, kind: 'timeout' });
     // The receiver would have dripped for 5 s; the attempt ended near its 600 ms deadline.
@@ -57,8 +57,8 @@ describe('the total timeout of an attempt (one timer for every request in flight
 
   it('a receiver that never answers times out; answered requests leave nothing watched', async () => {
     const [silent, ...ok] = await Promise.all([
-      sender.send(r.url('/silent'), {}, '{}', 300),
-      ...Array.from({ length: 20 }, () => sender.send(r.url('/ok'), {}, '{}', 5_000)),
+      sender.send('acc', r.url('/silent'), {}, '{}', 300),
+      ...Array.from({ length: 20 }, () => sender.send('acc', r.url('/ok'), {}, '{}', 5_000)),
     ]);
     expect(silent).toMatchObject({ ok: false, kind: 'timeout' });
     for (const o of ok) expect(o).toMatchObject({ ok: true, status: 200, body: '{"ok":true}' });

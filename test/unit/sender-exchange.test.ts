@@ -53,7 +53,7 @@ describe('the sender reads a response with its own handler', () => {
   let r: Awaited<ReturnType<typeof receiver>>;
   const sender = new Sender({ allowPrivateTargets: true });
   // One connection per origin: a second request waits in undici's queue behind the first.
-  const single = new Sender({ allowPrivateTargets: true, connectionsPerOrigin: 1 });
+  const single = new Sender({ allowPrivateTargets: true, connectionsPerPool: 1 });
   beforeAll(async () => {
     r = await receiver();
   });
@@ -65,29 +65,29 @@ describe('the sender reads a response with its own handler', () => {
   });
 
   it('sends the body and headers as given and answers status, headers and body', async () => {
-    const out = await sender.send(r.url('/echo?x=1'), { 'content-type': 'application/json', 'x-sig': 's' }, '{"n":1}', 5000);
+    const out = await sender.send('acc', r.url('/echo?x=1'), { 'content-type': 'application/json', 'x-sig': 's' }, '{"n":1}', 5000);
     expect(out).toMatchObject({ ok: true, status: 200, body: '{"echo":"{\\"n\\":1}"}' });
     expect(out.ok && out.headers['content-type']).toBe('application/json');
     expect(r.bodies.at(-1)).toBe('{"n":1}');
   });
 
   it('a body past 64 KiB is cut there, and the next request on the pool still works', async () => {
-    const out = await sender.send(r.url('/huge'), {}, '{}', 5000);
+    const out = await sender.send('acc', r.url('/huge'), {}, '{}', 5000);
     expect(out.ok).toBe(true);
     if (!out.ok) return;
     expect([out.status, out.body.length, out.body.slice(0, 3)]).toEqual([500, MAX_RESPONSE_BYTES, 'eee']);
-    const next = await sender.send(r.url('/echo'), {}, 'after', 5000);
+    const next = await sender.send('acc', r.url('/echo'), {}, 'after', 5000);
     expect(next).toMatchObject({ ok: true, status: 200, body: '{"echo":"after"}' });
   });
 
   it('a body of exactly 64 KiB is read whole and keeps its connection', async () => {
-    const exact = new Sender({ allowPrivateTargets: true, connectionsPerOrigin: 1 });
+    const exact = new Sender({ allowPrivateTargets: true, connectionsPerPool: 1 });
     let connections = 0;
     const count = () => connections++;
     r.server.on('connection', count);
     try {
       for (let i = 0; i < 3; i++) {
-        const out = await exact.send(r.url('/exact'), {}, '{}', 5000);
+        const out = await exact.send('acc', r.url('/exact'), {}, '{}', 5000);
         expect(out.ok && [out.status, out.body.length]).toEqual([200, MAX_RESPONSE_BYTES]);
       }
       expect(connections).toBe(1);
@@ -98,10 +98,10 @@ describe('the sender reads a response with its own handler', () => {
   });
 
   it('a 1xx before the answer is skipped; repeated headers come as arrays', async () => {
-    const early = await sender.send(r.url('/early'), {}, '{}', 5000);
+    const early = await sender.send('acc', r.url('/early'), {}, '{}', 5000);
     expect(early).toMatchObject({ ok: true, status: 202, body: '{"accepted":true}' });
     expect(early.ok && early.headers['x-one']).toBe('a');
-    const cookies = await sender.send(r.url('/cookies'), {}, '{}', 5000);
+    const cookies = await sender.send('acc', r.url('/cookies'), {}, '{}', 5000);
     expect(cookies.ok && cookies.headers['set-cookie']).toEqual(['a=1', 'b=2']);
   });
 
@@ -109,8 +109,8 @@ describe('the sender reads a response with its own handler', () => {
     const t0 = Date.now();
     let queuedAfter = 0;
     const [first, queued] = await Promise.all([
-      single.send(r.url('/silent'), {}, '{}', 1500),
-      single.send(r.url('/echo'), {}, 'queued', 300).finally(() => (queuedAfter = Date.now() - t0)),
+      single.send('acc', r.url('/silent'), {}, '{}', 1500),
+      single.send('acc', r.url('/echo'), {}, 'queued', 300).finally(() => (queuedAfter = Date.now() - t0)),
     ]);
     expect(queued).toMatchObject({ ok: false, kind: 'timeout' });
     expect(first).toMatchObject({ ok: false, kind: 'timeout' });
@@ -119,7 +119,7 @@ describe('the sender reads a response with its own handler', () => {
     expect(queuedAfter).toBeLessThan(1200);
     expect(r.bodies).not.toContain('queued');
     // The queued one never reached the receiver; the pool then works again.
-    expect(await single.send(r.url('/echo'), {}, 'later', 5000)).toMatchObject({ ok: true, status: 200, body: '{"echo":"later"}' });
+    expect(await single.send('acc', r.url('/echo'), {}, 'later', 5000)).toMatchObject({ ok: true, status: 200, body: '{"echo":"later"}' });
     expect([single.deadlines.pending, sender.deadlines.pending]).toEqual([0, 0]);
   });
 
@@ -127,7 +127,7 @@ describe('the sender reads a response with its own handler', () => {
     const closed = createServer();
     const port = await new Promise<number>((resolve) => closed.listen(0, '127.0.0.1', () => resolve((closed.address() as AddressInfo).port)));
     await new Promise((resolve) => closed.close(resolve));
-    expect(await sender.send(`http://127.0.0.1:${port}/x`, {}, '{}', 2000)).toMatchObject({ ok: false, kind: 'refused' });
-    expect(await sender.send('not a url', {}, '{}', 2000)).toMatchObject({ ok: false, kind: 'other' });
+    expect(await sender.send('acc', `http://127.0.0.1:${port}/x`, {}, '{}', 2000)).toMatchObject({ ok: false, kind: 'refused' });
+    expect(await sender.send('acc', 'not a url', {}, '{}', 2000)).toMatchObject({ ok: false, kind: 'other' });
   });
 });

@@ -14,6 +14,9 @@ const BLOCKED = [
   ['::', 'unspecified'], ['::1', 'loopback'],
   ['::ffff:127.0.0.1', 'IPv4-mapped loopback'], ['::ffff:7f00:1', 'IPv4-mapped loopback, hex form'], ['::ffff:10.0.0.1', 'IPv4-mapped private'],
   ['::ffff:169.254.169.254', 'IPv4-mapped metadata'],
+  ['::7f00:1', 'IPv4-compatible loopback ([::127.0.0.1] as a URL stores it)'], ['::a00:1', 'IPv4-compatible private'],
+  ['::a9fe:a9fe', 'IPv4-compatible metadata'], ['::808:808', 'IPv4-compatible (deprecated) even of a public address'],
+  ['::ffff:0:7f00:1', 'IPv4-translated loopback'], ['::1:0:0:1', 'reserved by IETF (::/8)'], ['4000::1', 'unassigned, outside 2000::/3'],
   ['64:ff9b::7f00:1', 'NAT64'], ['64:ff9b::808:808', 'NAT64 of a public address'], ['64:ff9b:1::1', 'local-use NAT64'],
   ['2002:7f00:1::1', '6to4'], ['2001::1', 'Teredo'], ['2001:db8::1', 'documentation'], ['3fff::1', 'documentation'],
   ['2001:2::1', 'benchmarking'], ['2001:20::1', 'ORCHIDv2'], ['100::1', 'discard-only'],
@@ -47,4 +50,11 @@ describe('private-address check', () => {
     await expect(checkTarget('http://[64:ff9b::a00:1]/hook', false)).rejects.toMatchObject({ code: 'TARGET_NOT_ALLOWED' });
     await expect(checkTarget('http://127.0.0.1/hook', true)).resolves.toBeUndefined();
   });
+
+  it.each(['http://[::127.0.0.1]/', 'http://[::a00:1]/', 'http://[::ffff:127.0.0.1]/', 'http://[::169.254.169.254]/latest'])(
+    'refuses the IPv6 literal in %s',
+    async (url) => {
+      await expect(checkTarget(url, false)).rejects.toMatchObject({ code: 'TARGET_NOT_ALLOWED' });
+    },
+  );
 });

@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Sender } from '../../src/delivery/sender.js';
+import type { Resolve } from '../../src/webhooks/targets.js';
+
+/**
+ * The check at connect time, with the name's addresses given by the test: a name with one public
+ * and one private address is refused whichever comes first, and nothing reaches the private one
+ * (a receiver listening there counts every connection).
+ */
+describe('every address a name resolves to is checked at connect time', () => {
+  let server: Server;
+  let port = 0;
+  const connections: string[] = [];
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      connections.push(req.url ?? '');
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  const resolverOf = (addresses: string[]): { resolve: Resolve; asked: string[] } => {
+    const asked: string[] = [];
+    return {
+      asked,
+      resolve: async (hostname) => {
+        asked.push(hostname);
+        return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+      },
+    };
+  };
+
+  it.each([
+    ['public first', ['93.184.216.34', '127.0.0.1']],
+    ['private first', ['127.0.0.1', '93.184.216.34']],
+    ['an IPv4-compatible IPv6 among them', ['2606:4700:4700::1111', '::7f00:1']],
+    ['IPv6 public, IPv4 private', ['2606:4700:4700::1111', '127.0.0.1']],
+    ['only a private address', ['127.0.0.1']],
+  ])('%s: the send is refused as blocked and nothing connects', async (_name, addresses) => {
+    const { resolve, asked } = resolverOf(addresses);
+    const sender = new Sender({ allowPrivateTargets: false, resolve });
+    try {
+      const out = await sender.send('acc', `http://mixed.example:${port}/refused`, {}, '{}', 10_000);
+      expect(out).toEqual({ ok: false, kind: 'blocked', message: 'mixed.example resolves to a non-public address' });
+      expect(asked).toEqual(['mixed.example']);
+    } finally {
+      await sender.close();
+    }
+    // Absence proved by what comes after: the receiver's first request is this one.
+    const direct = new Sender({ allowPrivateTargets: true });
+    try {
+      expect(await direct.send('acc', `http://127.0.0.1:${port}/after`, {}, '{}', 10_000)).toMatchObject({ ok: true, status: 200 });
+    } finally {
+      await direct.close();
+    }
+    expect(connections).toEqual(['/after']);
+    connections.length = 0;
+  });
+});
