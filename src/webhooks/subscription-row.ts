@@ -87,6 +87,18 @@ function owned<Q extends SelectQueryBuilder<Database, 'webhooks', object>>(q: Q,
   return (s.applicationId === null ? scoped : scoped.where('webhooks.author_application_id', '=', s.applicationId)) as Q;
 }
 
+/**
+ * The ids of the subscriptions an application token may see, as a subquery for narrowing rows
+ * that hang off a subscription (deliveries, attempts, replays); null when the owner sees the whole
+ * account. Rows of the user's or another application's subscriptions then answer 404 or are left
+ * out of lists, as the subscriptions themselves are.
+ */
+export function ownedSubscriptionIds(db: Db | Tx, owner: SubscriptionOwner) {
+  const s = authorScope(owner);
+  if (s.applicationId === null) return null;
+  return db.selectFrom('webhooks').select('webhooks.id').where('webhooks.account_id', '=', s.accountId).where('webhooks.author_application_id', '=', s.applicationId);
+}
+
 export async function findSubscription(db: Db | Tx, owner: SubscriptionOwner, id: string): Promise<Subscription> {
   const row = await owned(db.selectFrom('webhooks').selectAll(), owner).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('webhook', id);
