@@ -20,6 +20,7 @@ import * as m014 from './migrations/014-retention.js';
 import * as m015 from './migrations/015-event-sequencer.js';
 import * as m016 from './migrations/016-append-friendly-indexes.js';
 import * as m017 from './migrations/017-subscribers-version.js';
+import * as m018 from './migrations/018-previous-secret.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
 import { namingPool } from './pg-named-statements.js';
@@ -94,6 +95,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '015-event-sequencer': m015,
   '016-append-friendly-indexes': m016,
   '017-subscribers-version': m017,
+  '018-previous-secret': m018,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.
