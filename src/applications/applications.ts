@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely';
 import { issueToken, type Principal } from '../accounts/tokens.js';
-import { writeTx, type Ctx } from '../context.js';
+import { claimCommitted, claimIn, writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ApplicationTable } from '../storage/schema.js';
@@ -58,17 +58,24 @@ export async function createApplication(ctx: Ctx, input: ApplicationInput): Prom
     const { objects } = poster.options?.({ objects: input.webhook.objects }) as { objects: string[] };
     webhook = { url: input.webhook.url, objects: JSON.stringify(objects), secret: poster.secret?.(input.webhook.secret) ?? '' };
   }
-  const row = await ctx.store.db
-    .insertInto('applications')
-    .values({
-      name: input.name,
-      created_ms: ctx.now(),
-      webhook_url: webhook?.url ?? null,
-      webhook_objects: webhook?.objects ?? null,
-      webhook_secret: webhook?.secret ?? null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  // In the transaction that claims the request's Idempotency-Key (if it has one): twins that race
+  // it wait for this answer instead of each registering an application.
+  const now = ctx.now();
+  const row = await ctx.store.write(async (tx) => {
+    await claimIn(tx, now);
+    return tx
+      .insertInto('applications')
+      .values({
+        name: input.name,
+        created_ms: now,
+        webhook_url: webhook?.url ?? null,
+        webhook_objects: webhook?.objects ?? null,
+        webhook_secret: webhook?.secret ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  claimCommitted();
   return toApplication(row, true);
 }
 

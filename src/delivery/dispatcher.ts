@@ -8,7 +8,7 @@ import { toError } from '../errors.js';
 import type { Notifier } from '../storage/pg-notifier.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
-import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
+import { signingAt, toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
@@ -388,7 +388,8 @@ export class Dispatcher implements Handoff {
     let sent: SendOutcome;
     let t0 = performance.now();
     try {
-      const request = await prepareRequest(d, sub, format, this.opts.attemptReads, startedMs);
+      // Whether a rotated secret still signs is the domain clock's call, as every other time rule.
+      const request = await prepareRequest(d, signingAt(sub, this.ctx.now()), format, this.opts.attemptReads, startedMs);
       if ('cancel' in request) {
         await cancelClaim(this.ctx.store, this.owner, d.id, request.cancel, Date.now());
         return;

@@ -4,7 +4,7 @@ import { claimCommitted, claimIn, writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { AttemptTable, Database, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
-import { authorScope, findSubscription, type SubscriptionOwner } from '../webhooks/subscription-row.js';
+import { authorScope, findSubscription, ownedSubscriptionIds, type SubscriptionOwner } from '../webhooks/subscription-row.js';
 
 export interface DeliveryView {
   id: string;
@@ -81,11 +81,9 @@ function decodeCursor(c: string): { ms: number; id: string } {
  * (their bodies and logs are the application's business, the others' are not).
  */
 function visibleTo<Q extends SelectQueryBuilder<Database, 'deliveries', object>>(db: Db | Tx, q: Q, owner: SubscriptionOwner): Q {
-  const s = authorScope(owner);
-  const scoped = q.where('deliveries.account_id', '=', s.accountId);
-  if (s.applicationId === null) return scoped as Q;
-  const mine = db.selectFrom('webhooks').select('id').where('account_id', '=', s.accountId).where('author_application_id', '=', s.applicationId);
-  return scoped.where('deliveries.webhook_id', 'in', mine) as Q;
+  const scoped = q.where('deliveries.account_id', '=', authorScope(owner).accountId);
+  const mine = ownedSubscriptionIds(db, owner);
+  return (mine === null ? scoped : scoped.where('deliveries.webhook_id', 'in', mine)) as Q;
 }
 
 export async function listDeliveries(

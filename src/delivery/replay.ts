@@ -6,7 +6,7 @@ import { AppError, notFound, toError } from '../errors.js';
 import { assertEventsSinceKept } from '../events/history.js';
 import { toStoredEvent } from '../events/list.js';
 import type { ReplayTable } from '../storage/schema.js';
-import { findSubscription } from '../webhooks/subscription-row.js';
+import { authorScope, findSubscription, ownedSubscriptionIds, type SubscriptionOwner } from '../webhooks/subscription-row.js';
 import { insertDeliveries, renderDeliveries, type Renderer } from './fan-out.js';
 
 export interface ReplayView {
@@ -159,15 +159,26 @@ async function run(
   }
 }
 
-export async function getReplay(ctx: Ctx, accountId: string, id: string): Promise<ReplayView> {
-  const row = await ctx.store.db.selectFrom('replays').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+/** Replays an owner may see: an application token only those of the subscriptions it created. */
+function visibleReplays(ctx: Ctx, owner: SubscriptionOwner) {
+  const q = ctx.store.db.selectFrom('replays').selectAll().where('replays.account_id', '=', authorScope(owner).accountId);
+  const mine = ownedSubscriptionIds(ctx.store.db, owner);
+  return mine === null ? q : q.where('replays.webhook_id', 'in', mine);
+}
+
+export async function getReplay(ctx: Ctx, owner: SubscriptionOwner, id: string): Promise<ReplayView> {
+  const row = await visibleReplays(ctx, owner).where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('replay', id);
   return toReplayView(row, ctx.now());
 }
 
-export async function listReplays(ctx: Ctx, accountId: string, webhookId?: string): Promise<ReplayView[]> {
-  let q = ctx.store.db.selectFrom('replays').selectAll().where('account_id', '=', accountId);
-  if (webhookId) q = q.where('webhook_id', '=', webhookId);
+/** The latest replays; with webhookId, that subscription's, which answers 404 as the subscription's own routes do when it is not the owner's. */
+export async function listReplays(ctx: Ctx, owner: SubscriptionOwner, webhookId?: string): Promise<ReplayView[]> {
+  let q = visibleReplays(ctx, owner);
+  if (webhookId !== undefined) {
+    await findSubscription(ctx.store.db, owner, webhookId);
+    q = q.where('webhook_id', '=', webhookId);
+  }
   const rows = await q.orderBy('started_ms', 'desc').limit(50).execute();
   return rows.map((r) => toReplayView(r, ctx.now()));
 }

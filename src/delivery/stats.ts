@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { AppError } from '../errors.js';
 import type { Db } from '../storage/database.js';
+import { authorScope, findSubscription, type SubscriptionOwner } from '../webhooks/subscription-row.js';
 
 export interface StatsBucket {
   at: string;
@@ -38,7 +39,7 @@ interface Row {
  */
 export async function deliveryStats(
   db: Db,
-  accountId: string,
+  owner: SubscriptionOwner,
   q: { since: number; bucketSeconds: number; webhookId?: string },
   now: number,
 ): Promise<DeliveryStats> {
@@ -54,7 +55,15 @@ export async function deliveryStats(
   }
   const end = start + count * bucketMs;
   const bucket = sql`(started_ms - ${sql.lit(start)}) / ${sql.lit(bucketMs)}`;
+  const { accountId, applicationId } = authorScope(owner);
+  // As the delivery log: another's subscription is 404, and an application token counts only the
+  // attempts of the subscriptions it created.
+  if (q.webhookId !== undefined) await findSubscription(db, owner, q.webhookId);
   const webhook = q.webhookId === undefined ? sql`` : sql`and webhook_id = ${q.webhookId}`;
+  const mine =
+    applicationId === null
+      ? sql``
+      : sql`and webhook_id in (select id from webhooks where account_id = ${accountId} and author_application_id = ${applicationId})`;
   const { rows } = await sql<Row>`
     select b, n, ok, rn, d from (
       select ${bucket} as b,
@@ -63,7 +72,7 @@ export async function deliveryStats(
              count(*) over (partition by ${bucket}) as n,
              sum(case when outcome = 'succeeded' then 1 else 0 end) over (partition by ${bucket}) as ok
         from attempts
-       where account_id = ${accountId} and started_ms >= ${sql.lit(start)} and started_ms < ${sql.lit(end)} ${webhook}
+       where account_id = ${accountId} and started_ms >= ${sql.lit(start)} and started_ms < ${sql.lit(end)} ${webhook} ${mine}
     ) ranked
     where rn = (n + 1) / 2 or rn = (n * 95 + 99) / 100`.execute(db);
 

@@ -6,7 +6,11 @@ export interface VerifyInput {
   headers: HeadersLike;
   /** The raw request body, exactly as received (a re-serialised body will not verify). */
   body: string | Buffer;
-  secret: string;
+  /**
+   * The secret, or several: while a sender rotates (or while you move to a new secret), a request
+   * signed with any one of them is accepted.
+   */
+  secret: string | readonly string[];
   /** Standard Webhooks: how far webhook-timestamp may be from now (default 300 s). */
   toleranceSeconds?: number;
   /** For tests: the current time in ms. */
@@ -19,13 +23,27 @@ const ok: VerifyResult = { valid: true };
 const bad = (reason: string): VerifyResult => ({ valid: false, reason });
 
 /**
- * Verifies a webhook the way its format says. Comparisons are constant-time.
+ * Verifies a webhook the way its format says. Comparisons are constant-time. Given a list of
+ * secrets, the request is valid when it verifies with any one of them.
  *
  * @example
  * const r = verify('metakocka', { headers: req.headers, body: rawBody, secret: 'client-secret' });
  * if (!r.valid) return res.writeHead(401).end(r.reason);
+ * // While moving to a rotated secret:
+ * verify('native', { headers: req.headers, body: rawBody, secret: [newSecret, oldSecret] });
  */
 export function verify(format: FormatName, input: VerifyInput): VerifyResult {
+  const secrets = typeof input.secret === 'string' ? [input.secret] : input.secret;
+  if (secrets.length === 0) return bad('no secret to verify with');
+  let result: VerifyResult = ok;
+  for (const secret of secrets) {
+    result = verifyWith(format, { ...input, secret });
+    if (result.valid) return result;
+  }
+  return result;
+}
+
+function verifyWith(format: FormatName, input: VerifyInput & { secret: string }): VerifyResult {
   const body = typeof input.body === 'string' ? input.body : input.body.toString('utf8');
   switch (format) {
     case 'native':
@@ -53,7 +71,7 @@ export function verify(format: FormatName, input: VerifyInput): VerifyResult {
 }
 
 /** Standard Webhooks (https://www.standardwebhooks.com): HMAC-SHA256 over `id.timestamp.body`. */
-function verifyStandard(input: VerifyInput, body: string): VerifyResult {
+function verifyStandard(input: VerifyInput & { secret: string }, body: string): VerifyResult {
   const id = header(input.headers, 'webhook-id');
   const ts = header(input.headers, 'webhook-timestamp');
   const sigs = header(input.headers, 'webhook-signature');

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type Migration, type Transaction } from 'kysely';
@@ -20,6 +20,7 @@ import * as m014 from './migrations/014-retention.js';
 import * as m015 from './migrations/015-event-sequencer.js';
 import * as m016 from './migrations/016-append-friendly-indexes.js';
 import * as m017 from './migrations/017-subscribers-version.js';
+import * as m018 from './migrations/018-previous-secret.js';
 import { CommitGroup } from './commit-group.js';
 import { Announcer } from './announcer.js';
 import { namingPool } from './pg-named-statements.js';
@@ -94,6 +95,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '015-event-sequencer': m015,
   '016-append-friendly-indexes': m016,
   '017-subscribers-version': m017,
+  '018-previous-secret': m018,
 };
 
 // int8 and numeric arrive as strings from pg by default; our values fit in a double.
@@ -129,6 +131,21 @@ export interface StoreOptions {
   rehearseWrites?: boolean;
 }
 
+/**
+ * The database holds signing secrets, Basic passwords and tokens: a directory stockhook makes is
+ * 0700, and a new database file is created 0600 before SQLite opens it (SQLite would create it
+ * 0644), so its -wal and -shm, which SQLite creates with the database file's mode, are 0600 too.
+ * An existing file keeps the mode its owner gave it.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 export async function openStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   const log: StorageLog = opts.log ?? (() => {});
   let db: Db;
@@ -142,7 +159,7 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.namedStatements === false ? pool : namingPool(pool) }) });
   } else {
     dialect = sqliteDialect;
-    if (url !== ':memory:') mkdirSync(dirname(url), { recursive: true });
+    if (url !== ':memory:') createPrivately(url);
     const sqlite = new SQLite(url);
     sqlite.pragma('journal_mode = WAL');
     // NORMAL keeps WAL commits durable across process crashes (only an OS crash can lose the tail).

@@ -216,6 +216,9 @@ export interface WebhookTable {
   /** The worker holding the one probe once the pause is over, and until when. */
   probe_owner: string | null;
   probe_until_ms: number | null;
+  /** The secret a rotation replaced, still signing beside `secret` until previous_secret_until_ms (migration 018). */
+  previous_secret: string | null;
+  previous_secret_until_ms: number | null;
   created_ms: number;
   updated_ms: number;
 }

@@ -19,6 +19,11 @@ export interface Subscription {
   format: FormatName;
   events: string[] | null;
   secret: string;
+  /**
+   * The secret a rotation replaced and until when it still signs beside `secret` (Standard Webhooks
+   * formats only); null when none. Never shown to a client.
+   */
+  previousSecret: { secret: string; untilMs: number } | null;
   basicAuth: { username: string; password: string } | null;
   bearerToken: string | null;
   enabled: boolean;
@@ -45,6 +50,8 @@ export const toSubscription = (r: Selectable<WebhookTable>): Subscription => ({
   format: formatName(r.format),
   events: r.events ? (JSON.parse(r.events) as string[]) : null,
   secret: r.secret,
+  previousSecret:
+    r.previous_secret === null || r.previous_secret_until_ms === null ? null : { secret: r.previous_secret, untilMs: Number(r.previous_secret_until_ms) },
   basicAuth: r.basic_username !== null ? { username: r.basic_username, password: r.basic_password ?? '' } : null,
   bearerToken: r.bearer_token,
   enabled: r.enabled === 1,
@@ -60,6 +67,19 @@ export const toSubscription = (r: Selectable<WebhookTable>): Subscription => ({
   createdMs: Number(r.created_ms),
   updatedMs: Number(r.updated_ms),
 });
+
+/**
+ * The subscription as it signs at `now` (the domain clock): a previous secret whose grace period
+ * is over is dropped, so only the current secret signs.
+ */
+export function signingAt(sub: Subscription, now: number): Subscription {
+  return sub.previousSecret !== null && sub.previousSecret.untilMs <= now ? { ...sub, previousSecret: null } : sub;
+}
+
+/** The secrets a Standard Webhooks delivery is signed with: the current one first. */
+export function signingSecrets(sub: Subscription): string[] {
+  return sub.previousSecret === null ? [sub.secret] : [sub.secret, sub.previousSecret.secret];
+}
 
 function formatName(s: string): FormatName {
   // Only the API writes this column, and it accepts only known names.
@@ -85,6 +105,18 @@ function owned<Q extends SelectQueryBuilder<Database, 'webhooks', object>>(q: Q,
   const s = authorScope(owner);
   const scoped = q.where('webhooks.account_id', '=', s.accountId);
   return (s.applicationId === null ? scoped : scoped.where('webhooks.author_application_id', '=', s.applicationId)) as Q;
+}
+
+/**
+ * The ids of the subscriptions an application token may see, as a subquery for narrowing rows
+ * that hang off a subscription (deliveries, attempts, replays); null when the owner sees the whole
+ * account. Rows of the user's or another application's subscriptions then answer 404 or are left
+ * out of lists, as the subscriptions themselves are.
+ */
+export function ownedSubscriptionIds(db: Db | Tx, owner: SubscriptionOwner) {
+  const s = authorScope(owner);
+  if (s.applicationId === null) return null;
+  return db.selectFrom('webhooks').select('webhooks.id').where('webhooks.account_id', '=', s.accountId).where('webhooks.author_application_id', '=', s.applicationId);
 }
 
 export async function findSubscription(db: Db | Tx, owner: SubscriptionOwner, id: string): Promise<Subscription> {

@@ -68,6 +68,8 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     pause_cooldown_ms: null,
     probe_owner: null,
     probe_until_ms: null,
+    previous_secret: null,
+    previous_secret_until_ms: null,
     created_ms: scope.now,
     updated_ms: scope.now,
   };
@@ -111,7 +113,8 @@ export async function updateSubscriptionIn(
     ...(moved && input.bearerToken === undefined && { bearer_token: null }),
     ...(input.url !== undefined && { url: input.url }),
     ...(input.events !== undefined && { events: input.events ? JSON.stringify(input.events) : null }),
-    ...(input.secret !== undefined && { secret: secretFor(format, input.secret) }),
+    // A secret set by hand switches at once: a rotation's earlier secret stops signing with it.
+    ...(input.secret !== undefined && { secret: secretFor(format, input.secret), previous_secret: null, previous_secret_until_ms: null }),
     ...(input.basicAuth !== undefined && {
       basic_username: input.basicAuth?.username ?? null,
       basic_password: input.basicAuth?.password ?? null,
@@ -196,12 +199,33 @@ export async function deleteApplicationSubscriptionsIn(scope: WriteScope, accoun
   return rows.map((r) => r.id);
 }
 
-/** A new signing secret; the old one stops working at once. Returned this once. */
-export async function rotateSecret(ctx: Ctx, p: Principal, id: string): Promise<SubscriptionView> {
+/** How long a rotated secret keeps signing unless the request says otherwise: 24 h, as Svix. */
+export const DEFAULT_ROTATION_GRACE_SECONDS = 86_400;
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
+
+/**
+ * A new signing secret, returned this once. For Standard Webhooks formats (native, marketplace)
+ * the old one keeps signing beside it for `graceSeconds` (0: it stops at once), so receivers can
+ * switch without failing a delivery; formats with one signature per header sign with the new one
+ * at once. A rotation during a grace period replaces the earlier secret with the one it rotates out.
+ */
+export async function rotateSecret(ctx: Ctx, p: Principal, id: string, graceSeconds = DEFAULT_ROTATION_GRACE_SECONDS): Promise<SubscriptionView> {
+  if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_ROTATION_GRACE_SECONDS) {
+    throw new AppError('VALIDATION_FAILED', `gracePeriodSeconds must be an integer from 0 to ${MAX_ROTATION_GRACE_SECONDS}`, { field: 'gracePeriodSeconds' });
+  }
   const { result } = await writeTx(ctx, p.accountId, async (scope) => {
     const sub = await findSubscription(scope.tx, p, id);
-    const secret = secretFor(formatOf(sub.format));
-    return updateSubscriptionIn(scope, ctx, p, id, { secret });
+    const format = formatOf(sub.format);
+    const rotated = await updateSubscriptionIn(scope, ctx, p, id, { secret: secretFor(format) });
+    if (graceSeconds === 0 || !format.signsWithSeveralSecrets) return rotated;
+    const row = await scope.tx
+      .updateTable('webhooks')
+      .set({ previous_secret: sub.secret, previous_secret_until_ms: scope.now + graceSeconds * 1000 })
+      .where('account_id', '=', p.accountId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toSubscription(row);
   });
   return toView(result, true);
 }

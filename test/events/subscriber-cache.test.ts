@@ -160,7 +160,8 @@ describeEachDb('the subscribers a write reads', (env) => {
       if ((await versionOf(a)) !== before) bumping.push(c);
     }
     expect(bumping.sort()).toEqual([...WATCHED_WEBHOOK_COLUMNS].sort());
-    const bookkeeping = ['failing_since_ms', 'pause_cooldown_ms', 'probe_owner', 'probe_until_ms', 'updated_ms'];
+    // previous_secret(_until_ms) change only with `secret`, which is watched (migration 018).
+    const bookkeeping = ['failing_since_ms', 'pause_cooldown_ms', 'probe_owner', 'probe_until_ms', 'updated_ms', 'previous_secret', 'previous_secret_until_ms'];
     expect(columns.filter((c) => !bumping.includes(c)).sort()).toEqual(bookkeeping.sort());
   });
 

@@ -153,6 +153,20 @@ describeEachDb('Idempotency-Key on every POST', (env) => {
     expect(replays.map((r) => r.id)).toEqual([all[0].body.id]);
   });
 
+  it('thirty concurrent twins of an application registration register one application', async () => {
+    const admin = { authorization: `Bearer ${env().adminToken}` };
+    const name = `Twin app ${env().db}`;
+    const all = await Promise.all(Array.from({ length: 30 }, () => send(env(), admin, '/api/v1/applications', { name }, `app-${env().db}`)));
+    // As for every route: the same stored 201, or 409 IN_PROGRESS for a twin that waited past its limit.
+    const created = all.filter((r) => r.status === 201);
+    const waited = all.filter((r) => r.status !== 201);
+    expect(waited.map((r) => [r.status, r.body.error.code])).toEqual(waited.map(() => [409, 'IDEMPOTENCY_KEY_IN_PROGRESS']));
+    for (const r of created) expect(r.raw).toBe(created[0].raw);
+    expect(created.filter((r) => r.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    const rows = await env().store.db.selectFrom('applications').select('id').where('name', '=', name).execute();
+    expect(rows.map((r) => r.id)).toEqual([created[0].body.id]);
+  });
+
   it('a refused request stores nothing: the same key works once the cause is fixed; bad keys are 400', async () => {
     const { a, w, p } = await stocked(env(), 0);
     const sale = { type: 'sale', warehouseId: w, lines: [{ productId: p, quantity: 1 }] };

@@ -25,6 +25,19 @@ describe('receiver verify()', () => {
     expect(verify('native', { headers: { 'webhook-id': id }, body, secret }).valid).toBe(false);
   });
 
+  it('a list of secrets: a request signed with any one of them verifies, for every format; an empty list verifies nothing', () => {
+    const mk = (secret: string) => createHmac('sha1', secret).update(Buffer.from(body, 'utf8')).digest('base64');
+    const headers = { 'X-MetaKocka-Signature': mk('old-secret') };
+    expect(verify('metakocka', { headers, body, secret: ['new-secret', 'old-secret'] })).toEqual({ valid: true });
+    expect(verify('metakocka', { headers, body, secret: ['new-secret', 'other'] }).valid).toBe(false);
+    expect(verify('metakocka', { headers, body, secret: [] })).toEqual({ valid: false, reason: 'no secret to verify with' });
+    const wh = new Webhook('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw');
+    const now = Date.now();
+    const std = { 'webhook-id': 'msg_2', 'webhook-timestamp': String(Math.floor(now / 1000)), 'webhook-signature': wh.sign('msg_2', new Date(now), body) };
+    expect(verify('native', { headers: std, body, secret: ['whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] }).valid).toBe(true);
+    expect(verify('native', { headers: std, body, secret: ['whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'] }).valid).toBe(false);
+  });
+
   it('metakocka: Base64(HMAC-SHA1(client_secret, body bytes))', () => {
     const sig = createHmac('sha1', 'client-secret').update(Buffer.from(body, 'utf8')).digest('base64');
     expect(verify('metakocka', { headers: { 'X-MetaKocka-Signature': sig }, body, secret: 'client-secret' }).valid).toBe(true);

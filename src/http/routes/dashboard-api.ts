@@ -67,7 +67,7 @@ export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
     async (req) => {
       const now = ctx.now();
       const since = req.query.since === undefined ? now - 3600_000 : Date.parse(req.query.since);
-      return deliveryStats(ctx.store.db, principalOf(req).accountId, { since, bucketSeconds: req.query.bucketSeconds, webhookId: req.query.webhookId }, now);
+      return deliveryStats(ctx.store.db, principalOf(req), { since, bucketSeconds: req.query.bucketSeconds, webhookId: req.query.webhookId }, now);
     },
   );
 }

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { claimOrder, createOrder, getOrder, listOrders, shipOrder, updateOrder } from '../../inventory/outbound-orders.js';
+import { emptyBodyIsObject } from '../empty-body.js';
 import { principalOf } from '../auth.js';
 import { Id, IdOrZero, IdParams, Nullable, responses, Strict, WholeQuantity } from '../schemas.js';
 
@@ -99,11 +100,6 @@ const QuantitiesBody = Strict({
     }),
   ),
 });
-
-/** The body is optional (`POST .../claim` alone means "everything"), but the schema wants an object. */
-const emptyBodyIsObject = async (req: { body: unknown }): Promise<void> => {
-  req.body ??= {};
-};
 
 export function outboundOrderRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.addSchema(OutboundOrderItem);

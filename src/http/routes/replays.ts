@@ -10,7 +10,7 @@ export function replayRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/replays/:id',
     { ...pre, schema: { tags, summary: "A replay job's progress", params: UuidParams, response: responses({ 200: Type.Ref(Replay) }) } },
-    async (req) => getReplay(ctx, principalOf(req).accountId, req.params.id),
+    async (req) => getReplay(ctx, principalOf(req), req.params.id),
   );
   app.get(
     '/api/v1/replays',
@@ -23,6 +23,6 @@ export function replayRoutes(app: App, { ctx, auth }: RouteDeps): void {
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Replay)) }) }),
       },
     },
-    async (req) => ({ data: await listReplays(ctx, principalOf(req).accountId, req.query.webhookId) }),
+    async (req) => ({ data: await listReplays(ctx, principalOf(req), req.query.webhookId) }),
   );
 }

@@ -6,7 +6,15 @@ import { EVENT_TYPES } from '../../events/catalog.js';
 import { FORMAT_NAMES } from '../../webhooks/formats/registry.js';
 import { findSubscription, listSubscriptions } from '../../webhooks/subscription-row.js';
 import { toView } from '../../webhooks/subscription-view.js';
-import { createSubscription, deleteSubscription, rotateSecret, updateSubscription } from '../../webhooks/subscriptions.js';
+import {
+  createSubscription,
+  DEFAULT_ROTATION_GRACE_SECONDS,
+  deleteSubscription,
+  MAX_ROTATION_GRACE_SECONDS,
+  rotateSecret,
+  updateSubscription,
+} from '../../webhooks/subscriptions.js';
+import { emptyBodyIsObject } from '../empty-body.js';
 import { principalOf } from '../auth.js';
 import { Delivery, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
 
@@ -83,8 +91,30 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
   );
   app.post(
     '/api/v1/webhooks/:id/rotate-secret',
-    { ...pre, schema: { tags, summary: 'Replace the signing secret; the new one is shown this once', params: UuidParams, response: responses({ 200: WebhookRef }) } },
-    async (req) => rotateSecret(ctx, principalOf(req), req.params.id),
+    {
+      ...pre,
+      preValidation: emptyBodyIsObject,
+      schema: {
+        tags,
+        summary: 'Replace the signing secret; the new one is shown this once',
+        description:
+          'native and marketplace (Standard Webhooks) keep signing with the old secret beside the new one for the grace period ' +
+          '(`webhook-signature: v1,<new> v1,<old>`); the other formats sign with the new secret at once. The body is optional.',
+        params: UuidParams,
+        body: Strict({
+          gracePeriodSeconds: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: MAX_ROTATION_GRACE_SECONDS,
+              default: DEFAULT_ROTATION_GRACE_SECONDS,
+              description: 'how long the old secret keeps signing (default 24 h, as Svix); 0 switches at once',
+            }),
+          ),
+        }),
+        response: responses({ 200: WebhookRef }),
+      },
+    },
+    async (req) => rotateSecret(ctx, principalOf(req), req.params.id, req.body.gracePeriodSeconds),
   );
   app.post(
     '/api/v1/webhooks/:id/test',

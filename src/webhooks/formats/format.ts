@@ -132,7 +132,13 @@ export interface WebhookFormat {
   readonly sameForEverySubscription?: boolean;
   /** Renders inside the writing transaction (it may read current state through ctx.tx). */
   render(event: StoredEvent, sub: Subscription, ctx: RenderContext): Promise<Rendered | null>;
-  /** Headers computed per attempt, e.g. a signature over a fresh timestamp. */
+  /**
+   * The format's signature header carries several signatures (Standard Webhooks), so a rotated
+   * secret keeps signing beside the new one for a grace period. Formats without it (one signature
+   * per header, as their vendors define) sign with the new secret from the rotation on.
+   */
+  readonly signsWithSeveralSecrets?: boolean;
+  /** Headers computed per attempt, e.g. a signature over a fresh timestamp; with the secrets in force (signingAt). */
   attemptHeaders(delivery: { id: string; body: string }, sub: Subscription, nowMs: number): Record<string, string>;
   /**
    * The body of one attempt, from the stored one, for formats whose body depends on the send:

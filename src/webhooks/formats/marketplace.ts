@@ -95,7 +95,8 @@ export const marketplaceFormat: WebhookFormat = {
     const body = await renderBody(ctx.tx, event.accountId, m.doc, m.sign);
     return { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
   },
-  attemptHeaders: (d, sub, now) => standardHeaders(d.id, d.body, sub.secret, now),
+  attemptHeaders: (d, sub, now) => standardHeaders(d.id, d.body, sub, now),
+  signsWithSeveralSecrets: true,
   judge: (res) => nativeFormat.judge(res),
   secret: (given) => (given === undefined ? newStandardSecret() : checkStandardSecret(given)),
 };

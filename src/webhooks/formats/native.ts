@@ -37,7 +37,8 @@ export const nativeFormat: WebhookFormat = {
     });
     return { body, headers: { 'content-type': 'application/json' } };
   },
-  attemptHeaders: (d, sub, now) => standardHeaders(d.id, d.body, sub.secret, now),
+  attemptHeaders: (d, sub, now) => standardHeaders(d.id, d.body, sub, now),
+  signsWithSeveralSecrets: true,
   judge(res) {
     if (res.status >= 200 && res.status < 300) return { outcome: 'success' };
     if (res.status === 410) return { outcome: 'gone', reason: 'HTTP 410 Gone' };

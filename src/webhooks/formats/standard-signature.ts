@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../errors.js';
 import { standardSignature } from '../../receiver/signatures.js';
+import { signingSecrets, type Subscription } from '../subscription-row.js';
 
 /**
  * Standard Webhooks signing (https://www.standardwebhooks.com): the secret is `whsec_` + base64 of
@@ -20,8 +21,14 @@ export function checkStandardSecret(secret: string): string {
   return secret;
 }
 
-export function standardHeaders(id: string, body: string, secret: string, nowMs: number): Record<string, string> {
+/**
+ * The headers of one attempt. During a rotation's grace period the subscription signs with both
+ * secrets, the new one first (`v1,<new> v1,<old>`): Standard Webhooks receivers accept a request
+ * when any one of the space-separated signatures matches, so one still holding the old secret keeps
+ * verifying until it updates (as Svix rotates).
+ */
+export function standardHeaders(id: string, body: string, sub: Subscription, nowMs: number): Record<string, string> {
   const timestamp = Math.floor(nowMs / 1000).toString();
-  const signature = standardSignature(secret, id, timestamp, body);
-  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': `v1,${signature}` };
+  const signatures = signingSecrets(sub).map((secret) => `v1,${standardSignature(secret, id, timestamp, body)}`);
+  return { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signatures.join(' ') };
 }
