@@ -12,12 +12,13 @@ import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 
 /**
- * Whether a subscription wants an event. `webhook.test` goes only to the subscription it names, and
- * `webhook.disabled` never to the subscription it is about (that endpoint is the one failing).
+ * Whether a subscription wants an event. `webhook.test` goes only to the subscription it names (when its
+ * format has a test message), and `webhook.disabled` never to the subscription it is about (that
+ * endpoint is the one failing).
  */
 export function wants(sub: Subscription, event: StoredEvent): boolean {
   const target = event.data.webhookId;
-  if (event.type === 'webhook.test') return target === sub.id;
+  if (event.type === 'webhook.test') return target === sub.id && FORMATS[sub.format].takes(event, sub);
   if (event.type === 'webhook.disabled' && target === sub.id) return false;
   if (sub.events && !sub.events.includes(event.type)) return false;
   return FORMATS[sub.format].takes(event, sub);

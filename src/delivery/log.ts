@@ -2,6 +2,7 @@ import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { Principal } from '../accounts/tokens.js';
 import { claimCommitted, claimIn, writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
+import { FORMATS } from '../webhooks/formats/registry.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { AttemptTable, Database, DeliveryStatus, DeliveryTable } from '../storage/schema.js';
 import { authorScope, findSubscription, ownedSubscriptionIds, type SubscriptionOwner } from '../webhooks/subscription-row.js';
@@ -160,7 +161,13 @@ export async function testWebhook(ctx: Ctx, p: Principal, webhookId: string): Pr
   const { events } = await writeTx(ctx, p.accountId, async ({ tx, emit }) => {
     const sub = await findSubscription(tx, p, webhookId);
     if (!sub.enabled) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
-    emit({ type: 'webhook.test', object: 'webhook', objectId: webhookId, action: 'changed', data: { webhookId, message: 'stockhook test event' } });
+    const test = { type: 'webhook.test', object: 'webhook', objectId: webhookId, action: 'changed', data: { webhookId, message: 'stockhook test event' } } as const;
+    // MetaKocka and CycleSoftware define no test message: whatever we sent would be a stock update or
+    // an order that never happened, so the route says so instead of answering 202 and sending nothing.
+    if (!FORMATS[sub.format].takes({ ...test, id: '', accountId: p.accountId, seq: null, occurredAt: 0 }, sub)) {
+      throw new AppError('INVALID_STATE', `the ${sub.format} format defines no test message: post a document, or replay, to send a real one`);
+    }
+    emit(test);
   });
   const d = await ctx.store.db.selectFrom('deliveries').select('id').where('event_id', '=', events[0].id).executeTakeFirst();
   return { eventId: events[0].id, deliveryId: d?.id ?? null };

@@ -63,6 +63,18 @@ describeEachDb(
       expect((await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200)).body.data).toEqual([]);
     });
 
+    it('a test to a format that defines no test message is refused and writes nothing', async () => {
+      const a = await env().newAccount();
+      for (const [format, extra] of [['metakocka', { secret: 'client-secret' }], ['cyclesoftware', {}]] as const) {
+        const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url(`/${format}-test`), format, ...extra }, 201);
+        const res = await call(env(), a, 'POST', `/api/v1/webhooks/${sub.body.id}/test`, undefined, 422);
+        expect(res.body.error).toMatchObject({ code: 'INVALID_STATE', message: `the ${format} format defines no test message: post a document, or replay, to send a real one` });
+      }
+      const events = await env().store.db.selectFrom('events').select('type').where('account_id', '=', a.id).where('type', '=', 'webhook.test').execute();
+      expect(events).toEqual([]);
+      expect(await env().store.db.selectFrom('deliveries').select('id').where('account_id', '=', a.id).execute()).toEqual([]);
+    });
+
     it('sends webhook.test to that subscription only, and replays events since a time', async () => {
       const a = await env().newAccount();
       const one = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/one'), events: ['document.posted'] }, 201);

@@ -61,7 +61,7 @@ export const kladanaFormat: WebhookFormat = {
   healthyAnswer: { status: 204, body: '' },
   // Kladana (docs/formats/kladana.md): "Notifications are sent to the user every 1-5 minutes if there has been a change".
   coalesce: { defaultSeconds: 60, minSeconds: 60, maxSeconds: 300 },
-  takes: (event) => event.type === 'stock.changed',
+  takes: (event) => event.type === 'stock.changed' || event.type === 'webhook.test',
   async render(event, sub, ctx) {
     const { stockType, reportType } = sub.options as unknown as KladanaOptions;
     // The window starts at the first change: later ones hit the open window's coalesce key and fold
