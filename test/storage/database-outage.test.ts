@@ -56,6 +56,9 @@ async function postReceipt(base: string, token: string, warehouseId: number, pro
       STOCKHOOK_DELIVERY_LEASE_MS: '2000',
     });
     children.push(c);
+    // A `--role worker` process (no HTTP) through the same proxy: it must survive the cuts too.
+    const worker = await startCli(['serve', '--db', proxy.url(fresh.url), '--role', 'worker'], { STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1', STOCKHOOK_DELIVERY_LEASE_MS: '2000' }, { ready: /lease owner (\S+),/ });
+    children.push(worker);
     const account = await api<{ token: string }>(c.url, ADMIN, 'POST', '/api/v1/accounts', { name: 'Outage', plan: 'paid' }, 201);
     const token = account.token;
     const w = (await api<{ id: number }>(c.url, token, 'POST', '/api/v1/warehouses', { name: 'Main' }, 201)).id;
@@ -134,6 +137,9 @@ async function postReceipt(base: string, token: string, warehouseId: number, pro
     }, 60_000, 50, 'every committed event delivered');
     expect(delivered()).toEqual(await events());
 
+    expect(worker.proc.exitCode, 'the worker is still running').toBeNull();
+    worker.proc.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
     c.proc.kill('SIGTERM');
     expect(await c.exited).toBe(0);
   });
