@@ -39,6 +39,11 @@ export interface Config {
   readonly rateLimit: { max: number; windowMs: number } | undefined;
   /** How long events, finished deliveries and attempt logs are kept (STOCKHOOK_RETENTION_*_DAYS; 0 = forever). */
   readonly retention: RetentionPolicy;
+  /**
+   * PostgreSQL: how long a start waits for the database to accept connections, retrying every
+   * second with a log line, before it gives up (STOCKHOOK_DATABASE_WAIT_SECONDS, default 60).
+   */
+  readonly databaseWaitMs: number;
   /** What one account may create (context.ts Limits). */
   readonly limits: { webhooksPerAccount: number; replaysPerWebhook: number };
 }
@@ -99,6 +104,7 @@ export function loadConfig(
       attemptsMs: days(intIn(env.STOCKHOOK_RETENTION_ATTEMPTS_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_ATTEMPTS_DAYS')),
     },
     rateLimit: rateMax > 0 ? { max: rateMax, windowMs: rateWindow * 1000 } : undefined,
+    databaseWaitMs: intIn(env.STOCKHOOK_DATABASE_WAIT_SECONDS, 60, 0, 86_400, 'STOCKHOOK_DATABASE_WAIT_SECONDS') * 1000,
     idempotencyTtlMs: intIn(env.STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, 86_400, 1, 366 * 86_400, 'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS') * 1000,
     limits: {
       webhooksPerAccount: positiveInt(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),

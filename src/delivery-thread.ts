@@ -28,6 +28,10 @@ export interface ThreadData {
   /** Handed-off deliveries not finished yet, counted by both threads (delivery/handoff.ts). */
   handoffCount: SharedArrayBuffer;
   logFormat: LogFormat;
+  /** How often to tell the host this thread is alive (delivery-thread-host.ts supervises it). */
+  heartbeatMs: number;
+  /** PostgreSQL: how long a (re)started thread waits for the database (storage/database.ts). */
+  databaseWaitMs: number;
 }
 
 export type ToThread = { type: 'wake'; accounts?: string[] } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] };
@@ -35,7 +39,8 @@ export type FromThread =
   | { type: 'ready'; owner: string }
   | { type: 'attempts'; items: Array<[format: string, outcome: string, seconds: number]> }
   | { type: 'breakers'; counts: Record<BreakerState, number> }
-  | { type: 'stopped' };
+  | { type: 'stopped' }
+  | { type: 'alive' };
 
 const port = parentPort;
 if (!port) throw new Error('delivery-thread.ts runs as a worker thread');
@@ -68,10 +73,13 @@ class ForwardingMetrics implements AttemptMetrics {
   }
 }
 
+// From the first moment, so a thread still waiting for its database is not taken for a stalled one.
+// Unref'd: it must not keep a stopped thread alive.
+setInterval(() => send({ type: 'alive' }), data.heartbeatMs).unref();
 const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
 // The HTTP thread leaves checkpoints to this one (storage/sqlite-checkpoints.ts).
-const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto', namedStatements: data.namedStatements });
+const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto', namedStatements: data.namedStatements, waitMs: data.databaseWaitMs });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
 const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, handoffCount: data.handoffCount });

@@ -29,6 +29,8 @@ export const ERRORS = {
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
   RATE_LIMITED: { status: 429, message: 'Too many requests with this token; retry after the Retry-After seconds' },
   INTERNAL: { status: 500, message: 'Internal error' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached; retry after the Retry-After seconds' },
+  NOT_READY: { status: 503, message: 'Not ready to serve: the database or the delivery worker is down' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,7 +4,7 @@ import type { App } from './app.js';
 import { compose } from './compose.js';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
-import { startDeliveryThread } from './delivery-thread-host.js';
+import { startDeliveryThread, type DeliveryThread } from './delivery-thread-host.js';
 import { toError } from './errors.js';
 import { createLogger } from './log.js';
 import { isPostgresUrl, openStore } from './storage/database.js';
@@ -13,6 +13,8 @@ export interface Running {
   app: App | null;
   /** The delivery worker of this process (in-process or its own thread), null for role api. */
   delivery: { owner: string; thread: boolean } | null;
+  /** Role all: the supervised delivery thread (tests reach its Worker through its testHook). */
+  thread: DeliveryThread | null;
   ctx: Ctx;
   url: string | null;
   logger: Logger;
@@ -29,7 +31,7 @@ export async function startServer(config: Config): Promise<Running> {
   // The HTTP thread and the delivery thread take turns at SQLite's write lock (storage/write-turn.ts).
   const writeTurn = threaded && !isPostgresUrl(config.databaseUrl) ? new SharedArrayBuffer(8) : undefined;
   // The delivery thread checkpoints SQLite's log on its own core (sqlite-checkpoints.ts).
-  const store = await openStore(config.databaseUrl, { log, writeTurn, checkpoints: writeTurn ? 'elsewhere' : 'auto', namedStatements: config.namedStatements });
+  const store = await openStore(config.databaseUrl, { log, writeTurn, checkpoints: writeTurn ? 'elsewhere' : 'auto', namedStatements: config.namedStatements, waitMs: config.databaseWaitMs });
   const admin = await ensureAdminToken(store.db, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
@@ -49,7 +51,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements }, handoff)
+    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;
@@ -62,7 +64,7 @@ export async function startServer(config: Config): Promise<Running> {
       await store.close();
     })());
   const owner = thread?.owner ?? dispatcher?.owner;
-  return { app, ctx, url, logger, delivery: owner ? { owner, thread: thread !== null } : null, close };
+  return { app, ctx, url, logger, delivery: owner ? { owner, thread: thread !== null } : null, thread, close };
 }
 
 /** SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the database, exit. */

@@ -199,6 +199,7 @@ export class Dispatcher implements Handoff {
     await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
     while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
+    this.results.close();
     await this.results.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.notifier?.close();
@@ -424,14 +425,18 @@ export class Dispatcher implements Handoff {
       outcome: decision.outcome,
       nextAttemptMs: decision.nextAttemptMs,
     });
-    // Vendor formats keep their promised schedule: no breaker pauses them.
-    const reopenAt = format.protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
-    if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
-    if (decision.outcome === 'gone') {
-      await this.results.flush();
-      await disableSubscription(this.ctx, sub.accountId, sub.id, 'the endpoint answered 410 Gone').catch((e) =>
-        this.log('disable failed', e),
-      );
+    try {
+      // Vendor formats keep their promised schedule: no breaker pauses them.
+      const reopenAt = format.protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
+      if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
+      if (decision.outcome === 'gone') {
+        await this.results.flush();
+        await disableSubscription(this.ctx, sub.accountId, sub.id, 'the endpoint answered 410 Gone');
+      }
+    } catch (err) {
+      // The database went away (its restart, a failover): send()'s caller does not wait for it, so
+      // a rejection here was unhandled and ended the process. The result is with the batcher.
+      this.log('after an attempt: updating the breaker or the subscription failed', err);
     }
   }
 

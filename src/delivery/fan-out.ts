@@ -163,7 +163,7 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
  */
 export class HandoffPoint {
   private target: Handoff | null = null;
-  private readonly leased = new WeakMap<StoredEvent[], { deliveries: ClaimedDelivery[]; subscriptions: Subscription[] }>();
+  private readonly leased = new WeakMap<StoredEvent[], { owner: string; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] }>();
   private readonly wholly = new WeakSet<StoredEvent[]>();
 
   connect(target: Handoff | null): void {
@@ -183,6 +183,7 @@ export class HandoffPoint {
     }
     const given = new Set(eligible.map((r) => r.webhook_id));
     this.leased.set(events, {
+      owner,
       subscriptions: subs.filter((s) => given.has(s.id)),
       deliveries: eligible.map((r) => ({
         id: r.id,
@@ -206,7 +207,7 @@ export class HandoffPoint {
     const given = this.leased.get(events);
     if (!given) return;
     this.leased.delete(events);
-    this.target?.give(given.deliveries, given.subscriptions);
+    this.target?.give(given.deliveries, given.subscriptions, given.owner);
   }
 
   /** The write of these events rolled back (or ran again): what it leased was never written, and its reservation is given back. */
@@ -215,7 +216,7 @@ export class HandoffPoint {
     if (!leased) return;
     this.leased.delete(events);
     this.wholly.delete(events);
-    this.target?.unreserve(leased.deliveries.length);
+    this.target?.unreserve(leased.deliveries.length, leased.owner);
   }
 
   /** Every delivery of these committed events went to this process's dispatcher: nothing is there to claim, here or in another process. */

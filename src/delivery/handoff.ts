@@ -26,15 +26,20 @@ export interface Handoff {
    * flight together (a commit group, concurrent transactions) cannot all pass the same check.
    */
   reserve(count: number): string | null;
-  /** A reservation whose write rolled back: it never becomes deliveries to give. */
-  unreserve(count: number): void;
+  /**
+   * A reservation whose write rolled back: it never becomes deliveries to give. `owner` is the
+   * one reserve() returned (a restarted delivery thread has a new owner and a new count).
+   */
+  unreserve(count: number, owner: string): void;
   readonly leaseDurationMs: number;
   /**
    * After the commit that wrote them: the leased deliveries are the dispatcher's to send, with the
    * subscriptions the write rendered them for (as it read them), so taking them reads nothing.
-   * Their count was reserved when they were leased.
+   * Their count was reserved when they were leased, to `owner` (the one reserve() returned): a
+   * dispatcher that is not that owner any more must not send them (their lease runs out and a claim
+   * takes them), or a result written under another owner would be lost and they would go out twice.
    */
-  give(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): void;
+  give(deliveries: ClaimedDelivery[], subscriptions: Subscription[], owner: string): void;
 }
 
 /**

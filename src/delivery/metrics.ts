@@ -8,6 +8,9 @@ export interface BreakerCounts {
 }
 
 /** What a dispatcher reports: DeliveryMetrics in-process, a forwarder in a dispatcher thread. */
+/** `running` once it is ready; `restarting` after it exited or stalled, until the next one is ready. */
+export type DeliveryThreadState = 'starting' | 'running' | 'restarting' | 'stopped';
+
 export interface AttemptMetrics {
   recordAttempt(format: string, outcome: string, seconds: number): void;
   watchBreakers(b: BreakerCounts): void;
@@ -25,6 +28,7 @@ export class DeliveryMetrics implements AttemptMetrics {
   /** Rows deleted by the retention pruner of this process (retention/), per table. */
   readonly rowsPruned: Counter<'table'>;
   private breakers: BreakerCounts | null = null;
+  private threadState: (() => DeliveryThreadState) | null = null;
 
   constructor(store: Store) {
     this.attemptSeconds = new Histogram({
@@ -127,6 +131,19 @@ export class DeliveryMetrics implements AttemptMetrics {
 
   watchBreakers(b: BreakerCounts): void {
     this.breakers = b;
+  }
+
+  /**
+   * Role all: the delivery thread's state as its host sees it (delivery-thread-host.ts), for
+   * readiness (/readyz): the HTTP layer reaches the delivery side only through this object.
+   */
+  watchDeliveryThread(state: () => DeliveryThreadState): void {
+    this.threadState = state;
+  }
+
+  /** The delivery thread's state, or null when this process runs none (in-process dispatcher, role api). */
+  deliveryThreadState(): DeliveryThreadState | null {
+    return this.threadState?.() ?? null;
   }
 
   recordPruned(counts: Record<string, number>): void {

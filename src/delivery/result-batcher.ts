@@ -1,5 +1,10 @@
 import type { Store } from '../storage/database.js';
+import { isConnectionLost } from '../storage/connection-errors.js';
 import { writeResults, type AttemptResult } from './finish.js';
+
+const RETRY_FIRST_MS = 1000;
+const RETRY_MAX_MS = 10_000;
+const DEFAULT_GIVE_UP_MS = 60_000;
 
 export interface ResultBatcherOptions {
   owner: string;
@@ -9,6 +14,8 @@ export interface ResultBatcherOptions {
   /** Runs after each batch is written (the 5-day disable, waking those waiting for idle). */
   afterWrite(batch: AttemptResult[], now: number): Promise<void>;
   log(msg: string, err?: unknown): void;
+  /** How long a failed write is retried while the database is unreachable (default 60 s). */
+  giveUpMs?: number;
 }
 
 /**
@@ -20,6 +27,7 @@ export class ResultBatcher {
   private results: AttemptResult[] = [];
   private writing: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
+  private closing = false;
   private readonly maxDelayMs: number;
   private readonly maxBatch: number;
 
@@ -59,17 +67,46 @@ export class ResultBatcher {
       const batch = this.results;
       this.results = [];
       if (batch.length === 0) return;
+      const now = await this.write(batch);
+      if (now === null) return;
+      try {
+        await this.opts.afterWrite(batch, now);
+      } catch (err) {
+        // A rejection here would leave `writing` rejected, and every later flush with it.
+        this.opts.log('after writing attempt results', err);
+      }
+    });
+    return this.writing;
+  }
+
+  /**
+   * Writes one batch, trying again after a backoff (1 s, doubling up to 10 s) while the database
+   * is unreachable: results of sends made during a database restart are kept rather than thrown
+   * away, so the deliveries are not sent a second time. It gives up (logged) once the attempt is
+   * older than giveUpMs or the batcher is closing: the rows stay leased, and when the lease runs
+   * out they are sent again (at-least-once); writeResults only touches rows still leased to this
+   * owner, so a late write never finishes a delivery another worker took over.
+   * Returns the time written, or null when it was not.
+   */
+  private async write(batch: AttemptResult[]): Promise<number | null> {
+    const first = Date.now();
+    for (let backoff = RETRY_FIRST_MS; ; backoff = Math.min(backoff * 2, RETRY_MAX_MS)) {
       const now = Date.now();
       try {
         await writeResults(this.store, this.opts.owner, batch, now);
+        return now;
       } catch (err) {
-        // The rows stay leased: when the lease runs out they are sent again (at-least-once).
-        this.opts.log('writing attempt results failed', err);
-        return;
+        const retry = !this.closing && isConnectionLost(err) && now + backoff - first < (this.opts.giveUpMs ?? DEFAULT_GIVE_UP_MS);
+        this.opts.log(retry ? `writing attempt results failed; trying again in ${backoff} ms` : 'writing attempt results failed', err);
+        if (!retry) return null;
+        await new Promise((resolve) => setTimeout(resolve, backoff));
       }
-      await this.opts.afterWrite(batch, now);
-    });
-    return this.writing;
+    }
+  }
+
+  /** Stopping: a write that fails is not retried any more (its rows' leases run out instead). */
+  close(): void {
+    this.closing = true;
   }
 
   /** Resolves when the writes started so far are done. */

@@ -1,5 +1,9 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, ERRORS, toError, type ErrorCode } from '../errors.js';
+import { isConnectionLost } from '../storage/connection-errors.js';
+
+/** Seconds a client waits before retrying a request the database was unreachable for. */
+const DATABASE_RETRY_AFTER_S = 2;
 
 interface Body {
   error: { code: ErrorCode; message: string; details?: unknown };
@@ -47,6 +51,11 @@ export function installErrorHandler(app: FastifyInstance): void {
     const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
     if (mapped) return reply.status(ERRORS[mapped].status).send(body(mapped, err.message));
     if (err instanceof SyntaxError) return reply.status(400).send(body('MALFORMED_JSON', err.message));
+    if (isConnectionLost(raw)) {
+      // Not a bug: a restart or failover of the database. Whatever had not committed did not happen.
+      request.log.warn({ err }, 'database unavailable');
+      return reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_S)).send(body('DATABASE_UNAVAILABLE', ERRORS.DATABASE_UNAVAILABLE.message));
+    }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(400).send(body('VALIDATION_FAILED', err.message));
     }

@@ -35,6 +35,8 @@ export const KLADANA_ERROR_CODES: Record<ErrorCode, number> = {
   INVALID_STATE: 4226,
   RATE_LIMITED: 4290,
   INTERNAL: 5000,
+  DATABASE_UNAVAILABLE: 5030,
+  NOT_READY: 5031,
 };
 
 export interface KladanaError {

@@ -22,6 +22,7 @@ import * as m016 from './migrations/016-append-friendly-indexes.js';
 import * as m017 from './migrations/017-subscribers-version.js';
 import * as m018 from './migrations/018-previous-secret.js';
 import { CommitGroup } from './commit-group.js';
+import { isConnectionLost } from './connection-errors.js';
 import { Announcer } from './announcer.js';
 import { namingPool } from './pg-named-statements.js';
 import { EventSequencer } from './event-sequencer.js';
@@ -129,6 +130,11 @@ export interface StoreOptions {
   namedStatements?: boolean;
   /** SQLite, for tests: every commit group runs once and rolls back before it runs for real (see Store.write). */
   rehearseWrites?: boolean;
+  /**
+   * PostgreSQL: how long to wait for the database to accept connections before giving up, trying
+   * every second and logging each failure (default 0: the first failure throws).
+   */
+  waitMs?: number;
 }
 
 /**
@@ -156,6 +162,11 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
     // An idle client's error (server restart) must not crash the process; the pool replaces it.
     pool.on('error', (err) => log('PostgreSQL pool: an idle connection failed', err));
+    // A client checked out of the pool has no listener of the pool's: when its connection is cut
+    // (a terminated backend, a failover) it emits 'error', which without a listener of its own
+    // crashes the process. The query in flight fails with the same error (the HTTP layer answers
+    // 503 DATABASE_UNAVAILABLE) and the pool drops the client when it is released.
+    pool.on('connect', (client) => client.on('error', (err) => log('PostgreSQL: a connection in use was lost', err)));
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.namedStatements === false ? pool : namingPool(pool) }) });
   } else {
     dialect = sqliteDialect;
@@ -230,8 +241,40 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
       return db.destroy();
     },
   };
-  if (opts.migrate !== false) await migrate(store);
+  try {
+    if (dialect.name === 'postgres') await waitForDatabase(db, opts.waitMs ?? 0, log);
+    if (opts.migrate !== false) await migrate(store);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  // After the migrations: the sequencer's poll reads the events table (event-sequencer.ts).
+  sequencer?.start();
   return store;
+}
+
+const WAIT_STEP_MS = 1000;
+
+/**
+ * A PostgreSQL that is not up yet (started together with stockhook, restarting, failing over):
+ * try again every second for up to waitMs rather than exit at the first refusal, so a service
+ * manager starting both at once needs no ordering. Only errors of reaching the database are waited
+ * out; a wrong password or a missing database fails at once.
+ */
+async function waitForDatabase(db: Db, waitMs: number, log: StorageLog): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`select 1`.execute(db);
+      if (attempt > 1) log(`PostgreSQL: connected after ${attempt} attempts`);
+      return;
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!isConnectionLost(err) || left <= 0) throw err;
+      log(`PostgreSQL: waiting for the database to accept connections (attempt ${attempt}, giving up in ${Math.ceil(left / 1000)} s)`, err);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, left)));
+    }
+  }
 }
 
 export async function migrate(store: Store): Promise<void> {

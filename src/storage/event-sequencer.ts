@@ -31,12 +31,18 @@ export class EventSequencer {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly log: (msg: string, err?: unknown) => void,
-    pollMs = 1000,
-  ) {
-    if (pollMs > 0) {
-      this.timer = setInterval(() => void this.request(), pollMs);
-      this.timer.unref();
-    }
+    private readonly pollMs = 1000,
+  ) {}
+
+  /**
+   * Starts the safety-net poll. Only once the schema is there (openStore calls it after the
+   * migrations): a poll that ran first on a fresh database logged `relation "events" does not
+   * exist` at error level.
+   */
+  start(): void {
+    if (this.closed || this.timer || this.pollMs <= 0) return;
+    this.timer = setInterval(() => void this.request(), this.pollMs);
+    this.timer.unref();
   }
 
   /** Resolves once a run that started after this call has finished: the caller's committed events are numbered then. */

@@ -13,6 +13,7 @@ import { metakockaStockRoutes } from './metakocka-stock.js';
 import { movementRoutes } from './movements.js';
 import { outboundOrderRoutes } from './outbound-orders.js';
 import { productRoutes } from './products.js';
+import { readinessRoutes } from './readiness.js';
 import { replayRoutes } from './replays.js';
 import { stockItemRoutes } from './stock-items.js';
 import { stockRoutes } from './stock.js';
@@ -24,6 +25,7 @@ import { webhookRoutes } from './webhooks.js';
 /** Every route plugin, registered in this order by buildApp. */
 export const ROUTES: RoutePlugin[] = [
   healthRoutes,
+  readinessRoutes,
   accountRoutes,
   applicationRoutes,
   warehouseRoutes,
