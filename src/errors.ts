@@ -6,11 +6,14 @@
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  MALFORMED_REQUEST: { status: 400, message: 'The request is not valid HTTP, or its path is not validly percent-encoded' },
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials' },
   FORBIDDEN: { status: 403, message: 'This token may not do that' },
   PLAN_FORBIDS_WEBHOOKS: { status: 403, message: 'The free plan creates and sends no webhooks' },
   NOT_FOUND: { status: 404, message: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
+  METHOD_NOT_ALLOWED: { status: 405, message: 'The route does not take this method; the Allow header lists those it takes' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request did not arrive in time' },
   CONFLICT: { status: 409, message: 'Conflicts with the current state' },
   DOCUMENT_ALREADY_CANCELLED: { status: 409, message: 'The document is already cancelled' },
   IDEMPOTENCY_KEY_REUSED: { status: 409, message: 'This Idempotency-Key was used with a different request' },
@@ -19,6 +22,7 @@ export const ERRORS = {
   PRODUCT_HAS_STOCK: { status: 409, message: 'The product is still in stock' },
   HISTORY_PRUNED: { status: 410, message: 'That part of the event history was pruned' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than 1 MiB' },
+  URI_TOO_LONG: { status: 414, message: 'A path segment is longer than 100 characters' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
   INSUFFICIENT_STOCK: { status: 422, message: 'Not enough free stock' },
   INSUFFICIENT_RESERVED: { status: 422, message: 'Not enough reserved stock to release or ship' },
@@ -28,7 +32,9 @@ export const ERRORS = {
   WEBHOOK_LIMIT_REACHED: { status: 422, message: 'The account has as many webhooks of this kind as allowed' },
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
   RATE_LIMITED: { status: 429, message: 'Too many requests with this token; retry after the Retry-After seconds' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than 16 KiB' },
   INTERNAL: { status: 500, message: 'Internal error' },
+  METHOD_NOT_IMPLEMENTED: { status: 501, message: 'Not an HTTP method this server knows' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -34,7 +34,7 @@ const fields = {
 };
 
 export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['webhooks'];
   app.post(
     '/api/v1/webhooks',
