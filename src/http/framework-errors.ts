@@ -1,22 +1,36 @@
 import type { Socket } from 'node:net';
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { AppError, ERRORS, type ErrorCode } from '../errors.js';
+import { ERRORS, type ErrorCode } from '../errors.js';
 import { KLADANA_PREFIX, kladanaError } from './kladana-errors.js';
+
+/** The documented error body, or Kladana's on its routes (the onSend hook that rewrites it does not run here). */
+function errorPayload(code: ErrorCode, message: string, kladanaRoute: boolean): string {
+  return JSON.stringify(kladanaRoute ? { errors: [kladanaError(code, message, undefined)] } : { error: { code, message } });
+}
 
 /**
  * fastify's frameworkErrors option: the errors fastify meets before it has a route (a path that is
- * not valid percent-encoding, a path parameter over maxParamLength) go through the error handler
- * like every other error, instead of fastify's own `{"error","code","statusCode"}` body.
+ * not valid percent-encoding, a path parameter over maxParamLength) would be answered with
+ * fastify's own `{"error","code","statusCode"}` body. The request has no route context here, so
+ * neither the error handler nor the onSend hooks run: the body is built directly.
  */
 export const frameworkErrors: NonNullable<FastifyServerOptions['frameworkErrors']> = (
   err: FastifyError,
-  _request: FastifyRequest,
+  request: FastifyRequest,
   reply: FastifyReply,
 ) => {
-  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.send(new AppError('URI_TOO_LONG', ERRORS.URI_TOO_LONG.message));
-  if (err.code === 'FST_ERR_BAD_URL') return reply.send(new AppError('MALFORMED_REQUEST', 'the path is not validly percent-encoded'));
-  return reply.send(err);
+  const [code, message]: [ErrorCode, string] =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? ['URI_TOO_LONG', ERRORS.URI_TOO_LONG.message]
+      : err.code === 'FST_ERR_BAD_URL'
+        ? ['MALFORMED_REQUEST', 'the path is not validly percent-encoded']
+        : ['INTERNAL', ERRORS.INTERNAL.message];
+  if (code === 'INTERNAL') request.log.error({ err }, 'framework error');
+  return reply
+    .status(ERRORS[code].status)
+    .type('application/json; charset=utf-8')
+    .send(errorPayload(code, message, request.url.startsWith(KLADANA_PREFIX)));
 };
 
 /** Node's clientError codes (the request never became a request) mapped onto our list. */
@@ -52,10 +66,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException & { rawPacket?: un
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   const code = codeOf(err);
   const { status, message } = ERRORS[code];
-  const payload = kladanaRequest(err.rawPacket)
-    ? { errors: [kladanaError(code, message, undefined)] }
-    : { error: { code, message } };
-  const body = JSON.stringify(payload);
+  const body = errorPayload(code, message, kladanaRequest(err.rawPacket));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
