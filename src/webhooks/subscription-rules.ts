@@ -5,6 +5,7 @@ import { EVENT_TYPES } from '../events/catalog.js';
 import type { FormatName } from '../receiver/formats.js';
 import type { WebhookFormat } from './formats/format.js';
 import { formatOf } from './formats/registry.js';
+import { urlSyntaxProblem } from './url-syntax.js';
 
 /** What a subscription may ask for when it does not say (a ceiling keeps one endpoint from taking every slot). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
@@ -16,6 +17,8 @@ export function secretFor(format: WebhookFormat, given?: string): string {
 }
 
 export function checkUrl(url: string): void {
+  const problem = urlSyntaxProblem(url);
+  if (problem) throw new AppError('VALIDATION_FAILED', `url ${problem}`, { field: 'url' });
   let u: URL;
   try {
     u = new URL(url);

@@ -8,7 +8,7 @@ import { findSubscription, listSubscriptions } from '../../webhooks/subscription
 import { toView } from '../../webhooks/subscription-view.js';
 import { createSubscription, deleteSubscription, rotateSecret, updateSubscription } from '../../webhooks/subscriptions.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
+import { BasicPassword, BasicUsername, Delivery, HeaderToken, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
 
 const WebhookRef = Type.Ref(Webhook);
 
@@ -22,8 +22,8 @@ const fields = {
   secret: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, description: "checked by the format: native/marketplace whsec_<base64>; others any value the vendor's system allows; generated when absent" }),
   ),
-  basicAuth: Type.Optional(Nullable(Strict({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
-  bearerToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
+  basicAuth: Type.Optional(Nullable(Strict({ username: BasicUsername({ maxLength: 200 }), password: BasicPassword({ maxLength: 200 }) }))),
+  bearerToken: Type.Optional(Nullable(HeaderToken({ minLength: 1, maxLength: 1000 }))),
   enabled: Type.Optional(Type.Boolean()),
   retrySchedule: Type.Optional(Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86400 }), { maxItems: 30 }))),
   coalesceSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3600 }))),
