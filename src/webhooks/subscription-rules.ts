@@ -17,8 +17,6 @@ export function secretFor(format: WebhookFormat, given?: string): string {
 }
 
 export function checkUrl(url: string): void {
-  const problem = urlSyntaxProblem(url);
-  if (problem) throw new AppError('VALIDATION_FAILED', `url ${problem}`, { field: 'url' });
   let u: URL;
   try {
     u = new URL(url);
@@ -31,6 +29,9 @@ export function checkUrl(url: string): void {
   if (u.username || u.password) {
     throw new AppError('VALIDATION_FAILED', 'put endpoint credentials in basicAuth, not in the url', { field: 'url' });
   }
+  // What the parser forgave: the stored text must be the URL that is called.
+  const problem = urlSyntaxProblem(url);
+  if (problem) throw new AppError('VALIDATION_FAILED', `url ${problem}`, { field: 'url' });
 }
 
 export function checkEvents(events: string[] | null | undefined): void {
