@@ -6,6 +6,7 @@ import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
 import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js';
 import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
@@ -14,6 +15,7 @@ import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
 import { serializeRequest } from './http/request-log.js';
 import { ROUTES } from './http/routes/index.js';
+import { installUnmatchedRequests } from './http/unmatched-requests.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
 import { installBodyParsers, rejectBadStrings, validatorCompilers } from './http/validation.js';
 
@@ -54,10 +56,17 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     schemaController: validatorCompilers(),
     // Every request's logger writes the URL with credentials in the query string redacted.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
+    // fastify's and Node's own refusals answer in the documented error shape too.
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
+  app.decorateRequest('authenticatedAs', null);
   installErrorHandler(app);
   installKladanaErrorShape(app);
+  // Before every route (the API docs' too): it adds its count to each route as it is registered.
+  const count = deps.rateLimit ? await installRateLimit(app, deps.rateLimit, deps.adminTokenHash) : undefined;
+  installUnmatchedRequests(app, count);
   installBodyParsers(app);
   app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
@@ -87,7 +96,6 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  if (deps.rateLimit) await installRateLimit(app, deps.rateLimit, deps.adminTokenHash);
   const retention = deps.retention;
   if (retention) {
     let pruner: Pruner | undefined;

@@ -6,6 +6,8 @@ import type { Db } from '../storage/database.js';
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** SHA-256 of the token this request proved (any of the three kinds); null on open routes. */
+    authenticatedAs: string | null;
   }
 }
 
@@ -40,29 +42,40 @@ function missing(request: FastifyRequest, hint: string): AppError {
   );
 }
 
+/**
+ * The three authentication hooks. Routes use them as `onRequest` hooks, the first step of a
+ * request: a request without a valid token is 401 before the rate limiter counts it and before its
+ * body is read or parsed (fastify parses bodies after onRequest and preParsing), so an anonymous
+ * client can make the server parse nothing and learns nothing about what the body would have
+ * needed. Each sets request.authenticatedAs, which the rate limiter keys on (http/rate-limit.ts).
+ */
 export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: string) {
   return {
-    /** preHandler for account routes: sets request.principal or answers 401. */
+    /** onRequest for account routes: sets request.principal or answers 401. */
     async requireAccount(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
       if (!token) throw missing(request, 'send an account token as Bearer or as the Basic password');
       const principal = await findPrincipal(db, token);
       if (!principal) throw new AppError('UNAUTHORIZED', 'unknown token');
       request.principal = principal;
+      request.authenticatedAs = hashToken(token);
     },
-    /** preHandler for the administrator's routes. */
+    /** onRequest for the administrator's routes. */
     async requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
       if (!token) throw missing(request, 'send the administrator token as Bearer');
-      if (!sameSecret(hashToken(token), adminTokenHash)) throw new AppError('UNAUTHORIZED', 'not the administrator token');
+      const hash = hashToken(token);
+      if (!sameSecret(hash, adminTokenHash)) throw new AppError('UNAUTHORIZED', 'not the administrator token');
+      request.authenticatedAs = hash;
     },
-    /** preHandler for /metrics: the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator's. */
+    /** onRequest for /metrics: the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator's. */
     async requireMetrics(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
       if (!token) throw missing(request, 'send the metrics token (STOCKHOOK_METRICS_TOKEN) or the administrator token as Bearer');
       const hash = hashToken(token);
       const ok = sameSecret(hash, adminTokenHash) || (metricsTokenHash !== undefined && sameSecret(hash, metricsTokenHash));
       if (!ok) throw new AppError('UNAUTHORIZED', 'not the metrics or administrator token');
+      request.authenticatedAs = hash;
     },
   };
 }

@@ -12,11 +12,14 @@ export const KLADANA_PREFIX = '/api/remap/1.2/';
 export const KLADANA_ERROR_CODES: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 4000,
   MALFORMED_JSON: 4001,
+  MALFORMED_REQUEST: 4002,
   UNAUTHORIZED: 4010,
   FORBIDDEN: 4030,
   PLAN_FORBIDS_WEBHOOKS: 4031,
   NOT_FOUND: 4040,
   ROUTE_NOT_FOUND: 4041,
+  METHOD_NOT_ALLOWED: 4050,
+  REQUEST_TIMEOUT: 4080,
   CONFLICT: 4090,
   DOCUMENT_ALREADY_CANCELLED: 4091,
   IDEMPOTENCY_KEY_REUSED: 4092,
@@ -25,6 +28,7 @@ export const KLADANA_ERROR_CODES: Record<ErrorCode, number> = {
   IDEMPOTENCY_KEY_IN_PROGRESS: 4095,
   HISTORY_PRUNED: 4100,
   PAYLOAD_TOO_LARGE: 4130,
+  URI_TOO_LONG: 4140,
   UNSUPPORTED_MEDIA_TYPE: 4150,
   INSUFFICIENT_STOCK: 4220,
   INSUFFICIENT_RESERVED: 4221,
@@ -34,7 +38,9 @@ export const KLADANA_ERROR_CODES: Record<ErrorCode, number> = {
   WEBHOOK_LIMIT_REACHED: 4225,
   INVALID_STATE: 4226,
   RATE_LIMITED: 4290,
+  HEADERS_TOO_LARGE: 4310,
   INTERNAL: 5000,
+  METHOD_NOT_IMPLEMENTED: 5010,
   DATABASE_UNAVAILABLE: 5030,
   NOT_READY: 5031,
 };
@@ -47,7 +53,7 @@ export interface KladanaError {
   parameter?: string;
 }
 
-function kladanaError(code: string, message: string, details: unknown): KladanaError {
+export function kladanaError(code: string, message: string, details: unknown): KladanaError {
   const field = (details as { field?: unknown } | undefined)?.field;
   return {
     error: message,

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
  * Query parameter names that carry credentials. Tokens belong in the Authorization header, but
  * clients put them in URLs anyway (`?access_token=`), and a request log must not keep them.
  */
-const CREDENTIAL = /token|passw|secret|api[-_]?key|signature|credential|auth|session/i;
+const CREDENTIAL = /token|passw|secret|api[-_]?key|signature|credential|auth|session|bearer|jwt/i;
 const CREDENTIAL_EXACT = new Set(['key', 'sig', 'pwd', 'pass', 'code']);
 
 const decodeName = (name: string): string => {

@@ -1,7 +1,7 @@
 import { Type, type ObjectOptions, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import { MAX_DECIMALS, MAX_ID, MAX_PRICE, MAX_QUANTITY } from '../inventory/numbers.js';
-import { DECIMALS_KEYWORD } from './validation.js';
+import { DECIMALS_KEYWORD, REFUSE_KEYWORD, type Refuse } from './validation.js';
 
 /** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
 export const ErrorBody = Type.Object(
@@ -46,6 +46,24 @@ export const Price = (options: { description?: string } = {}) =>
   Type.Number({ minimum: 0, maximum: MAX_PRICE, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
 
 export const IdParams = Type.Object({ id: Id() });
+
+/**
+ * Credentials stockhook sends to a receiver in an HTTP header. A CR or LF there would make every
+ * send fail (or, with a lax client, split the header); only visible ASCII and inner spaces can be
+ * sent as they are. A Basic username cannot hold a colon (RFC 7617: the first colon ends it).
+ */
+export const HeaderToken = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({
+    ...options,
+    [REFUSE_KEYWORD]: { chars: '[^\\x21-\\x7e ]|^ | $', message: 'must contain only visible ASCII characters and inner spaces (it is sent in an HTTP header)' } satisfies Refuse,
+  });
+export const BasicUsername = (options: { maxLength: number }) =>
+  Type.String({
+    ...options,
+    [REFUSE_KEYWORD]: { chars: '[:\\u0000-\\u001f\\u007f]', message: 'must not contain a colon (RFC 7617) or control characters' } satisfies Refuse,
+  });
+export const BasicPassword = (options: { maxLength: number }) =>
+  Type.String({ ...options, [REFUSE_KEYWORD]: { chars: '[\\u0000-\\u001f\\u007f]', message: 'must not contain control characters' } satisfies Refuse });
 export const UuidParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /**

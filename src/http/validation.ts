@@ -29,6 +29,18 @@ const TEXT_OPTIONS = { ...COMMON, coerceTypes: 'array' } as const;
 /** At most that many decimal places: multipleOf is not exact in binary floating point. */
 export const DECIMALS_KEYWORD = 'x-decimals';
 
+/**
+ * Characters a string must not contain, with the reason in words: `{ chars: '<regex class>', message }`.
+ * Ajv's `pattern` would name only the pattern; this names what is wrong (a CR/LF in a token that
+ * is sent in a header, a colon in a Basic username).
+ */
+export const REFUSE_KEYWORD = 'x-refuse';
+export interface Refuse {
+  /** A regex character class (with brackets) of the refused characters. */
+  chars: string;
+  message: string;
+}
+
 function extendAjv(ajv: Ajv): void {
   ajv.addKeyword({
     keyword: DECIMALS_KEYWORD,
@@ -36,6 +48,16 @@ function extendAjv(ajv: Ajv): void {
     schemaType: 'number',
     validate: (places: number, n: number) => hasAtMostDecimals(n, places),
     error: { message: (cxt) => `must have at most ${String(cxt.schema)} decimal places` },
+  });
+  ajv.addKeyword({
+    keyword: REFUSE_KEYWORD,
+    type: 'string',
+    schemaType: 'object',
+    compile: (refuse: Refuse) => {
+      const chars = new RegExp(refuse.chars, 'u');
+      return (s: string) => !chars.test(s);
+    },
+    error: { message: (cxt) => (cxt.schema as Refuse).message },
   });
   // ajv-formats accepts a leap second (23:59:60), which Date.parse cannot read: an accepted
   // date-time must always become a time.
@@ -78,6 +100,59 @@ function firstNonFinite(value: unknown, path: string): string | null {
 }
 
 /**
+ * Ajv coerces text with Number(), which reads `0x10` as 16 and takes `1e3`, `+1`, ` 1`, `01` and
+ * `1.0`: one id would have many spellings, and a hexadecimal one would reach another product. A
+ * number in a path, a querystring or a header must be written the one plain decimal way.
+ */
+const CANONICAL: Record<'integer' | 'number', RegExp> = {
+  integer: /^(0|-?[1-9][0-9]*)$/,
+  number: /^-?(0|[1-9][0-9]*)(\.[0-9]+)?$/,
+};
+
+type Numeric = 'integer' | 'number';
+
+/** The numeric type a property's schema asks for (directly, in an array, or in an anyOf with null). */
+function numericType(schema: unknown): Numeric | null {
+  const s = schema as { type?: unknown; anyOf?: unknown[]; items?: unknown } | null;
+  if (!s || typeof s !== 'object') return null;
+  if (s.type === 'integer' || s.type === 'number') return s.type;
+  if (s.type === 'array') return numericType(s.items);
+  for (const branch of s.anyOf ?? []) {
+    const t = numericType(branch);
+    if (t) return t;
+  }
+  return null;
+}
+
+/** Refuses a non-canonical spelling of a number in a text part before Ajv coerces it. */
+function canonicalNumbers(schema: unknown, inner: Validate): Validate {
+  const props = ((schema as { properties?: Record<string, unknown> } | null)?.properties ?? {}) as Record<string, unknown>;
+  const numeric = Object.entries(props).flatMap(([k, v]) => {
+    const t = numericType(v);
+    return t ? [[k, t] as const] : [];
+  });
+  if (numeric.length === 0) return inner;
+  const outer: Validate = Object.assign(
+    (data: unknown, ctx?: unknown) => {
+      const record = (data ?? {}) as Record<string, unknown>;
+      for (const [k, type] of numeric) {
+        const values = Array.isArray(record[k]) ? (record[k] as unknown[]) : [record[k]];
+        if (values.some((v) => typeof v === 'string' && !CANONICAL[type].test(v))) {
+          const message = type === 'integer' ? 'must be a whole number in plain decimal digits' : 'must be a number in plain decimal notation';
+          outer.errors = [{ keyword: 'canonical', instancePath: `/${k}`, schemaPath: '', params: {}, message }];
+          return false;
+        }
+      }
+      const ok = inner(data, ctx);
+      outer.errors = inner.errors;
+      return ok;
+    },
+    { schemaEnv: inner.schemaEnv, errors: null },
+  );
+  return outer;
+}
+
+/**
  * fastify's schemaController option: one validator per part of the request, strict for bodies and
  * coercing for the text parts. fastify pools compilers by options, so this is two Ajv instances.
  */
@@ -86,7 +161,8 @@ export function validatorCompilers(): NonNullable<FastifyServerOptions['schemaCo
   const buildValidator = (externalSchemas: unknown) => {
     const body = pool(externalSchemas, { customOptions: { ...BODY_OPTIONS }, onCreate: extendAjv });
     const text = pool(externalSchemas, { customOptions: { ...TEXT_OPTIONS }, onCreate: extendAjv });
-    return (route: RouteSchema) => (route.httpPart === 'body' ? body(route) : finiteAfterCoercion(text(route)));
+    return (route: RouteSchema) =>
+      route.httpPart === 'body' ? body(route) : canonicalNumbers(route.schema, finiteAfterCoercion(text(route)));
   };
   return { compilersFactory: { buildValidator: buildValidator as never } };
 }
@@ -175,8 +251,21 @@ export function installBodyParsers(app: FastifyInstance): void {
       if (body.length === 0) done(null, undefined);
       else parse(req, body, done);
     };
+  // fastify decodes bodies with replacement characters: two different invalid byte sequences would
+  // be stored as one U+FFFD. A JSON body that is not UTF-8 (RFC 8259 section 8.1) is refused.
+  const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const strictJson = (req: FastifyRequest, raw: Buffer, done: Done) => {
+    if (raw.length === 0) return done(null, undefined);
+    let text: string;
+    try {
+      text = utf8.decode(raw);
+    } catch {
+      return done(Object.assign(new SyntaxError('the body is not valid UTF-8'), { code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400 }));
+    }
+    json(req, text, done);
+  };
   app.removeContentTypeParser(['application/json', 'text/plain']);
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, emptyIsAbsent(json));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, strictJson);
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, emptyIsAbsent(text));
   app.addContentTypeParser('*', { parseAs: 'string' }, emptyIsAbsent(unsupported));
 }

@@ -5,6 +5,7 @@ import { EVENT_TYPES } from '../events/catalog.js';
 import type { FormatName } from '../receiver/formats.js';
 import type { WebhookFormat } from './formats/format.js';
 import { formatOf } from './formats/registry.js';
+import { urlSyntaxProblem } from './url-syntax.js';
 
 /** What a subscription may ask for when it does not say (a ceiling keeps one endpoint from taking every slot). */
 export const DEFAULT_MAX_IN_FLIGHT = 16;
@@ -28,6 +29,9 @@ export function checkUrl(url: string): void {
   if (u.username || u.password) {
     throw new AppError('VALIDATION_FAILED', 'put endpoint credentials in basicAuth, not in the url', { field: 'url' });
   }
+  // What the parser forgave: the stored text must be the URL that is called.
+  const problem = urlSyntaxProblem(url);
+  if (problem) throw new AppError('VALIDATION_FAILED', `url ${problem}`, { field: 'url' });
 }
 
 export function checkEvents(events: string[] | null | undefined): void {

@@ -4,8 +4,8 @@ import { product, warehouse } from '../support/fixtures.js';
 
 /*
  * Per-token rate limits (issue 14.4): a token past its limit gets 429 RATE_LIMITED with Retry-After
- * and RateLimit-* headers and changes nothing; other tenants, other tokens, the administrator and
- * unauthenticated routes are not refused.
+ * and RateLimit-* headers and changes nothing; other tenants, other tokens and the administrator
+ * are not refused; requests without a token count against their client address (issue 26.6).
  */
 
 const MAX = 5;
@@ -62,13 +62,21 @@ describeEachDb(
       for (let i = 0; i < 10; i++) expect((await get(env(), 'shk_unknown', '/api/v1/warehouses')).statusCode).toBe(401);
     });
 
-    it('the administrator, unauthenticated routes and Kladana routes (in its error shape)', async () => {
+    it('the administrator is not limited; requests without a token count against their address; Kladana routes (in its error shape)', async () => {
       for (let i = 0; i < 3 * MAX; i++) {
         const res = await get(env(), env().adminToken, '/api/v1/applications');
         expect(res.statusCode).toBe(200);
         expect(res.headers['ratelimit-limit']).toBeUndefined();
-        expect((await get(env(), null, '/healthz')).statusCode).toBe(200);
       }
+      // Open routes and unknown routes share the client address's bucket: MAX pass, then 429.
+      const open: number[] = [];
+      for (let i = 0; i < MAX + 1; i++) open.push((await get(env(), null, i % 2 ? '/healthz' : '/no/such/route')).statusCode);
+      expect(open).toEqual([404, 200, 404, 200, 404, 429]);
+      const anon = await get(env(), null, '/healthz');
+      expect([anon.statusCode, anon.json().error.code, anon.headers['ratelimit-limit']]).toEqual([429, 'RATE_LIMITED', String(MAX)]);
+      expect(anon.json().error.message).toContain('from this address without a token');
+      // A token sent to an open route proves nothing: it is still the address that counts.
+      expect((await get(env(), 'shk_made_up', '/healthz')).statusCode).toBe(429);
       const a = await env().newAccount();
       const codes: number[] = [];
       for (let i = 0; i <= MAX; i++) codes.push((await get(env(), a.token, '/api/remap/1.2/entity/webhookstock')).statusCode);

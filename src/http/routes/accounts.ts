@@ -7,7 +7,7 @@ export function accountRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.post(
     '/api/v1/accounts',
     {
-      preHandler: auth.requireAdmin,
+      onRequest: auth.requireAdmin,
       schema: {
         tags: ['accounts'],
         summary: 'Create an account and its first token (administrator)',

@@ -40,7 +40,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.post(
     '/api/v1/applications',
     {
-      preHandler: auth.requireAdmin,
+      onRequest: auth.requireAdmin,
       schema: {
         tags,
         summary: 'Register an integrator application (administrator)',
@@ -53,7 +53,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/applications',
     {
-      preHandler: auth.requireAdmin,
+      onRequest: auth.requireAdmin,
       schema: { tags, summary: 'List registered applications (administrator)', response: responses({ 200: Type.Object({ data: Type.Array(Application) }) }) },
     },
     async () => ({ data: await listApplications(ctx.store.db) }),
@@ -61,7 +61,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.post(
     '/api/v1/applications/:id/install',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags,
         summary: 'Install an application into this account; the access token is shown this once (application.installed carries none)',
@@ -79,7 +79,7 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.post(
     '/api/v1/applications/:id/uninstall',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags,
         summary: 'Uninstall an application: its tokens stop working, the subscriptions it created are deleted; emits application.uninstalled',

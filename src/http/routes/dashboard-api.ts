@@ -18,7 +18,7 @@ const StatsBucket = Type.Object({
 
 /** The read APIs the dashboard (/ui) is drawn from: the account's delivery log and attempt statistics. */
 export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   app.get(
     '/api/v1/deliveries',
     {

@@ -15,7 +15,7 @@ const Attempt = Type.Object({
 });
 
 export function deliveryRoutes(app: App, { ctx, auth }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['deliveries'];
   app.get(
     '/api/v1/deliveries/:id',

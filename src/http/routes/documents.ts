@@ -29,7 +29,7 @@ export const DocumentBody = Strict({
 });
 
 export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['documents'];
   app.post(
     '/api/v1/documents',

@@ -8,7 +8,7 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/events',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags: ['events'],
         summary: 'The event log, in commit order; page with after=<nextAfter>',
@@ -31,7 +31,7 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
   );
   app.get(
     '/api/v1/events/:id',
-    { preHandler: auth.requireAccount, schema: { tags: ['events'], summary: 'One event', params: UuidParams, response: responses({ 200: Type.Ref(Event) }) } },
+    { onRequest: auth.requireAccount, schema: { tags: ['events'], summary: 'One event', params: UuidParams, response: responses({ 200: Type.Ref(Event) }) } },
     async (req) => getEvent(ctx.store, principalOf(req).accountId, req.params.id),
   );
 }

@@ -35,7 +35,7 @@ export function kladanaReportRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/remap/1.2/report/stock/all/current',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags,
         summary: 'Current balance of each product (changed since a time, zeros included)',
@@ -48,7 +48,7 @@ export function kladanaReportRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/remap/1.2/report/stock/bystore/current',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags,
         summary: 'Current balance of each product per warehouse (changed since a time, zeros included)',

@@ -51,11 +51,11 @@ const documentOnly = { validatorCompiler: () => () => true };
 /** Kladana's `webhookstock` API (docs/formats/kladana.md), byte for byte in shape, over `kladana` subscriptions. */
 export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['kladana'];
-  const preHandler = auth.requireAccount;
+  const onRequest = auth.requireAccount;
   app.get(
     WEBHOOKSTOCK_PATH,
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         summary: 'List the webhooks for changing balances',
@@ -77,7 +77,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
   app.post(
     WEBHOOKSTOCK_PATH,
     {
-      preHandler,
+      onRequest,
       ...documentOnly,
       schema: {
         tags,
@@ -96,7 +96,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
   app.post(
     `${WEBHOOKSTOCK_PATH}/delete`,
     {
-      preHandler,
+      onRequest,
       ...documentOnly,
       schema: {
         tags,
@@ -113,13 +113,13 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
   );
   app.get(
     `${WEBHOOKSTOCK_PATH}/:id`,
-    { preHandler, schema: { tags, summary: 'Get one webhook for changing balances', params: Params, response: responses({ 200: Entity }) } },
+    { onRequest, schema: { tags, summary: 'Get one webhook for changing balances', params: Params, response: responses({ 200: Entity }) } },
     async (req) => getWebhookStock(ctx, principalOf(req), req.params.id),
   );
   app.put(
     `${WEBHOOKSTOCK_PATH}/:id`,
     {
-      preHandler,
+      onRequest,
       ...documentOnly,
       schema: {
         tags,
@@ -137,7 +137,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
   app.delete(
     `${WEBHOOKSTOCK_PATH}/:id`,
     {
-      preHandler,
+      onRequest,
       schema: {
         tags,
         summary: 'Delete a webhook for changing balances: 200 application/json, the same info object as one item of a bulk delete',
@@ -152,7 +152,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
     app.get(
       `/api/remap/1.2/entity/${entity}/metadata`,
       {
-        preHandler,
+        onRequest,
         schema: {
           tags,
           summary: `Kladana metadata of ${entity} (no custom attributes)`,

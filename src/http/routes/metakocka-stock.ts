@@ -26,7 +26,7 @@ export function metakockaStockRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/stock/metakocka',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags: ['stock'],
         summary: "A product's stock list exactly as the metakocka webhook sends it",

@@ -11,7 +11,7 @@ export function metricsRoutes(app: App, { metrics, auth }: RouteDeps): void {
     description: 'Bearer STOCKHOOK_METRICS_TOKEN, or the administrator token.',
     security: [{ bearer: [] }],
   };
-  app.get('/metrics', { preHandler: auth.requireMetrics, schema }, async (_req, reply) => {
+  app.get('/metrics', { onRequest: auth.requireMetrics, schema }, async (_req, reply) => {
     const body = await metrics.registry.metrics();
     return reply.type(metrics.registry.contentType).send(body);
   });

@@ -11,7 +11,7 @@ export function movementRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/movements',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags: ['stock'],
         summary: 'The movement ledger of a product or stock key, newest first, with the level after each; page with cursor=<nextCursor>',

@@ -105,7 +105,7 @@ export function outboundOrderRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.addSchema(OutboundOrderItem);
   app.addSchema(OutboundOrder);
   const OrderRef = Type.Ref(OutboundOrder);
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['outbound orders'];
   app.post(
     '/api/v1/outbound-orders',

@@ -16,7 +16,7 @@ const fields = {
 };
 
 export function productRoutes(app: App, { ctx, auth }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['products'];
   app.post(
     '/api/v1/products',

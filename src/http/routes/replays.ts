@@ -5,7 +5,7 @@ import { principalOf } from '../auth.js';
 import { Replay, responses, UuidParams } from '../schemas.js';
 
 export function replayRoutes(app: App, { ctx, auth }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['webhooks'];
   app.get(
     '/api/v1/replays/:id',

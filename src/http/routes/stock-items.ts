@@ -26,7 +26,7 @@ export const StockItem = Type.Object(
 export function stockItemRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.addSchema(StockItem);
   const ItemRef = Type.Ref(StockItem);
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['stock items'];
   app.post(
     '/api/v1/stock-items',

@@ -8,7 +8,7 @@ export function stockRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/stock',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags: ['stock'],
         summary: 'Stock levels per stock key (amount, reserved, free), now or at a past moment',

@@ -43,7 +43,7 @@ export function supplierRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.post(
     '/api/v1/supplier/stock',
     {
-      preHandler: auth.requireAccount,
+      onRequest: auth.requireAccount,
       schema: {
         tags: ['supplier'],
         summary: 'Supplier stock API (docs/formats/marketplace.md): the supplier\'s balances per size become one count document; newPrice the price',

@@ -12,7 +12,7 @@ const fields = {
 };
 
 export function warehouseRoutes(app: App, { ctx, auth }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['warehouses'];
   app.post(
     '/api/v1/warehouses',

@@ -16,7 +16,7 @@ import {
 } from '../../webhooks/subscriptions.js';
 import { emptyBodyIsObject } from '../empty-body.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
+import { BasicPassword, BasicUsername, Delivery, HeaderToken, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
 
 const WebhookRef = Type.Ref(Webhook);
 
@@ -30,8 +30,8 @@ const fields = {
   secret: Type.Optional(
     Type.String({ minLength: 1, maxLength: 512, description: "checked by the format: native/marketplace whsec_<base64>; others any value the vendor's system allows; generated when absent" }),
   ),
-  basicAuth: Type.Optional(Nullable(Strict({ username: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 200 }) }))),
-  bearerToken: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000 }))),
+  basicAuth: Type.Optional(Nullable(Strict({ username: BasicUsername({ maxLength: 200 }), password: BasicPassword({ maxLength: 200 }) }))),
+  bearerToken: Type.Optional(Nullable(HeaderToken({ minLength: 1, maxLength: 1000 }))),
   enabled: Type.Optional(Type.Boolean()),
   retrySchedule: Type.Optional(Nullable(Type.Array(Type.Number({ minimum: 0, maximum: 7 * 86400 }), { maxItems: 30 }))),
   coalesceSeconds: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 3600 }))),
@@ -42,7 +42,7 @@ const fields = {
 };
 
 export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): void {
-  const pre = { preHandler: auth.requireAccount };
+  const pre = { onRequest: auth.requireAccount };
   const tags = ['webhooks'];
   app.post(
     '/api/v1/webhooks',
