@@ -6,6 +6,7 @@ import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
 import type { App, RouteDeps } from './http/deps.js';
 import { installErrorHandler } from './http/error-handler.js';
+import { installClosingAnswer } from './http/closing.js';
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js';
 import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
@@ -59,11 +60,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // fastify's and Node's own refusals answer in the documented error shape too.
     frameworkErrors,
     clientErrorHandler,
+    // A request during shutdown gets our envelope (http/closing.ts), not fastify's own 503 body.
+    return503OnClosing: false,
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedAs', null);
   installErrorHandler(app);
   installKladanaErrorShape(app);
+  installClosingAnswer(app);
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
   const count = deps.rateLimit ? await installRateLimit(app, deps.rateLimit, deps.adminTokenHash) : undefined;
   installUnmatchedRequests(app, count);

@@ -36,6 +36,7 @@ export const ERRORS = {
   INTERNAL: { status: 500, message: 'Internal error' },
   METHOD_NOT_IMPLEMENTED: { status: 501, message: 'Not an HTTP method this server knows' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database cannot be reached; retry after the Retry-After seconds' },
+  SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry after the Retry-After seconds' },
   NOT_READY: { status: 503, message: 'Not ready to serve: the database or the delivery worker is down' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -43,6 +43,7 @@ export const KLADANA_ERROR_CODES: Record<ErrorCode, number> = {
   METHOD_NOT_IMPLEMENTED: 5010,
   DATABASE_UNAVAILABLE: 5030,
   NOT_READY: 5031,
+  SHUTTING_DOWN: 5032,
 };
 
 export interface KladanaError {
