@@ -137,6 +137,24 @@ describeEachDb(
       await call(env(), a, 'POST', `/api/v1/webhooks/${hook.id}/replay`, { since: new Date(T0 + days(1)).toISOString() }, 202);
     });
 
+    it('a finished delivery is kept for its period from when it finished, not from when it was created', async () => {
+      clock.ms = T0;
+      const a = await env().newAccount();
+      await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook' }, 201);
+      await warehouse(env(), a);
+      await product(env(), a);
+      const now = T0 + days(100);
+      const created = await deliveriesOf(env(), a, T0, T0 + 1);
+      expect(created.length).toBeGreaterThanOrEqual(2);
+      // All created 100 days ago: one finished then, one finished 5 days ago after its retries.
+      const [finishedLongAgo, finishedLately] = created;
+      await finish(env(), [finishedLongAgo.id], 'succeeded', T0 + 1);
+      await finish(env(), [finishedLately.id], 'succeeded', now - days(5));
+      await pruneExpired(env().store, now, { eventsMs: 0, deliveriesMs: days(30), attemptsMs: 0 });
+      const kept = await env().store.db.selectFrom('deliveries').select('id').where('account_id', '=', a.id).orderBy('id').execute();
+      expect(kept.map((d) => d.id)).toEqual(created.filter((d) => d.id !== finishedLongAgo.id).map((d) => d.id));
+    });
+
     it('a period of 0 keeps rows forever', async () => {
       const { now } = await history(env, clock);
       const forever = { eventsMs: 0, deliveriesMs: 0, attemptsMs: 0 };
