@@ -90,6 +90,30 @@ describeEachDb(
       await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
       expect(held.rx.requests.filter((r) => r.url === '/after-rollback')).toHaveLength(4);
     });
+
+    it('counts the deliveries the dispatcher claimed: at its limit in claimed work, a fresh delivery is written unleased', async () => {
+      held.hold();
+      held.release();
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const { acc: a, webhookIds: [sub], doc } = await accountWithWebhooks(env(), held.rx, ['/claimed-load']);
+      for (let i = 0; i < 4; i++) await doc();
+      await eventually(async () => (await rowsOf(sub)).filter((r) => r.status === 'succeeded').length === 4, 15_000);
+      // A replay's deliveries are never handed off: the dispatcher claims them (4, its account share)
+      // and the endpoint takes 2 in flight, the answers held: a load of 4 claimed deliveries.
+      held.hold();
+      await call(env(), a, 'POST', `/api/v1/webhooks/${sub}/replay`, { since }, 202);
+      // Requests at the receiver prove the claim was queued (and its load published) before they were sent.
+      await eventually(() => held.rx.on('/claimed-load').length === 6, 10_000);
+      await doc();
+      const rows = await rowsOf(sub);
+      expect(rows).toHaveLength(9);
+      // Claimed load 4 + 0 handed over + 1 > 4: not handed off; and the account is at its share, so
+      // no claim has taken it either.
+      expect(rows[8].lease_owner).toBeNull();
+      held.release();
+      await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
+      expect(held.rx.on('/claimed-load')).toHaveLength(9);
+    });
   },
   { dispatcher: { pollMs: 100, leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
 );
