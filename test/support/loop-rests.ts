@@ -6,7 +6,8 @@ import { WakeSignal } from '../../src/delivery/wake-signal.js';
  * due time comes. A test that must show "no claim happened" waits for this instead of sleeping: a
  * loop kicked by the test's writes is not at rest until it has run the claim the kick brought.
  * The wait is the loop's only place of rest (Dispatcher.sleep), so this watches WakeSignal.wait.
- * One dispatcher at a time per test file (the env's).
+ * One dispatcher at a time per test file (the env's), and one watch per file, made at module level
+ * (a describeEachDb body runs once per database: a watch made there would wrap the other's).
  */
 export interface LoopRests {
   /** The loop is waiting and nothing is raised. */
@@ -17,8 +18,11 @@ export interface LoopRests {
   restore(): void;
 }
 
+const WATCHED = Symbol('watched');
+
 export function watchLoopRests(): LoopRests {
   const original = WakeSignal.prototype.wait;
+  if (WATCHED in original) throw new Error('watchLoopRests: WakeSignal.wait is watched already; make one watch per file');
   const state = { atRest: false, rests: 0 };
   WakeSignal.prototype.wait = function wait(this: WakeSignal, ms: number): Promise<void> {
     if (this.raised) return original.call(this, ms);
@@ -29,6 +33,7 @@ export function watchLoopRests(): LoopRests {
       state.atRest = false;
     });
   };
+  Object.defineProperty(WakeSignal.prototype.wait, WATCHED, { value: true });
   return {
     get atRest() {
       return state.atRest;

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../support/env.js';
 import { accountWithWebhooks, call, post, product, warehouse } from '../support/fixtures.js';
+import { watchLoopRests } from '../support/loop-rests.js';
 import { eventually, heldReceiver, Receiver } from '../support/receiver.js';
+
+// One watch for the file: describeEachDb runs its body once per database.
+const loop = watchLoopRests();
+afterAll(() => loop.restore());
 
 // Long enough that no heartbeat (every third of it, from the dispatcher's start) extends a lease
 // while a test reads the rows, however slow the machine: an extended lease no longer shows it was
@@ -137,8 +142,8 @@ describeEachDb(
       const w = await warehouse(env(), a);
       const p = await product(env(), a);
       await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/quiet'), format: 'native', events: ['stock.changed'] }, 201);
-      // Let the wake-ups of the setup writes settle.
-      await new Promise((r) => setTimeout(r, 300));
+      // The claims the setup writes woke the loop for are done (support/loop-rests.ts).
+      await eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
       const executor = env().store.db.getExecutor();
       const run = executor.executeQuery.bind(executor);
       let claims = 0;
