@@ -160,8 +160,12 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
     if (process.env.STOCKHOOK_UPDATE_SCREENSHOTS === '1') copyFileSync(readmeShot, resolve('docs/stock-view.png'));
     await page.setViewportSize({ width: 1360, height: 900 });
 
-    // Paging through the catalogue stays quick: the next page and a search each in well under a second.
+    // Paging through the catalogue reads one page after a cursor, never the catalogue: the next page
+    // is one request of 50 rows with a cursor. (The times are logged below, not asserted: a loaded
+    // machine measures the machine; bench/ measures the code.)
+    const nextPage = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/stock' && new URL(r.url()).searchParams.has('cursor'));
     await tid('stock-next').click();
+    expect(((await (await nextPage).json()) as { data: unknown[] }).data).toHaveLength(50);
     await expect.poll(() => tid('stock-row').first().getAttribute('data-product-id')).not.toBe(String(shoe.id));
     const nextPageMs = Number(await tid('stock-view').getAttribute('data-load-ms'));
     // Each search is awaited by the products its rows show (two searches may show as many rows).
@@ -171,7 +175,6 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
     await expect.poll(async () => (await shownProducts()).length === 2 && !(await shownProducts()).includes(String(shoe.id))).toBe(true);
     const searchMs = Number(await tid('stock-view').getAttribute('data-load-ms'));
     console.log(`stock view with 10,000+ keys: first page ${firstPageMs} ms, next page ${nextPageMs} ms, search ${searchMs} ms (API round trip)`);
-    for (const ms of [firstPageMs, nextPageMs, searchMs]) expect(ms).toBeLessThan(1000);
 
     // Find the product by its SKU, in every warehouse; filter by one; out of stock is marked.
     await tid('stock-search').fill('ts-42');
