@@ -77,6 +77,16 @@ describeEachDb(
       const nativeData = on('/t-native').map((r) => JSON.parse(r.body).data);
       expect(nativeData.sort((p: any, q: any) => p.applicationId - q.applicationId)).toEqual([{ applicationId: x, user_id: a.number }, { applicationId: y, user_id: a.number }]);
 
+      // The first layer, at fan-out: the install events became deliveries only at each application's
+      // own subscription; none was written for the other application's or the user's (the send-time
+      // check would only cancel such a row, so rows are counted, not requests).
+      const rowsOf = (webhookId: string) =>
+        env().store.db.selectFrom('deliveries').select(['event_type', 'status', 'body']).where('webhook_id', '=', webhookId).execute();
+      const objectIds = async (webhookId: string) => (await rowsOf(webhookId)).map((r) => [r.event_type, r.status, JSON.parse(r.body).object_id]);
+      expect(await objectIds(xSub.body.id)).toEqual([['application.installed', 'succeeded', x]]);
+      expect(await objectIds(ySub.body.id)).toEqual([['application.installed', 'succeeded', y]]);
+      expect(await rowsOf(userPoster.body.id)).toEqual([]);
+
       // Each token reached exactly one request: its own application's hook.
       const carrying = (t: string) => rx.requests.filter((r) => r.body.includes(t) || JSON.stringify(r.headers).includes(t)).map((r) => r.url);
       expect(carrying(ax.token)).toEqual(['/t-x']);

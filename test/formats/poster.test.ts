@@ -39,12 +39,15 @@ interface Hook {
   data?: string;
 }
 
-/** Checks every field's JSON type as the seed shows it, and the signature; returns the parsed hook. */
 /** The entities of the document's table, as it spells them. */
 const DOCUMENT_ENTITIES = ['transaction', 'incoming_order', 'product', 'dish', 'category', 'prepack', 'ingredient', 'workshop',
   'ingredients_category', 'client', 'client_payed_sum', 'clients_group', 'promotion', 'promotion_prize', 'client_ewallet', 'loyalty rule',
   'storage', 'stock', 'supply', 'book_transaction', 'cash_shift_transaction', 'spot', 'register', 'waiter', 'configs', 'application'];
 
+/** Every hook here is sent after this file was loaded. */
+const LOADED_SEC = Math.floor(Date.now() / 1000);
+
+/** Checks every field's JSON type as the seed shows it, and the signature; returns the parsed hook. */
 function checkHook(r: Received, a: TestAccount, secret = SECRET): Hook {
   expect(r.method).toBe('POST');
   expect(r.headers['content-type']).toMatch(/^application\/json/);
@@ -58,7 +61,9 @@ function checkHook(r: Received, a: TestAccount, secret = SECRET): Hook {
   expect(Number.isInteger(h.object_id)).toBe(true);
   expect(['added', 'changed', 'removed', 'transformed']).toContain(h.action);
   expect(h.time).toMatch(/^\d{10}$/);
-  expect(Math.abs(Number(h.time) - Date.now() / 1000)).toBeLessThan(120);
+  // Set when the hook is sent: after this file loaded, before it arrived (no tolerance: an order of events).
+  expect(Number(h.time)).toBeGreaterThanOrEqual(LOADED_SEC);
+  expect(Number(h.time)).toBeLessThanOrEqual(Math.floor(r.at / 1000));
   expect(h.verify).toMatch(/^[0-9a-f]{32}$/);
   if (h.data !== undefined) expect(typeof h.data).toBe('string');
   expect(phpVerifies(r.body, secret)).toBe(true);
@@ -140,16 +145,27 @@ describeEachDb(
       );
     });
 
-    it('only HTTP 200 is success: 201, 500 and 204 are retried with the same hook, time and verify set per attempt', async () => {
+    it('only HTTP 200 is success: 201, 500 and 204 are retried with the same hook, time and verify set per attempt', { timeout: 30_000 }, async () => {
       const a = await env().newAccount();
-      const sub = await subscribe(env(), a, rx.url('/rule'), ['storage'], { retrySchedule: [0.1, 0.1, 0.1, 0.1] });
+      // Retries 1.2 s apart (at least 1.08 s with Poster's ±10 % jitter): each attempt starts in a
+      // later second than the one before, so a `time` set per attempt grows with every attempt.
+      const sub = await subscribe(env(), a, rx.url('/rule'), ['storage'], { retrySchedule: [1.2, 1.2, 1.2, 1.2] });
+      const postedSec = Math.floor(Date.now() / 1000);
       await warehouse(env(), a);
-      await eventually(() => on(rx, '/rule').length === 4);
+      await eventually(() => on(rx, '/rule').length === 4, 20_000);
       const got = on(rx, '/rule');
       // Poster's `time` is when the hook is sent: everything but time and verify is the same on every attempt.
       const hooks = got.map((r) => checkHook(r, a));
       expect(new Set(hooks.map(({ time: _t, verify: _v, ...rest }) => JSON.stringify(rest))).size).toBe(1);
-      for (const r of got) expect(Math.abs(Number(JSON.parse(r.body).time) - r.at / 1000)).toBeLessThanOrEqual(1);
+      // Each attempt's time lies between the arrival of the attempt before (or the post) and its own
+      // arrival, and is later than the time of the attempt before: orders of events, no tolerance.
+      const times = hooks.map((h) => Number(h.time));
+      got.forEach((r, i) => {
+        expect(times[i]).toBeGreaterThanOrEqual(i === 0 ? postedSec : Math.floor(got[i - 1].at / 1000));
+        expect(times[i]).toBeLessThanOrEqual(Math.floor(r.at / 1000));
+        if (i > 0) expect(times[i]).toBeGreaterThan(times[i - 1]);
+      });
+      expect(new Set(hooks.map((h) => h.verify)).size).toBe(4);
       const d = await eventually(async () => {
         const list = await call(env(), a, 'GET', `/api/v1/webhooks/${sub.id}/deliveries`, undefined, 200);
         return list.body.data[0]?.status === 'succeeded' && list.body.data[0];

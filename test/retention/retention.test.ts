@@ -134,7 +134,41 @@ describeEachDb(
       // Replay says how far back it can go.
       const tooFar = await call(env(), a, 'POST', `/api/v1/webhooks/${hook.id}/replay`, { since: new Date(T0 - days(1)).toISOString() }, 410);
       expect(tooFar.body.error).toMatchObject({ code: 'HISTORY_PRUNED', details: { availableSince: new Date(T0 + 1).toISOString() } });
-      await call(env(), a, 'POST', `/api/v1/webhooks/${hook.id}/replay`, { since: new Date(T0 + days(1)).toISOString() }, 202);
+      // A replay inside the kept history: every event since then, sent again, and none from before
+      // (the events of 60 days ago are kept but earlier than `since`).
+      const since = T0 + days(41);
+      const keptSince = (await eventsOf(env(), a)).filter((e) => Number(e.occurred_ms) >= since);
+      expect(keptSince.length).toBeGreaterThanOrEqual(2);
+      expect((await eventsOf(env(), a)).length).toBeGreaterThan(keptSince.length);
+      const hookDeliveries = () => env().store.db.selectFrom('deliveries').select(['id', 'event_id']).where('webhook_id', '=', hook.id).execute();
+      const beforeReplay = new Set((await hookDeliveries()).map((d) => d.id));
+      const started = await call(env(), a, 'POST', `/api/v1/webhooks/${hook.id}/replay`, { since: new Date(since).toISOString() }, 202);
+      expect(started.body).toMatchObject({ webhookId: hook.id, since: new Date(since).toISOString(), eventsTotal: keptSince.length, error: null });
+      const done = await eventually(async () => {
+        const r = (await call(env(), a, 'GET', `/api/v1/replays/${started.body.id}`, undefined, 200)).body;
+        return r.status !== 'running' && r;
+      });
+      expect(done).toMatchObject({ status: 'done', eventsTotal: keptSince.length, eventsDone: keptSince.length, deliveries: keptSince.length, error: null });
+      const replayed = (await hookDeliveries()).filter((d) => !beforeReplay.has(d.id));
+      expect(replayed.map((d) => d.event_id).sort()).toEqual(keptSince.map((e) => e.id).sort());
+    });
+
+    it('a finished delivery is kept for its period from when it finished, not from when it was created', async () => {
+      clock.ms = T0;
+      const a = await env().newAccount();
+      await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/hook' }, 201);
+      await warehouse(env(), a);
+      await product(env(), a);
+      const now = T0 + days(100);
+      const created = await deliveriesOf(env(), a, T0, T0 + 1);
+      expect(created.length).toBeGreaterThanOrEqual(2);
+      // All created 100 days ago: one finished then, one finished 5 days ago after its retries.
+      const [finishedLongAgo, finishedLately] = created;
+      await finish(env(), [finishedLongAgo.id], 'succeeded', T0 + 1);
+      await finish(env(), [finishedLately.id], 'succeeded', now - days(5));
+      await pruneExpired(env().store, now, { eventsMs: 0, deliveriesMs: days(30), attemptsMs: 0 });
+      const kept = await env().store.db.selectFrom('deliveries').select('id').where('account_id', '=', a.id).orderBy('id').execute();
+      expect(kept.map((d) => d.id)).toEqual(created.filter((d) => d.id !== finishedLongAgo.id).map((d) => d.id));
     });
 
     it('a period of 0 keeps rows forever', async () => {

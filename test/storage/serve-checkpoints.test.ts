@@ -2,13 +2,11 @@ import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/database.js';
-import { CHECKPOINT_INTERVAL_MS } from '../../src/storage/sqlite-checkpoints.js';
 import { api, killAll, startCli, type Child } from '../support/child.js';
 import { freshDatabase } from '../support/env.js';
 import { Receiver } from '../support/receiver.js';
+import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
 import { eventually } from '../support/wait.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * `stockhook serve` (role all, SQLite): the HTTP thread never checkpoints the write-ahead log, so the
@@ -43,7 +41,10 @@ describe('role all on SQLite: the delivery thread checkpoints the log', () => {
       await write(2000);
       const grown = statSync(`${fresh.url}-wal`).size;
       expect(grown).toBeGreaterThan(1500 * 4096);
-      await sleep(CHECKPOINT_INTERVAL_MS * 4);
+      const { frames } = walProgress(fresh.url);
+      expect(frames).toBeGreaterThan(2000);
+      // Serve's delivery thread has copied back every frame (read from the wal-index, not by sleeping).
+      await eventually(() => walCopiedBack(fresh.url, frames), 30_000, 20, 'the log copied back by serve');
       await write(500);
       // Rewound and reused: not 500 pages longer (serve's own few writes may add a frame or two meanwhile).
       expect(statSync(`${fresh.url}-wal`).size).toBeLessThan(grown + 100 * 4096);

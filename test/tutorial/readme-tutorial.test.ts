@@ -19,10 +19,16 @@ async function freePort(): Promise<number> {
 const walk = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 
-/** Sources whose build output in dist/ is missing or older than they are (a dev tree after an edit). */
+/**
+ * Sources whose build output in dist/ is missing or older than they are (a dev tree after an edit),
+ * or older than what the build depends on: the compiler settings, and package.json and the lockfile
+ * (another TypeScript or other type definitions may emit other code). ui/ is not built: the server
+ * serves it from the repository (src/http/routes/ui.ts resolves ../../../ui/ from dist/http/routes/),
+ * so an edit there is live without a build; the test below checks that it is served from there.
+ */
 function staleBuild(): string[] {
   const sources = walk(join(ROOT, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
-  const configs = ['tsconfig.json', 'tsconfig.build.json'].map((f) => join(ROOT, f));
+  const configs = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'].map((f) => join(ROOT, f));
   const newestConfig = Math.max(...configs.map((f) => statSync(f).mtimeMs));
   return sources.filter((f) => {
     const out = join(ROOT, 'dist', relative(join(ROOT, 'src'), f)).replace(/\.ts$/, '.js');
@@ -42,6 +48,14 @@ beforeAll(async () => {
   expect(r.code, `npm run build failed:\n${r.out}${r.err}`).toBe(0);
   expect(staleBuild()).toEqual([]);
 }, 300_000);
+
+it('the build serves ui/ from the repository, not from a copy that a build could leave stale', () => {
+  const route = readFileSync(join(ROOT, 'dist/http/routes/ui.js'), 'utf8');
+  const dir = /new URL\('([^']+)', import\.meta\.url\)/.exec(route)?.[1];
+  expect(dir).toBe('../../../ui/');
+  expect(fileURLToPath(new URL(dir as string, new URL('dist/http/routes/ui.js', new URL(`file://${ROOT}`))))).toBe(join(ROOT, 'ui/'));
+  expect(existsSync(join(ROOT, 'dist/ui'))).toBe(false);
+});
 
 /**
  * Runs the README's tutorial block with bash, as written, except for free ports instead of

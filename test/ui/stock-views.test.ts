@@ -133,9 +133,11 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
       ],
     });
     await api('POST', '/api/v1/documents', { type: 'sale', warehouseId: south.id, lines: [{ productId: jacket.id, size: 'M', location: 'A-01-3', quantity: 1 }] });
+    // A reservation: the jacket L key holds 4, of which 1 is reserved and 3 are free.
+    await api('POST', '/api/v1/documents', { type: 'reserve', warehouseId: south.id, lines: [{ productId: jacket.id, size: 'L', location: 'A-01-4', quantity: 1 }] });
     await seedCatalogue(env, a.id, [north.id, south.id]);
-    // 2 (receipt, sale) + 2 (transfer) + 4 + 1 stock changes, each sent to the receiver.
-    await eventually(async () => (await api('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=100`)).data.filter((d: any) => d.status === 'succeeded').length === 9, 15_000);
+    // 2 (receipt, sale) + 2 (transfer) + 4 + 1 + 1 (the reservation) stock changes, each sent to the receiver.
+    await eventually(async () => (await api('GET', `/api/v1/webhooks/${hook.id}/deliveries?limit=100`)).data.filter((d: any) => d.status === 'succeeded').length === 10, 15_000);
 
     // Sign in: the stock view comes first, a page of 50 of 10,000+ keys.
     await page.goto(`${base}/ui`);
@@ -158,8 +160,12 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
     if (process.env.STOCKHOOK_UPDATE_SCREENSHOTS === '1') copyFileSync(readmeShot, resolve('docs/stock-view.png'));
     await page.setViewportSize({ width: 1360, height: 900 });
 
-    // Paging through the catalogue stays quick: the next page and a search each in well under a second.
+    // Paging through the catalogue reads one page after a cursor, never the catalogue: the next page
+    // is one request of 50 rows with a cursor. (The times are logged below, not asserted: a loaded
+    // machine measures the machine; bench/ measures the code.)
+    const nextPage = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/v1/stock' && new URL(r.url()).searchParams.has('cursor'));
     await tid('stock-next').click();
+    expect(((await (await nextPage).json()) as { data: unknown[] }).data).toHaveLength(50);
     await expect.poll(() => tid('stock-row').first().getAttribute('data-product-id')).not.toBe(String(shoe.id));
     const nextPageMs = Number(await tid('stock-view').getAttribute('data-load-ms'));
     // Each search is awaited by the products its rows show (two searches may show as many rows).
@@ -169,7 +175,6 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
     await expect.poll(async () => (await shownProducts()).length === 2 && !(await shownProducts()).includes(String(shoe.id))).toBe(true);
     const searchMs = Number(await tid('stock-view').getAttribute('data-load-ms'));
     console.log(`stock view with 10,000+ keys: first page ${firstPageMs} ms, next page ${nextPageMs} ms, search ${searchMs} ms (API round trip)`);
-    for (const ms of [firstPageMs, nextPageMs, searchMs]) expect(ms).toBeLessThan(1000);
 
     // Find the product by its SKU, in every warehouse; filter by one; out of stock is marked.
     await tid('stock-search').fill('ts-42');
@@ -181,6 +186,14 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
     await tid('stock-apply').click();
     await expect.poll(shownProducts).toEqual([String(jacket.id), String(jacket.id)]);
     expect(await page.locator('[data-testid=stock-row]:has([data-testid=out-badge])').count()).toBe(1);
+    // Size M sold out; size L: amount 4, 1 reserved, 3 free (the Free column is amount − reserved).
+    const jacketRows = await tid('stock-row').evaluateAll((els) =>
+      els.map((e) => ['Size', 'Amount', 'Reserved', 'Free'].map((c) => e.querySelector(`td[data-label="${c}"]`)?.textContent ?? '')),
+    );
+    expect(jacketRows.sort((x, y) => x[0].localeCompare(y[0]))).toEqual([
+      ['L', '4', '1', '3'],
+      ['M', '0', '0', 'out 0'],
+    ]);
     await tid('stock-warehouse').selectOption('');
     await tid('stock-state').selectOption('out');
     await tid('stock-search').fill('');
@@ -208,6 +221,8 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
     ]);
     expect(await tid('movement-row').count()).toBe(4);
     expect(await tid('movement-amount').allTextContents()).toEqual(['5', '3', '7', '10']);
+    // Each movement's signed change, newest first: the sale, the transfer in and out, the receipt.
+    expect(await page.locator('[data-testid=movement-row] td[data-label="Δ amount"]').allTextContents()).toEqual(['−2', '+3', '−3', '+10']);
     await shot('stock-history');
 
     // A click on the sale's point opens its document.
@@ -236,13 +251,13 @@ describe.skipIf(skipBrowser)('stock views in headless Chromium [sqlite]', () => 
 
     // The documents list: the sale is there; the history of the receipt's key is one click from a movement.
     await tid('nav-documents').click();
-    await expect.poll(() => tid('doc-row').count()).toBe(6);
+    await expect.poll(() => tid('doc-row').count()).toBe(7);
     await tid('docs-type').selectOption('transfer');
     await tid('docs-apply').click();
     await expect.poll(() => tid('doc-row').evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))).toEqual([String(transfer.id)]);
     await tid('docs-type').selectOption('');
     await tid('docs-apply').click();
-    await expect.poll(() => tid('doc-row').count()).toBe(6);
+    await expect.poll(() => tid('doc-row').count()).toBe(7);
     await page.locator(`[data-testid=doc-row][data-id="${receipt.id}"]`).click();
     await expect.poll(() => tid('document-detail').getAttribute('data-id')).toBe(String(receipt.id));
 

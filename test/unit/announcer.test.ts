@@ -30,12 +30,26 @@ describe('announcing new deliveries after commit', () => {
   });
 
   it('waits a few milliseconds before announcing, so a burst of commits makes one announcement', async () => {
-    let sent = 0;
-    const a = new Announcer(async () => void sent++, () => {}, 20);
+    const payloads: string[] = [];
+    const first = latch();
+    const marker = latch();
+    const a = new Announcer(
+      async (payload) => {
+        payloads.push(payload);
+        if (payloads.length === 1) first.open();
+        if (payload === 'marker') marker.open();
+      },
+      () => {},
+      20,
+    );
     for (let i = 0; i < 30; i++) a.request();
-    expect(sent).toBe(0);
-    await new Promise((r) => setTimeout(r, 60));
-    expect(sent).toBe(1);
+    expect(payloads).toEqual([]);
+    await first.promise;
+    // A request made after the first announcement is announced after it: had the burst made more
+    // than one, the others would have gone out before the marker (one at a time, in order).
+    a.request(['marker']);
+    await marker.promise;
+    expect(payloads).toEqual(['', 'marker']);
   });
 
   it('logs a failed announcement and keeps announcing', async () => {

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/storage/database.js';
-import { CHECKPOINT_INTERVAL_MS } from '../../src/storage/sqlite-checkpoints.js';
 import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
+import { eventually } from '../support/wait.js';
 
 describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery thread on a timer)', () => {
   let dir: string;
@@ -40,13 +39,18 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     // SQLite's own checkpoint (at 1,000 pages) would have let this second write start the log over.
     await writePages(http, 1500);
     expect(walSize()).toBeGreaterThan(once + 1000 * 4096);
+    // And nothing was copied back.
+    expect(walProgress(file).backfilled).toBe(0);
   });
 
   it('a background connection copies it back on its timer, so the next write starts the log over', async () => {
     const bg = await openStore(file, { checkpoints: 'background', migrate: false });
     try {
       const grown = walSize();
-      await sleep(CHECKPOINT_INTERVAL_MS * 3);
+      const { frames } = walProgress(file);
+      expect(frames).toBeGreaterThan(2000);
+      // Its timer's checkpoint has copied back every frame (read from the wal-index, not by sleeping).
+      await eventually(() => walCopiedBack(file, frames), 10_000, 20, 'the log copied back');
       await writePages(http, 500);
       expect(walSize()).toBe(grown); // rewound and reused, not appended to
       // The frames of that write are the whole log now (a probe checkpoint reports the log's length).

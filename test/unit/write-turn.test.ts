@@ -48,6 +48,22 @@ describe('the write turn threads of one process share (SQLite)', () => {
     expect(after.rows.map((r) => r.n)).toEqual([1, 2]);
   });
 
+  it('a transaction alone waits for the turn at BEGIN: its body does not start while another thread holds it', async () => {
+    // Alone, so no write ahead of it holds the connection: only BEGIN's wait can hold the body back.
+    await turn.acquire();
+    let entered = false;
+    const tx = store.transaction(async (t) => {
+      entered = true;
+      await sql`insert into t (n) values (10)`.execute(t);
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(entered).toBe(false);
+    turn.release();
+    await tx;
+    expect(entered).toBe(true);
+    await sql`delete from t where n = 10`.execute(store.db);
+  });
+
   it('a rolled-back transaction gives the turn back', async () => {
     await expect(
       store.transaction(async (t) => {
@@ -55,7 +71,23 @@ describe('the write turn threads of one process share (SQLite)', () => {
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
-    await sql`insert into t (n) values (4)`.execute(store.db);
+    // The turn is free again: taking it needs no wait (a free turn is taken without yielding to a timer).
+    let taken = false;
+    const take = turn.acquire().then(() => {
+      taken = true;
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(taken).toBe(true);
+    await take;
+    // And the next write on the same connection waits for it like any other.
+    let written = false;
+    const write = sql`insert into t (n) values (4)`.execute(store.db).then(() => {
+      written = true;
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(written).toBe(false);
+    turn.release();
+    await write;
     const rows = await sql<{ n: number }>`select n from t order by n`.execute(store.db);
     expect(rows.rows.map((r) => r.n)).toEqual([1, 2, 4]);
   });

@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../support/env.js';
 import { accountWithWebhooks, call } from '../support/fixtures.js';
-import { eventually, heldReceiver, latch, Receiver, sleep } from '../support/receiver.js';
+import { watchLoopRests } from '../support/loop-rests.js';
+import { eventually, heldReceiver, latch, Receiver } from '../support/receiver.js';
+
+const loop = watchLoopRests();
+afterAll(() => loop.restore());
+/** The dispatcher's loop has run every claim it was woken for and waits (support/loop-rests.ts). */
+const atRest = () => eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
 
 /**
  * A claim leaves out an account at its share, so one run for new deliveries of that account can't
@@ -21,7 +27,8 @@ describeEachDb(
       // Share 4, so each endpoint may have 2 in flight: the receiver holds 4, the account's share.
       for (let i = 0; i < 3; i++) await doc();
       await eventually(() => sent().length === 4, 10_000);
-      await sleep(200);
+      // The claims the setup writes woke the loop for are done before counting starts.
+      await atRest();
       const executor = env().store.db.getExecutor();
       const run = executor.executeQuery.bind(executor);
       let claims = 0;
@@ -36,7 +43,9 @@ describeEachDb(
       try {
         // The account stays at its share: these are written unleased and wait.
         for (let i = 0; i < 10; i++) await doc();
-        await sleep(300);
+        // Each commit woke the dispatcher (or not) before its response: a loop woken by one is busy
+        // until it has run the claim it was woken for, and at rest only after it.
+        await atRest();
         expect({ claims, claimsWithoutTheAccount }).toEqual({ claims: 0, claimsWithoutTheAccount: 0 });
         expect(sent()).toHaveLength(4);
         held.release();
@@ -81,29 +90,33 @@ for (const busyCommits of [true, false]) {
         await rx.close();
       });
 
-      it('is sent about when it is due, long before the poll', async () => {
+      it('is sent when it is due, long before the poll', async () => {
         const { doc } = await accountWithWebhooks(env(), rx, ['/busy1', '/busy2']);
         const held = () => [...rx.on('/busy1'), ...rx.on('/busy2')];
         // A at its share (4 held by the receiver), with a due backlog behind it.
         for (let i = 0; i < 3; i++) await doc();
         await eventually(() => held().length === 4, 10_000);
-        await sleep(200);
+        // The loop has said "nothing else due" and rests on its 10-minute poll.
+        await atRest();
         const b = await accountWithWebhooks(env(), rx, ['/b'], { retrySchedule: [1] });
         await b.doc();
         await eventually(() => rx.on('/b').length === 1, 10_000);
-        const first = rx.on('/b')[0].at;
-        const deadline = first + 5_000;
-        while (Date.now() < deadline && rx.on('/b').length < 2) {
-          if (busyCommits) await doc();
-          await sleep(250);
-        }
+        // Due 1 s after the first attempt (jitter aside); the poll is 10 minutes away, so only its
+        // due time can bring it within this wait. The busy account commits meanwhile, or not.
+        await eventually(
+          async () => {
+            if (busyCommits) await doc();
+            return rx.on('/b').length === 2;
+          },
+          30_000,
+          250,
+          'the retry sent',
+        );
         expect(rx.on('/b')).toHaveLength(2);
-        // Due 1 s after the first attempt (jitter aside); the poll is a minute away.
-        expect(rx.on('/b')[1].at - first).toBeLessThan(3_000);
         expect(rx.on('/b')[1].headers['webhook-id']).toBe(rx.on('/b')[0].headers['webhook-id']);
       });
     },
-    { dispatcher: { pollMs: 60_000, leaseMs: 20_000, concurrency: 8, accountShare: 4 } },
+    { dispatcher: { pollMs: 600_000, leaseMs: 20_000, concurrency: 8, accountShare: 4 } },
   );
 }
 
@@ -151,19 +164,25 @@ describeEachDb(
       for (let i = 0; i < 3; i++) await a.doc();
       await x.doc();
       await eventually(() => rx.on('/x').length === 1, 10_000);
-      await sleep(200);
+      await atRest();
       // One of A's requests completes: A drops below its share, a claim brings more of its backlog,
       // and A's 7 with X's 1 fill the dispatcher.
       s2[0]();
       await eventually(() => rx.on('/s2').length === 3, 10_000);
-      await sleep(300);
+      // The claim that brought A's backlog is done: the dispatcher is full.
+      await atRest();
       const row = await env().store.db.selectFrom('deliveries').select('id').where('account_id', '=', c.acc.id).executeTakeFirstOrThrow();
+      const restsBefore = loop.rests;
       await call(env(), c.acc, 'POST', `/api/v1/deliveries/${row.id}/retry`, undefined, 202);
-      await sleep(300);
+      // The retry woke the loop; at rest again, it has decided: full, so the retried delivery waits, unclaimed.
+      await eventually(() => loop.rests > restsBefore && loop.atRest, 10_000, 10, 'the loop at rest after the retry');
+      const waiting = await env().store.db.selectFrom('deliveries').select(['status', 'lease_owner']).where('id', '=', row.id).executeTakeFirstOrThrow();
+      expect(waiting).toEqual({ status: 'pending', lease_owner: null });
       expect(rx.on('/c')).toHaveLength(1); // full: it waits
       // S1 answers 500: its breaker opens and its queued deliveries are given back.
       failGate.open();
-      await eventually(() => rx.on('/c').length === 2, 4_000);
+      // The breaker's cooldown and the poll are a minute away: only the room it gave back sends it.
+      await eventually(() => rx.on('/c').length === 2, 20_000);
     });
   },
   { dispatcher: { pollMs: 60_000, leaseMs: 20_000, concurrency: 8, accountShare: 4, breaker: { threshold: 1, cooldownMs: 60_000, maxCooldownMs: 60_000 } } },

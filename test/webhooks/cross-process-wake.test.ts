@@ -6,6 +6,7 @@ import { openStore } from '../../src/storage/database.js';
 import { DELIVERY_CHANNEL } from '../../src/storage/pg-notifier.js';
 import { ADMIN_TOKEN, createEnv, type DbName, TEST_PUBLIC_URL, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
+import { watchLoopRests } from '../support/loop-rests.js';
 import { eventually, latch, Receiver } from '../support/receiver.js';
 
 /**
@@ -19,6 +20,7 @@ describe.runIf(pg)('a worker in another process is woken after commit [postgres]
   let worker: TestEnv & { close(): Promise<void> };
   let api: Stack;
   let rx: Receiver;
+  const loop = watchLoopRests();
 
   beforeAll(async () => {
     rx = await Receiver.start();
@@ -36,6 +38,7 @@ describe.runIf(pg)('a worker in another process is woken after commit [postgres]
     await api?.store.close();
     await worker?.close();
     await rx?.close();
+    loop.restore();
   });
 
   it('deliveries written by the API process are sent by the worker at once, every one of a burst', async () => {
@@ -43,8 +46,8 @@ describe.runIf(pg)('a worker in another process is woken after commit [postgres]
     const w = await warehouse(worker, a);
     const p = await product(worker, a);
     await call(worker, a, 'POST', '/api/v1/webhooks', { url: rx.url('/wake'), events: ['document.posted'] }, 201);
-    // Let the worker's first wake-ups pass, so it sleeps on its minute-long poll.
-    await new Promise((r) => setTimeout(r, 300));
+    // The worker's first wake-ups have passed: it rests on its minute-long poll.
+    await eventually(() => loop.atRest, 10_000, 10, 'the worker at rest');
     const viaApi = { ...worker, app: api.app as TestEnv['app'] };
     await Promise.all(Array.from({ length: 20 }, () => post(viaApi, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] })));
     await eventually(() => rx.on('/wake').length === 20, 15_000, 20);
@@ -84,27 +87,36 @@ describe.runIf(pg)('a commit whose deliveries all went to its own process wakes 
     const p = await product(env, a);
     await call(env, a, 'POST', '/api/v1/webhooks', { url: rx.url('/own'), events: ['document.posted'] }, 201);
     gate.open();
-    // Let announcements of the setup writes (webhook, warehouse, product: no deliveries) arrive first.
-    await new Promise((r) => setTimeout(r, 200));
+    // A marker through the process's own announcer: it announces in order, one at a time, folding
+    // what is asked meanwhile into the next; so once the marker has arrived, every announcement asked
+    // before it (the setup writes') has arrived, in it or before it.
+    const mark = async (name: string): Promise<number> => {
+      env.store.announceDeliveries([name]);
+      await eventually(() => payloads.some((x) => x.split(',').includes(name)), 10_000, 5, `announcement ${name}`);
+      return payloads.findIndex((x) => x.split(',').includes(name));
+    };
+    const first = await mark('marker-setup-done');
     const before = announced;
+    expect(before).toBe(first + 1);
     for (let i = 0; i < 5; i++) {
       await post(env, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
       await eventually(() => rx.on('/own').length === i + 1, 10_000, 5);
     }
-    await new Promise((r) => setTimeout(r, 200));
     // Each one-delivery commit went to this process's dispatcher, which had room: no NOTIFY at all.
-    expect(announced - before).toBe(0);
+    // Any announcement of theirs was asked before the next marker, so it would be before it or in it.
+    const second = await mark('marker-five-sent');
+    expect(payloads.slice(first + 1)).toEqual(['marker-five-sent']);
+    expect(second).toBe(first + 1);
     expect(new Set(rx.on('/own').map((r) => r.headers['webhook-id'])).size).toBe(5);
 
     // The endpoint now holds its answers: the dispatcher fills up (2 in flight per endpoint, share
     // 4), later commits are written unleased for any worker to claim, and those are announced.
     gate = latch();
     for (let i = 0; i < 8; i++) await post(env, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
-    await eventually(() => announced > before, 5_000, 10);
+    await eventually(() => payloads.slice(second + 1).length > 0, 10_000, 10);
     gate.open();
     await eventually(() => rx.on('/own').length === 13, 15_000, 10);
     // An announcement names the accounts of its commits (a worker at its share for them skips it).
-    expect(payloads.slice(before)).not.toHaveLength(0);
-    expect(new Set(payloads.slice(before))).toEqual(new Set([a.id]));
+    expect(new Set(payloads.slice(second + 1))).toEqual(new Set([a.id]));
   });
 });

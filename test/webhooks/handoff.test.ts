@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb } from '../support/env.js';
 import { accountWithWebhooks, call, post, product, warehouse } from '../support/fixtures.js';
+import { watchLoopRests } from '../support/loop-rests.js';
 import { eventually, heldReceiver, Receiver } from '../support/receiver.js';
+
+// One watch for the file: describeEachDb runs its body once per database.
+const loop = watchLoopRests();
+afterAll(() => loop.restore());
 
 // Long enough that no heartbeat (every third of it, from the dispatcher's start) extends a lease
 // while a test reads the rows, however slow the machine: an extended lease no longer shows it was
@@ -90,6 +95,30 @@ describeEachDb(
       await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
       expect(held.rx.requests.filter((r) => r.url === '/after-rollback')).toHaveLength(4);
     });
+
+    it('counts the deliveries the dispatcher claimed: at its limit in claimed work, a fresh delivery is written unleased', async () => {
+      held.hold();
+      held.release();
+      const since = new Date(Date.now() - 60_000).toISOString();
+      const { acc: a, webhookIds: [sub], doc } = await accountWithWebhooks(env(), held.rx, ['/claimed-load']);
+      for (let i = 0; i < 4; i++) await doc();
+      await eventually(async () => (await rowsOf(sub)).filter((r) => r.status === 'succeeded').length === 4, 15_000);
+      // A replay's deliveries are never handed off: the dispatcher claims them (4, its account share)
+      // and the endpoint takes 2 in flight, the answers held: a load of 4 claimed deliveries.
+      held.hold();
+      await call(env(), a, 'POST', `/api/v1/webhooks/${sub}/replay`, { since }, 202);
+      // Requests at the receiver prove the claim was queued (and its load published) before they were sent.
+      await eventually(() => held.rx.on('/claimed-load').length === 6, 10_000);
+      await doc();
+      const rows = await rowsOf(sub);
+      expect(rows).toHaveLength(9);
+      // Claimed load 4 + 0 handed over + 1 > 4: not handed off; and the account is at its share, so
+      // no claim has taken it either.
+      expect(rows[8].lease_owner).toBeNull();
+      held.release();
+      await eventually(async () => (await rowsOf(sub)).every((r) => r.status === 'succeeded'), 15_000);
+      expect(held.rx.on('/claimed-load')).toHaveLength(9);
+    });
   },
   { dispatcher: { pollMs: 100, leaseMs: LEASE_MS, concurrency: 8, accountShare: 4 } },
 );
@@ -113,8 +142,8 @@ describeEachDb(
       const w = await warehouse(env(), a);
       const p = await product(env(), a);
       await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/quiet'), format: 'native', events: ['stock.changed'] }, 201);
-      // Let the wake-ups of the setup writes settle.
-      await new Promise((r) => setTimeout(r, 300));
+      // The claims the setup writes woke the loop for are done (support/loop-rests.ts).
+      await eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
       const executor = env().store.db.getExecutor();
       const run = executor.executeQuery.bind(executor);
       let claims = 0;

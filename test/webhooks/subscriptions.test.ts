@@ -155,6 +155,30 @@ describeEachDb(
       }
     });
 
+    it('a change of scheme alone is another origin: https to http on the same host and port drops the credentials', async () => {
+      const a = await env().newAccount();
+      const creds = () => ({ basicAuth: { username: 'u', password: 'pw' }, bearerToken: 'tok' });
+      const stored = (id: string) =>
+        env().store.db.selectFrom('webhooks').select(['basic_username', 'basic_password', 'bearer_token']).where('id', '=', id).executeTakeFirstOrThrow();
+      // The same moves written three ways: explicit default port, another port on both sides, no port.
+      const moves = [
+        ['https://127.0.0.1:443/h', 'http://127.0.0.1:443/h'],
+        ['https://127.0.0.1:8443/h', 'http://127.0.0.1:8443/h'],
+        ['https://127.0.0.1/h', 'http://127.0.0.1/h'],
+      ];
+      for (const [from, to] of moves) {
+        const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: from, ...creds() }, 201)).body;
+        expect(await stored(sub.id)).toEqual({ basic_username: 'u', basic_password: 'pw', bearer_token: 'tok' });
+        const moved = await call(env(), a, 'PATCH', `/api/v1/webhooks/${sub.id}`, { url: to }, 200);
+        expect({ to, ...moved.body }).toMatchObject({ to, url: to, basicAuth: null, bearerToken: false });
+        expect({ to, ...(await stored(sub.id)) }).toEqual({ to, basic_username: null, basic_password: null, bearer_token: null });
+      }
+      // The default port written out or left out is the same origin: the credentials stay.
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'https://127.0.0.1/h', ...creds() }, 201)).body;
+      await call(env(), a, 'PATCH', `/api/v1/webhooks/${sub.id}`, { url: 'https://127.0.0.1:443/other' }, 200);
+      expect(await stored(sub.id)).toEqual({ basic_username: 'u', basic_password: 'pw', bearer_token: 'tok' });
+    });
+
     it('pages the delivery log and filters it by status and event type', async () => {
       const a = await env().newAccount();
       const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/log') }, 201);
