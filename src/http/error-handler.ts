@@ -34,6 +34,8 @@ export function installErrorHandler(app: FastifyInstance): void {
         const path = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`;
         const { missingProperty, additionalProperty } = v.params as { missingProperty?: string; additionalProperty?: string };
         if (additionalProperty !== undefined) return { field: `${path}.${additionalProperty}`, message: 'is not a known field' };
+        // URL fields are documented as format uri; Ajv's 'must match format "uri"' says less than this.
+        if (v.keyword === 'format' && (v.params as { format?: string }).format === 'uri') return { field: path, message: 'is not a valid URL' };
         return { field: missingProperty ? `${path}.${missingProperty}` : path, message: v.message ?? 'is invalid' };
       });
       // With anyOf (nullable fields) Ajv reports every branch; the deepest error that is not about

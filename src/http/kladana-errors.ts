@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ErrorCode } from '../errors.js';
 
@@ -54,6 +55,32 @@ export interface KladanaError {
   parameter?: string;
 }
 
+/** Kladana's error body, as /openapi.json documents it for every Kladana route's 4xx and 5xx. */
+export const KladanaErrorBody = Type.Object(
+  {
+    errors: Type.Array(
+      Type.Object(
+        {
+          error: Type.String(),
+          code: Type.Integer({ description: 'stable, status × 10 + n (docs/formats/kladana.md#errors)' }),
+          moreInfo: Type.String({ description: 'names the stable stockhook error code' }),
+          parameter: Type.Optional(Type.String({ description: 'the offending field, when known' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1 },
+    ),
+  },
+  { $id: 'KladanaError', additionalProperties: false, description: "Kladana's error shape, on every route under /api/remap/1.2/." },
+);
+
+/** A refused bulk request whose refused item is known: one error body per item of the request, in order. */
+export const KladanaBulkErrorBody = Type.Array(Type.Ref(KladanaErrorBody), {
+  $id: 'KladanaBulkError',
+  minItems: 1,
+  description: "a bulk request is applied as a whole: the refused item's errors, and for the others that they were not applied",
+});
+
 export function kladanaError(code: string, message: string, details: unknown): KladanaError {
   const field = (details as { field?: unknown } | undefined)?.field;
   return {
@@ -72,42 +99,53 @@ function itemIndex(details: unknown): number | null {
   return m ? Number(m[1]) : null;
 }
 
+/** Kladana's body for stockhook's `{"error": {...}}`, or null when the payload is not one. */
+function reshape(req: FastifyRequest, payload: unknown): unknown {
+  const e = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } } | null)?.error;
+  if (!e || typeof e.code !== 'string') return null;
+  const own = kladanaError(e.code, String(e.message ?? ''), e.details);
+  const index = Array.isArray(req.body) ? itemIndex(e.details) : null;
+  if (index === null || index >= (req.body as unknown[]).length) return { errors: [own] };
+  return (req.body as unknown[]).map((_, i) =>
+    i === index
+      ? { errors: [own] }
+      : {
+          errors: [
+            {
+              error: `not applied: item [${index}] was refused and a bulk request is applied as a whole`,
+              code: KLADANA_ERROR_CODES.CONFLICT,
+              moreInfo: 'stockhook error CONFLICT: see docs/formats/kladana.md#errors',
+            },
+          ],
+        },
+  );
+}
+
 /**
  * Rewrites stockhook's `{"error": {"code", "message", "details"}}` into Kladana's
  * `{"errors": [{"error", "code", "moreInfo"}]}` on the Kladana routes only, keeping the status.
  * A bulk request (an array body) whose refused item is known gets one entry per item, in request
  * order: the refused item's own errors, and for the others an error saying they were not applied
- * (a bulk request is one transaction). An onSend hook rather than a second error handler, so the
- * answers of the authentication pre-handler and of unknown routes under the prefix are covered too.
+ * (a bulk request is one transaction). Hooks rather than a second error handler, so the answers of
+ * the authentication pre-handler and of unknown routes under the prefix are covered too. Before
+ * serialization, because the routes' 4xx/5xx response schemas (which also serialize) are
+ * Kladana's; onSend catches an error body that arrives already serialized.
  */
 export function installKladanaErrorShape(app: FastifyInstance): void {
+  const applies = (req: FastifyRequest, status: number) => status >= 400 && req.url.startsWith(KLADANA_PREFIX);
+  app.addHook('preSerialization', async (req: FastifyRequest, reply, payload) => {
+    if (!applies(req, reply.statusCode)) return payload;
+    return reshape(req, payload) ?? payload;
+  });
   app.addHook('onSend', async (req: FastifyRequest, reply, payload) => {
-    if (reply.statusCode < 400 || !req.url.startsWith(KLADANA_PREFIX) || typeof payload !== 'string') return payload;
-    let parsed: { error?: { code?: unknown; message?: unknown; details?: unknown } };
+    if (!applies(req, reply.statusCode) || typeof payload !== 'string') return payload;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(payload);
     } catch {
       return payload;
     }
-    const e = parsed?.error;
-    if (!e || typeof e.code !== 'string') return payload;
-    const own = kladanaError(e.code, String(e.message ?? ''), e.details);
-    const index = Array.isArray(req.body) ? itemIndex(e.details) : null;
-    if (index === null || index >= (req.body as unknown[]).length) return JSON.stringify({ errors: [own] });
-    return JSON.stringify(
-      (req.body as unknown[]).map((_, i) =>
-        i === index
-          ? { errors: [own] }
-          : {
-              errors: [
-                {
-                  error: `not applied: item [${index}] was refused and a bulk request is applied as a whole`,
-                  code: KLADANA_ERROR_CODES.CONFLICT,
-                  moreInfo: 'stockhook error CONFLICT: see docs/formats/kladana.md#errors',
-                },
-              ],
-            },
-      ),
-    );
+    const kladana = reshape(req, parsed);
+    return kladana === null ? payload : JSON.stringify(kladana);
   });
 }

@@ -1,6 +1,7 @@
 import { Type, type ObjectOptions, type TProperties, type TSchema } from '@sinclair/typebox';
 import { ERRORS, type ErrorCode } from '../errors.js';
 import { MAX_DECIMALS, MAX_ID, MAX_PRICE, MAX_QUANTITY } from '../inventory/numbers.js';
+import { KladanaBulkErrorBody, KladanaErrorBody } from './kladana-errors.js';
 import { DECIMALS_KEYWORD, REFUSE_KEYWORD, type Refuse } from './validation.js';
 
 /** Shared request/response schemas. The same objects validate requests and generate /openapi.json. */
@@ -17,10 +18,38 @@ export const ErrorBody = Type.Object(
 
 const ErrorRef = Type.Ref(ErrorBody);
 
-/** Adds the error responses every route can give to its success responses. */
+/**
+ * Adds the error responses every route can give to its success responses: any 4xx (401 without a
+ * token, 400, 404, 409, 422, 429…) and 5xx carry the one error envelope. The test suite checks
+ * every response against this document (test/support/response-contract.ts).
+ */
 export function responses(ok: Record<number, TSchema>): Record<string, TSchema> {
   return { ...ok, '4xx': ErrorRef, '5xx': ErrorRef };
 }
+
+/** A success response that is not JSON (Prometheus text): documented by media type, sent as a string, never serialized. */
+export const TextResponse = (mediaType: string, description: string) =>
+  Type.Unsafe<string>({ description, content: { [mediaType]: { schema: { type: 'string' } } } });
+
+/** The Kladana routes' error responses: Kladana's shape (http/kladana-errors.ts); bulk requests may get one entry per item. */
+export function kladanaResponses(ok: Record<number, TSchema>, opts: { bulk?: boolean } = {}): Record<string, TSchema> {
+  const error = opts.bulk ? Type.Union([Type.Ref(KladanaErrorBody), Type.Ref(KladanaBulkErrorBody)]) : Type.Ref(KladanaErrorBody);
+  return { ...ok, '4xx': error, '5xx': error };
+}
+
+/**
+ * A query parameter a client may leave out because it has a default: optional in the document, so a
+ * generated client does not demand it. Ajv (useDefaults) fills the default in before the handler
+ * runs, so the handler's type keeps it as always present.
+ */
+export function Defaulted<T extends TSchema>(schema: T): T {
+  if (schema.default === undefined) throw new Error('Defaulted: the schema has no default');
+  return Type.Optional(schema) as unknown as T;
+}
+
+/** A URL the API hands out or takes (webhook targets, Kladana hrefs). */
+export const Url = (options: { minLength?: number; maxLength?: number; description?: string } = {}) =>
+  Type.String({ format: 'uri', ...options });
 
 /**
  * An object a client sends: a field the schema does not name is 400 naming it, so a typo
@@ -44,6 +73,9 @@ export const WholeQuantity = (options: { description?: string } = {}) => Type.In
 /** A price: finite, 0 to MAX_PRICE, at most MAX_DECIMALS decimal places. */
 export const Price = (options: { description?: string } = {}) =>
   Type.Number({ minimum: 0, maximum: MAX_PRICE, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
+/** A price that must be more than 0 (the supplier's newPrice: a price of 0 is a supplier's mistake, not a giveaway). */
+export const PositivePrice = (options: { description?: string } = {}) =>
+  Type.Number({ exclusiveMinimum: 0, maximum: MAX_PRICE, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
 
 export const IdParams = Type.Object({ id: Id() });
 
@@ -201,7 +233,7 @@ export const Event = Type.Object(
 export const Webhook = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
-    url: Type.String(),
+    url: Url(),
     format: Type.String(),
     events: Nullable(Type.Array(Type.String())),
     enabled: Type.Boolean(),
@@ -234,7 +266,7 @@ export const Delivery = Type.Object(
     lastError: Nullable(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     completedAt: Nullable(Type.String({ format: 'date-time' })),
-    url: Type.String(),
+    url: Url(),
   },
   { $id: 'Delivery' },
 );
@@ -256,4 +288,4 @@ export const Replay = Type.Object(
 );
 
 /** Schemas registered once with app.addSchema so OpenAPI lists them as components. */
-export const SHARED_SCHEMAS = [ErrorBody, Warehouse, Product, Document, StockLevel, Movement, Event, Webhook, Delivery, Replay];
+export const SHARED_SCHEMAS = [ErrorBody, KladanaErrorBody, KladanaBulkErrorBody, Warehouse, Product, Document, StockLevel, Movement, Event, Webhook, Delivery, Replay];

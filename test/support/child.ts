@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { CONTRACT_FILE_ENV, CONTRACT_PRELOAD } from './contract-preload-env.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -29,7 +30,9 @@ export interface StartOptions {
 export async function startCli(args: string[], env: Record<string, string | undefined> = {}, opts: StartOptions = {}): Promise<Child> {
   const clean: NodeJS.ProcessEnv = { ...process.env, STOCKHOOK_LOG_LEVEL: 'warn' };
   delete clean.STOCKHOOK_ADMIN_TOKEN;
-  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  // The server checks its own responses against its OpenAPI document (contract-preload.ts).
+  const contract = process.env[CONTRACT_FILE_ENV] ? ['--import', CONTRACT_PRELOAD] : [];
+  const proc = spawn(process.execPath, ['--import', 'tsx', ...contract, CLI, ...args], {
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

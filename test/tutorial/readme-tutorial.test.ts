@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { runCommand as run } from '../support/child.js';
+import { CONTRACT_FILE_ENV, contractNodeOptions } from '../support/contract-preload-env.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -75,6 +76,8 @@ it('the README tutorial runs as written and shows a verified webhook and its log
     const clean: NodeJS.ProcessEnv = { ...process.env, STOCKHOOK_LOG_LEVEL: 'warn' };
     delete clean.STOCKHOOK_ADMIN_TOKEN;
     delete clean.STOCKHOOK_ALLOW_PRIVATE_TARGETS;
+    // The server checks its responses against its OpenAPI document (test/support/contract-preload.ts).
+    if (clean[CONTRACT_FILE_ENV]) clean.NODE_OPTIONS = [clean.NODE_OPTIONS, contractNodeOptions()].filter(Boolean).join(' ');
     const { code, out, err } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir, env: clean, timeoutMs: 150_000 });
     expect(code, `stdout:\n${out}\nstderr:\n${err}`).toBe(0);
     expect(out).toContain('{"status":"ok","database":"sqlite"}');

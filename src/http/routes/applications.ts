@@ -2,14 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { createApplication, installApplication, listApplications, uninstallApplication } from '../../applications/applications.js';
 import { principalOf } from '../auth.js';
-import { IdParams, responses, Strict } from '../schemas.js';
+import { IdParams, responses, Strict, Url } from '../schemas.js';
 
 const Application = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   webhook: Type.Union([
     Type.Object({
-      url: Type.String(),
+      url: Url(),
       objects: Type.Array(Type.String()),
       secret: Type.Optional(Type.String({ description: "Poster's verify secret, shown only at registration" })),
     }),
@@ -24,7 +24,7 @@ const ApplicationBody = Type.Object(
     webhook: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ minLength: 1, maxLength: 2048 }),
+          url: Url({ minLength: 1, maxLength: 2048 }),
           objects: Type.Array(Type.String({ maxLength: 50 }), { minItems: 1, maxItems: 50, description: 'the Poster entities it wants' }),
           secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'the verify secret; generated when absent' })),
         },

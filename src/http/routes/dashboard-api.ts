@@ -3,7 +3,7 @@ import type { App, RouteDeps } from '../deps.js';
 import { listDeliveries } from '../../delivery/log.js';
 import { deliveryStats, MAX_STATS_BUCKETS } from '../../delivery/stats.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, responses } from '../schemas.js';
+import { Defaulted, Delivery, Nullable, responses } from '../schemas.js';
 
 const STATUSES = ['pending', 'succeeded', 'failed', 'dropped', 'held', 'cancelled'];
 
@@ -33,7 +33,7 @@ export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
           eventId: Type.Optional(Type.String({ format: 'uuid', description: 'the deliveries of one event' })),
           since: Type.Optional(Type.String({ format: 'date-time' })),
           until: Type.Optional(Type.String({ format: 'date-time' })),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
           cursor: Type.Optional(Type.String({ maxLength: 200 })),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Delivery)), nextCursor: Nullable(Type.String()) }) }),
@@ -51,7 +51,7 @@ export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
         description: `since at most 7 days back (default: one hour ago), at most ${MAX_STATS_BUCKETS} buckets; buckets start at multiples of bucketSeconds.`,
         querystring: Type.Object({
           since: Type.Optional(Type.String({ format: 'date-time' })),
-          bucketSeconds: Type.Integer({ minimum: 1, maximum: 86400, default: 60 }),
+          bucketSeconds: Defaulted(Type.Integer({ minimum: 1, maximum: 86400, default: 60 })),
           webhookId: Type.Optional(Type.String({ format: 'uuid' })),
         }),
         response: responses({

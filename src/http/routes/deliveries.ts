@@ -2,14 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { getDelivery, retryDelivery } from '../../delivery/log.js';
 import { principalOf } from '../auth.js';
-import { Delivery, Nullable, responses, UuidParams } from '../schemas.js';
+import { Delivery, Nullable, responses, Url, UuidParams } from '../schemas.js';
 
 const Attempt = Type.Object({
   attempt: Type.Integer(),
   startedAt: Type.String({ format: 'date-time' }),
   durationMs: Type.Number(),
   outcome: Type.String(),
-  request: Type.Object({ url: Type.String(), headers: Type.Record(Type.String(), Type.String()), body: Type.String() }),
+  request: Type.Object({ url: Url(), headers: Type.Record(Type.String(), Type.String()), body: Type.String() }),
   response: Nullable(Type.Object({ status: Type.Integer(), headers: Type.Record(Type.String(), Type.Unknown()), body: Type.String() })),
   error: Nullable(Type.Object({ kind: Type.String(), message: Type.String() })),
 });

@@ -5,7 +5,7 @@ import { listDocuments } from '../../inventory/document-list.js';
 import { authorOf } from '../../inventory/document-views.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
-import { CalendarDate, Document, Event, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
+import { CalendarDate, Defaulted, Document, Event, Id, IdParams, Nullable, OptionalNullableString, Quantity, responses, Strict } from '../schemas.js';
 
 const DocumentRef = Type.Ref(Document);
 
@@ -60,7 +60,7 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
           cancelled: Type.Optional(Type.Boolean({ description: 'true: only cancelled documents; false: only standing ones (reversals included)' })),
           since: Type.Optional(Type.String({ format: 'date-time', description: 'posted at or after' })),
           until: Type.Optional(Type.String({ format: 'date-time', description: 'posted before' })),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
           cursor: Type.Optional(Type.String({ maxLength: 200 })),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(DocumentRef), nextCursor: Nullable(Type.String()) }) }),

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { getEvent, listEvents } from '../../events/list.js';
 import { principalOf } from '../auth.js';
-import { Event, responses, UuidParams } from '../schemas.js';
+import { Defaulted, Event, responses, UuidParams } from '../schemas.js';
 
 export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
@@ -13,8 +13,8 @@ export function eventRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags: ['events'],
         summary: 'The event log, in commit order; page with after=<nextAfter>',
         querystring: Type.Object({
-          after: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'the seq of the last event seen' }),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          after: Defaulted(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0, description: 'the seq of the last event seen' })),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           type: Type.Optional(Type.String({ description: 'comma-separated event types' })),
           last: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'the newest N events after `after` instead of the oldest (where a live tail starts); limit is then ignored' })),
         }),

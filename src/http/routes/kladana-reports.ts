@@ -4,7 +4,7 @@ import { AppError } from '../../errors.js';
 import { kladanaStockAll, kladanaStockByStore } from '../../inventory/reports/kladana-stock.js';
 import { parseKladanaDate } from '../../webhooks/formats/kladana-report-link.js';
 import { principalOf } from '../auth.js';
-import { responses } from '../schemas.js';
+import { kladanaResponses } from '../schemas.js';
 
 const DateParam = Type.Optional(
   Type.String({ description: 'YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time' }),
@@ -40,7 +40,7 @@ export function kladanaReportRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags,
         summary: 'Current balance of each product (changed since a time, zeros included)',
         querystring: Query,
-        response: responses({ 200: Type.Array(Type.Object({ assortmentId: Type.Integer(), stock: Type.Number() })) }),
+        response: kladanaResponses({ 200: Type.Array(Type.Object({ assortmentId: Type.Integer(), stock: Type.Number() })) }),
       },
     },
     async (req) => kladanaStockAll(ctx.store.db, principalOf(req).accountId, sinceOf(req.query)),
@@ -53,7 +53,7 @@ export function kladanaReportRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags,
         summary: 'Current balance of each product per warehouse (changed since a time, zeros included)',
         querystring: Query,
-        response: responses({
+        response: kladanaResponses({
           200: Type.Array(Type.Object({ assortmentId: Type.Integer(), storeId: Type.Integer(), stock: Type.Number() })),
         }),
       },

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { KLADANA_REPORT_TYPES, KLADANA_STOCK_TYPES } from '../../webhooks/formats/kladana.js';
 import {
@@ -14,9 +14,9 @@ import {
   WEBHOOKSTOCK_PATH,
 } from '../../webhooks/kladana-webhookstock.js';
 import { principalOf } from '../auth.js';
-import { responses } from '../schemas.js';
+import { Defaulted, kladanaResponses, Strict, Url } from '../schemas.js';
 
-const Meta = Type.Object({ href: Type.String(), metadataHref: Type.String(), type: Type.String(), mediaType: Type.String() });
+const Meta = Type.Object({ href: Url(), metadataHref: Url(), type: Type.String(), mediaType: Type.String() });
 /**
  * Every property but authorApplication is always there; none is marked required because
  * fast-json-stringify writes required properties first, and the vendor document puts authorApplication second.
@@ -29,17 +29,30 @@ const Entity = Type.Partial(
     accountId: Type.String(),
     stockType: Type.String({ enum: [...KLADANA_STOCK_TYPES] }),
     reportType: Type.String({ enum: [...KLADANA_REPORT_TYPES] }),
-    url: Type.String(),
+    url: Url(),
     enabled: Type.Boolean(),
   }),
 );
-const Input = Type.Object({
-  meta: Type.Optional(Type.Object({ href: Type.String() }, { description: 'bulk POST: present on the webhooks to update' })),
-  url: Type.Optional(Type.String({ maxLength: 255, description: 'required when creating' })),
+/** A `meta` as a client sends it back: href names the webhook; the other fields are read-only and ignored (parseItem). */
+const MetaInput = Strict({
+  href: Url(),
+  metadataHref: Type.Optional(Url()),
+  type: Type.Optional(Type.String()),
+  mediaType: Type.Optional(Type.String()),
+});
+/** What parseItem takes: the writable fields, and the entity's read-only ones (ignored), since clients send back what they read. */
+const Input = Strict({
+  meta: Type.Optional(MetaInput),
+  url: Type.Optional(Url({ maxLength: 255, description: 'required when creating' })),
   stockType: Type.Optional(Type.String({ enum: [...KLADANA_STOCK_TYPES], description: 'required when creating' })),
   reportType: Type.Optional(Type.String({ enum: [...KLADANA_REPORT_TYPES], description: 'required when creating' })),
   enabled: Type.Optional(Type.Boolean({ default: true })),
+  id: Type.Optional(Type.String({ description: 'read only, ignored' })),
+  accountId: Type.Optional(Type.String({ description: 'read only, ignored' })),
+  authorApplication: Type.Optional(Type.Unknown({ description: 'read only, ignored' })),
 });
+/** Bulk requests: one transaction, at most 1000 items (parseItems). */
+const Bulk = <T extends TSchema>(item: T) => Type.Array(item, { minItems: 1, maxItems: 1000 });
 const Params = Type.Object({ id: Type.String() });
 
 /**
@@ -60,10 +73,10 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
         tags,
         summary: 'List the webhooks for changing balances',
         querystring: Type.Object({
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 1000 }),
-          offset: Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1000 })),
+          offset: Defaulted(Type.Integer({ minimum: 0, maximum: 2_147_483_647, default: 0 })),
         }),
-        response: responses({
+        response: kladanaResponses({
           200: Type.Object({
             context: Type.Object({ employee: Type.Object({ meta: Meta }) }),
             meta: Type.Object({ ...Meta.properties, size: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() }),
@@ -82,8 +95,8 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
       schema: {
         tags,
         summary: 'Create one webhook (object), or create and update several in one transaction (array; items with meta.href are updates)',
-        body: Type.Union([Input, Type.Array(Input)]),
-        response: responses({ 200: Type.Union([Entity, Type.Array(Entity)]) }),
+        body: Type.Union([Input, Bulk(Input)]),
+        response: kladanaResponses({ 200: Type.Union([Entity, Type.Array(Entity)]) }, { bulk: true }),
       },
     },
     async (req) => {
@@ -101,8 +114,8 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
       schema: {
         tags,
         summary: 'Delete several webhooks in one transaction',
-        body: Type.Array(Type.Object({ meta: Type.Object({ href: Type.String() }) })),
-        response: responses({ 200: Type.Array(Type.Object({ info: Type.String() })) }),
+        body: Bulk(Strict({ meta: MetaInput })),
+        response: kladanaResponses({ 200: Type.Array(Type.Object({ info: Type.String() })) }, { bulk: true }),
       },
     },
     async (req) => {
@@ -113,7 +126,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
   );
   app.get(
     `${WEBHOOKSTOCK_PATH}/:id`,
-    { onRequest, schema: { tags, summary: 'Get one webhook for changing balances', params: Params, response: responses({ 200: Entity }) } },
+    { onRequest, schema: { tags, summary: 'Get one webhook for changing balances', params: Params, response: kladanaResponses({ 200: Entity }) } },
     async (req) => getWebhookStock(ctx, principalOf(req), req.params.id),
   );
   app.put(
@@ -126,7 +139,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
         summary: 'Change a webhook (url, stockType, reportType); {"enabled": false} disables it',
         params: Params,
         body: Type.Omit(Input, ['meta']),
-        response: responses({ 200: Entity }),
+        response: kladanaResponses({ 200: Entity }),
       },
     },
     async (req) => {
@@ -142,7 +155,7 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
         tags,
         summary: 'Delete a webhook for changing balances: 200 application/json, the same info object as one item of a bulk delete',
         params: Params,
-        response: responses({ 200: Type.Object({ info: Type.String() }) }),
+        response: kladanaResponses({ 200: Type.Object({ info: Type.String() }) }),
       },
     },
     async (req) => (await deleteWebhookStocks(ctx, principalOf(req), [req.params.id]))[0],
@@ -156,9 +169,9 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
         schema: {
           tags,
           summary: `Kladana metadata of ${entity} (no custom attributes)`,
-          response: responses({
+          response: kladanaResponses({
             200: Type.Object({
-              meta: Type.Object({ href: Type.String(), mediaType: Type.String() }),
+              meta: Type.Object({ href: Url(), mediaType: Type.String() }),
               attributes: Type.Array(Type.Object({})),
               createShared: Type.Boolean(),
             }),

@@ -1,4 +1,5 @@
 import type { App, RouteDeps } from '../deps.js';
+import { responses, TextResponse } from '../schemas.js';
 
 /**
  * Queue depths, endpoints' breaker states and attempt rates tell an outsider how busy the business
@@ -10,6 +11,8 @@ export function metricsRoutes(app: App, { metrics, auth }: RouteDeps): void {
     summary: 'Prometheus metrics',
     description: 'Bearer STOCKHOOK_METRICS_TOKEN, or the administrator token.',
     security: [{ bearer: [] }],
+    // Prometheus' text format, not JSON; 401 without the token, in the error envelope.
+    response: responses({ 200: TextResponse('text/plain', 'Prometheus text exposition format') }),
   };
   app.get('/metrics', { onRequest: auth.requireMetrics, schema }, async (_req, reply) => {
     const body = await metrics.registry.metrics();

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { listMovements } from '../../inventory/movements.js';
 import { principalOf } from '../auth.js';
-import { Id, Movement, Nullable, responses } from '../schemas.js';
+import { Defaulted, Id, Movement, Nullable, responses } from '../schemas.js';
 
 const part = (name: string) =>
   Type.Optional(Type.String({ maxLength: 100, description: `only keys with this ${name}; empty (${name}=) for keys without one` }));
@@ -27,7 +27,7 @@ export function movementRoutes(app: App, { ctx, auth }: RouteDeps): void {
           documentId: Type.Optional(Id()),
           since: Type.Optional(Type.String({ format: 'date-time' })),
           until: Type.Optional(Type.String({ format: 'date-time' })),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           cursor: Type.Optional(Type.String({ maxLength: 200 })),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Movement)), nextCursor: Nullable(Type.String()) }) }),

@@ -3,7 +3,7 @@ import type { App, RouteDeps } from '../deps.js';
 import { claimOrder, createOrder, getOrder, listOrders, shipOrder, updateOrder } from '../../inventory/outbound-orders.js';
 import { emptyBodyIsObject } from '../empty-body.js';
 import { principalOf } from '../auth.js';
-import { Id, IdOrZero, IdParams, Nullable, responses, Strict, WholeQuantity } from '../schemas.js';
+import { Defaulted, Id, IdOrZero, IdParams, Nullable, responses, Strict, WholeQuantity } from '../schemas.js';
 
 const Text = Type.String({ maxLength: 1000 });
 
@@ -123,7 +123,7 @@ export function outboundOrderRoutes(app: App, { ctx, auth }: RouteDeps): void {
           warehouseId: Type.Optional(Id()),
           statusId: Type.Optional(IdOrZero()),
           after: Type.Optional(IdOrZero()),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(OrderRef) }) }),
       },

@@ -10,7 +10,7 @@ import {
   updateStockItem,
 } from '../../inventory/stock-items.js';
 import { principalOf } from '../auth.js';
-import { IdOrZero, IdParams, responses } from '../schemas.js';
+import { Defaulted, IdOrZero, IdParams, responses } from '../schemas.js';
 
 export const StockItem = Type.Object(
   {
@@ -51,7 +51,7 @@ export function stockItemRoutes(app: App, { ctx, auth }: RouteDeps): void {
         summary: 'List stock items by id; page with after=<last id>',
         querystring: Type.Object({
           after: Type.Optional(IdOrZero()),
-          limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(ItemRef) }) }),
       },

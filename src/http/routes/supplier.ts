@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { applySupplierStock, SUPPLIER_ACTIONS } from '../../inventory/supplier-stock.js';
 import { principalOf } from '../auth.js';
-import { Id, IdOrZero, Nullable, Price, Quantity, responses, Strict } from '../schemas.js';
+import { Id, IdOrZero, Nullable, PositivePrice, Quantity, responses, Strict } from '../schemas.js';
 
 /** The marketplace's supplier API (docs/formats/marketplace.md), field for field; `warehouseId` is ours (the marketplace knows one stock per supplier). */
 export const SupplierStockBody = Strict({
@@ -11,7 +11,7 @@ export const SupplierStockBody = Strict({
     SUPPLIER_ACTIONS.map((a) => Type.Literal(a)),
     { description: 'the reason for the balances in sizes (kept as the document reference supplier:<action>); price needs newPrice and no sizes' },
   ),
-  newPrice: Type.Optional(Price({ description: 'applied with any action when present (required by price); must be > 0' })),
+  newPrice: Type.Optional(PositivePrice({ description: 'applied with any action when present (required by price); more than 0' })),
   sizes: Type.Optional(
     Type.Array(
       Strict({

@@ -16,12 +16,12 @@ import {
 } from '../../webhooks/subscriptions.js';
 import { emptyBodyIsObject } from '../empty-body.js';
 import { principalOf } from '../auth.js';
-import { BasicPassword, BasicUsername, Delivery, HeaderToken, Nullable, Replay, responses, Strict, UuidParams, Webhook } from '../schemas.js';
+import { BasicPassword, BasicUsername, Defaulted, Delivery, HeaderToken, Nullable, Replay, responses, Strict, Url, UuidParams, Webhook } from '../schemas.js';
 
 const WebhookRef = Type.Ref(Webhook);
 
 const fields = {
-  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http or https' }),
+  url: Url({ minLength: 1, maxLength: 2048, description: 'http or https' }),
   // No schema default: PATCH shares these fields, and a default would turn every PATCH into a format change.
   format: Type.Optional(Type.Union(FORMAT_NAMES.map((f) => Type.Literal(f)), { description: 'default native' })),
   events: Type.Optional(Nullable(Type.Array(Type.Union(EVENT_TYPES.map((e) => Type.Literal(e))), { maxItems: 50 }))),
@@ -162,7 +162,7 @@ export function webhookRoutes(app: App, { ctx, auth, renderer }: RouteDeps): voi
           eventType: Type.Optional(Type.String()),
           since: Type.Optional(Type.String({ format: 'date-time' })),
           until: Type.Optional(Type.String({ format: 'date-time' })),
-          limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
           cursor: Type.Optional(Type.String()),
         }),
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(Delivery)), nextCursor: Nullable(Type.String()) }) }),
