@@ -62,7 +62,9 @@ describeEachDb('lax input is refused', (env) => {
     const admin = { authorization: `Bearer ${env().adminToken}` };
     for (const url of BAD_URLS) {
       const create = await call(env(), a, 'POST', '/api/v1/webhooks', { url });
-      expect([create.status, create.body.error.code, create.body.error.details?.field], JSON.stringify(url)).toEqual([400, 'VALIDATION_FAILED', 'url']);
+      // Refused by the schema (format uri: details.fields) or, past it, by the server's own URL check (details.field).
+      const field = create.body.error.details?.field ?? create.body.error.details?.fields?.[0]?.field;
+      expect([create.status, create.body.error.code, field], JSON.stringify(url)).toEqual([400, 'VALIDATION_FAILED', expect.stringMatching(/^(body\.)?url$/)]);
       const patch = await call(env(), a, 'PATCH', `/api/v1/webhooks/${made.body.id}`, { url });
       expect(patch.status, JSON.stringify(url)).toBe(400);
       const kladana = await call(env(), a, 'POST', '/api/remap/1.2/entity/webhookstock', { url, stockType: 'stock', reportType: 'all' });
