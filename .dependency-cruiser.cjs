@@ -45,8 +45,8 @@ module.exports = {
     {
       name: 'formats-read-data-handed-to-them',
       severity: 'error',
-      comment: 'formats get domain data through their RenderContext, never by importing the domain',
-      comment: 'they may name the type of the data they are handed (a view), never call into the domain',
+      comment:
+        'formats get domain data through their RenderContext, never by importing the domain; they may name the type of the data they are handed (a view), never call into it',
       from: { path: '^src/webhooks/formats/' },
       to: { path: '^src/(inventory|applications|delivery|listen|client)/', dependencyTypesNot: ['type-only'] },
     },

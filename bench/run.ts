@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h] [--reps 3] [--quick]`
  * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
- * A benchmark, not a test: it prints a table of medians against DESIGN.md's targets and writes
- * bench/results.json. See bench/README.md for what each figure means.
+ * A benchmark, not a test: it prints a table of medians against the targets written beside each row
+ * below and writes bench/results.json (not tracked). See bench/README.md for what each figure means.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -35,7 +35,7 @@ const q = args.quick;
 const plan = {
   post: { seconds: q ? 3 : 6, concurrency: 32 },
   drain: { backlog: q ? 5_000 : 20_000 },
-  // Issue 12's target is at 1,000/s; 100/s and 500/s show the latency of a less loaded server beside it.
+  // The latency target is set at 1,000/s; 100/s and 500/s show the latency of a less loaded server beside it.
   latency: { rates: [100, 500, 1000], seconds: q ? 3 : 5 },
   memory: { backlog: q ? 100_000 : 1_000_000, seconds: 10 },
   // (f) measures its own raw ceiling (d) before each repetition, with (b)'s request count.
