@@ -73,8 +73,8 @@ export class HandoffCount {
   /**
    * Takes `n` of the limit if there is room, atomically: a check and a later add let every write of
    * a commit group (up to 64 on SQLite) or every concurrent transaction (PostgreSQL) pass one check
-   * before any of them added, and handed over that many times the limit (a review reproduced 12
-   * handed over at a limit of 4). The compare-and-swap keeps [0] at or under the limit.
+   * before any of them added, and so hand over up to that many times the limit. The compare-and-swap
+   * keeps [0] at or under the limit.
    */
   reserve(n: number): boolean {
     for (;;) {

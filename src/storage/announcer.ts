@@ -2,7 +2,7 @@
  * Announces new deliveries to other processes after commit, coalesced: at most one announcement in
  * flight per process, and every request made meanwhile folds into one more after it. A NOTIFY inside
  * each writing transaction made PostgreSQL serialise the commits of all notifying transactions on
- * one database-wide lock (issue 13); outside them, a burst of writes costs one or two NOTIFYs.
+ * one database-wide lock; outside them, a burst of writes costs one or two NOTIFYs.
  * A lost announcement delays work by at most one poll interval of the workers that missed it.
  *
  * An announcement names the accounts whose deliveries it announces (up to MAX_NAMED; more, or a

@@ -30,8 +30,8 @@ export interface CommitGroupOptions {
  * the group runs again with each write in its own savepoint). Every promise settles only after
  * the COMMIT that holds it, so no request is answered before its change is durable. One commit
  * per group instead of one per request: better-sqlite3 in WAL takes the rows of a receipt at
- * ~5,200 documents/s one per transaction and ~19,000/s eight per transaction on the 2-core
- * machine (issue 12's measurement).
+ * ~5,200 documents/s one per transaction and ~19,000/s eight per transaction on a 2-core machine
+ * in one measurement.
  *
  * A group starts one macrotask after its first write arrives (setImmediate), so requests parsed in
  * the same I/O turn join it; writes arriving while it runs wait for the next group.

@@ -12,8 +12,8 @@ const BATCH = 5_000;
 /**
  * PostgreSQL: gives committed events their per-account sequence numbers. Writers insert events with
  * `seq` null, so no writer takes a per-account lock: bumping `accounts.event_seq` in every write
- * made all writes of an account, in every process, wait for each other's commit (issue 13: 67
- * events/s with two processes). A run sees only committed events (READ COMMITTED), numbers them
+ * made all writes of an account, in every process, wait for each other's commit, so one busy
+ * account could not grow with processes. A run sees only committed events (READ COMMITTED), numbers them
  * from the account's counter in insertion order (`pos`; a transaction's events stay in their
  * order), and commits; runs take turns under an advisory lock. So a number, once visible, is
  * smaller than every number handed out later: an event that commits late is numbered late, above

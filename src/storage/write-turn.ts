@@ -3,8 +3,8 @@
  * thread and the delivery thread each hold a connection). Without it they meet at SQLite's lock:
  * the loser's BEGIN IMMEDIATE waits in SQLite's busy handler, which sleeps in steps of up to
  * 100 ms and blocks that thread's event loop all the while, so a writer can lose to the other
- * thread's back-to-back claims for seconds (bench (g): other tenants' POSTs waited ~2 s after a
- * 30,000-delivery write committed, while the delivery thread claimed it). A ticket lock in shared
+ * thread's back-to-back claims for seconds (other tenants' POSTs waited that long after a large
+ * fan-out committed, while the delivery thread claimed it). A ticket lock in shared
  * memory hands the database out first come, first served, and a waiting thread awaits its turn
  * (Atomics.waitAsync) with its event loop free.
  *

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 
 /**
- * Reads of the stock history (issue 15): stock at a past moment sums each key's movements up to a
+ * Reads of the stock history: stock at a past moment sums each key's movements up to a
  * time (GET /api/v1/stock?at=), and the dashboard links an event to the deliveries it caused
  * (GET /api/v1/deliveries?eventId=).
  */
