@@ -73,7 +73,7 @@ export interface DeliverySpec {
   coalesceKey?: string | null;
 }
 
-/** Inserts the deliveries in the order given (their ids are time-ordered, so also in id order); returns their ids. */
+/** Inserts the deliveries in the order given (time-ordered ids, but random within a millisecond: sort before comparing); returns their ids. */
 export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Promise<string[]> {
   const ids = specs.map(() => timeOrderedId());
   if (specs.length === 0) return ids;
