@@ -1,10 +1,8 @@
-import { sql } from 'kysely';
 import { beforeEach, expect, it } from 'vitest';
 import { cancelClaim, claimDue, nextDueAt, releaseClaims } from '../../../src/delivery/claim.js';
 import type { Store } from '../../../src/storage/database.js';
 import { describeEachDb } from '../../support/env.js';
-import { eventually } from '../../support/wait.js';
-import { deliveryRows, insertAccount, insertDeliveries, insertWebhook, leases } from './rows.js';
+import { deliveryRows, finishesOrWaits, heldTransaction, insertAccount, insertDeliveries, insertWebhook, leases } from './rows.js';
 
 /*
  * Store conformance: claiming due deliveries (delivery/claim.ts). A claim takes the pending rows
@@ -108,38 +106,20 @@ describeEachDb('store conformance: claims and leases', (env) => {
       expect(x.length + y.length).toBe(8);
       return;
     }
-    // PostgreSQL: w1's claim is held uncommitted, its rows locked, while w2 claims.
-    let release = () => {};
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let w1: string[] = [];
-    let w1Committed: Promise<void> = Promise.resolve();
-    await new Promise<void>((claimed) => {
-      w1Committed = store.db.transaction().execute(async (tx) => {
-        w1 = (await claim('w1', NOW, 5, {}, { ...store, db: tx })).map((d) => d.id);
-        claimed();
-        await held;
-      });
-    });
-    // w2 must finish while w1 still holds its rows: a claim that waited for them (FOR UPDATE without
-    // SKIP LOCKED) would stall every worker behind the slowest claim. Seen as a lock wait if it does.
-    let finished = false;
-    const w2Done = claim('w2', NOW, 5).finally(() => (finished = true));
-    const lockWaits = async () => {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db);
-      return rows[0].n;
-    };
+    // PostgreSQL: w1's claim is held uncommitted, its rows locked, while w2 claims. w2 must finish
+    // while w1 still holds them: a claim that waited (FOR UPDATE without SKIP LOCKED) would stall
+    // every worker behind the slowest claim.
+    const held = await heldTransaction(store, async (tx) => (await claim('w1', NOW, 5, {}, tx)).map((d) => d.id));
+    const w1 = held.value;
+    const w2Done = claim('w2', NOW, 5);
     let first: string;
     try {
-      first = await Promise.race([
-        w2Done.then(() => 'w2 finished'),
-        eventually(async () => finished || (await lockWaits()) > 0, 20_000, 10, 'w2 finished or waiting').then(() => (finished ? 'w2 finished' : 'w2 waits for w1')),
-      ]);
+      first = await finishesOrWaits(store, w2Done);
     } finally {
       // Whatever happened, w1 commits, so no later test waits behind its locks.
-      release();
-      await w1Committed;
+      await held.commit();
     }
-    expect(first).toBe('w2 finished');
+    expect(first).toBe('finished');
     const w2 = (await w2Done).map((d) => d.id);
     expect(sorted(w1)).toEqual(sorted(ids.slice(0, 5)));
     expect(sorted(w2)).toEqual(sorted(ids.slice(5)));

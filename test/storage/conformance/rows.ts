@@ -1,10 +1,11 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Insertable, Selectable } from 'kysely';
+import { sql, type Insertable, type Selectable } from 'kysely';
 import type { ClaimedDelivery } from '../../../src/delivery/claim.js';
 import type { AttemptResult } from '../../../src/delivery/finish.js';
-import type { Store } from '../../../src/storage/database.js';
+import type { Store, Tx } from '../../../src/storage/database.js';
 import type { DeliveryStatus, DeliveryTable, WebhookTable } from '../../../src/storage/schema.js';
 import { timeOrderedId } from '../../../src/storage/time-ordered-id.js';
+import { eventually } from '../../support/wait.js';
 
 /*
  * Rows written straight into a store, the way the storage functions under test find them, so the
@@ -143,3 +144,54 @@ export const attemptResult = (d: ClaimedDelivery, ok: boolean, now: number): Att
   outcome: ok ? 'succeeded' : 'retry',
   nextAttemptMs: ok ? null : now + 60_000,
 });
+
+/**
+ * PostgreSQL: whether `work` finishes on its own, or is first seen waiting for a lock held by a
+ * transaction the test keeps open: 'finished' or 'waits for a lock'. Decided by events, not time:
+ * the work's end, or a session of this database in a lock wait (pg_stat_activity).
+ */
+export async function finishesOrWaits(store: Store, work: Promise<unknown>): Promise<'finished' | 'waits for a lock'> {
+  let finished = false;
+  const done = work.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  const waiting = async () => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db);
+    return rows[0].n > 0;
+  };
+  return Promise.race([
+    done.then(() => 'finished' as const),
+    eventually(async () => finished || (await waiting()), 20_000, 10, 'finished or waiting for a lock').then(() => (finished ? ('finished' as const) : ('waits for a lock' as const))),
+  ]);
+}
+
+/**
+ * PostgreSQL: runs `fn` in a transaction (given as a Store whose db is the transaction, and as the
+ * transaction itself) that stays open (its row locks held, its writes uncommitted)
+ * until `commit` is called; `commit` resolves once it has committed.
+ */
+export async function heldTransaction<T>(store: Store, fn: (held: Store, tx: Tx) => Promise<T>): Promise<{ value: T; commit(): Promise<void> }> {
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let committed: Promise<void> = Promise.resolve();
+  const value = await new Promise<T>((resolve, reject) => {
+    committed = store.db.transaction().execute(async (tx) => {
+      try {
+        resolve(await fn({ ...store, db: tx }, tx));
+      } catch (err) {
+        reject(err);
+        throw err;
+      }
+      await gate;
+    });
+    committed.catch(reject);
+  });
+  return {
+    value,
+    commit: async () => {
+      release();
+      await committed;
+    },
+  };
+}
