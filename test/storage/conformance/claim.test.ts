@@ -2,7 +2,7 @@ import { beforeEach, expect, it } from 'vitest';
 import { cancelClaim, claimDue, nextDueAt, releaseClaims } from '../../../src/delivery/claim.js';
 import type { Store } from '../../../src/storage/database.js';
 import { describeEachDb } from '../../support/env.js';
-import { deliveryRows, finishesOrWaits, heldTransaction, insertAccount, insertDeliveries, insertWebhook, leases } from './rows.js';
+import { deliveryRows, finishesOrWaits, heldTransaction, insertAccount, insertDeliveries, insertWebhook, leases } from '../../support/store-rows.js';
 
 /*
  * Store conformance: claiming due deliveries (delivery/claim.ts). A claim takes the pending rows

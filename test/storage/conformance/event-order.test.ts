@@ -4,7 +4,7 @@ import { listEvents } from '../../../src/events/list.js';
 import { Outbox } from '../../../src/events/outbox.js';
 import type { Store } from '../../../src/storage/database.js';
 import { describeEachDb } from '../../support/env.js';
-import { finishesOrWaits, heldTransaction, insertAccount } from './rows.js';
+import { finishesOrWaits, heldTransaction, insertAccount } from '../../support/store-rows.js';
 
 /*
  * Store conformance: event order (events/outbox.ts, events/list.ts, storage/event-sequencer.ts).

@@ -1,7 +1,7 @@
 import { beforeEach, expect, it } from 'vitest';
 import { extendLeases } from '../../../src/delivery/claim.js';
 import { describeEachDb } from '../../support/env.js';
-import { insertAccount, insertDeliveries, insertWebhook, leases } from './rows.js';
+import { insertAccount, insertDeliveries, insertWebhook, leases } from '../../support/store-rows.js';
 
 /*
  * Store conformance: the lease heartbeat (claim.ts extendLeases) moves the lease of this worker's

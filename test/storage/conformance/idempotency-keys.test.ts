@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeEach, expect, it } from 'vitest';
 import { findKey, insertClaim, pruneKeys, releaseKey, saveAnswer, type KeyRef } from '../../../src/http/idempotency/key-store.js';
 import { describeEachDb } from '../../support/env.js';
-import { finishesOrWaits, heldTransaction } from './rows.js';
+import { finishesOrWaits, heldTransaction } from '../../support/store-rows.js';
 
 /*
  * Store conformance: the Idempotency-Key store (http/idempotency/key-store.ts). A key is claimed by

@@ -3,7 +3,7 @@ import { claimDue } from '../../../src/delivery/claim.js';
 import { writeResults, type AttemptResult } from '../../../src/delivery/finish.js';
 import { ResultBatcher } from '../../../src/delivery/result-batcher.js';
 import { describeEachDb } from '../../support/env.js';
-import { attemptResult, claimed, deliveryRows, insertAccount, insertDeliveries, insertWebhook } from './rows.js';
+import { attemptResult, claimed, deliveryRows, insertAccount, insertDeliveries, insertWebhook } from '../../support/store-rows.js';
 
 /*
  * Store conformance: a batch of attempt results is written at once (finish.ts: one transaction on

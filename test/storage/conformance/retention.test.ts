@@ -5,7 +5,7 @@ import type { Store } from '../../../src/storage/database.js';
 import type { DeliveryStatus } from '../../../src/storage/schema.js';
 import { timeOrderedId } from '../../../src/storage/time-ordered-id.js';
 import { describeEachDb } from '../../support/env.js';
-import { insertAccount, insertDeliveries, insertWebhook } from './rows.js';
+import { insertAccount, insertAttempt, insertDeliveries, insertWebhook } from '../../support/store-rows.js';
 
 /*
  * Store conformance: retention (retention/prune.ts) at an injected `now`, with the default policy
@@ -26,29 +26,6 @@ async function insertEvent(store: Store, accountId: string, seq: number, occurre
     .values({ id, account_id: accountId, seq, type: 'warehouse.created', object: 'warehouse', object_id: String(seq), action: 'created', occurred_ms: occurredMs, data: '{}' })
     .execute();
   return id;
-}
-
-async function insertAttempt(store: Store, d: { id: string; accountId: string; webhookId: string }, startedMs: number): Promise<number> {
-  const row = await store.db
-    .insertInto('attempts')
-    .values({
-      account_id: d.accountId,
-      delivery_id: d.id,
-      webhook_id: d.webhookId,
-      attempt_no: 1,
-      started_ms: startedMs,
-      duration_ms: 5,
-      request_headers: '{}',
-      response_status: 500,
-      response_headers: '{}',
-      response_body: 'stored response body',
-      error_kind: 'bad_status',
-      error_message: null,
-      outcome: 'retry',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(row.id);
 }
 
 describeEachDb('store conformance: retention', (env) => {

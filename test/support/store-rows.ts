@@ -1,16 +1,17 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { sql, type Insertable, type Selectable } from 'kysely';
-import type { ClaimedDelivery } from '../../../src/delivery/claim.js';
-import type { AttemptResult } from '../../../src/delivery/finish.js';
-import type { Store, Tx } from '../../../src/storage/database.js';
-import type { DeliveryStatus, DeliveryTable, WebhookTable } from '../../../src/storage/schema.js';
-import { timeOrderedId } from '../../../src/storage/time-ordered-id.js';
-import { eventually } from '../../support/wait.js';
+import type { ClaimedDelivery } from '../../src/delivery/claim.js';
+import type { AttemptResult } from '../../src/delivery/finish.js';
+import type { Store, Tx } from '../../src/storage/database.js';
+import type { DeliveryStatus, DeliveryTable, WebhookTable } from '../../src/storage/schema.js';
+import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
+import { eventually } from './wait.js';
 
 /*
  * Rows written straight into a store, the way the storage functions under test find them, so the
- * conformance suite calls those functions and nothing else: no HTTP, no dispatcher, no clock.
- * Every test gets its own account and endpoint, so tests of one file never see each other's rows.
+ * store conformance suite (test/storage/conformance/) calls those functions and nothing else: no
+ * HTTP, no dispatcher, no clock. Each test makes its own account and endpoint; suites whose function
+ * reads every account's rows (claims, retention) empty the table before each test.
  */
 
 /** A fresh account row (no token: nothing here goes through HTTP). */
@@ -113,6 +114,30 @@ export async function leases(store: Store, ids: string[]): Promise<Array<{ owner
   return (await deliveryRows(store, ids)).map((r) =>
     r ? { owner: r.lease_owner, due: Number(r.next_attempt_ms), status: r.status, attempts: Number(r.attempts) } : null,
   );
+}
+
+/** One logged attempt of the delivery (a 500, with a stored body), started then; returns its id. */
+export async function insertAttempt(store: Store, d: { id: string; accountId: string; webhookId: string }, startedMs: number): Promise<number> {
+  const row = await store.db
+    .insertInto('attempts')
+    .values({
+      account_id: d.accountId,
+      delivery_id: d.id,
+      webhook_id: d.webhookId,
+      attempt_no: 1,
+      started_ms: startedMs,
+      duration_ms: 5,
+      request_headers: '{}',
+      response_status: 500,
+      response_headers: '{}',
+      response_body: 'stored response body',
+      error_kind: 'bad_status',
+      error_message: null,
+      outcome: 'retry',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return Number(row.id);
 }
 
 /** A claimed delivery as the dispatcher holds it, for result writes. */
