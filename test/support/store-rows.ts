@@ -173,7 +173,8 @@ export const attemptResult = (d: ClaimedDelivery, ok: boolean, now: number): Att
 /**
  * PostgreSQL: whether `work` finishes on its own, or is first seen waiting for a lock held by a
  * transaction the test keeps open: 'finished' or 'waits for a lock'. Decided by events, not time:
- * the work's end, or a session of this database in a lock wait (pg_stat_activity).
+ * the work's end, or a session of this database waiting for another transaction's row or key
+ * (pg_stat_activity: a `transactionid` or `tuple` lock).
  */
 export async function finishesOrWaits(store: Store, work: Promise<unknown>): Promise<'finished' | 'waits for a lock'> {
   let finished = false;
@@ -182,7 +183,7 @@ export async function finishesOrWaits(store: Store, work: Promise<unknown>): Pro
     () => (finished = true),
   );
   const waiting = async () => {
-    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(store.db);
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and wait_event in ('transactionid', 'tuple')`.execute(store.db);
     return rows[0].n > 0;
   };
   return Promise.race([
