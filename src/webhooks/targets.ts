@@ -45,8 +45,9 @@ export const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '')
 /**
  * Refuses a URL whose host is, or resolves to, a private address. A name that does not resolve
  * right now is allowed at creation (DNS may be down); the send-time check catches it later.
+ * `resolve` is the system's resolver; tests give a name several addresses through it.
  */
-export async function checkTarget(url: string, allowPrivate: boolean): Promise<void> {
+export async function checkTarget(url: string, allowPrivate: boolean, resolve: Resolve = systemResolve): Promise<void> {
   if (allowPrivate) return;
   const host = hostOf(new URL(url));
   let addresses: string[];
@@ -54,7 +55,7 @@ export async function checkTarget(url: string, allowPrivate: boolean): Promise<v
   else if (isLocalhostName(host)) addresses = ['127.0.0.1'];
   else {
     try {
-      addresses = (await lookup(host, { all: true })).map((a) => a.address);
+      addresses = (await resolve(host, 0)).map((a) => a.address);
     } catch {
       return;
     }

@@ -3,6 +3,7 @@ import { days, DEFAULT_RETENTION } from '../../src/retention/policy.js';
 import { pruneExpired } from '../../src/retention/prune.js';
 import { describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
 import { call, product, warehouse } from '../support/fixtures.js';
+import { insertAttempt } from '../support/store-rows.js';
 import { eventually } from '../support/wait.js';
 
 /*
@@ -31,29 +32,6 @@ const deliveriesOf = (env: TestEnv, a: TestAccount, from: number, to: number) =>
 
 async function finish(env: TestEnv, ids: string[], status: 'succeeded' | 'failed', completedMs: number): Promise<void> {
   if (ids.length > 0) await env.store.db.updateTable('deliveries').set({ status, completed_ms: completedMs }).where('id', 'in', ids).execute();
-}
-
-async function attempt(env: TestEnv, a: TestAccount, d: { id: string; webhook_id: string }, startedMs: number): Promise<number> {
-  const row = await env.store.db
-    .insertInto('attempts')
-    .values({
-      account_id: a.id,
-      delivery_id: d.id,
-      webhook_id: d.webhook_id,
-      attempt_no: 1,
-      started_ms: startedMs,
-      duration_ms: 5,
-      request_headers: '{}',
-      response_status: 500,
-      response_headers: '{}',
-      response_body: 'stored response body',
-      error_kind: 'bad_status',
-      error_message: null,
-      outcome: 'failed',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return Number(row.id);
 }
 
 /** Three eras of writes: T0 (100 days before now), T0 + 40 days, and now (T0 + 100 days). */
@@ -93,9 +71,9 @@ describeEachDb(
       await finish(env(), mid.slice(1).map((d) => d.id), 'succeeded', T0 + days(40));
       // Young: one succeeded today, the rest pending.
       await finish(env(), [young[0].id], 'succeeded', now);
-      const withOld = await attempt(env(), a, old[0], T0);
-      const expiredAttempt = await attempt(env(), a, mid[0], T0 + days(40));
-      const keptAttempts = [await attempt(env(), a, mid[0], now - days(29)), await attempt(env(), a, young[1], now)];
+      const withOld = await insertAttempt(env().store, { id: old[0].id, accountId: a.id, webhookId: old[0].webhook_id }, T0);
+      const expiredAttempt = await insertAttempt(env().store, { id: mid[0].id, accountId: a.id, webhookId: mid[0].webhook_id }, T0 + days(40));
+      const keptAttempts = [await insertAttempt(env().store, { id: mid[0].id, accountId: a.id, webhookId: mid[0].webhook_id }, now - days(29)), await insertAttempt(env().store, { id: young[1].id, accountId: a.id, webhookId: young[1].webhook_id }, now)];
 
       const eventsBefore = await eventsOf(env(), a);
       const oldEvents = eventsBefore.filter((e) => Number(e.occurred_ms) < now - days(90));

@@ -9,7 +9,7 @@ import type { App, AppDeps } from '../../src/app.js';
 import { compose } from '../../src/compose.js';
 import type { Ctx, Limits } from '../../src/context.js';
 import type { Dispatcher, DispatcherOptions } from '../../src/delivery/dispatcher.js';
-import { openStore, type Store } from '../../src/storage/database.js';
+import { openStore, type Store, type StoreOptions } from '../../src/storage/database.js';
 
 export type DbName = 'sqlite' | 'postgres';
 
@@ -79,13 +79,15 @@ export interface EnvOptions {
   rateLimit?: { max: number; windowMs: number };
   /** Background retention (off when not given). */
   retention?: AppDeps['retention'];
+  /** How the store is opened (SQLite's checkpoints, for a WAL the main file is behind). */
+  store?: Pick<StoreOptions, 'checkpoints'>;
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const fresh = await freshDatabase(db);
   // STOCKHOOK_TEST_REHEARSE_WRITES=1: every SQLite write runs twice, the first time rolled back (Store.write);
   // tests that count statements (subscriber-cache) then count the rehearsal's too.
-  const store = await openStore(fresh.url, { rehearseWrites: process.env.STOCKHOOK_TEST_REHEARSE_WRITES === '1' });
+  const store = await openStore(fresh.url, { rehearseWrites: process.env.STOCKHOOK_TEST_REHEARSE_WRITES === '1', ...opts.store });
   const stack = await compose(store, {
     settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
     now: opts.now,

@@ -1,13 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Sender } from '../../src/delivery/sender.js';
-import type { Resolve } from '../../src/webhooks/targets.js';
+import { checkTarget, type Resolve } from '../../src/webhooks/targets.js';
 
 /**
  * The check at connect time, with the name's addresses given by the test: a name with one public
  * and one private address is refused whichever comes first, and nothing reaches the private one
- * (a receiver listening there counts every connection).
+ * (a receiver listening there counts every connection). The check at creation (checkTarget) refuses
+ * the same names.
  */
 describe('every address a name resolves to is checked at connect time', () => {
   let server: Server;
@@ -24,6 +25,10 @@ describe('every address a name resolves to is checked at connect time', () => {
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+  });
+  // Each case counts its own connections: one that let a request through fails alone.
+  beforeEach(() => {
+    connections.length = 0;
   });
 
   const resolverOf = (addresses: string[]): { resolve: Resolve; asked: string[] } => {
@@ -61,6 +66,23 @@ describe('every address a name resolves to is checked at connect time', () => {
       await direct.close();
     }
     expect(connections).toEqual(['/after']);
-    connections.length = 0;
+  });
+
+  it.each([
+    ['public first', ['93.184.216.34', '127.0.0.1']],
+    ['private first', ['10.0.0.1', '93.184.216.34']],
+    ['IPv6 public, IPv6 private last', ['2606:4700:4700::1111', '93.184.216.34', 'fd00::1']],
+  ])('%s: a subscription to the name is refused at creation too', async (_name, addresses) => {
+    const { resolve, asked } = resolverOf(addresses);
+    await expect(checkTarget('https://mixed.example/hook', false, resolve)).rejects.toMatchObject({
+      code: 'TARGET_NOT_ALLOWED',
+      message: 'mixed.example is, or resolves to, a loopback, private or otherwise non-public address',
+    });
+    expect(asked).toEqual(['mixed.example']);
+  });
+
+  it('a name with only public addresses is accepted at creation', async () => {
+    const { resolve } = resolverOf(['93.184.216.34', '2606:4700:4700::1111']);
+    await expect(checkTarget('https://public.example/hook', false, resolve)).resolves.toBeUndefined();
   });
 });

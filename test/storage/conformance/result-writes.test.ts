@@ -1,0 +1,109 @@
+import { beforeEach, expect, it } from 'vitest';
+import { claimDue } from '../../../src/delivery/claim.js';
+import { writeResults, type AttemptResult } from '../../../src/delivery/finish.js';
+import { ResultBatcher } from '../../../src/delivery/result-batcher.js';
+import { describeEachDb } from '../../support/env.js';
+import { attemptResult, claimed, deliveryRows, insertAccount, insertDeliveries, insertWebhook } from '../../support/store-rows.js';
+
+/*
+ * Store conformance: a batch of attempt results is written at once (finish.ts: one transaction on
+ * SQLite, one statement on PostgreSQL): attempt rows, each delivery's new state, and the endpoint's
+ * failing-since mark, the new state only for deliveries this worker still leases. A worker whose
+ * lease ran out and was taken over has its attempt logged, but the row is the new holder's to write.
+ */
+
+const NOW = 1_800_000_000_000;
+const LEASE = 30_000;
+const OWNER = 'worker-under-test';
+
+describeEachDb('store conformance: result writes', (env) => {
+  beforeEach(async () => {
+    await env().store.db.deleteFrom('deliveries').execute();
+  });
+
+  async function setup(owners: Array<string | null> = [OWNER, OWNER, 'someone-else']) {
+    const accountId = await insertAccount(env().store);
+    const webhookId = await insertWebhook(env().store, accountId);
+    const ids = await insertDeliveries(env().store, owners.map((owner) => ({ accountId, webhookId, due: NOW + LEASE, owner })));
+    return { accountId, webhookId, ids, delivery: (id: string, attempts = 0) => claimed(id, accountId, webhookId, attempts) };
+  }
+
+  const failingSince = async (id: string) =>
+    (await env().store.db.selectFrom('webhooks').select('failing_since_ms').where('id', '=', id).executeTakeFirstOrThrow()).failing_since_ms;
+  const attemptsOf = async (ids: string[]) => {
+    const logged = await env().store.db.selectFrom('attempts').selectAll().where('delivery_id', 'in', ids).orderBy('id').execute();
+    return logged.map((x) => [x.delivery_id, x.attempt_no, x.outcome, x.response_status, x.error_kind]);
+  };
+
+  it('a failure and a success of one endpoint in one batch leave it healthy; only leased rows change; every attempt is logged', async () => {
+    const { webhookId, ids, delivery } = await setup();
+    await env().store.db.updateTable('webhooks').set({ failing_since_ms: NOW - 1000 }).where('id', '=', webhookId).execute();
+    await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW), attemptResult(delivery(ids[1]), true, NOW), attemptResult(delivery(ids[2]), true, NOW)], NOW);
+    expect(await failingSince(webhookId)).toBeNull();
+    const [retried, sent, takenOver] = await deliveryRows(env().store, ids);
+    expect(retried).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500, last_error: 'HTTP 500', lease_owner: null, completed_ms: null });
+    expect(Number(retried?.next_attempt_ms)).toBe(NOW + 60_000);
+    expect(sent).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200, last_error: null, lease_owner: null });
+    expect(Number(sent?.completed_ms)).toBe(NOW);
+    // Not this worker's any more: its state is the other worker's to write.
+    expect(takenOver).toMatchObject({ status: 'pending', attempts: 0, lease_owner: 'someone-else', last_status_code: null, completed_ms: null });
+    expect(Number(takenOver?.next_attempt_ms)).toBe(NOW + LEASE);
+    expect(await attemptsOf(ids)).toEqual([
+      [ids[0], 1, 'retry', 500, 'bad_status'],
+      [ids[1], 1, 'succeeded', 200, null],
+      [ids[2], 1, 'succeeded', 200, null],
+    ]);
+    const [first] = await env().store.db.selectFrom('attempts').selectAll().where('delivery_id', '=', ids[0]).execute();
+    expect([JSON.parse(first.request_headers), Number(first.duration_ms), Number(first.started_ms)]).toEqual([{ 'content-type': 'application/json' }, 1.5, NOW]);
+  });
+
+  it('a batch of failures marks the endpoint failing since then, and keeps the first mark', async () => {
+    const { webhookId, ids, delivery } = await setup();
+    await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW)], NOW);
+    expect(Number(await failingSince(webhookId))).toBe(NOW);
+    await writeResults(env().store, OWNER, [attemptResult(delivery(ids[1]), false, NOW + 5000)], NOW + 5000);
+    expect(Number(await failingSince(webhookId))).toBe(NOW);
+  });
+
+  it('the result of a worker whose lease was taken over is logged but does not finish the row; the new holder’s result does', async () => {
+    const { ids } = await setup([null]);
+    const [id] = ids;
+    await env().store.db.updateTable('deliveries').set({ next_attempt_ms: NOW }).where('id', '=', id).execute();
+    const claim = (owner: string, now: number) => claimDue(env().store, { owner, limit: 10, now, leaseMs: LEASE, subscriptions: [], accounts: [] });
+    const [byOld] = await claim('old', NOW);
+    // The old worker's lease runs out unrenewed; the new one takes the row over.
+    const [byNew] = await claim('new', NOW + LEASE);
+    expect([byOld.id, byNew.id, byNew.attempts]).toEqual([id, id, 0]);
+    await writeResults(env().store, 'old', [attemptResult(byOld, true, NOW + LEASE + 10)], NOW + LEASE + 10);
+    const [afterOld] = await deliveryRows(env().store, [id]);
+    expect(afterOld).toMatchObject({ status: 'pending', attempts: 0, lease_owner: 'new', completed_ms: null, last_status_code: null });
+    expect(Number(afterOld?.next_attempt_ms)).toBe(NOW + 2 * LEASE);
+    await writeResults(env().store, 'new', [attemptResult(byNew, false, NOW + LEASE + 20)], NOW + LEASE + 20);
+    const [afterNew] = await deliveryRows(env().store, [id]);
+    expect(afterNew).toMatchObject({ status: 'pending', attempts: 1, lease_owner: null, completed_ms: null, last_status_code: 500 });
+    expect(Number(afterNew?.next_attempt_ms)).toBe(NOW + LEASE + 20 + 60_000);
+    expect(await attemptsOf([id])).toEqual([
+      [id, 1, 'succeeded', 200, null],
+      [id, 1, 'retry', 500, 'bad_status'],
+    ]);
+  });
+
+  it('the result batcher writes through the same lease guard, and tells afterWrite what it wrote', async () => {
+    const { ids, delivery } = await setup([OWNER, 'someone-else']);
+    const written: string[][] = [];
+    const logged: string[] = [];
+    const batcher = new ResultBatcher(env().store, {
+      owner: OWNER,
+      maxBatch: 1000,
+      afterWrite: async (batch: AttemptResult[]) => void written.push(batch.map((r) => r.delivery.id)),
+      log: (msg) => logged.push(msg),
+    });
+    batcher.add(attemptResult(delivery(ids[0]), true, NOW));
+    batcher.add(attemptResult(delivery(ids[1]), true, NOW));
+    await batcher.flush();
+    expect([written, logged, batcher.pending]).toEqual([[[ids[0], ids[1]]], [], 0]);
+    const [mine, theirs] = await deliveryRows(env().store, ids);
+    expect([mine?.status, mine?.lease_owner, theirs?.status, theirs?.lease_owner]).toEqual(['succeeded', null, 'pending', 'someone-else']);
+    expect((await attemptsOf(ids)).map((a) => a[0])).toEqual(ids);
+  });
+});
