@@ -1,9 +1,9 @@
-import { expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { NewEvent } from '../../../src/events/catalog.js';
 import { listEvents } from '../../../src/events/list.js';
 import { Outbox } from '../../../src/events/outbox.js';
 import type { Store } from '../../../src/storage/database.js';
-import { describeEachDb } from '../../support/env.js';
+import { createEnv, describeEachDb, type DbName } from '../../support/env.js';
 import { finishesOrWaits, heldTransaction, insertAccount } from '../../support/store-rows.js';
 
 /*
@@ -73,34 +73,44 @@ describeEachDb('store conformance: event order', (env) => {
     expect([newest.data.map((e) => e.seq), newest.nextAfter]).toEqual([[5, 6], 6]);
   });
 
-  it('an event whose write commits late is numbered after those committed before it, and a reader paging meanwhile does not skip it', async (ctx) => {
-    const store = env().store;
-    // SQLite has one writer on one connection: a write cannot be held open while another commits,
-    // so commit order is write order by construction (the test above).
-    if (store.dialect.name === 'sqlite') ctx.skip();
-    const outbox = new Outbox(store.numbersEventsAfterCommit);
-    const a = await insertAccount(store);
-    await write(store, outbox, a, ['first']);
-    // The late write inserts its event first and holds its transaction open.
-    const late = await heldTransaction(store, (_held, tx) => outbox.write(tx, a, [named('late')], NOW));
-    let early: string;
-    try {
-      // Another write of the same account commits meanwhile, without waiting for the held one.
-      early = await finishesOrWaits(store, write(store, outbox, a, ['early']));
-      if (early === 'finished') expect(await readAll(store, a, 10)).toEqual([
+});
+
+// PostgreSQL only: SQLite has one writer on one connection, so a write cannot be held open while
+// another commits, and commit order is write order by construction (the test above).
+if ((inject('databases') as DbName[]).includes('postgres')) {
+  describe('store conformance: event order [postgres]', () => {
+    let env: Awaited<ReturnType<typeof createEnv>> | undefined;
+    beforeAll(async () => {
+      env = await createEnv('postgres');
+    });
+    afterAll(async () => env?.close());
+
+    it('an event whose write commits late is numbered after those committed before it, and a reader paging meanwhile does not skip it', async () => {
+      const store = (env as NonNullable<typeof env>).store;
+      const outbox = new Outbox(store.numbersEventsAfterCommit);
+      const a = await insertAccount(store);
+      await write(store, outbox, a, ['first']);
+      // The late write inserts its event first and holds its transaction open.
+      const late = await heldTransaction(store, (_held, tx) => outbox.write(tx, a, [named('late')], NOW));
+      let early: string;
+      try {
+        // Another write of the same account commits meanwhile, without waiting for the held one.
+        early = await finishesOrWaits(store, write(store, outbox, a, ['early']));
+        if (early === 'finished') expect(await readAll(store, a, 10)).toEqual([
+          [1, 'first'],
+          [2, 'early'],
+        ]);
+      } finally {
+        await late.commit();
+      }
+      expect(early).toBe('finished');
+      // The reader that had read to 2 goes on from there and finds the late event.
+      expect(await readAll(store, a, 10, 2)).toEqual([[3, 'late']]);
+      expect(await readAll(store, a, 10)).toEqual([
         [1, 'first'],
         [2, 'early'],
+        [3, 'late'],
       ]);
-    } finally {
-      await late.commit();
-    }
-    expect(early).toBe('finished');
-    // The reader that had read to 2 goes on from there and finds the late event.
-    expect(await readAll(store, a, 10, 2)).toEqual([[3, 'late']]);
-    expect(await readAll(store, a, 10)).toEqual([
-      [1, 'first'],
-      [2, 'early'],
-      [3, 'late'],
-    ]);
+    });
   });
-});
+}
