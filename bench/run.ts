@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h] [--reps 3] [--quick]`
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h,i] [--reps 3] [--quick]`
  * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
  * A benchmark, not a test: it prints a table of medians against the targets written beside each row
  * below and writes bench/results.json (not tracked). See bench/README.md for what each figure means.
@@ -15,6 +15,7 @@ import { endToEndScenario, type EndToEndRep } from './scenarios/end-to-end.js';
 import { fanOutStallScenario, type StallResult } from './scenarios/fan-out-stall.js';
 import { latencyScenario, type LatencyResult } from './scenarios/latency.js';
 import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
+import { outboxPeerScenario, type OutboxPeerRep } from './scenarios/outbox-peer.js';
 import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
 import { scaleOutScenario, type ScaleRep } from './scenarios/scale-out.js';
@@ -22,7 +23,7 @@ import { scaleOutScenario, type ScaleRep } from './scenarios/scale-out.js';
 const { values: args } = parseArgs({
   options: {
     db: { type: 'string' },
-    only: { type: 'string', default: 'a,b,c,e,f,g,h' },
+    only: { type: 'string', default: 'a,b,c,e,f,g,h,i' },
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
   },
@@ -45,6 +46,8 @@ const plan = {
   // Issue 13: 1 and 2 `stockhook serve` processes on one PostgreSQL (skipped on SQLite).
   // Each process first takes warmDocs documents, unreported (scenarios/scale-out.ts).
   scale: { seconds: q ? 3 : 6, concurrency: 32, warmDocs: q ? 1_000 : 5_000 },
+  // stockhook vs the SQLite outbox peer (bench/peers/sqlite-outbox.ts), alternated, each in a fresh process (SQLite only).
+  outbox: { warmSeconds: q ? 1 : 3, seconds: q ? 3 : 8, concurrency: 32 },
 };
 
 interface Row {
@@ -177,6 +180,25 @@ try {
       }
       const ten = (p: number) => r.find((x) => x.accounts === 10 && x.processes === p)?.docsPerSec ?? Number.NaN;
       rows.push({ figure: '    10 accounts: 2 processes / 1 process', value: `${fmt(ten(2) / ten(1), 2)} x`, target: '>= 1.6 x', met: ten(2) / ten(1) >= 1.6 });
+    }
+  }
+  if (only.has('i')) {
+    if (pgBase) {
+      console.error('(i) SQLite outbox peer: skipped, the peer runs on SQLite (drop --db)');
+      rows.push({ figure: '(i) SQLite outbox peer: skipped on PostgreSQL (the peer is SQLite)', value: '-', target: '', met: null });
+    } else {
+      load('i');
+      const o = plan.outbox;
+      console.error(`(i) end to end vs the SQLite outbox peer: 2 subscriptions, ${o.concurrency} in flight, ${o.warmSeconds} s warm-up + ${o.seconds} s, alternated ${reps} x ...`);
+      const r: OutboxPeerRep[] = await outboxPeerScenario({ sink, reps, ...o });
+      results.i = r;
+      const of = (s: OutboxPeerRep['system']) => r.filter((x) => x.system === s);
+      const late = (xs: OutboxPeerRep[]) => (xs.some((x) => !x.complete) ? ' (not all delivered in time)' : '');
+      const ours = median(of('stockhook').map((x) => x.docsPerSec));
+      const peer = median(of('peer').map((x) => x.docsPerSec));
+      rows.push({ figure: `(i) end to end, 2 subscriptions: stockhook documents/s${late(of('stockhook'))}`, value: fmt(ours), target: '', met: null });
+      rows.push({ figure: `    SQLite outbox peer documents/s${late(of('peer'))}`, value: fmt(peer), target: '(reference)', met: null });
+      rows.push({ figure: '    stockhook / the peer', value: `${fmt(ours / peer, 2)} x`, target: '>= 1.0 x', met: ours / peer >= 1 });
     }
   }
 } finally {

@@ -48,11 +48,11 @@ export function receipt(f: Fixture, i: number): string {
   return JSON.stringify({ type: 'receipt', warehouseId: f.warehouseId, reference: `R-${i}`, lines: [{ productId: f.productIds[i % f.productIds.length], quantity: 1 }] });
 }
 
-/** POSTs one document; true on 201. */
-export async function postReceipt(pool: Pool, f: Fixture, i: number): Promise<boolean> {
+/** POSTs one document (to stockhook's route unless told another, as (i)'s peer has); true on 201. */
+export async function postReceipt(pool: Pool, f: Fixture, i: number, path = '/api/v1/documents'): Promise<boolean> {
   const res = await pool.request({
     method: 'POST',
-    path: '/api/v1/documents',
+    path,
     headers: { authorization: f.auth, 'content-type': 'application/json' },
     body: receipt(f, i),
   });

@@ -79,6 +79,25 @@ export async function startServe(dbUrl: string, adminToken: string): Promise<Ser
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const url = await announcedUrl(proc, 'stockhook serve');
+  return { url, pid: proc.pid as number, close: () => stopChild(proc) };
+}
+
+/**
+ * Runs bench/peers/sqlite-outbox.ts ((i)'s peer) in a child process on 127.0.0.1 with an OS-chosen
+ * port, with its database file and its subscribers; it takes `Bearer <token>`.
+ */
+export async function startOutboxPeer(file: string, subscriberUrls: string[], token: string): Promise<Serve> {
+  const proc = spawn(process.execPath, [...TSX, here('../peers/sqlite-outbox.ts'), file, ...subscriberUrls], {
+    env: { ...process.env, PEER_TOKEN: token },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await announcedUrl(proc, 'the outbox peer');
+  return { url, pid: proc.pid as number, close: () => stopChild(proc) };
+}
+
+/** The URL a server child prints once it listens (`... on http://...`), or why it did not come within 30 s. */
+async function announcedUrl(proc: ChildProcess, name: string): Promise<string> {
   let err = '';
   let out = '';
   // Both pipes are read to their end (an unread pipe would block the server once full); only the
@@ -89,8 +108,8 @@ export async function startServe(dbUrl: string, adminToken: string): Promise<Ser
   proc.stderr?.on('data', (d: Buffer) => {
     if (err.length < 65_536) err += d.toString();
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`stockhook serve did not start: ${err}`)), 30_000);
+  return new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 30_000);
     const check = () => {
       const m = /on (http:\/\/[^\s,]+)/.exec(out);
       if (m) {
@@ -99,9 +118,8 @@ export async function startServe(dbUrl: string, adminToken: string): Promise<Ser
       }
     };
     proc.stdout?.on('data', check);
-    proc.once('exit', (code) => reject(new Error(`stockhook serve exited with ${code}: ${err}`)));
+    proc.once('exit', (code) => reject(new Error(`${name} exited with ${code}: ${err}`)));
   });
-  return { url, pid: proc.pid as number, close: () => stopChild(proc) };
 }
 
 /** Runs a bench script in a child process and resolves with the one result it sends over IPC. */
