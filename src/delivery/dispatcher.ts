@@ -22,6 +22,7 @@ import { ResultBatcher } from './result-batcher.js';
 import { SharedBreaker } from './shared-breaker.js';
 import { SendSlots } from './send-slots.js';
 import { wakeAccounts, WakeSignal } from './wake-signal.js';
+import { initialState, step, type Decision, type SchedulerEvent, type SchedulerState } from './claim-scheduler.js';
 import { Sender, type SendOutcome } from './sender.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
 
@@ -42,22 +43,12 @@ export class Dispatcher implements Handoff {
   private readonly slots: SendSlots;
   private readonly batchSize: number;
   private readonly leaseMs: number;
-  private readonly pollMs: number;
   private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly subs = new Map<string, Subscription>();
   private running = false;
   private readonly signal = new WakeSignal();
-  /** A wake-up said new deliveries may exist (a commit here, NOTIFY from another process). */
-  private newWork = false;
-  /** Accounts whose commits wrote new deliveries: new work for a claim once they are below their share (wake()). */
-  private readonly newWorkOf = new Set<string>();
-  /** The exclusions of the last claim that came back short, and until when that answer is trusted. */
-  private dry: { exclude: Set<string>; until: number } | null = null;
-  /**
-   * The earliest retry this dispatcher has scheduled since its last claim: no commit announces it,
-   * so it bounds every wait, dry or not.
-   */
-  private retryDue = Infinity;
+  /** When to claim, for whom, and when to rest (claim-scheduler.ts): the loop does what it decides. */
+  private schedule: SchedulerState;
   private loopDone: Promise<void> | null = null;
   private readonly results: ResultBatcher;
   private heartbeat: NodeJS.Timeout | null = null;
@@ -80,7 +71,7 @@ export class Dispatcher implements Handoff {
     this.handedOff.setLimit(share);
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
-    this.pollMs = opts.pollMs ?? 2_000;
+    this.schedule = initialState(opts.pollMs ?? 2_000);
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
     this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
     // A pool per (account, origin) of the account's share: the slots decide who sends, never a
@@ -155,25 +146,18 @@ export class Dispatcher implements Handoff {
 
   /**
    * Something may be due: claim now instead of at the next poll. `accounts`, when known, are the
-   * accounts whose commits wrote the new deliveries (wakeAccounts()). Claims leave out an account at
-   * its share, so a claim run for the new rows of such an account can't take them: it only walks the
-   * due rows past the account's whole backlog to find nothing. Bench (f), one busy account, spent
-   * 7 ms per such claim, 15 % of the delivery thread. So an account's new work counts once the
-   * account is below its share (loop()), and a completion that brings it there wakes the loop.
+   * accounts whose commits wrote the new deliveries (wakeAccounts()).
    */
   wake(accounts?: readonly string[]): void {
-    if (accounts !== undefined && accounts.length > 0) {
-      for (const a of accounts) this.newWorkOf.add(a);
-      if (accounts.some((a) => !this.slots.atShare(a))) this.kick();
-      return;
-    }
-    this.newWork = true;
-    this.kick();
+    this.feed({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.slots.atShare(a)) ?? [] });
   }
 
-  /** Runs the loop again because room appeared; unlike wake(), nothing new was committed. */
-  private kick(): void {
-    this.signal.raise();
+  /** Tells the scheduler what happened, and ends the loop's rest if it decides so. */
+  private feed(event: SchedulerEvent): Decision {
+    const { state, decision } = step(this.schedule, event);
+    this.schedule = state;
+    if (decision.kind === 'wake') this.signal.interrupt();
+    return decision;
   }
 
   /** Resolves when nothing is in flight, queued or waiting to be written (tests and benchmarks). */
@@ -190,7 +174,7 @@ export class Dispatcher implements Handoff {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake();
+    this.feed({ type: 'stop' });
     await this.loopDone;
     const queuedRows = [...this.queues.values()].flat();
     const queued = queuedRows.map((d) => d.id);
@@ -212,81 +196,38 @@ export class Dispatcher implements Handoff {
   }
 
   private async loop(): Promise<void> {
-    while (this.running) {
+    for (;;) {
+      let decision: Decision;
       try {
-        const limit = this.slots.claimLimit(this.batchSize);
-        if (limit <= 0) {
-          // Full: a completion wakes us when there is room. Until then a wake-up for new work changes
-          // nothing, and must not make sleep() return at once: that loop of resolved promises never
-          // yields to the I/O that would complete anything (a livelock at 100% CPU).
-          this.signal.raised = false;
-          await this.sleep(this.pollMs);
-          continue;
-        }
-        const now = Date.now();
-        const exclude = this.excluded(now, await this.shared.sync(now));
-        // New work of an account at its share waits in newWorkOf (see wake()).
-        const fresh: string[] = [];
-        for (const a of this.newWorkOf) {
-          if (exclude.accounts.includes(a)) continue;
-          this.newWorkOf.delete(a);
-          fresh.push(a);
-        }
-        const unknownWork = this.newWork;
-        const excludeKeys = [...exclude.subscriptions, ...exclude.accounts.map((a) => `account:${a}`)];
-        const dry = this.dry;
-        if (dry && !unknownWork && fresh.length === 0 && now < Math.min(dry.until, this.retryDue) && [...dry.exclude].every((id) => this.covered(id, excludeKeys))) {
-          // The last claim found nothing outside these exclusions and nothing was committed since:
-          // claiming again would only walk the excluded subscriptions' due rows, O(backlog), for
-          // nothing (300,000 pending: ~220 ms per claim). A subscription leaving the exclusions,
-          // a commit or NOTIFY, a retry coming due, or the poll interval ends this.
-          this.signal.raised = false;
-          await this.sleep(Math.min(dry.until, this.retryDue) - now);
-          continue;
-        }
-        this.signal.raised = false;
-        if (now >= this.retryDue) this.retryDue = Infinity;
-        // New deliveries make what the last short claim said stale.
-        if (unknownWork || fresh.length > 0) this.dry = null;
-        this.newWork = false;
-        const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, ...exclude });
-        // What was claimed is sent first; the next due time is read after.
-        if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
-        // A short claim took everything due outside its exclusions: until new work, the next due time
-        // or the poll, claiming again finds nothing. Without exclusions too: each completion of a
-        // handed-off delivery woke the loop, and it claimed and read the next due time for nothing
-        // (two statements per delivery; on PostgreSQL two round trips, ~5 % of the delivery thread).
-        // A full claim says nothing about the other subscriptions: the last dry answer still holds.
-        if (claimed.length < limit) {
-          const t = Date.now();
-          const next = await nextDueAt(this.ctx.store, t);
-          // Rows due already are the excluded subscriptions': the poll, not their due time, ends this.
-          this.dry = { exclude: new Set(excludeKeys), until: next !== null && next > t ? Math.min(next, t + this.pollMs) : t + this.pollMs };
-        } else if (dry && !unknownWork && fresh.length > 0) {
-          // It also holds outside the accounts whose new work this claim was for: nothing else was
-          // committed since it was said. Without this, a full claim that brought a busy account to
-          // its share was followed by one that left the account out and walked past its backlog for
-          // nothing, a full claim's cost each time, many times a second.
-          this.dry = { exclude: new Set([...dry.exclude, ...fresh.map((a) => `account:${a}`)]), until: dry.until };
-        }
-        if (claimed.length === limit || this.signal.raised) continue;
-        await this.sleep(Math.min(this.dry?.until ?? Date.now() + this.pollMs, this.retryDue) - Date.now());
+        decision = await this.turn();
       } catch (err) {
         this.log('dispatcher loop error', err);
-        await this.sleep(1000);
+        decision = this.feed({ type: 'failed', now: Date.now() });
       }
+      if (decision.kind === 'stop') return;
+      if (decision.kind === 'rest') await this.signal.wait(decision.until - Date.now());
     }
   }
 
-  /** An exclusion key is implied by these: itself, or for a subscription, its account's. */
-  private covered(key: string, excludeKeys: string[]): boolean {
-    if (excludeKeys.includes(key)) return true;
-    const account = this.subs.get(key)?.accountId;
-    return account !== undefined && excludeKeys.includes(`account:${account}`);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.signal.wait(ms) : Promise.resolve();
+  /** One turn of the loop: does what the scheduler decides up to a rest, the next turn, or stop. */
+  private async turn(): Promise<Decision> {
+    let d = this.feed({ type: 'tick', now: Date.now(), limit: this.slots.claimLimit(this.batchSize) });
+    if (d.kind === 'exclude') {
+      const exclude = this.excluded(d.now, await this.shared.sync(d.now));
+      d = this.feed({ type: 'excluded', ...exclude, accountOf: (id) => this.subs.get(id)?.accountId });
+    }
+    if (d.kind === 'claim') {
+      const { limit, now, subscriptions, accounts } = d;
+      const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, subscriptions: [...subscriptions], accounts: [...accounts] });
+      // What was claimed is sent first; the next due time is read after.
+      if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
+      d = this.feed({ type: 'claimed', count: claimed.length });
+    }
+    if (d.kind === 'nextDue') {
+      const t = Date.now();
+      d = this.feed({ type: 'nextDue', now: t, at: await nextDueAt(this.ctx.store, t) });
+    }
+    return d;
   }
 
   /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
@@ -368,13 +309,7 @@ export class Dispatcher implements Handoff {
         this.pump(subscriptionId);
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
-        // Claim again only if this completion made room a claim can fill: the dispatcher was full, or
-        // the subscription or its account is no longer excluded. Waking on every completion ran one
-        // claim per delivery, each walking the due index past the excluded subscriptions' backlog for
-        // nothing: O(backlog) per delivery (bench: 8,000 pending drained at ~350/s; ~2,400-3,000/s with this).
-        // (While the account is at its share, the subscription's room is of no use to a claim.)
-        const atShare = this.slots.atShare(d.accountId);
-        if (wasFull || (wasAtShare && !atShare) || (!atShare && !this.atLimit(subscriptionId))) this.kick();
+        this.feed({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
         this.checkIdle();
       });
     }
@@ -406,11 +341,7 @@ export class Dispatcher implements Handoff {
     const now = Date.now();
     const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random, d.createdMs);
     this.opts.metrics?.recordAttempt(sub.format, decision.outcome, durationMs / 1000);
-    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null && decision.nextAttemptMs < this.retryDue) {
-      // The loop may be asleep until the poll: it must wake for this retry.
-      this.retryDue = decision.nextAttemptMs;
-      this.kick();
-    }
+    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.feed({ type: 'retryScheduled', at: decision.nextAttemptMs });
     this.results.add({
       delivery: d,
       attemptNo,
@@ -449,7 +380,7 @@ export class Dispatcher implements Handoff {
     this.queues.delete(subscriptionId);
     this.unqueue(q);
     // Room for a claim: the dispatcher may have been full, and the account below its share now.
-    if (q.length > 0) this.kick();
+    if (q.length > 0) this.feed({ type: 'gaveBack' });
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);
