@@ -171,7 +171,7 @@ function woken(state: SchedulerState): Step {
 }
 
 /** Rests until `until` unless woken since the last rest: then the next turn runs at once. */
-function rest(state: SchedulerState, mode: 'DRY' | 'BACKOFF', until: number): Step {
+function rest(state: SchedulerState, mode: 'FULL' | 'DRY' | 'BACKOFF', until: number): Step {
   if (state.woken) return { state: { ...state, mode: { name: 'READY' } }, decision: TURN };
   return { state: { ...state, mode: { name: mode } }, decision: { kind: 'rest', until } };
 }
