@@ -1,33 +1,26 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
 import type { StoredEvent } from '../events/catalog.js';
-import { toError } from '../errors.js';
 import type { Notifier } from '../storage/pg-notifier.js';
-import type { AttemptReads } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
-import { signingAt, toSubscription, type Subscription } from '../webhooks/subscription-row.js';
+import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
+import { attempt } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
-import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
-import { HandoffCount, type Handoff } from './handoff.js';
-import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
-import { decide } from './decide.js';
-import { loggedBody } from './finish.js';
-import type { AttemptMetrics } from './metrics.js';
-import { maskHeaders, prepareRequest } from './request-headers.js';
-import { ResultBatcher } from './result-batcher.js';
-import { SharedBreaker } from './shared-breaker.js';
-import { SendSlots } from './send-slots.js';
-import { wakeAccounts, WakeSignal } from './wake-signal.js';
-import { initialState, step, type Decision, type SchedulerEvent, type SchedulerState } from './claim-scheduler.js';
-import { Sender, type SendOutcome } from './sender.js';
+import { Breakers, DEFAULT_BREAKER } from './breaker.js';
+import { ClaimLoop } from './claim-loop.js';
+import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
+import { HandoffCount, type Handoff } from './handoff.js';
+import { ResultBatcher } from './result-batcher.js';
+import { Sender } from './sender.js';
+import { SendSlots } from './send-slots.js';
+import { SharedBreaker } from './shared-breaker.js';
+import { wakeAccounts } from './wake-signal.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
-
 
 /**
  * Claims due deliveries in batches and sends them. Per-subscription in-flight limits and circuit
@@ -46,10 +39,8 @@ export class Dispatcher implements Handoff {
   private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly subs = new Map<string, Subscription>();
   private running = false;
-  private readonly signal = new WakeSignal();
-  /** When to claim, for whom, and when to rest (claim-scheduler.ts): the loop does what it decides. */
-  private schedule: SchedulerState;
-  private loopDone: Promise<void> | null = null;
+  /** When to claim, for whom, and when to rest (claim-loop.ts, claim-scheduler.ts). */
+  private readonly claims: ClaimLoop;
   private readonly results: ResultBatcher;
   private heartbeat: NodeJS.Timeout | null = null;
   private notifier: Notifier | null = null;
@@ -71,7 +62,14 @@ export class Dispatcher implements Handoff {
     this.handedOff.setLimit(share);
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
-    this.schedule = initialState(opts.pollMs ?? 2_000);
+    this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
+      claimLimit: () => this.slots.claimLimit(this.batchSize),
+      exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
+      accountOf: (id) => this.subs.get(id)?.accountId,
+      claim: (o) => this.claim(o),
+      nextDueAt: (after) => nextDueAt(ctx.store, after),
+      log: (msg, err) => this.log(msg, err),
+    });
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
     this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
     // A pool per (account, origin) of the account's share: the slots decide who sends, never a
@@ -98,7 +96,7 @@ export class Dispatcher implements Handoff {
     this.notifier = await this.ctx.store.listenForDeliveries((accounts) => this.wake(accounts));
     this.heartbeat = setInterval(() => void this.extend(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
-    this.loopDone = this.loop();
+    this.claims.start();
   }
 
   /**
@@ -149,15 +147,7 @@ export class Dispatcher implements Handoff {
    * accounts whose commits wrote the new deliveries (wakeAccounts()).
    */
   wake(accounts?: readonly string[]): void {
-    this.feed({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.slots.atShare(a)) ?? [] });
-  }
-
-  /** Tells the scheduler what happened, and ends the loop's rest if it decides so. */
-  private feed(event: SchedulerEvent): Decision {
-    const { state, decision } = step(this.schedule, event);
-    this.schedule = state;
-    if (decision.kind === 'wake') this.signal.interrupt();
-    return decision;
+    this.claims.tell({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.slots.atShare(a)) ?? [] });
   }
 
   /** Resolves when nothing is in flight, queued or waiting to be written (tests and benchmarks). */
@@ -174,8 +164,7 @@ export class Dispatcher implements Handoff {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.feed({ type: 'stop' });
-    await this.loopDone;
+    await this.claims.stop();
     const queuedRows = [...this.queues.values()].flat();
     const queued = queuedRows.map((d) => d.id);
     this.queues.clear();
@@ -195,39 +184,11 @@ export class Dispatcher implements Handoff {
     this.opts.log?.(msg, err);
   }
 
-  private async loop(): Promise<void> {
-    for (;;) {
-      let decision: Decision;
-      try {
-        decision = await this.turn();
-      } catch (err) {
-        this.log('dispatcher loop error', err);
-        decision = this.feed({ type: 'failed', now: Date.now() });
-      }
-      if (decision.kind === 'stop') return;
-      if (decision.kind === 'rest') await this.signal.wait(decision.until - Date.now());
-    }
-  }
-
-  /** One turn of the loop: does what the scheduler decides up to a rest, the next turn, or stop. */
-  private async turn(): Promise<Decision> {
-    let d = this.feed({ type: 'tick', now: Date.now(), limit: this.slots.claimLimit(this.batchSize) });
-    if (d.kind === 'exclude') {
-      const exclude = this.excluded(d.now, await this.shared.sync(d.now));
-      d = this.feed({ type: 'excluded', ...exclude, accountOf: (id) => this.subs.get(id)?.accountId });
-    }
-    if (d.kind === 'claim') {
-      const { limit, now, subscriptions, accounts } = d;
-      const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, subscriptions: [...subscriptions], accounts: [...accounts] });
-      // What was claimed is sent first; the next due time is read after.
-      if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
-      d = this.feed({ type: 'claimed', count: claimed.length });
-    }
-    if (d.kind === 'nextDue') {
-      const t = Date.now();
-      d = this.feed({ type: 'nextDue', now: t, at: await nextDueAt(this.ctx.store, t) });
-    }
-    return d;
+  /** Claims due rows outside the exclusions and queues them, so they are sent before the next due time is read. */
+  private async claim(opts: { limit: number; now: number; subscriptions: string[]; accounts: string[] }): Promise<number> {
+    const claimed = await claimDue(this.ctx.store, { owner: this.owner, leaseMs: this.leaseMs, ...opts });
+    if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
+    return claimed.length;
   }
 
   /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
@@ -253,7 +214,7 @@ export class Dispatcher implements Handoff {
 
   /**
    * Queues claimed or handed-off deliveries behind their subscriptions, as the claim or the write
-   * that made them read them (handed-off ones were read a second time here: one read per write).
+   * that made them read them.
    */
   private async accept(claimed: ClaimedDelivery[], rows: Subscription[]): Promise<void> {
     const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
@@ -309,7 +270,7 @@ export class Dispatcher implements Handoff {
         this.pump(subscriptionId);
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
-        this.feed({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
+        this.claims.tell({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
         this.checkIdle();
       });
     }
@@ -317,48 +278,14 @@ export class Dispatcher implements Handoff {
   }
 
   private async send(d: ClaimedDelivery, sub: Subscription): Promise<void> {
-    const format = FORMATS[sub.format];
-    const startedMs = Date.now();
-    const attemptNo = d.attempts + 1;
-    let headers: Record<string, string> = {};
-    let sent: SendOutcome;
-    let t0 = performance.now();
-    try {
-      // Whether a rotated secret still signs is the domain clock's call, as every other time rule.
-      const request = await prepareRequest(d, signingAt(sub, this.ctx.now()), format, this.opts.attemptReads, startedMs);
-      if ('cancel' in request) {
-        await cancelClaim(this.ctx.store, this.owner, d.id, request.cancel, Date.now());
-        return;
-      }
-      headers = request.headers;
-      t0 = performance.now();
-      sent = await this.sender.send(d.accountId, d.url, headers, request.body, format.timeoutMs);
-    } catch (err) {
-      // A bug in a format must still end in a logged attempt, never in a delivery stuck under lease.
-      sent = { ok: false, kind: 'other', message: toError(err).message };
-    }
-    const durationMs = performance.now() - t0;
-    const now = Date.now();
-    const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random, d.createdMs);
-    this.opts.metrics?.recordAttempt(sub.format, decision.outcome, durationMs / 1000);
-    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.feed({ type: 'retryScheduled', at: decision.nextAttemptMs });
-    this.results.add({
-      delivery: d,
-      attemptNo,
-      startedMs,
-      durationMs,
-      requestHeaders: maskHeaders(headers),
-      responseStatus: sent.ok ? sent.status : null,
-      responseHeaders: sent.ok ? sent.headers : null,
-      responseBody: sent.ok ? loggedBody(sent.body) : null,
-      errorKind: decision.errorKind,
-      errorMessage: decision.errorMessage,
-      outcome: decision.outcome,
-      nextAttemptMs: decision.nextAttemptMs,
-    });
+    const made = await attempt(this.ctx, this.sender, this.owner, this.opts, d, sub);
+    if (!made) return;
+    const { result, decision, now } = made;
+    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
+    this.results.add(result);
     try {
       // Vendor formats keep their promised schedule: no breaker pauses them.
-      const reopenAt = format.protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
+      const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
       if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
       if (decision.outcome === 'gone') {
         await this.results.flush();
@@ -380,7 +307,7 @@ export class Dispatcher implements Handoff {
     this.queues.delete(subscriptionId);
     this.unqueue(q);
     // Room for a claim: the dispatcher may have been full, and the account below its share now.
-    if (q.length > 0) this.feed({ type: 'gaveBack' });
+    if (q.length > 0) this.claims.tell({ type: 'gaveBack' });
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);
