@@ -3,7 +3,7 @@
  * the pure function step(state, event) -> { state, decision }. The dispatcher feeds it what happened
  * (a commit, a completion, a claim's result, the end of a rest) and does what it decides (read the
  * exclusions, claim, read the next due time, rest until a time, stop); it keeps no claim state of its
- * own. docs/architecture describes the dispatcher around it.
+ * own (claim-loop.ts runs the turns).
  *
  * A turn of the loop: `tick` (is there room?) -> `excluded` (may the last dry answer be trusted?) ->
  * `claimed` (was the claim short?) -> `nextDue` (how long is it dry?) -> a rest or the next turn.
@@ -14,8 +14,9 @@
  *   CLAIMING   a claim runs, and what it brought is being queued
  *   NEXT_DUE   the claim was short; the dispatcher is reading when the next row comes due
  *   FULL       resting: no room for a claim; a completion or the poll ends it
- *   DRY        resting: the last short claim's answer still holds; new work, a retry coming due, a
- *              change in the exclusions or the poll ends it
+ *   DRY        resting: the last short claim's answer still holds; new work, a completion that made
+ *              room, a retry coming due or the poll ends it, and the next turn claims only if the
+ *              answer no longer holds (new work, the time, or exclusions that no longer cover it)
  *   BACKOFF    resting after an error in the turn
  *   STOPPED    the dispatcher is stopping: no turn claims any more
  */

@@ -14,6 +14,7 @@ import { ClaimLoop } from './claim-loop.js';
 import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
 import { HandoffCount, type Handoff } from './handoff.js';
+import { IdleWaiters } from './idle-waiters.js';
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
 import { SendSlots } from './send-slots.js';
@@ -44,7 +45,9 @@ export class Dispatcher implements Handoff {
   private readonly results: ResultBatcher;
   private heartbeat: NodeJS.Timeout | null = null;
   private notifier: Notifier | null = null;
-  private idle: Array<() => void> = [];
+  private readonly idle = new IdleWaiters(
+    () => this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0,
+  );
   /** Handed-off deliveries not yet finished (shared with the thread that hands them over). */
   private readonly handedOff: HandoffCount;
   /** Of this dispatcher's load (queued and in flight), the deliveries that were handed off. */
@@ -80,7 +83,7 @@ export class Dispatcher implements Handoff {
       log: (msg, err) => this.log(msg, err),
       afterWrite: async (batch, now) => {
         await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err));
-        this.checkIdle();
+        this.idle.check();
       },
     });
     opts.metrics?.watchBreakers(this.breakers);
@@ -152,8 +155,7 @@ export class Dispatcher implements Handoff {
 
   /** Resolves when nothing is in flight, queued or waiting to be written (tests and benchmarks). */
   async drained(): Promise<void> {
-    if (this.isIdle()) return this.results.settled();
-    await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.idle.wait();
     await this.results.settled();
   }
 
@@ -271,7 +273,7 @@ export class Dispatcher implements Handoff {
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
         this.claims.tell({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
-        this.checkIdle();
+        this.idle.check();
       });
     }
     if (q.length === 0) this.queues.delete(subscriptionId);
@@ -314,7 +316,7 @@ export class Dispatcher implements Handoff {
     } catch (err) {
       this.log('pausing endpoint failed', err);
     }
-    this.checkIdle();
+    this.idle.check();
   }
 
   /** Queued deliveries given back: their slots, and the handed-off ones' place in the handoff's count. */
@@ -349,17 +351,5 @@ export class Dispatcher implements Handoff {
   private async extend(): Promise<void> {
     if (this.slots.inFlightTotal + this.slots.queuedTotal === 0) return;
     await extendLeases(this.ctx.store, this.owner, Date.now() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
-  }
-
-  private isIdle(): boolean {
-    return this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0;
-  }
-
-  private checkIdle(): void {
-    if (this.isIdle()) {
-      const waiting = this.idle;
-      this.idle = [];
-      for (const r of waiting) r();
-    }
   }
 }
