@@ -136,8 +136,8 @@ export function step(state: SchedulerState, event: SchedulerEvent): Step {
       return wake(state, event.accounts, event.atShare);
     case 'completed': {
       // Claim again only if this completion made room a claim can fill: the dispatcher was full, or
-      // the subscription or its account is no longer excluded. Waking on every completion ran one
-      // claim per delivery, each walking the due index past the excluded subscriptions' backlog for
+      // the subscription or its account is no longer excluded. Waking on every completion would run
+      // one claim per delivery, each walking the due index past the excluded subscriptions' backlog for
       // nothing. While the account is at its share, its subscription's room is of no use to a claim.
       const room = event.wasFull || (event.wasAtShare && !event.atShare) || (!event.atShare && !event.subscriptionAtLimit);
       return room ? woken(state) : { state, decision: NONE };
@@ -172,7 +172,7 @@ function woken(state: SchedulerState): Step {
 }
 
 /** Rests until `until` unless woken since the last rest: then the next turn runs at once. */
-function rest(state: SchedulerState, mode: 'FULL' | 'DRY' | 'BACKOFF', until: number): Step {
+function rest(state: SchedulerState, mode: 'DRY' | 'BACKOFF', until: number): Step {
   if (state.woken) return { state: { ...state, mode: { name: 'READY' } }, decision: TURN };
   return { state: { ...state, mode: { name: mode } }, decision: { kind: 'rest', until } };
 }
