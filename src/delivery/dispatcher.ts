@@ -1,32 +1,27 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
 import type { StoredEvent } from '../events/catalog.js';
-import { toError } from '../errors.js';
 import type { Notifier } from '../storage/pg-notifier.js';
-import type { AttemptReads } from '../webhooks/formats/format.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
-import { signingAt, toSubscription, type Subscription } from '../webhooks/subscription-row.js';
+import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
+import { attempt } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
-import { Breakers, DEFAULT_BREAKER, type BreakerOptions } from './breaker.js';
-import { HandoffCount, type Handoff } from './handoff.js';
-import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
-import { decide } from './decide.js';
-import { loggedBody } from './finish.js';
-import type { AttemptMetrics } from './metrics.js';
-import { maskHeaders, prepareRequest } from './request-headers.js';
-import { ResultBatcher } from './result-batcher.js';
-import { SharedBreaker } from './shared-breaker.js';
-import { SendSlots } from './send-slots.js';
-import { wakeAccounts, WakeSignal } from './wake-signal.js';
-import { Sender, type SendOutcome } from './sender.js';
+import { Breakers, DEFAULT_BREAKER } from './breaker.js';
+import { ClaimLoop } from './claim-loop.js';
+import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
+import { HandoffCount, type Handoff } from './handoff.js';
+import { IdleWaiters } from './idle-waiters.js';
+import { ResultBatcher } from './result-batcher.js';
+import { Sender } from './sender.js';
+import { SendSlots } from './send-slots.js';
+import { SharedBreaker } from './shared-breaker.js';
+import { wakeAccounts } from './wake-signal.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
-
 
 /**
  * Claims due deliveries in batches and sends them. Per-subscription in-flight limits and circuit
@@ -42,27 +37,17 @@ export class Dispatcher implements Handoff {
   private readonly slots: SendSlots;
   private readonly batchSize: number;
   private readonly leaseMs: number;
-  private readonly pollMs: number;
   private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly subs = new Map<string, Subscription>();
   private running = false;
-  private readonly signal = new WakeSignal();
-  /** A wake-up said new deliveries may exist (a commit here, NOTIFY from another process). */
-  private newWork = false;
-  /** Accounts whose commits wrote new deliveries: new work for a claim once they are below their share (wake()). */
-  private readonly newWorkOf = new Set<string>();
-  /** The exclusions of the last claim that came back short, and until when that answer is trusted. */
-  private dry: { exclude: Set<string>; until: number } | null = null;
-  /**
-   * The earliest retry this dispatcher has scheduled since its last claim: no commit announces it,
-   * so it bounds every wait, dry or not.
-   */
-  private retryDue = Infinity;
-  private loopDone: Promise<void> | null = null;
+  /** When to claim, for whom, and when to rest (claim-loop.ts, claim-scheduler.ts). */
+  private readonly claims: ClaimLoop;
   private readonly results: ResultBatcher;
   private heartbeat: NodeJS.Timeout | null = null;
   private notifier: Notifier | null = null;
-  private idle: Array<() => void> = [];
+  private readonly idle = new IdleWaiters(
+    () => this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0,
+  );
   /** Handed-off deliveries not yet finished (shared with the thread that hands them over). */
   private readonly handedOff: HandoffCount;
   /** Of this dispatcher's load (queued and in flight), the deliveries that were handed off. */
@@ -80,7 +65,14 @@ export class Dispatcher implements Handoff {
     this.handedOff.setLimit(share);
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
-    this.pollMs = opts.pollMs ?? 2_000;
+    this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
+      claimLimit: () => this.slots.claimLimit(this.batchSize),
+      exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
+      accountOf: (id) => this.subs.get(id)?.accountId,
+      claim: (o) => this.claim(o),
+      nextDueAt: (after) => nextDueAt(ctx.store, after),
+      log: (msg, err) => this.log(msg, err),
+    });
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
     this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
     // A pool per (account, origin) of the account's share: the slots decide who sends, never a
@@ -91,7 +83,7 @@ export class Dispatcher implements Handoff {
       log: (msg, err) => this.log(msg, err),
       afterWrite: async (batch, now) => {
         await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err));
-        this.checkIdle();
+        this.idle.check();
       },
     });
     opts.metrics?.watchBreakers(this.breakers);
@@ -107,7 +99,7 @@ export class Dispatcher implements Handoff {
     this.notifier = await this.ctx.store.listenForDeliveries((accounts) => this.wake(accounts));
     this.heartbeat = setInterval(() => void this.extend(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
-    this.loopDone = this.loop();
+    this.claims.start();
   }
 
   /**
@@ -155,31 +147,15 @@ export class Dispatcher implements Handoff {
 
   /**
    * Something may be due: claim now instead of at the next poll. `accounts`, when known, are the
-   * accounts whose commits wrote the new deliveries (wakeAccounts()). Claims leave out an account at
-   * its share, so a claim run for the new rows of such an account can't take them: it only walks the
-   * due rows past the account's whole backlog to find nothing. Bench (f), one busy account, spent
-   * 7 ms per such claim, 15 % of the delivery thread. So an account's new work counts once the
-   * account is below its share (loop()), and a completion that brings it there wakes the loop.
+   * accounts whose commits wrote the new deliveries (wakeAccounts()).
    */
   wake(accounts?: readonly string[]): void {
-    if (accounts !== undefined && accounts.length > 0) {
-      for (const a of accounts) this.newWorkOf.add(a);
-      if (accounts.some((a) => !this.slots.atShare(a))) this.kick();
-      return;
-    }
-    this.newWork = true;
-    this.kick();
-  }
-
-  /** Runs the loop again because room appeared; unlike wake(), nothing new was committed. */
-  private kick(): void {
-    this.signal.raise();
+    this.claims.tell({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.slots.atShare(a)) ?? [] });
   }
 
   /** Resolves when nothing is in flight, queued or waiting to be written (tests and benchmarks). */
   async drained(): Promise<void> {
-    if (this.isIdle()) return this.results.settled();
-    await new Promise<void>((resolve) => this.idle.push(resolve));
+    await this.idle.wait();
     await this.results.settled();
   }
 
@@ -190,8 +166,7 @@ export class Dispatcher implements Handoff {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    this.wake();
-    await this.loopDone;
+    await this.claims.stop();
     const queuedRows = [...this.queues.values()].flat();
     const queued = queuedRows.map((d) => d.id);
     this.queues.clear();
@@ -211,82 +186,11 @@ export class Dispatcher implements Handoff {
     this.opts.log?.(msg, err);
   }
 
-  private async loop(): Promise<void> {
-    while (this.running) {
-      try {
-        const limit = this.slots.claimLimit(this.batchSize);
-        if (limit <= 0) {
-          // Full: a completion wakes us when there is room. Until then a wake-up for new work changes
-          // nothing, and must not make sleep() return at once: that loop of resolved promises never
-          // yields to the I/O that would complete anything (a livelock at 100% CPU).
-          this.signal.raised = false;
-          await this.sleep(this.pollMs);
-          continue;
-        }
-        const now = Date.now();
-        const exclude = this.excluded(now, await this.shared.sync(now));
-        // New work of an account at its share waits in newWorkOf (see wake()).
-        const fresh: string[] = [];
-        for (const a of this.newWorkOf) {
-          if (exclude.accounts.includes(a)) continue;
-          this.newWorkOf.delete(a);
-          fresh.push(a);
-        }
-        const unknownWork = this.newWork;
-        const excludeKeys = [...exclude.subscriptions, ...exclude.accounts.map((a) => `account:${a}`)];
-        const dry = this.dry;
-        if (dry && !unknownWork && fresh.length === 0 && now < Math.min(dry.until, this.retryDue) && [...dry.exclude].every((id) => this.covered(id, excludeKeys))) {
-          // The last claim found nothing outside these exclusions and nothing was committed since:
-          // claiming again would only walk the excluded subscriptions' due rows, O(backlog), for
-          // nothing (300,000 pending: ~220 ms per claim). A subscription leaving the exclusions,
-          // a commit or NOTIFY, a retry coming due, or the poll interval ends this.
-          this.signal.raised = false;
-          await this.sleep(Math.min(dry.until, this.retryDue) - now);
-          continue;
-        }
-        this.signal.raised = false;
-        if (now >= this.retryDue) this.retryDue = Infinity;
-        // New deliveries make what the last short claim said stale.
-        if (unknownWork || fresh.length > 0) this.dry = null;
-        this.newWork = false;
-        const claimed = await claimDue(this.ctx.store, { owner: this.owner, limit, now, leaseMs: this.leaseMs, ...exclude });
-        // What was claimed is sent first; the next due time is read after.
-        if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
-        // A short claim took everything due outside its exclusions: until new work, the next due time
-        // or the poll, claiming again finds nothing. Without exclusions too: each completion of a
-        // handed-off delivery woke the loop, and it claimed and read the next due time for nothing
-        // (two statements per delivery; on PostgreSQL two round trips, ~5 % of the delivery thread).
-        // A full claim says nothing about the other subscriptions: the last dry answer still holds.
-        if (claimed.length < limit) {
-          const t = Date.now();
-          const next = await nextDueAt(this.ctx.store, t);
-          // Rows due already are the excluded subscriptions': the poll, not their due time, ends this.
-          this.dry = { exclude: new Set(excludeKeys), until: next !== null && next > t ? Math.min(next, t + this.pollMs) : t + this.pollMs };
-        } else if (dry && !unknownWork && fresh.length > 0) {
-          // It also holds outside the accounts whose new work this claim was for: nothing else was
-          // committed since it was said. Without this, a full claim that brought a busy account to
-          // its share was followed by one that left the account out and walked past its backlog for
-          // nothing, a full claim's cost each time, many times a second.
-          this.dry = { exclude: new Set([...dry.exclude, ...fresh.map((a) => `account:${a}`)]), until: dry.until };
-        }
-        if (claimed.length === limit || this.signal.raised) continue;
-        await this.sleep(Math.min(this.dry?.until ?? Date.now() + this.pollMs, this.retryDue) - Date.now());
-      } catch (err) {
-        this.log('dispatcher loop error', err);
-        await this.sleep(1000);
-      }
-    }
-  }
-
-  /** An exclusion key is implied by these: itself, or for a subscription, its account's. */
-  private covered(key: string, excludeKeys: string[]): boolean {
-    if (excludeKeys.includes(key)) return true;
-    const account = this.subs.get(key)?.accountId;
-    return account !== undefined && excludeKeys.includes(`account:${account}`);
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return this.running ? this.signal.wait(ms) : Promise.resolve();
+  /** Claims due rows outside the exclusions and queues them, so they are sent before the next due time is read. */
+  private async claim(opts: { limit: number; now: number; subscriptions: string[]; accounts: string[] }): Promise<number> {
+    const claimed = await claimDue(this.ctx.store, { owner: this.owner, leaseMs: this.leaseMs, ...opts });
+    if (claimed.length > 0) await this.accept(claimed, await this.subscriptionsOf(claimed));
+    return claimed.length;
   }
 
   /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
@@ -312,7 +216,7 @@ export class Dispatcher implements Handoff {
 
   /**
    * Queues claimed or handed-off deliveries behind their subscriptions, as the claim or the write
-   * that made them read them (handed-off ones were read a second time here: one read per write).
+   * that made them read them.
    */
   private async accept(claimed: ClaimedDelivery[], rows: Subscription[]): Promise<void> {
     const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
@@ -368,66 +272,22 @@ export class Dispatcher implements Handoff {
         this.pump(subscriptionId);
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
-        // Claim again only if this completion made room a claim can fill: the dispatcher was full, or
-        // the subscription or its account is no longer excluded. Waking on every completion ran one
-        // claim per delivery, each walking the due index past the excluded subscriptions' backlog for
-        // nothing: O(backlog) per delivery (bench: 8,000 pending drained at ~350/s; ~2,400-3,000/s with this).
-        // (While the account is at its share, the subscription's room is of no use to a claim.)
-        const atShare = this.slots.atShare(d.accountId);
-        if (wasFull || (wasAtShare && !atShare) || (!atShare && !this.atLimit(subscriptionId))) this.kick();
-        this.checkIdle();
+        this.claims.tell({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
+        this.idle.check();
       });
     }
     if (q.length === 0) this.queues.delete(subscriptionId);
   }
 
   private async send(d: ClaimedDelivery, sub: Subscription): Promise<void> {
-    const format = FORMATS[sub.format];
-    const startedMs = Date.now();
-    const attemptNo = d.attempts + 1;
-    let headers: Record<string, string> = {};
-    let sent: SendOutcome;
-    let t0 = performance.now();
-    try {
-      // Whether a rotated secret still signs is the domain clock's call, as every other time rule.
-      const request = await prepareRequest(d, signingAt(sub, this.ctx.now()), format, this.opts.attemptReads, startedMs);
-      if ('cancel' in request) {
-        await cancelClaim(this.ctx.store, this.owner, d.id, request.cancel, Date.now());
-        return;
-      }
-      headers = request.headers;
-      t0 = performance.now();
-      sent = await this.sender.send(d.accountId, d.url, headers, request.body, format.timeoutMs);
-    } catch (err) {
-      // A bug in a format must still end in a logged attempt, never in a delivery stuck under lease.
-      sent = { ok: false, kind: 'other', message: toError(err).message };
-    }
-    const durationMs = performance.now() - t0;
-    const now = Date.now();
-    const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, this.opts.random ?? Math.random, d.createdMs);
-    this.opts.metrics?.recordAttempt(sub.format, decision.outcome, durationMs / 1000);
-    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null && decision.nextAttemptMs < this.retryDue) {
-      // The loop may be asleep until the poll: it must wake for this retry.
-      this.retryDue = decision.nextAttemptMs;
-      this.kick();
-    }
-    this.results.add({
-      delivery: d,
-      attemptNo,
-      startedMs,
-      durationMs,
-      requestHeaders: maskHeaders(headers),
-      responseStatus: sent.ok ? sent.status : null,
-      responseHeaders: sent.ok ? sent.headers : null,
-      responseBody: sent.ok ? loggedBody(sent.body) : null,
-      errorKind: decision.errorKind,
-      errorMessage: decision.errorMessage,
-      outcome: decision.outcome,
-      nextAttemptMs: decision.nextAttemptMs,
-    });
+    const made = await attempt(this.ctx, this.sender, this.owner, this.opts, d, sub);
+    if (!made) return;
+    const { result, decision, now } = made;
+    if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
+    this.results.add(result);
     try {
       // Vendor formats keep their promised schedule: no breaker pauses them.
-      const reopenAt = format.protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
+      const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
       if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
       if (decision.outcome === 'gone') {
         await this.results.flush();
@@ -449,14 +309,14 @@ export class Dispatcher implements Handoff {
     this.queues.delete(subscriptionId);
     this.unqueue(q);
     // Room for a claim: the dispatcher may have been full, and the account below its share now.
-    if (q.length > 0) this.kick();
+    if (q.length > 0) this.claims.tell({ type: 'gaveBack' });
     try {
       await releaseClaims(this.ctx.store, this.owner, q.map((d) => d.id), reopenAt);
       await pushBackPending(this.ctx.store, subscriptionId, reopenAt);
     } catch (err) {
       this.log('pausing endpoint failed', err);
     }
-    this.checkIdle();
+    this.idle.check();
   }
 
   /** Queued deliveries given back: their slots, and the handed-off ones' place in the handoff's count. */
@@ -491,17 +351,5 @@ export class Dispatcher implements Handoff {
   private async extend(): Promise<void> {
     if (this.slots.inFlightTotal + this.slots.queuedTotal === 0) return;
     await extendLeases(this.ctx.store, this.owner, Date.now() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
-  }
-
-  private isIdle(): boolean {
-    return this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0;
-  }
-
-  private checkIdle(): void {
-    if (this.isIdle()) {
-      const waiting = this.idle;
-      this.idle = [];
-      for (const r of waiting) r();
-    }
   }
 }

@@ -10,25 +10,21 @@ export function wakeAccounts(events: readonly StoredEvent[]): string[] | undefin
 }
 
 /**
- * How the dispatcher's loop waits: it sleeps until a timeout or until someone raises the signal
- * (a commit, NOTIFY, a completion that made room). A signal raised while the loop is busy is kept
- * (`raised`), so the next wait returns at once instead of missing it.
+ * Where the dispatcher's loop rests: until a time, or until interrupt() (a wake the claim scheduler
+ * decided on, claim-scheduler.ts). The scheduler remembers a wake that comes while the loop is busy
+ * and never decides to rest then, so an interrupt with no rest in progress is rightly a no-op.
  */
 export class WakeSignal {
-  /** Raised since the loop last cleared it. */
-  raised = false;
   private wakeUp: (() => void) | null = null;
 
-  raise(): void {
-    this.raised = true;
+  interrupt(): void {
     const w = this.wakeUp;
     this.wakeUp = null;
     w?.();
   }
 
-  /** Waits up to ms, or not at all when the signal is already raised. */
+  /** Waits up to ms, or until interrupted. */
   wait(ms: number): Promise<void> {
-    if (this.raised) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const t = setTimeout(() => {
         this.wakeUp = null;

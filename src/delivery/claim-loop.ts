@@ -1,0 +1,92 @@
+import { initialState, step, type Decision, type SchedulerEvent, type SchedulerState } from './claim-scheduler.js';
+import { WakeSignal } from './wake-signal.js';
+
+/** What the loop needs of the dispatcher to do what the scheduler decides. */
+export interface ClaimWork {
+  /** How many rows a claim may bring now (0: no room). */
+  claimLimit(): number;
+  /** What a claim at `now` must leave out: subscriptions, and accounts at their share. */
+  exclusions(now: number): Promise<{ subscriptions: string[]; accounts: string[] }>;
+  /** The account of a subscription this dispatcher knows. */
+  accountOf(subscriptionId: string): string | undefined;
+  /** Claims up to `limit` due rows outside the exclusions and queues them; how many came. */
+  claim(opts: { limit: number; now: number; subscriptions: string[]; accounts: string[] }): Promise<number>;
+  /** When the next pending row comes due after `after` (null: none). */
+  nextDueAt(after: number): Promise<number | null>;
+  log(msg: string, err?: unknown): void;
+}
+
+/** The events that come from outside the loop: what happened to the dispatcher meanwhile. */
+export type ClaimNews = Extract<SchedulerEvent, { type: 'wake' | 'completed' | 'gaveBack' | 'retryScheduled' }>;
+
+/**
+ * The dispatcher's claim loop: it does what the claim scheduler (claim-scheduler.ts) decides, one
+ * turn after another, and rests on a WakeSignal that the scheduler's wakes interrupt. The loop's
+ * only place of rest is that wait (test/support/loop-rests.ts watches it).
+ */
+export class ClaimLoop {
+  private state: SchedulerState;
+  private readonly signal = new WakeSignal();
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    pollMs: number,
+    private readonly work: ClaimWork,
+  ) {
+    this.state = initialState(pollMs);
+  }
+
+  start(): void {
+    this.done = this.run();
+  }
+
+  /** Tells the scheduler what happened; a wake it decides on ends the loop's rest. */
+  tell(event: ClaimNews): void {
+    this.feed(event);
+  }
+
+  /** Ends the loop: no claim starts after this; resolves when the turn under way has ended. */
+  async stop(): Promise<void> {
+    this.feed({ type: 'stop' });
+    await this.done;
+  }
+
+  private feed(event: SchedulerEvent): Decision {
+    const { state, decision } = step(this.state, event);
+    this.state = state;
+    if (decision.kind === 'wake') this.signal.interrupt();
+    return decision;
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      let decision: Decision;
+      try {
+        decision = await this.turn();
+      } catch (err) {
+        this.work.log('dispatcher loop error', err);
+        decision = this.feed({ type: 'failed', now: Date.now() });
+      }
+      if (decision.kind === 'stop') return;
+      if (decision.kind === 'rest') await this.signal.wait(decision.until - Date.now());
+    }
+  }
+
+  /** One turn: what the scheduler decides, up to a rest, the next turn, or stop. */
+  private async turn(): Promise<Decision> {
+    let d = this.feed({ type: 'tick', now: Date.now(), limit: this.work.claimLimit() });
+    if (d.kind === 'exclude') {
+      const exclude = await this.work.exclusions(d.now);
+      d = this.feed({ type: 'excluded', ...exclude, accountOf: (id) => this.work.accountOf(id) });
+    }
+    if (d.kind === 'claim') {
+      const count = await this.work.claim({ limit: d.limit, now: d.now, subscriptions: [...d.subscriptions], accounts: [...d.accounts] });
+      d = this.feed({ type: 'claimed', count });
+    }
+    if (d.kind === 'nextDue') {
+      const t = Date.now();
+      d = this.feed({ type: 'nextDue', now: t, at: await this.work.nextDueAt(t) });
+    }
+    return d;
+  }
+}

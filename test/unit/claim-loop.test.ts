@@ -1,0 +1,137 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ClaimLoop, type ClaimWork } from '../../src/delivery/claim-loop.js';
+import { watchLoopRests } from '../support/loop-rests.js';
+import { eventually } from '../support/wait.js';
+
+/**
+ * The claim loop does what the claim scheduler decides (claim-loop.ts), against a fake dispatcher:
+ * which calls it makes, in which order, and that a wake ends its rest. The poll is an hour, so every
+ * turn after the first comes from a wake; the loop's rests are watched, not timed.
+ */
+const rests = watchLoopRests();
+afterAll(() => rests.restore());
+
+const HOUR = 3_600_000;
+
+interface Fake extends ClaimWork {
+  calls: string[];
+  limit: number;
+  /** Rows the next claims bring, one entry per claim (then 0). */
+  batches: number[];
+  /** When set, claims wait for this before answering. */
+  hold: Promise<void> | null;
+}
+
+function fake(): Fake {
+  const f: Fake = {
+    calls: [],
+    limit: 10,
+    batches: [],
+    hold: null,
+    claimLimit: () => f.limit,
+    exclusions: async (now) => {
+      f.calls.push(`exclusions ${typeof now}`);
+      return { subscriptions: ['s1'], accounts: [] };
+    },
+    accountOf: () => undefined,
+    claim: async (o) => {
+      f.calls.push(`claim ${o.limit} [${o.subscriptions.join(',')}]`);
+      if (f.hold) await f.hold;
+      return f.batches.shift() ?? 0;
+    },
+    nextDueAt: async () => {
+      f.calls.push('nextDue');
+      return null;
+    },
+    log: (msg) => f.calls.push(`log ${msg}`),
+  };
+  return f;
+}
+
+/** Waits for the loop's next rest after `before` rests. */
+const restedAfter = (before: number) => eventually(() => rests.atRest && rests.rests > before, 10_000, 1, 'the loop at rest');
+
+describe('claim loop: the dispatcher’s turns, as the scheduler decides them', () => {
+  it('claims until a claim is short, reads the next due time, rests; a wake ends the rest; stop ends the loop', async () => {
+    const f = fake();
+    f.batches = [10, 4];
+    const loop = new ClaimLoop(HOUR, f);
+    const before = rests.rests;
+    loop.start();
+    await restedAfter(before);
+    expect(f.calls).toEqual(['exclusions number', 'claim 10 [s1]', 'exclusions number', 'claim 10 [s1]', 'nextDue']);
+    // Dry: the same exclusions and nothing new. A completion with no room made wakes the loop and
+    // it rests again without claiming; new work makes it claim.
+    const n = rests.rests;
+    loop.tell({ type: 'completed', wasFull: false, wasAtShare: false, atShare: false, subscriptionAtLimit: false });
+    await restedAfter(n);
+    expect(f.calls.slice(5)).toEqual(['exclusions number']);
+    const m = rests.rests;
+    loop.tell({ type: 'wake', atShare: [] });
+    await restedAfter(m);
+    expect(f.calls.slice(6)).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue']);
+    await loop.stop();
+    expect(rests.atRest).toBe(false);
+  });
+
+  it('a wake during a claim is not lost: the loop takes another turn instead of resting', async () => {
+    const f = fake();
+    let release = (): void => {};
+    f.hold = new Promise<void>((resolve) => (release = resolve));
+    const loop = new ClaimLoop(HOUR, f);
+    const before = rests.rests;
+    loop.start();
+    await eventually(() => f.calls.length === 2, 10_000, 1, 'the first claim under way');
+    loop.tell({ type: 'wake', atShare: [] });
+    f.hold = null;
+    release();
+    await restedAfter(before);
+    expect(f.calls).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue', 'exclusions number', 'claim 10 [s1]', 'nextDue']);
+    await loop.stop();
+  });
+
+  it('full: a wake for new work ends the rest, and the loop rests again at once without claiming', async () => {
+    const f = fake();
+    f.limit = 0;
+    const loop = new ClaimLoop(HOUR, f);
+    const before = rests.rests;
+    loop.start();
+    await restedAfter(before);
+    for (let i = 1; i <= 3; i++) {
+      const n = rests.rests;
+      loop.tell({ type: 'wake', atShare: [] });
+      await restedAfter(n);
+      // One rest per wake: the wake is cleared when the loop finds itself full (no livelock).
+      expect(rests.rests).toBe(n + 1);
+    }
+    expect(f.calls).toEqual([]);
+    // Room again: the completion that made it wakes a claim.
+    f.limit = 5;
+    const n = rests.rests;
+    loop.tell({ type: 'completed', wasFull: true, wasAtShare: false, atShare: false, subscriptionAtLimit: false });
+    await restedAfter(n);
+    expect(f.calls).toEqual(['exclusions number', 'claim 5 [s1]', 'nextDue']);
+    await loop.stop();
+  });
+
+  it('a failed turn is logged and the loop backs off; a wake ends the backoff', async () => {
+    const f = fake();
+    let fail = true;
+    f.exclusions = async () => {
+      f.calls.push('exclusions');
+      if (fail) throw new Error('database away');
+      return { subscriptions: [], accounts: [] };
+    };
+    const loop = new ClaimLoop(HOUR, f);
+    const before = rests.rests;
+    loop.start();
+    await restedAfter(before);
+    expect(f.calls).toEqual(['exclusions', 'log dispatcher loop error']);
+    fail = false;
+    const n = rests.rests;
+    loop.tell({ type: 'gaveBack' });
+    await restedAfter(n);
+    expect(f.calls.slice(2)).toEqual(['exclusions', 'claim 10 []', 'nextDue']);
+    await loop.stop();
+  });
+});
