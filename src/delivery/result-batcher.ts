@@ -35,7 +35,7 @@ export class ResultBatcher {
     private readonly store: Store,
     private readonly opts: ResultBatcherOptions,
   ) {
-    // Ten milliseconds turn dozens of small commits into one (bench b: 2 ms → 10 ms, +6% drain).
+    // Ten milliseconds turn dozens of small commits into one, for a drain a few per cent faster than 2 ms.
     this.maxDelayMs = opts.maxDelayMs ?? 10;
     this.maxBatch = opts.maxBatch ?? 200;
   }
