@@ -92,6 +92,43 @@ describe('the write turn threads of one process share (SQLite)', () => {
     expect(rows.rows.map((r) => r.n)).toEqual([1, 2, 4]);
   });
 
+  it('a raw statement that writes waits for the turn, whatever its case and leading space; a raw read on the same connection does not', async () => {
+    const statements = [
+      sql`  INSERT into t (n) values (30)`,
+      sql`Replace into t (n) values (31)`,
+      sql`UPDATE t set n = 32 where n = 31`,
+      sql`
+delete from t where n = 32`,
+      sql`CREATE table t_raw (n integer)`,
+      sql`alter TABLE t_raw add column m integer`,
+      sql`Drop table t_raw`,
+    ];
+    const seen: number[][] = [];
+    for (const statement of statements) {
+      await turn.acquire();
+      let done = false;
+      const run = statement.execute(store.db).then(() => {
+        done = true;
+      });
+      for (let i = 0; i < 20; i++) await tick();
+      expect(done).toBe(false);
+      turn.release();
+      await run;
+      seen.push((await sql<{ n: number }>`select n from t where n >= 30 order by n`.execute(store.db)).rows.map((r) => r.n));
+    }
+    expect(seen).toEqual([[30], [30, 31], [30, 32], [30], [30], [30], [30]]);
+    await sql`delete from t where n = 30`.execute(store.db);
+    // Reads go ahead while another thread holds the turn, on this connection too.
+    await turn.acquire();
+    try {
+      const read = await sql<{ n: number }>`  SELECT count(*) as n from t`.execute(store.db);
+      const built = await store.db.selectFrom('deliveries').select('id').execute();
+      expect([read.rows.length, built]).toEqual([1, []]);
+    } finally {
+      turn.release();
+    }
+  });
+
   it('hands the turn to one thread at a time, across worker threads', async () => {
     // Each of three threads takes the turn 200 times and, holding it, reads a shared counter,
     // yields to its event loop, and writes it back plus one: without mutual exclusion updates are lost.
