@@ -1,6 +1,10 @@
 /**
- * `npm run mutate [-- storage delivery ...] [-- --mutate src/delivery/claim.ts]` (folders first, then after a
- * second `--` anything for `stryker run`, e.g. `--mutate` to run a few files of one folder)
+ * `npm run mutate [-- [--all-tests] storage delivery ...] [-- --mutate src/delivery/claim.ts]` (folders first,
+ * then after a second `--` anything for `stryker run`, e.g. `--mutate` to run a few files of one folder)
+ *
+ * Each folder's mutants face its own test files (stryker.config.mjs lists them); `--all-tests` lets
+ * every test file that can see a mutant try (reports/mutation/<folder>.all-tests.*), which on
+ * storage/ takes hours: most of its code runs under every test.
  *
  * Mutation testing (StrykerJS with its vitest runner, stryker.config.mjs) of the modules whose
  * promises the tests must guard, one folder at a time: a folder's run re-tests only what changed
@@ -40,7 +44,8 @@ interface Report {
 
 const args = process.argv.slice(2);
 const split = args.indexOf('--');
-const names = split === -1 ? args : args.slice(0, split);
+const allTests = args.slice(0, split === -1 ? args.length : split).includes('--all-tests');
+const names = (split === -1 ? args : args.slice(0, split)).filter((a) => a !== '--all-tests');
 const strykerArgs = split === -1 ? [] : args.slice(split + 1);
 const unknown = names.filter((n) => !FOLDERS.some((f) => f.name === n));
 if (unknown.length > 0) {
@@ -55,14 +60,14 @@ for (const folder of chosen) {
   const started = Date.now();
   // MUTATE_DBS=sqlite narrows a run to SQLite (quicker, but blind to PostgreSQL-only code: say so).
   const dbs = process.env.MUTATE_DBS ?? folder.dbs;
-  console.log(`\nmutate: ${folder.name} (tests on ${dbs})`);
+  console.log(`\nmutate: ${folder.name} (${allTests ? 'every test file' : 'its own test files'}, on ${dbs})`);
   const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', ...strykerArgs], {
     stdio: 'inherit',
-    env: { ...process.env, STRYKER_FOLDER: folder.name, STOCKHOOK_TEST_DBS: dbs, STOCKHOOK_TEST_REQUIRE_PG: undefined },
+    env: { ...process.env, STRYKER_FOLDER: folder.name, STRYKER_ALL_TESTS: allTests ? '1' : undefined, STOCKHOOK_TEST_DBS: dbs, STOCKHOOK_TEST_REQUIRE_PG: undefined },
   });
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   if (run.status !== 0) failed = true;
-  rows.push([folder.name, ...score(`reports/mutation/${folder.name}.json`), minutes, run.status === 0 ? 'ok' : `exit ${run.status}`]);
+  rows.push([folder.name, ...score(`reports/mutation/${folder.name}${allTests ? '.all-tests' : ''}.json`), minutes, run.status === 0 ? 'ok' : `exit ${run.status}`]);
 }
 
 const header = ['folder', 'mutants', 'killed', 'timeout', 'survived', 'no cover', 'score %', 'minutes', 'run'];
