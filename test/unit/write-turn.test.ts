@@ -64,6 +64,44 @@ describe('the write turn threads of one process share (SQLite)', () => {
     await sql`delete from t where n = 10`.execute(store.db);
   });
 
+  it('a transaction holds the turn from BEGIN to COMMIT, across its statements, and gives it back at COMMIT', async () => {
+    let inside: (() => void) | undefined;
+    const wrote = new Promise<void>((r) => (inside = r));
+    let finish: (() => void) | undefined;
+    const held = new Promise<void>((r) => (finish = r));
+    const tx = store.transaction(async (t) => {
+      await sql`insert into t (n) values (40)`.execute(t);
+      await sql`select count(*) from t`.execute(t);
+      inside!();
+      await held;
+      await sql`delete from t where n = 40`.execute(t);
+    });
+    await wrote;
+    // Mid-transaction, after a write and a read: another thread's turn must wait.
+    let taken = false;
+    const take = turn.acquire().then(() => {
+      taken = true;
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(taken).toBe(false);
+    finish!();
+    await tx;
+    // COMMIT gave it back: the waiting thread has it without waiting out a stuck turn.
+    for (let i = 0; i < 20; i++) await tick();
+    expect(taken).toBe(true);
+    await take;
+    turn.release();
+    // And free again: taking it needs no wait.
+    let again = false;
+    const retake = turn.acquire().then(() => {
+      again = true;
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(again).toBe(true);
+    await retake;
+    turn.release();
+  });
+
   it('a rolled-back transaction gives the turn back', async () => {
     await expect(
       store.transaction(async (t) => {
