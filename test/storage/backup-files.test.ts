@@ -1,6 +1,7 @@
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, writeSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupSqlite } from '../../src/storage/backup.js';
 import { openStore } from '../../src/storage/database.js';
@@ -85,5 +86,79 @@ describe('backup and database files', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('refuses what it cannot copy, and a target that exists (as a file or a dangling link), before it writes anything', async () => {
+    const src = await source('refuse-src.db');
+    const before = readdirSync(dir).sort();
+    await expect(backupSqlite('postgres://postgres@127.0.0.1:5432/test', join(dir, 'pg.db'))).rejects.toThrow(/back up PostgreSQL with pg_dump/);
+    await expect(backupSqlite('postgresql://h/db', join(dir, 'pg.db'))).rejects.toThrow(/back up PostgreSQL with pg_dump/);
+    await expect(backupSqlite(':memory:', join(dir, 'mem.db'))).rejects.toThrow('an in-memory database cannot be backed up');
+    await expect(backupSqlite(join(dir, 'absent.db'), join(dir, 'absent-copy.db'))).rejects.toThrow(`no SQLite database at ${join(dir, 'absent.db')}`);
+    const existing = join(dir, 'existing.db');
+    writeFileSync(existing, 'keep me');
+    await expect(backupSqlite(src, existing)).rejects.toThrow(`${existing} already exists; choose a new file`);
+    const dangling = join(dir, 'dangling.db');
+    symlinkSync(join(dir, 'nowhere'), dangling);
+    await expect(backupSqlite(src, dangling)).rejects.toThrow(`${dangling} already exists; choose a new file`);
+    const orphan = join(dir, 'no-such-dir', 'copy.db');
+    await expect(backupSqlite(src, orphan)).rejects.toThrow(`the directory of ${orphan} does not exist`);
+    expect(readFileSync(existing, 'utf8')).toBe('keep me');
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual([...before, 'dangling.db', 'existing.db'].sort());
+  });
+
+  it('reports the pages and bytes it wrote, and the copy is one file (no -wal) that passes SQLite\'s integrity check', async () => {
+    const src = await source('report-src.db');
+    const target = join(dir, 'report-copy.db');
+    const r = await backupSqlite(src, target);
+    const size = statSync(target).size;
+    const copy = new SQLite(target, { readonly: true });
+    try {
+      const pageSize = copy.pragma('page_size', { simple: true }) as number;
+      expect([r.source, r.target, r.bytes, r.pages * pageSize]).toEqual([src, target, size, size]);
+      // journal_mode = DELETE was written into the copy: it opens without a WAL beside it.
+      expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+    } finally {
+      copy.close();
+    }
+    expect(existsSync(`${target}-wal`)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('report-copy') && f !== 'report-copy.db')).toEqual([]);
+  });
+
+  it('passes over temporary names that are taken five times at most, then gives up and leaves what it found', async () => {
+    const src = await source('taken-src.db');
+    const target = join(dir, 'taken-copy.db');
+    const taken = join(dir, '.taken');
+    writeFileSync(taken, 'someone else\'s');
+    let tries = 0;
+    await expect(backupSqlite(src, target, { tempName: () => (tries++, '.taken') })).rejects.toMatchObject({ code: 'EEXIST' });
+    expect(tries).toBe(5);
+    expect(readFileSync(taken, 'utf8')).toBe('someone else\'s');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('a copy that fails SQLite\'s check is not given the target\'s name, and its temporary file is removed', async () => {
+    // A source whose pages are damaged: the copy is made page by page and fails quick_check.
+    const src = join(dir, 'damaged-src.db');
+    const db = new SQLite(src);
+    db.pragma('journal_mode = DELETE');
+    db.exec('create table t (n integer primary key, s text); create index t_s on t (s);');
+    const insert = db.prepare('insert into t (s) values (?)');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i++) insert.run(`row ${i} ${'x'.repeat(40)}`);
+    })();
+    const rootPage = (db.prepare("select rootpage from sqlite_master where name = 't_s'").get() as { rootpage: number }).rootpage;
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    db.close();
+    // Overwrite the index's root page with garbage: the file still opens, the index no longer checks.
+    const fd = openSync(src, 'r+');
+    writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (rootPage - 1) * pageSize);
+    closeSync(fd);
+    const target = join(dir, 'damaged-copy.db');
+    await expect(backupSqlite(src, target)).rejects.toThrow(/the copy failed SQLite's quick_check/);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('damaged-copy'))).toEqual([]);
   });
 });

@@ -107,4 +107,66 @@ describe('announcing new deliveries after commit', () => {
     expect(announcedAccounts(Array.from({ length: MAX_NAMED + 1 }, (_, i) => `x${i}`).join(','))).toBeUndefined();
     expect(announcedAccounts('x1,x2')).toEqual(['x1', 'x2']);
   });
+
+  it('names up to MAX_NAMED accounts; an empty list or an unknown request makes the next announcement name none, whatever follows', async () => {
+    const sent: string[] = [];
+    const a = new Announcer(async (p) => void sent.push(p), () => {}, 0);
+    const exactly = Array.from({ length: MAX_NAMED }, (_, i) => `acc-${i}`);
+    a.request(exactly);
+    a.request(['late']);
+    await new Promise((r) => setImmediate(r));
+    // The first went out at once (no delay); the second folded into one more.
+    expect(sent).toEqual([exactly.join(','), 'late']);
+    expect(announcedAccounts(exactly.join(','))).toEqual(exactly);
+    sent.length = 0;
+    const gates: Array<() => void> = [];
+    const held = new Announcer(
+      (p) =>
+        new Promise<void>((resolve) => {
+          sent.push(p);
+          gates.push(resolve);
+        }),
+      () => {},
+      0,
+    );
+    held.request(['x']);
+    // Meanwhile: an empty list means unknown accounts, and named ones after it do not narrow it.
+    held.request([]);
+    held.request(['y']);
+    gates[0]();
+    await new Promise((r) => setImmediate(r));
+    held.request(['z']);
+    gates[1]();
+    await new Promise((r) => setImmediate(r));
+    gates[2]?.();
+    expect(sent).toEqual(['x', '', 'z']);
+  });
+
+  it('once closed, asks for nothing more and logs no failure of the announcement in flight', async () => {
+    const sent: string[] = [];
+    const logged: string[] = [];
+    const failing = latch();
+    const a = new Announcer(
+      async (p) => {
+        sent.push(p);
+        await failing.promise;
+        throw new Error('connection closed');
+      },
+      (msg) => logged.push(msg),
+      0,
+    );
+    a.request(['a']);
+    a.request(['b']);
+    a.close();
+    a.request(['c']);
+    failing.open();
+    // Microtasks drain before setImmediate: the failed send has settled by then.
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    // Idle and closed: a request now starts nothing either.
+    a.request(['d']);
+    await new Promise((r) => setImmediate(r));
+    // Neither the folded request ('b') nor a later one went out, and the failure on the way out was not logged.
+    expect([sent, logged]).toEqual([['a'], []]);
+  });
 });

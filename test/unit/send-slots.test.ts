@@ -33,4 +33,46 @@ describe('send slots: one account’s share of the worker', () => {
     expect(slots.canStart('A', 'a1', 8)).toBe(false);
     expect(slots.inFlightTotal).toBe(4);
   });
+
+  it('one endpoint may hold half its account’s share (at least one), never more than its own maxInFlight', () => {
+    expect([1, 2, 3, 4, 5, 9].map((share) => new SendSlots(16, share).endpointLimit(8))).toEqual([1, 1, 1, 2, 2, 4]);
+    expect(new SendSlots(16, 8).endpointLimit(3)).toBe(3);
+    expect(new SendSlots(16, 8).endpointLimit(4)).toBe(4);
+  });
+
+  it('a claim brings at most the free slots, the batch size and one account’s share, and leaves out accounts whose load reached it', () => {
+    const loads: number[] = [];
+    const slots = new SendSlots(10, 4, (load) => loads.push(load));
+    expect([slots.room(), slots.claimLimit(100), slots.claimLimit(3)]).toEqual([10, 4, 3]);
+    slots.queued('A', 3);
+    slots.queued('B', 4);
+    // A's load is under its share, B's has reached it; room is what neither holds.
+    expect([slots.atShare('A'), slots.atShare('B'), slots.accountsAtShare()]).toEqual([false, true, ['B']]);
+    expect([slots.room(), slots.claimLimit(100)]).toEqual([3, 3]);
+    slots.started('B', 'b1');
+    slots.started('B', 'b2');
+    // Starting moves a slot from queued to in flight: the room and each account's load stay.
+    expect([slots.queuedTotal, slots.inFlightTotal, slots.room(), slots.accountsAtShare()]).toEqual([5, 2, 3, ['B']]);
+    slots.queued('A', 1);
+    expect(slots.accountsAtShare()).toEqual(['A', 'B']);
+    // Given back unsent (released): the slot and the account's load are free again.
+    slots.unqueued('A', 2);
+    slots.finished('B', 'b1');
+    expect([slots.queuedTotal, slots.inFlightTotal, slots.room(), slots.accountsAtShare()]).toEqual([4, 1, 5, []]);
+    expect([slots.subscriptionInFlight('b1'), slots.subscriptionInFlight('b2')]).toEqual([0, 1]);
+    // The handoff is told the load (queued + in flight) after each change that moves it.
+    expect(loads).toEqual([3, 7, 8, 6, 5]);
+  });
+
+  it('an account whose deliveries all finished holds nothing: it is busy no more, at its share no more, and its slots are free', () => {
+    const slots = new SendSlots(8, 2);
+    slots.queued('A', 2);
+    slots.started('A', 'a1');
+    slots.started('A', 'a1');
+    expect([slots.accountBusy('A'), slots.canStart('A', 'a2', 8)]).toEqual([true, false]);
+    slots.finished('A', 'a1');
+    slots.finished('A', 'a1');
+    expect([slots.accountBusy('A'), slots.atShare('A'), slots.accountsAtShare(), slots.subscriptionInFlight('a1')]).toEqual([false, false, [], 0]);
+    expect([slots.queuedTotal, slots.inFlightTotal, slots.room()]).toEqual([0, 0, 8]);
+  });
 });

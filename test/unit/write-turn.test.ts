@@ -64,6 +64,44 @@ describe('the write turn threads of one process share (SQLite)', () => {
     await sql`delete from t where n = 10`.execute(store.db);
   });
 
+  it('a transaction holds the turn from BEGIN to COMMIT, across its statements, and gives it back at COMMIT', async () => {
+    let inside: (() => void) | undefined;
+    const wrote = new Promise<void>((r) => (inside = r));
+    let finish: (() => void) | undefined;
+    const held = new Promise<void>((r) => (finish = r));
+    const tx = store.transaction(async (t) => {
+      await sql`insert into t (n) values (40)`.execute(t);
+      await sql`select count(*) from t`.execute(t);
+      inside!();
+      await held;
+      await sql`delete from t where n = 40`.execute(t);
+    });
+    await wrote;
+    // Mid-transaction, after a write and a read: another thread's turn must wait.
+    let taken = false;
+    const take = turn.acquire().then(() => {
+      taken = true;
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(taken).toBe(false);
+    finish!();
+    await tx;
+    // COMMIT gave it back: the waiting thread has it without waiting out a stuck turn.
+    for (let i = 0; i < 20; i++) await tick();
+    expect(taken).toBe(true);
+    await take;
+    turn.release();
+    // And free again: taking it needs no wait.
+    let again = false;
+    const retake = turn.acquire().then(() => {
+      again = true;
+    });
+    for (let i = 0; i < 20; i++) await tick();
+    expect(again).toBe(true);
+    await retake;
+    turn.release();
+  });
+
   it('a rolled-back transaction gives the turn back', async () => {
     await expect(
       store.transaction(async (t) => {
@@ -90,6 +128,43 @@ describe('the write turn threads of one process share (SQLite)', () => {
     await write;
     const rows = await sql<{ n: number }>`select n from t order by n`.execute(store.db);
     expect(rows.rows.map((r) => r.n)).toEqual([1, 2, 4]);
+  });
+
+  it('a raw statement that writes waits for the turn, whatever its case and leading space; a raw read on the same connection does not', async () => {
+    const statements = [
+      sql`  INSERT into t (n) values (30)`,
+      sql`Replace into t (n) values (31)`,
+      sql`UPDATE t set n = 32 where n = 31`,
+      sql`
+delete from t where n = 32`,
+      sql`CREATE table t_raw (n integer)`,
+      sql`alter TABLE t_raw add column m integer`,
+      sql`Drop table t_raw`,
+    ];
+    const seen: number[][] = [];
+    for (const statement of statements) {
+      await turn.acquire();
+      let done = false;
+      const run = statement.execute(store.db).then(() => {
+        done = true;
+      });
+      for (let i = 0; i < 20; i++) await tick();
+      expect(done).toBe(false);
+      turn.release();
+      await run;
+      seen.push((await sql<{ n: number }>`select n from t where n >= 30 order by n`.execute(store.db)).rows.map((r) => r.n));
+    }
+    expect(seen).toEqual([[30], [30, 31], [30, 32], [30], [30], [30], [30]]);
+    await sql`delete from t where n = 30`.execute(store.db);
+    // Reads go ahead while another thread holds the turn, on this connection too.
+    await turn.acquire();
+    try {
+      const read = await sql<{ n: number }>`  SELECT count(*) as n from t`.execute(store.db);
+      const built = await store.db.selectFrom('deliveries').select('id').execute();
+      expect([read.rows.length, built]).toEqual([1, []]);
+    } finally {
+      turn.release();
+    }
   });
 
   it('hands the turn to one thread at a time, across worker threads', async () => {

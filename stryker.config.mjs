@@ -1,0 +1,65 @@
+// @ts-check
+/**
+ * StrykerJS for the modules whose promises the tests must guard (issue 27). Run it through
+ * `npm run mutate` (scripts/mutate.ts): it runs one folder at a time, each with its own incremental
+ * file, so a second run only re-tests mutants whose code or covering tests changed.
+ * STRYKER_FOLDER (set by the script) picks the folder; see FOLDERS in scripts/mutate.ts.
+ */
+const folders = {
+  delivery: {
+    mutate: ['src/delivery/**/*.ts'],
+    tests: [
+      'test/unit/{send-slots,handoff-count,breaker,decide,sender-deadlines,sender-exchange,sender-pools}.test.ts',
+      'test/webhooks/{lease-scope,handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,result-writes,delivery-scope,metrics,native-delivery,socket-isolation}.test.ts',
+    ],
+  },
+  storage: {
+    mutate: ['src/storage/**/*.ts'],
+    tests: [
+      'test/storage/**/*.test.ts',
+      'test/unit/{write-turn,announcer,sqlite-checkpoints,commit-group,prepared,connection-errors}.test.ts',
+      'test/events/event-order.test.ts',
+      'test/webhooks/cross-process-wake.test.ts',
+    ],
+  },
+  retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts'] },
+  targets: { mutate: ['src/webhooks/targets.ts'], tests: ['test/unit/{targets,connect-time-targets}.test.ts', 'test/webhooks/embedded-ipv4-targets.test.ts'] },
+  idempotency: { mutate: ['src/http/idempotency/**/*.ts'], tests: ['test/http/idempotency.test.ts'] },
+};
+const folder = process.env.STRYKER_FOLDER ?? 'storage';
+if (!(folder in folders)) throw new Error(`STRYKER_FOLDER=${folder}: not one of ${Object.keys(folders).join(', ')}`);
+/** Results of the two test sets are kept apart: an incremental file assumes the same tests. */
+const name = process.env.STRYKER_ALL_TESTS === '1' ? `${folder}.all-tests` : folder;
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  // related: vitest's import graph finds no test for a mutated file in Stryker's sandbox, so the dry run
+  // runs every test file of vitest.mutate.config.ts once and per-test coverage does the narrowing.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  // Only the tests that reached a mutant in the dry run run for it.
+  coverageAnalysis: 'perTest',
+  // Module-level code (constants, schema text) is reached by every test: re-running the whole suite
+  // for each such mutant would not fit in an hour on two cores.
+  ignoreStatic: true,
+  mutate: folders[folder].mutate,
+  // The folder's own test files (the tests whose job is its promises): a mutant only they would miss
+  // is a promise guarded by luck elsewhere. STRYKER_ALL_TESTS=1 (npm run mutate -- --all-tests) lets
+  // every test file of vitest.mutate.config.ts try instead; on storage/ that is hours, not one.
+  ...(process.env.STRYKER_ALL_TESTS === '1' ? {} : { testFiles: folders[folder].tests }),
+  // A shared 2-core machine: two test processes at most, and time for a loaded CPU.
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+  timeoutFactor: 4,
+  timeoutMS: 20_000,
+  dryRunTimeoutMinutes: 30,
+  incremental: true,
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  reporters: ['progress', 'clear-text', 'json', 'html'],
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  // Anchored: src/inventory/reports/ is code, /reports/ is Stryker's output.
+  ignorePatterns: ['/dist', '/reports', '/bench', '/docs', '/coverage', '/test-output', '/.scratch', '/data', '/stryker.log'],
+};
