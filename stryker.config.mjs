@@ -1,6 +1,6 @@
 // @ts-check
 /**
- * StrykerJS for the modules whose promises the tests must guard (issue 27). Run it through
+ * StrykerJS for the modules whose promises the tests must guard . Run it through
  * `npm run mutate` (scripts/mutate.ts): it runs one folder at a time, each with its own incremental
  * file, so a second run only re-tests mutants whose code or covering tests changed.
  * STRYKER_FOLDER (set by the script) picks the folder; see FOLDERS in scripts/mutate.ts.
@@ -10,7 +10,9 @@ const folders = {
     mutate: ['src/delivery/**/*.ts'],
     tests: [
       'test/unit/{send-slots,handoff-count,breaker,decide,sender-deadlines,sender-exchange,sender-pools}.test.ts',
-      'test/webhooks/{lease-scope,handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,result-writes,delivery-scope,metrics,native-delivery,socket-isolation}.test.ts',
+      'test/webhooks/{handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision}.test.ts',
+      'test/storage/conformance/*.test.ts',
+      'test/unit/{claim-scheduler,claim-loop}.test.ts',
     ],
   },
   storage: {
