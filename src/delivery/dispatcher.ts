@@ -109,19 +109,15 @@ export class Dispatcher implements Handoff {
   ownerFor(count: number): string | null {
     return this.running && this.handedOff.hasRoom(count) ? this.owner : null;
   }
-
   reserve(count: number): string | null {
     return this.running && this.handedOff.reserve(count) ? this.owner : null;
   }
-
   unreserve(count: number): void {
     this.handedOff.done(count);
   }
-
   get leaseDurationMs(): number {
     return this.leaseMs;
   }
-
   give(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): void {
     void this.takeGiven(deliveries, subscriptions);
   }
@@ -294,8 +290,7 @@ export class Dispatcher implements Handoff {
         await disableSubscription(this.ctx, sub.accountId, sub.id, 'the endpoint answered 410 Gone');
       }
     } catch (err) {
-      // The database went away (its restart, a failover): send()'s caller does not wait for it, so
-      // a rejection here was unhandled and ended the process. The result is with the batcher.
+      // Nobody awaits send(): a lost database must be logged here, not end the process (the result is with the batcher).
       this.log('after an attempt: updating the breaker or the subscription failed', err);
     }
   }
