@@ -12,22 +12,19 @@ interface Job {
   reject(err: unknown): void;
 }
 
-/** The most groups that run in savepoints after a fallback, however often writes are refused. */
-const MAX_CAREFUL_GROUPS = 1024;
-
 export interface CommitGroupOptions {
   /** Most requests one transaction carries: a bigger group keeps readers waiting longer. */
   maxJobs?: number;
   /** A transient conflict (SQLITE_BUSY) worth running the whole group again. */
   isRetryable(err: unknown): boolean;
-  /** For tests: run every group once and roll it back first, as a refused neighbour would. */
+  /** For tests: run every group once and roll it back first, as a retry after a lost lock would. */
   rehearse?: boolean;
 }
 
 /**
  * Group commit for a single-writer database (SQLite): concurrent writes share one transaction.
- * A write that throws rejects alone and leaves nothing; its neighbours commit (commit() says how:
- * the group runs again with each write in its own savepoint). Every promise settles only after
+ * Each write of a group of two or more runs in its own savepoint, so a write that throws rejects
+ * alone and leaves nothing while its neighbours commit. Every promise settles only after
  * the COMMIT that holds it, so no request is answered before its change is durable. One commit
  * per group instead of one per request: better-sqlite3 in WAL takes the rows of a receipt at
  * ~5,200 documents/s one per transaction and ~19,000/s eight per transaction on a 2-core machine
@@ -40,13 +37,8 @@ export class CommitGroup {
   private queue: Job[] = [];
   private scheduled = false;
   private readonly maxJobs: number;
-  /** Groups still to run in savepoints after a fallback, and how many the next fallback sets. */
-  private carefulLeft = 0;
-  private carefulSpan = 0;
-  /** Optimistic groups in a row that committed clean since the span last changed. */
-  private cleanStreak = 0;
-  /** Groups run without savepoints, with them, and run again with them after a refusal (for tests). */
-  readonly runs = { optimistic: 0, savepoints: 0, fallbacks: 0 };
+  /** Groups run as one plain transaction (a group of one) and with a savepoint per write (for tests). */
+  readonly runs = { plain: 0, savepoints: 0 };
 
   constructor(
     private readonly runTransaction: RunTransaction,
@@ -85,38 +77,17 @@ export class CommitGroup {
   }
 
   /**
-   * Runs the jobs in one transaction. Savepoints cost every write a sub-journal copy of each page
-   * it touches, and refusals are rare, so a group first runs without them (`optimistic`); if one
-   * write throws, the whole transaction rolls back and the group runs again, each write in its own
-   * savepoint. After such a fallback the next groups use savepoints from the start: 1 group after
-   * the first fallback, then twice as many after each fallback that follows (up to
-   * MAX_CAREFUL_GROUPS), halving again after as many optimistic groups in a row commit clean. So a
-   * client that keeps a refused write in every other group makes ~log2(groups) of them run twice,
-   * not half of them, while an honest refusal now and then costs one group run twice. A group of
-   * one needs no savepoint: its rollback is the transaction's.
+   * Runs the jobs in one transaction. A group of one needs no savepoint: its rollback is the
+   * transaction's. A savepoint-free mode for bigger groups (run again in savepoints after a refusal)
+   * measured inside the noise of the write path and made "a write runs twice" the common path, so
+   * every write of a bigger group has its savepoint.
    */
   private async commit(jobs: Job[]): Promise<Outcome[]> {
     if (this.opts.rehearse) await this.rehearse(jobs);
-    if (jobs.length > 1 && this.carefulLeft > 0) {
-      this.carefulLeft--;
-      return (await this.retrying(jobs, 'savepoints')) as Outcome[];
-    }
-    const out = await this.retrying(jobs, 'optimistic');
-    if (out !== 'refused') {
-      if (jobs.length > 1 && ++this.cleanStreak >= this.carefulSpan) {
-        this.carefulSpan >>= 1;
-        this.cleanStreak = 0;
-      }
-      return out;
-    }
-    this.runs.fallbacks++;
-    this.cleanStreak = 0;
-    this.carefulSpan = Math.min(Math.max(1, this.carefulSpan * 2), MAX_CAREFUL_GROUPS);
-    this.carefulLeft = this.carefulSpan;
-    return (await this.retrying(jobs, 'savepoints')) as Outcome[];
+    return this.retrying(jobs, jobs.length === 1 ? 'plain' : 'savepoints');
   }
 
-  /** Runs the jobs and rolls them back, as a refused neighbour's fallback would (tests: Store.write). */
+  /** Runs the jobs and rolls them back, as a group run again after a lost lock would (tests: Store.write). */
   private async rehearse(jobs: Job[]): Promise<void> {
     await this.runTransaction(async (tx) => {
       for (const job of jobs) await job.run(tx).catch(() => {});
@@ -125,31 +96,27 @@ export class CommitGroup {
   }
 
   /** One way of running the group; a retryable failure (a lost lock) runs it again, up to 5 times. */
-  private async retrying(jobs: Job[], mode: 'optimistic' | 'savepoints'): Promise<Outcome[] | 'refused'> {
+  private async retrying(jobs: Job[], mode: 'plain' | 'savepoints'): Promise<Outcome[]> {
     this.runs[mode]++;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.runTransaction((tx) => (mode === 'optimistic' ? this.runPlain(tx, jobs) : this.runInSavepoints(tx, jobs)));
+        return await this.runTransaction((tx) => (mode === 'plain' ? this.runPlain(tx, jobs) : this.runInSavepoints(tx, jobs)));
       } catch (err) {
-        if (err instanceof Refused) return jobs.length === 1 ? [{ ok: false, error: err.error }] : 'refused';
+        if (err instanceof Refused) return [{ ok: false, error: err.error }];
         if (attempt < 5 && this.opts.isRetryable(err)) continue;
         return jobs.map(() => ({ ok: false as const, error: err }));
       }
     }
   }
 
-  /** Every write straight in the transaction: one that throws rolls all of them back (Refused). */
-  private async runPlain(tx: Tx, jobs: Job[]): Promise<Outcome[]> {
-    const out: Outcome[] = [];
-    for (const job of jobs) {
-      try {
-        out.push({ ok: true, value: await job.run(tx) });
-      } catch (error) {
-        if (this.opts.isRetryable(error)) throw error;
-        throw new Refused(error);
-      }
+  /** The one write straight in the transaction: if it throws, the transaction rolls back (Refused). */
+  private async runPlain(tx: Tx, [job]: Job[]): Promise<Outcome[]> {
+    try {
+      return [{ ok: true, value: await job.run(tx) }];
+    } catch (error) {
+      if (this.opts.isRetryable(error)) throw error;
+      throw new Refused(error);
     }
-    return out;
   }
 
   private async runInSavepoints(tx: Tx, jobs: Job[]): Promise<Outcome[]> {
@@ -174,7 +141,7 @@ export class CommitGroup {
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-/** A write of an optimistic group threw: the transaction rolls back, carrying the write's own error. */
+/** A group's one write threw: the transaction rolls back, carrying the write's own error. */
 class Refused extends Error {
   constructor(readonly error: unknown) {
     super('a write of the group was refused');

@@ -69,8 +69,8 @@ export interface Store {
    * leaving nothing (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
    * different rows run in parallel. Either way it settles only after its commit.
    *
-   * fn may run more than once: after a lost lock or a deadlock, and on SQLite whenever a write
-   * grouped with it is refused. So it keeps no state outside the transaction; it returns what it
+   * fn may run more than once: after a lost lock or a deadlock (on SQLite with its whole commit
+   * group). So it keeps no state outside the transaction; it returns what it
    * did, and the caller acts on that after the commit. The `rehearseWrites` option runs every
    * SQLite group once and rolls it back before running it for real, to find writes that don't.
    */

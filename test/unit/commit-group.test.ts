@@ -69,11 +69,12 @@ describe('group commit on SQLite (a real file, WAL)', () => {
   });
 });
 
-describe('group commit without savepoints until a write is refused', () => {
+describe('group commit: a savepoint per write of a group, none for a group of one', () => {
   const file = fileStore();
   const committed = () => file.committed();
   // A group of its own, over the store's transaction (BEGIN IMMEDIATE on SQLite).
-  const newGroup = () => new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => file.store.dialect.isRetryable(e) });
+  const newGroup = (rehearse = false) =>
+    new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => file.store.dialect.isRetryable(e), rehearse });
   /** Writes `ns` in one group; those in `refuse` throw after inserting. Returns each write's outcome and how often it ran. */
   async function writeGroup(group: CommitGroup, ns: number[], refuse: number[] = []) {
     const runs = new Map<number, number>();
@@ -90,71 +91,55 @@ describe('group commit without savepoints until a write is refused', () => {
     return { outcomes: outcomes.map((o) => (o.status === 'fulfilled' ? `ok ${o.value}` : (o.reason as Error).message)), runs: [...runs.values()] };
   }
 
-  it('a clean group runs once, with no savepoint', async () => {
+  it('a clean group runs once, in one transaction with a savepoint per write', async () => {
     const group = newGroup();
     const { outcomes, runs } = await writeGroup(group, [1, 2, 3, 4, 5]);
     expect(outcomes).toEqual(['ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5']);
     expect(runs).toEqual([1, 1, 1, 1, 1]);
-    expect(group.runs).toEqual({ optimistic: 1, savepoints: 0, fallbacks: 0 });
+    expect(group.runs).toEqual({ plain: 0, savepoints: 1 });
     expect(committed()).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('a refused write rolls the group back, which runs again in savepoints: the refused one leaves nothing, the rest commit once', async () => {
+  it('a refused write is rolled back to its savepoint and leaves nothing; every write runs once and the rest commit', async () => {
     const group = newGroup();
     const { outcomes, runs } = await writeGroup(group, [10, 11, 12, 13], [12]);
     expect(outcomes).toEqual(['ok 10', 'ok 11', 'refused 12', 'ok 13']);
-    // 10, 11 and 12 ran in the rolled-back attempt and again; 13 only in the second.
-    expect(runs).toEqual([2, 2, 2, 1]);
-    expect(group.runs).toEqual({ optimistic: 1, savepoints: 1, fallbacks: 1 });
+    expect(runs).toEqual([1, 1, 1, 1]);
+    expect(group.runs).toEqual({ plain: 0, savepoints: 1 });
     expect(committed().filter((n) => n >= 10)).toEqual([10, 11, 13]);
   });
 
-  it('an honest refusal now and then costs one group run twice, then one group in savepoints', async () => {
-    const group = newGroup();
-    const { outcomes } = await writeGroup(group, [100, 101, 102], [101]);
-    expect(outcomes).toEqual(['ok 100', 'refused 101', 'ok 102']);
-    await writeGroup(group, [110, 111]);
-    await writeGroup(group, [120, 121]);
-    await writeGroup(group, [130, 131]);
-    // 100-102: optimistic, then savepoints; 110: savepoints; 120 and 130: optimistic again.
-    expect(group.runs).toEqual({ optimistic: 3, savepoints: 2, fallbacks: 1 });
-    expect(committed().filter((n) => n >= 100 && n < 200)).toEqual([100, 102, 110, 111, 120, 121, 130, 131]);
-  });
-
-  it('a client with a refused write in every other group makes ~log2 of the groups run twice, not half', async () => {
+  it('a refusal in every other group runs no write twice', async () => {
     const group = newGroup();
     let executed = 0;
-    for (let g = 0; g < 40; g++) {
+    for (let g = 0; g < 10; g++) {
       const base = 1000 + 10 * g;
       const refused = g % 2 === 0 ? [base + 1] : [];
       const { outcomes, runs } = await writeGroup(group, [base, base + 1, base + 2], refused);
       executed += runs.reduce((a, b) => a + b, 0);
       expect(outcomes).toEqual([`ok ${base}`, refused.length > 0 ? `refused ${base + 1}` : `ok ${base + 1}`, `ok ${base + 2}`]);
     }
-    // Fallbacks at groups 1, 3, 7, 13 and 23 (counting from 1): each sets twice as many groups in
-    // savepoints (1, 2, 4, 8, 16), and one clean optimistic group does not undo that.
-    expect(group.runs).toEqual({ optimistic: 9, savepoints: 36, fallbacks: 5 });
-    // Each fallback ran the refused write and the one before it a second time.
-    expect(executed).toBe(40 * 3 + 5 * 2);
+    expect(executed).toBe(10 * 3);
+    expect(group.runs).toEqual({ plain: 0, savepoints: 10 });
     const kept = committed().filter((n) => n >= 1000);
-    expect(kept).toHaveLength(40 * 3 - 20);
+    expect(kept).toHaveLength(10 * 3 - 5);
     expect(kept.filter((n) => n % 10 === 1 && Math.floor((n - 1000) / 10) % 2 === 0)).toEqual([]);
   });
 
   it('rehearsal runs every group once and rolls it back before running it for real', async () => {
-    const group = new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => file.store.dialect.isRetryable(e), rehearse: true });
+    const group = newGroup(true);
     const { outcomes, runs } = await writeGroup(group, [400, 401, 402], [401]);
     expect(outcomes).toEqual(['ok 400', 'refused 401', 'ok 402']);
-    // Rehearsal, the optimistic run, the savepoint run.
-    expect(runs).toEqual([3, 3, 2]);
+    // The rehearsal, then the run in savepoints.
+    expect(runs).toEqual([2, 2, 2]);
     expect(committed().filter((n) => n >= 400 && n < 500)).toEqual([400, 402]);
   });
 
-  it('a group of one that is refused rolls back without running again', async () => {
+  it('a group of one runs with no savepoint, and if refused rolls back without running again', async () => {
     const group = newGroup();
     const { outcomes, runs } = await writeGroup(group, [300], [300]);
     expect([outcomes, runs]).toEqual([['refused 300'], [1]]);
-    expect(group.runs).toEqual({ optimistic: 1, savepoints: 0, fallbacks: 0 });
+    expect(group.runs).toEqual({ plain: 1, savepoints: 0 });
     expect(committed().filter((n) => n >= 300 && n < 400)).toEqual([]);
   });
 });
