@@ -8,16 +8,11 @@ import type { DocumentLineTable, DocumentTable } from '../storage/schema.js';
 import {
   applyToKey,
   applyToLevel,
-  guardedUpdate,
-  keyChange,
   levelKey,
   lockKey,
   recordMovements,
-  shortage,
-  upsertLevel,
   type AppliedChange,
   type Change,
-  type KeyChange,
 } from './ledger.js';
 import { isAmount, MAX_DECIMALS, MAX_QUANTITY } from './numbers.js';
 import { findProduct } from './products.js';
@@ -177,13 +172,6 @@ export async function postDocumentIn(
     }
   }
   planned.sort((a, b) => compareKeys(a.key, b.key));
-
-  const only = planned.length === 1 && input.lines.length === 1 ? planned[0] : null;
-  if (only?.change && writesInCtes(tx)) {
-    // PostgreSQL, one line changing one key (a receipt, a sale): one statement for all of it.
-    const { doc, line, applied } = await postOneLine(tx, head, input.lines[0], only.key, only.change);
-    return finishPost(doc, [line], [applied], input, emit);
-  }
 
   const { doc, lines } = await insertDocumentAndLines(tx, head, input.lines);
   const applied: AppliedChange[] = [];
@@ -401,70 +389,6 @@ function splitPrefixed<R extends object, P extends string>(row: R, prefix: P): {
     else rest[k] = v;
   }
   return { part: part as Unprefixed<R, P>, rest: rest as WithoutPrefix<R, P> };
-}
-
-/**
- * PostgreSQL, a one-line document that changes one key (a receipt, a sale): the document, its line,
- * the level's change and its movement in one statement, a round trip fewer than the document with
- * its line and then the level with its movement. The level's guard works as in applyToKey: no row
- * back means it refused, and the caller's rollback takes the document and line with it.
- */
-type OneLineMove = OneLine & KeyChange;
-const oneLineMove = (adding: boolean) =>
-  prepared<OneLineMove>()((db, v) =>
-    docAndLine(db, v)
-      .with('level', () => (adding ? upsertLevel(db, v) : guardedUpdate(db, v)))
-      .with('moved', (qc) =>
-        qc
-          .insertInto('movements')
-          .columns(['account_id', 'document_id', 'stock_level_id', 'amount_delta', 'reserved_delta', 'created_ms'])
-          .expression((eb) =>
-            eb.selectFrom(['level', 'doc']).select((s) => [
-              s.cast(s.val(v.accountId), 'text').as('account_id'),
-              'doc.id',
-              'level.id',
-              s.cast(s.val(v.a), 'double precision').as('amount_delta'),
-              s.cast(s.val(v.r), 'double precision').as('reserved_delta'),
-              s.cast(s.val(v.now), 'bigint').as('created_ms'),
-            ]),
-          ),
-      )
-      .selectFrom(['doc', 'line', 'level'])
-      .selectAll('doc')
-      .select(LINE_COLUMNS)
-      .select([
-        'level.id as level_id',
-        'level.account_id as level_account_id',
-        'level.warehouse_id as level_warehouse_id',
-        'level.product_id as level_product_id',
-        'level.size as level_size',
-        'level.lot as level_lot',
-        'level.expiry as level_expiry',
-        'level.serial as level_serial',
-        'level.location as level_location',
-        'level.amount as level_amount',
-        'level.reserved as level_reserved',
-        'level.version as level_version',
-        'level.updated_ms as level_updated_ms',
-      ]),
-  );
-const addOneLine = oneLineMove(true);
-const changeOneLine = oneLineMove(false);
-
-async function postOneLine(
-  tx: Tx,
-  head: DocumentHead,
-  l: DocumentLineInput,
-  key: StockKey,
-  change: Change,
-): Promise<{ doc: Selectable<DocumentTable>; line: Selectable<DocumentLineTable>; applied: AppliedChange }> {
-  const { values: move, adding } = keyChange(head.accountId, key, change, head.now);
-  const values: OneLineMove = { ...head, ...keyParts(l), productId: l.productId, quantity: l.quantity, ...move };
-  const [row] = (await (adding ? addOneLine : changeOneLine)(tx, values)).rows;
-  if (!row) throw shortage(key, change);
-  const { part: line, rest } = splitPrefixed(row, 'line_');
-  const { part: level, rest: doc } = splitPrefixed(rest, 'level_');
-  return { doc, line, applied: { level, amountDelta: move.a, reservedDelta: move.r, moved: true } };
 }
 
 /** Inserts a document and its lines: one statement on PostgreSQL for one line, otherwise two. */

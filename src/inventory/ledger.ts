@@ -83,13 +83,13 @@ export async function applyToKey(
 }
 
 // The two statements of applyToKey, compiled once (storage/prepared.ts): every document line runs one.
-export type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
+type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
 
 /**
  * A key's change as its statements take it, and whether it only adds: an upsert with no guard
  * (upsertLevel) rather than a guarded update (guardedUpdate).
  */
-export function keyChange(accountId: string, key: StockKey, change: Change, now: number): { values: KeyChange; adding: boolean } {
+function keyChange(accountId: string, key: StockKey, change: Change, now: number): { values: KeyChange; adding: boolean } {
   const { amountDelta: a, reservedDelta: r } = change;
   return { values: { ...keyWhere(accountId, key), a, r, now }, adding: a >= 0 && r === 0 };
 }
@@ -97,7 +97,7 @@ const KEY_COLUMNS = ['account_id', 'warehouse_id', 'product_id', 'size', 'lot', 
 
 const addToKey = prepared<KeyChange>()((db, v) => upsertLevel(db, v));
 
-export function upsertLevel(db: Db | Tx, v: KeyChange) {
+function upsertLevel(db: Db | Tx, v: KeyChange) {
   return db
     .insertInto('stock_levels')
     .values({
@@ -126,7 +126,7 @@ export function upsertLevel(db: Db | Tx, v: KeyChange) {
 
 const changeKey = prepared<KeyChange>()((db, v) => guardedUpdate(db, v));
 
-export function guardedUpdate(db: Db | Tx, v: KeyChange) {
+function guardedUpdate(db: Db | Tx, v: KeyChange) {
   let q = db.updateTable('stock_levels').set(setDeltas(v.a, v.r, v.now));
   for (const col of KEY_COLUMNS) q = q.where(col, '=', v[col]);
   return guard(q, v.a, v.r).returningAll();
@@ -210,7 +210,7 @@ function guard<Q extends { where: (...args: any[]) => Q }>(q: Q, a: number, r: n
     .where(sql<boolean>`(amount + ${a}) - (reserved + ${r}) >= ${-EPSILON}`);
 }
 
-export function shortage(key: StockKey, change: Change): AppError {
+function shortage(key: StockKey, change: Change): AppError {
   const code = change.reservedDelta < 0 ? 'INSUFFICIENT_RESERVED' : 'INSUFFICIENT_STOCK';
   return new AppError(code, undefined, { key: keyView(key), ...change });
 }
