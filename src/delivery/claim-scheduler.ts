@@ -13,7 +13,8 @@
  *   EXCLUDING  there is room; the dispatcher is reading what a claim must leave out
  *   CLAIMING   a claim runs, and what it brought is being queued
  *   NEXT_DUE   the claim was short; the dispatcher is reading when the next row comes due
- *   FULL       resting: no room for a claim; a completion or the poll ends it
+ *   FULL       resting: no room for a claim; a completion or the poll ends it (a wake ends it too,
+ *              and the turn it starts finds no room and rests again without claiming)
  *   DRY        resting: the last short claim's answer still holds; new work, a completion that made
  *              room, a retry coming due or the poll ends it, and the next turn claims only if the
  *              answer no longer holds (new work, the time, or exclusions that no longer cover it)
@@ -185,9 +186,9 @@ function turn(state: SchedulerState, event: TurnEvent): Step {
   if (event.type === 'tick') {
     if (mode.name === 'EXCLUDING' || mode.name === 'CLAIMING' || mode.name === 'NEXT_DUE') throw outOfTurn(event, mode);
     if (event.limit <= 0) {
-      // Full: a completion wakes the loop when there is room. Until then a wake for new work changes
-      // nothing, and must not end the rest at once: turns that rest for no time never yield to the
-      // I/O that would complete anything (a livelock at 100% CPU). So the rest clears `woken`.
+      // Full: a completion wakes the loop when there is room. Until then a wake for new work claims
+      // nothing: its turn comes back here and rests again. The rest clears `woken`, or every turn
+      // would rest for no time and never yield to the I/O that completes a send (a livelock).
       return { state: { ...state, mode: { name: 'FULL' }, woken: false }, decision: { kind: 'rest', until: event.now + state.pollMs } };
     }
     return { state: { ...state, mode: { name: 'EXCLUDING', now: event.now, limit: event.limit } }, decision: { kind: 'exclude', now: event.now } };

@@ -7,7 +7,7 @@
  *
  * An announcement names the accounts whose deliveries it announces (up to MAX_NAMED; more, or a
  * request that names none, make one that names none): a worker does not claim for an account at its
- * share, whose new rows no claim of that worker can take (delivery/dispatcher.ts, wake()).
+ * share, whose new rows no claim of that worker can take (delivery/claim-scheduler.ts, wake()).
  */
 export const MAX_NAMED = 16;
 
