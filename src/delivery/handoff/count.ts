@@ -47,4 +47,9 @@ export class HandoffCount {
   setLimit(n: number): void {
     Atomics.store(this.cells, 2, n);
   }
+
+  /** The three numbers as they are now (tests, diagnostics). */
+  read(): { outstanding: number; load: number; limit: number } {
+    return { outstanding: Atomics.load(this.cells, 0), load: Atomics.load(this.cells, 1), limit: Atomics.load(this.cells, 2) };
+  }
 }
