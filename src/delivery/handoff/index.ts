@@ -30,8 +30,9 @@
  * - held (HandoffTaker.held): a given delivery the dispatcher queued; it is counted in outstanding
  *   only, so the load the taker publishes leaves it out (counted twice, handing off would stop at
  *   half the limit and the dispatcher would claim those deliveries instead).
- * - ended (HandoffTaker.ended): a given delivery is done with here (sent, released, given back from
- *   the queue, or given while stopping): it frees its one of the count, exactly once.
+ * - ended (HandoffTaker.ended): a given delivery is done with here (its attempt made or cancelled,
+ *   released as it arrived, given back from the queue, or given while stopping): it frees its one
+ *   of the count, exactly once.
  */
 export { HandoffCount } from './count.js';
 export { handoffTarget, type HandoffTarget, type TakingSide } from './target.js';

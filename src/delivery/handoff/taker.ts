@@ -26,8 +26,9 @@ export interface TakerOptions {
  * exactly once when it ends.
  *
  * The dispatcher tells it three things: held(d) when it queues a delivery, ended(d) when one
- * leaves it (sent, released, given back from its queue), load(n) whenever its queued + in-flight
- * total changes. For any delivery it did not give (a claimed one) held and ended do nothing.
+ * leaves it (its attempt made or cancelled, released, given back from its queue), and load(n)
+ * whenever its queued + in-flight total changes. For a delivery it was not given (a claimed one)
+ * held and ended do nothing.
  * Order: held(d) once d counts in the load, ended(d) while it still does. The load published in
  * between is then one too high, never too low, and too low would let a write reserve past the limit.
  */
@@ -84,7 +85,7 @@ export class HandoffTaker implements HandoffTarget {
     this.publish();
   }
 
-  /** `d` left the dispatcher: sent, released, or given back from its queue. */
+  /** `d` left the dispatcher: its attempt made or cancelled, released, or given back from its queue. */
   ended(d: ClaimedDelivery): void {
     const held = this.given.get(d);
     if (held === undefined) return;
