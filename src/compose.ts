@@ -39,7 +39,7 @@ export async function compose(store: Store, opts: ComposeOptions): Promise<Stack
   if (opts.dispatcher) {
     dispatcher = createDispatcher(domain, { metrics, ...opts.dispatcher });
     await dispatcher.start();
-    domain.handoff.connect(dispatcher);
+    domain.handoff.connect(dispatcher.handoff);
   }
   let app: App | null = null;
   if (opts.http) {

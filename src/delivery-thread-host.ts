@@ -1,8 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { Ctx } from './context.js';
 import type { BreakerState } from './delivery/breaker.js';
-import type { HandoffPoint } from './delivery/fan-out.js';
-import { HandoffCount } from './delivery/handoff.js';
+import { HandoffCount, handoffTarget, type HandoffWriter } from './delivery/handoff/index.js';
 import { wakeAccounts } from './delivery/wake-signal.js';
 import type { DeliveryMetrics, DeliveryThreadState } from './delivery/metrics.js';
 import type { FromThread, ThreadData, ToThread } from './delivery-thread.js';
@@ -55,7 +53,8 @@ interface Run {
 /**
  * Starts the dispatcher in a worker thread, wires it to this process without waiting for it
  * (wake-ups posted meanwhile wait in its port; it claims whatever is due when it starts): every
- * commit here (and a hand retry's nudge) wakes it, its attempts and breaker states show in this
+ * commit here that left deliveries to claim (and a hand retry's nudge) wakes it, what the commits
+ * leased to it is given to it (delivery/handoff/), its attempts and breaker states show in this
  * process's /metrics, and supervises it.
  *
  * Supervision: the thread posts a heartbeat every heartbeatMs; one that exits (a crash, an
@@ -69,10 +68,9 @@ interface Run {
  * (DeliveryMetrics.deliveryThreadState, /readyz).
  */
 export function startDeliveryThread(
-  ctx: Ctx,
   metrics: DeliveryMetrics,
   data: Omit<ThreadData, 'handoffCount' | 'heartbeatMs'>,
-  point: HandoffPoint,
+  handoff: HandoffWriter,
   opts: SupervisionOptions,
 ): DeliveryThread {
   const heartbeatMs = opts.heartbeatMs ?? 1000;
@@ -150,34 +148,21 @@ export function startDeliveryThread(
     if (!r.ended) r.worker.postMessage(m);
   };
   // The fan-out of this thread leases fresh deliveries to the delivery thread's dispatcher and posts
-  // them after their commit (delivery/handoff.ts): once it is ready, while it has room.
-  /** The thread takes handoffs once it is ready, until it exits or is told to stop. */
-  const taking = (r: Run) => r.owner !== 'starting' && !r.ended && !r.stalled && !stopping;
-  point.connect({
-    ownerFor: (n) => {
-      const r = current();
-      return taking(r) && r.count.hasRoom(n) ? r.owner : null;
-    },
-    reserve: (n) => {
-      const r = current();
-      return taking(r) && r.count.reserve(n) ? r.owner : null;
-    },
-    // A reservation of an ended thread died with its count.
-    unreserve: (n, owner) => {
-      const r = current();
-      if (r.owner === owner) r.count.done(n);
-    },
-    leaseDurationMs: data.leaseMs,
-    give: (deliveries, subscriptions, owner) => {
-      // Leased to a thread that has ended since: its lease runs out and a claim takes them. Given to
-      // its successor, they would be sent under an owner the rows do not name, their results lost.
-      if (current().owner === owner) post({ type: 'give', deliveries, subscriptions });
-    },
-  });
+  // them after their commit (delivery/handoff/): to the thread running now, once it is ready, while
+  // it has room, until it exits or is told to stop.
+  handoff.connect(
+    handoffTarget(
+      () => {
+        const r = current();
+        return { count: r.count, owner: r.owner, taking: r.owner !== 'starting' && !r.ended && !r.stalled && !stopping };
+      },
+      data.leaseMs,
+      (deliveries, subscriptions, owner) => post({ type: 'give', deliveries, subscriptions, owner }),
+    ),
+  );
   // Many commits in one turn of the event loop make one wake-up; one whose deliveries were all
   // handed over needs none.
-  ctx.outbox.onCommit((events) => {
-    if (point.gaveAll(events)) return;
+  handoff.onClaimable((events) => {
     const accounts = wakeAccounts(events);
     const first = wakePending === null;
     if (accounts === undefined) wakePending = 'unknown';

@@ -25,7 +25,7 @@ export interface ThreadData {
   /** SQLite: the write turn shared with the HTTP thread (storage/write-turn.ts). */
   writeTurn?: SharedArrayBuffer;
   namedStatements: boolean;
-  /** Handed-off deliveries not finished yet, counted by both threads (delivery/handoff.ts). */
+  /** The handoff's count, shared by both threads (delivery/handoff/count.ts). */
   handoffCount: SharedArrayBuffer;
   logFormat: LogFormat;
   /** How often to tell the host this thread is alive (delivery-thread-host.ts supervises it). */
@@ -34,7 +34,7 @@ export interface ThreadData {
   databaseWaitMs: number;
 }
 
-export type ToThread = { type: 'wake'; accounts?: string[] } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] };
+export type ToThread = { type: 'wake'; accounts?: string[] } | { type: 'stop' } | { type: 'give'; deliveries: ClaimedDelivery[]; subscriptions: Subscription[]; owner: string };
 export type FromThread =
   | { type: 'ready'; owner: string }
   | { type: 'attempts'; items: Array<[format: string, outcome: string, seconds: number]> }
@@ -87,10 +87,10 @@ const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShar
 send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();
 // This thread's own writes (webhook.disabled) hand their deliveries over too; the HTTP thread's come as `give`.
-domain.handoff.connect(dispatcher);
+domain.handoff.connect(dispatcher.handoff);
 port.on('message', (m: ToThread) => {
   if (m.type === 'wake') dispatcher.wake(m.accounts);
-  else if (m.type === 'give') void dispatcher.takeGiven(m.deliveries, m.subscriptions);
+  else if (m.type === 'give') dispatcher.handoff.give(m.deliveries, m.subscriptions, m.owner);
   else if (m.type === 'stop') {
     void (async () => {
       await dispatcher.stop();

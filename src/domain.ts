@@ -1,7 +1,8 @@
 import { applicationSecretReads } from './applications/application-secrets.js';
 import type { Ctx, Settings } from './context.js';
 import { Dispatcher, type DispatcherOptions } from './delivery/dispatcher.js';
-import { HandoffPoint, installFanOut, type Renderer } from './delivery/fan-out.js';
+import { installFanOut, type Renderer } from './delivery/fan-out.js';
+import { HandoffWriter } from './delivery/handoff/index.js';
 import { wakeAccounts } from './delivery/wake-signal.js';
 import { Outbox } from './events/outbox.js';
 import { inventoryReads } from './inventory/reports/metakocka-stock.js';
@@ -15,7 +16,7 @@ export interface DomainParts {
   ctx: Ctx;
   renderer: Renderer;
   /** Where the fan-out hands fresh deliveries to this process's dispatcher, once one is connected. */
-  handoff: HandoffPoint;
+  handoff: HandoffWriter;
 }
 
 /** A Ctx whose every write fans out to the subscriptions in the same transaction. */
@@ -23,14 +24,12 @@ export function createDomain(store: Store, settings: Settings, now: () => number
   const outbox = new Outbox(store.numbersEventsAfterCommit);
   const ctx: Ctx = { store, outbox, settings, now };
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
-  const handoff = new HandoffPoint();
+  const handoff = new HandoffWriter(outbox);
   installFanOut(outbox, renderer, handoff);
   // After a commit (and a nudge), not inside the transactions: see storage/announcer.ts. A commit
   // whose deliveries all went to this process's dispatcher leaves other processes nothing to
   // claim: waking them cost each of them a claim and a due-time read for nothing.
-  outbox.onCommit((events) => {
-    if (!handoff.gaveAll(events)) store.announceDeliveries(wakeAccounts(events));
-  });
+  handoff.onClaimable((events) => store.announceDeliveries(wakeAccounts(events)));
   return { ctx, renderer, handoff };
 }
 
@@ -40,6 +39,6 @@ export function createDomain(store: Store, settings: Settings, now: () => number
  * can run without it (one that did would cancel those hooks instead of sending them).
  */
 export function createDispatcher(domain: DomainParts, opts: DispatcherOptions = {}): Dispatcher {
-  return new Dispatcher(domain.ctx, { attemptReads: applicationSecretReads(domain.ctx.store.db), handoffPoint: domain.handoff, ...opts });
+  return new Dispatcher(domain.ctx, { attemptReads: applicationSecretReads(domain.ctx.store.db), handoffWriter: domain.handoff, ...opts });
 }
 

@@ -51,7 +51,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(ctx, metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
+    ? startDeliveryThread(metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

@@ -12,8 +12,6 @@ export interface ClaimedDelivery {
   headers: Record<string, string>;
   body: string;
   createdMs: number;
-  /** Leased to this dispatcher in the write that made it, not claimed (handoff.ts). */
-  handedOff?: boolean;
 }
 
 /**

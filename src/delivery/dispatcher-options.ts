@@ -1,6 +1,6 @@
-import type { StoredEvent } from '../events/catalog.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
 import type { BreakerOptions } from './breaker.js';
+import type { HandoffWriter } from './handoff/index.js';
 import type { AttemptMetrics } from './metrics.js';
 
 export interface DispatcherOptions {
@@ -21,8 +21,8 @@ export interface DispatcherOptions {
   random?: () => number;
   /** What formats read per attempt (compose.ts hands the applications' secret store). */
   attemptReads?: AttemptReads;
-  /** The count of handed-off deliveries not finished yet, shared with the thread that hands them over (handoff.ts). */
+  /** The handoff's count, shared with the thread whose writes hand over (handoff/count.ts). */
   handoffCount?: SharedArrayBuffer;
-  /** The fan-out's handoff point of this domain: a commit it gave wholly to this dispatcher wakes no claim. */
-  handoffPoint?: { gaveAll(events: StoredEvent[]): boolean };
+  /** The handoff's writer of this domain: only commits that left something to claim wake a claim (handoff/writer.ts). */
+  handoffWriter?: HandoffWriter;
 }

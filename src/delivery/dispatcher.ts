@@ -13,7 +13,7 @@ import { Breakers, DEFAULT_BREAKER } from './breaker.js';
 import { ClaimLoop } from './claim-loop.js';
 import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
-import { HandoffCount, type Handoff } from './handoff.js';
+import { HandoffTaker } from './handoff/index.js';
 import { IdleWaiters } from './idle-waiters.js';
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
@@ -29,8 +29,10 @@ export type { DispatcherOptions } from './dispatcher-options.js';
  * attempt is decide()'s (decide.ts), its headers requestHeaders()'s, and results are written in
  * batches (result-batcher.ts). Every claimed delivery is either sent and finished, or released.
  */
-export class Dispatcher implements Handoff {
+export class Dispatcher {
   readonly owner: string;
+  /** The handoff's side here: the target of this thread's writes and of the HTTP thread's gifts (handoff/index.ts). */
+  readonly handoff: HandoffTaker;
   readonly breakers: Breakers;
   private readonly shared: SharedBreaker;
   private readonly sender: Sender;
@@ -48,23 +50,26 @@ export class Dispatcher implements Handoff {
   private readonly idle = new IdleWaiters(
     () => this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0,
   );
-  /** Handed-off deliveries not yet finished (shared with the thread that hands them over). */
-  private readonly handedOff: HandoffCount;
-  /** Of this dispatcher's load (queued and in flight), the deliveries that were handed off. */
-  private handedHeld = 0;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly opts: DispatcherOptions = {},
   ) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    this.handedOff = new HandoffCount(opts.handoffCount);
     const concurrency = opts.concurrency ?? 256;
     const share = Math.min(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
-    this.slots = new SendSlots(concurrency, share, () => this.publishLoad());
-    this.handedOff.setLimit(share);
+    this.slots = new SendSlots(concurrency, share, (load) => this.handoff.load(load));
     this.batchSize = opts.batchSize ?? 200;
     this.leaseMs = opts.leaseMs ?? 30_000;
+    this.handoff = new HandoffTaker({
+      owner: this.owner,
+      limit: share,
+      leaseDurationMs: this.leaseMs,
+      buffer: opts.handoffCount,
+      accept: (deliveries, subscriptions) => this.accept(deliveries, subscriptions),
+      release: (ids) => releaseClaims(this.ctx.store, this.owner, ids, Date.now()),
+      log: (msg, err) => this.log(msg, err),
+    });
     this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
       claimLimit: () => this.slots.claimLimit(this.batchSize),
       exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
@@ -92,53 +97,14 @@ export class Dispatcher implements Handoff {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    // A commit whose every delivery was handed to this dispatcher leaves nothing to claim.
-    this.ctx.outbox.onCommit((events) => {
-      if (!this.gaveAll(events)) this.wake(wakeAccounts(events));
-    });
+    this.handoff.open();
+    const wake = (events: StoredEvent[]) => this.wake(wakeAccounts(events));
+    if (this.opts.handoffWriter) this.opts.handoffWriter.onClaimable(wake);
+    else this.ctx.outbox.onCommit(wake);
     this.notifier = await this.ctx.store.listenForDeliveries((accounts) => this.wake(accounts));
     this.heartbeat = setInterval(() => void this.extend(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
     this.claims.start();
-  }
-
-  /**
-   * Handoff (handoff.ts), for the fan-out of this process: whether it may lease `count` fresh
-   * deliveries to this dispatcher now, and taking them after their commit.
-   */
-  ownerFor(count: number): string | null {
-    return this.running && this.handedOff.hasRoom(count) ? this.owner : null;
-  }
-  reserve(count: number): string | null {
-    return this.running && this.handedOff.reserve(count) ? this.owner : null;
-  }
-  unreserve(count: number): void {
-    this.handedOff.done(count);
-  }
-  get leaseDurationMs(): number {
-    return this.leaseMs;
-  }
-  give(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): void {
-    void this.takeGiven(deliveries, subscriptions);
-  }
-
-  /** Deliveries leased to this dispatcher by a write (their count reserved in `handedOff` then). */
-  async takeGiven(deliveries: ClaimedDelivery[], subscriptions: Subscription[]): Promise<void> {
-    try {
-      if (!this.running) {
-        // Stopping: give them back at once rather than leave them leased until the lease runs out.
-        try {
-          await releaseClaims(this.ctx.store, this.owner, deliveries.map((d) => d.id), Date.now());
-        } finally {
-          this.handedOff.done(deliveries.length);
-        }
-        return;
-      }
-      await this.accept(deliveries, subscriptions);
-    } catch (err) {
-      // Still leased to us: the heartbeat keeps them, and a claim after the lease takes them.
-      this.log('taking handed-off deliveries failed', err);
-    }
   }
 
   /**
@@ -162,6 +128,7 @@ export class Dispatcher implements Handoff {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.handoff.close();
     await this.claims.stop();
     const queuedRows = [...this.queues.values()].flat();
     const queued = queuedRows.map((d) => d.id);
@@ -230,13 +197,10 @@ export class Dispatcher implements Handoff {
       if (!q) this.queues.set(d.subscriptionId, (q = []));
       q.push(d);
       this.slots.queued(d.accountId);
-      if (d.handedOff) {
-        this.handedHeld++;
-        this.publishLoad();
-      }
+      this.handoff.held(d);
     }
     if (release.length > 0) {
-      this.handedOffEnded(release);
+      for (const d of release) this.handoff.ended(d);
       await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), Date.now());
     }
     for (const id of ids) this.pump(id);
@@ -262,9 +226,8 @@ export class Dispatcher implements Handoff {
         const wasFull = this.slots.claimLimit(this.batchSize) <= 0;
         const wasAtShare = this.slots.atShare(d.accountId);
         const accountWasBusy = this.slots.accountBusy(d.accountId);
-        if (d.handedOff) this.handedHeld--; // before the slot: the load published meanwhile is one too high, never too low
+        this.handoff.ended(d); // while it still counts in the load (handoff/taker.ts)
         this.slots.finished(d.accountId, subscriptionId);
-        if (d.handedOff) this.handedOff.done();
         this.pump(subscriptionId);
         // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
         if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
@@ -314,33 +277,12 @@ export class Dispatcher implements Handoff {
     this.idle.check();
   }
 
-  /** Queued deliveries given back: their slots, and the handed-off ones' place in the handoff's count. */
+  /** Queued deliveries given back: their slots, and their end for the handoff. */
   private unqueue(ds: ClaimedDelivery[]): void {
     for (const d of ds) {
-      if (d.handedOff) this.handedHeld--;
+      this.handoff.ended(d);
       this.slots.unqueued(d.accountId);
     }
-    this.handedOffEnded(ds);
-  }
-
-  /**
-   * What the handoff reads as this dispatcher's load: queued and in flight, less the handed-off
-   * deliveries among them, which the handoff counts already (handoff.ts). Counting them in both would
-   * stop handing off at half the limit, and the dispatcher would claim those deliveries instead.
-   */
-  private publishLoad(): void {
-    this.handedOff.setLoad(this.slots.queuedTotal + this.slots.inFlightTotal - this.handedHeld);
-  }
-
-  /** Handed-off deliveries that are done with here (sent, or given back): room for more. */
-  private handedOffEnded(ds: ClaimedDelivery[]): void {
-    let n = 0;
-    for (const d of ds) if (d.handedOff) n++;
-    if (n > 0) this.handedOff.done(n);
-  }
-
-  private gaveAll(events: StoredEvent[]): boolean {
-    return this.opts.handoffPoint?.gaveAll(events) ?? false;
   }
 
   private async extend(): Promise<void> {

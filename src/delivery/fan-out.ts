@@ -1,8 +1,7 @@
 import { timeOrderedId } from '../storage/time-ordered-id.js';
 import type { Insertable } from 'kysely';
 import type { StoredEvent } from '../events/catalog.js';
-import type { ClaimedDelivery } from './claim.js';
-import type { Handoff } from './handoff.js';
+import type { HandoffWriter } from './handoff/index.js';
 import type { Outbox, Subscriber } from '../events/outbox.js';
 import type { Tx } from '../storage/database.js';
 import { preparedInsert } from '../storage/prepared.js';
@@ -131,7 +130,7 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
  * or roll back with them. No committed event is without its deliveries, and no delivery exists for
  * a rolled-back change. Free-plan accounts are skipped here: they are sent nothing.
  */
-export function installFanOut(outbox: Outbox, renderer: Renderer, point: HandoffPoint = new HandoffPoint()): void {
+export function installFanOut(outbox: Outbox, renderer: Renderer, handoff: HandoffWriter): void {
   // The outbox hands out the same rows while an account's subscriptions are unchanged (outbox.ts),
   // so each is parsed once; nothing mutates a Subscription.
   const parsed = new WeakMap<Subscriber, Subscription>();
@@ -140,8 +139,6 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
     if (!s) parsed.set(r, (s = toSubscription(r)));
     return s;
   };
-  outbox.onCommit((events) => point.committed(events));
-  outbox.onAbandon((events) => point.abandoned(events));
   outbox.onWrite(async (tx, events, rows) => {
     const accountId = events[0].accountId;
     if (rows.length === 0 || rows[0].account_plan !== 'paid') return;
@@ -150,77 +147,7 @@ export function installFanOut(outbox: Outbox, renderer: Renderer, point: Handoff
     const now = events[0].occurredAt;
     const deliveries = await renderDeliveries(tx, renderer, account, subs, events, now);
     if (deliveries.length === 0) return;
-    point.lease(events, deliveries, subs, now);
+    handoff.lease(events, deliveries, subs, now);
     await insertDeliveries(tx, deliveries);
   });
-}
-
-/**
- * Where the fan-out hands fresh deliveries to this process's dispatcher (handoff.ts), once one is
- * connected: in the write it leases what the dispatcher can take, after the commit it gives them.
- * Coalesced deliveries (their row may fold into an older one), deliveries due later and those of a
- * paused endpoint are left to the claim.
- */
-export class HandoffPoint {
-  private target: Handoff | null = null;
-  private readonly leased = new WeakMap<StoredEvent[], { owner: string; deliveries: ClaimedDelivery[]; subscriptions: Subscription[] }>();
-  private readonly wholly = new WeakSet<StoredEvent[]>();
-
-  connect(target: Handoff | null): void {
-    this.target = target;
-  }
-
-  lease(events: StoredEvent[], rows: Array<Insertable<DeliveryTable>>, subs: Subscription[], now: number): void {
-    // A dispatcher with no room at all (the common case under a burst) costs no filtering.
-    if (!this.target?.ownerFor(1)) return;
-    const paused = new Set(subs.filter((s) => (s.pausedUntil ?? 0) > now).map((s) => s.id));
-    const eligible = rows.filter((r) => r.coalesce_key === null && Number(r.next_attempt_ms) <= now && !paused.has(r.webhook_id));
-    const owner = eligible.length > 0 ? this.target.reserve(eligible.length) : null;
-    if (!owner) return;
-    for (const r of eligible) {
-      r.lease_owner = owner;
-      r.next_attempt_ms = now + this.target.leaseDurationMs;
-    }
-    const given = new Set(eligible.map((r) => r.webhook_id));
-    this.leased.set(events, {
-      owner,
-      subscriptions: subs.filter((s) => given.has(s.id)),
-      deliveries: eligible.map((r) => ({
-        id: r.id,
-        accountId: r.account_id,
-        subscriptionId: r.webhook_id,
-        eventId: r.event_id ?? null,
-        eventType: r.event_type,
-        attempts: 0,
-        url: r.url,
-        headers: JSON.parse(r.headers) as Record<string, string>,
-        body: r.body,
-        createdMs: Number(r.created_ms),
-        handedOff: true,
-      })),
-    });
-    if (eligible.length === rows.length) this.wholly.add(events);
-  }
-
-  /** After the commit that wrote these events: give what was leased. */
-  committed(events: StoredEvent[]): void {
-    const given = this.leased.get(events);
-    if (!given) return;
-    this.leased.delete(events);
-    this.target?.give(given.deliveries, given.subscriptions, given.owner);
-  }
-
-  /** The write of these events rolled back (or ran again): what it leased was never written, and its reservation is given back. */
-  abandoned(events: StoredEvent[]): void {
-    const leased = this.leased.get(events);
-    if (!leased) return;
-    this.leased.delete(events);
-    this.wholly.delete(events);
-    this.target?.unreserve(leased.deliveries.length, leased.owner);
-  }
-
-  /** Every delivery of these committed events went to this process's dispatcher: nothing is there to claim, here or in another process. */
-  gaveAll(events: StoredEvent[]): boolean {
-    return events.length > 0 && this.wholly.has(events);
-  }
 }

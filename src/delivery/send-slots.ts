@@ -23,7 +23,7 @@ export class SendSlots {
   constructor(
     readonly concurrency: number,
     readonly accountShare: number,
-    /** Told the load (queued + in flight) after every change (the handoff reads it, handoff.ts). */
+    /** Told the load (queued + in flight) after every change (the handoff publishes it, handoff/taker.ts). */
     private readonly onLoad: (load: number) => void = () => {},
   ) {}
 

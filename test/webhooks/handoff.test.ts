@@ -15,7 +15,7 @@ const LEASE_MS = 600_000;
 
 /**
  * Fresh deliveries are leased to this process's dispatcher in the INSERT that writes them and handed
- * to it after the commit (delivery/handoff.ts): no claim. Handing off stops at the dispatcher's
+ * to it after the commit (delivery/handoff/): no claim. Handing off stops at the dispatcher's
  * limit (its account share); what is not handed off is written unleased and claimed as before.
  */
 describeEachDb(
