@@ -13,6 +13,8 @@ const folders = {
       'test/webhooks/{handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision}.test.ts',
       'test/storage/conformance/*.test.ts',
       'test/unit/{claim-scheduler,claim-loop}.test.ts',
+      'test/webhooks/lease.test.ts',
+      'test/listen/replay-command.test.ts',
     ],
   },
   storage: {
