@@ -20,7 +20,7 @@ export interface DomainParts {
 
 /** A Ctx whose every write fans out to the subscriptions in the same transaction. */
 export function createDomain(store: Store, settings: Settings, now: () => number = Date.now): DomainParts {
-  const outbox = new Outbox(store.numbersEventsAfterCommit);
+  const outbox = new Outbox(store.events);
   const ctx: Ctx = { store, outbox, settings, now };
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
   const handoff = new HandoffPoint();

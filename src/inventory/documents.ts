@@ -1,9 +1,9 @@
-import type { Insertable, Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
-import type { Db, Tx } from '../storage/database.js';
-import { writesInCtes } from '../storage/dialect.js';
-import { prepared, preparedRows } from '../storage/prepared.js';
+import type { Tx } from '../storage/database.js';
+import { insertLines, ledgerRows, type DocumentHead, type LineValues } from '../storage/ledger-rows.js';
+import { prepared } from '../storage/prepared.js';
 import type { DocumentLineTable, DocumentTable } from '../storage/schema.js';
 import {
   applyToKey,
@@ -17,7 +17,7 @@ import {
 import { isAmount, MAX_DECIMALS, MAX_QUANTITY } from './numbers.js';
 import { findProduct } from './products.js';
 import { stockChanged } from './stock-events.js';
-import { compareKeys, keyParts, type KeyParts, type StockKey } from './stock-key.js';
+import { compareKeys, keyParts, type StockKey } from './stock-key.js';
 import { findWarehouse } from './warehouses.js';
 import { getDocument, loadLines, parseAuthor, toView, type DocumentRead, type DocumentType, type DocumentView } from './document-views.js';
 
@@ -173,7 +173,7 @@ export async function postDocumentIn(
   }
   planned.sort((a, b) => compareKeys(a.key, b.key));
 
-  const { doc, lines } = await insertDocumentAndLines(tx, head, input.lines);
+  const { doc, lines } = await ledgerRows(tx).insertDocument(tx, head, lineValues(input.lines));
   const applied: AppliedChange[] = [];
   for (const p of planned) {
     let change = p.change;
@@ -255,7 +255,7 @@ export async function cancelDocumentIn(scope: WriteScope, accountId: string, id:
     .returningAll()
     .executeTakeFirstOrThrow();
   const lines = await loadLines(tx, accountId, original.id);
-  const reversalLines = await insertLines(tx, accountId, reversal.id, lines.map(lineInput));
+  const reversalLines = await insertLines(tx, accountId, reversal.id, lineValues(lines.map(lineInput)));
 
   const moves = await tx
     .selectFrom('movements')
@@ -300,143 +300,8 @@ export async function cancelDocument(ctx: Ctx, accountId: string, id: number, au
 }
 
 
-// The statements of every post, compiled once (storage/prepared.ts).
-interface DocumentHead {
-  accountId: string;
-  type: DocumentType;
-  warehouseId: number;
-  toWarehouseId: number | null;
-  reference: string | null;
-  source: string | null;
-  author: string | null;
-  now: number;
-}
-
-const insertDocument = prepared<DocumentHead>()((db, v) => documentInsert(db, v));
-
-function documentInsert(db: Db, v: DocumentHead) {
-  return db
-    .insertInto('documents')
-    .values({
-      account_id: v.accountId,
-      type: v.type,
-      warehouse_id: v.warehouseId,
-      to_warehouse_id: v.toWarehouseId,
-      reference: v.reference,
-      status: 'posted',
-      reverses_id: null,
-      reversed_by_id: null,
-      source: v.source,
-      author: v.author,
-      created_ms: v.now,
-    })
-    .returningAll();
-}
-
-/**
- * PostgreSQL, a one-line document (the common case): the document and its line in one statement
- * (a data-modifying WITH), one round trip fewer. The line's columns come back prefixed `line_`.
- */
-type OneLine = DocumentHead & KeyParts & { productId: number; quantity: number };
-/** The document and its one line, as two data-modifying WITHs a statement goes on from. */
-const docAndLine = (db: Db, v: OneLine) =>
-  db
-    .with('doc', () => documentInsert(db, v))
-    .with('line', (qc) =>
-      qc
-        .insertInto('document_lines')
-        .columns(['account_id', 'document_id', 'line_no', 'product_id', 'size', 'lot', 'expiry', 'serial', 'location', 'quantity'])
-        .expression((eb) =>
-          eb.selectFrom('doc').select((s) => [
-            // Typed casts: PostgreSQL cannot infer a parameter's type inside a WITH's SELECT list.
-            s.cast(s.val(v.accountId), 'text').as('account_id'),
-            'doc.id',
-            s.cast(s.val(1), 'integer').as('line_no'),
-            s.cast(s.val(v.productId), 'integer').as('product_id'),
-            s.cast(s.val(v.size), 'text').as('size'),
-            s.cast(s.val(v.lot), 'text').as('lot'),
-            s.cast(s.val(v.expiry), 'text').as('expiry'),
-            s.cast(s.val(v.serial), 'text').as('serial'),
-            s.cast(s.val(v.location), 'text').as('location'),
-            s.cast(s.val(v.quantity), 'double precision').as('quantity'),
-          ]),
-        )
-        .returningAll(),
-    );
-const LINE_COLUMNS = [
-  'line.id as line_id',
-  'line.account_id as line_account_id',
-  'line.document_id as line_document_id',
-  'line.line_no as line_line_no',
-  'line.product_id as line_product_id',
-  'line.size as line_size',
-  'line.lot as line_lot',
-  'line.expiry as line_expiry',
-  'line.serial as line_serial',
-  'line.location as line_location',
-  'line.quantity as line_quantity',
-] as const;
-const documentWithLine = prepared<OneLine>()((db, v) => docAndLine(db, v).selectFrom(['doc', 'line']).selectAll('doc').select(LINE_COLUMNS));
-
-/** The columns of a joined row named `<prefix>…`, without the prefix, and the rest of the row. */
-type Unprefixed<R, P extends string> = { [K in keyof R as K extends `${P}${infer C}` ? C : never]: R[K] };
-type WithoutPrefix<R, P extends string> = { [K in keyof R as K extends `${P}${string}` ? never : K]: R[K] };
-function splitPrefixed<R extends object, P extends string>(row: R, prefix: P): { part: Unprefixed<R, P>; rest: WithoutPrefix<R, P> } {
-  const part: Record<string, unknown> = {};
-  const rest: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (k.startsWith(prefix)) part[k.slice(prefix.length)] = v;
-    else rest[k] = v;
-  }
-  return { part: part as Unprefixed<R, P>, rest: rest as WithoutPrefix<R, P> };
-}
-
-/** Inserts a document and its lines: one statement on PostgreSQL for one line, otherwise two. */
-async function insertDocumentAndLines(
-  tx: Tx,
-  head: DocumentHead,
-  lines: DocumentLineInput[],
-): Promise<{ doc: Selectable<DocumentTable>; lines: Selectable<DocumentLineTable>[] }> {
-  if (lines.length === 1 && writesInCtes(tx)) {
-    const l = lines[0];
-    const [row] = (await documentWithLine(tx, { ...head, ...keyParts(l), productId: l.productId, quantity: l.quantity })).rows;
-    const { part: line, rest: doc } = splitPrefixed(row, 'line_');
-    return { doc, lines: [line] };
-  }
-  const [doc] = (await insertDocument(tx, head)).rows;
-  return { doc, lines: await insertLines(tx, head.accountId, doc.id, lines) };
-}
-
-type LineRow = Insertable<DocumentLineTable> & KeyParts;
-const insertLineRows = preparedRows<LineRow>()((db, rows) =>
-  db
-    .insertInto('document_lines')
-    .values(
-      rows.map((r) => ({
-        account_id: r.account_id,
-        document_id: r.document_id,
-        line_no: r.line_no,
-        product_id: r.product_id,
-        size: r.size,
-        lot: r.lot,
-        expiry: r.expiry,
-        serial: r.serial,
-        location: r.location,
-        quantity: r.quantity,
-      })),
-    )
-    .returningAll(),
-);
-
-/** Inserts the lines and returns them as stored (RETURNING saves reading them back). */
-async function insertLines(tx: Tx, accountId: string, documentId: number, lines: DocumentLineInput[]): Promise<Selectable<DocumentLineTable>[]> {
-  const { rows } = await insertLineRows(
-    tx,
-    lines.map((l, i) => ({ account_id: accountId, document_id: documentId, line_no: i + 1, product_id: l.productId, ...keyParts(l), quantity: l.quantity })),
-  );
-  return rows.sort((a, b) => a.line_no - b.line_no);
-}
-
+/** A document's lines as the store inserts them: absent key parts are ''. */
+const lineValues = (lines: DocumentLineInput[]): LineValues[] => lines.map((l) => ({ productId: l.productId, ...keyParts(l), quantity: l.quantity }));
 
 const lineInput = (l: Selectable<DocumentLineTable>): DocumentLineInput => ({
   productId: l.product_id,

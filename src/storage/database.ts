@@ -27,56 +27,20 @@ import { Announcer } from './announcer.js';
 import { namingPool } from './pg-named-statements.js';
 import { EventSequencer } from './event-sequencer.js';
 import { DELIVERY_CHANNEL, PgNotifier, type Notifier } from './pg-notifier.js';
+import { isPostgresUrl } from './database-url.js';
 import type { Database } from './schema.js';
+import type { ThreadRole } from './threads.js';
+import type { Db, Store, StorageLog, Tx } from './store.js';
+import { postgresEventRows } from './postgres/event-rows.js';
+import { writeResultsAtOnce } from './postgres/result-writes.js';
+import { sqliteEventRows } from './sqlite/event-rows.js';
+import { writeResultsInTransaction } from './sqlite/result-writes.js';
 import { configureCheckpoints, type CheckpointMode } from './sqlite-checkpoints.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { turnTakingDialect } from './turn-taking-dialect.js';
 import { WriteTurn } from './write-turn.js';
 
-export type Db = Kysely<Database>;
-export type Tx = Transaction<Database>;
-
-export interface Store {
-  readonly db: Db;
-  /** The URL it was opened with (workers open a LISTEN connection to the same PostgreSQL). */
-  readonly url: string;
-  readonly dialect: StorageDialect;
-  /**
-   * Calls onNotify when another process announces new deliveries (PostgreSQL LISTEN on its own
-   * connection, reconnecting after errors), with the accounts the announcement names, if any; a
-   * no-op on SQLite, where every writer is in-process.
-   */
-  listenForDeliveries(onNotify: (accounts?: string[]) => void): Promise<Notifier>;
-  /**
-   * Tells workers in other processes that deliveries were committed (PostgreSQL NOTIFY, after the
-   * commit and coalesced: announcer.ts), naming the accounts they belong to when known; a no-op on
-   * SQLite, where every writer is in-process.
-   */
-  announceDeliveries(accounts?: readonly string[]): void;
-  /**
-   * PostgreSQL: numbers the events committed so far (event-sequencer.ts), resolving once a run
-   * that started after the call has finished. SQLite numbers them in the writing transaction.
-   */
-  sequenceEvents(): Promise<void>;
-  /** After a commit: number its events within a few milliseconds (coalesced with other commits). */
-  sequenceEventsSoon(): void;
-  /** Whether events get their sequence numbers after commit (PostgreSQL) instead of in the write. */
-  readonly numbersEventsAfterCommit: boolean;
-  /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  /**
-   * Runs one domain write. On SQLite concurrent writes are committed together, a refused one
-   * leaving nothing (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
-   * different rows run in parallel. Either way it settles only after its commit.
-   *
-   * fn may run more than once: after a lost lock or a deadlock (on SQLite with its whole commit
-   * group). So it keeps no state outside the transaction; it returns what it
-   * did, and the caller acts on that after the commit. The `rehearseWrites` option runs every
-   * SQLite group once and rolls it back before running it for real, to find writes that don't.
-   */
-  write<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
+export type { Db, Store, StorageLog, Tx } from './store.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
@@ -107,20 +71,17 @@ const pgTypes = {
   },
 };
 
-export function isPostgresUrl(url: string): boolean {
-  return /^postgres(ql)?:\/\//.test(url);
-}
-
-/** Where storage reports what it survives (a dropped connection, a failed reconnect). */
-export type StorageLog = (msg: string, err?: unknown) => void;
+export { isPostgresUrl } from './database-url.js';
 
 export interface StoreOptions {
   migrate?: boolean;
   poolSize?: number;
   log?: StorageLog;
-  /** SQLite: the write turn this connection shares with the process's other threads (write-turn.ts). */
+  /** The thread this store is opened in and what it shares with the process's other threads (threads.ts). */
+  threads?: ThreadRole;
+  /** SQLite: the write turn this connection shares with the process's other threads (write-turn.ts); `threads` sets it. */
   writeTurn?: SharedArrayBuffer;
-  /** SQLite: which connection copies the write-ahead log back (sqlite-checkpoints.ts); default `auto`. */
+  /** SQLite: which connection copies the write-ahead log back (sqlite-checkpoints.ts); `threads` sets it, else `auto`. */
   checkpoints?: CheckpointMode;
   /**
    * PostgreSQL: keep the hot path's statements as named prepared statements (pg-named-statements.ts);
@@ -181,9 +142,12 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
     // a one-line document's statements ran in about half the time (in-process 750 -> 1,060
     // documents/s, when every write ran in a savepoint).
     sqlite.pragma('temp_store = MEMORY');
-    stopCheckpoints = configureCheckpoints(sqlite, opts.checkpoints ?? 'auto', log);
+    const writeTurn = opts.writeTurn ?? opts.threads?.share.writeTurn;
+    // With a second thread, the delivery thread copies the log back on its own core.
+    const checkpoints = opts.checkpoints ?? (writeTurn && opts.threads ? (opts.threads.role === 'delivery' ? 'background' : 'elsewhere') : 'auto');
+    stopCheckpoints = configureCheckpoints(sqlite, checkpoints, log);
     const plain = new SqliteDialect({ database: withStatementCache(sqlite) });
-    db = new Kysely<Database>({ dialect: opts.writeTurn ? turnTakingDialect(plain, new WriteTurn(opts.writeTurn)) : plain });
+    db = new Kysely<Database>({ dialect: writeTurn ? turnTakingDialect(plain, new WriteTurn(writeTurn)) : plain });
   }
   // SQLite: BEGIN IMMEDIATE takes the write lock up front, waiting for it under busy_timeout. A
   // deferred BEGIN that reads first and writes later fails at once with SQLITE_BUSY when another
@@ -225,15 +189,23 @@ export async function openStore(url: string, opts: StoreOptions = {}): Promise<S
   const store: Store = {
     db,
     url,
-    dialect,
+    name: dialect.name,
     transaction,
     write: (fn) => (group ? group.run(fn) : transaction(fn)),
     listenForDeliveries: async (onNotify) =>
       dialect.name === 'postgres' ? PgNotifier.start(url, onNotify, log) : { close: async () => {} },
     announceDeliveries: (accounts) => announcer?.request(accounts),
-    sequenceEvents: () => sequencer?.request() ?? Promise.resolve(),
-    sequenceEventsSoon: () => sequencer?.soon(),
-    numbersEventsAfterCommit: sequencer !== null,
+    events: sequencer ? postgresEventRows : sqliteEventRows,
+    eventsCommitted: () => sequencer?.soon(),
+    eventReader: async () => {
+      await sequencer?.request();
+      return db;
+    },
+    writeResults: (batch) =>
+      dialect.name === 'postgres' ? writeResultsAtOnce(db, batch, (e) => dialect.isRetryable(e)) : writeResultsInTransaction(transaction, batch),
+    lockForClaim: (q) => dialect.lockForClaim(q),
+    isUniqueViolation: (err) => dialect.isUniqueViolation(err),
+    sizeBytes: () => dialect.sizeBytes(db),
     close: () => {
       stopCheckpoints();
       announcer?.close();
@@ -280,7 +252,7 @@ async function waitForDatabase(db: Db, waitMs: number, log: StorageLog): Promise
 export async function migrate(store: Store): Promise<void> {
   const migrations: Record<string, Migration> = {};
   for (const [name, mod] of Object.entries(MIGRATIONS)) {
-    migrations[name] = { up: (db) => mod.up(db, store.dialect) };
+    migrations[name] = { up: (db) => mod.up(db, store.name === 'postgres' ? postgresDialect : sqliteDialect) };
   }
   const migrator = new Migrator({
     db: store.db,
