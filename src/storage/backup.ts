@@ -122,3 +122,6 @@ function removeOwn(path: string, fd: number): void {
     // Already gone.
   }
 }
+
+/** `stockhook backup`: the database's own consistent copy, where stockhook makes one (SQLite; PostgreSQL's is pg_dump, and it says so). */
+export const backupDatabase = (source: string, target: string, opts: BackupOptions = {}): Promise<BackupResult> => backupSqlite(source, target, opts);

@@ -1,7 +1,6 @@
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Tx } from './db.js';
 import type { EventRows } from './event-rows.js';
-import type { Notifier } from './pg-notifier.js';
 import type { ResultBatch } from './result-rows.js';
 
 export type { Db, Tx } from './db.js';
@@ -64,6 +63,11 @@ export interface Store {
   isUniqueViolation(err: unknown): boolean;
   /** The database's size on disk in bytes (/metrics). */
   sizeBytes(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A listener for other processes' announcements (Store.listenForDeliveries), until closed. */
+export interface Notifier {
   close(): Promise<void>;
 }
 
