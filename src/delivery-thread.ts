@@ -31,7 +31,7 @@ export interface ThreadData {
   logFormat: LogFormat;
   /** How often to tell the host this thread is alive (delivery-thread-host.ts supervises it). */
   heartbeatMs: number;
-  /** PostgreSQL: how long a (re)started thread waits for the database (storage/database.ts). */
+  /** PostgreSQL: how long a (re)started thread waits for the database (storage/postgres/open.ts). */
   databaseWaitMs: number;
 }
 

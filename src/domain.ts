@@ -25,7 +25,7 @@ export function createDomain(store: Store, settings: Settings, now: () => number
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
   const handoff = new HandoffPoint();
   installFanOut(outbox, renderer, handoff);
-  // After a commit (and a nudge), not inside the transactions: see storage/announcer.ts. A commit
+  // After a commit (and a nudge), not inside the transactions: see storage/postgres/announcer.ts. A commit
   // whose deliveries all went to this process's dispatcher leaves other processes nothing to
   // claim: waking them cost each of them a claim and a due-time read for nothing.
   outbox.onCommit((events) => {

@@ -28,7 +28,7 @@ export interface EventView {
   data: Record<string, unknown>;
 }
 
-/** Only numbered events are shown (PostgreSQL numbers them just after commit: storage/event-sequencer.ts). */
+/** Only numbered events are shown (PostgreSQL numbers them just after commit: storage/postgres/event-sequencer.ts). */
 export const eventView = (e: StoredEvent): EventView => ({
   id: e.id,
   seq: Number(e.seq),
@@ -43,7 +43,7 @@ export const eventView = (e: StoredEvent): EventView => ({
 /**
  * The pull API. Sequence numbers are handed out so that no event is numbered below one already
  * visible (in the writing transaction under the account's lock on SQLite, events/outbox.ts; after
- * commit in transaction order on PostgreSQL, storage/event-sequencer.ts), so paging with
+ * commit in transaction order on PostgreSQL, storage/postgres/event-sequencer.ts), so paging with
  * `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
  */
 export async function listEvents(

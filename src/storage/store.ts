@@ -2,6 +2,8 @@ import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Tx } from './db.js';
 import type { EventRows } from './event-rows.js';
 import type { ResultBatch } from './result-rows.js';
+import type { CheckpointMode } from './sqlite/checkpoints.js';
+import type { ThreadRole } from './threads.js';
 
 export type { Db, Tx } from './db.js';
 
@@ -23,7 +25,7 @@ export interface Store {
   listenForDeliveries(onNotify: (accounts?: string[]) => void): Promise<Notifier>;
   /**
    * Tells workers in other processes that deliveries were committed (after the commit and
-   * coalesced: announcer.ts), naming the accounts they belong to when known; a no-op where every
+   * coalesced: postgres/announcer.ts), naming the accounts they belong to when known; a no-op where every
    * writer is in-process.
    */
   announceDeliveries(accounts?: readonly string[]): void;
@@ -43,7 +45,7 @@ export interface Store {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /**
    * Runs one domain write. On SQLite concurrent writes are committed together, a refused one
-   * leaving nothing (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
+   * leaving nothing (sqlite/commit-group.ts); on PostgreSQL each is its own transaction, so writers of
    * different rows run in parallel. Either way it settles only after its commit.
    *
    * fn may run more than once: after a lost lock or a deadlock (on SQLite with its whole commit
@@ -73,3 +75,29 @@ export interface Notifier {
 
 /** Where storage reports what it survives (a dropped connection, a failed reconnect). */
 export type StorageLog = (msg: string, err?: unknown) => void;
+
+/** How a store is opened; each option names the database it applies to, the others ignore it. */
+export interface StoreOptions {
+  migrate?: boolean;
+  poolSize?: number;
+  log?: StorageLog;
+  /** The thread this store is opened in and what it shares with the process's other threads (threads.ts). */
+  threads?: ThreadRole;
+  /** SQLite: the write turn this connection shares with the process's other threads (sqlite/write-turn.ts); `threads` sets it. */
+  writeTurn?: SharedArrayBuffer;
+  /** SQLite: which connection copies the write-ahead log back (sqlite/checkpoints.ts); `threads` sets it, else `auto`. */
+  checkpoints?: CheckpointMode;
+  /**
+   * PostgreSQL: keep the hot path's statements as named prepared statements (postgres/named-statements.ts);
+   * default true. False for a pooler in transaction mode (PgBouncer before 1.21), which hands a
+   * session's statements to other clients' transactions.
+   */
+  namedStatements?: boolean;
+  /** SQLite, for tests: every commit group runs once and rolls back before it runs for real (see Store.write). */
+  rehearseWrites?: boolean;
+  /**
+   * PostgreSQL: how long to wait for the database to accept connections before giving up, trying
+   * every second and logging each failure (default 0: the first failure throws).
+   */
+  waitMs?: number;
+}

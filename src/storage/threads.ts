@@ -3,7 +3,7 @@ import { isPostgresUrl } from './database-url.js';
 /**
  * What the threads of one process share about their database: made once by the main thread and
  * handed to every thread's openStore (StoreOptions.threads). SQLite's writers take turns at its
- * one write lock (write-turn.ts); PostgreSQL's need nothing shared.
+ * one write lock (sqlite/write-turn.ts); PostgreSQL's need nothing shared.
  */
 export interface ThreadShare {
   readonly writeTurn?: SharedArrayBuffer;
@@ -17,7 +17,7 @@ export const shareBetweenThreads = (url: string): ThreadShare => (isPostgresUrl(
 
 /**
  * The thread a store is opened in, with what it shares: the requests thread, or the delivery
- * thread, which on SQLite also copies the write-ahead log back on its own core (sqlite-checkpoints.ts).
+ * thread, which on SQLite also copies the write-ahead log back on its own core (sqlite/checkpoints.ts).
  */
 export interface ThreadRole {
   share: ThreadShare;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommitGroup } from '../../src/storage/commit-group.js';
-import { sqliteDialect } from '../../src/storage/dialect.js';
+import { CommitGroup } from '../../src/storage/sqlite/commit-group.js';
+import { sqliteDialect } from '../../src/storage/sqlite/dialect.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
 /** A store on a real SQLite file (WAL) with a table t, and a second connection that sees only what is committed. */

@@ -13,7 +13,7 @@ import {
   type LineValues,
 } from '../ledger-sql.js';
 
-// Compiled once (prepared.ts) and kept as named statements (pg-named-statements.ts).
+// Compiled once (prepared.ts) and kept as named statements (named-statements.ts).
 const insertDocument = prepared<DocumentHead>()((db, v) => documentInsert(db, v));
 const addToKey = prepared<KeyChange>()((db, v) => upsertLevel(db, v));
 const changeKey = prepared<KeyChange>()((db, v) => guardedUpdate(db, v));

@@ -7,7 +7,7 @@ import { createEnv, describeEachDb, type DbName } from '../../support/env.js';
 import { finishesOrWaits, heldTransaction, insertAccount } from '../../support/store-rows.js';
 
 /*
- * Store conformance: event order (events/outbox.ts, events/list.ts, storage/event-sequencer.ts).
+ * Store conformance: event order (events/outbox.ts, events/list.ts, storage/postgres/event-sequencer.ts).
  * Each account's events are numbered 1, 2, 3… in commit order; a reader paging with
  * after=<last number seen> reads each exactly once and sees every event committed before it
  * asked. SQLite numbers them in the writing transaction (one writer); PostgreSQL after commit, so
