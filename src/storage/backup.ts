@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, linkSync, lstatSync, openSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { isPostgresUrl } from './database.js';
+import { isPostgresUrl } from './database-url.js';
 
 export interface BackupResult {
   source: string;

@@ -4,7 +4,6 @@ import { openSqliteStore } from './sqlite/open.js';
 import type { Store, StoreOptions } from './store.js';
 
 export type { Db, Notifier, Store, StorageLog, StoreOptions, Tx } from './store.js';
-export { isPostgresUrl } from './database-url.js';
 export { migrate } from './migrate.js';
 
 /**
