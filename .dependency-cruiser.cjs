@@ -63,6 +63,16 @@ module.exports = {
       to: { path: '^src/(inventory|webhooks|applications|accounts|delivery|listen|client)/' },
     },
     {
+      name: 'one-seam-per-database',
+      severity: 'error',
+      comment:
+        'what differs between SQLite and PostgreSQL is decided inside src/storage/ (each database its own store: storage/sqlite/, storage/postgres/); nothing else imports a dialect, a database-specific module or asks which database it is on (test/storage/seam.test.ts checks the code for such switches)',
+      from: { path: '^src/', pathNot: '^src/storage/' },
+      to: {
+        path: '^src/storage/(sqlite/|postgres/|dialect\\.ts$|turn-taking-dialect\\.ts$|write-turn\\.ts$|commit-group\\.ts$|event-sequencer\\.ts$|announcer\\.ts$|database-url\\.ts$|pg-[^/]*$|sqlite-[^/]*$)',
+      },
+    },
+    {
       name: 'storage-is-the-bottom',
       severity: 'error',
       from: { path: '^src/storage/' },

@@ -63,7 +63,7 @@ try {
   const cpu = process.cpuUsage(cpu0);
   const pg1 = args.db ? postgresCpuSeconds() : null;
   const perDoc = (ms: number) => `${(ms / docs).toFixed(2)} ms`;
-  console.log(`${store.dialect.name}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
+  console.log(`${store.name}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
   console.log(`  this process's CPU per document: ${perDoc((cpu.user + cpu.system) / 1000)}`);
   if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document: ${perDoc((pg1 - pg0) * 1000)}`);
 } finally {

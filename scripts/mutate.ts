@@ -19,10 +19,10 @@ import { existsSync, readFileSync } from 'node:fs';
 interface Folder {
   name: string;
   /**
-   * The databases its tests run on. storage/ has PostgreSQL-only code (pg-notifier,
-   * pg-named-statements, the pg pool in database.ts) and delivery/ has a PostgreSQL write path
-   * (finish.ts) and SQL both stores must agree on, so both run on both; the others run on SQLite,
-   * their SQL being the same text on both stores and the run four times cheaper.
+   * The databases its tests run on. storage/ has PostgreSQL-only code (storage/postgres/: the
+   * store, its notifier, named statements and one-statement writes) and delivery/ has SQL both
+   * stores must agree on, so both run on both; the others run on SQLite, their SQL being the same
+   * text on both stores and the run four times cheaper.
    */
   dbs: string;
 }

@@ -4,7 +4,7 @@ import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
 import { toError } from './errors.js';
 import { startupLine } from './startup-line.js';
-import { backupSqlite } from './storage/backup.js';
+import { backupDatabase } from './storage/backup.js';
 import { databaseLabel } from './storage/database-label.js';
 import { startListener } from './listen/listener.js';
 import { FORMAT_NAMES, type FormatName } from './receiver/index.js';
@@ -84,7 +84,7 @@ program
   .option('--db <url>', 'the database to copy (STOCKHOOK_DATABASE_URL, default ./data/stockhook.db)')
   .action(async (file: string, opts: { db?: string }) => {
     const { databaseUrl } = loadConfig({ db: opts.db });
-    const r = await backupSqlite(databaseUrl, file);
+    const r = await backupDatabase(databaseUrl, file);
     console.error(`backup of ${r.source} written to ${r.target}: ${r.pages} pages, ${r.bytes} bytes in ${r.ms} ms`);
   });
 

@@ -98,7 +98,6 @@ export async function writeTx<T>(
   }
   claimCommitted();
   ctx.outbox.committed(out.events);
-  // PostgreSQL: number the events soon (readers also number what has committed before they read).
-  if (out.events.length > 0 && ctx.store.numbersEventsAfterCommit) ctx.store.sequenceEventsSoon();
+  if (out.events.length > 0) ctx.store.eventsCommitted();
   return out;
 }

@@ -15,6 +15,7 @@ import type { LogFormat } from './config.js';
 import type { Subscription } from './webhooks/subscription-row.js';
 import { createLogger } from './log.js';
 import { openStore } from './storage/database.js';
+import type { ThreadShare } from './storage/threads.js';
 
 export interface ThreadData {
   databaseUrl: string;
@@ -22,15 +23,15 @@ export interface ThreadData {
   leaseMs: number;
   accountShare: number;
   logLevel: string;
-  /** SQLite: the write turn shared with the HTTP thread (storage/write-turn.ts). */
-  writeTurn?: SharedArrayBuffer;
+  /** What this thread shares with the HTTP thread about the database (storage/threads.ts). */
+  share: ThreadShare;
   namedStatements: boolean;
   /** The handoff's count, shared by both threads (delivery/handoff/count.ts). */
   handoffCount: SharedArrayBuffer;
   logFormat: LogFormat;
   /** How often to tell the host this thread is alive (delivery-thread-host.ts supervises it). */
   heartbeatMs: number;
-  /** PostgreSQL: how long a (re)started thread waits for the database (storage/database.ts). */
+  /** PostgreSQL: how long a (re)started thread waits for the database (storage/postgres/open.ts). */
   databaseWaitMs: number;
 }
 
@@ -78,8 +79,7 @@ class ForwardingMetrics implements AttemptMetrics {
 setInterval(() => send({ type: 'alive' }), data.heartbeatMs).unref();
 const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
-// The HTTP thread leaves checkpoints to this one (storage/sqlite-checkpoints.ts).
-const store = await openStore(data.databaseUrl, { log, migrate: false, writeTurn: data.writeTurn, checkpoints: data.writeTurn ? 'background' : 'auto', namedStatements: data.namedStatements, waitMs: data.databaseWaitMs });
+const store = await openStore(data.databaseUrl, { log, migrate: false, threads: { share: data.share, role: 'delivery' }, namedStatements: data.namedStatements, waitMs: data.databaseWaitMs });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
 const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, handoffCount: data.handoffCount });

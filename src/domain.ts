@@ -21,12 +21,12 @@ export interface DomainParts {
 
 /** A Ctx whose every write fans out to the subscriptions in the same transaction. */
 export function createDomain(store: Store, settings: Settings, now: () => number = Date.now): DomainParts {
-  const outbox = new Outbox(store.numbersEventsAfterCommit);
+  const outbox = new Outbox(store.events);
   const ctx: Ctx = { store, outbox, settings, now };
   const renderer: Renderer = { publicUrl: settings.publicUrl, reads: inventoryReads };
   const handoff = new HandoffWriter(outbox);
   installFanOut(outbox, renderer, handoff);
-  // After a commit (and a nudge), not inside the transactions: see storage/announcer.ts. A commit
+  // After a commit (and a nudge), not inside the transactions: see storage/postgres/announcer.ts. A commit
   // whose deliveries all went to this process's dispatcher leaves other processes nothing to
   // claim: waking them cost each of them a claim and a due-time read for nothing.
   handoff.onClaimable((events) => store.announceDeliveries(wakeAccounts(events)));

@@ -7,7 +7,8 @@ import type { Ctx } from './context.js';
 import { startDeliveryThread, type DeliveryThread } from './delivery-thread-host.js';
 import { toError } from './errors.js';
 import { createLogger } from './log.js';
-import { isPostgresUrl, openStore } from './storage/database.js';
+import { openStore } from './storage/database.js';
+import { opensInOtherThreads, shareBetweenThreads } from './storage/threads.js';
 
 export interface Running {
   app: App | null;
@@ -25,13 +26,13 @@ export interface Running {
 export async function startServer(config: Config): Promise<Running> {
   const logger = createLogger(config.logLevel, config.logFormat);
   const log = (msg: string, err?: unknown) => logger.error({ err }, msg);
-  // Role all: delivery on the second core, unless turned off or the database cannot be shared
-  // between threads (an in-memory SQLite database exists on one connection only).
-  const threaded = config.role === 'all' && config.deliveryThread && config.databaseUrl !== ':memory:';
-  // The HTTP thread and the delivery thread take turns at SQLite's write lock (storage/write-turn.ts).
-  const writeTurn = threaded && !isPostgresUrl(config.databaseUrl) ? new SharedArrayBuffer(8) : undefined;
-  // The delivery thread checkpoints SQLite's log on its own core (sqlite-checkpoints.ts).
-  const store = await openStore(config.databaseUrl, { log, writeTurn, checkpoints: writeTurn ? 'elsewhere' : 'auto', namedStatements: config.namedStatements, waitMs: config.databaseWaitMs });
+  // Role all: delivery on the second core, unless turned off or the database cannot be opened by
+  // a second thread.
+  const threaded = config.role === 'all' && config.deliveryThread && opensInOtherThreads(config.databaseUrl);
+  // What the HTTP thread and the delivery thread share about the database (storage/threads.ts).
+  const share = threaded ? shareBetweenThreads(config.databaseUrl) : undefined;
+  const threads = share && { share, role: 'requests' as const };
+  const store = await openStore(config.databaseUrl, { log, threads, namedStatements: config.namedStatements, waitMs: config.databaseWaitMs });
   const admin = await ensureAdminToken(store.db, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
@@ -51,7 +52,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, writeTurn, namedStatements: config.namedStatements, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
+    ? startDeliveryThread(metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, share: share ?? {}, namedStatements: config.namedStatements, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

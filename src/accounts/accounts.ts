@@ -56,7 +56,7 @@ export async function createAccount(
       claimCommitted();
       return created;
     } catch (err) {
-      if (!ctx.store.dialect.isUniqueViolation(err)) throw err;
+      if (!ctx.store.isUniqueViolation(err)) throw err;
     }
   }
   throw new AppError('CONFLICT', 'could not allocate an account number, try again');

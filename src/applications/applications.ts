@@ -135,7 +135,7 @@ export async function installApplication(ctx: Ctx, p: Principal, applicationId: 
     return result;
   } catch (err) {
     // Two concurrent installs: the loser trips the installations primary key.
-    if (ctx.store.dialect.isUniqueViolation(err)) throw installedAlready(applicationId);
+    if (ctx.store.isUniqueViolation(err)) throw installedAlready(applicationId);
     throw err;
   }
 }

@@ -27,7 +27,7 @@ export async function claimDue(
   store: Store,
   opts: { owner: string; limit: number; now: number; leaseMs: number; subscriptions: string[]; accounts: string[] },
 ): Promise<ClaimedDelivery[]> {
-  const { db, dialect } = store;
+  const { db } = store;
   let inner = db
     .selectFrom('deliveries')
     .select('id')
@@ -40,7 +40,7 @@ export async function claimDue(
   const rows = await db
     .updateTable('deliveries')
     .set({ next_attempt_ms: opts.now + opts.leaseMs, lease_owner: opts.owner, coalesce_key: null })
-    .where('id', 'in', dialect.lockForClaim(inner))
+    .where('id', 'in', store.lockForClaim(inner))
     .returning(['id', 'account_id', 'webhook_id', 'event_id', 'event_type', 'attempts', 'url', 'headers', 'body', 'created_ms'])
     .execute();
   return rows.map((r) => ({

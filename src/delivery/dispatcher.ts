@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
 import type { StoredEvent } from '../events/catalog.js';
-import type { Notifier } from '../storage/pg-notifier.js';
+import type { Notifier } from '../storage/store.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';

@@ -56,7 +56,7 @@ export class DeliveryMetrics implements AttemptMetrics {
       help: 'Size of the database on disk',
       registers: [this.registry],
       async collect() {
-        this.set(await store.dialect.sizeBytes(store.db));
+        this.set(await store.sizeBytes());
       },
     });
     new Gauge({

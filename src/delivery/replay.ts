@@ -109,14 +109,14 @@ async function run(
   sub: Awaited<ReturnType<typeof findSubscription>>,
   sinceMs: number,
 ): Promise<void> {
-  // PostgreSQL: number every event committed before the replay began, so it pages over all of them.
-  await ctx.store.sequenceEvents();
+  // Every event committed before the replay began is in the commit order it pages over.
+  const events = await ctx.store.eventReader();
   let after = -1;
   let eventsDone = 0;
   let deliveries = 0;
   try {
     for (;;) {
-      const rows = await ctx.store.db
+      const rows = await events
         .selectFrom('events')
         .selectAll()
         .where('account_id', '=', account.id)

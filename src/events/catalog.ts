@@ -38,7 +38,7 @@ export interface NewEvent {
 export interface StoredEvent {
   id: string;
   accountId: string;
-  /** Null when written on PostgreSQL: numbered after commit (storage/event-sequencer.ts). */
+  /** Null when written on PostgreSQL: numbered after commit (storage/postgres/event-sequencer.ts). */
   seq: number | null;
   type: EventType;
   object: string;

@@ -28,7 +28,7 @@ export interface EventView {
   data: Record<string, unknown>;
 }
 
-/** Only numbered events are shown (PostgreSQL numbers them just after commit: storage/event-sequencer.ts). */
+/** Only numbered events are shown (PostgreSQL numbers them just after commit: storage/postgres/event-sequencer.ts). */
 export const eventView = (e: StoredEvent): EventView => ({
   id: e.id,
   seq: Number(e.seq),
@@ -43,7 +43,7 @@ export const eventView = (e: StoredEvent): EventView => ({
 /**
  * The pull API. Sequence numbers are handed out so that no event is numbered below one already
  * visible (in the writing transaction under the account's lock on SQLite, events/outbox.ts; after
- * commit in transaction order on PostgreSQL, storage/event-sequencer.ts), so paging with
+ * commit in transaction order on PostgreSQL, storage/postgres/event-sequencer.ts), so paging with
  * `after=<last seq seen>` never skips an event; paging from before pruned history is 410.
  */
 export async function listEvents(
@@ -51,9 +51,8 @@ export async function listEvents(
   accountId: string,
   opts: { after: number; limit: number; types?: string[]; last?: number },
 ): Promise<{ data: EventView[]; nextAfter: number }> {
-  // PostgreSQL: number what has committed, so a reader sees every write answered before it asked.
-  await store.sequenceEvents();
-  const { db } = store;
+  // Every write answered before the reader asked is in the commit order it pages over.
+  const db = await store.eventReader();
   await assertEventsAfterKept(db, accountId, opts.after);
   let q = db.selectFrom('events').selectAll().where('account_id', '=', accountId).where('seq', '>', opts.after);
   if (opts.types && opts.types.length > 0) q = q.where('type', 'in', opts.types);
@@ -65,8 +64,7 @@ export async function listEvents(
 
 /** One event of the account by id (a delivery names the event it carries). */
 export async function getEvent(store: Store, accountId: string, id: string): Promise<EventView> {
-  await store.sequenceEvents();
-  const { db } = store;
+  const db = await store.eventReader();
   const row = await db
     .selectFrom('events')
     .selectAll()

@@ -1,13 +1,9 @@
-import type { Insertable } from 'kysely';
 import { timeOrderedId } from '../storage/time-ordered-id.js';
-import type { Db, Tx } from '../storage/database.js';
-import { writesInCtes } from '../storage/dialect.js';
-import { prepared, preparedInsert, preparedRows } from '../storage/prepared.js';
-import type { EventTable } from '../storage/schema.js';
+import type { Tx } from '../storage/database.js';
+import { readSubscribers, type EventRows, type Subscriber } from '../storage/event-rows.js';
 import type { NewEvent, StoredEvent } from './catalog.js';
 
-/** The account's enabled subscriptions, with the account's number, slug and plan: who hears of its events. */
-export type Subscriber = Awaited<ReturnType<typeof readSubscribers>>['rows'][number];
+export type { Subscriber } from '../storage/event-rows.js';
 
 /**
  * Something that must happen in the same transaction as the events it is given
@@ -22,47 +18,14 @@ export type CommitListener = (events: StoredEvent[]) => void;
 /** Something to undo when the events a run of a write produced will never commit (it rolled back, or ran again). */
 export type AbandonListener = (events: StoredEvent[]) => void;
 
-// Every write runs these: compiled once (storage/prepared.ts).
-const bumpEventSeq = prepared<{ accountId: string; n: number }>()((db, v) =>
-  db
-    .updateTable('accounts')
-    .set((eb) => ({ event_seq: eb('event_seq', '+', v.n) }))
-    .where('id', '=', v.accountId)
-    .returning(['event_seq', 'subscribers_version']),
-);
-
 /** How many accounts' subscribers a process keeps between writes (the least recently written leave first). */
 const SUBSCRIBER_CACHE_ACCOUNTS = 1_000;
-
-const EVENT_COLUMNS = ['id', 'account_id', 'seq', 'type', 'object', 'object_id', 'action', 'occurred_ms', 'data'] as const;
-const insertEvents = preparedInsert('events', EVENT_COLUMNS);
-
-const subscribersOf = (db: Db, accountId: string) =>
-  db
-    .selectFrom('webhooks')
-    .innerJoin('accounts', 'accounts.id', 'webhooks.account_id')
-    .selectAll('webhooks')
-    .select(['accounts.number as account_number', 'accounts.slug as account_slug', 'accounts.plan as account_plan'])
-    .where('webhooks.account_id', '=', accountId)
-    .where('webhooks.enabled', '=', 1);
-const readSubscribers = prepared<{ accountId: string }>()((db, v) => subscribersOf(db, v.accountId));
-
-/** PostgreSQL: the events' INSERT and the subscribers' read in one statement (a data-modifying WITH), one round trip fewer per write. */
-type EventRow = Insertable<EventTable>;
-const insertEventsReadingSubscribers = preparedRows<EventRow>()((db, rows) =>
-  db
-    .with('inserted', (qc) =>
-      qc.insertInto('events').values(rows.map((r) => Object.fromEntries(EVENT_COLUMNS.map((c) => [c, r[c]]))) as never),
-    )
-    .selectFrom(() => subscribersOf(db, rows[0].account_id).as('s'))
-    .selectAll('s'),
-);
 
 export class Outbox {
   private readonly hooks: OutboxHook[] = [];
   private readonly listeners: CommitListener[] = [];
   private readonly abandonListeners: AbandonListener[] = [];
-  /** SQLite: each account's subscribers as last read, with the account's subscribers_version then (migration 017). */
+  /** Each account's subscribers as last read, with the account's subscribers_version then (migration 017), where the write reads that version. */
   private readonly subscribers = new Map<string, { version: number; rows: Subscriber[] }>();
 
   onWrite(hook: OutboxHook): void {
@@ -77,33 +40,24 @@ export class Outbox {
     this.abandonListeners.push(listener);
   }
 
-  /**
-   * @param numbersAfterCommit PostgreSQL: events are written without a sequence number and numbered
-   *   after commit (storage/event-sequencer.ts), so no write holds a per-account lock.
-   */
-  constructor(private readonly numbersAfterCommit = false) {}
+  /** @param rows how this store numbers and inserts events (Store.events). */
+  constructor(private readonly rows: EventRows) {}
 
   /**
    * Writes events inside the caller's transaction.
    *
-   * On SQLite sequence numbers come from a counter on the account row, bumped here: a single writer
-   * commits in that order, so a reader paging with `after=<seq>` never skips an event. It is taken
-   * last in every write so it adds no lock-order cycle with the stock rows. On PostgreSQL that
-   * row's lock made every write of an account wait for the previous one's commit; the sequencer
-   * numbers events after commit instead, keeping the same promise.
+   * Sequence numbers are taken here, last in the write, where the store numbers events in the
+   * write (a counter on the account row: no lock-order cycle with the stock rows), or after commit
+   * (storage/event-rows.ts); either way a reader paging with `after=<seq>` never skips an event.
    *
    * @param written is told each run's events before the hooks see them, so the caller can report
    *   the runs that never commit (abandoned()) even when a hook or the commit fails.
    */
   async write(tx: Tx, accountId: string, events: NewEvent[], now: number, written?: (events: StoredEvent[]) => void): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
-    let first: number | null = null;
-    let version: number | null = null;
-    if (!this.numbersAfterCommit) {
-      const [row] = (await bumpEventSeq(tx, { accountId, n: events.length })).rows;
-      first = Number(row.event_seq) - events.length + 1;
-      version = Number(row.subscribers_version);
-    }
+    const numbered = await this.rows.numberInWrite(tx, accountId, events.length);
+    const first = numbered?.first ?? null;
+    const version = numbered?.subscribersVersion ?? null;
     const stored: StoredEvent[] = events.map((e, i) => ({
       id: timeOrderedId(),
       accountId,
@@ -126,13 +80,7 @@ export class Outbox {
       occurred_ms: e.occurredAt,
       data: JSON.stringify(e.data),
     }));
-    let subscribers: Subscriber[];
-    if (writesInCtes(tx)) {
-      subscribers = (await insertEventsReadingSubscribers(tx, rows)).rows;
-    } else {
-      await insertEvents(tx, rows);
-      subscribers = await this.subscribersOf(tx, accountId, version);
-    }
+    const subscribers = (await this.rows.insert(tx, rows)) ?? (await this.subscribersOf(tx, accountId, version));
     written?.(stored);
     for (const hook of this.hooks) await hook(tx, stored, subscribers);
     return stored;

@@ -9,9 +9,8 @@ import type { Store } from '../storage/database.js';
  * the events_time index and told apart by what they name.
  */
 export async function documentEvents(store: Store, accountId: string, id: number): Promise<EventView[]> {
-  // PostgreSQL: events are shown once numbered (storage/event-sequencer.ts); number what has committed.
-  await store.sequenceEvents();
-  const { db } = store;
+  // Events are shown once in commit order (numbered): the reader's handle sees every committed one.
+  const db = await store.eventReader();
   const doc = await db.selectFrom('documents').select(['id', 'created_ms', 'reversed_by_id']).where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
   if (!doc) throw notFound('document', id);
   const reversal =

@@ -1,16 +1,10 @@
 import { sql, type Selectable } from 'kysely';
 import { AppError } from '../errors.js';
-import type { Db, Tx } from '../storage/database.js';
-import { writesInCtes } from '../storage/dialect.js';
-import { prepared, preparedInsert } from '../storage/prepared.js';
+import type { Tx } from '../storage/database.js';
+import { guard, ledgerRows, setDeltas, type KeyChange } from '../storage/ledger-rows.js';
+import { preparedInsert } from '../storage/prepared.js';
 import type { StockLevelTable } from '../storage/schema.js';
 import { keyView, type StockKey } from './stock-key.js';
-
-/**
- * Quantities are doubles; a tolerance keeps 0.3 - 0.1 - 0.2 (= -2.8e-17) from counting as negative.
- * It is far below any unit anyone stocks in.
- */
-const EPSILON = 1e-9;
 
 export interface Change {
   amountDelta: number;
@@ -19,7 +13,7 @@ export interface Change {
 
 export interface AppliedChange extends Change {
   level: Selectable<StockLevelTable>;
-  /** Its movement is already written (PostgreSQL writes it in the level's statement); recordMovements skips it. */
+  /** Its movement is already written (the store wrote it in the level's statement); recordMovements skips it. */
   moved?: true;
 }
 
@@ -62,104 +56,16 @@ export async function applyToKey(
   key: StockKey,
   change: Change,
   now: number,
-  /** The document the movement belongs to: given, PostgreSQL writes the movement in the same statement. */
+  /** The document the movement belongs to: given, the store may write the movement in the same statement. */
   documentId?: number,
 ): Promise<AppliedChange> {
-  const { values, adding } = keyChange(accountId, key, change, now);
-  const { a, r } = values;
-  if (documentId !== undefined && writesInCtes(tx)) {
-    const moving = { ...values, documentId };
-    const [level] = (await (adding ? addToKeyAndMove(tx, moving) : changeKeyAndMove(tx, moving))).rows;
-    if (!level) throw shortage(key, change);
-    return { level, amountDelta: a, reservedDelta: adding ? 0 : r, moved: true };
-  }
-  if (adding) {
-    const [level] = (await addToKey(tx, values)).rows;
-    return { level, amountDelta: a, reservedDelta: 0 };
-  }
-  const [level] = (await changeKey(tx, values)).rows;
-  if (!level) throw shortage(key, change);
-  return { level, amountDelta: a, reservedDelta: r };
-}
-
-// The two statements of applyToKey, compiled once (storage/prepared.ts): every document line runs one.
-type KeyChange = ReturnType<typeof keyWhere> & { a: number; r: number; now: number };
-
-/**
- * A key's change as its statements take it, and whether it only adds: an upsert with no guard
- * (upsertLevel) rather than a guarded update (guardedUpdate).
- */
-function keyChange(accountId: string, key: StockKey, change: Change, now: number): { values: KeyChange; adding: boolean } {
   const { amountDelta: a, reservedDelta: r } = change;
-  return { values: { ...keyWhere(accountId, key), a, r, now }, adding: a >= 0 && r === 0 };
+  const adding = a >= 0 && r === 0;
+  const values: KeyChange = { ...keyWhere(accountId, key), a, r, now };
+  const { level, moved } = await ledgerRows(tx).changeKey(tx, values, adding, documentId);
+  if (!level) throw shortage(key, change);
+  return { level, amountDelta: a, reservedDelta: adding ? 0 : r, ...(moved ? { moved: true as const } : {}) };
 }
-const KEY_COLUMNS = ['account_id', 'warehouse_id', 'product_id', 'size', 'lot', 'expiry', 'serial', 'location'] as const;
-
-const addToKey = prepared<KeyChange>()((db, v) => upsertLevel(db, v));
-
-function upsertLevel(db: Db | Tx, v: KeyChange) {
-  return db
-    .insertInto('stock_levels')
-    .values({
-      account_id: v.account_id,
-      warehouse_id: v.warehouse_id,
-      product_id: v.product_id,
-      size: v.size,
-      lot: v.lot,
-      expiry: v.expiry,
-      serial: v.serial,
-      location: v.location,
-      amount: v.a,
-      reserved: 0,
-      version: 1,
-      updated_ms: v.now,
-    })
-    .onConflict((oc) =>
-      oc.columns(['account_id', 'product_id', 'warehouse_id', 'size', 'lot', 'expiry', 'serial', 'location']).doUpdateSet({
-        amount: sql`stock_levels.amount + excluded.amount`,
-        version: sql`stock_levels.version + 1`,
-        updated_ms: v.now,
-      }),
-    )
-    .returningAll();
-}
-
-const changeKey = prepared<KeyChange>()((db, v) => guardedUpdate(db, v));
-
-function guardedUpdate(db: Db | Tx, v: KeyChange) {
-  let q = db.updateTable('stock_levels').set(setDeltas(v.a, v.r, v.now));
-  for (const col of KEY_COLUMNS) q = q.where(col, '=', v[col]);
-  return guard(q, v.a, v.r).returningAll();
-}
-
-// PostgreSQL: the level's statement also writes its movement (a data-modifying WITH), so a line
-// costs one round trip instead of two. No row back means the guard refused: nothing was written.
-type KeyMove = KeyChange & { documentId: number };
-const withMovement = (db: Db, v: KeyMove, adding: boolean) =>
-  db
-    .with('level', () => (adding ? upsertLevel(db, v) : guardedUpdate(db, v)))
-    .with('moved', (qc) =>
-      qc
-        .insertInto('movements')
-        .columns(['account_id', 'document_id', 'stock_level_id', 'amount_delta', 'reserved_delta', 'created_ms'])
-        .expression((eb) =>
-          eb
-            .selectFrom('level')
-            // Typed casts: PostgreSQL cannot infer a parameter's type inside a WITH's SELECT list.
-            .select((s) => [
-              s.cast(s.val(v.account_id), 'text').as('account_id'),
-              s.cast(s.val(v.documentId), 'integer').as('document_id'),
-              'level.id',
-              s.cast(s.val(v.a), 'double precision').as('amount_delta'),
-              (adding ? s.cast(s.val(0), 'double precision') : s.cast(s.val(v.r), 'double precision')).as('reserved_delta'),
-              s.cast(s.val(v.now), 'bigint').as('created_ms'),
-            ]),
-        ),
-    )
-    .selectFrom('level')
-    .selectAll();
-const addToKeyAndMove = prepared<KeyMove>()((db, v) => withMovement(db, v, true));
-const changeKeyAndMove = prepared<KeyMove>()((db, v) => withMovement(db, v, false));
 
 /** The same conditional update, for a level known by id (reversals replay recorded movements). */
 export async function applyToLevel(tx: Tx, accountId: string, levelId: number, change: Change, now: number): Promise<AppliedChange> {
@@ -191,23 +97,6 @@ export async function lockKey(tx: Tx, accountId: string, key: StockKey, now: num
   let q = tx.updateTable('stock_levels').set({ version: sql`version` });
   for (const [col, val] of Object.entries(keyWhere(accountId, key))) q = q.where(col as 'account_id', '=', val as string);
   return q.returningAll().executeTakeFirstOrThrow();
-}
-
-function setDeltas(a: number, r: number, now: number) {
-  return {
-    amount: sql<number>`amount + ${a}`,
-    reserved: sql<number>`reserved + ${r}`,
-    version: sql<number>`version + 1`,
-    updated_ms: now,
-  };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-function guard<Q extends { where: (...args: any[]) => Q }>(q: Q, a: number, r: number): Q {
-  return q
-    .where(sql<boolean>`amount + ${a} >= ${-EPSILON}`)
-    .where(sql<boolean>`reserved + ${r} >= ${-EPSILON}`)
-    .where(sql<boolean>`(amount + ${a}) - (reserved + ${r}) >= ${-EPSILON}`);
 }
 
 function shortage(key: StockKey, change: Change): AppError {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, linkSync, lstatSync, openSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { isPostgresUrl } from './database.js';
+import { isPostgresUrl } from './database-url.js';
 
 export interface BackupResult {
   source: string;
@@ -122,3 +122,6 @@ function removeOwn(path: string, fd: number): void {
     // Already gone.
   }
 }
+
+/** `stockhook backup`: the database's own consistent copy, where stockhook makes one (SQLite; PostgreSQL's is pg_dump, and it says so). */
+export const backupDatabase = (source: string, target: string, opts: BackupOptions = {}): Promise<BackupResult> => backupSqlite(source, target, opts);

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { isPostgresUrl } from './database.js';
+import { isPostgresUrl } from './database-url.js';
 
 /** Query parameters of a PostgreSQL URL that can carry a credential (libpq's `password`, `sslpassword`, ...). */
 const SECRET_PARAM = /pass|secret|token|key/i;

@@ -1,7 +1,7 @@
 import type { Compilable, CompiledQuery, Insertable, Kysely, QueryResult, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
-// database.ts imports this module (through pg-named-statements.ts): no import back.
+// postgres/named-statements.ts imports this module: no import back.
 type Db = Kysely<Database>;
 type Tx = Transaction<Database>;
 
@@ -34,7 +34,7 @@ interface Plan {
   slots: Slot[];
 }
 
-/** The SQL texts PostgreSQL is to keep as named statements (pg-named-statements.ts); nothing else is named. */
+/** The SQL texts PostgreSQL is to keep as named statements (postgres/named-statements.ts); nothing else is named. */
 const preparedSql = new Set<string>();
 export const isPreparedSql = (sql: string): boolean => preparedSql.has(sql);
 

@@ -13,7 +13,7 @@ export interface AccountTable {
   slug: string;
   name: string;
   plan: 'free' | 'paid';
-  /** Last event sequence number handed out: by the writing transaction on SQLite (events/outbox.ts), after commit on PostgreSQL (storage/event-sequencer.ts). */
+  /** Last event sequence number handed out: by the writing transaction on SQLite (events/outbox.ts), after commit on PostgreSQL (storage/postgres/event-sequencer.ts). */
   event_seq: number;
   /** A new, never repeated value (by triggers) whenever the account's subscribers could read differently (migration 017); SQLite's writes reuse their subscribers while it holds. */
   subscribers_version: Generated<number>;
@@ -120,7 +120,7 @@ export interface MovementTable {
 export interface EventTable {
   id: string;
   account_id: string;
-  /** PostgreSQL: null until storage/event-sequencer.ts numbers it after commit; readers skip those. */
+  /** PostgreSQL: null until storage/postgres/event-sequencer.ts numbers it after commit; readers skip those. */
   seq: number | null;
   type: string;
   object: string;

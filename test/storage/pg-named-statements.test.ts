@@ -6,7 +6,7 @@ import { freshDatabase } from '../support/env.js';
 
 const hasPostgres = (inject('databases') as string[]).includes('postgres');
 
-// Named prepared statements exist on PostgreSQL only; SQLite reuses statements in-process (sqlite-statement-cache.ts).
+// Named prepared statements exist on PostgreSQL only; SQLite reuses statements in-process (sqlite/statement-cache.ts).
 (hasPostgres ? describe : describe.skip)('the hot path’s statements as named prepared statements (PostgreSQL)', () => {
   let fresh: { url: string; drop(): Promise<void> };
   let store: Store;

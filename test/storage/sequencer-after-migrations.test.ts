@@ -10,7 +10,7 @@ const MIGRATION_LOCK = '3853314791062309107';
 const ADMIN = 'sequencer-admin-token';
 
 /**
- * PostgreSQL numbers events after commit (storage/event-sequencer.ts), on a poll every second. On a
+ * PostgreSQL numbers events after commit (storage/postgres/event-sequencer.ts), on a poll every second. On a
  * fresh database that poll must not run before the migrations made the events table: it logged a
  * level-50 `relation "events" does not exist` on 2 of 4 first starts. The test holds the migrations
  * back (it holds their lock) until PostgreSQL has seen the start wait on it for 3 s, three of the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcedAccounts, Announcer, MAX_NAMED } from '../../src/storage/announcer.js';
+import { announcedAccounts, Announcer, MAX_NAMED } from '../../src/storage/postgres/announcer.js';
 import { latch } from '../support/receiver.js';
 
 describe('announcing new deliveries after commit', () => {

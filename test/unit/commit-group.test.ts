@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommitGroup } from '../../src/storage/commit-group.js';
+import { CommitGroup } from '../../src/storage/sqlite/commit-group.js';
+import { sqliteDialect } from '../../src/storage/sqlite/dialect.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
 /** A store on a real SQLite file (WAL) with a table t, and a second connection that sees only what is committed. */
@@ -74,7 +75,7 @@ describe('group commit: a savepoint per write of a group, none for a group of on
   const committed = () => file.committed();
   // A group of its own, over the store's transaction (BEGIN IMMEDIATE on SQLite).
   const newGroup = (rehearse = false) =>
-    new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => file.store.dialect.isRetryable(e), rehearse });
+    new CommitGroup((fn) => file.store.transaction(fn), { isRetryable: (e) => sqliteDialect.isRetryable(e), rehearse });
   /** Writes `ns` in one group; those in `refuse` throw after inserting. Returns each write's outcome and how often it ran. */
   async function writeGroup(group: CommitGroup, ns: number[], refuse: number[] = []) {
     const runs = new Map<number, number>();

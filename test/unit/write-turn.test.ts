@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/storage/database.js';
-import { WriteTurn } from '../../src/storage/write-turn.js';
+import { WriteTurn } from '../../src/storage/sqlite/write-turn.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 

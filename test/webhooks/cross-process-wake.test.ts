@@ -3,7 +3,7 @@ import { hashToken } from '../../src/accounts/tokens.js';
 import { compose, type Stack } from '../../src/compose.js';
 import pgClient from 'pg';
 import { openStore } from '../../src/storage/database.js';
-import { DELIVERY_CHANNEL } from '../../src/storage/pg-notifier.js';
+import { DELIVERY_CHANNEL } from '../../src/storage/postgres/notifier.js';
 import { ADMIN_TOKEN, createEnv, type DbName, TEST_PUBLIC_URL, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { watchLoopRests } from '../support/loop-rests.js';

@@ -16,7 +16,7 @@ export function healthRoutes(app: App, { ctx }: RouteDeps): void {
     },
     async () => {
       await sql`select 1`.execute(ctx.store.db);
-      return { status: 'ok' as const, database: ctx.store.dialect.name };
+      return { status: 'ok' as const, database: ctx.store.name };
     },
   );
 }

@@ -37,7 +37,7 @@ export function readinessRoutes(app: App, { ctx, metrics }: RouteDeps): void {
       if (!reachable || (thread !== null && thread !== 'running')) {
         throw new AppError('NOT_READY', undefined, { database: reachable ? 'ok' : 'unreachable', delivery });
       }
-      return { status: 'ready' as const, database: ctx.store.dialect.name, delivery };
+      return { status: 'ready' as const, database: ctx.store.name, delivery };
     },
   );
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { StorageDialect } from '../dialect.js';
 
 /**
- * PostgreSQL: events are numbered after commit by storage/event-sequencer.ts instead of by the
+ * PostgreSQL: events are numbered after commit by storage/postgres/event-sequencer.ts instead of by the
  * writer under a per-account lock. A new event has no `seq` yet and records its insertion order
  * (`pos`). SQLite has one writer at a time and keeps numbering them in the writing transaction.
  */

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { lockAccountRow } from '../../storage/account-lock.js';
 import { AppError } from '../../errors.js';
 import { kladanaReportPath, type KladanaReportType } from './kladana-report-link.js';
 import type { WebhookFormat } from './format.js';
@@ -89,9 +89,8 @@ export const kladanaFormat: WebhookFormat = {
       throw new AppError('VALIDATION_FAILED', `url must be at most ${KLADANA_MAX_URL} characters`, { field: 'url', maxLength: KLADANA_MAX_URL });
     }
     const { stockType, reportType } = candidate.options as unknown as KladanaOptions;
-    // A no-op write takes the account row's lock (PostgreSQL), so two concurrent creates cannot both
-    // see room for one more; SQLite has a single writer already.
-    await scope.tx.updateTable('accounts').set({ event_seq: sql`event_seq` }).where('id', '=', p.accountId).execute();
+    // Two concurrent creates must not both see room for one more.
+    await lockAccountRow(scope.tx, p.accountId);
     const rows = await scope.tx
       .selectFrom('webhooks')
       .select(['id', 'url', 'token_kind', 'options'])

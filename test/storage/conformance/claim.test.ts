@@ -99,7 +99,7 @@ describeEachDb('store conformance: claims and leases', (env) => {
     const e = await endpoint();
     const ids = await insertDeliveries(env().store, Array.from({ length: 8 }, (_, i) => ({ ...e, due: NOW - 100 + i })));
     const store = env().store;
-    if (store.dialect.name === 'sqlite') {
+    if (store.name === 'sqlite') {
       // One writer: two claims in flight run one after the other, each a single statement.
       const [x, y] = await Promise.all([claim('w1', NOW, 5), claim('w2', NOW, 5)]);
       expect(sorted([...x, ...y].map((d) => d.id))).toEqual(sorted(ids));

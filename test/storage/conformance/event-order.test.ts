@@ -7,7 +7,7 @@ import { createEnv, describeEachDb, type DbName } from '../../support/env.js';
 import { finishesOrWaits, heldTransaction, insertAccount } from '../../support/store-rows.js';
 
 /*
- * Store conformance: event order (events/outbox.ts, events/list.ts, storage/event-sequencer.ts).
+ * Store conformance: event order (events/outbox.ts, events/list.ts, storage/postgres/event-sequencer.ts).
  * Each account's events are numbered 1, 2, 3… in commit order; a reader paging with
  * after=<last number seen> reads each exactly once and sees every event committed before it
  * asked. SQLite numbers them in the writing transaction (one writer); PostgreSQL after commit, so
@@ -43,7 +43,7 @@ async function readAll(store: Store, accountId: string, limit: number, after = 0
 describeEachDb('store conformance: event order', (env) => {
   it('numbers each account’s events 1, 2, 3… in commit order; paging reads each once; `last` is the newest, still in order', async () => {
     const store = env().store;
-    const outbox = new Outbox(store.numbersEventsAfterCommit);
+    const outbox = new Outbox(store.events);
     const [a, b] = [await insertAccount(store), await insertAccount(store)];
     await write(store, outbox, a, ['a1', 'a2']);
     await write(store, outbox, b, ['b1']);
@@ -87,7 +87,7 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
 
     it('an event whose write commits late is numbered after those committed before it, and a reader paging meanwhile does not skip it', async () => {
       const store = (env as NonNullable<typeof env>).store;
-      const outbox = new Outbox(store.numbersEventsAfterCommit);
+      const outbox = new Outbox(store.events);
       const a = await insertAccount(store);
       await write(store, outbox, a, ['first']);
       // The late write inserts its event first and holds its transaction open.

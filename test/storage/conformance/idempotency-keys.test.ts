@@ -76,7 +76,7 @@ describeEachDb('store conformance: idempotency keys', (env) => {
   it('of twins claiming at once exactly one claims; on PostgreSQL the twin waits for the holder’s commit, then finds the key taken', async () => {
     const r = ref();
     const store = env().store;
-    if (store.dialect.name === 'sqlite') {
+    if (store.name === 'sqlite') {
       // Both writes run in one commit group: the second's savepoint sees the first's row.
       const got = await Promise.all([claim(r, 'hash-a'), claim(r, 'hash-b')]);
       expect([...got].sort()).toEqual([false, true]);

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { sql, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database } from '../schema.js';
 
 type Tx = Transaction<Database>;
 /** Runs fn in one transaction (one attempt; SQLite's is BEGIN IMMEDIATE). */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { isPreparedSql } from './prepared.js';
+import { isPreparedSql } from '../prepared.js';
 
 /**
  * PostgreSQL keeps the hot path's statements (storage/prepared.ts) as named prepared statements,

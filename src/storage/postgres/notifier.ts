@@ -1,12 +1,11 @@
 import pg from 'pg';
 import { announcedAccounts } from './announcer.js';
+import type { Notifier } from '../store.js';
 
 /** The PostgreSQL channel that announces new due deliveries. */
 export const DELIVERY_CHANNEL = 'stockhook_deliveries';
 
-export interface Notifier {
-  close(): Promise<void>;
-}
+export type { Notifier } from '../store.js';
 
 const RECONNECT_MS = 1000;
 

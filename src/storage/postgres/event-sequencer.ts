@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database } from '../schema.js';
 
 /** One number for every stockhook process: only one sequencer runs at a time. */
 const LOCK_KEY = 7_146_301_229;

@@ -1,0 +1,105 @@
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { isConnectionLost } from '../connection-errors.js';
+import type { Db } from '../db.js';
+import { migrateWith } from '../migrate.js';
+import type { Database } from '../schema.js';
+import type { StorageLog, Store, StoreOptions } from '../store.js';
+import { retrying } from '../transaction-retry.js';
+import { Announcer } from './announcer.js';
+import { postgresDialect as dialect } from './dialect.js';
+import { EventSequencer } from './event-sequencer.js';
+import { postgresEventRows } from './event-rows.js';
+import { namingPool } from './named-statements.js';
+import { DELIVERY_CHANNEL, PgNotifier } from './notifier.js';
+import { writeResultsAtOnce } from './result-writes.js';
+
+// int8 and numeric arrive as strings from pg by default; our values fit in a double.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+
+/**
+ * A PostgreSQL server: a pool of connections, each write its own transaction (writers of different
+ * rows run in parallel), events numbered after commit (event-sequencer.ts), and other processes
+ * told of new deliveries by NOTIFY.
+ */
+export async function openPostgresStore(url: string, opts: StoreOptions = {}): Promise<Store> {
+  const log: StorageLog = opts.log ?? (() => {});
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
+  // An idle client's error (server restart) must not crash the process; the pool replaces it.
+  pool.on('error', (err) => log('PostgreSQL pool: an idle connection failed', err));
+  // A client checked out of the pool has no listener of the pool's: when its connection is cut
+  // (a terminated backend, a failover) it emits 'error', which without a listener of its own
+  // crashes the process. The query in flight fails with the same error (the HTTP layer answers
+  // 503 DATABASE_UNAVAILABLE) and the pool drops the client when it is released.
+  pool.on('connect', (client) => client.on('error', (err) => log('PostgreSQL: a connection in use was lost', err)));
+  const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.namedStatements === false ? pool : namingPool(pool) }) });
+  const transaction = retrying((fn) => db.transaction().execute(fn), (e) => dialect.isRetryable(e));
+  const announcer = new Announcer(async (payload) => {
+    await sql`select pg_notify(${DELIVERY_CHANNEL}, ${payload})`.execute(db);
+  }, log);
+  const sequencer = new EventSequencer(db, log);
+  const store: Store = {
+    db,
+    url,
+    name: 'postgres',
+    transaction,
+    write: transaction,
+    listenForDeliveries: (onNotify) => PgNotifier.start(url, onNotify, log),
+    announceDeliveries: (accounts) => announcer.request(accounts),
+    events: postgresEventRows,
+    eventsCommitted: () => sequencer.soon(),
+    eventReader: async () => {
+      await sequencer.request();
+      return db;
+    },
+    writeResults: (batch) => writeResultsAtOnce(db, batch, (e) => dialect.isRetryable(e)),
+    lockForClaim: (q) => dialect.lockForClaim(q),
+    isUniqueViolation: (err) => dialect.isUniqueViolation(err),
+    sizeBytes: () => dialect.sizeBytes(db),
+    close: () => {
+      announcer.close();
+      sequencer.close();
+      return db.destroy();
+    },
+  };
+  try {
+    await waitForDatabase(db, opts.waitMs ?? 0, log);
+    if (opts.migrate !== false) await migrateWith(db, dialect);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  // After the migrations: the sequencer's poll reads the events table (event-sequencer.ts).
+  sequencer.start();
+  return store;
+}
+
+const WAIT_STEP_MS = 1000;
+
+/**
+ * A PostgreSQL that is not up yet (started together with stockhook, restarting, failing over):
+ * try again every second for up to waitMs rather than exit at the first refusal, so a service
+ * manager starting both at once needs no ordering. Only errors of reaching the database are waited
+ * out; a wrong password or a missing database fails at once.
+ */
+async function waitForDatabase(db: Db, waitMs: number, log: StorageLog): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sql`select 1`.execute(db);
+      if (attempt > 1) log(`PostgreSQL: connected after ${attempt} attempts`);
+      return;
+    } catch (err) {
+      const left = deadline - Date.now();
+      if (!isConnectionLost(err) || left <= 0) throw err;
+      log(`PostgreSQL: waiting for the database to accept connections (attempt ${attempt}, giving up in ${Math.ceil(left / 1000)} s)`, err);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, left)));
+    }
+  }
+}

@@ -1,0 +1,94 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.js';
+import { prepared } from '../prepared.js';
+import type { ResultBatch } from '../result-rows.js';
+
+/**
+ * A whole batch in ONE statement, atomic without BEGIN and COMMIT: the attempt rows, the
+ * deliveries' new states and the webhooks' failing-since marks, each a data-modifying WITH over
+ * arrays (unnest), so the SQL is the same for every batch size and is prepared once per connection.
+ * One round trip per batch instead of five (begin, attempts, deliveries, webhooks, commit).
+ * `failing` and `healthy` are disjoint: two parts of one statement must not update the same row.
+ */
+interface ResultArrays {
+  accountIds: string[];
+  deliveryIds: string[];
+  webhookIds: string[];
+  attemptNos: number[];
+  startedMs: number[];
+  durationsMs: number[];
+  requestHeaders: string[];
+  responseStatuses: Array<number | null>;
+  responseHeaders: Array<string | null>;
+  responseBodies: Array<string | null>;
+  errorKinds: Array<string | null>;
+  errorMessages: Array<string | null>;
+  outcomes: string[];
+  statuses: string[];
+  nextMs: number[];
+  completedMs: Array<number | null>;
+  owner: string;
+  now: number;
+  failing: string[];
+  healthy: string[];
+}
+const batchStatement = prepared<ResultArrays>()((db, v) => {
+  const query = sql`
+    with a as (
+      insert into attempts (account_id, delivery_id, webhook_id, attempt_no, started_ms, duration_ms, request_headers,
+        response_status, response_headers, response_body, error_kind, error_message, outcome)
+      select * from unnest(${v.accountIds}::text[], ${v.deliveryIds}::text[], ${v.webhookIds}::text[], ${v.attemptNos}::integer[],
+        ${v.startedMs}::bigint[], ${v.durationsMs}::double precision[], ${v.requestHeaders}::text[], ${v.responseStatuses}::integer[],
+        ${v.responseHeaders}::text[], ${v.responseBodies}::text[], ${v.errorKinds}::text[], ${v.errorMessages}::text[], ${v.outcomes}::text[])
+    ), d as (
+      update deliveries set status = r.status, attempts = r.attempt_no, next_attempt_ms = r.next_ms, last_status_code = r.code,
+        last_error = r.err, completed_ms = r.done, lease_owner = null
+      from unnest(${v.deliveryIds}::text[], ${v.statuses}::text[], ${v.attemptNos}::integer[], ${v.nextMs}::bigint[],
+        ${v.responseStatuses}::integer[], ${v.errorMessages}::text[], ${v.completedMs}::bigint[]) as r(id, status, attempt_no, next_ms, code, err, done)
+      where deliveries.id = r.id and deliveries.lease_owner = ${v.owner}
+    ), f as (
+      update webhooks set failing_since_ms = ${v.now} where id = any(${v.failing}::text[]) and failing_since_ms is null
+    ), h as (
+      update webhooks set failing_since_ms = null where id = any(${v.healthy}::text[]) and failing_since_ms is not null
+    )
+    select 1 as done`;
+  return { compile: () => query.compile(db) };
+});
+
+/**
+ * The batch as one statement. Retried like a transaction: a deadlock with another worker's update
+ * of the same webhooks (isRetryable).
+ */
+export async function writeResultsAtOnce(db: Db, batch: ResultBatch, isRetryable: (err: unknown) => boolean): Promise<void> {
+  const { attempts, states } = batch;
+  const arrays: ResultArrays = {
+    accountIds: attempts.map((a) => a.account_id),
+    deliveryIds: attempts.map((a) => a.delivery_id),
+    webhookIds: attempts.map((a) => a.webhook_id),
+    attemptNos: attempts.map((a) => a.attempt_no),
+    startedMs: attempts.map((a) => a.started_ms),
+    durationsMs: attempts.map((a) => a.duration_ms),
+    requestHeaders: attempts.map((a) => a.request_headers),
+    responseStatuses: attempts.map((a) => a.response_status),
+    responseHeaders: attempts.map((a) => a.response_headers),
+    responseBodies: attempts.map((a) => a.response_body),
+    errorKinds: attempts.map((a) => a.error_kind),
+    errorMessages: attempts.map((a) => a.error_message),
+    outcomes: attempts.map((a) => a.outcome),
+    statuses: states.map((d) => d.status),
+    nextMs: states.map((d) => d.nextMs),
+    completedMs: states.map((d) => d.done),
+    owner: batch.owner,
+    now: batch.now,
+    failing: batch.failing,
+    healthy: batch.healthy,
+  };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await batchStatement(db, arrays);
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !isRetryable(err)) throw err;
+    }
+  }
+}

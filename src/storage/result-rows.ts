@@ -1,0 +1,30 @@
+import type { Selectable } from 'kysely';
+import type { AttemptTable } from './schema.js';
+
+/** One attempt's row in the attempt log. */
+export type AttemptRow = Omit<Selectable<AttemptTable>, 'id'>;
+
+/** A delivery's new state after an attempt. */
+export interface DeliveryResultRow {
+  id: string;
+  status: string;
+  attempts: number;
+  nextMs: number;
+  code: number | null;
+  err: string | null;
+  done: number | null;
+  owner: string;
+}
+
+/**
+ * A batch of attempt results as the store writes it (Store.writeResults). `failing` and `healthy`
+ * (subscription ids) are disjoint: one statement must not update a row twice.
+ */
+export interface ResultBatch {
+  owner: string;
+  now: number;
+  attempts: AttemptRow[];
+  states: DeliveryResultRow[];
+  failing: string[];
+  healthy: string[];
+}

@@ -1,0 +1,76 @@
+import { sql } from 'kysely';
+import { preparedInsert, preparedRows } from '../prepared.js';
+import type { DeliveryResultRow, ResultBatch } from '../result-rows.js';
+import type { Tx } from '../db.js';
+
+/**
+ * Results are written CHUNK at a time by statements compiled once per row count (prepared.ts):
+ * building a 200-row INSERT and its UPDATE anew for every batch cost ~5 % of the drain's CPU.
+ */
+const CHUNK = 100;
+
+const insertAttempts = preparedInsert(
+  'attempts',
+  [
+    'account_id',
+    'delivery_id',
+    'webhook_id',
+    'attempt_no',
+    'started_ms',
+    'duration_ms',
+    'request_headers',
+    'response_status',
+    'response_headers',
+    'response_body',
+    'error_kind',
+    'error_message',
+    'outcome',
+  ],
+  CHUNK,
+);
+
+/** Every delivery's new state in one UPDATE .. FROM a VALUES list. */
+const updateDeliveries = preparedRows<DeliveryResultRow>(CHUNK)((db, rows) => {
+  const values = sql.join(
+    rows.map(
+      (r) =>
+        sql`(cast(${r.id} as text), cast(${r.status} as text), cast(${r.attempts} as integer), cast(${r.nextMs} as bigint), cast(${r.code} as integer), cast(${r.err} as text), cast(${r.done} as bigint))`,
+    ),
+  );
+  const query = sql`
+    with v(id, status, attempts, next_ms, code, err, done) as (values ${values})
+    update deliveries set status = v.status, attempts = v.attempts, next_attempt_ms = v.next_ms,
+      last_status_code = v.code, last_error = v.err, completed_ms = v.done, lease_owner = null
+    from v where deliveries.id = v.id and deliveries.lease_owner = ${rows[0].owner}`;
+  return { compile: () => query.compile(db) };
+});
+
+/**
+ * One transaction per batch: batching is what lets SQLite keep up, as it commits ~20,000 one-row
+ * transactions/s but ~60,000 rows/s in 100-row ones.
+ */
+export async function writeResultsInTransaction(transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>, batch: ResultBatch): Promise<void> {
+  const { attempts, states, failing, healthy, now } = batch;
+  await transaction(async (tx) => {
+    for (let i = 0; i < attempts.length; i += CHUNK) {
+      await insertAttempts(tx, attempts.slice(i, i + CHUNK));
+      await updateDeliveries(tx, states.slice(i, i + CHUNK));
+    }
+    if (failing.length > 0) {
+      await tx
+        .updateTable('webhooks')
+        .set({ failing_since_ms: now })
+        .where('id', 'in', failing)
+        .where('failing_since_ms', 'is', null)
+        .execute();
+    }
+    if (healthy.length > 0) {
+      await tx
+        .updateTable('webhooks')
+        .set({ failing_since_ms: null })
+        .where('id', 'in', healthy)
+        .where('failing_since_ms', 'is not', null)
+        .execute();
+    }
+  });
+}
