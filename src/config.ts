@@ -79,7 +79,7 @@ export function loadConfig(
   if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
   const logFormat = (env.STOCKHOOK_LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json')) as LogFormat;
   if (!LOG_FORMATS.includes(logFormat)) throw new Error(`STOCKHOOK_LOG_FORMAT must be json or pretty, not ${logFormat}`);
-  // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second (bench/).
+  // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second.
   const rateMax = intIn(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');
   const rateWindow = intIn(env.STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400, 'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS');
   return Object.freeze({

@@ -10,7 +10,7 @@ import type { Store } from './storage/database.js';
 
 /**
  * The domain half of the composition root, without HTTP: the delivery thread and worker-only
- * processes build only this (loading Fastify and every route there cost ~60 MB of RSS for nothing).
+ * processes build only this (loading Fastify and every route there would take memory for code they never run).
  */
 export interface DomainParts {
   ctx: Ctx;

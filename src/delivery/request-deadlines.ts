@@ -36,9 +36,10 @@ export class Deadline {
 
 /**
  * Total timeouts for in-flight requests with ONE timer, instead of an AbortSignal.timeout() per
- * request: that made a timer, an EventTarget and its listener bookkeeping for every attempt, about
- * 5 % of the dispatcher's CPU in a drain profile. Requests wait in buckets by deadline (rounded up
- * to the tick) and leave their bucket when they end, so only in-flight requests are held.
+ * request: that made a timer, an EventTarget and its listener bookkeeping for every attempt, work
+ * that grows with the send rate for a timer that almost never fires. Requests wait in buckets by
+ * deadline (rounded up to the tick) and leave their bucket when they end, so only in-flight
+ * requests are held.
  */
 export class RequestDeadlines {
   private readonly buckets = new Map<number, Set<Deadline>>();

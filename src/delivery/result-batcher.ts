@@ -19,9 +19,9 @@ export interface ResultBatcherOptions {
 }
 
 /**
- * Attempt results are written in batches, one transaction each (finish.ts): SQLite commits about
- * 20,000 one-row transactions/s but about 60,000 rows/s in 100-row ones. Only the log waits the
- * batching delay, never a send. Writes run one after another, in order.
+ * Attempt results are written in batches, one transaction each (Store.writeResults): a commit
+ * costs far more than a row, so many rows per commit let the result log keep up with the sends.
+ * Only the log waits the batching delay, never a send. Writes run one after another, in order.
  */
 export class ResultBatcher {
   private results: AttemptResult[] = [];
@@ -35,7 +35,8 @@ export class ResultBatcher {
     private readonly store: Store,
     private readonly opts: ResultBatcherOptions,
   ) {
-    // Ten milliseconds turn dozens of small commits into one, for a drain a few per cent faster than 2 ms.
+    // Long enough that a busy dispatcher's results share a commit instead of each taking one, short
+    // enough that the log (the only thing that waits) lags the sends by little.
     this.maxDelayMs = opts.maxDelayMs ?? 10;
     this.maxBatch = opts.maxBatch ?? 200;
   }

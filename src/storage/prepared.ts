@@ -8,8 +8,8 @@ type Tx = Transaction<Database>;
 /**
  * Statements of the hot path (post a document, fan out, authenticate), built and compiled by
  * Kysely once per dialect and then run with new values only. Building and compiling a query costs
- * about as much JavaScript as SQLite needs to run it (about 15 % of a document post's CPU in a
- * profile), and every request built the same ten statements again.
+ * about as much JavaScript as SQLite needs to run it, and every request built the same ten
+ * statements again.
  *
  * The statement is built once with a placeholder object in place of each value; compiling puts
  * every value, placeholders and constants alike, into the parameter list in order, so each later

@@ -5,10 +5,10 @@ import { isPreparedSql } from '../prepared.js';
 
 /**
  * PostgreSQL keeps the hot path's statements (storage/prepared.ts) as named prepared statements,
- * one set per connection: each is parsed and planned once instead of on every run. On the 2-core
- * machine this took PostgreSQL's CPU per one-line document from ~2.9 ms to ~1.9 ms and the
- * in-process write path from ~313 to ~409 documents/s. Every other query stays unnamed, so the set
- * of names is bounded by the statements of the code.
+ * one set per connection: each is parsed and planned once instead of on every run, and parsing
+ * and planning are a large part of the server's work for the hot path's short statements
+ * (docs/architecture/storage.md). Every other query stays unnamed, so the set of names is bounded
+ * by the statements of the code.
  *
  * A prepared plan that selects `*` breaks when a migration adds a column while this process runs
  * (a rolling upgrade): PostgreSQL answers "cached plan must not change result type" (0A000). The

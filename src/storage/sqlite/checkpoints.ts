@@ -5,9 +5,9 @@ import type SQLite from 'better-sqlite3';
  * - `auto`: this connection does, inside whichever of its commits finds the log over 1,000 pages
  *   (SQLite's default; every process and command that opens a store alone).
  * - `elsewhere`: never on this connection. `stockhook serve` (role `all`) gives the HTTP thread this:
- *   a checkpoint inside a commit held every request of that commit group for its whole copy and
- *   fsync (commits of ~28 documents took 4 ms with it, 2 ms without; in-process documents/s went
- *   from ~1,060 to ~1,500 without it).
+ *   a checkpoint inside a commit holds every request of that commit group until its whole copy and
+ *   fsync are done, so requests would wait for work that need not be theirs
+ *   (docs/architecture/storage.md).
  * - `background`: this connection checkpoints on a timer instead, PASSIVE (it never waits for
  *   readers or writers, and copies only frames no reader still needs): the delivery thread of the
  *   same process, so the copy runs on the other core. A passive checkpoint that caught up lets the

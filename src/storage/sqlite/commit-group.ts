@@ -26,9 +26,9 @@ export interface CommitGroupOptions {
  * Each write of a group of two or more runs in its own savepoint, so a write that throws rejects
  * alone and leaves nothing while its neighbours commit. Every promise settles only after
  * the COMMIT that holds it, so no request is answered before its change is durable. One commit
- * per group instead of one per request: better-sqlite3 in WAL takes the rows of a receipt at
- * ~5,200 documents/s one per transaction and ~19,000/s eight per transaction on a 2-core machine
- * in one measurement.
+ * per group instead of one per request: with one writer, what a commit costs (its WAL append and
+ * lock hand-over) is paid once for the whole group, not by every request
+ * (docs/architecture/storage.md, "Why the SQLite store is built this way").
  *
  * A group starts one macrotask after its first write arrives (setImmediate), so requests parsed in
  * the same I/O turn join it; writes arriving while it runs wait for the next group.
@@ -51,7 +51,7 @@ export class CommitGroup {
     return new Promise<T>((resolve, reject) => {
       // The group runs every write from the first one's setImmediate; each write keeps the async
       // context of the request that made it (its AsyncLocalStorage: the Idempotency-Key it carries).
-      // Not AsyncResource.bind: it builds a deprecation wrapper per call (~2 % of a post's CPU).
+      // Not AsyncResource.bind: it builds a deprecation wrapper on every call, on every write's path.
       const scope = new AsyncResource('stockhook.write');
       this.queue.push({ run: (tx) => scope.runInAsyncScope(fn, undefined, tx), resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
@@ -78,9 +78,8 @@ export class CommitGroup {
 
   /**
    * Runs the jobs in one transaction. A group of one needs no savepoint: its rollback is the
-   * transaction's. A savepoint-free mode for bigger groups (run again in savepoints after a refusal)
-   * measured inside the noise of the write path and made "a write runs twice" the common path, so
-   * every write of a bigger group has its savepoint.
+   * transaction's. Every write of a bigger group has its savepoint, so a refused write is undone
+   * alone and no write ever runs a second time because a neighbour was refused.
    */
   private async commit(jobs: Job[]): Promise<Outcome[]> {
     if (this.opts.rehearse) await this.rehearse(jobs);

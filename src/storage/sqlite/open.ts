@@ -44,9 +44,8 @@ export async function openSqliteStore(url: string, opts: StoreOptions = {}): Pro
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   // A commit group runs its writes in savepoints, and SQLite keeps every page a savepoint touches
-  // in a sub-journal, a temporary file once it passes 64 KiB: in memory instead, a one-line
-  // document's statements ran in about half the time (in-process 750 -> 1,060 documents/s, when
-  // every write ran in a savepoint).
+  // in a sub-journal, a temporary file once it passes 64 KiB: kept in memory, a write's savepoint
+  // costs no file I/O.
   sqlite.pragma('temp_store = MEMORY');
   const writeTurn = opts.writeTurn ?? opts.threads?.share.writeTurn;
   // With a second thread, the delivery thread copies the log back on its own core.

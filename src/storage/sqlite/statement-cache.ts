@@ -3,7 +3,7 @@ import type { SqliteDatabase } from 'kysely';
 
 /**
  * Kysely's SQLite driver calls better-sqlite3's prepare() for every query, and preparing costs
- * about as much as running the statement (13% of a document post in a CPU profile). better-sqlite3
+ * about as much as running a short statement. better-sqlite3
  * statements are reusable, so keep the most recently used ones by SQL text. Kysely runs them with
  * all()/run() synchronously, so a cached statement is never busy when it is handed out again
  * (streaming, which iterates, is not used by stockhook).
