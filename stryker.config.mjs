@@ -27,7 +27,7 @@ const folders = {
     ],
   },
   retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts'] },
-  targets: { mutate: ['src/webhooks/targets.ts'], tests: ['test/unit/{targets,connect-time-targets}.test.ts', 'test/webhooks/embedded-ipv4-targets.test.ts'] },
+  targets: { mutate: ['src/webhooks/targets.ts'], tests: ['test/unit/{targets,connect-time-targets,guarded-lookup}.test.ts', 'test/webhooks/embedded-ipv4-targets.test.ts'] },
   idempotency: { mutate: ['src/http/idempotency/**/*.ts'], tests: ['test/http/idempotency.test.ts'] },
 };
 const folder = process.env.STRYKER_FOLDER ?? 'storage';
