@@ -26,7 +26,7 @@ const folders = {
       'test/webhooks/cross-process-wake.test.ts',
     ],
   },
-  retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts'] },
+  retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts', 'test/storage/conformance/retention.test.ts'] },
   targets: { mutate: ['src/webhooks/targets.ts'], tests: ['test/unit/{targets,connect-time-targets,guarded-lookup}.test.ts', 'test/webhooks/embedded-ipv4-targets.test.ts'] },
   idempotency: { mutate: ['src/http/idempotency/**/*.ts'], tests: ['test/http/idempotency.test.ts'] },
 };
