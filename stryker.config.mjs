@@ -24,6 +24,7 @@ const folders = {
       'test/unit/{write-turn,announcer,sqlite-checkpoints,commit-group,prepared,connection-errors}.test.ts',
       'test/events/event-order.test.ts',
       'test/webhooks/cross-process-wake.test.ts',
+      'test/http/startup-line.test.ts',
     ],
   },
   retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts', 'test/storage/conformance/retention.test.ts'] },
