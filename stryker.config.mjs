@@ -29,7 +29,7 @@ const folders = {
   },
   retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts', 'test/storage/conformance/retention.test.ts'] },
   targets: { mutate: ['src/webhooks/targets.ts'], tests: ['test/unit/{targets,connect-time-targets,guarded-lookup}.test.ts', 'test/webhooks/embedded-ipv4-targets.test.ts'] },
-  idempotency: { mutate: ['src/http/idempotency/**/*.ts'], tests: ['test/http/idempotency.test.ts'] },
+  idempotency: { mutate: ['src/http/idempotency/**/*.ts'], tests: ['test/http/idempotency.test.ts', 'test/unit/idempotency-parts.test.ts'] },
 };
 const folder = process.env.STRYKER_FOLDER ?? 'storage';
 if (!(folder in folders)) throw new Error(`STRYKER_FOLDER=${folder}: not one of ${Object.keys(folders).join(', ')}`);
