@@ -26,4 +26,34 @@ describe('isConnectionLost: a database out of reach, not a statement that failed
       expect(isConnectionLost(e), String(e)).toBe(false);
     }
   });
+
+  it('class 08 is the whole five-character code, not a code that merely contains 08', () => {
+    expect(isConnectionLost(withCode('08000'))).toBe(true);
+    expect(isConnectionLost(withCode('08000X'))).toBe(false);
+    expect(isConnectionLost(withCode('X08000'))).toBe(false);
+    expect(isConnectionLost(withCode('22008'))).toBe(false);
+  });
+
+  it('an AggregateError counts if any of its errors does; one of statement errors does not', () => {
+    expect(isConnectionLost(new AggregateError([withCode('23505'), withCode('ECONNREFUSED')], 'mixed'))).toBe(true);
+    expect(isConnectionLost(new AggregateError([withCode('23505'), withCode('42P01')], 'statements'))).toBe(false);
+  });
+
+  it('follows causes up to five deep, and a statement error with a lost connection as its cause counts', () => {
+    const nested = (depth: number) => {
+      let e: Error = withCode('ECONNRESET');
+      for (let i = 0; i < depth; i++) e = new Error(`wrap ${i}`, { cause: e });
+      return e;
+    };
+    expect(isConnectionLost(nested(4))).toBe(true);
+    expect(isConnectionLost(nested(5))).toBe(false);
+    expect(isConnectionLost(new Error('statement', { cause: withCode('42P01') }))).toBe(false);
+    // A code that is not a string (a number from some driver) is no reason to stop looking.
+    expect(isConnectionLost(Object.assign(new Error('numeric code', { cause: withCode('ECONNREFUSED') }), { code: 7 }))).toBe(true);
+    // A cycle of causes ends.
+    const a: Error & { cause?: unknown } = new Error('a');
+    const b = new Error('b', { cause: a });
+    a.cause = b;
+    expect(isConnectionLost(a)).toBe(false);
+  });
 });
