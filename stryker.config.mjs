@@ -25,7 +25,7 @@ const folders = {
       'test/events/event-order.test.ts',
       'test/webhooks/cross-process-wake.test.ts',
       'test/http/startup-line.test.ts',
-      'test/unit/{database-label,connection-errors}.test.ts',
+      'test/unit/database-label.test.ts',
     ],
   },
   retention: { mutate: ['src/retention/**/*.ts'], tests: ['test/retention/**/*.test.ts', 'test/storage/conformance/retention.test.ts'] },
