@@ -55,12 +55,14 @@ describe('the writing side of the handoff', () => {
     { name: 'a coalesced row', rows: () => [row('a', 's1'), row('b', 's2', { coalesce_key: 'k' })], leased: ['a'], all: false },
     { name: 'a row due later', rows: () => [row('a', 's1', { next_attempt_ms: NOW + 1 }), row('b', 's2')], leased: ['b'], all: false },
     { name: 'a row of a paused endpoint', rows: () => [row('a', 's1'), row('b', 'paused')], leased: ['a'], all: false },
+    { name: 'a row of an endpoint whose pause ends now', rows: () => [row('a', 's1'), row('b', 'resumed')], leased: ['a', 'b'], all: true },
+    { name: 'a row due now', rows: () => [row('a', 's1', { next_attempt_ms: NOW })], leased: ['a'], all: true },
     { name: 'more than the limit', rows: () => ['a', 'b', 'c', 'd', 'e'].map((id) => row(id, 's1')), leased: [], all: false },
   ])('$name: leases in the write, gives after the commit, and wakes a claim unless it gave all', ({ rows, leased, all }) => {
     const { outbox, writer, count, gifts, claimable } = setup();
     const events = [event()];
     const written = rows();
-    writer.lease(events, written, [sub('s1'), sub('s2'), sub('paused', NOW + 5)], NOW);
+    writer.lease(events, written, [sub('s1'), sub('s2'), sub('paused', NOW + 5), sub('resumed', NOW)], NOW);
     expect(written.filter((r) => r.lease_owner === 'o1').map((r) => [r.id, r.next_attempt_ms])).toEqual(leased.map((id) => [id, NOW + LEASE_MS]));
     expect(written.filter((r) => r.lease_owner === null).map((r) => r.id)).toEqual(written.map((r) => r.id).filter((id) => !leased.includes(id)));
     expect(count.read().outstanding).toBe(leased.length);
