@@ -49,6 +49,28 @@ export function receipt(f: Fixture, i: number): string {
 }
 
 /** POSTs one document (to stockhook's route unless told another, as (i)'s peer has); true on 201. */
+/**
+ * Posts one-line receipts from `concurrency` loops until `seconds` have passed, each numbered by
+ * `next()`; how many the server accepted (201) and refused.
+ */
+export async function postFor(
+  pool: Pool,
+  f: Fixture,
+  opts: { seconds: number; concurrency: number; next: () => number; path?: string },
+): Promise<{ ok: number; failed: number }> {
+  const end = performance.now() + opts.seconds * 1000;
+  let ok = 0;
+  let failed = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      if (await postReceipt(pool, f, opts.next(), opts.path)) ok++;
+      else failed++;
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  return { ok, failed };
+}
+
 export async function postReceipt(pool: Pool, f: Fixture, i: number, path = '/api/v1/documents'): Promise<boolean> {
   const res = await pool.request({
     method: 'POST',

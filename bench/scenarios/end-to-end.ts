@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { ADMIN_TOKEN, postReceipt, setUpOverHttp } from '../lib/api.js';
+import { ADMIN_TOKEN, postFor, setUpOverHttp } from '../lib/api.js';
 import { seedAccount } from '../lib/backlog.js';
 import { cpuSeconds, startServe, type Sink } from '../lib/children.js';
 import { freshDatabase } from '../lib/db.js';
@@ -65,16 +65,7 @@ export async function endToEndScenario(opts: {
       await opts.sink.reset();
       const cpu0 = cpuSeconds(serve.pid);
       const t0 = performance.now();
-      const end = t0 + seconds * 1000;
-      let ok = 0;
-      let failed = 0;
-      const worker = async () => {
-        while (performance.now() < end) {
-          if (await postReceipt(pool, f, seq++)) ok++;
-          else failed++;
-        }
-      };
-      await Promise.all(Array.from({ length: opts.concurrency }, worker));
+      const { ok, failed } = await postFor(pool, f, { seconds, concurrency: opts.concurrency, next: () => seq++ });
       const postSecs = (performance.now() - t0) / 1000;
       if (failed > 0) throw new Error(`${failed} documents were refused`);
       const expected = ok * opts.subscriptions;

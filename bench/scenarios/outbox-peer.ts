@@ -10,7 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { ADMIN_TOKEN, postReceipt, setUpOverHttp, type Fixture } from '../lib/api.js';
+import { ADMIN_TOKEN, postFor, setUpOverHttp, type Fixture } from '../lib/api.js';
 import { cpuSeconds, startOutboxPeer, startServe, type Serve, type Sink } from '../lib/children.js';
 import { freshDatabase } from '../lib/db.js';
 import { until } from '../lib/stats.js';
@@ -72,16 +72,7 @@ async function measure(system: OutboxSystem, opts: { sink: Sink; warmSeconds: nu
         await opts.sink.reset();
         const cpu0 = cpuSeconds(t.server.pid);
         const t0 = performance.now();
-        const end = t0 + seconds * 1000;
-        let ok = 0;
-        let failed = 0;
-        const worker = async () => {
-          while (performance.now() < end) {
-            if (await postReceipt(pool, t.fixture, seq++, t.path)) ok++;
-            else failed++;
-          }
-        };
-        await Promise.all(Array.from({ length: opts.concurrency }, worker));
+        const { ok, failed } = await postFor(pool, t.fixture, { seconds, concurrency: opts.concurrency, next: () => seq++, path: t.path });
         const postSecs = (performance.now() - t0) / 1000;
         if (failed > 0) throw new Error(`(i) ${system}: ${failed} documents were refused`);
         const expected = ok * SUBSCRIBERS;

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
-import { ADMIN_TOKEN, postReceipt, setUpOverHttp } from '../lib/api.js';
+import { ADMIN_TOKEN, postFor, setUpOverHttp } from '../lib/api.js';
 import { cpuSeconds, startServe, type Sink } from '../lib/children.js';
 import { freshDatabase } from '../lib/db.js';
 import { until } from '../lib/stats.js';
@@ -30,17 +30,8 @@ export async function postDocsScenario(opts: { pgBase: string | null; sink: Sink
     let seq = 0;
     let expected = 0;
     const window = async (seconds: number) => {
-      const end = performance.now() + seconds * 1000;
-      let ok = 0;
-      let failed = 0;
-      const worker = async () => {
-        while (performance.now() < end) {
-          if (await postReceipt(pool, f, seq++)) ok++;
-          else failed++;
-        }
-      };
       const t0 = performance.now();
-      await Promise.all(Array.from({ length: opts.concurrency }, worker));
+      const { ok, failed } = await postFor(pool, f, { seconds, concurrency: opts.concurrency, next: () => seq++ });
       if (failed > 0) throw new Error(`${failed} documents were refused`);
       expected += ok * 2;
       return { ok, secs: (performance.now() - t0) / 1000 };
