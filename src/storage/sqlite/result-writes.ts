@@ -57,21 +57,16 @@ export async function writeResultsInTransaction(transaction: <T>(fn: (tx: Tx) =>
       await insertAttempts(tx, attempts.slice(i, i + CHUNK));
       await updateDeliveries(tx, states.slice(i, i + CHUNK));
     }
-    if (failing.length > 0) {
-      await tx
-        .updateTable('webhooks')
-        .set({ failing_since_ms: now })
-        .where('id', 'in', failing)
-        .where('failing_since_ms', 'is', null)
-        .execute();
-    }
-    if (healthy.length > 0) {
-      await tx
-        .updateTable('webhooks')
-        .set({ failing_since_ms: null })
-        .where('id', 'in', healthy)
-        .where('failing_since_ms', 'is not', null)
-        .execute();
-    }
+    // An endpoint starts failing once (its first failure since it was healthy) and heals once.
+    if (failing.length > 0) await setFailingSince(tx, failing, now);
+    if (healthy.length > 0) await setFailingSince(tx, healthy, null);
   });
 }
+
+const setFailingSince = (tx: Tx, ids: string[], since: number | null) =>
+  tx
+    .updateTable('webhooks')
+    .set({ failing_since_ms: since })
+    .where('id', 'in', ids)
+    .where('failing_since_ms', since === null ? 'is not' : 'is', null)
+    .execute();
