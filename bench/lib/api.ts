@@ -48,7 +48,6 @@ export function receipt(f: Fixture, i: number): string {
   return JSON.stringify({ type: 'receipt', warehouseId: f.warehouseId, reference: `R-${i}`, lines: [{ productId: f.productIds[i % f.productIds.length], quantity: 1 }] });
 }
 
-/** POSTs one document (to stockhook's route unless told another, as (i)'s peer has); true on 201. */
 /**
  * Posts one-line receipts from `concurrency` loops until `seconds` have passed, each numbered by
  * `next()`; how many the server accepted (201) and refused.
@@ -71,6 +70,7 @@ export async function postFor(
   return { ok, failed };
 }
 
+/** POSTs one document (to stockhook's route unless told another, as (i)'s peer has); true on 201. */
 export async function postReceipt(pool: Pool, f: Fixture, i: number, path = '/api/v1/documents'): Promise<boolean> {
   const res = await pool.request({
     method: 'POST',
