@@ -21,7 +21,7 @@ import { sleep, until } from './lib/stats.js';
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '180' }, db: { type: 'string' } } });
 const SECONDS = Number(args.seconds);
 const pgBase = args.db ?? null;
-const ADMIN = 'soak-admin-token';
+const ADMIN = 'soak-admin-token-0123456789abcdef0123456789';
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 interface Proc {

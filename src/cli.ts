@@ -89,6 +89,7 @@ program
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  console.error(`stockhook: ${toError(err).message}`);
+  // A configuration error is one line per mistake; each gets the prefix.
+  for (const line of toError(err).message.split('\n')) console.error(`stockhook: ${line}`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import { TOKEN_SYNTAX } from './accounts/tokens.js';
+import { databaseUrlProblem, mistypedNames, Problems, quote } from './config-values.js';
 import { days, type RetentionPolicy } from './retention/policy.js';
 
 /**
@@ -8,7 +9,7 @@ export type Role = 'all' | 'api' | 'worker';
 
 /** `pretty` for people at a terminal, `json` for log collectors (STOCKHOOK_LOG_FORMAT). */
 export type LogFormat = 'json' | 'pretty';
-const LOG_FORMATS: readonly string[] = ['json', 'pretty'] satisfies LogFormat[];
+const LOG_FORMATS = ['json', 'pretty'] as const satisfies readonly LogFormat[];
 
 export interface Config {
   readonly port: number;
@@ -57,69 +58,120 @@ export interface CliOverrides {
 
 export const DEFAULT_SQLITE_PATH = './data/stockhook.db';
 
+/** Every setting read from the environment; a STOCKHOOK_* name near one of these is refused as a typo. */
+export const SETTINGS = [
+  'STOCKHOOK_PORT',
+  'STOCKHOOK_HOST',
+  'STOCKHOOK_ROLE',
+  'STOCKHOOK_DATABASE_URL',
+  'STOCKHOOK_ADMIN_TOKEN',
+  'STOCKHOOK_METRICS_TOKEN',
+  'STOCKHOOK_ALLOW_PRIVATE_TARGETS',
+  'STOCKHOOK_LOG_LEVEL',
+  'STOCKHOOK_LOG_FORMAT',
+  'STOCKHOOK_PUBLIC_URL',
+  'STOCKHOOK_DELIVERY_LEASE_MS',
+  'STOCKHOOK_DELIVERY_ACCOUNT_SHARE',
+  'STOCKHOOK_DELIVERY_THREAD',
+  'STOCKHOOK_PG_NAMED_STATEMENTS',
+  'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS',
+  'STOCKHOOK_RATE_LIMIT',
+  'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS',
+  'STOCKHOOK_RETENTION_EVENTS_DAYS',
+  'STOCKHOOK_RETENTION_DELIVERIES_DAYS',
+  'STOCKHOOK_RETENTION_ATTEMPTS_DAYS',
+  'STOCKHOOK_DATABASE_WAIT_SECONDS',
+  'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT',
+  'STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK',
+] as const;
+
+/** pino's levels. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const ROLES = ['all', 'api', 'worker'] as const satisfies readonly Role[];
+/** An administrator token is the key to every account: shorter than this is guessable by a patient attacker. */
+export const MIN_ADMIN_TOKEN_LENGTH = 32;
+
+/** The settings are wrong: one line per mistake, all of them found before anything was opened. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
 export function loadConfig(
   overrides: CliOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
   stdoutIsTty: boolean = process.stdout.isTTY === true,
 ): Config {
-  const port = Number(overrides.port ?? env.STOCKHOOK_PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`invalid port: ${String(overrides.port ?? env.STOCKHOOK_PORT)}`);
-  }
-  const role = (overrides.role ?? env.STOCKHOOK_ROLE ?? 'all') as Role;
-  if (!['all', 'api', 'worker'].includes(role)) throw new Error(`invalid role: ${role} (all, api or worker)`);
+  const p = new Problems();
+  for (const line of mistypedNames(env, SETTINGS)) p.add(line);
+  const portText = String(overrides.port ?? env.STOCKHOOK_PORT ?? 3000);
+  const port = p.int(portText, 3000, 0, 65535, overrides.port !== undefined ? '--port' : 'STOCKHOOK_PORT');
+  const role = p.oneOf(overrides.role ?? env.STOCKHOOK_ROLE ?? 'all', ROLES, overrides.role !== undefined ? '--role' : 'STOCKHOOK_ROLE');
   const host = overrides.host ?? env.STOCKHOOK_HOST ?? '127.0.0.1';
+  if (host.trim() === '') p.add(`${overrides.host !== undefined ? '--host' : 'STOCKHOOK_HOST'} is empty: give an address to bind, e.g. 127.0.0.1 or ::`);
+  const databaseUrl = overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH;
+  const dbProblem = databaseUrlProblem(databaseUrl, overrides.db !== undefined ? '--db' : 'STOCKHOOK_DATABASE_URL');
+  if (dbProblem) p.add(dbProblem);
   const adminToken = env.STOCKHOOK_ADMIN_TOKEN || undefined;
   const metricsToken = env.STOCKHOOK_METRICS_TOKEN || undefined;
-  // Authorization headers are parsed strictly (RFC 6750), so a token must be sendable as one.
+  // Authorization headers are parsed strictly (RFC 6750), so a token must be sendable as one. The
+  // value itself is never echoed: it is a secret.
   for (const [name, token] of [['STOCKHOOK_ADMIN_TOKEN', adminToken], ['STOCKHOOK_METRICS_TOKEN', metricsToken]] as const) {
-    if (token !== undefined && !TOKEN_SYNTAX.test(token)) throw new Error(`${name} may contain only letters, digits and - . _ ~ + / (then = padding)`);
+    if (token !== undefined && !TOKEN_SYNTAX.test(token)) p.add(`${name} may contain only letters, digits and - . _ ~ + / (then = padding)`);
   }
-  const leaseMs = Number(env.STOCKHOOK_DELIVERY_LEASE_MS ?? 30_000);
-  if (!Number.isInteger(leaseMs) || leaseMs < 1000) throw new Error('STOCKHOOK_DELIVERY_LEASE_MS must be an integer >= 1000');
-  const logFormat = (env.STOCKHOOK_LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json')) as LogFormat;
-  if (!LOG_FORMATS.includes(logFormat)) throw new Error(`STOCKHOOK_LOG_FORMAT must be json or pretty, not ${logFormat}`);
+  if (adminToken !== undefined && adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    p.add(`STOCKHOOK_ADMIN_TOKEN is ${adminToken.length} characters; it must be at least ${MIN_ADMIN_TOKEN_LENGTH} (e.g. openssl rand -hex 32), or unset for one made at the first start`);
+  }
+  const leaseMs = p.int(env.STOCKHOOK_DELIVERY_LEASE_MS, 30_000, 1000, 86_400_000, 'STOCKHOOK_DELIVERY_LEASE_MS');
+  const logFormat = p.oneOf(env.STOCKHOOK_LOG_FORMAT || (stdoutIsTty ? 'pretty' : 'json'), LOG_FORMATS, 'STOCKHOOK_LOG_FORMAT');
+  const logLevel = p.oneOf(env.STOCKHOOK_LOG_LEVEL || 'info', LOG_LEVELS, 'STOCKHOOK_LOG_LEVEL');
+  const publicUrl = (env.STOCKHOOK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
+  if (env.STOCKHOOK_PUBLIC_URL && !isHttpUrl(env.STOCKHOOK_PUBLIC_URL)) {
+    p.add(`STOCKHOOK_PUBLIC_URL must be an http:// or https:// URL without query or fragment (how receivers reach this server), not ${quote(env.STOCKHOOK_PUBLIC_URL)}`);
+  }
   // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second.
-  const rateMax = intIn(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');
-  const rateWindow = intIn(env.STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400, 'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS');
-  return Object.freeze({
+  const rateMax = p.int(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');
+  const rateWindow = p.int(env.STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS, 60, 1, 86_400, 'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS');
+  const config: Config = Object.freeze({
     port,
     host,
-    databaseUrl: overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH,
+    databaseUrl,
     adminToken,
     metricsToken,
-    allowPrivateTargets: env.STOCKHOOK_ALLOW_PRIVATE_TARGETS === '1',
+    allowPrivateTargets: p.flag(env.STOCKHOOK_ALLOW_PRIVATE_TARGETS, false, 'STOCKHOOK_ALLOW_PRIVATE_TARGETS'),
     role,
-    logLevel: env.STOCKHOOK_LOG_LEVEL ?? 'info',
+    logLevel,
     logFormat,
-    publicUrl: (env.STOCKHOOK_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, ''),
+    publicUrl,
     deliveryLeaseMs: leaseMs,
-    deliveryAccountShare: positiveInt(env.STOCKHOOK_DELIVERY_ACCOUNT_SHARE, 128, 'STOCKHOOK_DELIVERY_ACCOUNT_SHARE'),
-    deliveryThread: env.STOCKHOOK_DELIVERY_THREAD !== '0',
-    namedStatements: env.STOCKHOOK_PG_NAMED_STATEMENTS !== '0',
+    deliveryAccountShare: p.int(env.STOCKHOOK_DELIVERY_ACCOUNT_SHARE, 128, 1, 1_000_000, 'STOCKHOOK_DELIVERY_ACCOUNT_SHARE'),
+    deliveryThread: p.flag(env.STOCKHOOK_DELIVERY_THREAD, true, 'STOCKHOOK_DELIVERY_THREAD'),
+    namedStatements: p.flag(env.STOCKHOOK_PG_NAMED_STATEMENTS, true, 'STOCKHOOK_PG_NAMED_STATEMENTS'),
     // Up to a year: longer gains nothing a client would retry within, and the table only grows.
     retention: {
-      eventsMs: days(intIn(env.STOCKHOOK_RETENTION_EVENTS_DAYS, 90, 0, 36_500, 'STOCKHOOK_RETENTION_EVENTS_DAYS')),
-      deliveriesMs: days(intIn(env.STOCKHOOK_RETENTION_DELIVERIES_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_DELIVERIES_DAYS')),
-      attemptsMs: days(intIn(env.STOCKHOOK_RETENTION_ATTEMPTS_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_ATTEMPTS_DAYS')),
+      eventsMs: days(p.int(env.STOCKHOOK_RETENTION_EVENTS_DAYS, 90, 0, 36_500, 'STOCKHOOK_RETENTION_EVENTS_DAYS')),
+      deliveriesMs: days(p.int(env.STOCKHOOK_RETENTION_DELIVERIES_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_DELIVERIES_DAYS')),
+      attemptsMs: days(p.int(env.STOCKHOOK_RETENTION_ATTEMPTS_DAYS, 30, 0, 36_500, 'STOCKHOOK_RETENTION_ATTEMPTS_DAYS')),
     },
     rateLimit: rateMax > 0 ? { max: rateMax, windowMs: rateWindow * 1000 } : undefined,
-    databaseWaitMs: intIn(env.STOCKHOOK_DATABASE_WAIT_SECONDS, 60, 0, 86_400, 'STOCKHOOK_DATABASE_WAIT_SECONDS') * 1000,
-    idempotencyTtlMs: intIn(env.STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, 86_400, 1, 366 * 86_400, 'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS') * 1000,
+    databaseWaitMs: p.int(env.STOCKHOOK_DATABASE_WAIT_SECONDS, 60, 0, 86_400, 'STOCKHOOK_DATABASE_WAIT_SECONDS') * 1000,
+    idempotencyTtlMs: p.int(env.STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, 86_400, 1, 366 * 86_400, 'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS') * 1000,
     limits: {
-      webhooksPerAccount: positiveInt(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),
-      replaysPerWebhook: positiveInt(env.STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK, 1, 'STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK'),
+      webhooksPerAccount: p.int(env.STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT, 50, 1, 1_000_000, 'STOCKHOOK_MAX_WEBHOOKS_PER_ACCOUNT'),
+      replaysPerWebhook: p.int(env.STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK, 1, 1, 1_000_000, 'STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK'),
     },
   });
+  if (p.lines.length > 0) throw new ConfigError(p.lines);
+  return config;
 }
 
-function positiveInt(value: string | undefined, fallback: number, name: string): number {
-  return intIn(value, fallback, 1, 1_000_000, name);
-}
-
-function intIn(value: string | undefined, fallback: number, min: number, max: number, name: string): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
-  return n;
+function isHttpUrl(value: string): boolean {
+  try {
+    const u = new URL(value);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.search === '' && u.hash === '';
+  } catch {
+    return false;
+  }
 }

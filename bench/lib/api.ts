@@ -7,7 +7,7 @@ export interface Fixture {
   productIds: number[];
 }
 
-export const ADMIN_TOKEN = 'bench-admin-token';
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef0123456789';
 
 /** Both benchmark subscriptions: native format, stock.changed only (one receipt line = one delivery each). */
 export const SUBSCRIPTION = { format: 'native', events: ['stock.changed'], maxInFlight: 32 };

@@ -20,7 +20,7 @@ for (const db of inject('databases') as DbName[]) {
       const fresh = await freshDatabase(db);
       const rx = await Receiver.start(() => ({ status: 200, body: '{"status":"accept"}' }));
       try {
-        const admin = 'thread-test-admin';
+        const admin = 'thread-test-admin-0123456789abcdef0123456789';
         const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: admin, STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1' });
         children.push(c);
         const app = await api(c.url, admin, 'POST', '/api/v1/applications', { name: 'Sync', webhook: { url: rx.url('/app'), objects: ['application'] } }, 201);

@@ -63,18 +63,18 @@ for (const db of inject('databases') as DbName[]) {
     it('STOCKHOOK_ADMIN_TOKEN is used as given and never printed', { timeout: 90_000 }, async () => {
       const fresh = await freshDatabase(db);
       try {
-        const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: 'from-env' });
+        const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: 'from-env-0123456789abcdef0123456789' });
         children.push(c);
         const res = await fetch(`${c.url}/api/v1/accounts`, {
           method: 'POST',
-          headers: { authorization: 'Bearer from-env', 'content-type': 'application/json' },
+          headers: { authorization: 'Bearer from-env-0123456789abcdef0123456789', 'content-type': 'application/json' },
           body: JSON.stringify({ name: 'Env' }),
         });
         expect(res.status).toBe(201);
         c.proc.kill('SIGTERM');
         expect(await c.closed).toEqual({ code: 0, signal: null });
         expect(c.stdout()).not.toContain('administrator token');
-        expect(c.stdout() + c.stderr()).not.toContain('from-env');
+        expect(c.stdout() + c.stderr()).not.toContain('from-env-0123456789abcdef0123456789');
       } finally {
         await fresh.drop();
       }
@@ -84,9 +84,9 @@ for (const db of inject('databases') as DbName[]) {
       it(`${signal} with a request in flight: stops accepting, finishes the request, closes the database, exits 0`, { timeout: 90_000 }, async () => {
         const fresh = await freshDatabase(db);
         try {
-          const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: 'lifecycle-admin' });
+          const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: 'lifecycle-admin-0123456789abcdef0123456789' });
           children.push(c);
-          const { token } = await api<{ token: string }>(c.url, 'lifecycle-admin', 'POST', '/api/v1/accounts', { name: 'Signals' }, 201);
+          const { token } = await api<{ token: string }>(c.url, 'lifecycle-admin-0123456789abcdef0123456789', 'POST', '/api/v1/accounts', { name: 'Signals' }, 201);
           const w = (await api<{ id: number }>(c.url, token, 'POST', '/api/v1/warehouses', { name: 'Main' }, 201)).id;
           const p = (await api<{ id: number }>(c.url, token, 'POST', '/api/v1/products', { title: 'Widget' }, 201)).id;
 

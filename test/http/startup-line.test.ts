@@ -23,7 +23,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const ENV = { STOCKHOOK_ADMIN_TOKEN: 'startup-admin' };
+const ENV = { STOCKHOOK_ADMIN_TOKEN: 'startup-admin-0123456789abcdef0123456789' };
 
 /** Started once its whole startup line is out; `url` is the URL the line names. */
 async function start(args: string[], env: Record<string, string> = {}): Promise<Child> {
@@ -65,7 +65,7 @@ describe('startup line and log format', () => {
     expect((await child.closed).code).toBe(0);
 
     await expect(start(['serve', '--db', join(dir, 'bad.db'), '--port', '0'], { STOCKHOOK_LOG_FORMAT: 'xml' })).rejects.toThrow(
-      /STOCKHOOK_LOG_FORMAT must be json or pretty, not xml/,
+      /stockhook: STOCKHOOK_LOG_FORMAT must be one of json, pretty, not "xml"/,
     );
   });
 

@@ -16,7 +16,7 @@ import { eventually, Receiver } from '../support/receiver.js';
  * the deliveries it holds as pending are sent by a worker started on it.
  */
 
-const ADMIN = 'backup-test-admin';
+const ADMIN = 'backup-test-admin-0123456789abcdef0123456789';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'stockhook-backup-'));
 const children: Child[] = [];

@@ -7,7 +7,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { eventually } from '../support/wait.js';
 
 const hasPostgres = (inject('databases') as string[]).includes('postgres');
-const ADMIN = 'outage-admin-token';
+const ADMIN = 'outage-admin-token-0123456789abcdef0123456789';
 
 /** What one POST answered: 201 with the document, or the documented 503. */
 type Outcome = { status: 201; id: number } | { status: 503; code: string; retryAfter: string | null } | { status: number; body: string };

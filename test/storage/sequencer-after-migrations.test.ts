@@ -7,7 +7,7 @@ import { eventually } from '../support/wait.js';
 const hasPostgres = (inject('databases') as string[]).includes('postgres');
 /** kysely's migration lock (PostgresAdapter.acquireMigrationLock): holding it holds a start in its migrations. */
 const MIGRATION_LOCK = '3853314791062309107';
-const ADMIN = 'sequencer-admin-token';
+const ADMIN = 'sequencer-admin-token-0123456789abcdef0123456789';
 
 /**
  * PostgreSQL numbers events after commit (storage/postgres/event-sequencer.ts), on a poll every second. On a

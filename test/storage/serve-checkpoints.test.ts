@@ -23,7 +23,7 @@ describe('role all on SQLite: the delivery thread checkpoints the log', () => {
     const rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}' }));
     const writer = await openStore(fresh.url, { checkpoints: 'elsewhere' }); // migrates, then only writes
     try {
-      const admin = 'ckpt-admin';
+      const admin = 'ckpt-admin-0123456789abcdef0123456789';
       const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: admin, STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1' });
       children.push(c);
       // The startup line comes before the delivery thread has loaded: wait until it delivers something.

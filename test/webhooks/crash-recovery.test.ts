@@ -13,7 +13,7 @@ import { eventually } from '../support/receiver.js';
 
 const N = 60;
 const LEASE_MS = 1500;
-const ADMIN = 'crash-recovery-admin';
+const ADMIN = 'crash-recovery-admin-0123456789abcdef0123456789';
 /** Per-request delay before the kill: slow enough that deliveries are still streaming when it happens. */
 const SLOW_MS = 50;
 /** Low per-endpoint concurrency: 60 deliveries at 3 x 50 ms take ~1 s, with a few always in flight. */

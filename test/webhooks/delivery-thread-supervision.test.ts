@@ -6,7 +6,7 @@ import { freshDatabase, type DbName } from '../support/env.js';
 import { Receiver } from '../support/receiver.js';
 import { eventually } from '../support/wait.js';
 
-const ADMIN = 'supervision-admin-token';
+const ADMIN = 'supervision-admin-token-0123456789abcdef0123456789';
 
 async function call<T>(base: string, token: string, method: string, path: string, body?: unknown, expectStatus = 201): Promise<T> {
   const res = await fetch(`${base}${path}`, {

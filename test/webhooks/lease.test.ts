@@ -69,7 +69,7 @@ if (!hasPostgres) {
   });
 } else {
   describe('lease takeover by another live worker [postgres]', () => {
-    const ADMIN = 'lease-takeover-admin';
+    const ADMIN = 'lease-takeover-admin-0123456789abcdef0123456789';
     const children: Child[] = [];
     let rx: Receiver | undefined;
     let drop: (() => Promise<void>) | undefined;

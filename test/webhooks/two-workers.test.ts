@@ -18,7 +18,7 @@ import { connectionOwners } from '../support/sockets.js';
  */
 
 const DOCS = 150; // x (document.posted + stock.changed) = 300 events
-const ADMIN = 'two-workers-admin';
+const ADMIN = 'two-workers-admin-0123456789abcdef0123456789';
 
 interface Conn {
   port: number;

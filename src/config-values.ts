@@ -1,0 +1,102 @@
+/**
+ * Reading one setting strictly: each reader returns the value, or records one line that says what is
+ * wrong and what is accepted and returns the fallback, so a start can report every mistake at once
+ * before anything is opened (config.ts).
+ */
+export class Problems {
+  readonly lines: string[] = [];
+
+  add(line: string): void {
+    this.lines.push(line);
+  }
+
+  /** A decimal integer in [min, max] (no exponent, sign of plus or spaces); absent or empty gives the fallback. */
+  int(value: string | undefined, fallback: number, min: number, max: number, name: string): number {
+    if (value === undefined || value === '') return fallback;
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value) || n < min || n > max) {
+      this.add(`${name} must be an integer from ${min} to ${max}, not ${quote(value)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /**
+   * `1` or `0`. Anything else is refused: `true`, `yes` or `on` read as off would silently keep
+   * the opposite of what the operator meant.
+   */
+  flag(value: string | undefined, fallback: boolean, name: string): boolean {
+    if (value === undefined || value === '') return fallback;
+    if (value === '1') return true;
+    if (value === '0') return false;
+    this.add(`${name} must be 1 or 0, not ${quote(value)}`);
+    return fallback;
+  }
+
+  /** One of `allowed`. */
+  oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.add(`${name} must be one of ${allowed.join(', ')}, not ${quote(value)}`);
+    return allowed[0];
+  }
+}
+
+/** Values are echoed in errors cut short: a mistaken paste may be long or hold a secret's start. */
+export function quote(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+}
+
+/** A URL's user and password left out of an error line. */
+const masked = (url: string): string => url.replace(/\/\/[^/@]*@/, '//…@');
+
+const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
+export const DATABASE_FORMS = 'a SQLite file path (e.g. ./data/stockhook.db or /var/lib/stockhook/stockhook.db), :memory:, or a postgres:// or postgresql:// URL';
+
+/**
+ * What is wrong with a database location, or null. A location with any other scheme
+ * (`mysql://`, `postgress://`, `sqlite:///x.db`, `file:x.db`) is refused: read as a file path it
+ * would become a folder named after the URL holding a new, empty ledger, and the operator would see
+ * nothing wrong.
+ */
+export function databaseUrlProblem(url: string, name: string): string | null {
+  if (url.trim() === '') return `${name} is empty: give ${DATABASE_FORMS}`;
+  if (url === ':memory:') return null;
+  const scheme = SCHEME.exec(url)?.[1].toLowerCase();
+  if (scheme === undefined) return null;
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    if (!/^postgres(ql)?:\/\//.test(url)) return `${name} ${quote(masked(url))}: a PostgreSQL URL starts with postgres:// or postgresql:// (lower case)`;
+    try {
+      new URL(url);
+      return null;
+    } catch {
+      return `${name}: not a valid PostgreSQL URL (postgres://user:password@host:5432/database)`;
+    }
+  }
+  return `${name} ${quote(masked(url))} is not a database stockhook can open: give ${DATABASE_FORMS}`;
+}
+
+/** Edits (insert, delete, replace) between two names: a setting one or two edits from a known one is a typo. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * STOCKHOOK_* names in the environment that are near-misses of a known setting: a mistyped
+ * STOCKHOOK_DATABASE_URL would otherwise start on the default SQLite file with nothing said.
+ * Names far from every setting (other tools' variables that share the prefix) are left alone.
+ */
+export function mistypedNames(env: NodeJS.ProcessEnv, known: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('STOCKHOOK_') || known.includes(name)) continue;
+    const near = known.find((k) => editDistance(name, k) <= 2);
+    if (near) lines.push(`${name} is not a setting: did you mean ${near}?`);
+  }
+  return lines;
+}
