@@ -61,7 +61,7 @@ it('the build serves ui/ from the repository, not from a copy that a build could
 
 /**
  * Runs the README's tutorial block with bash, as written, except for free ports instead of
- * 3000/4000 (tests run side by side). It runs in a scratch directory that links dist/ to the
+ * 3001/4000 (tests run side by side). It runs in a scratch directory that links dist/ to the
  * repository's build, so `node dist/cli.js` is the repository's and `tutorial/` is written there.
  */
 it('the README tutorial runs as written and shows a verified webhook and its log', async () => {
@@ -70,7 +70,7 @@ it('the README tutorial runs as written and shows a verified webhook and its log
   expect(block).toBeDefined();
   expect(block).toContain('node dist/cli.js serve');
   const [api, rx] = [await freePort(), await freePort()];
-  const script = (block as string).replaceAll('3000', String(api)).replaceAll('4000', String(rx));
+  const script = (block as string).replaceAll('3001', String(api)).replaceAll('4000', String(rx));
   const dir = mkdtempSync(join(tmpdir(), 'stockhook-tutorial-'));
   try {
     symlinkSync(join(ROOT, 'dist'), join(dir, 'dist'), 'dir');
