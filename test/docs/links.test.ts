@@ -76,4 +76,15 @@ describe('documentation links', () => {
     }
     expect(broken).toEqual([]);
   });
+
+  it('every repository path README.md and docs/ cite in code (`src/...`, `test/...`) exists; the performance journal records the past and is left out', () => {
+    const missing: string[] = [];
+    for (const page of PAGES.filter((p) => !relative(ROOT, p).startsWith('docs/performance/journal/'))) {
+      for (const m of readFileSync(page, 'utf8').matchAll(/`((?:src|test|bench|ui|scripts|docs)\/[\w./-]+)`/g)) {
+        const path = (m[1] as string).replace(/[.]$/, '');
+        if (!existsSync(join(ROOT, path))) missing.push(`${relative(ROOT, page)}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
 });
