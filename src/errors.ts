@@ -1,7 +1,7 @@
 /**
  * The one list of errors stockhook answers with. Codes are stable: clients switch on them.
  * The HTTP status lives here too, so the mapping happens in exactly one place
- * (http/error-handler.ts reads it); a test checks this list, the OpenAPI document and the README agree.
+ * (http/error-handler.ts reads it); a test checks this list, the OpenAPI document and docs/api/errors.md agree.
  */
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },

@@ -16,7 +16,7 @@
  *
  * CPU per document during the timed posting (from /proc, so this machine only): the whole machine,
  * PostgreSQL's processes, and each stockhook process. They show where the time goes as processes
- * are added (README, Scaling out).
+ * are added (docs/operations/scaling.md, "Sizing").
  */
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';

@@ -1,5 +1,5 @@
 /**
- * The canonical event types (README, "Canonical events"). Formats translate these; nothing else
+ * The canonical event types (docs/api/requests.md, "Events"). Formats translate these; nothing else
  * invents event names.
  */
 export const EVENT_TYPES = [

@@ -65,7 +65,7 @@ export const CalendarDate = () => Type.String({ format: 'date', description: 'YY
 export const Id = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: MAX_ID, ...options });
 /** An id where 0 means "none" (seed 003's convention), and list cursors (`after=<last id>`). */
 export const IdOrZero = (options: { description?: string } = {}) => Type.Integer({ minimum: 0, maximum: MAX_ID, ...options });
-/** Units of stock: finite, 0 to MAX_QUANTITY, at most MAX_DECIMALS decimal places (README "Numbers"). */
+/** Units of stock: finite, 0 to MAX_QUANTITY, at most MAX_DECIMALS decimal places (docs/api/requests.md, "Numbers"). */
 export const Quantity = (options: { description?: string } = {}) =>
   Type.Number({ minimum: 0, maximum: MAX_QUANTITY, [DECIMALS_KEYWORD]: MAX_DECIMALS, ...options });
 /** Whole units (outbound order items): 1 to MAX_QUANTITY. */

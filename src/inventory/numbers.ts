@@ -1,5 +1,5 @@
 /**
- * The ranges of every quantity and price stockhook accepts (README "Numbers"). Nine integer digits
+ * The ranges of every quantity and price stockhook accepts (docs/api/requests.md, "Numbers"). Nine integer digits
  * and six decimals are fifteen significant digits, which is exactly what a double carries without
  * loss, so every accepted value is stored, summed into levels and read back as sent.
  */

@@ -57,7 +57,7 @@ function createTemp(target: string, name: (target: string) => string): { path: s
 export async function backupSqlite(source: string, target: string, opts: BackupOptions = {}): Promise<BackupResult> {
   if (isPostgresUrl(source)) {
     throw new Error(
-      'stockhook backup copies a SQLite database; back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=stockhook.dump "$STOCKHOOK_DATABASE_URL" (README, "Backups")',
+      'stockhook backup copies a SQLite database; back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=stockhook.dump "$STOCKHOOK_DATABASE_URL" (docs/operations/backups.md)',
     );
   }
   if (source === ':memory:') throw new Error('an in-memory database cannot be backed up');

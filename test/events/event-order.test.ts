@@ -5,7 +5,7 @@ import { call, events, product, warehouse } from '../support/fixtures.js';
 import { eventually, sleep } from '../support/wait.js';
 
 /**
- * README: "number order is commit order and paging never skips an event that committed late".
+ * docs/api/requests.md: "number order is commit order and paging never skips an event that committed late".
  * A reader pages with after=<last number seen> while one write is held open after it has written
  * its events and other writes of the same account try to commit around it. Whatever mechanism hands
  * out the numbers (today the account row's lock; the scale-out work changes that on PostgreSQL), the

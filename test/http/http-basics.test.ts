@@ -77,13 +77,13 @@ describeEachDb('OpenAPI and the error list', (env) => {
     expect(docs.body).toContain('swagger');
   });
 
-  it('the error list, the OpenAPI Error schema and the README table agree', async () => {
+  it('the error list, the OpenAPI Error schema and the table in docs/api/errors.md agree', async () => {
     const doc = (await env().app.inject({ method: 'GET', url: '/openapi.json' })).json();
     const schema = doc.components.schemas.Error;
     const codes = [...schema.properties.error.properties.code.enum].sort();
     expect(codes).toEqual(Object.keys(ERRORS).sort());
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const rows = [...readme.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    const page = readFileSync(new URL('../../docs/api/errors.md', import.meta.url), 'utf8');
+    const rows = [...page.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
     expect(Object.fromEntries(rows)).toEqual(Object.fromEntries(Object.entries(ERRORS).map(([c, e]) => [c, e.status])));
   });
 });

@@ -20,7 +20,7 @@ type Level = { amount: number; reserved: number };
  * under real concurrency (the conditional UPDATE whose WHERE states the invariant) is exercised by
  * the PostgreSQL run, which CI cannot skip (STOCKHOOK_TEST_REQUIRE_PG=1, test/ci). Two stockhook
  * processes on one SQLite file would not interleave either: a transaction whose snapshot went stale
- * fails (SQLITE_BUSY_SNAPSHOT, a 500) rather than overselling, and the README keeps SQLite to one
+ * fails (SQLITE_BUSY_SNAPSHOT, a 500) rather than overselling, and docs/operations/roles.md keeps SQLite to one
  * process. The same holds for the concurrent installs (applications) and idempotent posts (supplier).
  */
 describeEachDb('ledger invariants', (env) => {

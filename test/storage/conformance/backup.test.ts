@@ -26,7 +26,7 @@ describeEachDb(
       const target = join(dir, `copy-${env().db}.db`);
       if (env().db === 'postgres') {
         await expect(backupSqlite(env().url, target)).rejects.toThrow(
-          'stockhook backup copies a SQLite database; back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=stockhook.dump "$STOCKHOOK_DATABASE_URL" (README, "Backups")',
+          'stockhook backup copies a SQLite database; back up PostgreSQL with pg_dump, e.g. pg_dump --format=custom --file=stockhook.dump "$STOCKHOOK_DATABASE_URL" (docs/operations/backups.md)',
         );
         expect(readdirSync(dir).filter((f) => f.includes(`copy-${env().db}`))).toEqual([]);
         return;
