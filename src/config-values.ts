@@ -46,35 +46,6 @@ export function quote(value: string): string {
   return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
 }
 
-/** A URL's user and password left out of an error line. */
-const masked = (url: string): string => url.replace(/\/\/[^/@]*@/, '//…@');
-
-const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):/;
-export const DATABASE_FORMS = 'a SQLite file path (e.g. ./data/stockhook.db or /var/lib/stockhook/stockhook.db), :memory:, or a postgres:// or postgresql:// URL';
-
-/**
- * What is wrong with a database location, or null. A location with any other scheme
- * (`mysql://`, `postgress://`, `sqlite:///x.db`, `file:x.db`) is refused: read as a file path it
- * would become a folder named after the URL holding a new, empty ledger, and the operator would see
- * nothing wrong.
- */
-export function databaseUrlProblem(url: string, name: string): string | null {
-  if (url.trim() === '') return `${name} is empty: give ${DATABASE_FORMS}`;
-  if (url === ':memory:') return null;
-  const scheme = SCHEME.exec(url)?.[1].toLowerCase();
-  if (scheme === undefined) return null;
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    if (!/^postgres(ql)?:\/\//.test(url)) return `${name} ${quote(masked(url))}: a PostgreSQL URL starts with postgres:// or postgresql:// (lower case)`;
-    try {
-      new URL(url);
-      return null;
-    } catch {
-      return `${name}: not a valid PostgreSQL URL (postgres://user:password@host:5432/database)`;
-    }
-  }
-  return `${name} ${quote(masked(url))} is not a database stockhook can open: give ${DATABASE_FORMS}`;
-}
-
 /** Edits (insert, delete, replace) between two names: a setting one or two edits from a known one is a typo. */
 export function editDistance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);

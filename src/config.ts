@@ -1,6 +1,7 @@
 import { TOKEN_SYNTAX } from './accounts/tokens.js';
-import { databaseUrlProblem, mistypedNames, Problems, quote } from './config-values.js';
+import { mistypedNames, Problems, quote } from './config-values.js';
 import { days, type RetentionPolicy } from './retention/policy.js';
+import { databaseUrlProblem } from './storage/database-url.js';
 
 /**
  * The one place that reads process.env. Everything else receives a frozen Config.
