@@ -116,7 +116,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,
-    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash),
+    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash, {
+      now: () => deps.ctx.now(),
+      onUseNotRecorded: (err) => app.log.warn({ err }, "a token's last use could not be recorded"),
+    }),
     metrics: deps.metrics,
     renderer: deps.renderer,
   };
