@@ -89,7 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "the administrator token, an account token (scope `read`: GET and HEAD only; `write`: everything) or an installed application's token (docs/security.md)",
+          },
           basic: { type: 'http', scheme: 'basic', description: 'the account token as password' },
         },
       },
