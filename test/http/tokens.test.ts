@@ -130,6 +130,19 @@ describeEachDb(
       expect(gone.body.error).toEqual({ code: 'NOT_FOUND', message: `token ${erp.id} not found`, details: { object: 'token', id: erp.id } });
     });
 
+    it('a retried token creation with the same Idempotency-Key answers the same token and makes one', async () => {
+      const a = await env().newAccount();
+      const send = () =>
+        env().app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { ...a.auth, 'idempotency-key': 'new-erp-token' }, payload: { name: 'ERP', scope: 'write' } });
+      const first = await send();
+      const again = await send();
+      expect([first.statusCode, again.statusCode]).toEqual([201, 201]);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.json()).toEqual(first.json());
+      expect((await tokens(env(), a)).map((t) => t.name).sort()).toEqual(['ERP', 'default']);
+      await call(env(), as(first.json().token), 'GET', '/api/v1/warehouses', undefined, 200);
+    });
+
     it("an account cannot revoke its last write token; the administrator can", async () => {
       const a = await env().newAccount();
       const [own] = await tokens(env(), a);
