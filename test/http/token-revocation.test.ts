@@ -99,7 +99,7 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
     it('two serve processes on one database: a token revoked through one is refused by the other at once', { timeout: 180_000 }, async () => {
       const fresh = await freshDatabase('postgres');
       try {
-        const env = { STOCKHOOK_ADMIN_TOKEN: 'revocation-admin-token' };
+        const env = { STOCKHOOK_ADMIN_TOKEN: 'revocation-admin-token-of-32-characters' };
         const one = await startCli(['serve', '--db', fresh.url, '--port', '0'], env);
         children.push(one);
         const two = await startCli(['serve', '--db', fresh.url, '--port', '0'], env);
