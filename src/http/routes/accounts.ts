@@ -38,6 +38,7 @@ export function accountRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: {
         tags: ['accounts'],
         summary: 'List accounts (administrator)',
+        description: 'Every account, by number, without tokens (GET /api/v1/accounts/{id}/tokens lists those).',
         response: responses({
           200: Type.Object({
             data: Type.Array(

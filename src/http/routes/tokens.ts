@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { createToken, getToken, listTokens, revokeToken, rotateToken } from '../../accounts/account-tokens.js';
 import { TOKEN_ID_SYNTAX } from '../../accounts/tokens.js';
@@ -11,7 +11,9 @@ const Token = Type.Object(
   {
     id: Type.String({ pattern: TOKEN_ID_SYNTAX, description: 'public id: names the token in these routes; never the secret' }),
     name: Type.String(),
-    kind: Type.Union([Type.Literal('user'), Type.Literal('application')], { description: "`application`: an installed application's token, revoked by uninstalling it" }),
+    kind: Type.Union([Type.Literal('user'), Type.Literal('application')], {
+      description: "`application`: an installed application's token, revoked by uninstalling it",
+    }),
     scope: Type.Union([Type.Literal('read'), Type.Literal('write')]),
     applicationId: Type.Union([Type.Null(), Type.Integer()]),
     createdAt: Type.String({ format: 'date-time' }),
@@ -20,7 +22,10 @@ const Token = Type.Object(
   { $id: 'Token' },
 );
 const TokenRef = Type.Ref(Token);
-const WithSecret = Type.Intersect([TokenRef, Type.Object({ token: Type.String({ description: 'the secret, shown this once; send as Bearer or as the Basic password' }) })]);
+const WithSecret = Type.Intersect([
+  TokenRef,
+  Type.Object({ token: Type.String({ description: 'the secret, shown this once; send as Bearer or as the Basic password' }) }),
+]);
 const TokenList = Type.Object({ data: Type.Array(TokenRef) });
 
 const NewToken = Strict({
@@ -41,21 +46,37 @@ function manager(request: FastifyRequest, accountId: string): { admin: boolean }
   const p = request.principal;
   if (!p) return { admin: true };
   if (p.tokenKind !== 'user') throw new AppError('FORBIDDEN', "an application's token cannot manage tokens");
-  if (p.scope !== 'write') throw new AppError('INSUFFICIENT_SCOPE', 'a read token cannot manage tokens; use a write token', { tokenId: p.tokenId, scope: p.scope });
+  if (p.scope !== 'write') {
+    throw new AppError('INSUFFICIENT_SCOPE', 'a read token cannot manage tokens; use a write token', { tokenId: p.tokenId, scope: p.scope });
+  }
   if (p.accountId !== accountId) throw new AppError('FORBIDDEN', "an account token manages only its own account's tokens");
   return { admin: false };
 }
 
+/** What the OpenAPI document says of one route besides its params and body. */
+const doc = (summary: string, description: string, ok: Record<number, TSchema>) => ({ tags: ['tokens'], summary, description, response: responses(ok) });
+
+const OWN = "The calling token's account, as the route under /api/v1/accounts/{id} does for any account.";
+
 export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.addSchema(Token);
-  const tags = ['tokens'];
   const either = { onRequest: auth.requireAdminOrAccount };
   const own = { onRequest: auth.requireAccount };
 
   // The administrator's routes, which an account's write token may also use for its own account.
   app.get(
     '/api/v1/accounts/:id/tokens',
-    { ...either, schema: { tags, summary: "List an account's tokens, without their secrets", params: AccountParams, response: responses({ 200: TokenList }) } },
+    {
+      ...either,
+      schema: {
+        ...doc(
+          "List an account's tokens, without their secrets",
+          "User and application tokens, oldest first, each with its scope and last use (to the minute). The administrator, or the account's own write token.",
+          { 200: TokenList },
+        ),
+        params: AccountParams,
+      },
+    },
     async (req) => {
       manager(req, req.params.id);
       return { data: await listTokens(ctx.store.db, req.params.id) };
@@ -63,7 +84,18 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   );
   app.post(
     '/api/v1/accounts/:id/tokens',
-    { ...either, schema: { tags, summary: 'Create a token for an account', params: AccountParams, body: NewToken, response: responses({ 201: WithSecret }) } },
+    {
+      ...either,
+      schema: {
+        ...doc(
+          'Create a token for an account',
+          "A named `read` (GET and HEAD only) or `write` token; its secret is in this answer only. The administrator, or the account's own write token.",
+          { 201: WithSecret },
+        ),
+        params: AccountParams,
+        body: NewToken,
+      },
+    },
     async (req, reply) => {
       manager(req, req.params.id);
       return reply.status(201).send(await createToken(ctx, req.params.id, req.body));
@@ -71,7 +103,17 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   );
   app.post(
     '/api/v1/accounts/:id/tokens/:tokenId/rotate',
-    { ...either, schema: { tags, summary: 'Give a token a new secret; the old one is refused at once', params: AccountTokenParams, response: responses({ 200: WithSecret }) } },
+    {
+      ...either,
+      schema: {
+        ...doc(
+          'Give a token a new secret; the old one is refused at once',
+          "Same id, name and scope; every process refuses the old secret from the commit on. An application's token is 422 INVALID_STATE: uninstall the application instead.",
+          { 200: WithSecret },
+        ),
+        params: AccountTokenParams,
+      },
+    },
     async (req) => {
       manager(req, req.params.id);
       return rotateToken(ctx, req.params.id, req.params.tokenId);
@@ -82,11 +124,12 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
     {
       ...either,
       schema: {
-        tags,
-        summary: 'Revoke a token: refused at once by every process',
-        description: "An account token cannot revoke the account's last write token (409 LAST_WRITE_TOKEN); the administrator can.",
+        ...doc(
+          'Revoke a token: refused at once by every process',
+          "An account token cannot revoke the account's last write token (409 LAST_WRITE_TOKEN); the administrator can.",
+          { 204: Type.Null() },
+        ),
         params: AccountTokenParams,
-        response: responses({ 204: Type.Null() }),
       },
     },
     async (req, reply) => {
@@ -99,7 +142,16 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   // The same for the calling token's own account, which it need not know the id of.
   app.get(
     '/api/v1/tokens/current',
-    { ...own, schema: { tags, summary: 'The token this request was sent with (any scope)', response: responses({ 200: Type.Intersect([TokenRef, Type.Object({ accountId: Type.String({ format: 'uuid' }) })]) }) } },
+    {
+      ...own,
+      schema: {
+        ...doc(
+          'The token this request was sent with (any scope)',
+          'Its id, name, kind, scope and account: the dashboard reads the scope here to offer only what the token may do.',
+          { 200: Type.Intersect([TokenRef, Type.Object({ accountId: Type.String({ format: 'uuid' }) })]) },
+        ),
+      },
+    },
     async (req) => {
       const p = principalOf(req);
       return { ...(await getToken(ctx.store.db, p.accountId, p.tokenId)), accountId: p.accountId };
@@ -107,7 +159,7 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   );
   app.get(
     '/api/v1/tokens',
-    { ...own, schema: { tags, summary: "List this account's tokens (write token)", response: responses({ 200: TokenList }) } },
+    { ...own, schema: { ...doc("List this account's tokens (write token)", OWN, { 200: TokenList }) } },
     async (req) => {
       const p = principalOf(req);
       manager(req, p.accountId);
@@ -116,7 +168,7 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   );
   app.post(
     '/api/v1/tokens',
-    { ...own, schema: { tags, summary: 'Create a token for this account (write token)', body: NewToken, response: responses({ 201: WithSecret }) } },
+    { ...own, schema: { ...doc('Create a token for this account (write token)', OWN, { 201: WithSecret }), body: NewToken } },
     async (req, reply) => {
       const p = principalOf(req);
       manager(req, p.accountId);
@@ -125,7 +177,7 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
   );
   app.post(
     '/api/v1/tokens/:tokenId/rotate',
-    { ...own, schema: { tags, summary: "Rotate one of this account's tokens (write token)", params: OwnTokenParams, response: responses({ 200: WithSecret }) } },
+    { ...own, schema: { ...doc("Rotate one of this account's tokens (write token)", OWN, { 200: WithSecret }), params: OwnTokenParams } },
     async (req) => {
       const p = principalOf(req);
       manager(req, p.accountId);
@@ -137,11 +189,12 @@ export function tokenRoutes(app: App, { ctx, auth }: RouteDeps): void {
     {
       ...own,
       schema: {
-        tags,
-        summary: "Revoke one of this account's tokens (write token)",
-        description: "The account's last write token cannot be revoked this way (409 LAST_WRITE_TOKEN).",
+        ...doc(
+          "Revoke one of this account's tokens (write token)",
+          `${OWN} The account's last write token cannot be revoked this way (409 LAST_WRITE_TOKEN).`,
+          { 204: Type.Null() },
+        ),
         params: OwnTokenParams,
-        response: responses({ 204: Type.Null() }),
       },
     },
     async (req, reply) => {
