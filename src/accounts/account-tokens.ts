@@ -1,7 +1,9 @@
 import { claimCommitted, claimIn, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import { lockAccountRow } from '../storage/account-lock.js';
+import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../storage/database.js';
+import type { TokenTable } from '../storage/schema.js';
 import { hashToken, insertToken, newToken, type TokenKind, type TokenScope } from './tokens.js';
 
 /**
@@ -45,7 +47,7 @@ async function accountMustExist(db: Db | Tx, accountId: string): Promise<void> {
 }
 
 const tokenColumns = ['id', 'name', 'kind', 'scope', 'application_id', 'created_ms', 'last_used_ms'] as const;
-type TokenRow = { id: string; name: string; kind: TokenKind; scope: TokenScope; application_id: number | null; created_ms: number; last_used_ms: number | null };
+type TokenRow = Pick<Selectable<TokenTable>, (typeof tokenColumns)[number]>;
 
 const toView = (r: TokenRow): TokenView => ({
   id: r.id,
@@ -103,7 +105,12 @@ export async function rotateToken(ctx: Ctx, accountId: string, tokenId: string):
     await userToken(tx, accountId, tokenId);
     const token = newToken('shk');
     // The new secret has not been used yet.
-    await tx.updateTable('tokens').set({ token_hash: hashToken(token), last_used_ms: null }).where('account_id', '=', accountId).where('id', '=', tokenId).execute();
+    await tx
+      .updateTable('tokens')
+      .set({ token_hash: hashToken(token), last_used_ms: null })
+      .where('account_id', '=', accountId)
+      .where('id', '=', tokenId)
+      .execute();
     return { ...(await getToken(tx, accountId, tokenId)), token };
   });
   claimCommitted();
@@ -133,7 +140,8 @@ export async function revokeToken(ctx: Ctx, accountId: string, tokenId: string, 
         .where('id', '<>', tokenId)
         .executeTakeFirst();
       if (!others) {
-        throw new AppError('LAST_WRITE_TOKEN', `token ${tokenId} is the account's last write token; create another write token first, or ask the administrator`, { tokenId });
+        const message = `token ${tokenId} is the account's last write token; create another write token first, or ask the administrator`;
+        throw new AppError('LAST_WRITE_TOKEN', message, { tokenId });
       }
     }
     await tx.deleteFrom('tokens').where('account_id', '=', accountId).where('id', '=', tokenId).execute();

@@ -68,7 +68,8 @@ export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: stri
     if (!found) throw new AppError('UNAUTHORIZED', 'unknown token');
     const { principal, lastUsedMs } = found;
     if (principal.scope === 'read' && !READ_METHODS.has(request.method)) {
-      throw new AppError('INSUFFICIENT_SCOPE', `token ${principal.tokenId} is a read token: it may only GET and HEAD`, { tokenId: principal.tokenId, scope: 'read' });
+      const { tokenId } = principal;
+      throw new AppError('INSUFFICIENT_SCOPE', `token ${tokenId} is a read token: it may only GET and HEAD`, { tokenId, scope: 'read' });
     }
     const at = now();
     // Awaited, but at most once a minute per token (token-use.ts): the answer then follows the

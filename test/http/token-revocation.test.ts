@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { hashToken } from '../../src/accounts/tokens.js';
 import type { App } from '../../src/app.js';
@@ -6,6 +7,7 @@ import { compose } from '../../src/compose.js';
 import { migrate, openStore, type Store } from '../../src/storage/database.js';
 import { api, killAll, startCli, type Child } from '../support/child.js';
 import { ADMIN_TOKEN, createEnv, freshDatabase, TEST_PUBLIC_URL, type DbName } from '../support/env.js';
+import { eventually } from '../support/wait.js';
 
 /*
  * Authentication reads the tokens table on every request and caches nothing, so a token rotated
@@ -92,6 +94,44 @@ for (const db of inject('databases') as DbName[]) {
 }
 
 if ((inject('databases') as DbName[]).includes('postgres')) {
+  describe('revoking the last write tokens at once [postgres]', () => {
+    it('two revocations racing for the last two write tokens wait on the account row, and one is refused', async () => {
+      const env = await createEnv('postgres');
+      const blocker = new pg.Client({ connectionString: env.url });
+      await blocker.connect();
+      // Watches from outside the blocker's transaction (a transaction sees one snapshot of the activity).
+      const watcher = new pg.Client({ connectionString: env.url });
+      await watcher.connect();
+      try {
+        const one = await api(await env.app.listen({ port: 0, host: '127.0.0.1' }), ADMIN_TOKEN, 'POST', '/api/v1/accounts', { name: 'Race' }, 201);
+        const base = `http://127.0.0.1:${(env.app.server.address() as { port: number }).port}`;
+        const [first] = (await api(base, one.token, 'GET', '/api/v1/tokens')).data;
+        const second = await api(base, one.token, 'POST', '/api/v1/tokens', { name: 'second', scope: 'write' }, 201);
+        // Hold the account row, so both revocations are inside their transactions before either checks.
+        await blocker.query('begin');
+        await blocker.query('update accounts set event_seq = event_seq where id = $1', [one.id]);
+        const revoke = (token: string, id: string) =>
+          fetch(`${base}/api/v1/tokens/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+            status: r.status,
+            code: r.status === 204 ? null : ((await r.json()) as { error: { code: string } }).error.code,
+          }));
+        const racing = Promise.all([revoke(one.token, second.id), revoke(second.token, first.id)]);
+        const waiting = async () =>
+          Number((await watcher.query(`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)).rows[0].n);
+        await eventually(async () => (await waiting()) === 2, 20_000, 25, 'both revocations waiting on the account row');
+        await blocker.query('commit');
+        const answers = await racing;
+        expect(answers.map((x) => x.status).sort()).toEqual([204, 409]);
+        expect(answers.find((x) => x.status === 409)?.code).toBe('LAST_WRITE_TOKEN');
+        expect((await api(base, ADMIN_TOKEN, 'GET', `/api/v1/accounts/${one.id}/tokens`)).data.map((t: any) => t.scope)).toEqual(['write']);
+      } finally {
+        await blocker.end();
+        await watcher.end();
+        await env.close();
+      }
+    });
+  });
+
   describe('token revocation across stockhook serve processes [postgres]', () => {
     const children: Child[] = [];
     afterAll(async () => killAll(children));

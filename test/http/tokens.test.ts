@@ -161,6 +161,21 @@ describeEachDb(
       await call(env(), as(reader.token), 'GET', '/api/v1/warehouses', undefined, 200);
     });
 
+    it('two write tokens revoking each other at once leave one of them', async () => {
+      const a = await env().newAccount();
+      const [own] = await tokens(env(), a);
+      const second = (await call(env(), a, 'POST', '/api/v1/tokens', { name: 'second', scope: 'write' }, 201)).body;
+      const [x, y] = await Promise.all([
+        call(env(), a, 'DELETE', `/api/v1/tokens/${second.id}`),
+        call(env(), as(second.token), 'DELETE', `/api/v1/tokens/${own.id}`),
+      ]);
+      // The loser either found itself the last write token (409) or was already revoked (401).
+      expect([x.status, y.status].filter((st) => st === 204)).toEqual([204]);
+      for (const r of [x, y]) if (r.status !== 204) expect(['LAST_WRITE_TOKEN', 'UNAUTHORIZED']).toContain(r.body.error.code);
+      const left = await tokens(env(), admin(env()), a.id);
+      expect(left.map((t) => t.scope)).toEqual(['write']);
+    });
+
     it("tokens of another account, unknown ids and bad input are refused and change nothing", async () => {
       const a = await env().newAccount();
       const b = await env().newAccount();
