@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { hashToken } from '../src/accounts/tokens.js';
+import { hashToken, newTokenId } from '../src/accounts/tokens.js';
 import { compose } from '../src/compose.js';
 import { openStore, type Store } from '../src/storage/database.js';
 import { freshDatabase } from './lib/db.js';
@@ -30,7 +30,7 @@ async function seed(store: Store, keys: number): Promise<string> {
   const db = store.db;
   const accountId = randomUUID();
   await db.insertInto('accounts').values({ id: accountId, number: 1, slug: 'bench', name: 'bench', plan: 'paid', event_seq: 0, created_ms: T0 }).execute();
-  await db.insertInto('tokens').values({ token_hash: hashToken(TOKEN), account_id: accountId, kind: 'user', application_id: null, created_ms: T0 }).execute();
+  await db.insertInto('tokens').values({ token_hash: hashToken(TOKEN), id: newTokenId(), account_id: accountId, kind: 'user', name: 'bench', scope: 'write', last_used_ms: null, application_id: null, created_ms: T0 }).execute();
   const warehouses = 10;
   for (let w = 1; w <= warehouses; w++) {
     await db.insertInto('warehouses').values({ account_id: accountId, code: `W${w}`, name: `W${w}`, active: 1, deleted: 0, created_ms: T0, updated_ms: T0 }).execute();

@@ -89,7 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              "the administrator token, an account token (scope `read`: GET and HEAD only; `write`: everything) or an installed application's token (docs/security.md)",
+          },
           basic: { type: 'http', scheme: 'basic', description: 'the account token as password' },
         },
       },
@@ -116,7 +121,10 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,
-    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash),
+    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash, {
+      now: () => deps.ctx.now(),
+      onUseNotRecorded: (err) => app.log.warn({ err }, "a token's last use could not be recorded"),
+    }),
     metrics: deps.metrics,
     renderer: deps.renderer,
   };

@@ -37,6 +37,8 @@ function showSignIn(message) {
   $('[data-testid=nav]').hidden = true;
   $('#signin').hidden = false;
   $('[data-testid=sign-out]').hidden = true;
+  $('[data-testid=read-only]').hidden = true;
+  document.body.classList.remove('read-only');
   fill($('[data-testid=signin-error]'), message || '');
   $('[data-testid=token-input]').focus();
 }
@@ -58,7 +60,19 @@ function signOut() {
   showSignIn('Signed out.');
 }
 
+/**
+ * A `read` token sees every view; the controls that would write (subscribe, edit, enable, test,
+ * rotate, replay, retry; marked data-write) are hidden rather than left to fail with 403.
+ */
+async function applyScope() {
+  const me = await api('/api/v1/tokens/current');
+  const readOnly = me.scope === 'read';
+  document.body.classList.toggle('read-only', readOnly);
+  $('[data-testid=read-only]').hidden = !readOnly;
+}
+
 async function showDashboard() {
+  await applyScope();
   $('#signin').hidden = true;
   $('[data-testid=sign-out]').hidden = false;
   $('[data-testid=nav]').hidden = false;

@@ -133,7 +133,7 @@ export class Deliveries {
   }
 
   renderDetail(d) {
-    const retry = h('button', { type: 'button', testid: 'retry', disabled: d.status === 'pending' || d.status === 'held' }, 'Retry');
+    const retry = h('button', { type: 'button', testid: 'retry', 'data-write': true, disabled: d.status === 'pending' || d.status === 'held' }, 'Retry');
     retry.addEventListener('click', () =>
       act(retry, async () => {
         await api(`/api/v1/deliveries/${d.id}/retry`, { method: 'POST' });

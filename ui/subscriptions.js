@@ -56,7 +56,7 @@ export class Subscriptions {
   }
 
   row(w) {
-    const toggle = h('input', { type: 'checkbox', testid: 'sub-enabled', checked: w.enabled, title: w.enabled ? 'Disable' : 'Enable' });
+    const toggle = h('input', { type: 'checkbox', 'data-write': true, testid: 'sub-enabled', checked: w.enabled, title: w.enabled ? 'Disable' : 'Enable' });
     toggle.addEventListener('change', () =>
       act(toggle, async () => {
         await api(`/api/v1/webhooks/${w.id}`, { method: 'PATCH', body: { enabled: toggle.checked } });
@@ -64,8 +64,8 @@ export class Subscriptions {
         await this.load();
       }),
     );
-    const button = (label, testid, fn) => {
-      const b = h('button', { type: 'button', class: 'small', testid }, label);
+    const button = (label, testid, fn, write = true) => {
+      const b = h('button', { type: 'button', class: 'small', testid, 'data-write': write }, label);
       b.addEventListener('click', () => act(b, fn));
       return b;
     };
@@ -82,7 +82,7 @@ export class Subscriptions {
         this.showSecret(r.url, r.secret);
       }),
       button('Replay', 'sub-replay', async () => this.showReplay(w)),
-      button('Deliveries', 'sub-deliveries', async () => this.onShowDeliveries(w.id)),
+      button('Deliveries', 'sub-deliveries', async () => this.onShowDeliveries(w.id), false),
     );
     return h(
       'tr',
@@ -108,7 +108,7 @@ export class Subscriptions {
     const format = h('select', { testid: 'create-format' }, FORMATS.map((f) => h('option', { value: f }, f)));
     const events = eventPicker(null, 'create-events');
     const submit = h('button', { type: 'submit', testid: 'create-submit' }, 'Create subscription');
-    const form = h('form', { class: 'create', testid: 'create-form' }, h('h3', {}, 'New subscription'), h('div', { class: 'row' }, url, format, submit), events.el);
+    const form = h('form', { class: 'create', testid: 'create-form', 'data-write': true }, h('h3', {}, 'New subscription'), h('div', { class: 'row' }, url, format, submit), events.el);
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       void act(submit, async () => {

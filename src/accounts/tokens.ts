@@ -3,6 +3,8 @@ import type { Db, Tx } from '../storage/database.js';
 import { prepared } from '../storage/prepared.js';
 
 export type TokenKind = 'user' | 'application';
+/** `read`: GET and HEAD only; `write`: everything the token's kind may do. */
+export type TokenScope = 'read' | 'write';
 
 export interface Principal {
   accountId: string;
@@ -11,6 +13,9 @@ export interface Principal {
   plan: 'free' | 'paid';
   tokenKind: TokenKind;
   applicationId: number | null;
+  /** The token's public id (`tok_…`): what the token routes name it by. */
+  tokenId: string;
+  scope: TokenScope;
 }
 
 /** Tokens are stored only as SHA-256 hashes: a leaked database leaks no credentials. */
@@ -21,41 +26,98 @@ export const TOKEN_SYNTAX = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 export const newToken = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
 
+/** A token's public id: random, so it tells nothing about the secret or the account. */
+export const newTokenId = (): string => `tok_${randomBytes(12).toString('base64url')}`;
+
+/** A public token id as routes take it. */
+export const TOKEN_ID_SYNTAX = '^tok_[A-Za-z0-9_-]{16}$';
+
+export interface TokenOptions {
+  name?: string;
+  scope?: TokenScope;
+}
+
+/** Inserts a new token and returns its public id and its secret (the only time the secret exists in clear). */
+export async function insertToken(
+  tx: Tx | Db,
+  accountId: string,
+  kind: TokenKind,
+  now: number,
+  applicationId: number | null = null,
+  opts: TokenOptions = {},
+): Promise<{ id: string; token: string }> {
+  const token = newToken('shk');
+  const id = newTokenId();
+  await tx
+    .insertInto('tokens')
+    .values({
+      token_hash: hashToken(token),
+      id,
+      account_id: accountId,
+      kind,
+      application_id: applicationId,
+      name: opts.name ?? (kind === 'application' ? 'application' : 'default'),
+      scope: opts.scope ?? 'write',
+      last_used_ms: null,
+      created_ms: now,
+    })
+    .execute();
+  return { id, token };
+}
+
 export async function issueToken(
   tx: Tx | Db,
   accountId: string,
   kind: TokenKind,
   now: number,
   applicationId: number | null = null,
+  opts: TokenOptions = {},
 ): Promise<string> {
-  const token = newToken('shk');
-  await tx
-    .insertInto('tokens')
-    .values({ token_hash: hashToken(token), account_id: accountId, kind, application_id: applicationId, created_ms: now })
-    .execute();
-  return token;
+  return (await insertToken(tx, accountId, kind, now, applicationId, opts)).token;
 }
 
-// Every authenticated request runs it: compiled once (storage/prepared.ts).
+// Every authenticated request runs it: compiled once (storage/prepared.ts). One indexed SELECT by
+// the primary key; it also reads last_used_ms so the caller knows, without a second statement,
+// whether the token's last use is due to be recorded (token-use.ts).
 const principalByHash = prepared<{ hash: string }>()((db, v) =>
   db
     .selectFrom('tokens')
     .innerJoin('accounts', 'accounts.id', 'tokens.account_id')
-    .select(['accounts.id', 'accounts.number', 'accounts.slug', 'accounts.plan', 'tokens.kind', 'tokens.application_id'])
+    .select([
+      'accounts.id',
+      'accounts.number',
+      'accounts.slug',
+      'accounts.plan',
+      'tokens.kind',
+      'tokens.application_id',
+      'tokens.id as token_id',
+      'tokens.scope',
+      'tokens.last_used_ms',
+    ])
     .where('tokens.token_hash', '=', v.hash),
 );
 
-export async function findPrincipal(db: Db, token: string): Promise<Principal | undefined> {
+/** The token's principal and when it was last recorded as used (null: never). */
+export async function findToken(db: Db, token: string): Promise<{ principal: Principal; lastUsedMs: number | null } | undefined> {
   const [row] = (await principalByHash(db, { hash: hashToken(token) })).rows;
   if (!row) return undefined;
   return {
-    accountId: row.id,
-    accountNumber: Number(row.number),
-    accountSlug: row.slug,
-    plan: row.plan,
-    tokenKind: row.kind,
-    applicationId: row.application_id,
+    principal: {
+      accountId: row.id,
+      accountNumber: Number(row.number),
+      accountSlug: row.slug,
+      plan: row.plan,
+      tokenKind: row.kind,
+      applicationId: row.application_id,
+      tokenId: row.token_id,
+      scope: row.scope,
+    },
+    lastUsedMs: row.last_used_ms === null ? null : Number(row.last_used_ms),
   };
+}
+
+export async function findPrincipal(db: Db, token: string): Promise<Principal | undefined> {
+  return (await findToken(db, token))?.principal;
 }
 
 export function sameSecret(a: string, b: string): boolean {

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { findPrincipal, hashToken, sameSecret, TOKEN_SYNTAX, type Principal } from '../accounts/tokens.js';
+import { lastUseDue, recordUse } from '../accounts/token-use.js';
+import { findToken, hashToken, sameSecret, TOKEN_SYNTAX, type Principal } from '../accounts/tokens.js';
 import { AppError } from '../errors.js';
 import type { Db } from '../storage/database.js';
 
@@ -49,16 +50,55 @@ function missing(request: FastifyRequest, hint: string): AppError {
  * client can make the server parse nothing and learns nothing about what the body would have
  * needed. Each sets request.authenticatedAs, which the rate limiter keys on (http/rate-limit.ts).
  */
-export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: string) {
+/** What a `read` token may send: nothing that changes anything. */
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+export interface AuthOptions {
+  /** The clock a token's last use is recorded with (the domain's, so tests can fix it). */
+  now?: () => number;
+  /** A last use that could not be recorded: the request goes on, the bookkeeping waits for the next minute. */
+  onUseNotRecorded?: (err: unknown) => void;
+}
+
+export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: string, opts: AuthOptions = {}) {
+  const now = opts.now ?? Date.now;
+  /** The account token's principal, its scope checked against the method; 401 or 403 otherwise. */
+  async function account(request: FastifyRequest, token: string): Promise<void> {
+    const found = await findToken(db, token);
+    if (!found) throw new AppError('UNAUTHORIZED', 'unknown token');
+    const { principal, lastUsedMs } = found;
+    if (principal.scope === 'read' && !READ_METHODS.has(request.method)) {
+      const { tokenId } = principal;
+      throw new AppError('INSUFFICIENT_SCOPE', `token ${tokenId} is a read token: it may only GET and HEAD`, { tokenId, scope: 'read' });
+    }
+    const at = now();
+    // Awaited, but at most once a minute per token (token-use.ts): the answer then follows the
+    // write, so a client that reads the token list after a request sees that request's use.
+    if (lastUseDue(lastUsedMs, at)) await recordUse(db, principal.tokenId, at).catch((err: unknown) => opts.onUseNotRecorded?.(err));
+    request.principal = principal;
+    request.authenticatedAs = hashToken(token);
+  }
   return {
-    /** onRequest for account routes: sets request.principal or answers 401. */
+    /** onRequest for account routes: sets request.principal or answers 401 (403 for a read token's write). */
     async requireAccount(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
       const token = credentials(request.headers.authorization);
       if (!token) throw missing(request, 'send an account token as Bearer or as the Basic password');
-      const principal = await findPrincipal(db, token);
-      if (!principal) throw new AppError('UNAUTHORIZED', 'unknown token');
-      request.principal = principal;
-      request.authenticatedAs = hashToken(token);
+      await account(request, token);
+    },
+    /**
+     * onRequest for routes both the administrator and an account's own token may use (its
+     * tokens): request.principal stays null for the administrator.
+     */
+    async requireAdminOrAccount(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+      const token = credentials(request.headers.authorization);
+      if (!token) throw missing(request, 'send the administrator token or an account token as Bearer');
+      const hash = hashToken(token);
+      if (sameSecret(hash, adminTokenHash)) {
+        request.principal = null;
+        request.authenticatedAs = hash;
+        return;
+      }
+      await account(request, token);
     },
     /** onRequest for the administrator's routes. */
     async requireAdmin(request: FastifyRequest, _reply: FastifyReply): Promise<void> {

@@ -20,6 +20,7 @@ import * as m015 from './migrations/015-event-sequencer.js';
 import * as m016 from './migrations/016-append-friendly-indexes.js';
 import * as m017 from './migrations/017-subscribers-version.js';
 import * as m018 from './migrations/018-previous-secret.js';
+import * as m019 from './migrations/019-token-credentials.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '016-append-friendly-indexes': m016,
   '017-subscribers-version': m017,
   '018-previous-secret': m018,
+  '019-token-credentials': m019,
 };
 
 /** Runs every migration not yet run, with its database's dialect for the few DDL differences. */

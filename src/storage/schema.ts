@@ -26,6 +26,13 @@ export interface TokenTable {
   kind: 'user' | 'application';
   application_id: number | null;
   created_ms: number;
+  /** The public id (`tok_…`) routes name the token by; never the secret. */
+  id: string;
+  name: string;
+  /** `read`: GET and HEAD only; `write`: everything the token's kind may do. */
+  scope: 'read' | 'write';
+  /** At most a minute behind the last request that used it (accounts/token-use.ts). */
+  last_used_ms: number | null;
 }
 
 export interface SettingTable {

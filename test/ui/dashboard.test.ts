@@ -240,4 +240,43 @@ describe.skipIf(skipBrowser)('dashboard in headless Chromium [sqlite]', () => {
     // 401 from the deliberately wrong token is the only console error.
     expect(pageErrors.filter((e) => !e.includes('401'))).toEqual([]);
   }, 90_000);
+
+  it('with a read token: every view reads, no control that writes is offered', async () => {
+    const a = await env.newAccount('paid');
+    const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
+    const sub = (await call(env, a, 'POST', '/api/v1/webhooks', { url: rx.url('/read-only'), events: ['stock.changed'] }, 201)).body;
+    const wh = await warehouse(env, a, 'Read-only hall');
+    const p = await product(env, a);
+    await post(env, a, { type: 'receipt', warehouseId: wh, lines: [{ productId: p, quantity: 2 }] });
+    const reader = (await call(env, a, 'POST', '/api/v1/tokens', { name: 'dashboard', scope: 'read' }, 201)).body.token as string;
+
+    await page.goto(`${base}/ui`);
+    await tid('token-input').fill(reader);
+    await tid('sign-in').click();
+    await tid('stock-view').waitFor();
+    await expect.poll(() => tid('stock-view').textContent()).toContain('Read-only hall');
+    expect(await tid('read-only').isVisible()).toBe(true);
+    await tid('nav-webhooks').click();
+    await expect.poll(() => tid('sub-row').count()).toBe(1);
+    expect(await tid('sub-url').textContent()).toBe(sub.url);
+    for (const control of ['create-form', 'sub-enabled', 'sub-edit', 'sub-test', 'sub-rotate', 'sub-replay']) {
+      expect([control, await tid(control).isVisible()]).toEqual([control, false]);
+    }
+    expect(await tid('sub-deliveries').isVisible()).toBe(true);
+    const row = page.locator('[data-testid="delivery-row"]');
+    await expect.poll(async () => (await tid('log-refresh').click(), row.count()), { timeout: 10_000 }).toBe(1);
+    await row.click();
+    await tid('delivery-detail').waitFor();
+    expect(await tid('retry').isVisible()).toBe(false);
+
+    // Signing in again with a write token (back on the webhooks tab) offers the controls again.
+    await tid('sign-out').click();
+    await tid('token-input').fill(a.token);
+    await tid('sign-in').click();
+    await tid('create-form').waitFor();
+    expect(await tid('read-only').isVisible()).toBe(false);
+    expect(await tid('sub-edit').isVisible()).toBe(true);
+    // Nothing was refused: no control tried a write with the read token.
+    expect(pageErrors.filter((e) => !e.includes('401'))).toEqual([]);
+  }, 90_000);
 });

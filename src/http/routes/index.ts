@@ -18,6 +18,7 @@ import { replayRoutes } from './replays.js';
 import { stockItemRoutes } from './stock-items.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
+import { tokenRoutes } from './tokens.js';
 import { uiRoutes } from './ui.js';
 import { warehouseRoutes } from './warehouses.js';
 import { webhookRoutes } from './webhooks.js';
@@ -27,6 +28,7 @@ export const ROUTES: RoutePlugin[] = [
   healthRoutes,
   readinessRoutes,
   accountRoutes,
+  tokenRoutes,
   applicationRoutes,
   warehouseRoutes,
   productRoutes,
