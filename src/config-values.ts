@@ -1,3 +1,5 @@
+import { quoteValue } from './errors.js';
+
 /**
  * Reading one setting strictly: each reader returns the value, or records one line that says what is
  * wrong and what is accepted and returns the fallback, so a start can report every mistake at once
@@ -15,7 +17,7 @@ export class Problems {
     if (value === undefined || value === '') return fallback;
     const n = Number(value);
     if (!/^-?\d+$/.test(value) || n < min || n > max) {
-      this.add(`${name} must be an integer from ${min} to ${max}, not ${quote(value)}`);
+      this.add(`${name} must be an integer from ${min} to ${max}, not ${quoteValue(value)}`);
       return fallback;
     }
     return n;
@@ -29,22 +31,18 @@ export class Problems {
     if (value === undefined || value === '') return fallback;
     if (value === '1') return true;
     if (value === '0') return false;
-    this.add(`${name} must be 1 or 0, not ${quote(value)}`);
+    this.add(`${name} must be 1 or 0, not ${quoteValue(value)}`);
     return fallback;
   }
 
   /** One of `allowed`. */
   oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
     if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.add(`${name} must be one of ${allowed.join(', ')}, not ${quote(value)}`);
+    this.add(`${name} must be one of ${allowed.join(', ')}, not ${quoteValue(value)}`);
     return allowed[0];
   }
 }
 
-/** Values are echoed in errors cut short: a mistaken paste may be long or hold a secret's start. */
-export function quote(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-}
 
 /** Edits (insert, delete, replace) between two names: a setting one or two edits from a known one is a typo. */
 export function editDistance(a: string, b: string): number {

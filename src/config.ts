@@ -1,7 +1,8 @@
 import { TOKEN_SYNTAX } from './accounts/tokens.js';
-import { mistypedNames, Problems, quote } from './config-values.js';
+import { mistypedNames, Problems } from './config-values.js';
+import { quoteValue } from './errors.js';
 import { days, type RetentionPolicy } from './retention/policy.js';
-import { databaseUrlProblem } from './storage/database-url.js';
+import { databaseUrlProblem } from './storage/database-location.js';
 
 /**
  * The one place that reads process.env. Everything else receives a frozen Config.
@@ -130,7 +131,7 @@ export function loadConfig(
   const logLevel = p.oneOf(env.STOCKHOOK_LOG_LEVEL || 'info', LOG_LEVELS, 'STOCKHOOK_LOG_LEVEL');
   const publicUrl = (env.STOCKHOOK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
   if (env.STOCKHOOK_PUBLIC_URL && !isHttpUrl(env.STOCKHOOK_PUBLIC_URL)) {
-    p.add(`STOCKHOOK_PUBLIC_URL must be an http:// or https:// URL without query or fragment (how receivers reach this server), not ${quote(env.STOCKHOOK_PUBLIC_URL)}`);
+    p.add(`STOCKHOOK_PUBLIC_URL must be an http:// or https:// URL without query or fragment (how receivers reach this server), not ${quoteValue(env.STOCKHOOK_PUBLIC_URL)}`);
   }
   // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second.
   const rateMax = p.int(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');

@@ -64,3 +64,8 @@ export const notFound = (what: string, id: unknown): AppError =>
 export function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
+
+/** A value echoed in an error line, cut short: a mistaken paste may be long or hold a secret's start. */
+export function quoteValue(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, MIN_ADMIN_TOKEN_LENGTH, SETTINGS } from '../../src/config.js';
 import { editDistance, mistypedNames } from '../../src/config-values.js';
-import { databaseUrlProblem } from '../../src/storage/database-url.js';
+import { databaseUrlProblem } from '../../src/storage/database-location.js';
 
 /** The lines a configuration is refused with, or [] when it loads. */
 function problems(env: NodeJS.ProcessEnv, overrides: Parameters<typeof loadConfig>[0] = {}): string[] {
