@@ -39,6 +39,9 @@ export function withRequestId(url: string, requestId: string): string {
   return `${base}${base.includes('?') ? '&' : '?'}requestId=${requestId}`;
 }
 
+// Every subscription and event of one write asks about the same batch: summed once per report type.
+const decided = new WeakMap<readonly StoredEvent[], Partial<Record<KladanaReportType, boolean>>>();
+
 /**
  * Whether the events rendered together move what a report of this type shows. Its `stock` is the
  * amount, summed per product (`all`) or per product and warehouse (`bystore`): a reservation, a
@@ -51,9 +54,6 @@ export function reportMoves(batch: readonly StoredEvent[], reportType: KladanaRe
   decided.set(batch, known);
   return (known[reportType] ??= sumsMove(batch, reportType));
 }
-
-// Every subscription and event of one write asks about the same batch: summed once per report type.
-const decided = new WeakMap<readonly StoredEvent[], Partial<Record<KladanaReportType, boolean>>>();
 
 function sumsMove(batch: readonly StoredEvent[], reportType: KladanaReportType): boolean {
   const sums = new Map<string, number>();

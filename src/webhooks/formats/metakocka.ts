@@ -27,22 +27,35 @@ export function judgeMetakocka(res: AttemptResponse): Judgement {
 
 const part = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+// A write of many products renders one request per product: the batch is grouped once, not per request.
+const touched = new WeakMap<readonly StoredEvent[], Map<number, TouchedKey[]>>();
+
 /**
  * The product's keys that the events sent in this request moved (the collapse keeps the last event
  * of the product, but every one of them changed a row): their rows are listed even at zero, so a
  * receiver that updates by lot sees the amount that just became 0.
  */
 function touchedKeys(batch: readonly StoredEvent[], productId: number): TouchedKey[] {
-  return batch
-    .filter((e) => e.type === 'stock.changed' && Number(e.data.productId) === productId)
-    .map((e) => ({
-      warehouseId: Number(e.data.warehouseId),
-      size: part(e.data.size),
-      lot: part(e.data.lot),
-      expiry: part(e.data.expiry),
-      serial: part(e.data.serial),
-      location: part(e.data.location),
-    }));
+  let byProduct = touched.get(batch);
+  if (!byProduct) {
+    byProduct = new Map();
+    for (const e of batch) {
+      if (e.type !== 'stock.changed') continue;
+      const id = Number(e.data.productId);
+      const keys = byProduct.get(id) ?? [];
+      byProduct.set(id, keys);
+      keys.push({
+        warehouseId: Number(e.data.warehouseId),
+        size: part(e.data.size),
+        lot: part(e.data.lot),
+        expiry: part(e.data.expiry),
+        serial: part(e.data.serial),
+        location: part(e.data.location),
+      });
+    }
+    touched.set(batch, byProduct);
+  }
+  return byProduct.get(productId) ?? [];
 }
 
 /**
