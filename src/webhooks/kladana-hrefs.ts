@@ -59,9 +59,11 @@ export async function contextEmployee(db: Db, base: string, p: Principal): Promi
 /**
  * `GET /api/remap/1.2/entity/application/{id}`, the `authorApplication` of a webhook: answered for
  * an application the caller's account knows (installed, or the author of one of its webhooks);
- * any other id is 404, so the list of registered applications stays the administrator's.
+ * any other id is 404, so the list of registered applications stays the administrator's. An
+ * application's token sees only its own webhooks, so it reads only its own application.
  */
 export async function authorApplication(db: Db, base: string, p: Principal, applicationId: number): Promise<ApplicationEntity> {
+  if (p.tokenKind === 'application' && p.applicationId !== applicationId) throw notFound('application', applicationId);
   const row = await db
     .selectFrom('applications as a')
     .select(['a.id', 'a.name'])

@@ -74,11 +74,16 @@ describeEachDb('kladana hrefs answer (seed 001)', (env) => {
       expect(application.body).toEqual({ meta: made.authorApplication.meta, id: appId, accountId: a.id, name: 'Stock sync' });
     }
 
-    // An application this account does not know, or none at all, is 404 in Kladana's error shape.
+    // An application this account does not know, none at all, or (to an application's token, which
+    // sees only its own webhooks) another application is 404 in Kladana's error shape.
     const b = await e.newAccount();
+    const other = (await e.app.inject({ method: 'POST', url: '/api/v1/applications', headers: { authorization: `Bearer ${e.adminToken}` }, payload: { name: 'Other' } })).json().id as number;
+    const otherToken = (await call(e, a, 'POST', `/api/v1/applications/${other}/install`, undefined, 201)).body.accessToken as string;
+    expect((await get(e, a.token, `${BASE}/api/remap/1.2/entity/application/${other}`)).body.name).toBe('Other');
     for (const [token, href] of [
       [b.token, made.authorApplication.meta.href],
       [a.token, `${BASE}/api/remap/1.2/entity/application/999999`],
+      [otherToken, made.authorApplication.meta.href],
     ]) {
       const res = await get(e, token, href);
       expect(res.status, href).toBe(404);
