@@ -128,7 +128,7 @@ async function latestDocumentKeys(db: Db | Tx, accountId: string, productId: num
     .where('product_id', '=', productId)
     .executeTakeFirst();
   if (last?.t === null || last?.t === undefined) return [];
-  const t = Number(last.t);
+  const t = Number(last?.t);
   const doc = await db
     .selectFrom('stock_levels as l')
     .innerJoin('movements as m', (j) => j.onRef('m.stock_level_id', '=', 'l.id').on('m.account_id', '=', accountId).on('m.created_ms', '=', t))
@@ -137,13 +137,14 @@ async function latestDocumentKeys(db: Db | Tx, accountId: string, productId: num
     .where('l.product_id', '=', productId)
     .where('l.updated_ms', '=', t)
     .executeTakeFirst();
-  if (doc?.id === null || doc?.id === undefined) return [];
+  const docId = doc?.id;
+  if (docId === null || docId === undefined) return [];
   return db
     .selectFrom('movements as m')
     .innerJoin('stock_levels as l', 'l.id', 'm.stock_level_id')
     .select(['l.warehouse_id as warehouseId', 'l.size', 'l.lot', 'l.expiry', 'l.serial', 'l.location'])
     .where('m.account_id', '=', accountId)
-    .where('m.document_id', '=', Number(doc.id))
+    .where('m.document_id', '=', Number(docId))
     .where('l.product_id', '=', productId)
     .execute();
 }
