@@ -3,6 +3,7 @@ import { mistypedNames, Problems } from './config-values.js';
 import { quoteValue } from './errors.js';
 import { days, type RetentionPolicy } from './retention/policy.js';
 import { databaseUrlProblem } from './storage/database-location.js';
+import { MAX_PUBLIC_URL_LENGTH, REPORT_URL_MAX } from './webhooks/formats/kladana-report-link.js';
 
 /**
  * The one place that reads process.env. Everything else receives a frozen Config.
@@ -132,6 +133,12 @@ export function loadConfig(
   const publicUrl = (env.STOCKHOOK_PUBLIC_URL || `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/$/, '');
   if (env.STOCKHOOK_PUBLIC_URL && !isHttpUrl(env.STOCKHOOK_PUBLIC_URL)) {
     p.add(`STOCKHOOK_PUBLIC_URL must be an http:// or https:// URL without query or fragment (how receivers reach this server), not ${quoteValue(env.STOCKHOOK_PUBLIC_URL)}`);
+  }
+  // Kladana's reportUrl (at most 255 characters) starts with it: a longer one would send reportUrls
+  // that receivers cut. The value is not echoed, only its length.
+  if (publicUrl.length > MAX_PUBLIC_URL_LENGTH) {
+    const name = env.STOCKHOOK_PUBLIC_URL ? 'STOCKHOOK_PUBLIC_URL' : 'the public URL (http://host:port; set STOCKHOOK_PUBLIC_URL)';
+    p.add(`${name} must be at most ${MAX_PUBLIC_URL_LENGTH} characters, not ${publicUrl.length}: Kladana's reportUrl starts with it and may have at most ${REPORT_URL_MAX}`);
   }
   // Off unless set: one shop's ERP syncing in bulk sends thousands of requests a second.
   const rateMax = p.int(env.STOCKHOOK_RATE_LIMIT, 0, 0, 1_000_000_000, 'STOCKHOOK_RATE_LIMIT');

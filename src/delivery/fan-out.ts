@@ -55,7 +55,7 @@ export async function renderDeliveries(
     }
     for (const event of chosen) {
       const id = timeOrderedId();
-      const ctx: RenderContext = { tx, reads: renderer.reads, account, now, publicUrl: renderer.publicUrl, deliveryId: id };
+      const ctx: RenderContext = { tx, reads: renderer.reads, account, now, publicUrl: renderer.publicUrl, deliveryId: id, batch: events };
       const key = format.sameForEverySubscription ? `${sub.format}:${event.id}` : null;
       let r = key === null ? undefined : shared.get(key);
       if (r === undefined) {

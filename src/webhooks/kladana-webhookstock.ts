@@ -3,6 +3,7 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, notFound } from '../errors.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { KladanaOptions } from './formats/kladana.js';
+import { applicationMeta, employeeMeta, MEDIA_TYPE, type Meta } from './kladana-hrefs.js';
 import { findSubscription, listSubscriptions, type Subscription } from './subscription-row.js';
 import { createSubscriptionIn, deleteSubscriptionIn, updateSubscriptionIn, type SubscriptionInput } from './subscriptions.js';
 
@@ -11,15 +12,6 @@ import { createSubscriptionIn, deleteSubscriptionIn, updateSubscriptionIn, type 
  * subscription of format `kladana`, so the same rules, delivery log and /api/v1/webhooks apply.
  */
 export const WEBHOOKSTOCK_PATH = '/api/remap/1.2/entity/webhookstock';
-const APPLICATION_PATH = '/api/remap/1.2/entity/application';
-const MEDIA_TYPE = 'application/json';
-
-export interface Meta {
-  href: string;
-  metadataHref: string;
-  type: string;
-  mediaType: string;
-}
 
 export interface WebhookStockEntity {
   meta: Meta;
@@ -55,14 +47,7 @@ export function toEntity(s: Subscription, base: string): WebhookStockEntity {
     // Only what an application token created carries its author (Kladana (docs/formats/kladana.md): read only).
     ...(s.tokenKind === 'application' &&
       o.authorApplicationId !== undefined && {
-        authorApplication: {
-          meta: {
-            href: `${base}${APPLICATION_PATH}/${o.authorApplicationId}`,
-            metadataHref: `${base}${APPLICATION_PATH}/metadata`,
-            type: 'application',
-            mediaType: MEDIA_TYPE,
-          },
-        },
+        authorApplication: { meta: applicationMeta(base, o.authorApplicationId) },
       }),
     id: s.id,
     accountId: s.accountId,
@@ -193,16 +178,7 @@ export async function listWebhookStocks(ctx: Ctx, p: Principal, page: { limit: n
   const base = ctx.settings.publicUrl;
   const all = await listSubscriptions(ctx.store.db, p, { format: 'kladana' });
   return {
-    context: {
-      employee: {
-        meta: {
-          href: `${base}/api/remap/1.2/context/employee`,
-          metadataHref: `${base}/api/remap/1.2/entity/employee/metadata`,
-          type: 'employee',
-          mediaType: MEDIA_TYPE,
-        },
-      },
-    },
+    context: { employee: { meta: employeeMeta(base) } },
     meta: { ...entityMeta(base), size: all.length, limit: page.limit, offset: page.offset },
     rows: all.slice(page.offset, page.offset + page.limit).map((s) => toEntity(s, base)),
   };

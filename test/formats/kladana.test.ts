@@ -218,6 +218,40 @@ describeEachDb(
       expect(at('/quiet')).toHaveLength(1);
     }, 15_000);
 
+    /*
+     * Seed 001 (001_b7c5f6582b1849dd.txt): "Notifications are sent to the user every 1-5 minutes if there has been a
+     * change in balances", and the notification's reportUrl is the "URL for receiving data on changed nomenclature".
+     * The report's `stock` is the amount: a reservation does not change it, so it is no change in balances.
+     */
+    it('a reservation or a release opens no window; a transfer opens one for "bystore" only; a sale for both (seed 001: "if there has been a change in balances")', async () => {
+      const a = await env().newAccount();
+      const { w, p } = await stocked(env(), a);
+      const w2 = await warehouse(env(), a, 'Second');
+      await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 10 }] });
+      const all = await subscribe(a, '/moves-all', 1);
+      const bystore = await subscribe(a, '/moves-bystore', 1, { reportType: 'bystore' });
+      await post(env(), a, { type: 'reserve', warehouseId: w, lines: [{ productId: p, quantity: 4 }] });
+      await post(env(), a, { type: 'release', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      // A notification is a delivery row written with the change that opens its window: there is none.
+      expect(await deliveries(a, all.id)).toEqual([]);
+      expect(await deliveries(a, bystore.id)).toEqual([]);
+      // A transfer moves the balance of each warehouse, not the product's total.
+      await post(env(), a, { type: 'transfer', warehouseId: w, toWarehouseId: w2, lines: [{ productId: p, quantity: 2 }] });
+      expect(await deliveries(a, all.id)).toEqual([]);
+      expect(await deliveries(a, bystore.id)).toHaveLength(1);
+      await eventually(() => at('/moves-bystore').length === 1, 8000);
+      const n = readNotification(at('/moves-bystore')[0]);
+      const report = await env().app.inject({ method: 'GET', url: n.reportUrl.slice(n.origin.length), headers: { authorization: `Bearer ${a.token}` } });
+      expect(report.json()).toEqual([{ assortmentId: p, storeId: w, stock: 8 }, { assortmentId: p, storeId: w2, stock: 2 }]);
+      // A sale changes the balance the "all" report shows: now it gets its window.
+      await post(env(), a, { type: 'sale', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      expect(await deliveries(a, all.id)).toHaveLength(1);
+      await eventually(() => at('/moves-all').length === 1, 8000);
+      const m = readNotification(at('/moves-all')[0]);
+      const allReport = await env().app.inject({ method: 'GET', url: m.reportUrl.slice(m.origin.length), headers: { authorization: `Bearer ${a.token}` } });
+      expect(allReport.json()).toEqual([{ assortmentId: p, stock: 9 }]);
+    }, 20_000);
+
     it('POST /api/v1/webhooks checks the kladana options and the 60-300 s window', async () => {
       const a = await env().newAccount();
       const base = { url: rx.url('/rules'), format: 'kladana' };

@@ -126,6 +126,61 @@ describeEachDb(
       expect(rx.on('/stock')).toHaveLength(2);
     });
 
+    /*
+     * Seed 000 (000_7b98ce3caed45c8a.txt): "if one product in one warehouse has different lot number / exporation date /
+     * serial number / microlocation - one JSON object would be for every stock that has different values of this
+     * paramethers." A receiver keeps one row per lot and updates it from the row with the same lot: a lot used up must
+     * come as a row with "amount": "0", or the receiver keeps its old amount.
+     */
+    it('a lot used up while its warehouse keeps other lots is sent at "0" by the change that zeroed it, and left out after the next change (seed 000: "one JSON object would be for every stock that has different values")', async () => {
+      const e = env();
+      const a = await e.newAccount();
+      const w1 = await warehouse(e, a, 'Ljubljana');
+      const w2 = await warehouse(e, a, 'Maribor');
+      const p = await product(e, a, { sku: 'PA-4020', code: '150974832263', title: TITLE, unit: 'kos' });
+      const sub = await subscribe(e, a, { url: rx.url('/lots') });
+      /** The n-th request: each change below is posted only after the one before it arrived. */
+      const nth = async (n: number): Promise<Raw> => {
+        await eventually(() => rx.on('/lots').length >= n);
+        const r = rx.on('/lots')[n - 1];
+        expect(verify(r, SECRET)).toBe(true);
+        return r;
+      };
+      const rows = (r: Raw) => checkBody(r).stock_list.map((x: any) => [Number(x.warehouse_id), x.lot_number ?? null, x.amount, x.free_amount]);
+      const pulled = async () => (await e.app.inject({ method: 'GET', url: `/api/v1/stock/metakocka?productId=${p}`, headers: a.auth })).rawPayload;
+
+      await post(e, a, { type: 'receipt', warehouseId: w1, lines: [{ productId: p, quantity: 2, lot: 'L1' }, { productId: p, quantity: 3, lot: 'L2' }] });
+      expect(rows(await nth(1))).toEqual([[w1, 'L1', '2', '2'], [w1, 'L2', '3', '3'], [w2, null, '0', '0']]);
+
+      // L1 is sold out while w1 still holds L2: the webhook of that sale has L1 at 0.
+      await post(e, a, { type: 'sale', warehouseId: w1, lines: [{ productId: p, quantity: 2, lot: 'L1' }] });
+      const zeroed = await nth(2);
+      expect(rows(zeroed)).toEqual([[w1, 'L1', '0', '0'], [w1, 'L2', '3', '3'], [w2, null, '0', '0']]);
+      expect(checkBody(zeroed).stock_list[0]).toEqual({
+        warehouse_id: String(w1), mk_id: String(p), count_code: 'PA-4020', code: '150974832263', title: TITLE,
+        amount: '0', reserved_amount: '0', free_amount: '0', unit: 'kos', lot_number: 'L1',
+      });
+      // Until the product's next change the GET service lists it too ("You will get the same data as calling get service").
+      expect((await pulled()).equals(zeroed.raw)).toBe(true);
+
+      // The product's next change leaves it out, in the webhook and in the GET service alike.
+      await post(e, a, { type: 'receipt', warehouseId: w2, lines: [{ productId: p, quantity: 1 }] });
+      const next = await nth(3);
+      expect(rows(next)).toEqual([[w1, 'L2', '3', '3'], [w2, null, '1', '1']]);
+      expect((await pulled()).equals(next.raw)).toBe(true);
+
+      // The warehouse's last lot used up: its row at 0 names the lot; after the next change the
+      // warehouse has its one row of zeros ("Even in product has no stock in this warehouse").
+      await post(e, a, { type: 'sale', warehouseId: w1, lines: [{ productId: p, quantity: 3, lot: 'L2' }] });
+      expect(rows(await nth(4))).toEqual([[w1, 'L2', '0', '0'], [w2, null, '1', '1']]);
+      await post(e, a, { type: 'sale', warehouseId: w2, lines: [{ productId: p, quantity: 1 }] });
+      const last = await nth(5);
+      expect(rows(last)).toEqual([[w1, null, '0', '0'], [w2, null, '0', '0']]);
+      expect((await pulled()).equals(last.raw)).toBe(true);
+      // One request per change: the log (written with each change) has exactly these five.
+      expect((await log(e, a, sub.id)).map((d) => d.id).sort()).toEqual(rx.on('/lots').map((r) => r.headers['x-metakocka-id']).sort());
+    });
+
     it('succeeds only on a 2xx JSON answer with status "ok": any other answer is retried, 3 attempts in all, then failed', async () => {
       const e = env();
       const a = await e.newAccount();

@@ -73,7 +73,7 @@ describeEachDb('metakocka stock body', (env) => {
     expect(res.body.stock_list.map((r: any) => [r.warehouse_id, r.amount])).toEqual([[String(w1), '0']]);
   });
 
-  it('splits a warehouse per lot, expiry, serial, micro-location and size, dropping its zero keys', async () => {
+  it('splits a warehouse per lot, expiry, serial, micro-location and size, dropping the zero keys of changes before the latest', async () => {
     const a = await env().newAccount();
     const w1 = await warehouse(env(), a, 'A');
     const w2 = await warehouse(env(), a, 'B');
@@ -88,7 +88,8 @@ describeEachDb('metakocka stock body', (env) => {
         { productId: p, size: 'L', lot: 'L0', quantity: 2 },
       ],
     });
-    // w1 lot L0 sold out (omitted, other rows exist); w2 sold out entirely (one bare zero row).
+    // w1 lot L0 sold out (omitted, other rows exist); w2 sold out entirely (one bare zero row): both
+    // by changes before the product's latest, the reservation of L1 below.
     await post(env(), a, { type: 'sale', warehouseId: w1, lines: [{ productId: p, size: 'L', lot: 'L0', quantity: 2 }] });
     await post(env(), a, { type: 'receipt', warehouseId: w2, lines: [{ productId: p, size: 'M', lot: 'X', serial: 'S', quantity: 1 }] });
     await post(env(), a, { type: 'sale', warehouseId: w2, lines: [{ productId: p, size: 'M', lot: 'X', serial: 'S', quantity: 1 }] });

@@ -13,8 +13,9 @@ import {
   updateWebhookStock,
   WEBHOOKSTOCK_PATH,
 } from '../../webhooks/kladana-webhookstock.js';
+import { authorApplication, contextEmployee } from '../../webhooks/kladana-hrefs.js';
 import { principalOf } from '../auth.js';
-import { Defaulted, kladanaResponses, Strict, Url } from '../schemas.js';
+import { Defaulted, IdParams, kladanaResponses, Strict, Url } from '../schemas.js';
 
 const Meta = Type.Object({ href: Url(), metadataHref: Url(), type: Type.String(), mediaType: Type.String() });
 /**
@@ -159,6 +160,32 @@ export function kladanaWebhookStockRoutes(app: App, { ctx, auth }: RouteDeps): v
       },
     },
     async (req) => (await deleteWebhookStocks(ctx, principalOf(req), [req.params.id]))[0],
+  );
+  // The hrefs of the list's context.employee and of a webhook's authorApplication answer too.
+  app.get(
+    '/api/remap/1.2/context/employee',
+    {
+      onRequest,
+      schema: {
+        tags,
+        summary: "The caller as Kladana's employee: stockhook has no staff users, so the account (its UUID and name)",
+        response: kladanaResponses({ 200: Type.Object({ meta: Meta, id: Type.String(), accountId: Type.String(), name: Type.String() }) }),
+      },
+    },
+    async (req) => contextEmployee(ctx.store.db, ctx.settings.publicUrl, principalOf(req)),
+  );
+  app.get(
+    '/api/remap/1.2/entity/application/:id',
+    {
+      onRequest,
+      schema: {
+        tags,
+        summary: "A webhook's authorApplication: an application installed in this account or author of one of its webhooks, else 404",
+        params: IdParams,
+        response: kladanaResponses({ 200: Type.Object({ meta: Meta, id: Type.Integer(), accountId: Type.String(), name: Type.String() }) }),
+      },
+    },
+    async (req) => authorApplication(ctx.store.db, ctx.settings.publicUrl, principalOf(req), req.params.id),
   );
   // The metadataHref of every meta stockhook hands out is served (static routes win over /:id).
   for (const entity of ['webhookstock', 'employee', 'application'] as const) {

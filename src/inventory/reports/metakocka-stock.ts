@@ -1,5 +1,5 @@
 import { AppError } from '../../errors.js';
-import type { DomainReads } from '../../webhooks/formats/format.js';
+import type { DomainReads, TouchedKey } from '../../webhooks/formats/format.js';
 import type { Db, Tx } from '../../storage/database.js';
 import { findProduct } from '../products.js';
 import { round } from '../../quantity.js';
@@ -26,18 +26,32 @@ interface LevelRow extends StockKey {
   reserved: number;
 }
 
+const keyId = (k: TouchedKey): string => [k.warehouseId, k.size, k.lot, k.expiry, k.serial, k.location].join('\u0000');
+
 /**
  * The product's whole stock list as the `metakocka` format sends it and
  * `GET /api/v1/stock/metakocka` answers: one row per active warehouse (zero rows included),
  * split per lot / expiry / serial / micro-location / size where the warehouse holds several.
  * Takes a transaction too, so the webhook renders from the same snapshot it writes in.
  *
+ * A key at zero is listed while the change that zeroed it is the product's latest: a receiver
+ * that updates its rows by lot must see the 0, or it keeps the old amount. Left out after that, or
+ * the list would grow by every lot and serial number ever sold. `touched` names the keys the
+ * change being sent moved (the webhook knows them from its events); without it (the GET service)
+ * they are the keys the product's latest document moved, the same keys when that change was one
+ * document.
+ *
  * @example
  * const body = await metakockaStockBody(db, accountId, 42);
  * // { opr_code: "0", opr_time_ms: "0", stock_list_count: "2", stock_list: [{ warehouse_id: "1", ... }, ...] }
  * @throws AppError NOT_FOUND when the product is unknown, another account's, or deleted.
  */
-export async function metakockaStockBody(db: Db | Tx, accountId: string, productId: number): Promise<MetakockaStockBody> {
+export async function metakockaStockBody(
+  db: Db | Tx,
+  accountId: string,
+  productId: number,
+  touched?: readonly TouchedKey[],
+): Promise<MetakockaStockBody> {
   const product = await findProduct(db, accountId, productId);
   // One LEFT JOIN: warehouses without any level of the product still produce a (null) row.
   const rows = await db
@@ -53,6 +67,7 @@ export async function metakockaStockBody(db: Db | Tx, accountId: string, product
     .execute();
 
   const byWarehouse = new Map<number, LevelRow[]>();
+  const zeros: LevelRow[] = [];
   for (const r of rows) {
     const list = byWarehouse.get(r.warehouseId) ?? [];
     byWarehouse.set(r.warehouseId, list);
@@ -69,6 +84,12 @@ export async function metakockaStockBody(db: Db | Tx, accountId: string, product
       reserved: Number(r.reserved ?? 0),
     };
     if (round(level.amount) !== 0 || round(level.reserved) !== 0) list.push(level);
+    else zeros.push(level);
+  }
+  if (zeros.length > 0) {
+    // Read only when there is a zero key to decide about: most lists have none.
+    const kept = new Set((touched ?? (await latestDocumentKeys(db, accountId, productId))).map(keyId));
+    for (const z of zeros) if (kept.has(keyId(z))) byWarehouse.get(z.warehouseId)?.push(z);
   }
 
   const base = { mk_id: String(product.id), count_code: product.sku, code: product.code, title: product.title };
@@ -92,6 +113,40 @@ export async function metakockaStockBody(db: Db | Tx, accountId: string, product
     }
   }
   return { opr_code: '0', opr_time_ms: '0', stock_list_count: String(stockList.length), stock_list: stockList };
+}
+
+/**
+ * The keys of the product that its latest document moved. A level's updated_ms is its last
+ * movement's created_ms (both are the writing transaction's time), so the latest time narrows the
+ * search to a few index lookups; of two documents in the same millisecond the later one counts.
+ */
+async function latestDocumentKeys(db: Db | Tx, accountId: string, productId: number): Promise<TouchedKey[]> {
+  const last = await db
+    .selectFrom('stock_levels')
+    .select((eb) => eb.fn.max('updated_ms').as('t'))
+    .where('account_id', '=', accountId)
+    .where('product_id', '=', productId)
+    .executeTakeFirst();
+  if (last?.t === null || last?.t === undefined) return [];
+  const t = Number(last?.t);
+  const doc = await db
+    .selectFrom('stock_levels as l')
+    .innerJoin('movements as m', (j) => j.onRef('m.stock_level_id', '=', 'l.id').on('m.account_id', '=', accountId).on('m.created_ms', '=', t))
+    .select((eb) => eb.fn.max('m.document_id').as('id'))
+    .where('l.account_id', '=', accountId)
+    .where('l.product_id', '=', productId)
+    .where('l.updated_ms', '=', t)
+    .executeTakeFirst();
+  const docId = doc?.id;
+  if (docId === null || docId === undefined) return [];
+  return db
+    .selectFrom('movements as m')
+    .innerJoin('stock_levels as l', 'l.id', 'm.stock_level_id')
+    .select(['l.warehouse_id as warehouseId', 'l.size', 'l.lot', 'l.expiry', 'l.serial', 'l.location'])
+    .where('m.account_id', '=', accountId)
+    .where('m.document_id', '=', Number(docId))
+    .where('l.product_id', '=', productId)
+    .execute();
 }
 
 function row(
@@ -121,9 +176,9 @@ export function renderMetakockaStock(body: MetakockaStockBody): string {
  * handed to the fan-out by compose.ts.
  */
 export const inventoryReads: DomainReads = {
-  async metakockaStockList(tx, accountId, productId) {
+  async metakockaStockList(tx, accountId, productId, touched) {
     try {
-      return renderMetakockaStock(await metakockaStockBody(tx, accountId, productId));
+      return renderMetakockaStock(await metakockaStockBody(tx, accountId, productId, touched));
     } catch (err) {
       if (err instanceof AppError && err.code === 'NOT_FOUND') return null;
       throw err;

@@ -17,8 +17,21 @@ export interface AccountInfo {
  * to the fan-out, so formats never import the domain modules that write the events they render.
  */
 export interface DomainReads {
-  /** The product's stock list as `GET /api/v1/stock/metakocka` renders it; null when the product is gone. */
-  metakockaStockList(tx: Tx, accountId: string, productId: number): Promise<string | null>;
+  /**
+   * The product's stock list as `GET /api/v1/stock/metakocka` renders it; null when the product is
+   * gone. `touched`: the keys the change being sent moved, listed even at zero.
+   */
+  metakockaStockList(tx: Tx, accountId: string, productId: number, touched: readonly TouchedKey[]): Promise<string | null>;
+}
+
+/** One stock key of a product, as a stock.changed event names it (absent parts ''). */
+export interface TouchedKey {
+  warehouseId: number;
+  size: string;
+  lot: string;
+  expiry: string;
+  serial: string;
+  location: string;
 }
 
 /**
@@ -43,6 +56,12 @@ export interface RenderContext {
   publicUrl: string;
   /** The id of the delivery being rendered (Kladana puts it in ?requestId=). */
   deliveryId: string;
+  /**
+   * Every event being rendered with this one, in order: the write's events at fan-out, the page's
+   * on replay. A format that folds several events into one request (collapseKey, coalescing) reads
+   * here what the folded ones changed.
+   */
+  batch: readonly StoredEvent[];
 }
 
 /** The part of a request fixed at fan-out time and stored: every attempt sends these same bytes. */

@@ -38,3 +38,12 @@ export function formatKladanaDate(ms: number): string {
 export function kladanaReportPath(reportType: KladanaReportType, fromMs: number): string {
   return `/api/remap/1.2/report/stock/${reportType}/current?fromDate=${formatKladanaDate(fromMs)}`;
 }
+
+/** Kladana (docs/formats/kladana.md): the notification's "reportUrl | String(255)". */
+export const REPORT_URL_MAX = 255;
+
+/**
+ * The longest public base URL whose reportUrl still fits in REPORT_URL_MAX: the base is followed by
+ * the longest report path (bystore's) and a 19-character fromDate.
+ */
+export const MAX_PUBLIC_URL_LENGTH = REPORT_URL_MAX - Math.max(...(['all', 'bystore'] as const).map((t) => kladanaReportPath(t, 0).length));

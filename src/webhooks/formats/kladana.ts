@@ -1,5 +1,7 @@
 import { lockAccountRow } from '../../storage/account-lock.js';
 import { AppError } from '../../errors.js';
+import type { StoredEvent } from '../../events/catalog.js';
+import { round } from '../../quantity.js';
 import { kladanaReportPath, type KladanaReportType } from './kladana-report-link.js';
 import type { WebhookFormat } from './format.js';
 
@@ -37,6 +39,34 @@ export function withRequestId(url: string, requestId: string): string {
   return `${base}${base.includes('?') ? '&' : '?'}requestId=${requestId}`;
 }
 
+// Every subscription and event of one write asks about the same batch: summed once per report type.
+const decided = new WeakMap<readonly StoredEvent[], Partial<Record<KladanaReportType, boolean>>>();
+
+/**
+ * Whether the events rendered together move what a report of this type shows. Its `stock` is the
+ * amount, summed per product (`all`) or per product and warehouse (`bystore`): a reservation, a
+ * release or an order claim moves only the reserved part, and a transfer leaves a product's total
+ * as it was, so a notification for them would send the receiver to a report that shows nothing
+ * new. Summed per document, so two documents that cancel each other out still both count.
+ */
+export function reportMoves(batch: readonly StoredEvent[], reportType: KladanaReportType): boolean {
+  const known = decided.get(batch) ?? {};
+  decided.set(batch, known);
+  return (known[reportType] ??= sumsMove(batch, reportType));
+}
+
+function sumsMove(batch: readonly StoredEvent[], reportType: KladanaReportType): boolean {
+  const sums = new Map<string, number>();
+  for (const e of batch) {
+    if (e.type !== 'stock.changed') continue;
+    const d = e.data;
+    const key = `${String(d.documentId)}:${String(d.productId)}${reportType === 'bystore' ? `:${String(d.warehouseId)}` : ''}`;
+    sums.set(key, (sums.get(key) ?? 0) + Number(d.amountDelta));
+  }
+  for (const sum of sums.values()) if (round(sum) !== 0) return true;
+  return false;
+}
+
 interface Sibling {
   id: string;
   url: string;
@@ -64,6 +94,7 @@ export const kladanaFormat: WebhookFormat = {
   takes: (event) => event.type === 'stock.changed' || event.type === 'webhook.test',
   async render(event, sub, ctx) {
     const { stockType, reportType } = sub.options as unknown as KladanaOptions;
+    if (event.type === 'stock.changed' && !reportMoves(ctx.batch, reportType)) return null;
     // The window starts at the first change: later ones hit the open window's coalesce key and fold
     // into it, so the stored reportUrl keeps this time. On replay that is the first replayed event.
     const windowStart = Math.min(event.occurredAt, ctx.now);

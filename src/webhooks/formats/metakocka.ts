@@ -1,5 +1,6 @@
 import { metakockaSignature } from '../../receiver/signatures.js';
-import type { AttemptResponse, Judgement, WebhookFormat } from './format.js';
+import type { StoredEvent } from '../../events/catalog.js';
+import type { AttemptResponse, Judgement, TouchedKey, WebhookFormat } from './format.js';
 import { freeFormSecret, randomBase64Url } from './secrets.js';
 
 export const METAKOCKA_EVENT = 'warehouse_product_stock_update';
@@ -24,6 +25,39 @@ export function judgeMetakocka(res: AttemptResponse): Judgement {
   return { outcome: 'retry', reason: `the response's status is ${JSON.stringify(status) ?? 'missing'}, not "ok"` };
 }
 
+const part = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+// A write of many products renders one request per product: the batch is grouped once, not per request.
+const touched = new WeakMap<readonly StoredEvent[], Map<number, TouchedKey[]>>();
+
+/**
+ * The product's keys that the events sent in this request moved (the collapse keeps the last event
+ * of the product, but every one of them changed a row): their rows are listed even at zero, so a
+ * receiver that updates by lot sees the amount that just became 0.
+ */
+function touchedKeys(batch: readonly StoredEvent[], productId: number): TouchedKey[] {
+  let byProduct = touched.get(batch);
+  if (!byProduct) {
+    byProduct = new Map();
+    for (const e of batch) {
+      if (e.type !== 'stock.changed') continue;
+      const id = Number(e.data.productId);
+      const keys = byProduct.get(id) ?? [];
+      byProduct.set(id, keys);
+      keys.push({
+        warehouseId: Number(e.data.warehouseId),
+        size: part(e.data.size),
+        lot: part(e.data.lot),
+        expiry: part(e.data.expiry),
+        serial: part(e.data.serial),
+        location: part(e.data.location),
+      });
+    }
+    touched.set(batch, byProduct);
+  }
+  return byProduct.get(productId) ?? [];
+}
+
 /**
  * MetaKocka's `warehouse_product_stock_update` (docs/formats/metakocka.md): the product's whole stock list, the very
  * bytes `GET /api/v1/stock/metakocka?productId=` answers, so a receiver can reconcile by pulling.
@@ -43,7 +77,7 @@ export const metakockaFormat: WebhookFormat = {
   collapseKey: (event) => String(event.data.productId ?? event.objectId),
   async render(event, _sub, ctx) {
     const productId = Number(event.data.productId ?? event.objectId);
-    const body = await ctx.reads.metakockaStockList(ctx.tx, ctx.account.id, productId);
+    const body = await ctx.reads.metakockaStockList(ctx.tx, ctx.account.id, productId, touchedKeys(ctx.batch, productId));
     // A product deleted since (replay) has no stock list to send.
     if (body === null) return null;
     return {
