@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureAdminToken } from '../../src/accounts/tokens.js';
@@ -135,5 +135,30 @@ describe('writes outside a transaction take the write turn (SQLite)', () => {
     } finally {
       await opened?.close();
     }
+  });
+});
+
+/**
+ * A write straight on the store's db (`store.db.updateTable(...)`, however it is spread over lines)
+ * would take no turn. What the statement says is not read: only where it is built.
+ */
+const WRITE_ON_DB = /\bstore\s*\.\s*db\s*\.\s*(insertInto|updateTable|deleteFrom|replaceInto|mergeInto)\b|\.execute\(\s*(ctx\.|this\.)?store\.db\s*\)/g;
+
+describe('no write outside src/storage runs on the store’s db', () => {
+  const SRC = join(import.meta.dirname, '../../src');
+  const files = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+
+  it('every one goes through a transaction, a write or autocommit', () => {
+    const found = files(SRC)
+      .filter((f) => !f.startsWith(join(SRC, 'storage')))
+      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(WRITE_ON_DB)].map((m) => `${relative(SRC, f)}: ${m[0]}`));
+    // Reads by raw SQL (health and readiness probes) are the only raw statements run on it.
+    expect(found.filter((f) => !/routes\/(health|readiness)\.ts/.test(f))).toEqual([]);
+  });
+
+  it('finds such a write where there is one', () => {
+    const sample = 'await ctx.store.db\n  .updateTable("x").set({}).execute();\nawait sql`update x`.execute(ctx.store.db);\nawait ctx.store.db.selectFrom("x")';
+    expect([...sample.matchAll(WRITE_ON_DB)].map((m) => m[0].replace(/\s+/g, ' '))).toEqual(['store.db .updateTable', '.execute(ctx.store.db)']);
   });
 });
