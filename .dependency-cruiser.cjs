@@ -69,7 +69,7 @@ module.exports = {
         'what differs between SQLite and PostgreSQL is decided inside src/storage/ (each database its own store: storage/sqlite/, storage/postgres/); nothing else imports a dialect, a database-specific module or asks which database it is on (test/storage/seam.test.ts checks the code for such switches)',
       from: { path: '^src/', pathNot: '^src/storage/' },
       to: {
-        path: '^src/storage/(sqlite/|postgres/|dialect\\.ts$|turn-taking-dialect\\.ts$|write-turn\\.ts$|commit-group\\.ts$|event-sequencer\\.ts$|announcer\\.ts$|database-url\\.ts$|pg-[^/]*$|sqlite-[^/]*$)',
+        path: '^src/storage/(sqlite/|postgres/|dialect\\.ts$|write-turn\\.ts$|commit-group\\.ts$|event-sequencer\\.ts$|announcer\\.ts$|database-url\\.ts$|pg-[^/]*$|sqlite-[^/]*$)',
       },
     },
     {

@@ -33,7 +33,7 @@ export async function startServer(config: Config): Promise<Running> {
   const share = threaded ? shareBetweenThreads(config.databaseUrl) : undefined;
   const threads = share && { share, role: 'requests' as const };
   const store = await openStore(config.databaseUrl, { log, threads, namedStatements: config.namedStatements, waitMs: config.databaseWaitMs });
-  const admin = await ensureAdminToken(store.db, config.adminToken);
+  const admin = await ensureAdminToken(store, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
     process.stdout.write(`\nstockhook administrator token (shown once, keep it): ${admin.printOnce}\n\n`);

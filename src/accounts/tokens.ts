@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db, Tx } from '../storage/database.js';
+import type { Db, Store, Tx } from '../storage/database.js';
 import { prepared } from '../storage/prepared.js';
 
 export type TokenKind = 'user' | 'application';
@@ -130,13 +130,14 @@ export function sameSecret(a: string, b: string): boolean {
  * The administrator token: STOCKHOOK_ADMIN_TOKEN when set; otherwise one is generated on the
  * first start, its hash kept in `settings`, and the token itself returned so the caller prints it once.
  */
-export async function ensureAdminToken(db: Db, fromEnv: string | undefined): Promise<{ hash: string; printOnce?: string }> {
+export async function ensureAdminToken(store: Store, fromEnv: string | undefined): Promise<{ hash: string; printOnce?: string }> {
   if (fromEnv) return { hash: hashToken(fromEnv) };
+  const { db } = store;
   const existing = await db.selectFrom('settings').select('value').where('key', '=', 'admin_token_hash').executeTakeFirst();
   if (existing) return { hash: existing.value };
   const token = newToken('shk_admin');
   const hash = hashToken(token);
-  await db.insertInto('settings').values({ key: 'admin_token_hash', value: hash }).onConflict((oc) => oc.doNothing()).execute();
+  await store.autocommit((w) => w.insertInto('settings').values({ key: 'admin_token_hash', value: hash }).onConflict((oc) => oc.doNothing()).execute());
   // Another process may have won the race; the stored hash is the one that counts.
   const stored = await db.selectFrom('settings').select('value').where('key', '=', 'admin_token_hash').executeTakeFirstOrThrow();
   return stored.value === hash ? { hash, printOnce: token } : { hash: stored.value };

@@ -27,22 +27,23 @@ export async function claimDue(
   store: Store,
   opts: { owner: string; limit: number; now: number; leaseMs: number; subscriptions: string[]; accounts: string[] },
 ): Promise<ClaimedDelivery[]> {
-  const { db } = store;
-  let inner = db
-    .selectFrom('deliveries')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('next_attempt_ms', '<=', opts.now)
-    .orderBy('next_attempt_ms')
-    .limit(opts.limit);
-  if (opts.subscriptions.length > 0) inner = inner.where('webhook_id', 'not in', opts.subscriptions);
-  if (opts.accounts.length > 0) inner = inner.where('account_id', 'not in', opts.accounts);
-  const rows = await db
-    .updateTable('deliveries')
-    .set({ next_attempt_ms: opts.now + opts.leaseMs, lease_owner: opts.owner, coalesce_key: null })
-    .where('id', 'in', store.lockForClaim(inner))
-    .returning(['id', 'account_id', 'webhook_id', 'event_id', 'event_type', 'attempts', 'url', 'headers', 'body', 'created_ms'])
-    .execute();
+  const rows = await store.autocommit((db) => {
+    let inner = db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('next_attempt_ms', '<=', opts.now)
+      .orderBy('next_attempt_ms')
+      .limit(opts.limit);
+    if (opts.subscriptions.length > 0) inner = inner.where('webhook_id', 'not in', opts.subscriptions);
+    if (opts.accounts.length > 0) inner = inner.where('account_id', 'not in', opts.accounts);
+    return db
+      .updateTable('deliveries')
+      .set({ next_attempt_ms: opts.now + opts.leaseMs, lease_owner: opts.owner, coalesce_key: null })
+      .where('id', 'in', store.lockForClaim(inner))
+      .returning(['id', 'account_id', 'webhook_id', 'event_id', 'event_type', 'attempts', 'url', 'headers', 'body', 'created_ms'])
+      .execute();
+  });
   return rows.map((r) => ({
     id: r.id,
     accountId: r.account_id,
@@ -74,24 +75,24 @@ export async function nextDueAt(store: Store, after: number): Promise<number | n
 
 /** Extends the lease of everything this worker holds (heartbeat), so a slow endpoint's queue is not taken over. */
 export async function extendLeases(store: Store, owner: string, until: number): Promise<void> {
-  await store.db
-    .updateTable('deliveries')
-    .set({ next_attempt_ms: until })
-    .where('lease_owner', '=', owner)
-    .where('status', '=', 'pending')
-    .execute();
+  await store.autocommit((db) =>
+    db.updateTable('deliveries').set({ next_attempt_ms: until }).where('lease_owner', '=', owner).where('status', '=', 'pending').execute(),
+  );
 }
 
 /** Gives claimed-but-unsent deliveries back without spending an attempt (shutdown, open breaker). */
 export async function releaseClaims(store: Store, owner: string, ids: string[], dueAt: number): Promise<void> {
+  // One turn per chunk: the other thread's writes go between two chunks.
   for (let i = 0; i < ids.length; i += 500) {
-    await store.db
-      .updateTable('deliveries')
-      .set({ next_attempt_ms: dueAt, lease_owner: null })
-      .where('lease_owner', '=', owner)
-      .where('status', '=', 'pending')
-      .where('id', 'in', ids.slice(i, i + 500))
-      .execute();
+    await store.autocommit((db) =>
+      db
+        .updateTable('deliveries')
+        .set({ next_attempt_ms: dueAt, lease_owner: null })
+        .where('lease_owner', '=', owner)
+        .where('status', '=', 'pending')
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute(),
+    );
   }
 }
 
@@ -100,14 +101,16 @@ export async function releaseClaims(store: Store, owner: string, ids: string[], 
  * worker claims them (and spends an attempt) while it is open.
  */
 export async function pushBackPending(store: Store, subscriptionId: string, until: number): Promise<void> {
-  await store.db
-    .updateTable('deliveries')
-    .set({ next_attempt_ms: until })
-    .where('webhook_id', '=', subscriptionId)
-    .where('status', '=', 'pending')
-    .where('lease_owner', 'is', null)
-    .where('next_attempt_ms', '<', until)
-    .execute();
+  await store.autocommit((db) =>
+    db
+      .updateTable('deliveries')
+      .set({ next_attempt_ms: until })
+      .where('webhook_id', '=', subscriptionId)
+      .where('status', '=', 'pending')
+      .where('lease_owner', 'is', null)
+      .where('next_attempt_ms', '<', until)
+      .execute(),
+  );
 }
 
 /**
@@ -115,11 +118,13 @@ export async function pushBackPending(store: Store, subscriptionId: string, unti
  * `application`/`added` after the application was uninstalled). No attempt is logged: nothing was sent.
  */
 export async function cancelClaim(store: Store, owner: string, id: string, reason: string, now: number): Promise<void> {
-  await store.db
-    .updateTable('deliveries')
-    .set({ status: 'cancelled', lease_owner: null, completed_ms: now, last_error: reason })
-    .where('id', '=', id)
-    .where('lease_owner', '=', owner)
-    .where('status', '=', 'pending')
-    .execute();
+  await store.autocommit((db) =>
+    db
+      .updateTable('deliveries')
+      .set({ status: 'cancelled', lease_owner: null, completed_ms: now, last_error: reason })
+      .where('id', '=', id)
+      .where('lease_owner', '=', owner)
+      .where('status', '=', 'pending')
+      .execute(),
+  );
 }

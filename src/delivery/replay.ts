@@ -5,6 +5,7 @@ import { claimCommitted, claimIn, limitsOf, type Ctx } from '../context.js';
 import { AppError, notFound, toError } from '../errors.js';
 import { assertEventsSinceKept } from '../events/history.js';
 import { toStoredEvent } from '../events/list.js';
+import type { Store } from '../storage/database.js';
 import type { ReplayTable } from '../storage/schema.js';
 import { authorScope, findSubscription, ownedSubscriptionIds, type SubscriptionOwner } from '../webhooks/subscription-row.js';
 import { insertDeliveries, renderDeliveries, type Renderer } from './fan-out.js';
@@ -142,21 +143,26 @@ async function run(
       });
       ctx.outbox.nudge();
     }
-    const now = ctx.now();
-    await ctx.store.db
-      .updateTable('replays')
-      .set({ status: 'done', events_done: eventsDone, deliveries, heartbeat_ms: now, finished_ms: now })
-      .where('id', '=', jobId)
-      .execute();
+    await finishReplay(ctx.store, jobId, { status: 'done', events_done: eventsDone, deliveries }, ctx.now());
   } catch (err) {
-    const now = ctx.now();
-    await ctx.store.db
-      .updateTable('replays')
-      .set({ status: 'failed', error: toError(err).message, heartbeat_ms: now, finished_ms: now })
-      .where('id', '=', jobId)
-      .execute()
-      .catch(() => {});
+    await finishReplay(ctx.store, jobId, { status: 'failed', error: toError(err).message }, ctx.now()).catch(() => {});
   }
+}
+
+/** Records how a replay job ended: one statement, outside the pages' transactions. */
+export async function finishReplay(
+  store: Store,
+  jobId: string,
+  end: { status: 'done'; events_done: number; deliveries: number } | { status: 'failed'; error: string },
+  now: number,
+): Promise<void> {
+  await store.autocommit((db) =>
+    db
+      .updateTable('replays')
+      .set({ ...end, heartbeat_ms: now, finished_ms: now })
+      .where('id', '=', jobId)
+      .execute(),
+  );
 }
 
 /** Replays an owner may see: an application token only those of the subscriptions it created. */

@@ -69,19 +69,24 @@ export class SharedBreaker {
     try {
       if (reopenAt !== null) {
         this.publishing.add(id);
-        await this.store.db
-          .updateTable('webhooks')
-          .set({ paused_until_ms: reopenAt, pause_cooldown_ms: this.breakers.cooldownOf(id), probe_owner: null, probe_until_ms: null })
-          .where('id', '=', id)
-          .execute();
+        const cooldown = this.breakers.cooldownOf(id);
+        await this.store.autocommit((db) =>
+          db
+            .updateTable('webhooks')
+            .set({ paused_until_ms: reopenAt, pause_cooldown_ms: cooldown, probe_owner: null, probe_until_ms: null })
+            .where('id', '=', id)
+            .execute(),
+        );
         this.blocked = [...this.blocked, id];
         this.lastSync = 0;
       } else if (ok && wasPaused) {
-        await this.store.db
-          .updateTable('webhooks')
-          .set({ paused_until_ms: null, pause_cooldown_ms: null, probe_owner: null, probe_until_ms: null })
-          .where('id', '=', id)
-          .execute();
+        await this.store.autocommit((db) =>
+          db
+            .updateTable('webhooks')
+            .set({ paused_until_ms: null, pause_cooldown_ms: null, probe_owner: null, probe_until_ms: null })
+            .where('id', '=', id)
+            .execute(),
+        );
       }
     } catch (err) {
       this.log('sharing breaker state failed', err);
@@ -92,13 +97,15 @@ export class SharedBreaker {
   }
 
   private async takeProbe(id: string, pausedUntil: number, now: number): Promise<boolean> {
-    const won = await this.store.db
-      .updateTable('webhooks')
-      .set({ probe_owner: this.owner, probe_until_ms: now + this.leaseMs })
-      .where('id', '=', id)
-      .where('paused_until_ms', '=', pausedUntil)
-      .where((eb) => eb.or([eb('probe_owner', 'is', null), eb('probe_until_ms', '<', now)]))
-      .executeTakeFirst();
+    const won = await this.store.autocommit((db) =>
+      db
+        .updateTable('webhooks')
+        .set({ probe_owner: this.owner, probe_until_ms: now + this.leaseMs })
+        .where('id', '=', id)
+        .where('paused_until_ms', '=', pausedUntil)
+        .where((eb) => eb.or([eb('probe_owner', 'is', null), eb('probe_until_ms', '<', now)]))
+        .executeTakeFirst(),
+    );
     return Number(won.numUpdatedRows) === 1;
   }
 }

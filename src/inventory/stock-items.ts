@@ -198,14 +198,17 @@ export async function markStockItemsShipped(
 
 /** Soft delete. CycleSoftware (docs/formats/cyclesoftware.md): "when a stock item is deleted no webhook will be delivered", so no event. */
 export async function deleteStockItem(ctx: Ctx, accountId: string, id: number): Promise<void> {
-  const row = await ctx.store.db
-    .updateTable('stock_items')
-    .set({ deleted: 1, updated_ms: ctx.now() })
-    .where('account_id', '=', accountId)
-    .where('id', '=', id)
-    .where('deleted', '=', 0)
-    .returning('id')
-    .executeTakeFirst();
+  const now = ctx.now();
+  const row = await ctx.store.autocommit((db) =>
+    db
+      .updateTable('stock_items')
+      .set({ deleted: 1, updated_ms: now })
+      .where('account_id', '=', accountId)
+      .where('id', '=', id)
+      .where('deleted', '=', 0)
+      .returning('id')
+      .executeTakeFirst(),
+  );
   if (!row) throw notFound('stock item', id);
 }
 

@@ -64,4 +64,4 @@ export async function migrateWith(db: Db, dialect: StorageDialect): Promise<void
 }
 
 /** Migrates an open store (its builder already did unless opened with `migrate: false`). */
-export const migrate = (store: Store): Promise<void> => migrateWith(store.db, store.name === 'postgres' ? postgresDialect : sqliteDialect);
+export const migrate = (store: Store): Promise<void> => store.autocommit((db) => migrateWith(db, store.name === 'postgres' ? postgresDialect : sqliteDialect));

@@ -13,6 +13,7 @@ export type { Db, Tx } from './db.js';
  * outside storage/ asks which database it is on.
  */
 export interface Store {
+  /** Reads run on it; a write runs in `transaction`, `write`, `writeResults` or `autocommit`, never on it directly. */
   readonly db: Db;
   /** The URL it was opened with (workers open a LISTEN connection to the same PostgreSQL). */
   readonly url: string;
@@ -43,6 +44,16 @@ export interface Store {
   eventReader(): Promise<Db>;
   /** Runs fn in one transaction, retrying it on deadlocks and busy errors. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs writes outside a transaction, each statement committing on its own (a lease's heartbeat,
+   * a breaker's pause): every INSERT, UPDATE or DELETE that does not run in `transaction`, `write`
+   * or `writeResults` runs in fn, on the db it is given, never on `db` directly. On SQLite fn runs
+   * holding the write turn the process's threads share (sqlite/write-turn.ts), taken before any of
+   * its statements reaches the one connection, so this thread's reads never queue behind a write
+   * waiting for its turn; fn must not open a transaction or another write of its own, which would
+   * wait for the turn fn holds. On PostgreSQL it is fn(db), nothing added.
+   */
+  autocommit<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /**
    * Runs one domain write. On SQLite concurrent writes are committed together, a refused one
    * leaving nothing (sqlite/commit-group.ts); on PostgreSQL each is its own transaction, so writers of

@@ -193,7 +193,7 @@ export async function finishesOrWaits(store: Store, work: Promise<unknown>): Pro
 }
 
 /**
- * PostgreSQL: runs `fn` in a transaction (given as a Store whose db is the transaction, and as the
+ * PostgreSQL: runs `fn` in a transaction (given as a Store whose db and autocommit are the transaction, and as the
  * transaction itself) that stays open (its row locks held, its writes uncommitted)
  * until `commit` is called; `commit` resolves once it has committed.
  */
@@ -204,7 +204,7 @@ export async function heldTransaction<T>(store: Store, fn: (held: Store, tx: Tx)
   const value = await new Promise<T>((resolve, reject) => {
     committed = store.db.transaction().execute(async (tx) => {
       try {
-        resolve(await fn({ ...store, db: tx }, tx));
+        resolve(await fn({ ...store, db: tx, autocommit: (write) => write(tx) }, tx));
       } catch (err) {
         reject(err);
         throw err;

@@ -4,64 +4,74 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findPrincipal, issueToken } from '../../src/accounts/tokens.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { WriteTurn } from '../../src/storage/sqlite/write-turn.js';
+import { insertAccount, insertWebhook } from '../support/store-rows.js';
+import { OtherThread } from '../support/write-turn.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 describe('the write turn threads of one process share (SQLite)', () => {
   let dir: string;
   let store: Store;
-  /** A second connection sharing the turn, as the delivery thread's does. */
-  let other: Store;
+  /** The delivery thread's side of the turn, as this thread sees it. */
+  let other: OtherThread;
   let turn: WriteTurn;
+  let accountId: string;
+  let webhookId: string;
+  let token: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'stockhook-turn-'));
-    const buffer = new SharedArrayBuffer(8);
-    turn = new WriteTurn(buffer);
-    store = await openStore(join(dir, 't.db'), { writeTurn: buffer });
-    await sql`create table t (n integer primary key)`.execute(store.db);
-    other = await openStore(join(dir, 't.db'), { writeTurn: buffer, migrate: false });
+    other = new OtherThread(new SharedArrayBuffer(8));
+    turn = other.turn;
+    store = await openStore(join(dir, 't.db'), { writeTurn: other.buffer });
+    await store.autocommit((db) => sql`create table t (n integer primary key)`.execute(db));
+    accountId = await insertAccount(store);
+    webhookId = await insertWebhook(store, accountId);
+    token = await issueToken(store.db, accountId, 'user', 0);
   });
   afterAll(async () => {
-    await other.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a write and a transaction wait for the turn, with the event loop free meanwhile; a read does not wait', async () => {
-    await turn.acquire();
-    const done: string[] = [];
-    const write = sql`insert into t (n) values (1)`.execute(store.db).then(() => done.push('write'));
-    const tx = store.transaction(async (t) => sql`insert into t (n) values (2)`.execute(t)).then(() => done.push('transaction'));
-    for (let i = 0; i < 20; i++) await tick();
-    // Reads never wait for the turn (one connection runs one query at a time, so read on the other).
-    const read = await sql<{ n: number }>`select count(*) as n from t`.execute(other.db);
-    expect(read.rows[0].n).toBe(0);
-    expect(done).toEqual([]);
-    turn.release();
-    await Promise.all([write, tx]);
-    // First come, first served.
-    expect(done).toEqual(['write', 'transaction']);
-    const after = await sql<{ n: number }>`select n from t order by n`.execute(store.db);
-    expect(after.rows.map((r) => r.n)).toEqual([1, 2]);
+  const has = async (n: number) => (await sql<{ n: number }>`select n from t where n = ${n}`.execute(store.db)).rows.length === 1;
+  /** This thread's reads while a write waits: an authentication, as every request makes, and a plain read. */
+  const readsAndHas = async (n: number) => {
+    const principal = await findPrincipal(store.db, token);
+    expect(principal?.accountId).toBe(accountId);
+    return has(n);
+  };
+
+  it('while the other thread holds the turn, reads go ahead and a transaction waits for it before taking the connection', async () => {
+    const tx = (log: string[]) =>
+      store.transaction(async (t) => {
+        log.push('body');
+        await sql`insert into t (n) values (1)`.execute(t);
+      });
+    expect(await other.holdWhile(tx, () => readsAndHas(1))).toEqual({ order: ['read', 'released', 'body', 'written'], before: false, after: true });
   });
 
-  it('a transaction alone waits for the turn at BEGIN: its body does not start while another thread holds it', async () => {
-    // Alone, so no write ahead of it holds the connection: only BEGIN's wait can hold the body back.
-    await turn.acquire();
-    let entered = false;
-    const tx = store.transaction(async (t) => {
-      entered = true;
-      await sql`insert into t (n) values (10)`.execute(t);
-    });
-    for (let i = 0; i < 20; i++) await tick();
-    expect(entered).toBe(false);
-    turn.release();
-    await tx;
-    expect(entered).toBe(true);
-    await sql`delete from t where n = 10`.execute(store.db);
+  it('a grouped write, a result batch and an autocommit write wait for it too, with reads going ahead', async () => {
+    const grouped = (log: string[]) =>
+      store.write(async (t) => {
+        log.push('body');
+        await sql`insert into t (n) values (2)`.execute(t);
+      });
+    expect(await other.holdWhile(grouped, () => readsAndHas(2))).toEqual({ order: ['read', 'released', 'body', 'written'], before: false, after: true });
+
+    const failing = async () =>
+      (await store.db.selectFrom('webhooks').select('failing_since_ms').where('id', '=', webhookId).executeTakeFirstOrThrow()).failing_since_ms !== null;
+    const batch = () => store.writeResults({ owner: 'w', now: 5, attempts: [], states: [], failing: [webhookId], healthy: [] });
+    expect(await other.holdWhile(batch, failing)).toEqual({ order: ['read', 'released', 'written'], before: false, after: true });
+
+    // A raw statement no pattern would take for a write: the turn is taken around it all the same.
+    const raw = () => store.autocommit((db) => sql`with v(n) as (values (3)) insert into t (n) select n from v`.execute(db));
+    expect(await other.holdWhile(raw, () => readsAndHas(3))).toEqual({ order: ['read', 'released', 'written'], before: false, after: true });
+    const update = () => store.autocommit((db) => sql`with v(n) as (values (4)) update t set n = (select n from v) where n = 3`.execute(db));
+    expect(await other.holdWhile(update, () => readsAndHas(4))).toEqual({ order: ['read', 'released', 'written'], before: false, after: true });
   });
 
   it('a transaction holds the turn from BEGIN to COMMIT, across its statements, and gives it back at COMMIT', async () => {
@@ -77,94 +87,63 @@ describe('the write turn threads of one process share (SQLite)', () => {
       await sql`delete from t where n = 40`.execute(t);
     });
     await wrote;
-    // Mid-transaction, after a write and a read: another thread's turn must wait.
-    let taken = false;
-    const take = turn.acquire().then(() => {
-      taken = true;
-    });
-    for (let i = 0; i < 20; i++) await tick();
-    expect(taken).toBe(false);
+    // Mid-transaction, after a write and a read: the other thread's ticket waits behind it.
+    const log: string[] = [];
+    const take = turn.acquire().then(() => log.push('taken'));
+    await other.untilQueued(2);
+    log.push('committing');
     finish!();
     await tx;
-    // COMMIT gave it back: the waiting thread has it without waiting out a stuck turn.
-    for (let i = 0; i < 20; i++) await tick();
+    await take;
+    expect(log).toEqual(['committing', 'taken']);
+    expect(other.queued()).toBe(1);
+    turn.release();
+    expect(other.queued()).toBe(0);
+  });
+
+  /** The turn is free, with its counters in step: the next acquire is served at once, and a write waits for a holder again. */
+  async function expectTurnGivenBack(n: number): Promise<void> {
+    expect(other.queued()).toBe(0);
+    let taken = false;
+    const take = turn.acquire().then(() => (taken = true));
+    // A free turn is taken without waiting: no timer, no notification.
+    await tick();
     expect(taken).toBe(true);
     await take;
     turn.release();
-    // And free again: taking it needs no wait.
-    let again = false;
-    const retake = turn.acquire().then(() => {
-      again = true;
-    });
-    for (let i = 0; i < 20; i++) await tick();
-    expect(again).toBe(true);
-    await retake;
-    turn.release();
-  });
+    const write = () => store.autocommit((db) => sql`insert into t (n) values (${n})`.execute(db));
+    expect(await other.holdWhile(write, () => has(n))).toEqual({ order: ['read', 'released', 'written'], before: false, after: true });
+  }
 
-  it('a rolled-back transaction gives the turn back', async () => {
+  it('a transaction that fails at BEGIN, in its body or at COMMIT gives the turn back exactly once', async () => {
+    // BEGIN: the connection is in a transaction already, so BEGIN IMMEDIATE is refused.
+    await sql`begin`.execute(store.db);
+    await expect(store.transaction(async (t) => sql`insert into t (n) values (50)`.execute(t))).rejects.toThrow(/within a transaction/);
+    await sql`rollback`.execute(store.db);
+    await expectTurnGivenBack(51);
+
     await expect(
       store.transaction(async (t) => {
-        await sql`insert into t (n) values (3)`.execute(t);
+        await sql`insert into t (n) values (52)`.execute(t);
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
-    // The turn is free again: taking it needs no wait (a free turn is taken without yielding to a timer).
-    let taken = false;
-    const take = turn.acquire().then(() => {
-      taken = true;
-    });
-    for (let i = 0; i < 20; i++) await tick();
-    expect(taken).toBe(true);
-    await take;
-    // And the next write on the same connection waits for it like any other.
-    let written = false;
-    const write = sql`insert into t (n) values (4)`.execute(store.db).then(() => {
-      written = true;
-    });
-    for (let i = 0; i < 20; i++) await tick();
-    expect(written).toBe(false);
-    turn.release();
-    await write;
-    const rows = await sql<{ n: number }>`select n from t order by n`.execute(store.db);
-    expect(rows.rows.map((r) => r.n)).toEqual([1, 2, 4]);
-  });
+    await expectTurnGivenBack(53);
 
-  it('a raw statement that writes waits for the turn, whatever its case and leading space; a raw read on the same connection does not', async () => {
-    const statements = [
-      sql`  INSERT into t (n) values (30)`,
-      sql`Replace into t (n) values (31)`,
-      sql`UPDATE t set n = 32 where n = 31`,
-      sql`
-delete from t where n = 32`,
-      sql`CREATE table t_raw (n integer)`,
-      sql`alter TABLE t_raw add column m integer`,
-      sql`Drop table t_raw`,
-    ];
-    const seen: number[][] = [];
-    for (const statement of statements) {
-      await turn.acquire();
-      let done = false;
-      const run = statement.execute(store.db).then(() => {
-        done = true;
-      });
-      for (let i = 0; i < 20; i++) await tick();
-      expect(done).toBe(false);
-      turn.release();
-      await run;
-      seen.push((await sql<{ n: number }>`select n from t where n >= 30 order by n`.execute(store.db)).rows.map((r) => r.n));
-    }
-    expect(seen).toEqual([[30], [30, 31], [30, 32], [30], [30], [30], [30]]);
-    await sql`delete from t where n = 30`.execute(store.db);
-    // Reads go ahead while another thread holds the turn, on this connection too.
-    await turn.acquire();
+    // COMMIT: a deferred foreign key still broken when the transaction commits.
+    await store.autocommit(async (db) => {
+      await sql`create table parent (id integer primary key)`.execute(db);
+      await sql`create table child (id integer primary key, parent_id integer references parent (id) deferrable initially deferred)`.execute(db);
+    });
+    await sql`pragma foreign_keys = on`.execute(store.db);
     try {
-      const read = await sql<{ n: number }>`  SELECT count(*) as n from t`.execute(store.db);
-      const built = await store.db.selectFrom('deliveries').select('id').execute();
-      expect([read.rows.length, built]).toEqual([1, []]);
+      await expect(store.transaction(async (t) => sql`insert into child (id, parent_id) values (1, 99)`.execute(t))).rejects.toThrow(/FOREIGN KEY/);
     } finally {
-      turn.release();
+      await sql`pragma foreign_keys = off`.execute(store.db);
     }
+    expect((await sql<{ n: number }>`select count(*) as n from child`.execute(store.db)).rows[0].n).toBe(0);
+    await expectTurnGivenBack(54);
+    expect(await Promise.all([50, 52].map(has))).toEqual([false, false]);
   });
 
   it('hands the turn to one thread at a time, across worker threads', async () => {

@@ -13,7 +13,6 @@ import { sqliteDialect as dialect } from './dialect.js';
 import { sqliteEventRows } from './event-rows.js';
 import { writeResultsInTransaction } from './result-writes.js';
 import { withStatementCache } from './statement-cache.js';
-import { turnTakingDialect } from './turn-taking-dialect.js';
 import { WriteTurn } from './write-turn.js';
 
 /**
@@ -51,23 +50,37 @@ export async function openSqliteStore(url: string, opts: StoreOptions = {}): Pro
   // With a second thread, the delivery thread copies the log back on its own core.
   const checkpoints = opts.checkpoints ?? (writeTurn && opts.threads ? (opts.threads.role === 'delivery' ? 'background' : 'elsewhere') : 'auto');
   const stopCheckpoints = configureCheckpoints(sqlite, checkpoints, log);
-  const plain = new SqliteDialect({ database: withStatementCache(sqlite) });
-  const db: Db = new Kysely<Database>({ dialect: writeTurn ? turnTakingDialect(plain, new WriteTurn(writeTurn)) : plain });
+  const db: Db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  // Alone in the process, the turn is this thread's own: taking a free turn costs no wait.
+  const turn = new WriteTurn(writeTurn);
+  // Every write takes the turn before it asks for the connection: Kysely's SQLite driver has one,
+  // and a write holding it while it waited for its turn would hold every read of this thread
+  // (authentication included) behind the other thread's write.
+  const inTurn = async <T>(fn: () => Promise<T>): Promise<T> => {
+    await turn.acquire();
+    try {
+      return await fn();
+    } finally {
+      turn.release();
+    }
+  };
   // BEGIN IMMEDIATE takes the write lock up front, waiting for it under busy_timeout. A deferred
   // BEGIN that reads first and writes later fails at once with SQLITE_BUSY when another connection
   // (the delivery thread, a second process) committed in between; nothing waits for it.
   const once = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> =>
-    db.connection().execute(async (conn) => {
-      await sql`begin immediate`.execute(conn);
-      try {
-        const result = await fn(conn as unknown as Tx);
-        await sql`commit`.execute(conn);
-        return result;
-      } catch (err) {
-        await sql`rollback`.execute(conn).catch(() => {});
-        throw err;
-      }
-    });
+    inTurn(() =>
+      db.connection().execute(async (conn) => {
+        await sql`begin immediate`.execute(conn);
+        try {
+          const result = await fn(conn as unknown as Tx);
+          await sql`commit`.execute(conn);
+          return result;
+        } catch (err) {
+          await sql`rollback`.execute(conn).catch(() => {});
+          throw err;
+        }
+      }),
+    );
   const transaction = retrying(once, (e) => dialect.isRetryable(e));
   const group = new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e), rehearse: opts.rehearseWrites === true });
   const store: Store = {
@@ -76,6 +89,7 @@ export async function openSqliteStore(url: string, opts: StoreOptions = {}): Pro
     name: 'sqlite',
     transaction,
     write: (fn) => group.run(fn),
+    autocommit: (fn) => inTurn(() => fn(db)),
     // Every writer is in this process: its own wake-ups reach its dispatcher.
     listenForDeliveries: async () => ({ close: async () => {} }),
     announceDeliveries: () => {},
@@ -93,7 +107,8 @@ export async function openSqliteStore(url: string, opts: StoreOptions = {}): Pro
     },
   };
   try {
-    if (opts.migrate !== false) await migrateWith(db, dialect);
+    // Migrations run statement by statement outside a transaction (Kysely's SQLite migrator).
+    if (opts.migrate !== false) await store.autocommit((d) => migrateWith(d, dialect));
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -8,6 +8,10 @@
  * memory hands the database out first come, first served, and a waiting thread awaits its turn
  * (Atomics.waitAsync) with its event loop free.
  *
+ * The store takes it explicitly around every write (open.ts: its transactions and `autocommit`),
+ * before the write asks for the thread's one connection, so reads never wait behind a write that
+ * waits for its turn.
+ *
  * Only scheduling depends on it: SQLite's own lock still guards every write. A turn held longer
  * than `stuckMs` (a thread that died mid-write) is skipped, and a ticket that was skipped simply
  * goes ahead; both fall back to SQLite's locking.

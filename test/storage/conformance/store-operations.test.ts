@@ -103,6 +103,28 @@ describeEachDb('store conformance: documents, stock changes and the store’s an
     expect(store.isUniqueViolation(other)).toBe(false);
   });
 
+  it('runs autocommit writes statement by statement: fn’s result comes back, and a statement before a failure stays committed', async () => {
+    const store = env().store;
+    const accountId = await insertAccount(store);
+    const renamed = await store.autocommit(async (db) => {
+      const res = await db.updateTable('accounts').set({ name: 'renamed' }).where('id', '=', accountId).executeTakeFirst();
+      return Number(res.numUpdatedRows);
+    });
+    expect(renamed).toBe(1);
+    const failed = await store
+      .autocommit(async (db) => {
+        await db.updateTable('accounts').set({ name: 'kept' }).where('id', '=', accountId).execute();
+        throw new Error('after the first statement');
+      })
+      .catch((e: Error) => e.message);
+    expect(failed).toBe('after the first statement');
+    const row = await store.db.selectFrom('accounts').select('name').where('id', '=', accountId).executeTakeFirstOrThrow();
+    expect(row.name).toBe('kept');
+    // Whatever happened inside, the next transaction runs (on SQLite: the write turn was given back).
+    await store.transaction((tx) => tx.updateTable('accounts').set({ name: 'after' }).where('id', '=', accountId).execute());
+    expect((await store.db.selectFrom('accounts').select('name').where('id', '=', accountId).executeTakeFirstOrThrow()).name).toBe('after');
+  });
+
   it('reports its size on disk and its name for display', async () => {
     const store = env().store;
     expect(await store.sizeBytes()).toBeGreaterThan(0);
