@@ -121,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
 
   const routeDeps: RouteDeps = {
     ctx: deps.ctx,
-    auth: makeAuth(deps.ctx.store.db, deps.adminTokenHash, deps.metricsTokenHash, {
+    auth: makeAuth(deps.ctx.store, deps.adminTokenHash, deps.metricsTokenHash, {
       now: () => deps.ctx.now(),
       onUseNotRecorded: (err) => app.log.warn({ err }, "a token's last use could not be recorded"),
     }),

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastUseDue, recordUse } from '../accounts/token-use.js';
 import { findToken, hashToken, sameSecret, TOKEN_SYNTAX, type Principal } from '../accounts/tokens.js';
 import { AppError } from '../errors.js';
-import type { Db } from '../storage/database.js';
+import type { Store } from '../storage/database.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,7 +60,8 @@ export interface AuthOptions {
   onUseNotRecorded?: (err: unknown) => void;
 }
 
-export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: string, opts: AuthOptions = {}) {
+export function makeAuth(store: Pick<Store, 'db' | 'autocommit'>, adminTokenHash: string, metricsTokenHash?: string, opts: AuthOptions = {}) {
+  const { db } = store;
   const now = opts.now ?? Date.now;
   /** The account token's principal, its scope checked against the method; 401 or 403 otherwise. */
   async function account(request: FastifyRequest, token: string): Promise<void> {
@@ -74,7 +75,7 @@ export function makeAuth(db: Db, adminTokenHash: string, metricsTokenHash?: stri
     const at = now();
     // Awaited, but at most once a minute per token (token-use.ts): the answer then follows the
     // write, so a client that reads the token list after a request sees that request's use.
-    if (lastUseDue(lastUsedMs, at)) await recordUse(db, principal.tokenId, at).catch((err: unknown) => opts.onUseNotRecorded?.(err));
+    if (lastUseDue(lastUsedMs, at)) await store.autocommit((w) => recordUse(w, principal.tokenId, at)).catch((err: unknown) => opts.onUseNotRecorded?.(err));
     request.principal = principal;
     request.authenticatedAs = hashToken(token);
   }
