@@ -10,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSink } from './lib/children.js';
+import { CpuQuotaGroups } from './lib/cpu-quota.js';
 import { median } from './lib/stats.js';
 import { drainScenario, type DrainRep } from './scenarios/drain.js';
 import { endToEndScenario, type EndToEndRep } from './scenarios/end-to-end.js';
@@ -19,7 +20,6 @@ import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { outboxPeerScenario, type OutboxPeerRep } from './scenarios/outbox-peer.js';
 import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
-import { CpuQuotaGroups } from './lib/cpu-quota.js';
 import { scaleOutScenario } from './scenarios/scale-out.js';
 import { scaleRows } from './scenarios/scale-rows.js';
 
@@ -181,6 +181,7 @@ try {
       try {
         const r = await scaleOutScenario({ pgBase, sink, reps, quota: groups, ...plan.scale });
         results.h = r;
+        results.hCgroup = groups ? `${groups.hierarchy.version} ${groups.hierarchy.dir}` : 'unconfined';
         rows.push(...scaleRows(r, groups ? quota : null));
       } finally {
         groups?.close();

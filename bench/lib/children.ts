@@ -65,8 +65,9 @@ export interface Serve {
 /** How a server child is started besides its arguments. */
 export interface StartOpts {
   /**
-   * Called with the child's pid right after it is spawned, before it has started its threads: where
-   * (h) puts it under its CPU quota (lib/cpu-quota.ts). The child is killed when it throws.
+   * Called with the child's pid right after it is spawned, while Node is still starting: where (h)
+   * puts it under its CPU quota (lib/cpu-quota.ts), so that its start-up runs under it too. The child
+   * is killed when it throws.
    */
   onSpawn?: (pid: number) => void;
   /** How long to wait for its startup line (default 30 s; a child under a small CPU quota starts slower). */

@@ -28,20 +28,9 @@ await db.query(`
   create table if not exists movements (id bigserial primary key, warehouse_id int not null, product_id int not null,
     delta numeric not null, reference text, at timestamptz not null)`);
 
-interface Receipt {
-  type: 'receipt';
-  warehouseId: number;
-  reference?: string;
-  lines: { productId: number; quantity: number }[];
-}
-interface Delivery {
-  subscriber: number;
-  body: string;
-}
-
 /** Standard Webhooks: base64(HMAC-SHA256(secret, `${id}.${timestamp}.${body}`)), fresh timestamp per attempt. */
 async function deliver(payload: unknown, helpers: { job: { id: string } }): Promise<void> {
-  const { subscriber, body } = payload as Delivery;
+  const { subscriber, body } = payload as { subscriber: number; body: string };
   const s = subscribers[subscriber];
   const id = `msg_${helpers.job.id}`;
   const timestamp = Math.floor(Date.now() / 1000).toString();
@@ -54,9 +43,9 @@ async function deliver(payload: unknown, helpers: { job: { id: string } }): Prom
 
 // Its default logger writes a line per completed job: warnings and errors only, as a service would run it.
 const logger = new Logger(() => (level, message) => {
-  if (level === 'error' || level === 'warning') console.error(`graphile-worker ${level}: ${message}`);
+  if (['error', 'warning'].includes(level)) console.error(`graphile-worker ${level}: ${message}`);
 });
-// Starting the runner installs graphile-worker's schema, which add_job below needs.
+// The runner installs graphile-worker's schema, which add_job below needs, before the API listens.
 const runner = await run({
   pgPool: db,
   logger,
@@ -65,15 +54,16 @@ const runner = await run({
   preset: { worker: { concurrentJobs: 32, localQueue: { size: 500 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 } },
 });
 
-const app = Fastify();
-app.addHook('onRequest', async (req, reply) => {
-  if (req.headers.authorization !== TOKEN) return reply.code(401).send({ error: 'unauthorized' });
-});
+type Receipt = { type: 'receipt'; warehouseId: number; reference?: string; lines: { productId: number; quantity: number }[] };
 const line = { type: 'object', required: ['productId', 'quantity'], additionalProperties: false,
   properties: { productId: { type: 'integer', minimum: 1 }, quantity: { type: 'number', exclusiveMinimum: 0 } } };
 const schema = { body: { type: 'object', required: ['type', 'warehouseId', 'lines'], additionalProperties: false, properties: {
   type: { const: 'receipt' }, warehouseId: { type: 'integer', minimum: 1 }, reference: { type: 'string', maxLength: 200 },
   lines: { type: 'array', minItems: 1, maxItems: 1000, items: line } } } };
+const app = Fastify();
+app.addHook('onRequest', async (req, reply) => {
+  if (req.headers.authorization !== TOKEN) return reply.code(401).send({ error: 'unauthorized' });
+});
 app.post<{ Body: Receipt }>('/documents', { schema }, async (req, reply) => {
   const doc = req.body;
   const at = new Date().toISOString();
@@ -89,7 +79,7 @@ app.post<{ Body: Receipt }>('/documents', { schema }, async (req, reply) => {
       movements.push(id);
       const data = { warehouseId: doc.warehouseId, productId, amount: Number(level.amount), amountDelta: quantity, version: level.version, reference: doc.reference ?? null };
       const body = JSON.stringify({ id: `mov_${id}`, type: 'stock.changed', timestamp: at, account_id: 1, data });
-      for (let s = 0; s < subscribers.length; s++) await client.query('select graphile_worker.add_job($1, $2)', ['deliver', { subscriber: s, body }]);
+      for (let s = 0; s < subscribers.length; s++) await client.query('select graphile_worker.add_job($1::text, $2::json)', ['deliver', { subscriber: s, body }]);
     }
     await client.query('commit');
   } catch (e) {

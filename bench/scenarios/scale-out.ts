@@ -102,7 +102,7 @@ async function startAll(system: ScaleSystem, dbUrl: string, opts: ScaleOpts & { 
           ? await startServe(dbUrl, ADMIN_TOKEN, start)
           : await startOutboxPeer(dbUrl, [opts.sink.url('/scale/0')], PEER_TOKEN, { ...start, peer: 'graphile-outbox' });
       started.push({ server, name });
-      // Its threads started after it was confined: they must have been born in its group.
+      // Every thread it has now, the ones it started after it was confined too, must be in its group.
       q?.check(name, server.pid);
     }
     return started;

@@ -88,7 +88,7 @@ if (typeof groups !== 'string') {
       const exited = once(child, 'exit');
       const pid = child.pid as number;
       try {
-        // Before Node has started its worker threads: they are born in the group.
+        // While Node is still starting: the threads it has move with it, those it starts later are born in the group.
         groups.confine('t1', pid);
         await once(child.stdout, 'data');
         const dir = join(groups.hierarchy.dir, parent, 't1');
