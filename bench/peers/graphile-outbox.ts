@@ -20,7 +20,8 @@ if (!dbUrl || urls.length === 0) throw new Error('usage: graphile-outbox.ts <pos
 const TOKEN = `Bearer ${process.env.PEER_TOKEN ?? 'peer-token'}`;
 const subscribers = urls.map((u) => ({ url: new URL(u), secret: randomBytes(24), pool: new Pool(new URL(u).origin, { connections: 32 }) }));
 
-const db = new pg.Pool({ connectionString: dbUrl, max: 20 });
+// graphile-worker's advice for the pool it shares: its concurrency + 2.
+const db = new pg.Pool({ connectionString: dbUrl, max: 34 });
 db.on('error', (e) => console.error(`pg pool: ${e.message}`));
 await db.query(`
   create table if not exists levels (warehouse_id int, product_id int, amount numeric not null, version int not null,
