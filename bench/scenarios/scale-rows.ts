@@ -20,6 +20,11 @@ const RATIO_TARGETS: Record<number, number> = { 2: 1.8, 4: 3.4 };
 const PEER_RATIO_TARGET = 1.5;
 /** One unconfined process, one account, end to end. */
 const UNCONFINED_TARGET = 2_000;
+/**
+ * Under this share of its quota a process was short of CPU the quota did not take (a machine busy
+ * with other work): then adding processes adds no CPU, and the ratios say nothing about scaling.
+ */
+const FED_SHARE = 0.8;
 
 export function scaleRows(reps: ScaleRep[], quota: number | null): ScaleRow[] {
   const rows: ScaleRow[] = [];
@@ -28,6 +33,8 @@ export function scaleRows(reps: ScaleRep[], quota: number | null): ScaleRow[] {
   const late = (xs: ScaleRep[]) => (xs.some((x) => !x.complete) ? ' (not all delivered)' : '');
   const cpu = (xs: ScaleRep[]) => `${fmt(median(xs.map((x) => x.cpuMsPerDoc.servers)), 2)} / ${xs.some((x) => x.cpuMsPerDoc.postgres === null) ? '-' : fmt(median(xs.map((x) => x.cpuMsPerDoc.postgres ?? 0)), 2)}`;
   const where = quota === null ? 'unconfined' : `${quota} core each`;
+  const cores = (xs: ScaleRep[]) => median(xs.map((x) => x.coresPerProcess.reduce((a, b) => a + b, 0) / x.coresPerProcess.length));
+  let starved = false;
   for (const accounts of [1, 10]) {
     const counts = [...new Set(reps.filter((r) => r.system === 'stockhook' && r.accounts === accounts).map((r) => r.processes))].sort((a, b) => a - b);
     if (counts.length === 0) continue;
@@ -58,11 +65,20 @@ export function scaleRows(reps: ScaleRep[], quota: number | null): ScaleRow[] {
       target: '',
       met: null,
     });
+    const used = counts.map((n) => cores(of('stockhook', accounts, n)));
+    if (quota !== null && used.some((c) => c < FED_SHARE * quota)) starved = true;
+    rows.push({
+      figure: `    cores used per process${quota === null ? '' : ` (of ${quota})`}: ${counts.join(', ')} process${counts.length > 1 ? 'es' : ''}`,
+      value: used.map((c) => fmt(c, 2)).join(', '),
+      target: '',
+      met: null,
+    });
     const peer = of('graphile-outbox', accounts, 1);
     if (peer.length > 0) {
       const ratio = base / docs(peer);
+      if (quota !== null && cores(peer) < FED_SHARE * quota) starved = true;
       rows.push({ figure: `    graphile-worker outbox, 1 process (${where}): documents/s end to end${late(peer)}`, value: fmt(docs(peer)), target: '(reference)', met: null });
-      rows.push({ figure: '    its CPU ms per document / PostgreSQL', value: cpu(peer), target: '', met: null });
+      rows.push({ figure: '    its CPU ms per document / PostgreSQL; cores it used', value: `${cpu(peer)}; ${fmt(cores(peer), 2)}`, target: '', met: null });
       rows.push({
         figure: '    stockhook / the graphile-worker outbox, 1 process each',
         value: `${fmt(ratio, 2)} x`,
@@ -70,6 +86,14 @@ export function scaleRows(reps: ScaleRep[], quota: number | null): ScaleRow[] {
         met: quota === null ? null : ratio >= PEER_RATIO_TARGET && !late(one) && !late(peer),
       });
     }
+  }
+  if (starved) {
+    rows.push({
+      figure: `    WARNING: some processes got under ${FED_SHARE * 100} % of their quota (the machine was short of CPU): the ratios do not show scaling`,
+      value: '-',
+      target: '',
+      met: null,
+    });
   }
   return rows;
 }

@@ -57,6 +57,10 @@ describe('which cgroup hierarchy carries the cpu controller', () => {
       expect(findCpuHierarchy(join(none, 'absent'))).toBeNull();
       const why = CpuQuotaGroups.open(0.3, { root: none });
       expect(why).toBe(`no cgroup cpu controller under ${none} (neither a v1 cpu hierarchy nor v2 cgroup.controllers listing cpu)`);
+      // A hierarchy where no group can be made: one line saying so, before any process starts.
+      writeFileSync(join(none, 'cpu'), '');
+      const unusable = CpuQuotaGroups.open(0.3, { root: none });
+      expect(unusable).toBe(`cgroup v1 cpu controller at ${join(none, 'cpu')} is not writable here (ENOTDIR under ${join(none, 'cpu', 'stockhook-bench')})`);
     } finally {
       for (const d of [v2, v1, none]) rmSync(d, { recursive: true, force: true });
     }
