@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h,i] [--reps 3] [--quick]`
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h,i] [--reps 3] [--quick] [--quota 0.3]`
  * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
+ * --quota: the cores each of (h)'s server processes may use (a cgroup CPU quota); 0 runs them unconfined.
  * A benchmark, not a test: it prints a table of medians against the targets written beside each row
  * below and writes bench/results.json (not tracked). See bench/README.md for what each figure means.
  */
@@ -9,6 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startSink } from './lib/children.js';
+import { CpuQuotaGroups } from './lib/cpu-quota.js';
 import { median } from './lib/stats.js';
 import { drainScenario, type DrainRep } from './scenarios/drain.js';
 import { endToEndScenario, type EndToEndRep } from './scenarios/end-to-end.js';
@@ -18,7 +20,8 @@ import { memoryScenario, type MemoryResult } from './scenarios/memory.js';
 import { outboxPeerScenario, type OutboxPeerRep } from './scenarios/outbox-peer.js';
 import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
-import { scaleOutScenario, type ScaleRep } from './scenarios/scale-out.js';
+import { scaleOutScenario } from './scenarios/scale-out.js';
+import { scaleRows } from './scenarios/scale-rows.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +29,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'a,b,c,e,f,g,h,i' },
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
+    quota: { type: 'string', default: '0.3' },
   },
 });
 const pgBase = args.db && /^postgres(ql)?:\/\//.test(args.db) ? args.db : null;
@@ -33,6 +37,8 @@ if (args.db && !pgBase) throw new Error('--db takes a postgres:// URL (SQLite is
 const only = new Set((args.only ?? '').split(','));
 const reps = Number(args.reps);
 const q = args.quick;
+const quota = Number(args.quota);
+if (!Number.isFinite(quota) || quota < 0) throw new Error(`--quota takes a number of cores per process (0 = unconfined), got ${args.quota}`);
 const plan = {
   post: { seconds: q ? 3 : 6, concurrency: 32 },
   drain: { backlog: q ? 5_000 : 20_000 },
@@ -43,8 +49,9 @@ const plan = {
   endToEnd: { seconds: q ? 3 : 6, concurrency: 32, subscriptions: 10, rawCount: q ? 5_000 : 20_000 },
   // Issue 10's case: one 1,000-line receipt fanned out to 30 subscriptions next to a quiet tenant.
   stall: { subscriptions: 30, lines: 1_000, rate: 50 },
-  // Issue 13: 1 and 2 `stockhook serve` processes on one PostgreSQL (skipped on SQLite).
-  // Each process first takes warmDocs documents, unreported (scenarios/scale-out.ts).
+  // 1, 2 and 4 `stockhook serve` processes on one PostgreSQL, each under a CPU quota, and the
+  // graphile-worker outbox peer (skipped on SQLite). Each process first takes warmDocs documents,
+  // unreported (scenarios/scale-out.ts).
   scale: { seconds: q ? 3 : 6, concurrency: 32, warmDocs: q ? 1_000 : 5_000 },
   // stockhook vs the SQLite outbox peer (bench/peers/sqlite-outbox.ts), alternated, each in a fresh process (SQLite only).
   outbox: { warmSeconds: q ? 1 : 3, seconds: q ? 3 : 8, concurrency: 32 },
@@ -160,26 +167,25 @@ try {
     rows.push({ figure: `    the big POST / its deliveries received after`, value: `${fmt(r.bigPostMs)} / ${fmt(r.bigDeliveredMs)} ms`, target: '', met: null });
   }
   if (only.has('h')) {
+    const groups = pgBase && quota > 0 ? CpuQuotaGroups.open(quota) : null;
     if (!pgBase) {
       console.error('(h) scale-out: skipped, it needs --db postgres://...');
       rows.push({ figure: '(h) scale-out: skipped on SQLite (needs --db postgres://...)', value: '-', target: '', met: null });
+    } else if (typeof groups === 'string') {
+      console.error(`(h) scale-out: skipped, no CPU quota can be set: ${groups} (run as root, or --quota 0 to run unconfined)`);
+      rows.push({ figure: '(h) scale-out: skipped, no CPU quota can be set (see above)', value: '-', target: '', met: null });
     } else {
       load('h');
-      console.error(`(h) scale-out on PostgreSQL: 1 and 2 processes, ${plan.scale.concurrency} in flight, ${plan.scale.seconds} s each, 1 and 10 accounts ...`);
-      const r: ScaleRep[] = await scaleOutScenario({ pgBase, sink, ...plan.scale });
-      results.h = r;
-      for (const x of r) {
-        const one = x.accounts === 1;
-        const target = one && x.processes === 2 ? '>= 1,500' : '';
-        const label = `(h) ${x.processes} process${x.processes > 1 ? 'es' : ''}, ${one ? 'one account, 100 products' : '10 accounts'}: docs/s${x.complete ? '' : ' (not all delivered)'}`;
-        rows.push({ figure: label, value: fmt(x.docsPerSec), target, met: target ? x.docsPerSec >= 1500 && x.complete : null });
-        rows.push({ figure: '    events delivered end to end /s', value: fmt(x.endToEndPerSec), target: '', met: null });
-        const c = x.cpuMsPerDoc;
-        const cpu = `${c.machine.toFixed(2)} / ${c.postgres?.toFixed(2) ?? '-'} / ${c.serves.map((v) => v.toFixed(2)).join(' + ')}`;
-        rows.push({ figure: '    CPU ms per document: machine / PostgreSQL / stockhook', value: cpu, target: '', met: null });
+      const confined = groups ? `each under a ${quota}-core quota (cgroup ${groups.hierarchy.version})` : 'unconfined';
+      console.error(`(h) scale-out on PostgreSQL: 1, 2 and 4 processes ${confined}, ${plan.scale.concurrency} in flight, ${plan.scale.seconds} s each, 1 and 10 accounts, and the graphile-worker outbox, ${reps} reps ...`);
+      try {
+        const r = await scaleOutScenario({ pgBase, sink, reps, quota: groups, ...plan.scale });
+        results.h = r;
+        results.hCgroup = groups ? `${groups.hierarchy.version} ${groups.hierarchy.dir}` : 'unconfined';
+        rows.push(...scaleRows(r, groups ? quota : null));
+      } finally {
+        groups?.close();
       }
-      const ten = (p: number) => r.find((x) => x.accounts === 10 && x.processes === p)?.docsPerSec ?? Number.NaN;
-      rows.push({ figure: '    10 accounts: 2 processes / 1 process', value: `${fmt(ten(2) / ten(1), 2)} x`, target: '>= 1.6 x', met: ten(2) / ten(1) >= 1.6 });
     }
   }
   if (only.has('i')) {

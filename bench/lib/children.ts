@@ -62,11 +62,23 @@ export interface Serve {
   close(): Promise<void>;
 }
 
+/** How a server child is started besides its arguments. */
+export interface StartOpts {
+  /**
+   * Called with the child's pid right after it is spawned, while Node is still starting: where (h)
+   * puts it under its CPU quota (lib/cpu-quota.ts), so that its start-up runs under it too. The child
+   * is killed when it throws.
+   */
+  onSpawn?: (pid: number) => void;
+  /** How long to wait for its startup line (default 30 s; a child under a small CPU quota starts slower). */
+  startTimeoutMs?: number;
+}
+
 /**
  * Runs `stockhook serve` (API + dispatcher in one process, as an operator would run it) from the
  * TypeScript sources in a child process, on 127.0.0.1 with an OS-chosen port.
  */
-export async function startServe(dbUrl: string, adminToken: string): Promise<Serve> {
+export async function startServe(dbUrl: string, adminToken: string, opts: StartOpts = {}): Promise<Serve> {
   // BENCH_SERVE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server (written on its clean exit).
   const nodeArgs = (process.env.BENCH_SERVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, ...TSX, here('../../src/cli.ts'), 'serve', '--port', '0', '--db', dbUrl], {
@@ -79,25 +91,38 @@ export async function startServe(dbUrl: string, adminToken: string): Promise<Ser
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await announcedUrl(proc, 'stockhook serve');
-  return { url, pid: proc.pid as number, close: () => stopChild(proc) };
+  return started(proc, 'stockhook serve', opts);
 }
 
+/** The outbox peers: `sqlite-outbox` is (i)'s (its database a file), `graphile-outbox` is (h)'s (a postgres:// URL). */
+export type OutboxPeer = 'sqlite-outbox' | 'graphile-outbox';
+
 /**
- * Runs bench/peers/sqlite-outbox.ts ((i)'s peer) in a child process on 127.0.0.1 with an OS-chosen
- * port, with its database file and its subscribers; it takes `Bearer <token>`.
+ * Runs a peer from bench/peers/ in a child process on 127.0.0.1 with an OS-chosen port, with its
+ * database and its subscribers; it takes `Bearer <token>`.
  */
-export async function startOutboxPeer(file: string, subscriberUrls: string[], token: string): Promise<Serve> {
-  const proc = spawn(process.execPath, [...TSX, here('../peers/sqlite-outbox.ts'), file, ...subscriberUrls], {
+export async function startOutboxPeer(db: string, subscriberUrls: string[], token: string, opts: StartOpts & { peer?: OutboxPeer } = {}): Promise<Serve> {
+  const peer = opts.peer ?? 'sqlite-outbox';
+  const proc = spawn(process.execPath, [...TSX, here(`../peers/${peer}.ts`), db, ...subscriberUrls], {
     env: { ...process.env, PEER_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const url = await announcedUrl(proc, 'the outbox peer');
-  return { url, pid: proc.pid as number, close: () => stopChild(proc) };
+  return started(proc, `the ${peer} peer`, opts);
 }
 
-/** The URL a server child prints once it listens (`... on http://...`), or why it did not come within 30 s. */
-async function announcedUrl(proc: ChildProcess, name: string): Promise<string> {
+async function started(proc: ChildProcess, name: string, opts: StartOpts): Promise<Serve> {
+  try {
+    opts.onSpawn?.(proc.pid as number);
+    const url = await announcedUrl(proc, name, opts.startTimeoutMs ?? 30_000);
+    return { url, pid: proc.pid as number, close: () => stopChild(proc) };
+  } catch (e) {
+    await stopChild(proc);
+    throw e;
+  }
+}
+
+/** The URL a server child prints once it listens (`... on http://...`), or why it did not come in time. */
+async function announcedUrl(proc: ChildProcess, name: string, timeoutMs: number): Promise<string> {
   let err = '';
   let out = '';
   // Both pipes are read to their end (an unread pipe would block the server once full); only the
@@ -109,7 +134,7 @@ async function announcedUrl(proc: ChildProcess, name: string): Promise<string> {
     if (err.length < 65_536) err += d.toString();
   });
   return new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`${name} did not start within ${timeoutMs / 1000} s: ${err}`)), timeoutMs);
     const check = () => {
       const m = /on (http:\/\/[^\s,]+)/.exec(out);
       if (m) {
