@@ -11,7 +11,7 @@ import { attempt } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER } from './breaker.js';
 import { ClaimLoop } from './claim-loop.js';
-import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
+import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
 import { HandoffTaker } from './handoff/index.js';
 import { IdleWaiters } from './idle-waiters.js';
@@ -189,13 +189,18 @@ export class Dispatcher {
     const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
     for (const r of rows) this.subs.set(r.id, r);
     const release: ClaimedDelivery[] = [];
+    const retired: ClaimedDelivery[] = [];
     for (const d of claimed) {
       const sub = rows.find((r) => r.id === d.subscriptionId) ? this.subs.get(d.subscriptionId) : undefined;
       // Deleted or disabled meanwhile: the delete/disable already moved the row out of `pending`,
       // releasing is a no-op for it then.
-      // Being removed: only its last hook is still to go; anything else was cancelled with the uninstall.
-      const retired = sub !== undefined && sub.removingSince !== null && d.eventType !== 'application.uninstalled';
-      if (!sub || !sub.enabled || !FORMATS[sub.format] || retired) {
+      // Being removed: only its last hook is still to go. Anything else (the uninstall cancelled
+      // what waited, so nothing should be) ends here rather than coming back at every claim.
+      if (sub !== undefined && sub.removingSince !== null && d.eventType !== 'application.uninstalled') {
+        retired.push(d);
+        continue;
+      }
+      if (!sub || !sub.enabled || !FORMATS[sub.format]) {
         release.push(d);
         continue;
       }
@@ -208,6 +213,10 @@ export class Dispatcher {
     if (release.length > 0) {
       for (const d of release) this.handoff.ended(d);
       await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), this.clock());
+    }
+    for (const d of retired) {
+      this.handoff.ended(d);
+      await cancelClaim(this.ctx.store, this.owner, d.id, 'the subscription is being removed', this.clock());
     }
     for (const id of ids) this.pump(id);
   }
