@@ -125,11 +125,10 @@ export function ownedSubscriptionIds(db: Db | Tx, owner: SubscriptionOwner) {
   return db.selectFrom('webhooks').select('webhooks.id').where('webhooks.account_id', '=', s.accountId).where('webhooks.author_application_id', '=', s.applicationId);
 }
 
-/*
- * A subscription being removed is gone for its account: its last hook is on its way and nothing
- * about it can change any more, so reads answer 404 and lists leave it out.
+/**
+ * The owner's subscription, or 404. One being removed is gone for its account (its last hook is on
+ * its way and nothing about it can change any more): it answers 404 here and lists leave it out.
  */
-
 export async function findSubscription(db: Db | Tx, owner: SubscriptionOwner, id: string): Promise<Subscription> {
   const row = await owned(db.selectFrom('webhooks').selectAll(), owner).where('id', '=', id).where('removing_ms', 'is', null).executeTakeFirst();
   if (!row) throw notFound('webhook', id);

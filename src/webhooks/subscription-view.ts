@@ -53,7 +53,6 @@ export function toView(s: Subscription, withSecret = false): SubscriptionView {
   };
 }
 
-
 /** An override equal to the format's own schedule changes nothing, so it still follows it. */
 function followsFormatSchedule(override: readonly number[] | null, own: readonly number[]): boolean {
   return override === null || (override.length === own.length && override.every((x, i) => x === own[i]));
