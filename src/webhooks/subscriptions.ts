@@ -193,8 +193,8 @@ export async function deleteSubscription(ctx: Ctx, p: Principal, id: string): Pr
 
 /**
  * Uninstalling an application removes what it created: every subscription its token made in the
- * account. One that takes the uninstall's own event (a Poster one listing `application`, which is
- * to be told `application`/`removed`) is marked removing in this transaction instead of deleted:
+ * account. One whose format tells an application of its removal and that takes the uninstall's own
+ * event (a Poster one listing `application`: `application`/`removed`) is marked removing in this transaction instead of deleted:
  * the fan-out then gives it that event and nothing else, and the dispatcher deletes it in the
  * transaction that writes that delivery's final result (migration 020). Either way whatever was
  * still waiting for it is cancelled, as DELETE /api/v1/webhooks/:id does. Returns the ids marked.
@@ -216,9 +216,12 @@ export async function retireApplicationSubscriptionsIn(
   const marked: string[] = [];
   for (const r of rows) {
     const sub = toSubscription(r);
-    // What the fan-out will make of it (fan-out.ts wants()): a free plan is sent nothing, a
-    // disabled subscription nothing, and a filter or a format may leave the event out.
-    const told = account.plan === 'paid' && sub.enabled && (!sub.events || sub.events.includes(event.type)) && formatOf(sub.format).takes(event, sub);
+    // Only a format that tells an application of its removal keeps the subscription for it, and
+    // only when the fan-out will give it the event (fan-out.ts wants()): a free plan is sent
+    // nothing, a disabled subscription nothing, and a filter or the format may leave it out.
+    const format = formatOf(sub.format);
+    const told =
+      format.toldOfItsRemoval === true && account.plan === 'paid' && sub.enabled && (!sub.events || sub.events.includes(event.type)) && format.takes(event, sub);
     if (!told) {
       await deleteSubscriptionIn(scope, account.id, sub.id);
       continue;
