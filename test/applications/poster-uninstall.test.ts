@@ -80,7 +80,8 @@ describeEachDb(
       await eventually(() => hooksOf(rx, path).length === 3);
       // Gone for the account at once, though its last hook is still in flight.
       expect((await call(env(), a, 'GET', '/api/v1/webhooks', undefined, 200)).body.data).toEqual([]);
-      expect((await subscriptionRow(env(), a))?.removing_ms).not.toBeNull();
+      const removing = await subscriptionRow(env(), a);
+      expect([removing?.enabled, typeof removing?.removing_ms === 'number' || typeof removing?.removing_ms === 'string']).toEqual([1, true]);
       // A change after the uninstall: its transaction wrote no delivery for the application (the
       // fan-out commits with the change), so nothing of it can ever be sent there.
       await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
