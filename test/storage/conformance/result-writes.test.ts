@@ -100,23 +100,26 @@ describeEachDb('store conformance: result writes', (env) => {
     ]);
     const [plainLast] = await insertDeliveries(store, [{ accountId, webhookId: plain, due: NOW + LEASE, owner: OWNER }]);
     const [lostLast] = await insertDeliveries(store, [{ accountId, webhookId: lost, due: NOW + LEASE, owner: 'someone-else' }]);
+    const other = await insertWebhook(store, accountId);
+    const [otherTry] = await insertDeliveries(store, [{ accountId, webhookId: other, due: NOW + LEASE, owner: OWNER }]);
     const ended = (id: string, webhookId: string): AttemptResult => ({
       ...attemptResult(claimed(id, accountId, webhookId), false, NOW),
       outcome: 'failed',
       nextAttemptMs: null,
       endsSubscription: true,
     });
-    await writeResults(store, OWNER, [ended(last, removing), ended(plainLast, plain), ended(lostLast, lost)], NOW);
+    const batch = [ended(last, removing), ended(plainLast, plain), ended(lostLast, lost), attemptResult(claimed(otherTry, accountId, other), false, NOW)];
+    await writeResults(store, OWNER, batch, NOW);
     const left = await store.db.selectFrom('webhooks').select('id').where('account_id', '=', accountId).execute();
-    expect(left.map((r) => r.id).sort()).toEqual([plain, lost].sort());
+    expect(left.map((r) => r.id).sort()).toEqual([plain, lost, other].sort());
     const [lastRow, strayRow, plainRow, lostRow] = await deliveryRows(store, [last, stray, plainLast, lostLast]);
     expect(lastRow).toMatchObject({ status: 'failed', attempts: 1, lease_owner: null });
     expect([strayRow?.status, Number(strayRow?.completed_ms)]).toEqual(['cancelled', NOW]);
     expect(plainRow).toMatchObject({ status: 'failed', attempts: 1 });
     expect(lostRow).toMatchObject({ status: 'pending', attempts: 0, lease_owner: 'someone-else' });
-    // The endpoints left keep their marks.
-    expect(Number(await failingSince(plain))).toBe(NOW);
-    expect(await attemptsOf([last, plainLast, lostLast])).toHaveLength(3);
+    // The batch's other endpoints get their marks as ever.
+    expect(Number(await failingSince(other))).toBe(NOW);
+    expect(await attemptsOf([last, plainLast, lostLast, otherTry])).toHaveLength(4);
   });
 
   it('the result batcher writes through the same lease guard, and tells afterWrite what it wrote', async () => {
