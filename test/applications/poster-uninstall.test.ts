@@ -72,6 +72,8 @@ describeEachDb(
       await call(env(), a, 'POST', `/api/v1/applications/${appId}/install`, undefined, 201);
       await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 2 }] });
       await eventually(() => hooksOf(rx, path).length === 2);
+      // Their results written: the uninstall cancels only what is still waiting.
+      await env().dispatcher?.drained();
 
       // The `removed` hook's answer waits for the test: meanwhile the subscription is being removed.
       let answer!: () => void;
@@ -106,6 +108,7 @@ describeEachDb(
       const a = await env().newAccount();
       const inst = await call(env(), a, 'POST', `/api/v1/applications/${appId}/install`, undefined, 201);
       await eventually(() => hooksOf(rx, path).length === 1);
+      await env().dispatcher?.drained();
       // The application shortens its own subscription's schedule to one retry (an override).
       const asApp = { ...a, token: inst.body.accessToken, auth: { authorization: `Bearer ${inst.body.accessToken}` } };
       const [own] = (await call(env(), asApp, 'GET', '/api/v1/webhooks', undefined, 200)).body.data;

@@ -70,7 +70,7 @@ describeEachDb(
       const created = Date.parse(full.createdAt);
       const started = (full.attemptLog as any[]).map((x) => Date.parse(x.startedAt));
       expect(started).toHaveLength(16);
-      expect((full.attemptLog as any[]).map((x) => x.responseStatus)).toEqual(Array(16).fill(503));
+      expect((full.attemptLog as any[]).map((x) => x.response?.status)).toEqual(Array(16).fill(503));
       // Every try, the last one's full 15 s timeout included, within two days of the change.
       expect(started[15] + 15_000).toBeLessThanOrEqual(created + 2 * DAY);
       // Retry-After was honoured as far as that allowed: the second try came hours later, not after 30 s.
