@@ -37,6 +37,6 @@ export interface ResultBatch {
   states: DeliveryResultRow[];
   failing: string[];
   healthy: string[];
-  /** Subscriptions that end with this batch; usually none. */
-  removals: SubscriptionRemoval[];
+  /** Subscriptions that end with this batch; usually none (absent: none). */
+  removals?: SubscriptionRemoval[];
 }

@@ -95,8 +95,8 @@ export async function writeResultsAtOnce(db: Db, batch: ResultBatch, isRetryable
     now: batch.now,
     failing: batch.failing,
     healthy: batch.healthy,
-    removedWebhookIds: batch.removals.map((r) => r.webhookId),
-    removedDeliveryIds: batch.removals.map((r) => r.deliveryId),
+    removedWebhookIds: (batch.removals ?? []).map((r) => r.webhookId),
+    removedDeliveryIds: (batch.removals ?? []).map((r) => r.deliveryId),
   };
   for (let attempt = 1; ; attempt++) {
     try {

@@ -51,7 +51,7 @@ const updateDeliveries = preparedRows<DeliveryResultRow>(CHUNK)((db, rows) => {
  * a row.
  */
 export async function writeResultsInTransaction(transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>, batch: ResultBatch): Promise<void> {
-  const { attempts, states, failing, healthy, now, removals } = batch;
+  const { attempts, states, failing, healthy, now, removals = [] } = batch;
   await transaction(async (tx) => {
     // Before the deliveries' states: the lease that guards them guards the removal too.
     for (const r of removals) await removeSubscription(tx, r, batch.owner, now);
