@@ -97,7 +97,15 @@ export class Subscriptions {
         w.pausedUntil && h('span', { class: 'warn', testid: 'sub-paused' }, ` paused (circuit breaker) until ${fmtTime(w.pausedUntil)}`),
       ),
       h('td', { class: 'events-cell' }, w.events && w.events.length ? w.events.join(', ') : 'all'),
-      h('td', { class: 'muted' }, w.retrySchedule.length ? w.retrySchedule.map(dur).join(' ') : 'none'),
+      h(
+        'td',
+        { class: 'muted' },
+        w.retrySchedule.length ? w.retrySchedule.map(dur).join(' ') : 'none',
+        // An override replaces the format's own schedule: for MetaKocka, Kladana and Poster the
+        // vendor's promise to the receiver then no longer holds (docs/formats/, "retries").
+        !w.followsVendorSchedule &&
+          h('div', { class: 'warn', testid: 'sub-schedule-overridden', title: `Retries are overridden: not the ${w.format} schedule` }, `overridden: not the ${w.format} schedule`),
+      ),
       h('td', {}, h('label', { class: 'switch' }, toggle, w.enabled ? 'on' : 'off')),
       h('td', {}, actions),
     );

@@ -2,11 +2,12 @@ import type { Selectable } from 'kysely';
 import { issueToken, type Principal } from '../accounts/tokens.js';
 import { claimCommitted, claimIn, writeTx, type Ctx } from '../context.js';
 import { AppError, notFound } from '../errors.js';
+import type { NewEvent } from '../events/catalog.js';
 import type { Db, Tx } from '../storage/database.js';
 import type { ApplicationTable } from '../storage/schema.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { checkUrl } from '../webhooks/subscription-rules.js';
-import { createSubscriptionIn, deleteApplicationSubscriptionsIn } from '../webhooks/subscriptions.js';
+import { createSubscriptionIn, retireApplicationSubscriptionsIn } from '../webhooks/subscriptions.js';
 import { checkTarget } from '../webhooks/targets.js';
 import { forgetAccessToken, keepAccessToken } from './application-secrets.js';
 
@@ -146,8 +147,11 @@ const installedAlready = (id: number): AppError =>
 /**
  * Uninstalls: every token of that application in this account is deleted (it stops working at
  * once), its kept access token too (an `application`/`added` hook still waiting is then not sent),
- * every subscription it created is deleted with its waiting deliveries cancelled, and
- * `application.uninstalled` is emitted. A user token may uninstall any application; an
+ * every subscription it created has its waiting deliveries cancelled and is deleted, and
+ * `application.uninstalled` is emitted. A subscription of it that hears of its own uninstall (a
+ * Poster one listing `application`) is instead kept, marked removing, for that one last hook,
+ * `application`/`removed` ("installation or removal of the application", seed 004): the
+ * dispatcher deletes it once that hook has succeeded or run out of tries. A user token may uninstall any application; an
  * application token only its own application.
  */
 export async function uninstallApplication(ctx: Ctx, p: Principal, applicationId: number): Promise<void> {
@@ -175,13 +179,14 @@ export async function uninstallApplication(ctx: Ctx, p: Principal, applicationId
       .where('application_id', '=', applicationId)
       .execute();
     await forgetAccessToken(tx, p.accountId, applicationId);
-    await deleteApplicationSubscriptionsIn(scope, p.accountId, applicationId);
-    emit({
+    const uninstalled: NewEvent = {
       type: 'application.uninstalled',
       object: 'application',
       objectId: applicationId,
       action: 'removed',
       data: { applicationId, user_id: p.accountNumber },
-    });
+    };
+    await retireApplicationSubscriptionsIn(scope, { id: p.accountId, plan: p.plan }, applicationId, uninstalled);
+    emit(uninstalled);
   });
 }

@@ -26,12 +26,13 @@ export async function attempt(
   ctx: Ctx,
   sender: Sender,
   owner: string,
-  opts: Pick<DispatcherOptions, 'attemptReads' | 'random' | 'metrics'>,
+  opts: Pick<DispatcherOptions, 'attemptReads' | 'random' | 'metrics' | 'clock'>,
   d: ClaimedDelivery,
   sub: Subscription,
 ): Promise<Attempt | null> {
   const format = FORMATS[sub.format];
-  const startedMs = Date.now();
+  const clock = opts.clock ?? Date.now;
+  const startedMs = clock();
   const attemptNo = d.attempts + 1;
   let headers: Record<string, string> = {};
   let sent: SendOutcome;
@@ -40,7 +41,7 @@ export async function attempt(
     // Whether a rotated secret still signs is the domain clock's call, as every other time rule.
     const request = await prepareRequest(d, signingAt(sub, ctx.now()), format, opts.attemptReads, startedMs);
     if ('cancel' in request) {
-      await cancelClaim(ctx.store, owner, d.id, request.cancel, Date.now());
+      await cancelClaim(ctx.store, owner, d.id, request.cancel, clock());
       return null;
     }
     headers = request.headers;
@@ -51,7 +52,7 @@ export async function attempt(
     sent = { ok: false, kind: 'other', message: toError(err).message };
   }
   const durationMs = performance.now() - t0;
-  const now = Date.now();
+  const now = clock();
   const decision = decide(format, sub.retryScheduleOverride, attemptNo, sent, now, opts.random ?? Math.random, d.createdMs);
   opts.metrics?.recordAttempt(sub.format, decision.outcome, durationMs / 1000);
   const result: AttemptResult = {
@@ -67,6 +68,8 @@ export async function attempt(
     errorMessage: decision.errorMessage,
     outcome: decision.outcome,
     nextAttemptMs: decision.nextAttemptMs,
+    // The last hook of a subscription being removed has ended: the subscription goes with its result.
+    endsSubscription: sub.removingSince !== null && d.eventType === 'application.uninstalled' && decision.outcome !== 'retry',
   };
   return { result, decision, now };
 }

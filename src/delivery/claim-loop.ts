@@ -32,6 +32,8 @@ export class ClaimLoop {
   constructor(
     pollMs: number,
     private readonly work: ClaimWork,
+    /** What is due is decided by this clock (DispatcherOptions.clock). */
+    private readonly clock: () => number = Date.now,
   ) {
     this.state = initialState(pollMs);
   }
@@ -65,16 +67,16 @@ export class ClaimLoop {
         decision = await this.turn();
       } catch (err) {
         this.work.log('dispatcher loop error', err);
-        decision = this.feed({ type: 'failed', now: Date.now() });
+        decision = this.feed({ type: 'failed', now: this.clock() });
       }
       if (decision.kind === 'stop') return;
-      if (decision.kind === 'rest') await this.signal.wait(decision.until - Date.now());
+      if (decision.kind === 'rest') await this.signal.wait(decision.until - this.clock());
     }
   }
 
   /** One turn: what the scheduler decides, up to a rest, the next turn, or stop. */
   private async turn(): Promise<Decision> {
-    let d = this.feed({ type: 'tick', now: Date.now(), limit: this.work.claimLimit() });
+    let d = this.feed({ type: 'tick', now: this.clock(), limit: this.work.claimLimit() });
     if (d.kind === 'exclude') {
       const exclude = await this.work.exclusions(d.now);
       d = this.feed({ type: 'excluded', ...exclude, accountOf: (id) => this.work.accountOf(id) });
@@ -84,7 +86,7 @@ export class ClaimLoop {
       d = this.feed({ type: 'claimed', count });
     }
     if (d.kind === 'nextDue') {
-      const t = Date.now();
+      const t = this.clock();
       d = this.feed({ type: 'nextDue', now: t, at: await this.work.nextDueAt(t) });
     }
     return d;

@@ -22,6 +22,25 @@ export const RETRY_AFTER_MAX_MS = 24 * 3600 * 1000;
 export const JITTER = 0.1;
 
 /**
+ * What one try may take beyond its delay, in the room a retry window keeps for the tries left:
+ * the request's timeout, plus a minute for the claim that picks it up and the result's write.
+ */
+const TRY_ALLOWANCE_MS = 60_000;
+
+/**
+ * The latest time the retry after attempt `attemptNo` may be made and still leave every later
+ * retry room in the format's window: each later delay at its longest (+10% jitter), and each try,
+ * this one included, its timeout and TRY_ALLOWANCE_MS, so the last try is also answered in time.
+ */
+export function latestRetry(format: WebhookFormat, schedule: readonly number[], attemptNo: number, createdMs: number): number {
+  const stretch = format.jitter ? 1 + JITTER : 1;
+  const perTry = format.timeoutMs + TRY_ALLOWANCE_MS;
+  let reserve = perTry;
+  for (const seconds of schedule.slice(attemptNo)) reserve += seconds * 1000 * stretch + perTry;
+  return createdMs + (format.retryWindowMs ?? Infinity) - reserve;
+}
+
+/**
  * Retry-After as delay-seconds or an HTTP date (RFC 9110 10.2.3), clamped to [1 s, 24 h];
  * undefined when absent or unreadable.
  */
@@ -42,7 +61,9 @@ export function retryAfterMs(value: string | string[] | undefined, nowMs: number
 /**
  * The single place that answers "what happens after this attempt": the format judges the
  * response; this applies the retry schedule (the subscription's override or the format's), jitter,
- * Retry-After on 429/503 for formats that honour it, a vendor's retry window, 410 and exhaustion.
+ * Retry-After on 429/503 for formats that honour it (within a vendor's window, only as far as the
+ * tries left still fit: Poster's 15 tries are never cut by it), a vendor's retry window, 410 and
+ * exhaustion.
  * Pure: time and randomness come in as arguments.
  *
  * @example
@@ -76,7 +97,14 @@ export function decide(
   const schedule = effectiveSchedule(format, scheduleOverride);
   if (attemptNo > schedule.length) return { outcome: format.whenExhausted, nextAttemptMs: null, errorKind, errorMessage, endpointOk: false };
   const base = schedule[attemptNo - 1] * 1000;
-  const delay = retryAfter ?? (format.jitter ? base * (1 - JITTER + random() * 2 * JITTER) : base);
+  const scheduled = format.jitter ? base * (1 - JITTER + random() * 2 * JITTER) : base;
+  let delay = scheduled;
+  if (retryAfter !== undefined) {
+    // A vendor window promises every try: Retry-After may bring this retry closer or push it
+    // later, but never so late that the tries left after it no longer fit at the schedule's pace.
+    const room = format.retryWindowMs === undefined ? Infinity : latestRetry(format, schedule, attemptNo, createdMs) - now;
+    delay = Math.min(retryAfter, Math.max(scheduled, room));
+  }
   let next = now + Math.round(delay);
   if (format.retryWindowMs !== undefined) {
     const closes = createdMs + format.retryWindowMs;

@@ -19,6 +19,11 @@ export interface DispatcherOptions {
   log?: (msg: string, err?: unknown) => void;
   /** For tests: replaces Math.random in retry jitter. */
   random?: () => number;
+  /**
+   * For tests that move time: the dispatcher's clock (what is due, leases, when an attempt was made
+   * and when its retry comes); Date.now unless given. Waits and timeouts stay on the real clock.
+   */
+  clock?: () => number;
   /** What formats read per attempt (compose.ts hands the applications' secret store). */
   attemptReads?: AttemptReads;
   /** The handoff's count, shared with the thread whose writes hand over (handoff/count.ts). */

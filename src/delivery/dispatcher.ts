@@ -11,7 +11,7 @@ import { attempt } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER } from './breaker.js';
 import { ClaimLoop } from './claim-loop.js';
-import { claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
+import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
 import { HandoffTaker } from './handoff/index.js';
 import { IdleWaiters } from './idle-waiters.js';
@@ -46,6 +46,8 @@ export class Dispatcher {
   private readonly claims: ClaimLoop;
   private readonly results: ResultBatcher;
   private heartbeat: NodeJS.Timeout | null = null;
+  /** What is due and when leases end (DispatcherOptions.clock); grace periods use the real clock. */
+  private readonly clock: () => number;
   private notifier: Notifier | null = null;
   private readonly idle = new IdleWaiters(
     () => this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0,
@@ -56,6 +58,7 @@ export class Dispatcher {
     private readonly opts: DispatcherOptions = {},
   ) {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.clock = opts.clock ?? Date.now;
     const concurrency = opts.concurrency ?? 256;
     const share = Math.min(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
     this.slots = new SendSlots(concurrency, share, (load) => this.handoff.load(load));
@@ -67,7 +70,7 @@ export class Dispatcher {
       leaseDurationMs: this.leaseMs,
       buffer: opts.handoffCount,
       accept: (deliveries, subscriptions) => this.accept(deliveries, subscriptions),
-      release: (ids) => releaseClaims(this.ctx.store, this.owner, ids, Date.now()),
+      release: (ids) => releaseClaims(this.ctx.store, this.owner, ids, this.clock()),
       log: (msg, err) => this.log(msg, err),
     });
     this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
@@ -77,7 +80,7 @@ export class Dispatcher {
       claim: (o) => this.claim(o),
       nextDueAt: (after) => nextDueAt(ctx.store, after),
       log: (msg, err) => this.log(msg, err),
-    });
+    }, this.clock);
     this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
     this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
     // A pool per (account, origin) of the account's share: the slots decide who sends, never a
@@ -86,6 +89,7 @@ export class Dispatcher {
     this.results = new ResultBatcher(ctx.store, {
       owner: this.owner,
       log: (msg, err) => this.log(msg, err),
+      clock: this.clock,
       afterWrite: async (batch, now) => {
         await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err));
         this.idle.check();
@@ -134,7 +138,7 @@ export class Dispatcher {
     const queued = queuedRows.map((d) => d.id);
     this.queues.clear();
     this.unqueue(queuedRows);
-    await releaseClaims(this.ctx.store, this.owner, queued, Date.now()).catch((e) => this.log('release failed', e));
+    await releaseClaims(this.ctx.store, this.owner, queued, this.clock()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
     while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
     this.results.close();
@@ -185,10 +189,17 @@ export class Dispatcher {
     const ids = [...new Set(claimed.map((d) => d.subscriptionId))];
     for (const r of rows) this.subs.set(r.id, r);
     const release: ClaimedDelivery[] = [];
+    const retired: ClaimedDelivery[] = [];
     for (const d of claimed) {
       const sub = rows.find((r) => r.id === d.subscriptionId) ? this.subs.get(d.subscriptionId) : undefined;
       // Deleted or disabled meanwhile: the delete/disable already moved the row out of `pending`,
       // releasing is a no-op for it then.
+      // Being removed: only its last hook is still to go. Anything else (the uninstall cancelled
+      // what waited, so nothing should be) ends here rather than coming back at every claim.
+      if (sub !== undefined && sub.removingSince !== null && d.eventType !== 'application.uninstalled') {
+        retired.push(d);
+        continue;
+      }
       if (!sub || !sub.enabled || !FORMATS[sub.format]) {
         release.push(d);
         continue;
@@ -201,7 +212,11 @@ export class Dispatcher {
     }
     if (release.length > 0) {
       for (const d of release) this.handoff.ended(d);
-      await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), Date.now());
+      await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), this.clock());
+    }
+    for (const d of retired) {
+      this.handoff.ended(d);
+      await cancelClaim(this.ctx.store, this.owner, d.id, 'the subscription is being removed', this.clock());
     }
     for (const id of ids) this.pump(id);
   }
@@ -211,7 +226,7 @@ export class Dispatcher {
     const sub = this.subs.get(subscriptionId);
     if (!q || !sub) return;
     while (q.length > 0 && this.slots.canStart(sub.accountId, subscriptionId, sub.maxInFlight)) {
-      const now = Date.now();
+      const now = this.clock();
       if (!this.breakers.acquire(subscriptionId, now)) {
         // Claimed before the breaker opened (a claim and the failure that tripped it overlapped):
         // holding them would leave the endpoint at its limit with nothing to pump them at reopen.
@@ -287,6 +302,6 @@ export class Dispatcher {
 
   private async extend(): Promise<void> {
     if (this.slots.inFlightTotal + this.slots.queuedTotal === 0) return;
-    await extendLeases(this.ctx.store, this.owner, Date.now() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
+    await extendLeases(this.ctx.store, this.owner, this.clock() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
   }
 }

@@ -13,15 +13,20 @@ import { toSubscription, type Subscription } from '../webhooks/subscription-row.
 /**
  * Whether a subscription wants an event. `webhook.test` goes only to the subscription it names (when its
  * format has a test message), and `webhook.disabled` never to the subscription it is about (that
- * endpoint is the one failing).
+ * endpoint is the one failing). A subscription being removed wants only the uninstall that marked
+ * it, in that uninstall's own transaction (its time): nothing reaches it after.
  */
 export function wants(sub: Subscription, event: StoredEvent): boolean {
+  if (sub.removingSince !== null && !isItsRemoval(sub, event)) return false;
   const target = event.data.webhookId;
   if (event.type === 'webhook.test') return target === sub.id && FORMATS[sub.format].takes(event, sub);
   if (event.type === 'webhook.disabled' && target === sub.id) return false;
   if (sub.events && !sub.events.includes(event.type)) return false;
   return FORMATS[sub.format].takes(event, sub);
 }
+
+const isItsRemoval = (sub: Subscription, event: StoredEvent): boolean =>
+  event.type === 'application.uninstalled' && event.occurredAt === sub.removingSince && Number(event.objectId) === sub.authorApplicationId;
 
 /** What rendering needs from the composition root: this server's public URL and the domain's reads. */
 export interface Renderer {

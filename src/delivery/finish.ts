@@ -20,6 +20,11 @@ export interface AttemptResult {
   /** succeeded / failed / dropped are final; retry sets nextAttemptMs; gone disables the subscription. */
   outcome: AttemptOutcome;
   nextAttemptMs: number | null;
+  /**
+   * This was the last hook of a subscription being removed (an uninstalled application's) and it
+   * has ended: the subscription is deleted in the same write as this result.
+   */
+  endsSubscription?: boolean;
 }
 
 /** The attempt log keeps the first 8 KiB of a response body. */
@@ -35,14 +40,26 @@ const finalStatus = (o: AttemptResult['outcome']) => (o === 'retry' ? 'pending' 
 
 /**
  * Writes a batch of attempt results atomically (Store.writeResults): the attempt rows, every
- * delivery's new state and each subscription's failing-since mark. Batching is what lets SQLite
+ * delivery's new state, each subscription's failing-since mark, and the removal of a subscription
+ * whose last hook it ends (an uninstalled application's, AttemptResult.endsSubscription). Batching is what lets SQLite
  * keep up. The update only touches rows this worker still leases: if its lease ran out and another
  * worker took a delivery over, that worker's result wins (the attempt is logged either way).
  */
 export async function writeResults(store: Store, owner: string, results: AttemptResult[], now: number): Promise<void> {
   if (results.length === 0) return;
-  const { failing, healthy } = endpointMarks(results);
-  await store.writeResults({ owner, now, attempts: results.map(attemptRow), states: results.map((r) => deliveryState(r, now, owner)), failing, healthy });
+  const removals = results.filter((r) => r.endsSubscription === true).map((r) => ({ webhookId: r.delivery.subscriptionId, deliveryId: r.delivery.id }));
+  // A subscription the batch deletes gets no mark: one PostgreSQL statement must not touch a row twice.
+  const gone = new Set(removals.map((r) => r.webhookId));
+  const { failing, healthy } = endpointMarks(results.filter((r) => !gone.has(r.delivery.subscriptionId)));
+  await store.writeResults({
+    owner,
+    now,
+    attempts: results.map(attemptRow),
+    states: results.map((r) => deliveryState(r, now, owner)),
+    failing,
+    healthy,
+    removals,
+  });
 }
 
 /** A result's row in the attempt log. */

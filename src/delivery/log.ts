@@ -139,8 +139,9 @@ export async function retryDelivery(ctx: Ctx, p: Principal, id: string): Promise
     const d = await findDelivery(tx, p, id);
     if (d.status === 'pending') throw new AppError('CONFLICT', 'the delivery is already waiting to be sent');
     if (d.status === 'held') throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it to send its held deliveries');
-    const sub = await tx.selectFrom('webhooks').select('enabled').where('id', '=', d.webhook_id).executeTakeFirst();
-    if (!sub) throw new AppError('INVALID_STATE', 'the subscription was deleted');
+    const sub = await tx.selectFrom('webhooks').select(['enabled', 'removing_ms']).where('id', '=', d.webhook_id).executeTakeFirst();
+    // One being removed (an uninstalled application's) is sent nothing but its last hook.
+    if (!sub || sub.removing_ms !== null) throw new AppError('INVALID_STATE', 'the subscription was deleted');
     if (sub.enabled !== 1) throw new AppError('INVALID_STATE', 'the subscription is disabled: enable it first');
     const updated = await tx
       .updateTable('deliveries')

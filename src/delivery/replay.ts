@@ -131,7 +131,12 @@ async function run(
       after = Number(rows[rows.length - 1].seq);
       const page = rows.map(toStoredEvent);
       eventsDone += page.length;
-      deliveries += await ctx.store.transaction(async (tx) => {
+      const written = await ctx.store.transaction(async (tx) => {
+        // Holds the subscription's row while the page is written (an UPDATE locks it on both
+        // databases): a delete or an uninstall waits for the page and then cancels what it wrote,
+        // and a page after them finds the row gone or being removed and writes nothing.
+        const held = await tx.updateTable('webhooks').set((eb) => ({ updated_ms: eb.ref('updated_ms') })).where('id', '=', sub.id).where('removing_ms', 'is', null).executeTakeFirst();
+        if (Number(held.numUpdatedRows) === 0) return null;
         const rendered = await renderDeliveries(tx, renderer, account, [sub], page, ctx.now());
         const n = await insertDeliveries(tx, rendered);
         await tx
@@ -141,6 +146,8 @@ async function run(
           .execute();
         return n;
       });
+      if (written === null) throw new Error('the subscription was deleted');
+      deliveries += written;
       ctx.outbox.nudge();
     }
     await finishReplay(ctx.store, jobId, { status: 'done', events_done: eventsDone, deliveries }, ctx.now());

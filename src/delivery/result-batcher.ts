@@ -16,6 +16,8 @@ export interface ResultBatcherOptions {
   log(msg: string, err?: unknown): void;
   /** How long a failed write is retried while the database is unreachable (default 60 s). */
   giveUpMs?: number;
+  /** The time results are written at (completed_ms, failing-since marks); the dispatcher's clock. */
+  clock?: () => number;
 }
 
 /**
@@ -92,12 +94,12 @@ export class ResultBatcher {
   private async write(batch: AttemptResult[]): Promise<number | null> {
     const first = Date.now();
     for (let backoff = RETRY_FIRST_MS; ; backoff = Math.min(backoff * 2, RETRY_MAX_MS)) {
-      const now = Date.now();
+      const now = this.opts.clock?.() ?? Date.now();
       try {
         await writeResults(this.store, this.opts.owner, batch, now);
         return now;
       } catch (err) {
-        const retry = !this.closing && isConnectionLost(err) && now + backoff - first < (this.opts.giveUpMs ?? DEFAULT_GIVE_UP_MS);
+        const retry = !this.closing && isConnectionLost(err) && Date.now() + backoff - first < (this.opts.giveUpMs ?? DEFAULT_GIVE_UP_MS);
         this.opts.log(retry ? `writing attempt results failed; trying again in ${backoff} ms` : 'writing attempt results failed', err);
         if (!retry) return null;
         await new Promise((resolve) => setTimeout(resolve, backoff));

@@ -241,6 +241,10 @@ export const Webhook = Type.Object(
     basicAuth: Nullable(Type.Object({ username: Type.String() })),
     bearerToken: Type.Boolean({ description: 'whether a bearer token is set (it is never shown)' }),
     retrySchedule: Type.Array(Type.Number(), { description: 'seconds before each retry, the format default unless overridden' }),
+    followsVendorSchedule: Type.Boolean({
+      description:
+        "whether it retries on its format's own schedule (the vendor's promise for metakocka, kladana and poster, stockhook's default for the others); false once retrySchedule overrides it, and the vendor's promise no longer holds",
+    }),
     coalesceSeconds: Nullable(Type.Integer()),
     maxInFlight: Type.Integer(),
     options: Type.Record(Type.String(), Type.Unknown()),

@@ -21,6 +21,7 @@ import * as m016 from './migrations/016-append-friendly-indexes.js';
 import * as m017 from './migrations/017-subscribers-version.js';
 import * as m018 from './migrations/018-previous-secret.js';
 import * as m019 from './migrations/019-token-credentials.js';
+import * as m020 from './migrations/020-removing-subscriptions.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '017-subscribers-version': m017,
   '018-previous-secret': m018,
   '019-token-credentials': m019,
+  '020-removing-subscriptions': m020,
 };
 
 /** Runs every migration not yet run, with its database's dialect for the few DDL differences. */

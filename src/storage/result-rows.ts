@@ -17,6 +17,16 @@ export interface DeliveryResultRow {
 }
 
 /**
+ * A subscription being removed (webhooks.removing_ms) whose last delivery this batch ends. The
+ * store deletes it, and cancels anything else still waiting for it, only while this batch's owner
+ * still leases that delivery: a result that loses its lease removes nothing either.
+ */
+export interface SubscriptionRemoval {
+  webhookId: string;
+  deliveryId: string;
+}
+
+/**
  * A batch of attempt results as the store writes it (Store.writeResults). `failing` and `healthy`
  * (subscription ids) are disjoint: one statement must not update a row twice.
  */
@@ -27,4 +37,6 @@ export interface ResultBatch {
   states: DeliveryResultRow[];
   failing: string[];
   healthy: string[];
+  /** Subscriptions that end with this batch; usually none (absent: none). */
+  removals?: SubscriptionRemoval[];
 }

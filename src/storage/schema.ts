@@ -226,6 +226,8 @@ export interface WebhookTable {
   /** The secret a rotation replaced, still signing beside `secret` until previous_secret_until_ms (migration 018). */
   previous_secret: string | null;
   previous_secret_until_ms: number | null;
+  /** Being removed since then: only its last hook is still sent, then the dispatcher deletes it (migration 020). */
+  removing_ms: number | null;
   created_ms: number;
   updated_ms: number;
 }

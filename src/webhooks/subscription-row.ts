@@ -39,6 +39,11 @@ export interface Subscription {
   failingSince: number | null;
   /** Its circuit breaker is open for every worker until then (shared-breaker.ts); null when closed. */
   pausedUntil: number | null;
+  /**
+   * Being removed since then (an uninstalled application's): it takes only the event that
+   * removed it, and is deleted once that delivery ends (fan-out.ts wants(), migration 020).
+   */
+  removingSince: number | null;
   createdMs: number;
   updatedMs: number;
 }
@@ -64,6 +69,7 @@ export const toSubscription = (r: Selectable<WebhookTable>): Subscription => ({
   authorApplicationId: r.author_application_id,
   failingSince: r.failing_since_ms === null ? null : Number(r.failing_since_ms),
   pausedUntil: r.paused_until_ms === null ? null : Number(r.paused_until_ms),
+  removingSince: r.removing_ms === null ? null : Number(r.removing_ms),
   createdMs: Number(r.created_ms),
   updatedMs: Number(r.updated_ms),
 });
@@ -119,14 +125,18 @@ export function ownedSubscriptionIds(db: Db | Tx, owner: SubscriptionOwner) {
   return db.selectFrom('webhooks').select('webhooks.id').where('webhooks.account_id', '=', s.accountId).where('webhooks.author_application_id', '=', s.applicationId);
 }
 
+/**
+ * The owner's subscription, or 404. One being removed is gone for its account (its last hook is on
+ * its way and nothing about it can change any more): it answers 404 here and lists leave it out.
+ */
 export async function findSubscription(db: Db | Tx, owner: SubscriptionOwner, id: string): Promise<Subscription> {
-  const row = await owned(db.selectFrom('webhooks').selectAll(), owner).where('id', '=', id).executeTakeFirst();
+  const row = await owned(db.selectFrom('webhooks').selectAll(), owner).where('id', '=', id).where('removing_ms', 'is', null).executeTakeFirst();
   if (!row) throw notFound('webhook', id);
   return toSubscription(row);
 }
 
 export async function listSubscriptions(db: Db, owner: SubscriptionOwner, filter: { format?: string } = {}): Promise<Subscription[]> {
-  let q = owned(db.selectFrom('webhooks').selectAll(), owner);
+  let q = owned(db.selectFrom('webhooks').selectAll(), owner).where('removing_ms', 'is', null);
   if (filter.format) q = q.where('format', '=', filter.format);
   return (await q.orderBy('created_ms').orderBy('id').execute()).map(toSubscription);
 }

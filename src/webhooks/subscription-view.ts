@@ -13,6 +13,11 @@ export interface SubscriptionView {
   basicAuth: { username: string } | null;
   bearerToken: boolean;
   retrySchedule: number[];
+  /**
+   * Whether it retries on its format's own schedule: the vendor's promise for MetaKocka, Kladana
+   * and Poster, stockhook's default for the others. False once `retrySchedule` overrides it.
+   */
+  followsVendorSchedule: boolean;
   coalesceSeconds: number | null;
   maxInFlight: number;
   options: Record<string, unknown>;
@@ -36,6 +41,7 @@ export function toView(s: Subscription, withSecret = false): SubscriptionView {
     basicAuth: s.basicAuth ? { username: s.basicAuth.username } : null,
     bearerToken: s.bearerToken !== null,
     retrySchedule: effectiveSchedule(format, s.retryScheduleOverride),
+    followsVendorSchedule: followsFormatSchedule(s.retryScheduleOverride, format.retrySchedule),
     coalesceSeconds: format.coalesce ? (s.coalesceSeconds ?? format.coalesce.defaultSeconds) : null,
     maxInFlight: s.maxInFlight,
     options: s.options,
@@ -47,3 +53,7 @@ export function toView(s: Subscription, withSecret = false): SubscriptionView {
   };
 }
 
+/** An override equal to the format's own schedule changes nothing, so it still follows it. */
+function followsFormatSchedule(override: readonly number[] | null, own: readonly number[]): boolean {
+  return override === null || (override.length === own.length && override.every((x, i) => x === own[i]));
+}

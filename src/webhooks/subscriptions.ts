@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Principal } from '../accounts/tokens.js';
 import { limitsOf, writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError } from '../errors.js';
+import type { NewEvent, StoredEvent } from '../events/catalog.js';
 import { FORMAT_NAMES, formatOf, isFormatName } from './formats/registry.js';
 import type { Tx } from '../storage/database.js';
 import { findSubscription, toSubscription, type Subscription, type SubscriptionOwner } from './subscription-row.js';
@@ -37,6 +38,7 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     .selectFrom('webhooks')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('account_id', '=', p.accountId)
+    .where('removing_ms', 'is', null)
     .executeTakeFirstOrThrow();
   if (Number(have.n) >= webhooksPerAccount) {
     throw new AppError('WEBHOOK_LIMIT_REACHED', `an account has at most ${webhooksPerAccount} webhooks`, { limit: webhooksPerAccount });
@@ -70,6 +72,7 @@ export async function createSubscriptionIn(scope: WriteScope, ctx: Ctx, p: Princ
     probe_until_ms: null,
     previous_secret: null,
     previous_secret_until_ms: null,
+    removing_ms: null,
     created_ms: scope.now,
     updated_ms: scope.now,
   };
@@ -165,16 +168,21 @@ export async function setHeld(tx: Tx, webhookId: string, held: boolean, now: num
     .execute();
 }
 
+/** Ends the subscription's pending and held deliveries as `cancelled` (a leased one's result is then not written). */
+async function cancelWaiting(scope: WriteScope, webhookId: string): Promise<void> {
+  await scope.tx
+    .updateTable('deliveries')
+    .set({ status: 'cancelled', lease_owner: null, completed_ms: scope.now })
+    .where('webhook_id', '=', webhookId)
+    .where('status', 'in', ['pending', 'held'])
+    .execute();
+}
+
 /** Deleting cancels whatever was still waiting; the delivery log stays readable until then. */
 export async function deleteSubscriptionIn(scope: WriteScope, owner: SubscriptionOwner, id: string): Promise<Subscription> {
   const sub = await findSubscription(scope.tx, owner, id);
   const accountId = sub.accountId;
-  await scope.tx
-    .updateTable('deliveries')
-    .set({ status: 'cancelled', lease_owner: null, completed_ms: scope.now })
-    .where('webhook_id', '=', id)
-    .where('status', 'in', ['pending', 'held'])
-    .execute();
+  await cancelWaiting(scope, id);
   await scope.tx.deleteFrom('webhooks').where('account_id', '=', accountId).where('id', '=', id).execute();
   return sub;
 }
@@ -185,18 +193,46 @@ export async function deleteSubscription(ctx: Ctx, p: Principal, id: string): Pr
 
 /**
  * Uninstalling an application removes what it created: every subscription its token made in the
- * account is deleted as DELETE /api/v1/webhooks/:id deletes (waiting deliveries cancelled).
- * Returns the deleted ids.
+ * account. One whose format tells an application of its removal and that takes the uninstall's own
+ * event (a Poster one listing `application`: `application`/`removed`) is marked removing in this transaction instead of deleted:
+ * the fan-out then gives it that event and nothing else, and the dispatcher deletes it in the
+ * transaction that writes that delivery's final result (migration 020). Either way whatever was
+ * still waiting for it is cancelled, as DELETE /api/v1/webhooks/:id does. Returns the ids marked.
  */
-export async function deleteApplicationSubscriptionsIn(scope: WriteScope, accountId: string, applicationId: number): Promise<string[]> {
+export async function retireApplicationSubscriptionsIn(
+  scope: WriteScope,
+  account: { id: string; plan: string },
+  applicationId: number,
+  farewell: NewEvent,
+): Promise<string[]> {
   const rows = await scope.tx
     .selectFrom('webhooks')
-    .select('id')
-    .where('account_id', '=', accountId)
+    .selectAll()
+    .where('account_id', '=', account.id)
     .where('author_application_id', '=', applicationId)
+    .where('removing_ms', 'is', null)
     .execute();
-  for (const r of rows) await deleteSubscriptionIn(scope, accountId, r.id);
-  return rows.map((r) => r.id);
+  const event: StoredEvent = { ...farewell, id: '', accountId: account.id, seq: null, objectId: String(farewell.objectId), occurredAt: scope.now };
+  const marked: string[] = [];
+  for (const r of rows) {
+    const sub = toSubscription(r);
+    // Only a format that tells an application of its removal keeps the subscription for it, and
+    // only when the fan-out will give it the event (fan-out.ts wants()): a free plan is sent
+    // nothing, a disabled subscription nothing, and a filter or the format may leave it out.
+    const format = formatOf(sub.format);
+    const told =
+      format.toldOfItsRemoval === true && account.plan === 'paid' && sub.enabled && (!sub.events || sub.events.includes(event.type)) && format.takes(event, sub);
+    if (!told) {
+      await deleteSubscriptionIn(scope, account.id, sub.id);
+      continue;
+    }
+    // The row first: a replay page writing deliveries for it holds this row (replay.ts), so the
+    // cancel below runs after that page has committed and sees what it wrote.
+    await scope.tx.updateTable('webhooks').set({ removing_ms: scope.now, updated_ms: scope.now }).where('id', '=', sub.id).execute();
+    await cancelWaiting(scope, sub.id);
+    marked.push(sub.id);
+  }
+  return marked;
 }
 
 /** How long a rotated secret keeps signing unless the request says otherwise: 24 h, as Svix. */

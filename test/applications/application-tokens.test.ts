@@ -116,6 +116,10 @@ describeEachDb(
       const secrets = await env().store.db.selectFrom('application_secrets').select(['application_id']).where('account_id', '=', a.id).execute();
       expect(secrets).toEqual([{ application_id: y }]);
       await eventually(() => on('/t-native').length === 3);
+      // The application's own subscription is told of its removal (docs/formats/poster.md), without a token.
+      await eventually(() => on('/t-x').length === 2);
+      expect(JSON.parse(on('/t-x')[1].body)).toMatchObject({ object: 'application', action: 'removed', object_id: x });
+      expect(JSON.parse(JSON.parse(on('/t-x')[1].body).data)).toEqual({ user_id: a.number });
       const before = rx.requests.length;
       for (const sub of [userPoster, native]) await call(env(), a, 'POST', `/api/v1/webhooks/${sub.body.id}/replay`, since(start), 202);
       await eventually(() => on('/t-native').length === 6);

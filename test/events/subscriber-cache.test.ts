@@ -1,5 +1,5 @@
 import { Kysely, sql } from 'kysely';
-import { WATCHED_WEBHOOK_COLUMNS } from '../../src/storage/migrations/017-subscribers-version.js';
+import { WATCHED_WEBHOOK_COLUMNS } from '../../src/storage/migrations/020-removing-subscriptions.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachDb, type TestAccount } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';

@@ -257,14 +257,20 @@ describeEachDb(
       expect((await call(env(), a, 'GET', `/api/v1/webhooks/${mine.id}/deliveries`, undefined, 200)).body.data).toEqual([]);
       expect(on(rx, '/apps-user')).toEqual([]);
 
-      // Uninstalling deletes the application's subscription, so `removed` has nowhere to go.
+      // Uninstalling: the application's own subscription is gone for the account at once, and is
+      // told `removed` (no token: it is dead); the user's poster subscription hears nothing of it.
       await call(env(), a, 'POST', `/api/v1/applications/${appId}/uninstall`, undefined, 204);
       expect((await call(env(), a, 'GET', `/api/v1/webhooks/${own.id}`)).status).toBe(404);
-      // No subscription is left to queue `removed` for: the user's has no delivery, the application's none pending.
       expect((await call(env(), a, 'GET', `/api/v1/webhooks/${mine.id}/deliveries`, undefined, 200)).body.data).toEqual([]);
-      const left = await env().store.db.selectFrom('deliveries').select('status').where('webhook_id', '=', own.id).execute();
-      expect(left.map((r) => r.status)).toEqual(['succeeded']);
-      expect(on(rx, '/apps-own')).toHaveLength(1);
+      await eventually(() => on(rx, '/apps-own').length === 2);
+      const removed = checkHook(on(rx, '/apps-own')[1], a);
+      expect(removed).toMatchObject({ object: 'application', action: 'removed', object_id: appId });
+      expect(JSON.parse(removed.data as string)).toEqual({ user_id: a.number });
+      // Deleted with that hook's result; its log keeps both deliveries.
+      await eventually(async () => !(await env().store.db.selectFrom('webhooks').select('id').where('id', '=', own.id).executeTakeFirst()));
+      const left = await env().store.db.selectFrom('deliveries').select('status').where('webhook_id', '=', own.id).orderBy('created_ms').execute();
+      expect(left.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
+      expect(on(rx, '/apps-user')).toEqual([]);
     });
   },
   { dispatcher: { pollMs: 100 } },

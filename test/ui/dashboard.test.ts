@@ -164,9 +164,11 @@ describe.skipIf(skipBrowser)('dashboard in headless Chromium [sqlite]', () => {
     await expect.poll(() => tid('secret-value').textContent()).toMatch(/^whsec_/);
     await expect.poll(() => tid('sub-row').count()).toBe(1);
     const [sub] = (await api('GET', '/api/v1/webhooks')).data;
-    expect(sub).toMatchObject({ url: rx.url('/hook'), format: 'native', events: ['stock.changed'] });
+    expect(sub).toMatchObject({ url: rx.url('/hook'), format: 'native', events: ['stock.changed'], followsVendorSchedule: true });
+    // On its format's own schedule: the row carries no override mark.
+    expect(await tid('sub-schedule-overridden').count()).toBe(0);
     // No automatic retries: the failed delivery waits for the Retry button (a pending one cannot be retried).
-    await api('PATCH', `/api/v1/webhooks/${sub.id}`, { retrySchedule: [] });
+    expect((await api('PATCH', `/api/v1/webhooks/${sub.id}`, { retrySchedule: [] })).followsVendorSchedule).toBe(false);
 
     const wh = await api('POST', '/api/v1/warehouses', { name: 'Main' });
     const p = await api('POST', '/api/v1/products', { title: 'Nozzle', sku: 'PA-1', code: '150', unit: 'pcs' });
@@ -216,6 +218,8 @@ describe.skipIf(skipBrowser)('dashboard in headless Chromium [sqlite]', () => {
     await expect.poll(async () => (await api('GET', `/api/v1/webhooks/${sub.id}`)).enabled).toBe(false);
     await tid('sub-enabled').check();
     await expect.poll(async () => (await api('GET', `/api/v1/webhooks/${sub.id}`)).enabled).toBe(true);
+    // The list, reloaded by the toggle, marks the overridden schedule (retrySchedule [] above).
+    await expect.poll(() => tid('sub-schedule-overridden').textContent()).toBe('overridden: not the native schedule');
 
     const rows = page.locator('[data-testid="delivery-row"]');
     await tid('filter-status').selectOption('failed');

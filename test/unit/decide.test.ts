@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, retryAfterMs, RETRY_AFTER_MAX_MS } from '../../src/delivery/decide.js';
+import { decide, latestRetry, retryAfterMs, RETRY_AFTER_MAX_MS } from '../../src/delivery/decide.js';
 import type { SendOutcome } from '../../src/delivery/sender.js';
 import { FORMATS } from '../../src/webhooks/formats/registry.js';
 
@@ -66,8 +66,13 @@ describe("Poster's two days", () => {
   const DAY = 86_400_000;
   it('a Retry-After or an override never pushes a retry past 48 h after the delivery was created', () => {
     const created = NOW - 47 * 3600_000;
-    // Retry-After 24 h, one hour before the window closes: the retry comes at the window's end.
-    expect(decide(FORMATS.poster, null, 3, status(503, { 'retry-after': '86400' }), NOW, mid, created).nextAttemptMs).toBe(created + 2 * DAY);
+    // Retry-After 24 h, one hour before the window closes with twelve retries still to come: no room
+    // to put it off, so the retry keeps the schedule's time (attempt 3: 120 s).
+    expect(decide(FORMATS.poster, null, 3, status(503, { 'retry-after': '86400' }), NOW, mid, created).nextAttemptMs).toBe(NOW + 120_000);
+    // The last retry, 30 h in, has only itself to fit: put off to the window's end, less its request's allowance.
+    const earlier = NOW - 30 * 3600_000;
+    expect(decide(FORMATS.poster, null, 15, status(503, { 'retry-after': '86400' }), NOW, mid, earlier).nextAttemptMs).toBe(earlier + 2 * DAY - 75_000);
+    expect(latestRetry(FORMATS.poster, FORMATS.poster.retrySchedule, 15, earlier)).toBe(earlier + 2 * DAY - 75_000);
     expect(decide(FORMATS.poster, [100_000], 1, status(500), NOW, mid, created).nextAttemptMs).toBe(created + 2 * DAY);
     // Inside the window the schedule stands.
     expect(decide(FORMATS.poster, null, 1, status(500), NOW, () => 0.5, NOW).nextAttemptMs).toBe(NOW + 30_000);
@@ -77,6 +82,31 @@ describe("Poster's two days", () => {
     expect(decide(FORMATS.poster, null, 5, status(500), NOW, mid, NOW - 2 * DAY)).toMatchObject({ outcome: 'failed', nextAttemptMs: null });
     // Formats without a window are unaffected by the delivery's age.
     expect(decide(FORMATS.native, null, 5, status(500), NOW, mid, NOW - 30 * DAY).outcome).toBe('retry');
+  });
+
+  // Seed 004 (004_a1bb63d8532f2e59.txt): "попытаемся отправить его еще 15 раз в течение двух дней"
+  // (we will try to send it 15 more times within two days), whatever Retry-After says.
+  it('Retry-After puts a retry off only as far as the tries after it still fit: 15 retries within two days', () => {
+    const created = NOW;
+    let now = created;
+    const tries = [now];
+    for (let attemptNo = 1; ; attemptNo++) {
+      // Every try answered 503 Retry-After: 24 h, after its whole 15 s timeout, +10 % jitter on every delay.
+      now += 15_000;
+      const d = decide(FORMATS.poster, null, attemptNo, status(503, { 'retry-after': '86400' }), now, () => 0.999_999, created);
+      if (d.outcome !== 'retry') {
+        expect(d.outcome).toBe('failed');
+        break;
+      }
+      now = d.nextAttemptMs as number;
+      tries.push(now);
+    }
+    expect(tries).toHaveLength(16);
+    expect(tries[15] + 15_000).toBeLessThanOrEqual(created + 2 * DAY);
+    // Honoured as far as it could be: the first retry waits hours, not the schedule's 30 s.
+    expect(tries[1] - tries[0]).toBeGreaterThan(4 * 3600_000);
+    // A Retry-After shorter than the schedule is honoured as it is.
+    expect(decide(FORMATS.poster, null, 2, status(429, { 'retry-after': '5' }), NOW, mid, NOW).nextAttemptMs).toBe(NOW + 5_000);
   });
 
   it('the default schedule fits in the window even at +10 % jitter', () => {

@@ -9,6 +9,9 @@ import type { ResultBatch } from '../result-rows.js';
  * arrays (unnest), so the SQL is the same for every batch size and is prepared once per connection.
  * One round trip per batch instead of five (begin, attempts, deliveries, webhooks, commit).
  * `failing` and `healthy` are disjoint: two parts of one statement must not update the same row.
+ * A removal (result-rows.ts) deletes its subscription and cancels what else still waits for it,
+ * never a delivery of this batch: every part reads the rows as they were before the statement, so
+ * the lease it checks is the one the deliveries' update checks.
  */
 interface ResultArrays {
   accountIds: string[];
@@ -31,6 +34,8 @@ interface ResultArrays {
   now: number;
   failing: string[];
   healthy: string[];
+  removedWebhookIds: string[];
+  removedDeliveryIds: string[];
 }
 const batchStatement = prepared<ResultArrays>()((db, v) => {
   const query = sql`
@@ -50,6 +55,14 @@ const batchStatement = prepared<ResultArrays>()((db, v) => {
       update webhooks set failing_since_ms = ${v.now} where id = any(${v.failing}::text[]) and failing_since_ms is null
     ), h as (
       update webhooks set failing_since_ms = null where id = any(${v.healthy}::text[]) and failing_since_ms is not null
+    ), x as (
+      delete from webhooks w using unnest(${v.removedWebhookIds}::text[], ${v.removedDeliveryIds}::text[]) as r(webhook_id, delivery_id)
+      where w.id = r.webhook_id and w.removing_ms is not null
+        and exists (select 1 from deliveries l where l.id = r.delivery_id and l.lease_owner = ${v.owner})
+      returning w.id
+    ), c as (
+      update deliveries set status = 'cancelled', lease_owner = null, completed_ms = ${v.now}
+      where webhook_id in (select id from x) and status in ('pending', 'held') and id <> all(${v.deliveryIds}::text[])
     )
     select 1 as done`;
   return { compile: () => query.compile(db) };
@@ -82,6 +95,8 @@ export async function writeResultsAtOnce(db: Db, batch: ResultBatch, isRetryable
     now: batch.now,
     failing: batch.failing,
     healthy: batch.healthy,
+    removedWebhookIds: (batch.removals ?? []).map((r) => r.webhookId),
+    removedDeliveryIds: (batch.removals ?? []).map((r) => r.deliveryId),
   };
   for (let attempt = 1; ; attempt++) {
     try {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { preparedInsert, preparedRows } from '../prepared.js';
-import type { DeliveryResultRow, ResultBatch } from '../result-rows.js';
+import type { DeliveryResultRow, ResultBatch, SubscriptionRemoval } from '../result-rows.js';
 import type { Tx } from '../db.js';
 
 /**
@@ -51,8 +51,10 @@ const updateDeliveries = preparedRows<DeliveryResultRow>(CHUNK)((db, rows) => {
  * a row.
  */
 export async function writeResultsInTransaction(transaction: <T>(fn: (tx: Tx) => Promise<T>) => Promise<T>, batch: ResultBatch): Promise<void> {
-  const { attempts, states, failing, healthy, now } = batch;
+  const { attempts, states, failing, healthy, now, removals = [] } = batch;
   await transaction(async (tx) => {
+    // Before the deliveries' states: the lease that guards them guards the removal too.
+    for (const r of removals) await removeSubscription(tx, r, batch.owner, now);
     for (let i = 0; i < attempts.length; i += CHUNK) {
       await insertAttempts(tx, attempts.slice(i, i + CHUNK));
       await updateDeliveries(tx, states.slice(i, i + CHUNK));
@@ -61,6 +63,27 @@ export async function writeResultsInTransaction(transaction: <T>(fn: (tx: Tx) =>
     if (failing.length > 0) await setFailingSince(tx, failing, now);
     if (healthy.length > 0) await setFailingSince(tx, healthy, null);
   });
+}
+
+/**
+ * A subscription being removed whose last delivery this batch ends (result-rows.ts): deleted, with
+ * anything else still waiting for it cancelled, while this owner still leases that delivery.
+ */
+async function removeSubscription(tx: Tx, r: SubscriptionRemoval, owner: string, now: number): Promise<void> {
+  const removed = await tx
+    .deleteFrom('webhooks')
+    .where('id', '=', r.webhookId)
+    .where('removing_ms', 'is not', null)
+    .where((eb) => eb.exists(eb.selectFrom('deliveries').select('id').where('id', '=', r.deliveryId).where('lease_owner', '=', owner)))
+    .executeTakeFirst();
+  if (Number(removed.numDeletedRows) === 0) return;
+  await tx
+    .updateTable('deliveries')
+    .set({ status: 'cancelled', lease_owner: null, completed_ms: now })
+    .where('webhook_id', '=', r.webhookId)
+    .where('status', 'in', ['pending', 'held'])
+    .where('id', '!=', r.deliveryId)
+    .execute();
 }
 
 const setFailingSince = (tx: Tx, ids: string[], since: number | null) =>

@@ -128,6 +128,12 @@ export interface WebhookFormat {
    * Kladana, Poster): those promises are kept exactly, never stretched or cancelled.
    */
   readonly protections: boolean;
+  /**
+   * An application's subscription of this format is told of the application's own uninstall (Poster:
+   * `application`/`removed`), so it outlives the uninstall until that one hook has ended. Without
+   * it, an application's subscriptions are deleted with the uninstall.
+   */
+  readonly toldOfItsRemoval?: boolean;
   /** A vendor's promise that every retry happens within this long of the delivery's creation. */
   readonly retryWindowMs?: number;
   /** Whether a 429 or 503 answer's Retry-After sets the next attempt's time (within 1 s-24 h). */

@@ -157,6 +157,8 @@ export const posterFormat: WebhookFormat = {
   protections: false,
   // "15 more times within two days": no retry, Retry-After or override goes past 48 h.
   retryWindowMs: 48 * 3600 * 1000,
+  // `application` is the "installation or removal of the application": the removal is told too.
+  toldOfItsRemoval: true,
   honoursRetryAfter: true,
   healthyAnswer: { status: 200, body: '{"status":"accept"}' },
   takes(event, sub) {

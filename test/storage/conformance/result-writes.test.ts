@@ -88,6 +88,40 @@ describeEachDb('store conformance: result writes', (env) => {
     ]);
   });
 
+  it('a removal deletes a subscription being removed with its last result and cancels what else waited; not without the lease, nor one not being removed', async () => {
+    const store = env().store;
+    const accountId = await insertAccount(store);
+    const removing = await insertWebhook(store, accountId, { removing_ms: NOW - 1000 });
+    const plain = await insertWebhook(store, accountId);
+    const lost = await insertWebhook(store, accountId, { removing_ms: NOW - 1000 });
+    const [last, stray] = await insertDeliveries(store, [
+      { accountId, webhookId: removing, due: NOW + LEASE, owner: OWNER },
+      { accountId, webhookId: removing, due: NOW + 5000 },
+    ]);
+    const [plainLast] = await insertDeliveries(store, [{ accountId, webhookId: plain, due: NOW + LEASE, owner: OWNER }]);
+    const [lostLast] = await insertDeliveries(store, [{ accountId, webhookId: lost, due: NOW + LEASE, owner: 'someone-else' }]);
+    const other = await insertWebhook(store, accountId);
+    const [otherTry] = await insertDeliveries(store, [{ accountId, webhookId: other, due: NOW + LEASE, owner: OWNER }]);
+    const ended = (id: string, webhookId: string): AttemptResult => ({
+      ...attemptResult(claimed(id, accountId, webhookId), false, NOW),
+      outcome: 'failed',
+      nextAttemptMs: null,
+      endsSubscription: true,
+    });
+    const batch = [ended(last, removing), ended(plainLast, plain), ended(lostLast, lost), attemptResult(claimed(otherTry, accountId, other), false, NOW)];
+    await writeResults(store, OWNER, batch, NOW);
+    const left = await store.db.selectFrom('webhooks').select('id').where('account_id', '=', accountId).execute();
+    expect(left.map((r) => r.id).sort()).toEqual([plain, lost, other].sort());
+    const [lastRow, strayRow, plainRow, lostRow] = await deliveryRows(store, [last, stray, plainLast, lostLast]);
+    expect(lastRow).toMatchObject({ status: 'failed', attempts: 1, lease_owner: null });
+    expect([strayRow?.status, Number(strayRow?.completed_ms)]).toEqual(['cancelled', NOW]);
+    expect(plainRow).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(lostRow).toMatchObject({ status: 'pending', attempts: 0, lease_owner: 'someone-else' });
+    // The batch's other endpoints get their marks as ever.
+    expect(Number(await failingSince(other))).toBe(NOW);
+    expect(await attemptsOf([last, plainLast, lostLast, otherTry])).toHaveLength(4);
+  });
+
   it('the result batcher writes through the same lease guard, and tells afterWrite what it wrote', async () => {
     const { ids, delivery } = await setup([OWNER, 'someone-else']);
     const written: string[][] = [];
