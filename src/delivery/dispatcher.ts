@@ -89,7 +89,7 @@ export class Dispatcher {
     this.results = new ResultBatcher(ctx.store, {
       owner: this.owner,
       log: (msg, err) => this.log(msg, err),
-      clock: this.clock,
+      writtenAt: this.clock,
       afterWrite: async (batch, now) => {
         await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err));
         this.idle.check();

@@ -16,9 +16,27 @@ export interface ResultBatcherOptions {
   log(msg: string, err?: unknown): void;
   /** How long a failed write is retried while the database is unreachable (default 60 s). */
   giveUpMs?: number;
-  /** The time results are written at (completed_ms, failing-since marks); the dispatcher's clock. */
-  clock?: () => number;
+  /** Time and timers (default: the real ones); a test passes its own to drive the backoff without waiting. */
+  clock?: BatcherClock;
+  /**
+   * The time results are written at (completed_ms, failing-since marks): the dispatcher's clock, so
+   * a test that moves the dispatcher's time moves these too. Default: `clock.now`.
+   */
+  writtenAt?: () => number;
 }
+
+/** The only time the batcher reads: now, and the batching delay and retry backoff timers. */
+export interface BatcherClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const REAL_CLOCK: BatcherClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * Attempt results are written in batches, one transaction each (Store.writeResults): a commit
@@ -28,10 +46,11 @@ export interface ResultBatcherOptions {
 export class ResultBatcher {
   private results: AttemptResult[] = [];
   private writing: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | null = null;
+  private timer: unknown = null;
   private closing = false;
   private readonly maxDelayMs: number;
   private readonly maxBatch: number;
+  private readonly clock: BatcherClock;
 
   constructor(
     private readonly store: Store,
@@ -41,6 +60,7 @@ export class ResultBatcher {
     // enough that the log (the only thing that waits) lags the sends by little.
     this.maxDelayMs = opts.maxDelayMs ?? 10;
     this.maxBatch = opts.maxBatch ?? 200;
+    this.clock = opts.clock ?? REAL_CLOCK;
   }
 
   get pending(): number {
@@ -54,7 +74,7 @@ export class ResultBatcher {
       return;
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       void this.flush();
     }, this.maxDelayMs);
@@ -63,7 +83,7 @@ export class ResultBatcher {
   /** Writes everything added so far; resolves when it is written (or its write failed and was logged). */
   flush(): Promise<void> {
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.clock.clearTimeout(this.timer);
       this.timer = null;
     }
     this.writing = this.writing.then(async () => {
@@ -92,17 +112,17 @@ export class ResultBatcher {
    * Returns the time written, or null when it was not.
    */
   private async write(batch: AttemptResult[]): Promise<number | null> {
-    const first = Date.now();
+    const first = this.clock.now();
     for (let backoff = RETRY_FIRST_MS; ; backoff = Math.min(backoff * 2, RETRY_MAX_MS)) {
-      const now = this.opts.clock?.() ?? Date.now();
+      const now = this.opts.writtenAt?.() ?? this.clock.now();
       try {
         await writeResults(this.store, this.opts.owner, batch, now);
         return now;
       } catch (err) {
-        const retry = !this.closing && isConnectionLost(err) && Date.now() + backoff - first < (this.opts.giveUpMs ?? DEFAULT_GIVE_UP_MS);
+        const retry = !this.closing && isConnectionLost(err) && this.clock.now() + backoff - first < (this.opts.giveUpMs ?? DEFAULT_GIVE_UP_MS);
         this.opts.log(retry ? `writing attempt results failed; trying again in ${backoff} ms` : 'writing attempt results failed', err);
         if (!retry) return null;
-        await new Promise((resolve) => setTimeout(resolve, backoff));
+        await new Promise((resolve) => this.clock.setTimeout(() => resolve(undefined), backoff));
       }
     }
   }

@@ -42,3 +42,115 @@ describe('circuit breaker', () => {
     expect(b.counts(10)).toEqual({ closed: 1, open: 1, 'half-open': 0 });
   });
 });
+
+describe('circuit breaker: what the claim loop and the shared breaker read', () => {
+  const opts = { threshold: 3, cooldownMs: 100, maxCooldownMs: 1000 };
+
+  it('reopenAt is null for an unknown or a failing-but-closed endpoint, and the reopen time once open', () => {
+    const b = new Breakers(opts);
+    expect(b.reopenAt('e')).toBeNull();
+    b.record('e', false, 0);
+    expect(b.reopenAt('e')).toBeNull();
+    b.record('e', false, 0);
+    expect(b.record('e', false, 50)).toBe(150);
+    expect(b.reopenAt('e')).toBe(150);
+    expect(b.reopenAt('other')).toBeNull();
+  });
+
+  it('blocks an open endpoint until its reopen time, then not until its probe goes out, then until the probe ends', () => {
+    const b = new Breakers(opts);
+    b.record('e', false, 0);
+    expect(b.blocked(0)).toEqual([]); // failing but still closed
+    b.record('e', false, 0);
+    b.record('e', false, 0);
+    expect(b.blocked(99)).toEqual(['e']);
+    expect(b.blocked(100)).toEqual([]); // half-open: free for its one probe
+    expect(b.acquire('e', 100)).toBe(true);
+    expect(b.blocked(100)).toEqual(['e']); // the probe is in flight
+    expect(b.blocked(10_000)).toEqual(['e']);
+  });
+
+  it('a failure reported while already open (a send that was in flight) neither reopens nor extends the pause', () => {
+    const b = new Breakers(opts);
+    for (let i = 0; i < 3; i++) b.record('e', false, 0);
+    expect(b.reopenAt('e')).toBe(100);
+    expect(b.record('e', false, 40)).toBeNull();
+    expect(b.reopenAt('e')).toBe(100);
+    expect(b.cooldownOf('e')).toBe(100);
+  });
+
+  it('paused lists only open or half-open endpoints', () => {
+    const b = new Breakers(opts);
+    expect(b.paused()).toEqual([]);
+    b.record('failing', false, 0);
+    expect(b.paused()).toEqual([]);
+    for (let i = 0; i < 3; i++) b.record('open', false, 0);
+    expect(b.paused()).toEqual(['open']);
+    expect(b.state('open', 100)).toBe('half-open');
+    expect(b.paused()).toEqual(['open']);
+  });
+
+  it('cooldownOf is the configured cooldown for an unknown endpoint and the current one after a failed probe', () => {
+    const b = new Breakers(opts);
+    expect(b.cooldownOf('e')).toBe(100);
+    for (let i = 0; i < 3; i++) b.record('e', false, 0);
+    expect(b.acquire('e', 100)).toBe(true);
+    expect(b.record('e', false, 100)).toBe(300);
+    expect(b.cooldownOf('e')).toBe(200);
+    expect(b.cooldownOf('other')).toBe(100);
+  });
+
+  it('adopt mirrors a pause recorded elsewhere: open until then, one probe after', () => {
+    const b = new Breakers(opts);
+    b.adopt('e', 500, 400);
+    expect([b.state('e', 499), b.reopenAt('e'), b.cooldownOf('e'), b.blocked(499), b.paused()]).toEqual(['open', 500, 400, ['e'], ['e']]);
+    expect(b.acquire('e', 499)).toBe(false);
+    expect(b.acquire('e', 500)).toBe(true);
+    expect(b.acquire('e', 500)).toBe(false);
+    // A failed probe doubles the adopted cooldown.
+    expect(b.record('e', false, 500)).toBe(1300);
+  });
+
+  it('adopt takes a later pause, but not an earlier or equal one, and never replaces a probe in flight', () => {
+    const b = new Breakers(opts);
+    for (let i = 0; i < 3; i++) b.record('e', false, 0); // open until 100, cooldown 100
+    b.adopt('e', 50, 700);
+    expect([b.reopenAt('e'), b.cooldownOf('e')]).toEqual([100, 100]);
+    b.adopt('e', 100, 700);
+    expect([b.reopenAt('e'), b.cooldownOf('e')]).toEqual([100, 100]);
+    b.adopt('e', 101, 700);
+    expect([b.reopenAt('e'), b.cooldownOf('e')]).toEqual([101, 700]);
+    expect(b.acquire('e', 101)).toBe(true); // our probe is out
+    b.adopt('e', 5000, 900);
+    expect([b.reopenAt('e'), b.cooldownOf('e'), b.blocked(101)]).toEqual([101, 700, ['e']]);
+    expect(b.acquire('e', 5000)).toBe(false); // still the one probe
+    // The probe's own result decides: a failure doubles the cooldown (capped at 1000) from its time.
+    expect(b.record('e', false, 200)).toBe(1200);
+  });
+
+  it('adopt on a failing-but-closed endpoint opens it', () => {
+    const b = new Breakers(opts);
+    b.record('e', false, 0);
+    b.adopt('e', 300, 200);
+    expect([b.state('e', 299), b.reopenAt('e'), b.cooldownOf('e')]).toEqual(['open', 300, 200]);
+  });
+
+  it('forget lifts an open pause, but keeps a probe in flight and the failure count of a closed endpoint', () => {
+    const b = new Breakers(opts);
+    expect(() => b.forget('unknown')).not.toThrow();
+    for (let i = 0; i < 3; i++) b.record('open', false, 0);
+    b.forget('open');
+    expect([b.state('open', 0), b.reopenAt('open'), b.paused()]).toEqual(['closed', null, []]);
+
+    b.record('failing', false, 0);
+    b.record('failing', false, 0);
+    b.forget('failing');
+    expect(b.record('failing', false, 10)).toBe(110); // still the third consecutive failure
+
+    const p = new Breakers(opts);
+    for (let i = 0; i < 3; i++) p.record('probing', false, 0);
+    expect(p.acquire('probing', 100)).toBe(true);
+    p.forget('probing');
+    expect([p.state('probing', 100), p.blocked(100), p.acquire('probing', 100)]).toEqual(['half-open', ['probing'], false]);
+  });
+});

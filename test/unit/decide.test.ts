@@ -62,6 +62,23 @@ describe('decide: what follows an attempt (pure)', () => {
   });
 });
 
+describe('decide: the edges of its answers', () => {
+  it('only 2xx statuses are bad bodies; 1xx and 3xx a format rejects are bad statuses', () => {
+    expect(decide(FORMATS.native, null, 1, status(199), NOW, mid)).toMatchObject({ errorKind: 'bad_status', errorMessage: 'HTTP 199' });
+    expect(decide(FORMATS.native, null, 1, status(300), NOW, mid)).toMatchObject({ errorKind: 'bad_status', errorMessage: 'HTTP 300' });
+    expect(decide(FORMATS.metakocka, null, 1, status(299, {}, '<html>'), NOW, mid)).toMatchObject({ errorKind: 'bad_body' });
+  });
+
+  it('gone and a closed retry window tell the breaker the endpoint failed', () => {
+    expect(decide(FORMATS.native, null, 1, status(410), NOW, mid)).toEqual({
+      outcome: 'gone', nextAttemptMs: null, errorKind: 'bad_status', errorMessage: 'HTTP 410 Gone', endpointOk: false,
+    });
+    expect(decide(FORMATS.poster, null, 5, status(500), NOW, mid, NOW - 2 * 86_400_000)).toEqual({
+      outcome: 'failed', nextAttemptMs: null, errorKind: 'bad_status', errorMessage: 'HTTP 500 (Poster counts only 200 as delivered)', endpointOk: false,
+    });
+  });
+});
+
 describe("Poster's two days", () => {
   const DAY = 86_400_000;
   it('a Retry-After or an override never pushes a retry past 48 h after the delivery was created', () => {
@@ -128,7 +145,7 @@ describe('retryAfterMs', () => {
     expect(retryAfterMs(value, NOW)).toBe(ms);
   });
 
-  it.each([undefined, '', 'soon', '-5', '1.5'])('%s is unreadable', (value) => {
+  it.each([undefined, '', 'soon', '-5', '1.5', 'soon GMT', 'Sun, 06 Dec 2026 21:00:00 GMT+0200'])('%s is unreadable', (value) => {
     expect(retryAfterMs(value, NOW)).toBeUndefined();
   });
 
