@@ -40,5 +40,25 @@ for (const db of inject('databases') as DbName[]) {
         await fresh.drop();
       }
     });
+
+    it('an earlier migration a database has not run (a branch that landed later) runs on the next start; one that fails fails it', async () => {
+      const fresh = await freshDatabase(db);
+      const store = await openStore(fresh.url);
+      try {
+        const indexes = async () => (db === 'sqlite' ? describeSqlite(store.db) : describePostgres(store.db)).then((d) => d.indexes.filter((i) => i.includes('deliveries_account_time')));
+        const made = await indexes();
+        expect(made).toHaveLength(1);
+        await sql`delete from stockhook_migrations where name = '006-delivery-log-index'`.execute(store.db);
+        await sql`drop index deliveries_account_time`.execute(store.db);
+        await migrate(store);
+        expect(await indexes()).toEqual(made);
+        // Recorded as not run while its index is there: running it again fails, and the start with it.
+        await sql`delete from stockhook_migrations where name = '006-delivery-log-index'`.execute(store.db);
+        await expect(migrate(store)).rejects.toThrow(/deliveries_account_time/);
+      } finally {
+        await store.close();
+        await fresh.drop();
+      }
+    });
   });
 }
