@@ -5,8 +5,8 @@ import type { SchemaDescription } from './describe-schema.js';
  * the database back in this form). A change to a migration changes this file in the same commit.
  */
 
-const KEY = 'size text not null, lot text not null, expiry text not null, serial text not null, location text not null';
-const ID = 'id integer pk autoincrement';
+const KEY = 'size TEXT not null, lot TEXT not null, expiry TEXT not null, serial TEXT not null, location TEXT not null';
+const ID = 'id INTEGER pk autoincrement';
 const WATCHED =
   'id, account_id, url, format, events, secret, basic_username, basic_password, bearer_token, enabled, disabled_reason, retry_schedule, ' +
   'coalesce_seconds, max_in_flight, options, token_kind, author_application_id, paused_until_ms, created_ms';
@@ -21,68 +21,68 @@ export const EXPECTED_SQLITE: SchemaDescription = {
   ],
   tables: {
     accounts:
-      'id text pk, number integer not null, slug text not null, name text not null, plan text not null, event_seq bigint not null default 0, ' +
+      'id TEXT pk, number INTEGER not null, slug TEXT not null, name TEXT not null, plan TEXT not null, event_seq bigint not null default 0, ' +
       'created_ms bigint not null, subscribers_version bigint not null default 0',
-    application_secrets: 'account_id text not null pk1, application_id integer not null pk2, access_token text not null, created_ms bigint not null',
-    applications: `${ID}, name text not null, created_ms bigint not null, webhook_url text, webhook_objects text, webhook_secret text`,
+    application_secrets: 'account_id TEXT not null pk1, application_id INTEGER not null pk2, access_token TEXT not null, created_ms bigint not null',
+    applications: `${ID}, name TEXT not null, created_ms bigint not null, webhook_url TEXT, webhook_objects TEXT, webhook_secret TEXT`,
     attempts:
-      `${ID}, account_id text not null, delivery_id text not null, webhook_id text not null, attempt_no integer not null, ` +
-      'started_ms bigint not null, duration_ms double precision not null, request_headers text not null, response_status integer, ' +
-      'response_headers text, response_body text, error_kind text, error_message text, outcome text not null',
+      `${ID}, account_id TEXT not null, delivery_id TEXT not null, webhook_id TEXT not null, attempt_no INTEGER not null, ` +
+      'started_ms bigint not null, duration_ms double precision not null, request_headers TEXT not null, response_status INTEGER, ' +
+      'response_headers TEXT, response_body TEXT, error_kind TEXT, error_message TEXT, outcome TEXT not null',
     deliveries:
-      'id text pk, account_id text not null, webhook_id text not null, event_id text, event_type text not null, status text not null, ' +
-      'attempts integer not null, next_attempt_ms bigint not null, lease_owner text, coalesce_key text, url text not null, headers text not null, ' +
-      'body text not null, last_status_code integer, last_error text, created_ms bigint not null, completed_ms bigint',
+      'id TEXT pk, account_id TEXT not null, webhook_id TEXT not null, event_id TEXT, event_type TEXT not null, status TEXT not null, ' +
+      'attempts INTEGER not null, next_attempt_ms bigint not null, lease_owner TEXT, coalesce_key TEXT, url TEXT not null, headers TEXT not null, ' +
+      'body TEXT not null, last_status_code INTEGER, last_error TEXT, created_ms bigint not null, completed_ms bigint',
     document_lines:
-      `${ID}, account_id text not null, document_id integer not null, line_no integer not null, product_id integer not null, ${KEY}, ` +
+      `${ID}, account_id TEXT not null, document_id INTEGER not null, line_no INTEGER not null, product_id INTEGER not null, ${KEY}, ` +
       'quantity double precision not null',
     documents:
-      `${ID}, account_id text not null, type text not null, warehouse_id integer not null, to_warehouse_id integer, reference text, ` +
-      'status text not null, reverses_id integer, reversed_by_id integer, source text, created_ms bigint not null, author text',
+      `${ID}, account_id TEXT not null, type TEXT not null, warehouse_id INTEGER not null, to_warehouse_id INTEGER, reference TEXT, ` +
+      'status TEXT not null, reverses_id INTEGER, reversed_by_id INTEGER, source TEXT, created_ms bigint not null, author TEXT',
     events:
-      'id text pk, account_id text not null, seq bigint not null, type text not null, object text not null, object_id text not null, ' +
-      'action text not null, occurred_ms bigint not null, data text not null',
-    history_horizons: 'account_id text pk, events_pruned_seq bigint not null, events_pruned_ms bigint not null',
+      'id TEXT pk, account_id TEXT not null, seq bigint not null, type TEXT not null, object TEXT not null, object_id TEXT not null, ' +
+      'action TEXT not null, occurred_ms bigint not null, data TEXT not null',
+    history_horizons: 'account_id TEXT pk, events_pruned_seq bigint not null, events_pruned_ms bigint not null',
     idempotency_requests:
-      'account_id text not null pk1, principal text not null pk2, key text not null pk3, request_hash text not null, created_ms bigint not null, ' +
-      'status_code integer, response text',
-    installations: 'account_id text not null pk1, application_id integer not null pk2, installed_ms bigint not null',
+      'account_id TEXT not null pk1, principal TEXT not null pk2, key TEXT not null pk3, request_hash TEXT not null, created_ms bigint not null, ' +
+      'status_code INTEGER, response TEXT',
+    installations: 'account_id TEXT not null pk1, application_id INTEGER not null pk2, installed_ms bigint not null',
     movements:
-      `${ID}, account_id text not null, document_id integer not null, stock_level_id integer not null, amount_delta double precision not null, ` +
+      `${ID}, account_id TEXT not null, document_id INTEGER not null, stock_level_id INTEGER not null, amount_delta double precision not null, ` +
       'reserved_delta double precision not null, created_ms bigint not null',
     outbound_order_items:
-      `${ID}, account_id text not null, order_id integer not null, product_id integer not null, item_type_id integer not null, active integer not null, ` +
-      'barcode text not null, quantity integer not null, quantity_claimed integer not null, quantity_shipped integer not null, ' +
-      'blocked_for_claiming integer not null, description text not null, remark text not null, reference text not null, ' +
-      'sold_to_customer integer not null, attached_to_item_id integer, pooled_within_stores integer not null',
+      `${ID}, account_id TEXT not null, order_id INTEGER not null, product_id INTEGER not null, item_type_id INTEGER not null, active INTEGER not null, ` +
+      'barcode TEXT not null, quantity INTEGER not null, quantity_claimed INTEGER not null, quantity_shipped INTEGER not null, ' +
+      'blocked_for_claiming INTEGER not null, description TEXT not null, remark TEXT not null, reference TEXT not null, ' +
+      'sold_to_customer INTEGER not null, attached_to_item_id INTEGER, pooled_within_stores INTEGER not null',
     outbound_orders:
-      `${ID}, account_id text not null, warehouse_id integer not null, type_id integer not null, status_id integer not null, dealer_id integer not null, ` +
-      'order_account_id integer not null, preferred_delivery_ms bigint, sales_order_id integer, reference_text text not null, ' +
+      `${ID}, account_id TEXT not null, warehouse_id INTEGER not null, type_id INTEGER not null, status_id INTEGER not null, dealer_id INTEGER not null, ` +
+      'order_account_id INTEGER not null, preferred_delivery_ms bigint, sales_order_id INTEGER, reference_text TEXT not null, ' +
       'created_ms bigint not null, updated_ms bigint not null',
     products:
-      `${ID}, account_id text not null, code text not null, sku text not null, title text not null, unit text not null, ` +
-      'price double precision not null, supplier_product_id text, sizes text not null, deleted integer not null default 0, ' +
+      `${ID}, account_id TEXT not null, code TEXT not null, sku TEXT not null, title TEXT not null, unit TEXT not null, ` +
+      'price double precision not null, supplier_product_id TEXT, sizes TEXT not null, deleted INTEGER not null default 0, ' +
       'created_ms bigint not null, updated_ms bigint not null',
     replays:
-      'id text pk, account_id text not null, webhook_id text not null, since_ms bigint not null, status text not null, events_total integer not null, ' +
-      'events_done integer not null, deliveries integer not null, error text, started_ms bigint not null, heartbeat_ms bigint not null, finished_ms bigint',
-    settings: 'key text pk, value text not null',
+      'id TEXT pk, account_id TEXT not null, webhook_id TEXT not null, since_ms bigint not null, status TEXT not null, events_total INTEGER not null, ' +
+      'events_done INTEGER not null, deliveries INTEGER not null, error TEXT, started_ms bigint not null, heartbeat_ms bigint not null, finished_ms bigint',
+    settings: 'key TEXT pk, value TEXT not null',
     stock_items:
-      `${ID}, account_id text not null, attributes text not null, released integer not null, deleted integer not null, ` +
+      `${ID}, account_id TEXT not null, attributes TEXT not null, released INTEGER not null, deleted INTEGER not null, ` +
       'created_ms bigint not null, updated_ms bigint not null',
     stock_levels:
-      `${ID}, account_id text not null, warehouse_id integer not null, product_id integer not null, ${KEY}, amount double precision not null, ` +
+      `${ID}, account_id TEXT not null, warehouse_id INTEGER not null, product_id INTEGER not null, ${KEY}, amount double precision not null, ` +
       'reserved double precision not null, version bigint not null, updated_ms bigint not null',
-    tokens: 'token_hash text pk, account_id text not null, kind text not null, application_id integer, created_ms bigint not null',
+    tokens: 'token_hash TEXT pk, account_id TEXT not null, kind TEXT not null, application_id INTEGER, created_ms bigint not null',
     warehouses:
-      `${ID}, account_id text not null, code text not null, name text not null, active integer not null, deleted integer not null default 0, ` +
+      `${ID}, account_id TEXT not null, code TEXT not null, name TEXT not null, active INTEGER not null, deleted INTEGER not null default 0, ` +
       'created_ms bigint not null, updated_ms bigint not null',
     webhooks:
-      'id text pk, account_id text not null, url text not null, format text not null, events text, secret text not null, basic_username text, ' +
-      'basic_password text, bearer_token text, enabled integer not null, disabled_reason text, retry_schedule text, coalesce_seconds integer, ' +
-      'max_in_flight integer not null, options text not null, token_kind text not null, failing_since_ms bigint, created_ms bigint not null, ' +
-      'updated_ms bigint not null, author_application_id integer, paused_until_ms bigint, pause_cooldown_ms bigint, probe_owner text, ' +
-      'probe_until_ms bigint, previous_secret text, previous_secret_until_ms bigint',
+      'id TEXT pk, account_id TEXT not null, url TEXT not null, format TEXT not null, events TEXT, secret TEXT not null, basic_username TEXT, ' +
+      'basic_password TEXT, bearer_token TEXT, enabled INTEGER not null, disabled_reason TEXT, retry_schedule TEXT, coalesce_seconds INTEGER, ' +
+      'max_in_flight INTEGER not null, options TEXT not null, token_kind TEXT not null, failing_since_ms bigint, created_ms bigint not null, ' +
+      'updated_ms bigint not null, author_application_id INTEGER, paused_until_ms bigint, pause_cooldown_ms bigint, probe_owner TEXT, ' +
+      'probe_until_ms bigint, previous_secret TEXT, previous_secret_until_ms bigint',
   },
   indexes: [
     'attempts_delivery on attempts (delivery_id, attempt_no)',
@@ -134,10 +134,10 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'installations: installations_pk PRIMARY KEY (account_id, application_id)',
   ],
   triggers: [
-    `create trigger accounts_subscribers_version after update of number, slug, plan on accounts begin ${NEXT} where id = new.id; end`,
-    `create trigger webhooks_delete_version after delete on webhooks begin ${NEXT} where id = old.account_id; end`,
-    `create trigger webhooks_insert_version after insert on webhooks begin ${NEXT} where id = new.account_id; end`,
-    `create trigger webhooks_update_version after update of ${WATCHED} on webhooks begin ${NEXT} where id in (old.account_id, new.account_id); end`,
+    `CREATE TRIGGER accounts_subscribers_version after update of number, slug, plan on accounts begin ${NEXT} where id = new.id; end`,
+    `CREATE TRIGGER webhooks_delete_version after delete on webhooks begin ${NEXT} where id = old.account_id; end`,
+    `CREATE TRIGGER webhooks_insert_version after insert on webhooks begin ${NEXT} where id = new.account_id; end`,
+    `CREATE TRIGGER webhooks_update_version after update of ${WATCHED} on webhooks begin ${NEXT} where id in (old.account_id, new.account_id); end`,
   ],
   functions: [],
   sequences: [],
