@@ -46,8 +46,12 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '020-removing-subscriptions': m020,
 };
 
-/** Runs every migration not yet run, with its database's dialect for the few DDL differences. */
-export async function migrateWith(db: Db, dialect: StorageDialect): Promise<void> {
+/**
+ * Runs every migration not yet run, with its database's dialect for the few DDL differences.
+ * `through` stops after the named migration: a data migration's test writes rows into the schema
+ * as it was before that migration, the way an older version left them, then runs the rest.
+ */
+export async function migrateWith(db: Db, dialect: StorageDialect, through?: string): Promise<void> {
   const migrations: Record<string, Migration> = {};
   for (const [name, mod] of Object.entries(MIGRATIONS)) {
     migrations[name] = { up: (d) => mod.up(d, dialect) };
@@ -61,7 +65,7 @@ export async function migrateWith(db: Db, dialect: StorageDialect): Promise<void
     // landing out of order) must still accept the earlier one instead of refusing to start.
     allowUnorderedMigrations: true,
   });
-  const { error } = await migrator.migrateToLatest();
+  const { error } = await (through === undefined ? migrator.migrateToLatest() : migrator.migrateTo(through));
   if (error) throw error instanceof Error ? error : new Error(String(error));
 }
 

@@ -84,24 +84,33 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
 
 const WAIT_STEP_MS = 1000;
 
+/** What the wait below reads the time from and sleeps on. */
+export interface WaitClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: WaitClock = { now: () => Date.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) };
+
 /**
  * A PostgreSQL that is not up yet (started together with stockhook, restarting, failing over):
  * try again every second for up to waitMs rather than exit at the first refusal, so a service
  * manager starting both at once needs no ordering. Only errors of reaching the database are waited
- * out; a wrong password or a missing database fails at once.
+ * out; a wrong password or a missing database fails at once. `clock` is a seam for tests: with
+ * their own, each step's wait and the seconds each log line counts down are exact, not timing.
  */
-async function waitForDatabase(db: Db, waitMs: number, log: StorageLog): Promise<void> {
-  const deadline = Date.now() + waitMs;
+export async function waitForDatabase(db: Db, waitMs: number, log: StorageLog, clock: WaitClock = realClock): Promise<void> {
+  const deadline = clock.now() + waitMs;
   for (let attempt = 1; ; attempt++) {
     try {
       await sql`select 1`.execute(db);
       if (attempt > 1) log(`PostgreSQL: connected after ${attempt} attempts`);
       return;
     } catch (err) {
-      const left = deadline - Date.now();
+      const left = deadline - clock.now();
       if (!isConnectionLost(err) || left <= 0) throw err;
       log(`PostgreSQL: waiting for the database to accept connections (attempt ${attempt}, giving up in ${Math.ceil(left / 1000)} s)`, err);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS, left)));
+      await clock.sleep(Math.min(WAIT_STEP_MS, left));
     }
   }
 }
