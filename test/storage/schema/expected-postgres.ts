@@ -10,7 +10,7 @@ const id = (table: string): string => `id integer not null default nextval('${ta
 const pkey = (table: string, column = 'id'): string => `${table}: ${table}_pkey PRIMARY KEY (${column})`;
 const WATCHED =
   'id, account_id, url, format, events, secret, basic_username, basic_password, bearer_token, enabled, disabled_reason, retry_schedule, ' +
-  'coalesce_seconds, max_in_flight, options, token_kind, author_application_id, paused_until_ms, created_ms';
+  'coalesce_seconds, max_in_flight, options, token_kind, author_application_id, paused_until_ms, created_ms, removing_ms';
 const NEXT = "nextval('subscribers_versions')";
 
 export const EXPECTED_POSTGRES: SchemaDescription = {
@@ -73,7 +73,8 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     stock_levels:
       `${id('stock_levels')}, account_id text not null, warehouse_id integer not null, product_id integer not null, ${KEY}, ` +
       'amount double precision not null, reserved double precision not null, version bigint not null, updated_ms bigint not null',
-    tokens: 'token_hash text not null, account_id text not null, kind text not null, application_id integer, created_ms bigint not null',
+    tokens: 'token_hash text not null, account_id text not null, kind text not null, application_id integer, created_ms bigint not null, id text, ' +
+      "name text not null default 'default'::text, scope text not null default 'write'::text, last_used_ms bigint",
     warehouses:
       `${id('warehouses')}, account_id text not null, code text not null, name text not null, active integer not null, ` +
       'deleted integer not null default 0, created_ms bigint not null, updated_ms bigint not null',
@@ -82,7 +83,7 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
       'basic_password text, bearer_token text, enabled integer not null, disabled_reason text, retry_schedule text, coalesce_seconds integer, ' +
       'max_in_flight integer not null, options text not null, token_kind text not null, failing_since_ms bigint, created_ms bigint not null, ' +
       'updated_ms bigint not null, author_application_id integer, paused_until_ms bigint, pause_cooldown_ms bigint, probe_owner text, ' +
-      'probe_until_ms bigint, previous_secret text, previous_secret_until_ms bigint',
+      'probe_until_ms bigint, previous_secret text, previous_secret_until_ms bigint, removing_ms bigint',
   },
   indexes: [
     'CREATE INDEX attempts_delivery ON attempts (delivery_id, attempt_no)',
@@ -114,6 +115,7 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     'CREATE INDEX webhooks_account ON webhooks (account_id, enabled)',
     'CREATE UNIQUE INDEX events_seq ON events (account_id, seq)',
     'CREATE UNIQUE INDEX stock_levels_key ON stock_levels (account_id, product_id, warehouse_id, size, lot, expiry, serial, location)',
+    'CREATE UNIQUE INDEX tokens_id ON tokens (id)',
   ],
   constraints: [
     'accounts: accounts_number_key UNIQUE (number)',

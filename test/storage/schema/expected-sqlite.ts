@@ -9,7 +9,7 @@ const KEY = 'size TEXT not null, lot TEXT not null, expiry TEXT not null, serial
 const ID = 'id INTEGER pk autoincrement';
 const WATCHED =
   'id, account_id, url, format, events, secret, basic_username, basic_password, bearer_token, enabled, disabled_reason, retry_schedule, ' +
-  'coalesce_seconds, max_in_flight, options, token_kind, author_application_id, paused_until_ms, created_ms';
+  'coalesce_seconds, max_in_flight, options, token_kind, author_application_id, paused_until_ms, created_ms, removing_ms';
 const NEXT = 'update accounts set subscribers_version = (random() & 9007199254740991)';
 
 export const EXPECTED_SQLITE: SchemaDescription = {
@@ -73,7 +73,7 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     stock_levels:
       `${ID}, account_id TEXT not null, warehouse_id INTEGER not null, product_id INTEGER not null, ${KEY}, amount double precision not null, ` +
       'reserved double precision not null, version bigint not null, updated_ms bigint not null',
-    tokens: 'token_hash TEXT pk, account_id TEXT not null, kind TEXT not null, application_id INTEGER, created_ms bigint not null',
+    tokens: 'token_hash TEXT pk, account_id TEXT not null, kind TEXT not null, application_id INTEGER, created_ms bigint not null, id TEXT, name TEXT not null default \'default\', scope TEXT not null default \'write\', last_used_ms bigint',
     warehouses:
       `${ID}, account_id TEXT not null, code TEXT not null, name TEXT not null, active INTEGER not null, deleted INTEGER not null default 0, ` +
       'created_ms bigint not null, updated_ms bigint not null',
@@ -82,7 +82,7 @@ export const EXPECTED_SQLITE: SchemaDescription = {
       'basic_password TEXT, bearer_token TEXT, enabled INTEGER not null, disabled_reason TEXT, retry_schedule TEXT, coalesce_seconds INTEGER, ' +
       'max_in_flight INTEGER not null, options TEXT not null, token_kind TEXT not null, failing_since_ms bigint, created_ms bigint not null, ' +
       'updated_ms bigint not null, author_application_id INTEGER, paused_until_ms bigint, pause_cooldown_ms bigint, probe_owner TEXT, ' +
-      'probe_until_ms bigint, previous_secret TEXT, previous_secret_until_ms bigint',
+      'probe_until_ms bigint, previous_secret TEXT, previous_secret_until_ms bigint, removing_ms bigint',
   },
   indexes: [
     'attempts_delivery on attempts (delivery_id, attempt_no)',
@@ -125,6 +125,7 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'stock_levels_key on stock_levels unique (account_id, product_id, warehouse_id, size, lot, expiry, serial, location)',
     'stock_levels_updated on stock_levels (account_id, updated_ms)',
     'tokens_account on tokens (account_id)',
+    'tokens_id on tokens unique (id)',
     'warehouses_account on warehouses (account_id, id)',
     'webhooks_account on webhooks (account_id, enabled)',
   ],

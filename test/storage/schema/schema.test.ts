@@ -19,6 +19,8 @@ const MIGRATIONS = [
   '008-application-secrets', '009-application-webhooks', '010-document-author', '011-history-indexes', '012-endpoint-pauses',
   '013-idempotency-requests', '014-retention', '015-event-sequencer', '016-append-friendly-indexes', '017-subscribers-version',
   '018-previous-secret',
+  '019-token-credentials',
+  '020-removing-subscriptions',
 ];
 
 for (const db of inject('databases') as DbName[]) {
