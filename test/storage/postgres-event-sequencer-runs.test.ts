@@ -7,6 +7,7 @@ import type { Database } from '../../src/storage/schema.js';
 import { freshDatabase, type DbName } from '../support/env.js';
 import { insertAccount } from '../support/store-rows.js';
 import { eventually } from '../support/wait.js';
+import { quietPool } from '../support/quiet-pool.js';
 
 /**
  * How the PostgreSQL event sequencer (storage/postgres/event-sequencer.ts) takes turns: a request
@@ -28,7 +29,7 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
       const store = await openStore(fresh.url);
       account = await insertAccount(store);
       await store.close();
-      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, max: 4 }) }) });
+      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: quietPool({ connectionString: fresh.url, max: 4 }) }) });
       holder = new pg.Client({ connectionString: fresh.url });
       await holder.connect();
       bare = await freshDatabase('postgres');
@@ -74,7 +75,7 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
     });
 
     it('a failed run is logged and the request still answers; once closed, a failing run logs nothing', async () => {
-      const unmigrated = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: bare.url, max: 1 }) }) });
+      const unmigrated = new Kysely<Database>({ dialect: new PostgresDialect({ pool: quietPool({ connectionString: bare.url, max: 1 }) }) });
       try {
         const logged: Array<[string, unknown]> = [];
         const log = (msg: string, err?: unknown) => logged.push([msg, (err as { code?: string }).code]);

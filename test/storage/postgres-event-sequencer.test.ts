@@ -7,6 +7,7 @@ import type { Database } from '../../src/storage/schema.js';
 import { freshDatabase, type DbName } from '../support/env.js';
 import { insertAccount } from '../support/store-rows.js';
 import { eventually } from '../support/wait.js';
+import { quietPool } from '../support/quiet-pool.js';
 
 /**
  * The PostgreSQL event sequencer by itself, on a migrated database that no store's own sequencer
@@ -30,7 +31,7 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
       const store = await openStore(fresh.url);
       for (let i = 0; i < 2; i++) accounts.push(await insertAccount(store));
       await store.close();
-      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, max: 4 }) }) });
+      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: quietPool({ connectionString: fresh.url, max: 4 }) }) });
     });
     beforeEach(async () => {
       for (const s of running.splice(0)) s.close();

@@ -8,6 +8,7 @@ import { migrateWith } from '../../../src/storage/migrate.js';
 import { postgresDialect } from '../../../src/storage/postgres/dialect.js';
 import { sqliteDialect } from '../../../src/storage/sqlite/dialect.js';
 import { freshDatabase, type DbName } from '../../support/env.js';
+import { quietPool } from '../../support/quiet-pool.js';
 
 /*
  * Migrations that rewrite rows a database already holds: the rows are written into the schema as
@@ -21,7 +22,7 @@ async function olderDatabase(name: DbName, through: string) {
   const db: Kysely<any> =
     name === 'sqlite'
       ? new Kysely<any>({ dialect: new SqliteDialect({ database: new SQLite(fresh.url) }) })
-      : new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, max: 2 }) }) });
+      : new Kysely<any>({ dialect: new PostgresDialect({ pool: quietPool({ connectionString: fresh.url, max: 2 }) }) });
   const dialect: StorageDialect = name === 'sqlite' ? sqliteDialect : postgresDialect;
   await migrateWith(db as Db, dialect, through);
   return {
