@@ -1,3 +1,4 @@
+import { databaseLabel } from './database-label.js';
 import { isPostgresUrl } from './database-url.js';
 
 /**
@@ -8,7 +9,7 @@ import { isPostgresUrl } from './database-url.js';
 
 /** Where the database is: `PostgreSQL at host:port`, or the SQLite file. */
 export function databaseWhere(url: string): string {
-  if (!isPostgresUrl(url)) return `the SQLite database ${url}`;
+  if (!isPostgresUrl(url)) return databaseLabel(url);
   try {
     const u = new URL(url);
     // libpq's forms: a socket folder or a host in ?host=, a port in ?port=.
@@ -59,6 +60,8 @@ export function connectionProblem(url: string, err: unknown): string {
     case 'ENETUNREACH':
       return `${where} cannot be reached (${code}): check the host and port of ${SOURCE}, and any firewall in between`;
     case '28000':
+      // The same SQLSTATE for a missing role and for no pg_hba.conf line: the message tells them apart.
+      if (/role .* does not exist/.test(message)) return `${where}: ${message}; create the role (createuser) or fix the user in ${SOURCE}`;
       return `${where} refused this client (${message}): add a pg_hba.conf line for this host, user and database, then reload PostgreSQL`;
     case '28P01':
       return `${where}: ${message}; check the user and password in ${SOURCE}, and the pg_hba.conf method for this host`;
