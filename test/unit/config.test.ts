@@ -93,6 +93,10 @@ describe('each setting is checked, every mistake reported at once', () => {
     const lines = problems({ STOCKHOOK_ADMIN_TOKEN: short });
     expect(lines).toEqual([`STOCKHOOK_ADMIN_TOKEN is 31 characters; it must be at least 32 (e.g. openssl rand -hex 32), or unset for one made at the first start`]);
     expect(loadConfig({}, { STOCKHOOK_ADMIN_TOKEN: LONG_TOKEN }, false).adminToken).toBe(LONG_TOKEN);
+    // The 5-character token of the operator's report.
+    expect(problems({ STOCKHOOK_ADMIN_TOKEN: 'abcde' })).toEqual([
+      'STOCKHOOK_ADMIN_TOKEN is 5 characters; it must be at least 32 (e.g. openssl rand -hex 32), or unset for one made at the first start',
+    ]);
     const both = problems({ STOCKHOOK_ADMIN_TOKEN: 'bad token' });
     expect(both).toHaveLength(2);
     expect(both.join('\n')).not.toContain('bad token');

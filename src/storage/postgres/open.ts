@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DatabaseUnreachableError } from '../connection-advice.js';
 import { isConnectionLost } from '../connection-errors.js';
 import type { Db } from '../db.js';
 import { migrateWith } from '../migrate.js';
@@ -71,7 +72,12 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
     },
   };
   try {
-    await waitForDatabase(db, opts.waitMs ?? 0, log);
+    try {
+      await waitForDatabase(db, opts.waitMs ?? 0, log);
+    } catch (err) {
+      // `serve` exits with this one line: where the database was looked for and what to check.
+      throw new DatabaseUnreachableError(url, err);
+    }
     if (opts.migrate !== false) await migrateWith(db, dialect);
   } catch (err) {
     await store.close().catch(() => {});
