@@ -11,7 +11,8 @@ const ADMIN = 'pgbouncer-admin-token-0123456789abcdef0123456789';
 /**
  * `stockhook serve` (role all: the API and its delivery thread, each with its own pool of ten
  * connections) on a postgres:// URL that goes through a real PgBouncer in transaction mode with
- * four server connections, told so by STOCKHOOK_PG_POOLER=transaction: migrations at start,
+ * four server connections, told so by STOCKHOOK_PG_POOLER=transaction (and LISTENing on the direct
+ * URL, STOCKHOOK_PG_LISTEN_URL): migrations at start,
  * documents posted concurrently over HTTP, and every event delivered to a real receiver. Without
  * the setting, the named prepared statements fail here as soon as two clients' transactions meet
  * on one server connection (`prepared statement "stockhook_…" already exists` / `does not exist`).
@@ -34,6 +35,8 @@ describeThroughPgBouncer('stockhook serve through PgBouncer in transaction mode 
       STOCKHOOK_ADMIN_TOKEN: ADMIN,
       STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1',
       STOCKHOOK_PG_POOLER: 'transaction',
+      // The delivery thread's one LISTEN connection goes around the pooler.
+      STOCKHOOK_PG_LISTEN_URL: fresh.url,
     });
     children.push(c);
     await eventually(async () => (await fetch(`${c.url}/readyz`)).status === 200, 60_000, 20, '/readyz ready');
@@ -86,8 +89,13 @@ describeThroughPgBouncer('stockhook serve through PgBouncer in transaction mode 
     expect(Number(stats?.total_xact_count)).toBeGreaterThan(60);
     const clients = (await bouncer().show('CLIENTS')).filter((s) => s.database === dbName);
     const servers = (await bouncer().show('SERVERS')).filter((s) => s.database === dbName);
+    expect(servers.length).toBeGreaterThan(0);
     expect(servers.length).toBeLessThanOrEqual(4);
     expect(clients.length).toBeGreaterThan(servers.length);
+    // One LISTEN session, the delivery thread's, on a direct connection: none of the pooler's.
+    const listeners = await direct.query<{ pid: number }>("select pid from pg_stat_activity where datname = current_database() and query ilike 'listen %'");
+    expect(listeners.rows).toHaveLength(1);
+    expect(servers.map((x) => Number(x.remote_pid))).not.toContain(listeners.rows[0].pid);
     // Nothing of stockhook's failed on the way (a named statement on a foreign connection would).
     expect(c.stderr() + c.stdout()).not.toMatch(/prepared statement|"level":(40|50)/);
   });
