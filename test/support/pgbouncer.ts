@@ -91,8 +91,6 @@ export async function startPgBouncer(opts: PgBouncerOptions): Promise<PgBouncer>
       `admin_users = ${user}`,
       `logfile = ${logFile}`,
       `pidfile = ${join(dir, 'pgbouncer.pid')}`,
-      // A dropped test database: its server connections are closed at once rather than kept.
-      'server_check_delay = 0',
       '',
     ].join('\n'),
   );
