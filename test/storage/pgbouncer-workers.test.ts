@@ -98,7 +98,9 @@ describeThroughPgBouncer('workers through PgBouncer in transaction mode (Postgre
     const { a, w, p } = await account();
     await call(env, a, 'POST', '/api/v1/webhooks', { url: rx.url('/listened'), events: ['document.posted'] }, 201);
     // It polls once a minute: only the announcement can bring the delivery within the wait below.
-    await startWorker({ listenUrl: fresh.url }, { pollMs: 60_000 });
+    const worker = await startWorker({ listenUrl: fresh.url }, { pollMs: 60_000 });
+    // Announcements arrive: the store sets no pace of its own.
+    expect(worker.store.wakeupPollMs).toBeUndefined();
     expect(await listening()).toBe(1);
     await eventually(() => loop.atRest, 20_000, 10, 'the worker at rest');
     await post(env, a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
