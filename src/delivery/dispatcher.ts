@@ -74,7 +74,8 @@ export class Dispatcher {
       release: (ids) => releaseClaims(this.ctx.store, this.owner, ids, this.clock()),
       log: (msg, err) => this.log(msg, err),
     });
-    this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
+    // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
+    this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
       claimLimit: () => this.slots.claimLimit(this.batchSize),
       exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
       accountOf: (id) => this.subs.get(id)?.accountId,
