@@ -1,0 +1,54 @@
+// #/post/<kind>: the posting forms (receipt, sale, count, transfer, reservation) for a token that
+// may write. A read token is told so instead of being shown a form the API would refuse.
+import { api } from '../api.js';
+import { fill, h } from '../dom.js';
+import { href } from '../router.js';
+import { documentForm } from './document-form.js';
+import { KIND_NAMES, KINDS } from './kinds.js';
+
+export async function postView(root, kindName, isCurrent) {
+  const name = KINDS[kindName] ? kindName : 'receipt';
+  const [me, warehouses, products] = await Promise.all([api('/api/v1/tokens/current'), api('/api/v1/warehouses'), api('/api/v1/products')]);
+  if (!isCurrent()) return;
+  const tabs = h(
+    'nav',
+    { class: 'post-tabs', 'aria-label': 'Document type' },
+    KIND_NAMES.map((k) => h('a', { href: href(`post/${k}`), class: k === name ? 'active' : '', testid: `post-tab-${k}`, 'aria-current': k === name ? 'page' : null }, KINDS[k].title)),
+  );
+  const card = h('section', { class: 'card post-view', testid: 'post-view', 'data-kind': name });
+  fill(root, card);
+  if (me.scope !== 'write') {
+    fill(card, h('h2', {}, 'Post a document'), h('p', { class: 'muted', testid: 'post-read-only' }, 'This token may only read. Sign in with a write token to post documents.'));
+    return;
+  }
+  if (warehouses.data.every((w) => !w.active) || products.data.length === 0) {
+    fill(card, h('h2', {}, 'Post a document'), tabs, h('p', { class: 'muted', testid: 'post-empty' }, 'Posting needs an active warehouse and a product: create them with the API first.'));
+    return;
+  }
+  const open = () => {
+    const form = documentForm(name, { warehouses: warehouses.data, products: products.data, onPosted: (doc) => done(doc) });
+    form.discard.addEventListener('click', async () => {
+      if (await form.confirmDiscard()) open();
+    });
+    fill(card, h('div', { class: 'card-head' }, h('h2', {}, `Post a ${KINDS[name].title.toLowerCase()}`)), tabs, h('p', { class: 'muted' }, KINDS[name].lead), form.el);
+    form.el.querySelector('[data-testid=product-search]').focus({ preventScroll: true });
+  };
+  // The result replaces the form: a late second click has nothing left to post, and the next
+  // document gets a fresh form with a fresh Idempotency-Key.
+  const done = (doc) => {
+    const again = h('button', { type: 'button', testid: 'post-another', onclick: open }, `Post another ${KINDS[name].title.toLowerCase()}`);
+    fill(
+      card,
+      h('div', { class: 'card-head' }, h('h2', {}, `Post a ${KINDS[name].title.toLowerCase()}`)),
+      tabs,
+      h(
+        'div',
+        { class: 'posted', testid: 'posted', 'data-id': doc.id },
+        h('p', {}, 'Booked: ', h('a', { href: href(`documents/${doc.id}`), testid: 'posted-link' }, `${doc.type} #${doc.id}`), ` with ${doc.lines.length} line${doc.lines.length === 1 ? '' : 's'}.`),
+        h('div', { class: 'row' }, again, h('a', { href: href('stock', { warehouseId: doc.warehouseId }) }, 'See the stock')),
+      ),
+    );
+    again.focus();
+  };
+  open();
+}
