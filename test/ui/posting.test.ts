@@ -58,12 +58,12 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     for (const [w, hgt] of [[1440, 900], [390, 844]] as const) {
       await page.setViewportSize({ width: w, height: hgt });
       // Nothing sticks out of a phone's width, and the Post button is not covered.
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth'));
       expect([name, w, overflow]).toEqual([name, w, 0]);
       await tid('post-submit').scrollIntoViewIfNeeded();
       expect([name, w, await tid('post-submit').evaluate((b) => {
         const r = b.getBoundingClientRect();
-        return b.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+        return b.contains(b.ownerDocument.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
       })]).toEqual([name, w, true]);
       await page.screenshot({ path: join(SHOTS, `${name}-${w}.png`), fullPage: true });
     }
@@ -336,7 +336,7 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join((mkdirSync(SHOTS, { recursive: true }), SHOTS), 'webhook-edit-390.png'), fullPage: true });
     // (The subscriptions table itself is the views' work; the edit form must fit the phone.)
-    expect(await tid('edit-form').evaluate((f) => Math.max(...[f, ...f.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right)) - window.innerWidth)).toBeLessThanOrEqual(0);
+    expect(await tid('edit-form').evaluate((f) => Math.max(...[f, ...f.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right)) - f.ownerDocument.documentElement.clientWidth)).toBeLessThanOrEqual(0);
     await page.setViewportSize({ width: 1440, height: 900 });
     await page.screenshot({ path: join(SHOTS, 'webhook-edit-1440.png'), fullPage: true });
     await tid('edit-save').click();
@@ -379,7 +379,7 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await tid('create-submit').evaluate((b) => b.scrollIntoView({ block: 'end' }));
     expect(await tid('create-submit').evaluate((b) => {
       const r = b.getBoundingClientRect();
-      return b.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+      return b.contains(b.ownerDocument.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
     })).toBe(true);
 
     // Delete: "Keep" keeps it; confirmed, it is gone.
