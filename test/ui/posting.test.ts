@@ -120,6 +120,7 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await shoot('receipt');
     await tid('post-submit').click();
     await tid('posted').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'receipt-posted-1440.png') });
     expect(await level(north.id, widget.id)).toEqual({ amount: 5, reserved: 0 });
     const [receipt] = await docs('PO-1');
     expect(receipt).toMatchObject({ type: 'receipt', warehouseId: north.id, lines: [{ productId: widget.id, quantity: 5 }] });
@@ -298,6 +299,17 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await tid('doc-cancel').click();
     await tid('confirm-dialog').waitFor();
     expect(await tid('confirm-dialog').textContent()).toContain('puts the sold quantities back');
+    await page.screenshot({ path: join(SHOTS, 'cancel-confirm-1440.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'cancel-confirm-390.png') });
+    // The dialog's buttons are what a tap at their centre reaches on a phone.
+    for (const b of ['confirm-no', 'confirm-yes']) {
+      expect([b, await tid(b).evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(el.ownerDocument.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2)) && r.right <= el.ownerDocument.documentElement.clientWidth;
+      })]).toEqual([b, true]);
+    }
+    await page.setViewportSize({ width: 1440, height: 900 });
     await tid('confirm-no').click();
     await tid('confirm-dialog').waitFor({ state: 'detached' });
     expect((await api('GET', `/api/v1/documents/${sale.id}`)).status).toBe('posted');
@@ -323,7 +335,7 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await tid('sub-edit').click();
     await tid('edit-url').fill('not a url');
     await tid('edit-save').click();
-    await expect.poll(() => page.locator('[data-error-for="url"]').textContent()).toBe('url is not a valid URL');
+    await expect.poll(() => page.locator('[data-error-for="url"]').textContent()).toBe('URL is not a valid URL');
     await tid('edit-url').fill(rx.url('/two'));
     await tid('edit-retry').fill('1 2 30');
     await tid('edit-max-in-flight').fill('3');

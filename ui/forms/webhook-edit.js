@@ -39,6 +39,13 @@ export function webhookEditForm(w, eventPicker, onSaved) {
     f.coalesceSeconds = field('Coalesce (seconds)', h('input', { type: 'number', min: 1, max: 3600, step: 1, value: w.coalesceSeconds, testid: 'edit-coalesce' }), 'coalesceSeconds');
   }
   f.secret = field('Signing secret', h('input', { type: 'password', autocomplete: 'new-password', placeholder: 'leave empty to keep the current one', testid: 'edit-secret' }), 'secret');
+  const bearerRemove = h('input', { type: 'checkbox', testid: 'edit-bearer-remove' });
+  f.bearerToken = field(
+    'Bearer token',
+    h('input', { type: 'password', autocomplete: 'new-password', placeholder: w.bearerToken ? 'set: type to replace it' : 'none', testid: 'edit-bearer' }),
+    'bearerToken',
+    w.bearerToken && h('label', { class: 'inline small' }, bearerRemove, ' remove'),
+  );
   const basicRemove = h('input', { type: 'checkbox', testid: 'edit-basic-remove' });
   f.basicAuth = field(
     'Basic auth user',
@@ -47,13 +54,6 @@ export function webhookEditForm(w, eventPicker, onSaved) {
     w.basicAuth && h('label', { class: 'inline small' }, basicRemove, ' remove'),
   );
   f.basicPassword = field('Basic auth password', h('input', { type: 'password', autocomplete: 'new-password', placeholder: w.basicAuth ? 'type to change (with the user)' : '', testid: 'edit-basic-password' }), 'basicAuth.password');
-  const bearerRemove = h('input', { type: 'checkbox', testid: 'edit-bearer-remove' });
-  f.bearerToken = field(
-    'Bearer token',
-    h('input', { type: 'password', autocomplete: 'new-password', placeholder: w.bearerToken ? 'set: type to replace it' : 'none', testid: 'edit-bearer' }),
-    'bearerToken',
-    w.bearerToken && h('label', { class: 'inline small' }, bearerRemove, ' remove'),
-  );
   if ('objects' in w.options) f.objects = field('Poster objects', h('input', { type: 'text', value: (w.options.objects ?? []).join(', '), testid: 'edit-objects' }), 'objects');
   if ('reportType' in w.options) {
     f.reportType = field('Report', h('select', { testid: 'edit-report-type' }, KLADANA_REPORT_TYPES.map((t) => h('option', { value: t, selected: w.options.reportType === t }, t))), 'reportType');
@@ -102,11 +102,15 @@ export function webhookEditForm(w, eventPicker, onSaved) {
     return body;
   };
 
-  const place = (path, message) => {
+  const target = (path) => {
     const name = path.replace(/^body\./, '');
-    const target = f[name] ?? f[name.split(/[.[]/)[0]];
-    if (!target) return false;
-    setFieldError(target, message);
+    return f[name] ?? f[name.split(/[.[]/)[0]];
+  };
+  const labelOf = (path) => (target(path) ? target(path).el.querySelector('label').textContent : path);
+  const place = (path, message) => {
+    const t = target(path);
+    if (!t) return false;
+    setFieldError(t, message);
     return true;
   };
 
@@ -127,7 +131,7 @@ export function webhookEditForm(w, eventPicker, onSaved) {
         const d = err.details;
         let placed = false;
         if (err.field) placed = place(err.field, err.message);
-        else if (d && Array.isArray(d.fields)) for (const x of d.fields) placed = place(x.field, `${x.field.replace(/^body\./, '')} ${x.message}`) || placed;
+        else if (d && Array.isArray(d.fields)) for (const x of d.fields) placed = place(x.field, `${labelOf(x.field)} ${x.message}`) || placed;
         else if (d && typeof d.field === 'string') placed = place(d.field, err.message);
         else if (err.code === 'TARGET_NOT_ALLOWED') placed = place('url', err.message);
         formError.textContent = placed ? 'Not saved: see the fields marked.' : `Not saved: ${err.message}`;
