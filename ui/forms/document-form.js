@@ -36,12 +36,13 @@ export function documentForm(kindName, { warehouses, products, onPosted }) {
   const whSelect = (testid) =>
     h('select', { testid }, h('option', { value: '' }, '— choose a warehouse —'), active.map((w) => h('option', { value: w.id }, w.code ? `${w.name} (${w.code})` : w.name)));
   const fields = {};
-  fields.warehouseId = field(base.toWarehouse ? 'From warehouse' : 'Warehouse', whSelect('doc-warehouse'), 'warehouseId');
-  if (active.length === 1) fields.warehouseId.control.value = String(active[0].id);
-  if (base.toWarehouse) fields.toWarehouseId = field('To warehouse', whSelect('doc-to-warehouse'), 'toWarehouseId');
+  // The action first (reserve or release): it decides what the line shows about the stock.
   if (base.types.length > 1) {
     fields.type = field('Action', h('select', { testid: 'doc-type' }, base.types.map((t) => h('option', { value: t.type }, t.label))), 'type');
   }
+  fields.warehouseId = field(base.toWarehouse ? 'From warehouse' : 'Warehouse', whSelect('doc-warehouse'), 'warehouseId');
+  if (active.length === 1) fields.warehouseId.control.value = String(active[0].id);
+  if (base.toWarehouse) fields.toWarehouseId = field('To warehouse', whSelect('doc-to-warehouse'), 'toWarehouseId');
   fields.reference = field('Reference', h('input', { type: 'text', maxlength: 200, placeholder: 'optional: order, invoice, note', testid: 'doc-reference' }), 'reference');
   const type = () => (fields.type ? fields.type.control.value : base.types[0].type);
   const kind = { ...base, show: () => (type() === 'release' ? 'reserved' : base.show()) };
@@ -66,10 +67,15 @@ export function documentForm(kindName, { warehouses, products, onPosted }) {
   const syncRemove = () => lines.forEach((l) => (l.remove.hidden = lines.length === 1));
   addLine();
   fields.warehouseId.control.addEventListener('change', () => lines.forEach((l) => void l.refresh()));
-  if (fields.type) fields.type.control.addEventListener('change', () => lines.forEach((l) => l.render()));
+  if (fields.type) fields.type.control.addEventListener('change', () => (label(), lines.forEach((l) => l.render())));
 
   const formError = h('p', { class: 'error form-error', role: 'alert', testid: 'form-error' });
-  const submit = h('button', { type: 'submit', testid: 'post-submit' }, `Post ${base.title.toLowerCase()}`);
+  const submit = h('button', { type: 'submit', testid: 'post-submit' });
+  const label = () => {
+    const t = base.types.find((x) => x.type === type());
+    submit.textContent = base.types.length > 1 ? `Post: ${t.label.toLowerCase()}` : `Post ${base.title.toLowerCase()}`;
+  };
+  label();
   const more = h('button', { type: 'button', class: 'ghost', testid: 'add-line', onclick: () => addLine().picker.input.focus() }, '+ Add line');
   const discard = h('button', { type: 'button', class: 'ghost', testid: 'form-discard' }, 'Discard');
   const form = h(

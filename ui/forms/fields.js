@@ -20,7 +20,10 @@ export function field(label, control, name, extra = null) {
   input.setAttribute('aria-describedby', `${id}-err`);
   input.dataset.field = name;
   const el = h('div', { class: 'field', 'data-field': name }, h('label', { for: id }, label), control, extra, error);
-  return { el, control: input, error };
+  const f = { el, control: input, error };
+  // An error is about what was sent: once the field is changed it no longer applies.
+  input.addEventListener('input', () => setFieldError(f, ''));
+  return f;
 }
 
 /** Shows a message under a field (and marks the control invalid), or clears it with ''. */

@@ -1,9 +1,10 @@
 // #/post/<kind>: the posting forms (receipt, sale, count, transfer, reservation) for a token that
 // may write. A read token is told so instead of being shown a form the API would refuse.
-import { api } from '../api.js';
+import { api, query } from '../api.js';
 import { fill, h } from '../dom.js';
 import { href } from '../router.js';
 import { documentForm } from './document-form.js';
+import { KEY_PARTS, qty } from './fields.js';
 import { KIND_NAMES, KINDS } from './kinds.js';
 
 export async function postView(root, kindName, isCurrent) {
@@ -36,6 +37,7 @@ export async function postView(root, kindName, isCurrent) {
   // The result replaces the form: a late second click has nothing left to post, and the next
   // document gets a fresh form with a fresh Idempotency-Key.
   const done = (doc) => {
+    const levels = h('ul', { class: 'plain small', testid: 'posted-levels' });
     const again = h('button', { type: 'button', testid: 'post-another', onclick: open }, `Post another ${KINDS[name].title.toLowerCase()}`);
     fill(
       card,
@@ -45,10 +47,32 @@ export async function postView(root, kindName, isCurrent) {
         'div',
         { class: 'posted', testid: 'posted', 'data-id': doc.id },
         h('p', {}, 'Booked: ', h('a', { href: href(`documents/${doc.id}`), testid: 'posted-link' }, `${doc.type} #${doc.id}`), ` with ${doc.lines.length} line${doc.lines.length === 1 ? '' : 's'}.`),
+        levels,
         h('div', { class: 'row' }, again, h('a', { href: href('stock', { warehouseId: doc.warehouseId }) }, 'See the stock')),
       ),
     );
     again.focus();
+    void showLevels(doc, products.data, warehouses.data, levels);
   };
   open();
+}
+
+/** Each line's key as it stands after the post (what the shop checks next), from the stock API. */
+async function showLevels(doc, products, warehouses, list) {
+  const whName = (id) => (warehouses.find((w) => w.id === id) || { name: `#${id}` }).name;
+  const items = [];
+  for (const l of doc.lines.slice(0, 20)) {
+    const p = products.find((x) => x.id === l.productId);
+    const where = doc.type === 'transfer' ? [doc.warehouseId, doc.toWarehouseId] : [doc.warehouseId];
+    for (const wh of where) {
+      const rows = (await api(`/api/v1/stock${query({ productId: l.productId, warehouseId: wh, limit: 1000 })}`)).data;
+      const row = rows.find((r) => KEY_PARTS.every((k) => (r[k] ?? '') === (l[k] ?? '')));
+      const key = KEY_PARTS.filter((k) => l[k]).map((k) => `${k} ${l[k]}`).join(' · ');
+      const unit = p && p.unit ? ` ${p.unit}` : '';
+      items.push(
+        h('li', { testid: 'posted-level' }, `${p ? p.title : `#${l.productId}`}${key ? ` (${key})` : ''} at ${whName(wh)}: `, row ? `${qty(row.amount)}${unit} on hand, ${qty(row.free)} free` : 'none'),
+      );
+    }
+  }
+  list.replaceChildren(...items);
 }
