@@ -157,8 +157,8 @@ export class Subscriptions {
 
   showEdit(w) {
     this.closePanel();
+    // No toast: the row shows the saved values, and a toast would cover the controls below.
     const form = webhookEditForm(w, eventPicker, async () => {
-      toast('Subscription saved');
       this.closePanel();
       await this.load();
     });

@@ -80,7 +80,6 @@ export class Line {
       const f = field(PART_LABELS[name], keyControl(name, p, rows), name);
       f.el.hidden = !used.has(name);
       f.control.addEventListener('input', () => void this.refresh());
-      f.control.addEventListener('change', () => void this.refresh());
       this.fields[name] = f;
       this.keys.append(f.el);
     }

@@ -32,7 +32,6 @@ export async function postView(root, kindName, isCurrent) {
       if (await form.confirmDiscard()) open();
     });
     fill(card, h('div', { class: 'card-head' }, h('h2', {}, `Post a ${KINDS[name].title.toLowerCase()}`)), tabs, h('p', { class: 'muted' }, KINDS[name].lead), form.el);
-    form.el.querySelector('[data-testid=product-search]').focus({ preventScroll: true });
   };
   // The result replaces the form: a late second click has nothing left to post, and the next
   // document gets a fresh form with a fresh Idempotency-Key.

@@ -84,7 +84,7 @@ export function webhookEditForm(w, eventPicker, onSaved) {
       if (!w.followsVendorSchedule) body.retrySchedule = null;
     } else if (w.followsVendorSchedule || !sameList(parseSchedule(sched), w.retrySchedule)) body.retrySchedule = parseSchedule(sched);
     const mif = f.maxInFlight.control.value;
-    if (Number(mif) !== w.maxInFlight) body.maxInFlight = mif === '' ? undefined : Number(mif);
+    if (mif !== '' && Number(mif) !== w.maxInFlight) body.maxInFlight = Number(mif);
     if (f.coalesceSeconds && Number(f.coalesceSeconds.control.value) !== w.coalesceSeconds) body.coalesceSeconds = f.coalesceSeconds.control.value === '' ? null : Number(f.coalesceSeconds.control.value);
     if (f.secret.control.value !== '') body.secret = f.secret.control.value;
     const user = f.basicAuth.control.value.trim();
@@ -104,6 +104,7 @@ export function webhookEditForm(w, eventPicker, onSaved) {
 
   const target = (path) => {
     const name = path.replace(/^body\./, '');
+    if (name === 'basicAuth.password') return f.basicPassword;
     return f[name] ?? f[name.split(/[.[]/)[0]];
   };
   const labelOf = (path) => (target(path) ? target(path).el.querySelector('label').textContent : path);
