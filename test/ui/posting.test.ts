@@ -100,7 +100,11 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await tid('doc-type').selectOption('release');
     expect(await tid('post-submit').textContent()).toBe('Post: release');
     await tid('doc-warehouse').selectOption(String(north.id));
-    await pick(line(), 'widget', 'Widget');
+    // Picked with the keyboard this time: down into the matches, Enter on the first.
+    await line().locator('[data-testid=product-search]').fill('widg');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    expect(await line().locator('[data-testid=product-search]').inputValue()).toBe('Widget · W-1');
     await expect.poll(() => line().locator('[data-testid=line-stock]').textContent()).toBe('Reserved here: 1 pcs · on hand 3');
     await line().locator('[data-testid=line-quantity]').fill('1');
     await tid('post-submit').click();
@@ -197,6 +201,7 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await line(1).locator('[data-testid=line-quantity]').fill('2');
     await tid('post-submit').click();
     await expect.poll(() => page.locator('[data-error-for="lines[1].size"]').textContent()).toBe('Choose one of its sizes: M, L');
+    await shoot('receipt-refused-size');
     expect(await page.locator('[data-error-for="lines[0].quantity"]').textContent()).toBe('');
     // The API's own validation (a schema error) lands by its field too: a quantity left empty.
     await line(1).locator('[data-testid=key-size]').selectOption('L');

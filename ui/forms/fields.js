@@ -102,6 +102,26 @@ export function productPicker(products, onPick) {
       e.preventDefault();
       if (!chosen && shown[0]) pick(shown[0]);
     } else if (e.key === 'Escape') close();
+    else if (e.key === 'ArrowDown') {
+      e.preventDefault();
+      if (list.hidden) open(matches(input.value));
+      const first = list.querySelector('button');
+      if (first) first.focus();
+    }
+  });
+  // Arrow keys move through the matches; Escape goes back to typing.
+  list.addEventListener('keydown', (e) => {
+    const buttons = [...list.querySelectorAll('button')];
+    const i = buttons.indexOf(/** @type {HTMLButtonElement} */ (document.activeElement));
+    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+      e.preventDefault();
+      const next = e.key === 'ArrowDown' ? i + 1 : i - 1;
+      if (next < 0) input.focus();
+      else if (buttons[next]) buttons[next].focus();
+    } else if (e.key === 'Escape') {
+      close();
+      input.focus();
+    }
   });
   wrap.addEventListener('focusout', (e) => {
     if (!wrap.contains(/** @type {Node|null} */ (e.relatedTarget))) close();
