@@ -65,7 +65,9 @@ export class FormsBrowser {
     await l.locator('[data-testid=product-option]', { hasText: title }).click();
   };
   openForm = async (kind: string) => {
-    await this.page.goto(`${this.base}/ui#/post/${kind}`);
+    // Already there (a result shown): the kind's own tab opens a fresh form.
+    if (new URL(this.page.url()).hash === `#/post/${kind}`) await this.tid(`post-tab-${kind}`).click();
+    else await this.page.goto(`${this.base}/ui#/post/${kind}`);
     await this.page.locator(`[data-testid=post-form][data-kind=${kind}]`).waitFor();
   };
   /** Screenshots at 1440×900 and 390×844; at both nothing sticks out and the Post button is reachable. */

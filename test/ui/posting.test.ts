@@ -67,6 +67,27 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     expect(await level(north.id, shoe.id, { lot: 'L1', expiry: day(30) })).toEqual({ amount: 5, reserved: 0 });
     expect((await docs('COUNT-1'))[0]).toMatchObject({ type: 'count', lines: [{ quantity: 5, lot: 'L1' }] });
 
+    // A stock take of every key of the shoe held in North: one line per key, quantities to fill in.
+    await t.api('POST', '/api/v1/documents', { type: 'receipt', warehouseId: north.id, lines: [{ productId: shoe.id, lot: 'L2', expiry: day(60), quantity: 4 }] });
+    await openForm('count');
+    await tid('doc-warehouse').selectOption(String(north.id));
+    await pick(line(), 'trail', 'Trail Shoe');
+    await expect.poll(() => tid('count-all-keys').textContent()).toBe('Count all 2 keys here');
+    await tid('count-all-keys').click();
+    await expect.poll(() => page.locator('[data-testid=line] [data-testid=key-lot]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual(['L1', 'L2']);
+    expect(await page.locator('[data-testid=line] legend').allTextContents()).toEqual(['Line 1', 'Line 2']);
+    await line(0).locator('[data-testid=line-quantity]').fill('5');
+    await line(1).locator('[data-testid=line-quantity]').fill('3');
+    await expect.poll(() => page.locator('[data-testid=line-diff]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).toEqual(['0', '-1']);
+    await tid('doc-reference').fill('COUNT-ALL');
+    await shoot('count-all-keys');
+    await tid('post-submit').click();
+    await tid('posted').waitFor();
+    expect([await level(north.id, shoe.id, { lot: 'L1', expiry: day(30) }), await level(north.id, shoe.id, { lot: 'L2', expiry: day(60) })]).toEqual([
+      { amount: 5, reserved: 0 },
+      { amount: 3, reserved: 0 },
+    ]);
+
     // Transfer of two widgets from North to South.
     await openForm('transfer');
     await tid('doc-warehouse').selectOption(String(north.id));
@@ -113,9 +134,9 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     expect((await docs('RES-1')).map((d: any) => d.type)).toEqual(['reserve']);
 
     // Every post carried an Idempotency-Key, a fresh one per form.
-    expect(keys).toHaveLength(6);
+    expect(keys).toHaveLength(7);
     expect(keys.every((k) => UUID.test(k))).toBe(true);
-    expect(new Set(keys).size).toBe(6);
+    expect(new Set(keys).size).toBe(7);
     expect(pageErrors).toEqual([]);
   }, 120_000);
 

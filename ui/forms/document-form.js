@@ -50,14 +50,26 @@ export function documentForm(kindName, { warehouses, products, onPosted }) {
   const warehouseId = () => Number.parseInt(fields.warehouseId.control.value, 10);
   const lines = [];
   const linesBox = h('div', { class: 'lines', testid: 'lines' });
+  const removeLine = (line) => {
+    lines.splice(lines.indexOf(line), 1);
+    line.el.remove();
+    lines.forEach((l, i) => l.setIndex(i));
+    syncRemove();
+  };
+  // A count's line offers every key of its product held here as lines of their own, in its place.
+  const countAll = async (line, product, rows) => {
+    const before = line.el;
+    for (const row of rows) {
+      const l = addLine();
+      linesBox.insertBefore(l.el, before);
+      await l.preset(product, row);
+    }
+    removeLine(line);
+    lines.sort((x, y) => (x.el.compareDocumentPosition(y.el) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
+    lines.forEach((l, i) => l.setIndex(i));
+  };
   const addLine = () => {
-    const line = new Line(kind, products, warehouseId, () => {
-      if (lines.length === 1) return;
-      lines.splice(lines.indexOf(line), 1);
-      line.el.remove();
-      lines.forEach((l, i) => l.setIndex(i));
-      syncRemove();
-    });
+    const line = new Line(kind, products, warehouseId, () => lines.length > 1 && removeLine(line), countAll);
     line.setIndex(lines.length);
     lines.push(line);
     linesBox.append(line.el);

@@ -126,7 +126,13 @@ export function productPicker(products, onPick) {
   wrap.addEventListener('focusout', (e) => {
     if (!wrap.contains(/** @type {Node|null} */ (e.relatedTarget))) close();
   });
-  return { el: wrap, input, get product() { return chosen; }, pick };
+  /** Shows a product as chosen without telling onPick (the caller sets the line up itself). */
+  const set = (p) => {
+    chosen = p;
+    input.value = p.sku ? `${p.title} · ${p.sku}` : p.title;
+    close();
+  };
+  return { el: wrap, input, get product() { return chosen; }, pick, set };
 }
 
 /** Which key parts a product uses: size when it declares sizes, the others when its stock has them. */

@@ -14,7 +14,7 @@ export class Line {
    * @param warehouse () => the warehouse id the line takes from (or counts in), or NaN
    * @param onRemove called by the line's remove button
    */
-  constructor(kind, products, warehouse, onRemove) {
+  constructor(kind, products, warehouse, onRemove, onCountAll = null) {
     this.kind = kind;
     this.warehouse = warehouse;
     this.seq = 0;
@@ -30,6 +30,9 @@ export class Line {
     amount.addEventListener('input', () => this.render());
     this.info = h('div', { class: 'line-stock muted small', testid: 'line-stock', 'aria-live': 'polite' });
     this.diff = h('strong', { class: 'line-diff', testid: 'line-diff', hidden: true });
+    // A stock take counts every key of a product: one click makes a line per key held here.
+    this.countAll = h('button', { type: 'button', class: 'small', testid: 'count-all-keys', hidden: true });
+    this.countAll.addEventListener('click', () => onCountAll && onCountAll(this, this.product, this.here));
     this.remove = h('button', { type: 'button', class: 'small ghost', testid: 'line-remove', title: 'Remove this line', onclick: onRemove }, 'Remove');
     this.lineError = h('span', { class: 'field-error', role: 'alert', testid: 'field-error' });
     this.el = h(
@@ -39,7 +42,7 @@ export class Line {
       h('div', { class: 'line-grid' }, this.fields.productId.el, this.fields.quantity.el),
       this.keys,
       this.more,
-      h('div', { class: 'line-foot' }, this.info, this.diff, h('span', { class: 'spacer' }), this.remove),
+      h('div', { class: 'line-foot' }, this.info, this.diff, h('span', { class: 'spacer' }), this.countAll, this.remove),
       this.lineError,
     );
     this.setIndex(0);
@@ -90,6 +93,20 @@ export class Line {
     await this.refresh();
   }
 
+  /** Sets the line to a product and a key (for "count every key"), then reads its level. */
+  async preset(p, parts) {
+    this.picker.set(p);
+    await this.choose(p);
+    for (const name of KEY_PARTS) {
+      const v = parts[name] ?? '';
+      if (this.fields[name] && v !== '') {
+        this.fields[name].control.value = v;
+        this.fields[name].el.hidden = false;
+      }
+    }
+    await this.refresh();
+  }
+
   showAllKeys() {
     for (const name of KEY_PARTS) if (this.fields[name]) this.fields[name].el.hidden = false;
     this.more.hidden = true;
@@ -124,10 +141,12 @@ export class Line {
     const p = this.product;
     const wh = this.warehouse();
     this.level = undefined;
+    this.here = [];
     if (!p || !Number.isInteger(wh)) return this.render();
     setText(this.info, 'Reading the stock…');
     const rows = (await api(`/api/v1/stock${query({ productId: p.id, warehouseId: wh, limit: 1000 })}`)).data;
     if (mine !== this.seq) return;
+    this.here = rows.filter((r) => r.amount !== 0 || r.reserved !== 0);
     const key = this.keyParts();
     const row = rows.find((r) => KEY_PARTS.every((name) => part(r, name) === key[name]));
     this.level = row ? { amount: row.amount, reserved: row.reserved, free: row.free } : { amount: 0, reserved: 0, free: 0 };
@@ -138,8 +157,13 @@ export class Line {
   render() {
     const p = this.product;
     this.diff.hidden = true;
+    this.countAll.hidden = true;
     this.info.classList.remove('warn');
     if (!p) return setText(this.info, 'Choose a product to see its stock.');
+    if (this.kind.show() === 'diff' && this.here && this.here.length > 1) {
+      this.countAll.hidden = false;
+      this.countAll.textContent = `Count all ${this.here.length} keys here`;
+    }
     if (this.fields.size && !this.fields.size.control.value) return setText(this.info, 'Choose a size to see its stock.');
     if (!this.level) return setText(this.info, 'Choose a warehouse to see its stock.');
     const unit = p.unit ? ` ${p.unit}` : '';

@@ -14,7 +14,20 @@ export async function postView(root, kindName, isCurrent) {
   const tabs = h(
     'nav',
     { class: 'post-tabs', 'aria-label': 'Document type' },
-    KIND_NAMES.map((k) => h('a', { href: href(`post/${k}`), class: k === name ? 'active' : '', testid: `post-tab-${k}`, 'aria-current': k === name ? 'page' : null }, KINDS[k].title)),
+    KIND_NAMES.map((k) =>
+      h(
+        'a',
+        {
+          href: href(`post/${k}`),
+          class: k === name ? 'active' : '',
+          testid: `post-tab-${k}`,
+          'aria-current': k === name ? 'page' : null,
+          // The link to where the page already is changes no hash: it opens a fresh form instead.
+          onclick: k === name ? (e) => (e.preventDefault(), void fresh()) : null,
+        },
+        KINDS[k].title,
+      ),
+    ),
   );
   const card = h('section', { class: 'card post-view', testid: 'post-view', 'data-kind': name });
   fill(root, card);
@@ -26,16 +39,20 @@ export async function postView(root, kindName, isCurrent) {
     fill(card, h('h2', {}, 'Post a document'), tabs, h('p', { class: 'muted', testid: 'post-empty' }, 'Posting needs an active warehouse and a product: create them with the API first.'));
     return;
   }
+  let current = null;
+  // A fresh form in place of the current one; a filled one is only dropped after asking.
+  const fresh = async () => {
+    if (!current || (await current.confirmDiscard())) open();
+  };
   const open = () => {
-    const form = documentForm(name, { warehouses: warehouses.data, products: products.data, onPosted: (doc) => done(doc) });
-    form.discard.addEventListener('click', async () => {
-      if (await form.confirmDiscard()) open();
-    });
+    const form = (current = documentForm(name, { warehouses: warehouses.data, products: products.data, onPosted: (doc) => done(doc) }));
+    form.discard.addEventListener('click', () => void fresh());
     fill(card, h('div', { class: 'card-head' }, h('h2', {}, `Post a ${KINDS[name].title.toLowerCase()}`)), tabs, h('p', { class: 'muted' }, KINDS[name].lead), form.el);
   };
   // The result replaces the form: a late second click has nothing left to post, and the next
   // document gets a fresh form with a fresh Idempotency-Key.
   const done = (doc) => {
+    current = null;
     const levels = h('ul', { class: 'plain small', testid: 'posted-levels' });
     const again = h('button', { type: 'button', testid: 'post-another', onclick: open }, `Post another ${KINDS[name].title.toLowerCase()}`);
     fill(
