@@ -76,6 +76,7 @@ describe.skipIf(skipBrowser)('posting from the dashboard in headless Chromium [s
     await tid('count-all-keys').click();
     await expect.poll(() => page.locator('[data-testid=line] [data-testid=key-lot]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))).toEqual(['L1', 'L2']);
     expect(await page.locator('[data-testid=line] legend').allTextContents()).toEqual(['Line 1', 'Line 2']);
+    expect(await tid('count-all-keys').evaluateAll((els) => els.filter((e) => !e.hasAttribute('hidden')).length)).toBe(0);
     await line(0).locator('[data-testid=line-quantity]').fill('5');
     await line(1).locator('[data-testid=line-quantity]').fill('3');
     await expect.poll(() => page.locator('[data-testid=line-diff]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')))).toEqual(['0', '-1']);

@@ -160,7 +160,8 @@ export class Line {
     this.countAll.hidden = true;
     this.info.classList.remove('warn');
     if (!p) return setText(this.info, 'Choose a product to see its stock.');
-    if (this.kind.show() === 'diff' && this.here && this.here.length > 1) {
+    // Offered while no key part is typed yet: a line with a key counts that key.
+    if (this.kind.show() === 'diff' && this.here && this.here.length > 1 && Object.values(this.keyParts()).every((v) => v === '')) {
       this.countAll.hidden = false;
       this.countAll.textContent = `Count all ${this.here.length} keys here`;
     }
