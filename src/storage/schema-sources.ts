@@ -11,6 +11,8 @@ export interface SourceTable {
   secret: string | null;
   /** The Authorization header a Kladana reportUrl is fetched with. */
   report_authorization: string | null;
+  /** A reportUrl must start with this, or it is not fetched (the credentials go nowhere else). */
+  report_base_url: string | null;
   /** sku | code | explicit */
   mapping: string;
   allow_create: number;

@@ -9,7 +9,8 @@ import type { StorageDialect } from '../dialect.js';
  *   signing secret, because every request must be verified with it (an HMAC or md5 needs the key,
  *   not a hash of it); it is never read back through the API. `path_token` is the unguessable path
  *   of the inbound URL (unique); `report_authorization` is the Authorization header Kladana's
- *   reportUrl is fetched with. `own_webhook_ids` (JSON array) are the account's subscriptions that
+ *   reportUrl is fetched with, and `report_base_url` the
+ *   only place it is sent to (a notification is unsigned: a forged reportUrl must not get it). `own_webhook_ids` (JSON array) are the account's subscriptions that
  *   belong to the source's own system: what the source books is not echoed to them.
  * - `source_mappings`: an explicit external id → stockhook id, per kind (product, warehouse).
  * - `source_unmatched`: rows that mapped to nothing, with their raw row, until a mapping books them.
@@ -28,6 +29,7 @@ export async function up(db: Kysely<unknown>, d: StorageDialect): Promise<void> 
     .addColumn('format', 'text', (c) => c.notNull())
     .addColumn('secret', 'text')
     .addColumn('report_authorization', 'text')
+    .addColumn('report_base_url', 'text')
     .addColumn('mapping', 'text', (c) => c.notNull())
     .addColumn('allow_create', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('default_warehouse_id', 'integer')

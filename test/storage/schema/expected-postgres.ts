@@ -81,7 +81,7 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
       `${id('source_unmatched')}, account_id text not null, source_id integer not null, request_id text, product_ref text not null, ` +
       'warehouse_ref text not null, reason text not null, row text not null, created_ms bigint not null, booked_ms bigint, document_id integer',
     sources:
-      `${id('sources')}, account_id text not null, name text not null, format text not null, secret text, report_authorization text, ` +
+      `${id('sources')}, account_id text not null, name text not null, format text not null, secret text, report_authorization text, report_base_url text, ` +
       "mapping text not null, allow_create integer not null default 0, default_warehouse_id integer, own_webhook_ids text not null default '[]'::text, " +
       'path_token text not null, enabled integer not null default 1, created_ms bigint not null, updated_ms bigint not null',
     stock_items:

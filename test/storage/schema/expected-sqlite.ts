@@ -81,7 +81,8 @@ export const EXPECTED_SQLITE: SchemaDescription = {
       `${ID}, account_id TEXT not null, source_id INTEGER not null, request_id TEXT, product_ref TEXT not null, warehouse_ref TEXT not null, ` +
       'reason TEXT not null, row TEXT not null, created_ms bigint not null, booked_ms bigint, document_id INTEGER',
     sources:
-      `${ID}, account_id TEXT not null, name TEXT not null, format TEXT not null, secret TEXT, report_authorization TEXT, mapping TEXT not null, ` +
+      `${ID}, account_id TEXT not null, name TEXT not null, format TEXT not null, secret TEXT, report_authorization TEXT, report_base_url TEXT, ` +
+      'mapping TEXT not null, ' +
       "allow_create INTEGER not null default 0, default_warehouse_id INTEGER, own_webhook_ids TEXT not null default '[]', path_token TEXT not null, " +
       'enabled INTEGER not null default 1, created_ms bigint not null, updated_ms bigint not null',
     stock_items:
