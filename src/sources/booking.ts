@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { WriteScope } from '../context.js';
 import { postDocumentIn } from '../inventory/documents.js';
 import { isAmount, MAX_QUANTITY } from '../inventory/numbers.js';
@@ -31,15 +32,39 @@ export function withOrigin(scope: WriteScope, source: Source): WriteScope {
   return { tx: scope.tx, now: scope.now, emit: (e) => scope.emit({ ...e, data: { ...e.data, origin } }) };
 }
 
+/**
+ * A key short enough for a primary key on both databases (PostgreSQL's b-tree entries end near
+ * 2.7 kB): a longer one is stored as its SHA-256.
+ */
+export const boundedKey = (key: string): string => (key.length <= 200 ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`);
+
 /** The external key a vendor's mark orders: the vendor's product, warehouse and key parts. */
 export const markKey = (r: BalanceRow): string =>
-  JSON.stringify([r.product.id, r.warehouse ?? '', r.parts.size, r.parts.lot, r.parts.expiry, r.parts.serial, r.parts.location]);
+  boundedKey(JSON.stringify([r.product.id, r.warehouse ?? '', r.parts.size, r.parts.lot, r.parts.expiry, r.parts.serial, r.parts.location]));
+
+/** The bounds the documents API puts on a line's key parts; a vendor's row past them is kept, not booked. */
+const PART_LIMITS = { size: 50, lot: 100, serial: 100, location: 100 } as const;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Why a row's key parts cannot be a stock key, or null. An expiry is a calendar date, as the API's. */
+function badParts(parts: BalanceRow['parts']): string | null {
+  for (const [k, max] of Object.entries(PART_LIMITS)) {
+    if (parts[k as keyof typeof PART_LIMITS].length > max) return `${k} is longer than ${max} characters`;
+  }
+  if (parts.expiry === '') return null;
+  const m = DATE.exec(parts.expiry);
+  const d = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!d || d.toISOString().slice(0, 10) !== parts.expiry) return `expiry "${parts.expiry}" is not a calendar date (YYYY-MM-DD)`;
+  return null;
+}
 
 type Placed = { productId: number; warehouseId: number } | { reason: string };
 
 /** Where a row books, or why it cannot (then it is kept as unmatched, never dropped). */
 async function place(scope: WriteScope, source: Source, row: BalanceRow, created: number[]): Promise<Placed> {
   if (!isAmount(row.amount, MAX_QUANTITY)) return { reason: `amount ${row.amount} is not a balance the ledger keeps (0 to ${MAX_QUANTITY})` };
+  const parts = badParts(row.parts);
+  if (parts !== null) return { reason: parts };
   const warehouseId = await resolveWarehouse(scope.tx, source, row.warehouse);
   if (warehouseId === null) {
     return { reason: row.warehouse === null ? 'the vendor names no warehouse and the source has no defaultWarehouseId' : `warehouse ${row.warehouse} maps to no warehouse` };
@@ -69,7 +94,6 @@ export async function bookBalances(scope: WriteScope, source: Source, items: Pen
   const result: BookResult = { documentIds: [], booked: 0, unmatched: 0, stale: [], createdProductIds: [] };
   const groups = new Map<number, Map<string, { productId: number } & BalanceRow['parts'] & { quantity: number }>>();
   const marks = new Map<string, number>();
-  const booked: number[] = [];
   const bookedIn = new Map<number, number[]>();
   for (const { row, unmatchedId } of items) {
     const key = markKey(row);
@@ -111,7 +135,6 @@ export async function bookBalances(scope: WriteScope, source: Source, items: Pen
     groups.set(placed.warehouseId, lines);
     if (row.mark !== null) marks.set(key, Math.max(row.mark, marks.get(key) ?? -Infinity));
     if (unmatchedId !== undefined) {
-      booked.push(unmatchedId);
       bookedIn.set(placed.warehouseId, [...(bookedIn.get(placed.warehouseId) ?? []), unmatchedId]);
     }
   }

@@ -2,7 +2,7 @@ import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { AppError, toError } from '../errors.js';
 import { verify } from '../receiver/verify.js';
 import { timeOrderedId } from '../storage/time-ordered-id.js';
-import { bookBalances, type BookResult } from './booking.js';
+import { bookBalances, boundedKey, type BookResult } from './booking.js';
 import { fetchReport } from './kladana-report.js';
 import { settleLog, writeLog, type LogEntry, type Outcome } from './request-log.js';
 import { KLADANA_API, sourceByToken, type Source } from './sources.js';
@@ -62,7 +62,8 @@ export class Inbox {
       return log({ deliveryKey: null, ...verified, answer: badRequest('the body is not UTF-8 JSON'), outcome: 'failed', detail: { reason: 'the body is not UTF-8 JSON' } });
     }
     const parts = { headers: req.headers, query: req.query, json };
-    const deliveryKey = vendor.deliveryKey(parts);
+    const given = vendor.deliveryKey(parts);
+    const deliveryKey = given === null ? null : boundedKey(given);
     let parsed: Parsed;
     try {
       parsed = vendor.parse(parts);

@@ -1,6 +1,6 @@
 import type { WriteScope } from '../context.js';
 import { saveStockItemIn } from '../inventory/stock-items.js';
-import { withOrigin } from './booking.js';
+import { boundedKey, withOrigin } from './booking.js';
 import type { Source } from './sources.js';
 import type { Parsed } from './vendors.js';
 
@@ -19,7 +19,7 @@ export interface StockItemBooking {
  */
 export async function bookStockItem(scope: WriteScope, source: Source, p: Extract<Parsed, { kind: 'stock-item' }>): Promise<StockItemBooking> {
   const { tx, now } = scope;
-  const key = `stock_item:${p.itemId}`;
+  const key = boundedKey(`stock_item:${p.itemId}`);
   if (p.mark !== null) {
     const last = await tx.selectFrom('source_marks').select('mark').where('source_id', '=', source.id).where('key', '=', key).executeTakeFirst();
     if (last && p.mark < Number(last.mark)) return { stockItemId: null, created: false, released: false, stale: true };

@@ -75,6 +75,21 @@ describeEachDb('a MetaKocka source', (env) => {
     expect((await requests(env(), a, s.id)).map((r) => r.outcome)).toEqual(['duplicate', 'booked']);
   });
 
+  it('a row whose expiry is not a calendar date is kept, not booked; a very long X-MetaKocka-Id still dedupes', async () => {
+    const { a, main, p, s } = await erp(env());
+    const base = await listening(env());
+    const longId = 'mk-'.padEnd(3000, 'x');
+    const req = metakocka(s.path, SECRET, update([row('1600303267', '2', { lot_number: 'A', expiration_date: '31.01.2027' }), row('1600303267', '6', { lot_number: 'B' })]), longId);
+    expect(JSON.parse((await send(base, req)).body)).toEqual({ status: 'ok' });
+    expect(JSON.parse((await send(base, req)).body)).toEqual({ status: 'ok' });
+    expect((await levels(env(), a, `?productId=${p}`)).map((l) => [l.warehouseId, l.lot, l.amount])).toEqual([[main, 'B', 6]]);
+    const kept = await unmatched(env(), a, s.id);
+    expect(kept.map((k) => k.reason)).toEqual(['expiry "31.01.2027" is not a calendar date (YYYY-MM-DD)']);
+    const log = await requests(env(), a, s.id);
+    expect(log.map((r) => r.outcome)).toEqual(['duplicate', 'booked']);
+    expect(log[0].deliveryKey).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+
   it('a wrong signature is answered 401 without "status":"ok" and books nothing', async () => {
     const { a, p, s } = await erp(env());
     const base = await listening(env());
