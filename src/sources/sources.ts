@@ -42,8 +42,15 @@ export interface SourceView {
   hasSecret: boolean;
   hasReportAuthorization: boolean;
   reportBaseUrl: string | null;
+  /** How the source is doing: its last request and the rows waiting for a mapping. */
+  health: SourceHealth;
   createdAt: string;
   updatedAt: string;
+}
+
+export interface SourceHealth {
+  lastRequest: { id: string; receivedAt: string; outcome: string } | null;
+  unmatched: number;
 }
 
 export interface SourceInput {
@@ -83,7 +90,35 @@ export const toSource = (r: Selectable<SourceTable>): Source => ({
 /** The inbound URL: `{publicUrl}/in/{token}`. */
 export const inboundUrl = (publicUrl: string, token: string): string => `${publicUrl.replace(/\/+$/, '')}/in/${token}`;
 
-export const toSourceView = (s: Source, publicUrl: string): SourceView => ({
+const NO_HEALTH: SourceHealth = { lastRequest: null, unmatched: 0 };
+
+/** Each source's health in two statements, however many sources are listed. */
+export async function healthOf(db: Db, sourceIds: number[]): Promise<Map<number, SourceHealth>> {
+  const out = new Map<number, SourceHealth>();
+  if (sourceIds.length === 0) return out;
+  const latest = await db
+    .selectFrom('source_requests')
+    .select((eb) => ['source_id', eb.fn.max('id').as('id')])
+    .where('source_id', 'in', sourceIds)
+    .groupBy('source_id')
+    .execute();
+  const ids = latest.map((r) => r.id);
+  const rows = ids.length === 0 ? [] : await db.selectFrom('source_requests').select(['id', 'source_id', 'received_ms', 'outcome']).where('id', 'in', ids).execute();
+  for (const r of rows) {
+    out.set(r.source_id, { ...NO_HEALTH, lastRequest: { id: r.id, receivedAt: new Date(Number(r.received_ms)).toISOString(), outcome: r.outcome } });
+  }
+  const waiting = await db
+    .selectFrom('source_unmatched')
+    .select((eb) => ['source_id', eb.fn.countAll<number>().as('n')])
+    .where('source_id', 'in', sourceIds)
+    .where('booked_ms', 'is', null)
+    .groupBy('source_id')
+    .execute();
+  for (const w of waiting) out.set(w.source_id, { ...(out.get(w.source_id) ?? NO_HEALTH), unmatched: Number(w.n) });
+  return out;
+}
+
+export const toSourceView = (s: Source, publicUrl: string, health: SourceHealth = NO_HEALTH): SourceView => ({
   id: s.id,
   name: s.name,
   format: s.format,
@@ -96,6 +131,7 @@ export const toSourceView = (s: Source, publicUrl: string): SourceView => ({
   hasSecret: s.secret !== null,
   hasReportAuthorization: s.reportAuthorization !== null,
   reportBaseUrl: s.format === 'kladana' ? (s.reportBaseUrl ?? KLADANA_API) : null,
+  health,
   createdAt: new Date(s.createdMs).toISOString(),
   updatedAt: new Date(s.updatedMs).toISOString(),
 });

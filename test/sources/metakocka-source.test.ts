@@ -113,10 +113,13 @@ describeEachDb('a MetaKocka source', (env) => {
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ product: '1600094857', warehouse: '1600004367', amount: 4, reason: 'warehouse 1600004367 maps to no warehouse' });
     expect(kept[0].row).toMatchObject({ warehouse_id: '1600004367', amount: '4', count_code: 'PA-4020' });
+    const health = (await call(env(), a, 'GET', `/api/v1/sources/${s.id}`, undefined, 200)).body.health;
+    expect(health).toEqual({ lastRequest: { id: (await requests(env(), a, s.id))[0].id, receivedAt: expect.any(String), outcome: 'booked' }, unmatched: 1 });
     expect((await levels(env(), a, `?productId=${p}`)).filter((l) => l.warehouseId === second)).toEqual([]);
     const booked = (await call(env(), a, 'POST', `/api/v1/sources/${s.id}/mappings`, { kind: 'warehouse', externalId: '1600004367', targetId: second }, 200)).body;
     expect(booked).toMatchObject({ booked: 1, unmatched: 0, stale: [] });
     expect(await unmatched(env(), a, s.id)).toEqual([]);
+    expect((await call(env(), a, 'GET', '/api/v1/sources', undefined, 200)).body.data[0].health.unmatched).toBe(0);
     const byWarehouse = Object.fromEntries((await levels(env(), a, `?productId=${p}`)).map((l) => [l.warehouseId, l.amount]));
     expect(byWarehouse[second]).toBe(4);
     expect(byWarehouse[main] ?? 0).toBe(0);

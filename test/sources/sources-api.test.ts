@@ -11,7 +11,7 @@ describeEachDb('the sources API', (env) => {
     const w = await warehouse(env(), a);
     const hook = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: 'http://127.0.0.1:9/poster', format: 'poster', objects: ['stock'], secret: 'x' }, 201)).body;
     const s = await source(env(), a, { name: 'Till', format: 'poster', secret: 'poster-app-secret', defaultWarehouseId: w, ownWebhookIds: [hook.id] });
-    expect(s).toMatchObject({ name: 'Till', format: 'poster', mapping: 'sku', allowCreate: false, defaultWarehouseId: w, ownWebhookIds: [hook.id], enabled: true, hasSecret: true, hasReportAuthorization: false, reportBaseUrl: null });
+    expect(s).toMatchObject({ name: 'Till', format: 'poster', mapping: 'sku', allowCreate: false, defaultWarehouseId: w, ownWebhookIds: [hook.id], enabled: true, hasSecret: true, hasReportAuthorization: false, reportBaseUrl: null, health: { lastRequest: null, unmatched: 0 } });
     // 32 random bytes, base64url: 43 characters.
     expect(s.url).toMatch(new RegExp(`^${TEST_PUBLIC_URL}/in/[A-Za-z0-9_-]{43}$`));
     expect(JSON.stringify(s)).not.toContain('poster-app-secret');

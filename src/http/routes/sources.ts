@@ -5,7 +5,7 @@ import { Defaulted, Id, IdParams, Nullable, responses, Strict } from '../schemas
 import { Inbox } from '../../sources/inbound.js';
 import { listMappings, MAPPING_KINDS } from '../../sources/mapping.js';
 import { listRequests, OUTCOMES } from '../../sources/request-log.js';
-import { createSource, deleteSource, findSource, listSources, MAPPING_RULES, toSourceView, updateSource } from '../../sources/sources.js';
+import { createSource, deleteSource, findSource, healthOf, listSources, MAPPING_RULES, toSourceView, updateSource, type Source } from '../../sources/sources.js';
 import { addMapping, deleteMapping, listUnmatched } from '../../sources/unmatched.js';
 import { SOURCE_FORMATS } from '../../sources/vendors.js';
 
@@ -26,6 +26,10 @@ const Source = Type.Object(
     hasSecret: Type.Boolean(),
     hasReportAuthorization: Type.Boolean(),
     reportBaseUrl: Nullable(Type.String()),
+    health: Type.Object({
+      lastRequest: Nullable(Type.Object({ id: Type.String(), receivedAt: Type.String(), outcome: Type.String() })),
+      unmatched: Type.Integer({ description: 'rows waiting for a mapping' }),
+    }),
     createdAt: Type.String(),
     updatedAt: Type.String(),
   },
@@ -76,11 +80,15 @@ export function sourceRoutes(app: App, { ctx, auth }: RouteDeps): void {
     { ...pre, schema: { tags, summary: "Register an inbound source: a vendor's own webhooks booked as stock", body: Strict({ ...fields, name: fields.name, format: fields.format }), response: responses({ 201: ref }) } },
     async (req, reply) => reply.status(201).send(toSourceView(await createSource(ctx, principalOf(req).accountId, req.body), publicUrl)),
   );
-  app.get('/api/v1/sources', { ...pre, schema: { tags, summary: 'List sources (no secrets)', response: responses({ 200: Type.Object({ data: Type.Array(ref) }) }) } }, async (req) => ({
-    data: (await listSources(ctx.store.db, principalOf(req).accountId)).map((s) => toSourceView(s, publicUrl)),
+  const withHealth = async (sources: Source[]) => {
+    const health = await healthOf(ctx.store.db, sources.map((s) => s.id));
+    return sources.map((s) => toSourceView(s, publicUrl, health.get(s.id)));
+  };
+  app.get('/api/v1/sources', { ...pre, schema: { tags, summary: 'List sources (no secrets) with their health', response: responses({ 200: Type.Object({ data: Type.Array(ref) }) }) } }, async (req) => ({
+    data: await withHealth(await listSources(ctx.store.db, principalOf(req).accountId)),
   }));
-  app.get('/api/v1/sources/:id', { ...pre, schema: { tags, summary: 'Get a source', params: IdParams, response: responses({ 200: ref }) } }, async (req) =>
-    toSourceView(await owned(principalOf(req).accountId, req.params.id), publicUrl),
+  app.get('/api/v1/sources/:id', { ...pre, schema: { tags, summary: 'Get a source with its health', params: IdParams, response: responses({ 200: ref }) } }, async (req) =>
+    (await withHealth([await owned(principalOf(req).accountId, req.params.id)]))[0],
   );
   app.patch(
     '/api/v1/sources/:id',
