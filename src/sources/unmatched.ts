@@ -69,6 +69,20 @@ export async function addMapping(
   return result;
 }
 
+/**
+ * Tries every kept row again (oldest first, up to a batch): after products or warehouses were
+ * created or given the SKU, code or warehouse code the source's rule looks for.
+ */
+export async function retryUnmatched(ctx: Ctx, accountId: string, sourceId: number): Promise<BookResult> {
+  const { result } = await writeTx(ctx, accountId, async (scope) => {
+    const source = await findSource(scope.tx, accountId, sourceId);
+    const kept = await scope.tx.selectFrom('source_unmatched').select(['id', 'row']).where('source_id', '=', sourceId).where('booked_ms', 'is', null).orderBy('id').limit(REBOOK_BATCH).execute();
+    const items = kept.map((k) => ({ row: JSON.parse(k.row) as BalanceRow, unmatchedId: k.id }));
+    return bookBalances(scope, source, items, `source:${sourceId}:retry`, null);
+  });
+  return result;
+}
+
 export async function deleteMapping(ctx: Ctx, accountId: string, sourceId: number, kind: MappingKind, externalId: string): Promise<void> {
   await writeTx(ctx, accountId, async ({ tx }) => {
     await findSource(tx, accountId, sourceId);

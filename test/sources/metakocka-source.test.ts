@@ -133,10 +133,17 @@ describeEachDb('a MetaKocka source', (env) => {
     await send(base, metakocka(s.path, SECRET, update([other])));
     expect((await call(env(), a, 'GET', '/api/v1/products', undefined, 200)).body.data.map((x: any) => x.sku)).toEqual(['PA-4020']);
     expect((await unmatched(env(), a, s.id))[0].reason).toBe('product 77 maps to no product (mapping: sku)');
+    // Retrying finds nothing new yet: the row stays, nothing is booked.
+    expect((await call(env(), a, 'POST', `/api/v1/sources/${s.id}/unmatched/retry`, undefined, 200)).body).toMatchObject({ booked: 0, unmatched: 1, documentIds: [] });
+    expect(await unmatched(env(), a, s.id)).toHaveLength(1);
     await call(env(), a, 'PATCH', `/api/v1/sources/${s.id}`, { allowCreate: true }, 200);
     await send(base, metakocka(s.path, SECRET, update([other])));
     const created = (await call(env(), a, 'GET', '/api/v1/products', undefined, 200)).body.data.find((x: any) => x.sku === 'NEW-1');
     expect(created).toMatchObject({ code: 'N1', title: 'Neu' });
     expect((await levels(env(), a, `?productId=${created.id}`))[0].amount).toBe(5);
+    // The first row is still kept; a retry now finds the product by its SKU and books it (5 again).
+    const retried = (await call(env(), a, 'POST', `/api/v1/sources/${s.id}/unmatched/retry`, undefined, 200)).body;
+    expect(retried).toMatchObject({ booked: 1, unmatched: 0, createdProductIds: [] });
+    expect(await unmatched(env(), a, s.id)).toEqual([]);
   });
 });

@@ -6,7 +6,7 @@ import { Inbox } from '../../sources/inbound.js';
 import { listMappings, MAPPING_KINDS } from '../../sources/mapping.js';
 import { listRequests, OUTCOMES } from '../../sources/request-log.js';
 import { createSource, deleteSource, findSource, healthOf, listSources, MAPPING_RULES, toSourceView, updateSource, type Source } from '../../sources/sources.js';
-import { addMapping, deleteMapping, listUnmatched } from '../../sources/unmatched.js';
+import { addMapping, deleteMapping, listUnmatched, retryUnmatched } from '../../sources/unmatched.js';
 import { SOURCE_FORMATS } from '../../sources/vendors.js';
 
 /** A vendor's request body is read up to 1 MiB, like the API's (a MetaKocka stock list of every warehouse fits many times over). */
@@ -157,6 +157,14 @@ export function sourceRoutes(app: App, { ctx, auth }: RouteDeps): void {
       },
     },
     async (req) => ({ data: await listUnmatched(ctx.store.db, (await owned(principalOf(req).accountId, req.params.id)).id, req.query) }),
+  );
+  app.post(
+    '/api/v1/sources/:id/unmatched/retry',
+    {
+      ...pre,
+      schema: { tags, summary: "Try the kept rows again (after products or warehouses got the SKU or code the source's rule looks for)", params: IdParams, response: responses({ 200: BookResult }) },
+    },
+    async (req) => retryUnmatched(ctx, principalOf(req).accountId, req.params.id),
   );
   app.get(
     '/api/v1/sources/:id/requests',
