@@ -79,6 +79,22 @@ async function place(scope: WriteScope, source: Source, row: BalanceRow, created
   if (!product) return { reason: `product ${row.product.id} maps to no product (mapping: ${source.mapping})` };
   const size = row.parts.size;
   if (product.sizes.length > 0 ? !product.sizes.includes(size) : size !== '') return { reason: `product ${product.id} has no size "${size}"` };
+  // The ledger refuses a count below the units reserved at the key (free stock never goes
+  // negative); kept here, so that one row does not stop the rest of the message.
+  const level = await scope.tx
+    .selectFrom('stock_levels')
+    .select('reserved')
+    .where('account_id', '=', source.accountId)
+    .where('product_id', '=', product.id)
+    .where('warehouse_id', '=', warehouseId)
+    .where('size', '=', row.parts.size)
+    .where('lot', '=', row.parts.lot)
+    .where('expiry', '=', row.parts.expiry)
+    .where('serial', '=', row.parts.serial)
+    .where('location', '=', row.parts.location)
+    .executeTakeFirst();
+  const reserved = Number(level?.reserved ?? 0);
+  if (row.amount < reserved) return { reason: `amount ${row.amount} is below the ${reserved} units reserved at the key` };
   return { productId: product.id, warehouseId };
 }
 

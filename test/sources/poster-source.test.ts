@@ -96,6 +96,17 @@ describeEachDb(
       expect((await documents(env(), a)).filter((d) => d.type === 'count')).toHaveLength(2);
     });
 
+    it('a balance below the units reserved is kept as unmatched, not booked', async () => {
+      const { a, w, p, s } = await shop(env(), rx, 'reserved');
+      const base = await listening(env());
+      await post(env(), a, { type: 'reserve', warehouseId: w, lines: [{ productId: p, quantity: 4 }] });
+      expect((await send(base, poster(s.path, SECRET, stockHook(3, -7, '1700000300')))).status).toBe(200);
+      expect((await levels(env(), a, `?productId=${p}`)).map((l) => [l.amount, l.reserved])).toEqual([[10, 4]]);
+      const kept = (await call(env(), a, 'GET', `/api/v1/sources/${s.id}/unmatched`, undefined, 200)).body.data;
+      expect(kept.map((k: any) => [k.reason, k.amount])).toEqual([['amount 3 is below the 4 units reserved at the key', 3]]);
+      expect((await requests(env(), a, s.id))[0].outcome).toBe('unmatched');
+    });
+
     it('a hook with a wrong verify is refused and books nothing; the refusal is in the log', async () => {
       const { a, p, s } = await shop(env(), rx, 'bad');
       const base = await listening(env());
