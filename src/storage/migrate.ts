@@ -22,6 +22,7 @@ import * as m017 from './migrations/017-subscribers-version.js';
 import * as m018 from './migrations/018-previous-secret.js';
 import * as m019 from './migrations/019-token-credentials.js';
 import * as m020 from './migrations/020-removing-subscriptions.js';
+import * as m021 from './migrations/021-sources.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '018-previous-secret': m018,
   '019-token-credentials': m019,
   '020-removing-subscriptions': m020,
+  '021-sources': m021,
 };
 
 /**

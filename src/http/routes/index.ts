@@ -16,6 +16,7 @@ import { productRoutes } from './products.js';
 import { readinessRoutes } from './readiness.js';
 import { replayRoutes } from './replays.js';
 import { stockItemRoutes } from './stock-items.js';
+import { sourceRoutes } from './sources.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
 import { tokenRoutes } from './tokens.js';
@@ -43,6 +44,7 @@ export const ROUTES: RoutePlugin[] = [
   stockItemRoutes,
   eventRoutes,
   webhookRoutes,
+  sourceRoutes,
   deliveryRoutes,
   dashboardApiRoutes,
   replayRoutes,
