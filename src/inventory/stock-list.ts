@@ -33,7 +33,7 @@ export interface StockRow extends LevelView {
 const ORDER = ['l.product_id', 'l.warehouse_id', 'l.size', 'l.lot', 'l.expiry', 'l.serial', 'l.location'] as const;
 
 /** `%text%` for LIKE with the pattern characters of the text taken literally. */
-const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * Stock levels per key, now or at a past moment, ordered by (product, warehouse, key parts) and

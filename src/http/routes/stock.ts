@@ -4,6 +4,20 @@ import { listStock } from '../../inventory/stock-list.js';
 import { principalOf } from '../auth.js';
 import { CalendarDate, Id, Nullable, responses, StockLevel } from '../schemas.js';
 
+/** The stock list's filters (the CSV export takes the same ones). */
+export const StockQuery = Type.Object({
+  productId: Type.Optional(Id()),
+  warehouseId: Type.Optional(Id()),
+  nonZero: Type.Optional(Type.Boolean({ description: 'only keys with stock or reservations' })),
+  outOfStock: Type.Optional(Type.Boolean({ description: 'only keys with nothing free (amount - reserved <= 0)' })),
+  expiresBy: Type.Optional(CalendarDate()),
+  q: Type.Optional(Type.String({ maxLength: 100, description: "part of the product's title, SKU or code, case-insensitive" })),
+  at: Type.Optional(Type.String({ format: 'date-time', description: 'the moment to answer for (RFC 3339, a real calendar time)' })),
+  withProduct: Type.Optional(Type.Boolean({ description: "add each key's product code, sku, title and unit" })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  cursor: Type.Optional(Type.String({ maxLength: 1000 })),
+});
+
 export function stockRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.get(
     '/api/v1/stock',
@@ -15,18 +29,7 @@ export function stockRoutes(app: App, { ctx, auth }: RouteDeps): void {
         description:
           'Ordered by product, warehouse and the key parts. Without limit every matching key comes back; with limit, page with cursor=<nextCursor>. ' +
           'at=<ISO time> answers from the movement ledger: each key as it stood at that moment (version = its changes so far, updatedAt = its last change by then); keys without a movement by then are left out.',
-        querystring: Type.Object({
-          productId: Type.Optional(Id()),
-          warehouseId: Type.Optional(Id()),
-          nonZero: Type.Optional(Type.Boolean({ description: 'only keys with stock or reservations' })),
-          outOfStock: Type.Optional(Type.Boolean({ description: 'only keys with nothing free (amount - reserved <= 0)' })),
-          expiresBy: Type.Optional(CalendarDate()),
-          q: Type.Optional(Type.String({ maxLength: 100, description: "part of the product's title, SKU or code, case-insensitive" })),
-          at: Type.Optional(Type.String({ format: 'date-time', description: 'the moment to answer for (RFC 3339, a real calendar time)' })),
-          withProduct: Type.Optional(Type.Boolean({ description: "add each key's product code, sku, title and unit" })),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-          cursor: Type.Optional(Type.String({ maxLength: 1000 })),
-        }),
+        querystring: StockQuery,
         response: responses({ 200: Type.Object({ data: Type.Array(Type.Ref(StockLevel)), nextCursor: Nullable(Type.String()) }) }),
       },
     },
