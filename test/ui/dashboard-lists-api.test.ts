@@ -24,6 +24,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
+const round = (n: number) => Math.round(n * 1e6) / 1e6;
 const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
 describeEachDb(
@@ -70,6 +71,17 @@ describeEachDb(
       const south = (await env().app.inject({ method: 'GET', url: `/api/v1/stock/export?warehouseId=${w2}&q=ts-1`, headers: a.auth })).body;
       const southApi = (await call(env(), a, 'GET', `/api/v1/stock?warehouseId=${w2}&q=ts-1`, undefined, 200)).body.data as any[];
       expect(parseCsv(south).slice(1).map((r) => [Number(r[0]), Number(r[5]), r[7], Number(r[11])])).toEqual(southApi.map((l) => [l.productId, l.warehouseId, l.lot, l.amount]));
+
+      // Totals: per warehouse and per product, over every key (not a page), equal to the rows' sums.
+      const totals = (await call(env(), a, 'GET', '/api/v1/stock/totals', undefined, 200)).body;
+      const sum = (rows: any[]) => ({ keys: rows.length, amount: round(rows.reduce((n, l) => n + l.amount, 0)), reserved: round(rows.reduce((n, l) => n + l.reserved, 0)), free: round(rows.reduce((n, l) => n + l.free, 0)) });
+      expect(totals.all).toEqual(sum(api));
+      expect(totals.warehouses).toEqual([w1, w2].map((w) => ({ warehouseId: w, ...sum(api.filter((l) => l.warehouseId === w)) })));
+      expect(totals.products).toEqual([p1, p2].map((p) => ({ productId: p, ...sum(api.filter((l) => l.productId === p)) })));
+      expect(totals.productsComplete).toBe(true);
+      expect(totals.all.amount).toBe(3 * (80 * (0.5 + 1.5 + 2.5 + 3.5 + 4.5) + 0.5) - 1);
+      const northTotals = (await call(env(), a, 'GET', `/api/v1/stock/totals?warehouseId=${w1}`, undefined, 200)).body;
+      expect(northTotals.warehouses).toEqual([{ warehouseId: w1, ...sum(api.filter((l) => l.warehouseId === w1)) }]);
 
       // Movements of a product: every page of the ledger, newest first.
       const moves: any[] = [];

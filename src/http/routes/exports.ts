@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { listMovements, type MovementFilter } from '../../inventory/movements.js';
 import { listStock, type StockFilter } from '../../inventory/stock-list.js';
+import { MAX_PRODUCT_TOTALS, stockTotals } from '../../inventory/stock-totals.js';
 import { principalOf } from '../auth.js';
 import { csvStream } from '../csv.js';
 import { responses, TextResponse } from '../schemas.js';
@@ -26,8 +27,10 @@ const MOVEMENT_COLUMNS = ['id', 'createdAt', 'documentId', 'documentType', 'refe
 const { limit: _l, cursor: _c, withProduct: _w, ...stockFilters } = StockQuery.properties;
 const { limit: _ml, cursor: _mc, ...movementFilters } = MovementQuery.properties;
 
+const Total = { keys: Type.Integer(), amount: Type.Number(), reserved: Type.Number(), free: Type.Number() };
+
 /**
- * CSV exports of the stock view and of the movement ledger: the same rows, filters and order as
+ * CSV exports of the stock view and of the movement ledger, and the stock view's totals: the same rows, filters and order as
  * GET /api/v1/stock and GET /api/v1/movements, every page of them, streamed as they are read.
  */
 export function exportRoutes(app: App, { ctx, auth }: RouteDeps): void {
@@ -65,6 +68,27 @@ export function exportRoutes(app: App, { ctx, auth }: RouteDeps): void {
       ]);
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="stock.csv"').send(body);
     },
+  );
+  app.get(
+    '/api/v1/stock/totals',
+    {
+      onRequest: auth.requireAccount,
+      schema: {
+        tags: ['stock'],
+        summary: 'Totals of every stock key GET /api/v1/stock would list for these filters: per warehouse, per product and overall',
+        description: `Per product for the first ${MAX_PRODUCT_TOTALS} products (in the list's order); productsComplete says whether that was all of them.`,
+        querystring: Type.Object(stockFilters),
+        response: responses({
+          200: Type.Object({
+            all: Type.Object(Total),
+            warehouses: Type.Array(Type.Object({ warehouseId: Type.Integer(), ...Total })),
+            products: Type.Array(Type.Object({ productId: Type.Integer(), ...Total })),
+            productsComplete: Type.Boolean(),
+          }),
+        }),
+      },
+    },
+    async (req) => stockTotals(ctx.store.db, principalOf(req).accountId, req.query),
   );
   app.get(
     '/api/v1/movements/export',
