@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
-import { listStock } from '../../inventory/stock-list.js';
+import { listStock, STOCK_SORTS } from '../../inventory/stock-list.js';
 import { principalOf } from '../auth.js';
 import { CalendarDate, Id, Nullable, responses, StockLevel } from '../schemas.js';
 
@@ -13,6 +13,8 @@ export const StockQuery = Type.Object({
   expiresBy: Type.Optional(CalendarDate()),
   q: Type.Optional(Type.String({ maxLength: 100, description: "part of the product's title, SKU or code, case-insensitive" })),
   at: Type.Optional(Type.String({ format: 'date-time', description: 'the moment to answer for (RFC 3339, a real calendar time)' })),
+  sort: Type.Optional(Type.Union(STOCK_SORTS.map((x) => Type.Literal(x)), { description: "order by this column first (the key order breaks ties); cursors carry it, so keep it while paging" })),
+  dir: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'direction of the whole order; asc by default' })),
   withProduct: Type.Optional(Type.Boolean({ description: "add each key's product code, sku, title and unit" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   cursor: Type.Optional(Type.String({ maxLength: 1000 })),
