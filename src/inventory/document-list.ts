@@ -18,13 +18,15 @@ export interface DocumentFilter {
   cancelled?: boolean;
   /** Part of the reference, case-insensitive. */
   q?: string;
+  /** desc (default): newest first; asc: oldest first. */
+  dir?: 'asc' | 'desc';
   since?: string;
   until?: string;
   limit: number;
   cursor?: string;
 }
 
-/** The account's documents with their lines, newest first; cursor = the last id seen. */
+/** The account's documents with their lines, newest first (or oldest first); cursor = the last id seen. */
 export async function listDocuments(db: Db, accountId: string, f: DocumentFilter): Promise<{ data: DocumentRead[]; nextCursor: string | null }> {
   let q = db.selectFrom('documents').selectAll().where('account_id', '=', accountId);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
@@ -39,8 +41,9 @@ export async function listDocuments(db: Db, accountId: string, f: DocumentFilter
   }
   if (f.since !== undefined) q = q.where('created_ms', '>=', Date.parse(f.since));
   if (f.until !== undefined) q = q.where('created_ms', '<', Date.parse(f.until));
-  if (f.cursor !== undefined) q = q.where('id', '<', decodeCursor(f.cursor, 'n')[0] as number);
-  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  const asc = f.dir === 'asc';
+  if (f.cursor !== undefined) q = q.where('id', asc ? '>' : '<', decodeCursor(f.cursor, 'n')[0] as number);
+  const rows = await q.orderBy('id', asc ? 'asc' : 'desc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
   const ids = page.map((d) => d.id);
   const lines =

@@ -150,6 +150,11 @@ describeEachDb(
       expect(await ids('?q=100_')).toEqual([r1.id]);
       expect(await ids('?q=%25')).toEqual([]);
       expect(await ids('?q=po&type=sale')).toEqual([]);
+      // Oldest first, paged.
+      const asc = [(await call(env(), a, 'GET', '/api/v1/documents?dir=asc&limit=2', undefined, 200)).body];
+      asc.push((await call(env(), a, 'GET', `/api/v1/documents?dir=asc&limit=2&cursor=${asc[0].nextCursor}`, undefined, 200)).body);
+      expect(asc.flatMap((p) => p.data.map((d: any) => d.id))).toEqual((await ids('')).reverse());
+      expect(asc[1].nextCursor).toBeNull();
 
       const order = (await call(env(), a, 'POST', '/api/v1/outbound-orders', { warehouseId: w, items: [{ productId: p, quantity: 2 }] }, 201)).body;
       await call(env(), a, 'POST', `/api/v1/outbound-orders/${order.id}/claim`, undefined, 200);

@@ -57,6 +57,7 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
         querystring: Type.Object({
           type: Type.Optional(Type.Union(LISTED_DOCUMENT_TYPES.map((t) => Type.Literal(t)), { description: "a type; 'ship' lists outbound order shipments" })),
           q: Type.Optional(Type.String({ maxLength: 100, description: 'part of the reference, case-insensitive' })),
+          dir: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'desc (default): newest first; asc: oldest first' })),
           warehouseId: Type.Optional(Id({ description: 'documents that take from or (transfers) move to this warehouse' })),
           cancelled: Type.Optional(Type.Boolean({ description: 'true: only cancelled documents; false: only standing ones (reversals included)' })),
           since: Type.Optional(Type.String({ format: 'date-time', description: 'posted at or after' })),
