@@ -1,5 +1,12 @@
 import type { Page } from 'playwright-core';
 
+// The check runs in the page (page.evaluate); the project compiles without the DOM library, so
+// the page's globals are declared here, for this file only.
+declare const window: { innerWidth: number; scrollTo(x: number, y: number): void };
+declare const document: any;
+declare function getComputedStyle(el: Element): { overflowX: string; visibility: string; display: string };
+type Element = any;
+
 /**
  * What is wrong with the page's layout at the current viewport: the page wider than the window,
  * any visible element whose box sticks out past its right edge (except inside a box that scrolls
@@ -37,7 +44,7 @@ export async function layoutProblems(page: Page): Promise<string[]> {
       if (r.right > W + 0.5 && !scrollsSideways(el)) problems.push(`${name(el)} reaches ${Math.round(r.right)}px`);
     }
     for (const el of document.querySelectorAll('button, a[href], input, select, summary')) {
-      if (!visible(el) || (el as HTMLInputElement).type === 'hidden') continue;
+      if (!visible(el) || el.type === 'hidden') continue;
       el.scrollIntoView({ block: 'center', inline: 'center' });
       // A link that wraps onto two lines: the centre of its first line (its box's centre may be
       // between the lines, on the parent).
