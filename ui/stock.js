@@ -101,7 +101,8 @@ export async function stockView(root, params, isCurrent) {
       go('stock', routeOf({ warehouseId: f.warehouse.value || undefined, q: f.q.value.trim() || undefined, state: f.state.value || undefined, at: f.at.iso(), zero: f.zero.checked ? '1' : undefined })),
     );
   });
-  f.zero.addEventListener('change', () => go('stock', routeOf({ zero: f.zero.checked ? '1' : undefined })));
+  // The toggle applies at once, with whatever else was typed in the form.
+  f.zero.addEventListener('change', () => form.requestSubmit(apply));
   const filters = filtersOf(params);
   const current = { sort: filters.sort || null, dir: filters.dir || 'asc' };
   const tbody = h('tbody', { testid: 'stock-rows' });
@@ -138,7 +139,8 @@ export async function stockView(root, params, isCurrent) {
   let nextCursor = null;
   const whName = new Map(whs.map((w) => [w.id, w.name]));
   let productTotals = new Map();
-  const totals = api(`/api/v1/stock/totals${query(filters)}`).then((t) => {
+  // After the first page: the page is what a person waits for; the totals read every matching key.
+  const totals = () => api(`/api/v1/stock/totals${query(filters)}`).then((t) => {
     if (!isCurrent()) return;
     productTotals = new Map(t.products.map((p) => [p.productId, p]));
     fill(totalsBox, totalsView(t, whName));
@@ -159,7 +161,8 @@ export async function stockView(root, params, isCurrent) {
   };
   prev.addEventListener('click', () => act(prev, () => (cursors.pop(), load())));
   next.addEventListener('click', () => act(next, () => (cursors.push(nextCursor), load())));
-  await Promise.all([load(), totals]);
+  await load();
+  await totals();
 }
 
 function totalsView(t, whName) {
@@ -208,9 +211,9 @@ function row(l, whName, productTotals) {
     h('td', { class: 'nowrap', 'data-label': 'Expiry' }, l.expiry && [l.expiry, ' ', expiryBadge(l.expiry)]),
     h('td', { 'data-label': 'Serial' }, l.serial || ''),
     h('td', { 'data-label': 'Location' }, l.location || ''),
-    h('td', { class: 'num', testid: 'stock-amount', 'data-label': 'Amount' }, fmtQty(l.amount)),
-    h('td', { class: 'num', 'data-label': 'Reserved' }, fmtQty(l.reserved)),
-    h('td', { class: 'num nowrap', testid: 'stock-free', 'data-label': 'Free' }, out && [h('span', { class: 'badge badge-failed', testid: 'out-badge' }, 'out'), ' '], fmtQty(l.free)),
+    h('td', { class: 'num', testid: 'stock-amount', 'data-label': 'Amount', 'data-unit': l.product.unit || '' }, fmtQty(l.amount)),
+    h('td', { class: 'num', 'data-label': 'Reserved', 'data-unit': l.product.unit || '' }, fmtQty(l.reserved)),
+    h('td', { class: 'num nowrap', testid: 'stock-free', 'data-label': 'Free', 'data-unit': l.product.unit || '' }, out && [h('span', { class: 'badge badge-failed', testid: 'out-badge' }, 'out'), ' '], fmtQty(l.free)),
     h('td', { class: 'muted', testid: 'stock-unit', 'data-label': 'Unit' }, l.product.unit || ''),
   );
   const open = (e) => {

@@ -75,7 +75,10 @@ export class Subscriptions {
   /** The health cells only (every few seconds): the rows, their buttons and open panels stay. */
   async refreshHealth() {
     if (this.list.length === 0) return;
-    this.setHealth((await api('/api/v1/webhooks/health')).data);
+    const health = (await api('/api/v1/webhooks/health')).data;
+    // A subscription added or removed elsewhere (another tab, the API): the whole list again.
+    if (health.length !== this.list.length || health.some((x, i) => x.webhookId !== this.list[i].id)) return this.load();
+    this.setHealth(health);
     for (const [id, cell] of this.healthCells) fill(cell, healthView(this.health.get(id)));
     this.onChange(this.list);
   }

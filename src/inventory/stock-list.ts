@@ -51,7 +51,11 @@ export const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\
  * index, so a page costs the movements of the keys on it, not of the whole ledger; keys that had no
  * movement by then did not exist yet and are left out.
  */
-export async function listStock(db: Db, accountId: string, f: StockFilter): Promise<{ data: StockRow[]; nextCursor: string | null }> {
+/**
+ * The stock keys matching a filter (now or at a past moment), unordered and unpaged, with their
+ * amount and reserved as the list shows them: the list pages it, the totals sum it.
+ */
+export function filteredStock(db: Db, accountId: string, f: Omit<StockFilter, 'limit' | 'cursor' | 'sort' | 'dir' | 'withProduct'>) {
   let amount: Expression<number> = sql<number>`l.amount`;
   let reserved: Expression<number> = sql<number>`l.reserved`;
   let version: Expression<number> = sql<number>`l.version`;
@@ -86,6 +90,12 @@ export async function listStock(db: Db, accountId: string, f: StockFilter): Prom
       sql<SqlBool>`(lower(p.title) like ${p} escape '\\' or lower(p.sku) like ${p} escape '\\' or lower(p.code) like ${p} escape '\\')`,
     );
   }
+  return { q, amount, reserved };
+}
+
+export async function listStock(db: Db, accountId: string, f: StockFilter): Promise<{ data: StockRow[]; nextCursor: string | null }> {
+  const { q: filtered, amount, reserved } = filteredStock(db, accountId, f);
+  let q = filtered;
   // The sort column leads the keyset; quantities are expressions (a past moment sums the ledger).
   const sortExpr: Expression<unknown> | null =
     f.sort === undefined

@@ -1,6 +1,7 @@
+import { sql } from 'kysely';
 import { round } from '../quantity.js';
 import type { Db } from '../storage/database.js';
-import { listStock, type StockFilter } from './stock-list.js';
+import { filteredStock, type StockFilter } from './stock-list.js';
 
 export interface StockTotal {
   keys: number;
@@ -11,43 +12,35 @@ export interface StockTotal {
 
 /** Products summed at most: a total per product beyond this many is left out (productsComplete false). */
 export const MAX_PRODUCT_TOTALS = 1000;
-const PAGE = 1000;
+
+type Filter = Omit<StockFilter, 'limit' | 'cursor' | 'withProduct' | 'sort' | 'dir'>;
 
 /**
- * The stock view's totals for a filter: per warehouse and per product, over every key the list
- * would show (not one page), now or at a past moment. Summed from the list's own pages, so the
- * totals are always the sum of the rows the list and the CSV export give.
+ * The stock view's totals for a filter: overall, per warehouse and per product, over every key the
+ * list would show (not one page), now or at a past moment. Summed by the database over the list's
+ * own filtered keys, so they are the sums of the rows the list and the CSV export give.
  */
 export async function stockTotals(
   db: Db,
   accountId: string,
-  f: Omit<StockFilter, 'limit' | 'cursor' | 'withProduct'>,
+  f: Filter,
 ): Promise<{ warehouses: Array<StockTotal & { warehouseId: number }>; products: Array<StockTotal & { productId: number }>; productsComplete: boolean; all: StockTotal }> {
-  const wh = new Map<number, StockTotal>();
-  const pr = new Map<number, StockTotal>();
-  const all: StockTotal = { keys: 0, amount: 0, reserved: 0, free: 0 };
-  const add = (t: StockTotal, l: { amount: number; reserved: number; free: number }) => {
-    t.keys += 1;
-    t.amount += l.amount;
-    t.reserved += l.reserved;
-    t.free += l.free;
+  const keys = () => db.selectFrom(filteredStock(db, accountId, f).q.as('k'));
+  const sums = [sql<number>`count(*)`.as('keys'), sql<number>`sum(k.amount)`.as('amount'), sql<number>`sum(k.reserved)`.as('reserved')];
+  const [all, warehouses, products] = await Promise.all([
+    keys().select(sums).executeTakeFirst(),
+    keys().select('k.warehouse_id').select(sums).groupBy('k.warehouse_id').orderBy('k.warehouse_id').execute(),
+    keys().select('k.product_id').select(sums).groupBy('k.product_id').orderBy('k.product_id').limit(MAX_PRODUCT_TOTALS + 1).execute(),
+  ]);
+  const total = (r: { keys: unknown; amount: unknown; reserved: unknown } | undefined): StockTotal => {
+    const amount = round(Number(r?.amount ?? 0));
+    const reserved = round(Number(r?.reserved ?? 0));
+    return { keys: Number(r?.keys ?? 0), amount, reserved, free: round(amount - reserved) };
   };
-  let cursor: string | undefined;
-  do {
-    const page = await listStock(db, accountId, { ...f, limit: PAGE, cursor });
-    for (const l of page.data) {
-      if (!wh.has(l.warehouseId)) wh.set(l.warehouseId, { keys: 0, amount: 0, reserved: 0, free: 0 });
-      add(wh.get(l.warehouseId) as StockTotal, l);
-      if (!pr.has(l.productId) && pr.size < MAX_PRODUCT_TOTALS + 1) pr.set(l.productId, { keys: 0, amount: 0, reserved: 0, free: 0 });
-      const p = pr.get(l.productId);
-      if (p) add(p, l);
-      add(all, l);
-    }
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor !== undefined);
-  const tidy = (t: StockTotal): StockTotal => ({ keys: t.keys, amount: round(t.amount), reserved: round(t.reserved), free: round(t.free) });
-  // Keys come in product order, so the (MAX+1)th product seen is the first one left out.
-  const productsComplete = pr.size <= MAX_PRODUCT_TOTALS;
-  const products = [...pr].slice(0, MAX_PRODUCT_TOTALS).map(([productId, t]) => ({ productId, ...tidy(t) }));
-  return { warehouses: [...wh].sort((a, b) => a[0] - b[0]).map(([warehouseId, t]) => ({ warehouseId, ...tidy(t) })), products, productsComplete, all: tidy(all) };
+  return {
+    all: total(all),
+    warehouses: warehouses.map((r) => ({ warehouseId: Number(r.warehouse_id), ...total(r) })),
+    products: products.slice(0, MAX_PRODUCT_TOTALS).map((r) => ({ productId: Number(r.product_id), ...total(r) })),
+    productsComplete: products.length <= MAX_PRODUCT_TOTALS,
+  };
 }

@@ -49,8 +49,11 @@ describeEachDb(
       const lines = Array.from({ length: 401 }, (_, i) => ({ productId: p1, lot: `L${i}`, quantity: (i % 5) + 0.5 }));
       await post(env(), a, { type: 'receipt', warehouseId: w1, reference: 'PO-1', lines });
       await post(env(), a, { type: 'receipt', warehouseId: w2, reference: 'PO-2', lines });
-      await post(env(), a, { type: 'receipt', warehouseId: w2, lines: lines.map((l) => ({ ...l, productId: p2 })) });
-      await post(env(), a, { type: 'sale', warehouseId: w2, reference: 'SO-9', lines: [{ productId: p1, lot: 'L3', quantity: 1 }] });
+      const lastReceipt = (await post(env(), a, { type: 'receipt', warehouseId: w2, lines: lines.map((l) => ({ ...l, productId: p2 })) })).body;
+      const sale = (await post(env(), a, { type: 'sale', warehouseId: w2, reference: 'SO-9', lines: [{ productId: p1, lot: 'L3', quantity: 1 }] })).body;
+      // The sale strictly after the last receipt (both may fall in one millisecond), for the totals "at" between them.
+      const beforeSale = lastReceipt.createdAt;
+      await env().store.db.updateTable('movements').set({ created_ms: Date.parse(beforeSale) + 5 }).where('document_id', '=', sale.id).execute();
 
       const api = (await call(env(), a, 'GET', '/api/v1/stock?withProduct=true', undefined, 200)).body.data as any[];
       expect(api).toHaveLength(1203);
@@ -109,6 +112,9 @@ describeEachDb(
       expect(totals.products).toEqual([p1, p2].map((p) => ({ productId: p, ...sum(api.filter((l) => l.productId === p)) })));
       expect(totals.productsComplete).toBe(true);
       expect(totals.all.amount).toBe(3 * (80 * (0.5 + 1.5 + 2.5 + 3.5 + 4.5) + 0.5) - 1);
+      // At a past moment (before the sale): from the ledger, one more held.
+      const then = (await call(env(), a, 'GET', `/api/v1/stock/totals?at=${encodeURIComponent(beforeSale)}`, undefined, 200)).body;
+      expect([then.all.keys, then.all.amount]).toEqual([1203, totals.all.amount + 1]);
       const northTotals = (await call(env(), a, 'GET', `/api/v1/stock/totals?warehouseId=${w1}`, undefined, 200)).body;
       expect(northTotals.warehouses).toEqual([{ warehouseId: w1, ...sum(api.filter((l) => l.warehouseId === w1)) }]);
 
