@@ -98,7 +98,7 @@ export class Deliveries {
               { testid: 'delivery-row', 'data-id': d.id, 'data-status': d.status, class: d.id === this.openId ? 'selected clickable' : 'clickable', tabindex: 0 },
               h('td', { class: 'nowrap' }, fmtTime(d.createdAt)),
               h('td', { 'data-label': 'Event' }, d.eventType),
-              h('td', { class: 'url', 'data-label': 'Endpoint' }, url(d.webhookId)),
+              h('td', { class: 'url', 'data-label': 'Endpoint' }, breakable(url(d.webhookId))),
               h('td', { 'data-label': 'Status' }, badge(d.status), pausedNote(d, sub(d.webhookId).health)),
               h('td', { class: 'num', 'data-label': 'Tries' }, String(d.attempts)),
               h('td', { class: 'muted', 'data-label': 'Last' }, d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : d.lastError || '—'),
@@ -161,6 +161,11 @@ export class Deliveries {
       deliveryBodyAndAttempts(d, (this.subs.find((w) => w.id === d.webhookId) || {}).health),
     );
   }
+}
+
+/** A URL as text with line-break chances after its / and : (a narrow column wraps it there, not mid-word). */
+function breakable(text) {
+  return text.split(/(?<=[/:])/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
 }
 
 /** One `dt`/`dd` pair of a delivery's fields. */

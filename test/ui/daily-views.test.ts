@@ -260,9 +260,12 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
   it('at 390×844 every view fits the screen and no control is covered; screenshots of every view at both sizes', async () => {
     mkdirSync(SHOTS, { recursive: true });
     const found: Record<string, string[]> = {};
+    const event = (await api('GET', '/api/v1/events?last=1&type=stock.changed')).data[0];
+    const delivery = await eventually(async () => (await api('GET', `/api/v1/deliveries?webhookId=${hooks.sick.id}&status=pending&limit=1`)).data[0], 20_000);
+    const every = [...views(), ['event', `#/events/${event.id}`, 'event-detail'], ['delivery', `#/deliveries/${delivery.id}`, 'delivery-page']] as Array<readonly [string, string, string]>;
     for (const [w, hgt, size] of [[1440, 900, 'wide'], [390, 844, 'phone']] as const) {
       await page.setViewportSize({ width: w, height: hgt });
-      for (const [name, hash, proof] of views()) {
+      for (const [name, hash, proof] of every) {
         await page.goto(`${base}/ui${hash}`);
         await tid(proof).first().waitFor();
         await page.locator('[aria-busy=true]').waitFor({ state: 'detached' }).catch(() => {});
@@ -270,9 +273,15 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
         await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: true });
         if (size === 'phone') found[name] = await layoutProblems(page);
       }
+      // The webhooks view with a delivery open beside (or, on a phone, under) the log.
+      await page.goto(`${base}/ui#/webhooks`);
+      await page.locator(`[data-testid=delivery-row][data-id="${delivery.id}"]`).click();
+      await page.locator(`[data-testid=delivery-detail][data-id="${delivery.id}"]`).waitFor();
+      await page.screenshot({ path: join(SHOTS, `webhooks-delivery-${size}.png`), fullPage: true });
+      if (size === 'phone') found['webhooks-delivery'] = await layoutProblems(page);
     }
     await page.setViewportSize({ width: 1440, height: 900 });
-    expect(found).toEqual(Object.fromEntries(views().map(([name]) => [name, []])));
+    expect(found).toEqual(Object.fromEntries([...every.map(([name]) => name), 'webhooks-delivery'].map((name) => [name, []])));
     expect(pageErrors).toEqual([]);
   }, 180_000);
 });
