@@ -257,6 +257,30 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
     await api('DELETE', `/api/v1/webhooks/${broken.id}`);
   }, 90_000);
 
+  it('after a replay, Live events shows one chip per endpoint (the newest delivery), counting the earlier ones', async () => {
+    const sale = shop.docs.find((d) => d.reference === 'SO-77');
+    const changed = (await api('GET', `/api/v1/documents/${sale.id}/events`)).data.find((e: any) => e.type === 'stock.changed');
+    const job = await api('POST', `/api/v1/webhooks/${hooks.ok.id}/replay`, { since: new Date(Date.parse(changed.occurredAt) - 1000).toISOString() });
+    await eventually(async () => (await api('GET', `/api/v1/replays/${job.id}`)).status === 'done', 20_000);
+    const both = await eventually(async () => {
+      const ds = (await api('GET', `/api/v1/deliveries?eventId=${changed.id}`)).data;
+      return ds.length === 2 && ds.every((d: any) => d.status === 'succeeded') && ds;
+    }, 20_000);
+    expect(both.map((d: any) => d.webhookId)).toEqual([hooks.ok.id, hooks.ok.id]);
+    await page.goto(`${base}/ui#/events/${changed.id}`);
+    const chips = tid('event-deliveries').locator('[data-testid=delivery-link]');
+    await expect.poll(() => chips.count()).toBe(1);
+    expect(await chips.getAttribute('data-earlier')).toBe('1');
+    // The newest of the two is the one linked.
+    const newest = [...both].sort((x: any, y: any) => Date.parse(y.createdAt) - Date.parse(x.createdAt))[0];
+    expect(await chips.getAttribute('data-id')).toBe(newest.id);
+    expect(await chips.textContent()).toContain('×2');
+    await page.goto(`${base}/ui#/events`);
+    const row = page.locator(`[data-testid=tail-row][data-id="${changed.id}"] [data-testid=delivery-link]`);
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    expect(await row.getAttribute('data-earlier')).toBe('1');
+  }, 60_000);
+
   it('at 390×844 every view fits the screen and no control is covered; screenshots of every view at both sizes', async () => {
     mkdirSync(SHOTS, { recursive: true });
     const found: Record<string, string[]> = {};
