@@ -169,6 +169,11 @@ export class Subscriptions {
     this.tests.set(id, { run, last: null });
     for (;;) {
       if (this.tests.get(id)?.run !== run) return;
+      // While the webhooks view is not shown, wait without asking (a paused endpoint can take minutes).
+      if (this.tbody.offsetParent === null) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
       let d;
       try {
         d = await api(`/api/v1/deliveries/${deliveryId}`);
