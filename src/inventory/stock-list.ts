@@ -111,7 +111,7 @@ export async function listStock(db: Db, accountId: string, f: StockFilter): Prom
               : sql`(${amount} - ${reserved})`;
   const desc = f.dir === 'desc';
   if (f.cursor !== undefined) {
-    const c = decodeCursor(f.cursor, sortExpr === null ? 'nnsssss' : `${f.sort === 'title' || f.sort === 'expiry' ? 's' : 'f'}nnsssss`);
+    const c = decodeCursor(f.cursor, sortExpr === null ? 'nnsssss' : `${f.sort === 'title' ? 't' : f.sort === 'expiry' ? 's' : 'f'}nnsssss`);
     // Row values compare lexicographically on both databases; in the key order account_id leads so
     // PostgreSQL can walk the unique key index from the cursor on.
     const cols = sql.join(ORDER.map((col) => sql.ref(col)));

@@ -103,6 +103,21 @@ describeEachDb(
       const freeCursor = (await call(env(), a, 'GET', '/api/v1/stock?sort=free&limit=5', undefined, 200)).body.nextCursor;
       expect((await call(env(), a, 'GET', `/api/v1/stock?sort=title&limit=5&cursor=${freeCursor}`, undefined, 400)).body.error.code).toBe('VALIDATION_FAILED');
       await call(env(), a, 'GET', '/api/v1/stock?sort=price', undefined, 400);
+      // The title order pages past the longest title a product may have.
+      const c = await env().newAccount('paid');
+      const wc = await warehouse(env(), c);
+      const titles = ['B'.repeat(500), `A${'é'.repeat(499)}`, 'C'];
+      const ps = [];
+      for (const [i, title] of titles.entries()) ps.push(await product(env(), c, { title, sku: `L-${i}`, code: `L${i}` }));
+      await post(env(), c, { type: 'receipt', warehouseId: wc, lines: ps.map((p) => ({ productId: p, quantity: 1 })) });
+      const seen: number[] = [];
+      let tc = '';
+      do {
+        const page = (await call(env(), c, 'GET', `/api/v1/stock?sort=title&limit=1${tc && `&cursor=${tc}`}`, undefined, 200)).body;
+        seen.push(...page.data.map((l: any) => l.productId));
+        tc = page.nextCursor ?? '';
+      } while (tc);
+      expect(seen).toEqual([ps[1], ps[0], ps[2]]);
 
       // Totals: per warehouse and per product, over every key (not a page), equal to the rows' sums.
       const totals = (await call(env(), a, 'GET', '/api/v1/stock/totals', undefined, 200)).body;

@@ -17,7 +17,8 @@ export const StockQuery = Type.Object({
   dir: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')], { description: 'direction of the whole order; asc by default' })),
   withProduct: Type.Optional(Type.Boolean({ description: "add each key's product code, sku, title and unit" })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
-  cursor: Type.Optional(Type.String({ maxLength: 1000 })),
+  // A cursor of the title order carries a product title (up to 500 characters, base64 in JSON).
+  cursor: Type.Optional(Type.String({ maxLength: 4000 })),
 });
 
 export function stockRoutes(app: App, { ctx, auth }: RouteDeps): void {
