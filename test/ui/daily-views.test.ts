@@ -299,6 +299,9 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
       }
       // The webhooks view with a delivery open beside (or, on a phone, under) the log.
       await page.goto(`${base}/ui#/webhooks`);
+      await tid('filter-webhook').selectOption(hooks.sick.id);
+      await tid('filter-status').selectOption('pending');
+      await tid('filter-apply').click();
       await page.locator(`[data-testid=delivery-row][data-id="${delivery.id}"]`).click();
       await page.locator(`[data-testid=delivery-detail][data-id="${delivery.id}"]`).waitFor();
       await page.screenshot({ path: join(SHOTS, `webhooks-delivery-${size}.png`), fullPage: true });
