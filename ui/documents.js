@@ -162,7 +162,7 @@ export async function documentView(root, id, isCurrent) {
                 {},
                 h('td', {}, h('a', { href: href('history', { productId: l.productId }) }, products[i].title), h('div', { class: 'muted small' }, products[i].sku)),
                 h('td', {}, keyLabel(l, '') || '—'),
-                h('td', { class: 'num' }, fmtQty(l.quantity)),
+                h('td', { class: 'num nowrap' }, fmtQty(l.quantity), products[i].unit && h('span', { class: 'muted small' }, ` ${products[i].unit}`)),
               ),
             ),
           ),
