@@ -5,6 +5,7 @@ import { dashboardApiRoutes } from './dashboard-api.js';
 import { deliveryRoutes } from './deliveries.js';
 import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
+import { exportRoutes } from './exports.js';
 import { healthRoutes } from './health.js';
 import { kladanaReportRoutes } from './kladana-reports.js';
 import { kladanaWebhookStockRoutes } from './kladana-webhookstock.js';
@@ -36,6 +37,7 @@ export const ROUTES: RoutePlugin[] = [
   documentRoutes,
   stockRoutes,
   movementRoutes,
+  exportRoutes,
   supplierRoutes,
   metakockaStockRoutes,
   kladanaReportRoutes,
