@@ -14,7 +14,8 @@ import { installKladanaErrorShape } from './http/kladana-errors.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
-import { serializeRequest } from './http/request-log.js';
+import { installRequestLog, serializeRequest } from './http/request-log.js';
+import type { EventLog } from './log-events.js';
 import { ROUTES } from './http/routes/index.js';
 import { installUnmatchedRequests } from './http/unmatched-requests.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -38,6 +39,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** Prune expired rows in the background while the app runs (the API process does it); none when not given. */
   retention?: { policy: RetentionPolicy; intervalMs?: number };
+  /** A successful request slower than this is logged at info (http/request-log.ts SLOW_REQUEST_MS unless given). */
+  slowRequestMs?: number;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -57,6 +60,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     schemaController: validatorCompilers(),
     // Every request's logger writes the URL with credentials in the query string redacted.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
+    // One record per request, at a level that depends on how it ended (http/request-log.ts).
+    disableRequestLogging: true,
     // fastify's and Node's own refusals answer in the documented error shape too.
     frameworkErrors,
     clientErrorHandler,
@@ -66,6 +71,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedAs', null);
   installErrorHandler(app);
+  // Before the Kladana shape: it reads the error code from stockhook's own error body.
+  installRequestLog(app, deps.slowRequestMs);
   installKladanaErrorShape(app);
   installClosingAnswer(app);
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
@@ -114,6 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         intervalMs: retention.intervalMs,
         onPruned: (counts) => deps.metrics.recordPruned(counts),
         log: (msg, err) => app.log.error({ err }, msg),
+        events: app.log as EventLog,
       });
     });
     app.addHook('onClose', async () => pruner?.stop());

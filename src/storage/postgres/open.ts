@@ -72,7 +72,7 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
   };
   try {
     await waitForDatabase(db, opts.waitMs ?? 0, log);
-    if (opts.migrate !== false) await migrateWith(db, dialect);
+    if (opts.migrate !== false) await migrateWith(db, dialect, undefined, opts.events);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;
