@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Ctx } from './context.js';
 import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
@@ -61,7 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     // Every request's logger writes the URL with credentials in the query string redacted.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
     // One record per request, at a level that depends on how it ended (http/request-log.ts).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // fastify's and Node's own refusals answer in the documented error shape too.
     frameworkErrors,
     clientErrorHandler,
