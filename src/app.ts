@@ -14,7 +14,7 @@ import { installKladanaErrorShape } from './http/kladana-errors.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
-import { installRequestLog, serializeRequest } from './http/request-log.js';
+import { frameworkLogger, installRequestLog, serializeRequest } from './http/request-log.js';
 import type { EventLog } from './log-events.js';
 import { ROUTES } from './http/routes/index.js';
 import { installUnmatchedRequests } from './http/unmatched-requests.js';
@@ -55,7 +55,7 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
+    ...(typeof deps.logger === 'object' ? { loggerInstance: frameworkLogger(deps.logger) } : { logger: deps.logger ?? false }),
     // Bodies strictly, text parts (params, querystring, headers) with coercion: http/validation.ts.
     schemaController: validatorCompilers(),
     // Every request's logger writes the URL with credentials in the query string redacted.
@@ -72,7 +72,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorateRequest('authenticatedAs', null);
   installErrorHandler(app);
   // Before the Kladana shape: it reads the error code from stockhook's own error body.
-  installRequestLog(app, deps.slowRequestMs);
+  if (typeof deps.logger === 'object') installRequestLog(app, deps.logger as EventLog, deps.slowRequestMs);
   installKladanaErrorShape(app);
   installClosingAnswer(app);
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
@@ -121,7 +121,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         intervalMs: retention.intervalMs,
         onPruned: (counts) => deps.metrics.recordPruned(counts),
         log: (msg, err) => app.log.error({ err }, msg),
-        events: app.log as EventLog,
+        events: typeof deps.logger === 'object' ? (deps.logger as EventLog) : undefined,
       });
     });
     app.addHook('onClose', async () => pruner?.stop());

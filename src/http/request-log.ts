@@ -54,14 +54,25 @@ const answeredWith = new WeakMap<FastifyRequest, { code: string; message: string
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
+const SEVERITY: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
 /**
- * One record per request, written when its answer is sent (fastify's own two records, "incoming
- * request" and "request completed", are turned off in app.ts): `debug` for a success, so a
+ * The logger fastify itself gets: the process's, from `warn` up. Its own info record ("Server
+ * listening at") repeats, without a code, what the startup line says; its warnings and errors (a
+ * request's unhandled error) stay. Request records go through the process's logger itself.
+ */
+export function frameworkLogger<L extends { level: string; child(bindings: object, options: { level: string }): L }>(logger: L): L {
+  return logger.child({}, { level: (SEVERITY[logger.level] ?? 0) >= SEVERITY.warn ? logger.level : 'warn' });
+}
+
+/**
+ * One record per request, written through the process's logger when its answer is sent (fastify's
+ * own two records, "incoming request" and "request completed", are turned off in app.ts): `debug` for a success, so a
  * dashboard polling every few seconds writes nothing at the default level; `info` for a slow one
  * and for a refusal (4xx, with its error code; a refused document as `document.refused`); `error`
  * for a 5xx. Install before the Kladana error shape, whose hooks rewrite the error body.
  */
-export function installRequestLog(app: FastifyInstance, slowMs: number = SLOW_REQUEST_MS): void {
+export function installRequestLog(app: FastifyInstance, log: EventLog, slowMs: number = SLOW_REQUEST_MS): void {
   app.addHook('preSerialization', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode >= 400) {
       const e = (payload as { error?: { code?: unknown; message?: unknown } } | null)?.error;
@@ -73,9 +84,8 @@ export function installRequestLog(app: FastifyInstance, slowMs: number = SLOW_RE
     const status = reply.statusCode;
     const ms = round(reply.elapsedTime);
     const url = redactUrl(request.url);
-    const fields = { method: request.method, url, statusCode: status, responseTimeMs: ms };
+    const fields = { reqId: request.id, method: request.method, url, statusCode: status, responseTimeMs: ms };
     const text = `${request.method} ${url} ${status} in ${ms} ms`;
-    const log = request.log as unknown as EventLog;
     if (status < 400) {
       logEvent(log, ms >= slowMs ? 'request.slow' : 'request.completed', fields, text);
       return;
