@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOG_EVENTS } from '../../src/log-events.js';
 import { api, killAll, startCli, type Child } from '../support/child.js';
 import { LEVEL, type LogRecord } from '../support/log-records.js';
 import { eventually } from '../support/wait.js';
@@ -130,5 +131,14 @@ describe('stockhook serve logs', () => {
       if (proc.pid) process.kill(-proc.pid, 'SIGTERM');
       await closed;
     }
+  });
+});
+
+describe('the log codes in docs/operations/metrics-and-logs.md', () => {
+  it('lists every code with the level it is logged at, and nothing else', () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/operations/metrics-and-logs.md', import.meta.url)), 'utf8');
+    const table = /<!-- log-codes:start -->\n([\s\S]*?)<!-- log-codes:end -->/.exec(doc)?.[1] ?? '';
+    const rows = [...table.matchAll(/^\| `([a-z_.]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2]]);
+    expect(rows).toEqual(Object.entries(LOG_EVENTS));
   });
 });
