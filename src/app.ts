@@ -11,6 +11,7 @@ import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
+import { installUnknownParameterCheck } from './http/query-parameters.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
@@ -70,7 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedAs', null);
-  installErrorHandler(app);
+  installErrorHandler(app, deps.ctx.store);
   // Before the Kladana shape: it reads the error code from stockhook's own error body.
   if (typeof deps.logger === 'object') installRequestLog(app, deps.logger as EventLog, deps.slowRequestMs);
   installKladanaErrorShape(app);
@@ -78,6 +79,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
   const count = deps.rateLimit ? await installRateLimit(app, deps.rateLimit, deps.adminTokenHash) : undefined;
   installUnmatchedRequests(app, count);
+  // Before every route: a query parameter a route does not take is refused (http/query-parameters.ts).
+  installUnknownParameterCheck(app);
   installBodyParsers(app);
   app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
