@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Ctx } from './context.js';
 import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
@@ -15,7 +15,8 @@ import { installUnknownParameterCheck } from './http/query-parameters.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
-import { serializeRequest } from './http/request-log.js';
+import { frameworkLogger, installRequestLog, serializeRequest } from './http/request-log.js';
+import type { EventLog } from './log-events.js';
 import { ROUTES } from './http/routes/index.js';
 import { installUnmatchedRequests } from './http/unmatched-requests.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** Prune expired rows in the background while the app runs (the API process does it); none when not given. */
   retention?: { policy: RetentionPolicy; intervalMs?: number };
+  /** A successful request slower than this is logged at info (http/request-log.ts SLOW_REQUEST_MS unless given). */
+  slowRequestMs?: number;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -53,11 +56,13 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
+    ...(typeof deps.logger === 'object' ? { loggerInstance: frameworkLogger(deps.logger) } : { logger: deps.logger ?? false }),
     // Bodies strictly, text parts (params, querystring, headers) with coercion: http/validation.ts.
     schemaController: validatorCompilers(),
     // Every request's logger writes the URL with credentials in the query string redacted.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
+    // One record per request, at a level that depends on how it ended (http/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // fastify's and Node's own refusals answer in the documented error shape too.
     frameworkErrors,
     clientErrorHandler,
@@ -67,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedAs', null);
   installErrorHandler(app, deps.ctx.store);
+  // Before the Kladana shape: it reads the error code from stockhook's own error body.
+  if (typeof deps.logger === 'object') installRequestLog(app, deps.logger as EventLog, deps.slowRequestMs);
   installKladanaErrorShape(app);
   installClosingAnswer(app);
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
@@ -117,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         intervalMs: retention.intervalMs,
         onPruned: (counts) => deps.metrics.recordPruned(counts),
         log: (msg, err) => app.log.error({ err }, msg),
+        events: typeof deps.logger === 'object' ? (deps.logger as EventLog) : undefined,
       });
     });
     app.addHook('onClose', async () => pruner?.stop());

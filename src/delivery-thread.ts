@@ -80,10 +80,10 @@ class ForwardingMetrics implements AttemptMetrics {
 setInterval(() => send({ type: 'alive' }), data.heartbeatMs).unref();
 const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
-const store = await openStore(data.databaseUrl, { log, migrate: false, threads: { share: data.share, role: 'delivery' }, ...data.connection, waitMs: data.databaseWaitMs });
+const store = await openStore(data.databaseUrl, { log, events: logger, migrate: false, threads: { share: data.share, role: 'delivery' }, ...data.connection, waitMs: data.databaseWaitMs });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
-const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, handoffCount: data.handoffCount });
+const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, events: logger.child({ thread: 'delivery' }), handoffCount: data.handoffCount });
 // Ready before the first claim: until the host hears this, stopping the thread loses no lease.
 send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();

@@ -1,3 +1,4 @@
+import type { EventLog } from '../log-events.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
 import type { BreakerOptions } from './breaker.js';
 import type { HandoffWriter } from './handoff/index.js';
@@ -20,6 +21,8 @@ export interface DispatcherOptions {
   breaker?: BreakerOptions;
   metrics?: AttemptMetrics;
   log?: (msg: string, err?: unknown) => void;
+  /** Where failed attempts, the breaker's pauses and disabled subscriptions are logged (operator-log.ts). */
+  events?: EventLog;
   /** For tests: replaces Math.random in retry jitter. */
   random?: () => number;
   /**

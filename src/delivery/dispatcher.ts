@@ -16,6 +16,7 @@ import type { DispatcherOptions } from './dispatcher-options.js';
 import type { AttemptResult } from './finish.js';
 import { HandoffTaker } from './handoff/index.js';
 import { IdleWaiters } from './idle-waiters.js';
+import { logAttempt, logAutoDisabled, logPaused, logResumed } from './operator-log.js';
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
 import { SendSlots } from './send-slots.js';
@@ -93,7 +94,7 @@ export class Dispatcher {
       log: (msg, err) => this.log(msg, err),
       writtenAt: this.clock,
       afterWrite: async (batch, now) => {
-        await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err));
+        await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err), opts.events);
         this.idle.check();
       },
     });
@@ -268,15 +269,21 @@ export class Dispatcher {
     }
     if (!made) return;
     const { result, decision, now } = made;
+    logAttempt(this.opts.events, d, sub, made);
     if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
     this.results.add(earlier.length > 0 ? { ...result, earlier } : result);
     try {
       // Vendor formats keep their promised schedule: no breaker pauses them.
+      const wasPaused = this.breakers.state(sub.id, now) !== 'closed';
       const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
-      if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
+      if (reopenAt !== null) {
+        logPaused(this.opts.events, sub, reopenAt, this.breakers.cooldownOf(sub.id));
+        await this.pauseEndpoint(sub.id, reopenAt);
+      } else if (wasPaused && decision.endpointOk) logResumed(this.opts.events, sub);
       if (decision.outcome === 'gone') {
         await this.results.flush();
-        await disableSubscription(this.ctx, sub.accountId, sub.id, 'the endpoint answered 410 Gone');
+        const reason = 'the endpoint answered 410 Gone';
+        if (await disableSubscription(this.ctx, sub.accountId, sub.id, reason)) logAutoDisabled(this.opts.events, sub, reason);
       }
     } catch (err) {
       // Nobody awaits send(): a lost database must be logged here, not end the process (the result is with the batcher).

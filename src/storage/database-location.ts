@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { quoteValue as quoted } from '../errors.js';
+import { isPostgresUrl } from './database-url.js';
 
 /**
  * The database locations stockhook can open, checked before anything is opened (config.ts).
@@ -30,6 +32,24 @@ export function databaseUrlProblem(url: string, name: string): string | null {
     }
   }
   return `${name} ${quoted(masked(url))} is not a database stockhook can open: give ${DATABASE_FORMS}`;
+}
+
+/**
+ * Where a first start writes the generated administrator token when no terminal is there to show
+ * it: beside the SQLite file (`<file>.admin-token`, so two ledgers in one folder never share one),
+ * or, for PostgreSQL and `:memory:`, which have no folder of their own, in the working directory,
+ * named after the database (`stockhook-<database>.admin-token`).
+ */
+export function adminTokenFile(url: string, cwd: string = process.cwd()): string {
+  if (url === ':memory:') return resolve(cwd, 'stockhook-memory.admin-token');
+  if (!isPostgresUrl(url)) return `${resolve(cwd, url)}.admin-token`;
+  let name = 'postgres';
+  try {
+    name = decodeURIComponent(new URL(url).pathname.slice(1)) || name;
+  } catch {
+    // databaseUrlProblem refused unparseable URLs before anything was opened; the default name stays.
+  }
+  return resolve(cwd, `stockhook-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}.admin-token`);
 }
 
 /**

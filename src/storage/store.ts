@@ -1,3 +1,4 @@
+import type { EventLog } from '../log-events.js';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Tx } from './db.js';
 import type { EventRows } from './event-rows.js';
@@ -106,6 +107,8 @@ export interface StoreOptions {
   migrate?: boolean;
   poolSize?: number;
   log?: StorageLog;
+  /** Where the migrations' start and end are logged (log-events.ts). */
+  events?: EventLog;
   /** The thread this store is opened in and what it shares with the process's other threads (threads.ts). */
   threads?: ThreadRole;
   /** SQLite: the write turn this connection shares with the process's other threads (sqlite/write-turn.ts); `threads` sets it. */

@@ -99,7 +99,7 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
       // `serve` exits with this one line: where the database was looked for and what to check.
       throw new DatabaseUnreachableError(url, err);
     }
-    if (opts.migrate !== false) await migrateWith(db, dialect);
+    if (opts.migrate !== false) await migrateWith(db, dialect, undefined, opts.events);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;
