@@ -1,14 +1,26 @@
 import type { TagReference } from './types.js';
 
 export const applicationsReference: TagReference = {
-  tag: { name: 'applications', description: 'TODO-TAG' },
+  tag: {
+    name: 'applications',
+    description:
+      'Integrator applications (a Poster-style app, a label printer, a marketplace connector): registered once by ' +
+      'the administrator, installed by each account that wants one. Installing issues the application its own ' +
+      'token for that account, which sees only the webhook subscriptions the application created; uninstalling ' +
+      'revokes it and deletes them. See docs/webhooks/applications.md.',
+  },
   operations: {
     'POST /api/v1/applications': {
       summary: 'Register an integrator application (administrator)',
-      description: 'TODO-DESCRIBE',
+      description:
+        'Administrator token only. With `webhook: {url, objects, secret?}` it is a Poster application: every ' +
+        'account that installs it is subscribed (format `poster`) to that URL for those entities, and the first ' +
+        'hook it gets is `application`/`added` carrying its access token (docs/formats/poster.md). Without ' +
+        "`webhook`, it only gets tokens. The secret is in this answer and the application's own hooks, never in a " +
+        'listing.',
       body: {
-        example: {
-          summary: 'TODO-EX',
+        poster: {
+          summary: 'A Poster-style application told of stock changes',
           value: {
             name: 'ShipFast Labels',
             webhook: {
@@ -34,7 +46,9 @@ export const applicationsReference: TagReference = {
     },
     'GET /api/v1/applications': {
       summary: 'List registered applications (administrator)',
-      description: 'TODO-DESCRIBE',
+      description:
+        'Administrator token only. Every registered application with its webhook URL and objects; the webhook ' +
+        'secret is never listed.',
       responses: {
         '200': {
           data: [
@@ -49,14 +63,23 @@ export const applicationsReference: TagReference = {
       },
     },
     'POST /api/v1/applications/{id}/install': {
-      summary: 'Install an application into this account; the access token is shown this once (application.installed carries none)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Install an application into this account',
+      description:
+        "A `write` user token of the account (an application's token cannot install). Issues the application's " +
+        'token for this account and answers it as `accessToken`, this once: it is stored as a hash. The ' +
+        'application.installed event names the application, never the token. With that token the application may ' +
+        'do what a `write` token may, except manage tokens and install applications, and it sees only the ' +
+        'subscriptions it creates.',
       params: { id: 1 },
       responses: { '201': { applicationId: 1, accessToken: 'shk_kK5IXBwR9T77SjeUSnm8WZJWLV2l9lLD' } },
     },
     'POST /api/v1/applications/{id}/uninstall': {
-      summary: 'Uninstall an application: its tokens stop working, the subscriptions it created are deleted; emits application.uninstalled',
-      description: 'TODO-DESCRIBE',
+      summary: 'Uninstall an application',
+      description:
+        "The account's `write` token or the application's own token. Revokes the application's token at once, " +
+        'cancels a waiting `application`/`added` hook, and deletes every subscription the application created, ' +
+        'cancelling their waiting deliveries; a Poster subscription that lists `application` is sent ' +
+        '`application`/`removed` first. Emits application.uninstalled.',
       params: { id: 1 },
       responses: {},
     },

@@ -1,11 +1,21 @@
 import type { TagReference } from './types.js';
 
 export const deliveriesReference: TagReference = {
-  tag: { name: 'deliveries', description: 'TODO-TAG' },
+  tag: {
+    name: 'deliveries',
+    description:
+      'The delivery log: one delivery per event and subscription, with every attempt (the request as sent, ' +
+      "credentials masked; the response's status, headers and first 8 KiB; the error kind). Failed deliveries can " +
+      "be sent again; per-bucket statistics feed the dashboard's charts.",
+  },
   operations: {
     'GET /api/v1/deliveries/{id}': {
-      summary: 'A delivery with its body and every attempt (request headers with credentials masked, response status, headers and first 8 KiB)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Get a delivery with its body and every attempt',
+      description:
+        "The delivery's status and schedule, the exact body sent (the same bytes on every attempt), and each " +
+        'attempt: request headers with credentials masked, the response status, headers and first 8 KiB of body, ' +
+        "how long it took and what went wrong. An application's token sees only deliveries of its own " +
+        'subscriptions.',
       params: { id: '01a24d86-442b-7d7c-8d64-7176669081e3' },
       responses: {
         '200': {
@@ -20,7 +30,7 @@ export const deliveriesReference: TagReference = {
           lastError: null,
           createdAt: '2026-12-06T22:42:54.634Z',
           completedAt: '2026-12-06T22:42:54.683Z',
-          url: 'https://erp.northwind.example/erp/stock',
+          url: 'https://erp.northwind.example/hooks/stock',
           body: '{"id":"01a24d86-442a-7192-b4c2-dff59581c1b1","type":"webhook.test","timestamp":"2026-12-06T22:42:54.634Z","account_id":"1253aba5-440a-4821-ba72-aba556caf609","data":{"webhookId":"be178f82-37c3-48a6-be96-89abe245ae3f","message":"stockhook test event"}}',
           attemptLog: [
             {
@@ -29,7 +39,7 @@ export const deliveriesReference: TagReference = {
               durationMs: 29.65,
               outcome: 'succeeded',
               request: {
-                url: 'https://erp.northwind.example/erp/stock',
+                url: 'https://erp.northwind.example/hooks/stock',
                 headers: {
                   'user-agent': 'stockhook/0.1',
                   'content-type': 'application/json',
@@ -57,8 +67,12 @@ export const deliveriesReference: TagReference = {
       },
     },
     'POST /api/v1/deliveries/{id}/retry': {
-      summary: 'Send a finished delivery again: same id, same bytes, one more attempt',
-      description: 'TODO-DESCRIBE',
+      summary: 'Send a finished delivery again',
+      description:
+        'A `write` token. A delivery that has finished (succeeded, failed, dropped or cancelled) is queued again: ' +
+        'same id, same bytes, one more attempt, answered 202 with the delivery now `pending`. One already waiting ' +
+        'to be sent is 409 CONFLICT; one held by a disabled subscription, or whose subscription is disabled or ' +
+        'deleted, is 422 INVALID_STATE.',
       params: { id: '01a24d86-442b-7d7c-8d64-7176669081e3' },
       responses: {
         '202': {
@@ -73,13 +87,16 @@ export const deliveriesReference: TagReference = {
           lastError: null,
           createdAt: '2026-12-06T22:42:54.634Z',
           completedAt: null,
-          url: 'https://erp.northwind.example/erp/stock',
+          url: 'https://erp.northwind.example/hooks/stock',
         },
       },
     },
     'GET /api/v1/deliveries': {
-      summary: 'The account\'s delivery log across subscriptions, newest first',
-      description: 'TODO-DESCRIBE',
+      summary: "The account's delivery log across subscriptions",
+      description:
+        "Newest first, across every subscription (an application's token: its own). Filter by `webhookId`, " +
+        '`status`, `eventType`, `eventId` (the deliveries one event caused) and creation time (`since`, `until`); ' +
+        'pages of `limit`, continued with `cursor=<nextCursor>`.',
       query: { webhookId: 'be178f82-37c3-48a6-be96-89abe245ae3f', eventType: 'stock.changed', limit: 2 },
       responses: {
         '200': {
@@ -96,7 +113,7 @@ export const deliveriesReference: TagReference = {
               lastError: null,
               createdAt: '2026-12-06T22:42:54.298Z',
               completedAt: '2026-12-06T22:42:54.465Z',
-              url: 'https://erp.northwind.example/erp/stock',
+              url: 'https://erp.northwind.example/hooks/stock',
             },
             {
               id: '01a24d86-42b5-74b9-82af-326f003a1bb9',
@@ -110,7 +127,7 @@ export const deliveriesReference: TagReference = {
               lastError: null,
               createdAt: '2026-12-06T22:42:54.255Z',
               completedAt: '2026-12-06T22:42:54.452Z',
-              url: 'https://erp.northwind.example/erp/stock',
+              url: 'https://erp.northwind.example/hooks/stock',
             },
           ],
           nextCursor: 'MTc5NjU5Njk3NDI1NTowMWEyNGQ4Ni00MmI1LTc0YjktODJhZi0zMjZmMDAzYTFiYjk',
@@ -118,8 +135,12 @@ export const deliveriesReference: TagReference = {
       },
     },
     'GET /api/v1/stats/deliveries': {
-      summary: 'Attempts per time bucket: count, succeeded, failed, p50 and p95 duration',
-      description: 'since at most 7 days back (default: one hour ago), at most 500 buckets; buckets start at multiples of bucketSeconds.',
+      summary: 'Delivery attempts per time bucket',
+      description:
+        'For charts: per bucket of `bucketSeconds`, the number of attempts, how many succeeded and failed, and ' +
+        'the p50 and p95 durations in milliseconds (null without attempts). `since` is at most 7 days back ' +
+        '(default: one hour ago), at most 500 buckets, each starting at a multiple of `bucketSeconds`; ' +
+        '`webhookId` narrows to one subscription.',
       query: { bucketSeconds: 300, webhookId: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       responses: {
         '200': {

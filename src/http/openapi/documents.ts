@@ -1,14 +1,29 @@
 import type { TagReference } from './types.js';
 
 export const documentsReference: TagReference = {
-  tag: { name: 'documents', description: 'TODO-TAG' },
+  tag: {
+    name: 'documents',
+    description:
+      'Every stock change is a document: posted atomically (all its lines or none), never edited, cancelled only ' +
+      'by posting its reversal. `receipt` and `return` add stock, `sale` and `writeoff` remove it, `transfer` ' +
+      'moves it to another warehouse, `count` sets the amount found by an inventory count, `reserve` and ' +
+      '`release` move stock in and out of the reservation. Each line names a product and optionally a size, lot, ' +
+      'expiry, serial and location: with the warehouse, the stock key its level is kept under.',
+  },
   operations: {
     'POST /api/v1/documents': {
-      summary: 'Post a stock document atomically',
-      description: 'receipt/return add stock; sale/writeoff remove it; transfer moves it to toWarehouseId; count sets the amount; reserve/release change the reservation. A change that would make free stock negative is refused with 422 INSUFFICIENT_STOCK.',
+      summary: 'Post a stock document',
+      description:
+        'A `write` token. All lines are booked in one transaction, with their movements, a document.posted event ' +
+        'and a stock.changed event per stock key, and the deliveries to matching webhooks, or nothing is. A ' +
+        'change that would make free stock (amount minus reserved) negative at any key is 422 INSUFFICIENT_STOCK ' +
+        'and changes nothing, also under concurrent requests; stock is found only under the exact key sent, so a ' +
+        "sale must name the size, lot and location the stock was received with. A line's size must be one of the " +
+        "product's sizes (422 UNKNOWN_SIZE), the warehouse must be active (422 INACTIVE_WAREHOUSE). Quantities " +
+        'are 0 to 1,000,000,000 with at most 6 decimals. Send an Idempotency-Key to retry safely.',
       body: {
         receipt: {
-          summary: 'TODO-EX',
+          summary: 'A receipt of 12 TEE-RED-M (size M, bin A-01-1) and 5 hoodies into MAIN',
           value: {
             type: 'receipt',
             warehouseId: 1,
@@ -17,7 +32,7 @@ export const documentsReference: TagReference = {
           },
         },
         sale: {
-          summary: 'TODO-EX',
+          summary: 'A sale of 2 TEE-RED-M from bin A-01-1',
           value: {
             type: 'sale',
             warehouseId: 1,
@@ -26,7 +41,7 @@ export const documentsReference: TagReference = {
           },
         },
         transfer: {
-          summary: 'TODO-EX',
+          summary: 'A transfer of 3 TEE-RED-M from MAIN to the outlet',
           value: {
             type: 'transfer',
             warehouseId: 1,
@@ -57,8 +72,11 @@ export const documentsReference: TagReference = {
       },
     },
     'GET /api/v1/documents': {
-      summary: 'List documents with their lines, newest first; page with cursor=<nextCursor>',
-      description: 'TODO-DESCRIBE',
+      summary: 'List documents with their lines',
+      description:
+        'Newest first, filtered by type, warehouse (either side of a transfer), cancelled or not, and creation ' +
+        "time (`since`, `until`: RFC 3339). Pages of `limit` (default 50); pass the answer's `nextCursor` as " +
+        '`cursor` for the next page (null on the last).',
       query: { type: 'receipt', warehouseId: 1, limit: 20 },
       responses: {
         '200': {
@@ -86,8 +104,11 @@ export const documentsReference: TagReference = {
       },
     },
     'GET /api/v1/documents/{id}/events': {
-      summary: 'The events a document caused (document.posted, stock.changed, document.cancelled), in commit order',
-      description: 'TODO-DESCRIBE',
+      summary: 'The events a document caused',
+      description:
+        'document.posted, its stock.changed events (one per stock key, with the level after the change) and ' +
+        'document.cancelled if it was cancelled, in commit order: what its webhooks were sent. Events older than ' +
+        'the retention period are gone (410 HISTORY_PRUNED).',
       params: { id: 2 },
       responses: {
         '200': {
@@ -159,7 +180,10 @@ export const documentsReference: TagReference = {
     },
     'GET /api/v1/documents/{id}': {
       summary: 'Get a document with its lines',
-      description: 'TODO-DESCRIBE',
+      description:
+        'One document with its lines, its status (`posted` or `cancelled`), the reversal that cancelled it ' +
+        '(`reversedByDocumentId`) or the document it reverses (`reversesDocumentId`), and who posted it ' +
+        "(`author`: the account's user or an installed application).",
       params: { id: 1 },
       responses: {
         '200': {
@@ -182,8 +206,13 @@ export const documentsReference: TagReference = {
       },
     },
     'POST /api/v1/documents/{id}/cancel': {
-      summary: 'Cancel a posted document by posting its reversal',
-      description: 'TODO-DESCRIBE',
+      summary: 'Cancel a document by posting its reversal',
+      description:
+        'A `write` token. Posts a document of the same type with the opposite effect (`reversesDocumentId` set) ' +
+        'and marks this one cancelled; answers the cancelled document. The reversal follows the same rules: a ' +
+        'receipt whose stock was already sold cannot be cancelled (422 INSUFFICIENT_STOCK), and a document ' +
+        'cancelled before is 409 DOCUMENT_ALREADY_CANCELLED. Emits document.cancelled and the stock.changed ' +
+        'events.',
       params: { id: 2 },
       responses: {
         '200': {

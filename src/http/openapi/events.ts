@@ -1,11 +1,23 @@
 import type { TagReference } from './types.js';
 
 export const eventsReference: TagReference = {
-  tag: { name: 'events', description: 'TODO-TAG' },
+  tag: {
+    name: 'events',
+    description:
+      "The account's event log: every change writes its events (stock.changed, document.posted, " +
+      'document.cancelled, product.*, warehouse.*, outbound_order.updated, stock_item.*, application.*) in the ' +
+      'same transaction, numbered per account (`seq`) in commit order. Poll it instead of, or beside, webhooks: ' +
+      'paging by `after` never skips an event. Events are kept 90 days by default (docs/operations/retention.md).',
+  },
   operations: {
     'GET /api/v1/events': {
-      summary: 'The event log, in commit order; page with after=<nextAfter>',
-      description: 'TODO-DESCRIBE',
+      summary: 'The event log, in commit order',
+      description:
+        'Events with `seq` greater than `after`, oldest first, at most `limit` (default 100); continue with ' +
+        '`after=<nextAfter>` until a page comes back short. `type` keeps the listed types (comma-separated). ' +
+        '`last=N` answers the newest N events after `after` instead, which is where a live tail starts. Paging ' +
+        'from before the retained history is 410 HISTORY_PRUNED, with `details.oldestAfter`, the `after` to start ' +
+        'from.',
       query: { after: 0, limit: 3, type: 'stock.changed' },
       responses: {
         '200': {
@@ -72,8 +84,10 @@ export const eventsReference: TagReference = {
       },
     },
     'GET /api/v1/events/{id}': {
-      summary: 'One event',
-      description: 'TODO-DESCRIBE',
+      summary: 'Get one event',
+      description:
+        'One event by its id (a UUID, as webhook deliveries carry it in their payload and `eventId`), with its ' +
+        '`seq`, type, object and data. An event pruned by retention is 404 NOT_FOUND.',
       params: { id: '01a24d86-3d08-7818-9463-d87f970976c4' },
       responses: {
         '200': {

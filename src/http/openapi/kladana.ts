@@ -1,17 +1,32 @@
 import type { TagReference } from './types.js';
 
 export const kladanaReference: TagReference = {
-  tag: { name: 'kladana', description: 'TODO-TAG' },
+  tag: {
+    name: 'kladana',
+    description:
+      "Kladana's (MoySklad's) own API for stock webhooks and the balance reports its notifications point to, " +
+      'shaped as Kladana answers them, so a Kladana client works unchanged (docs/formats/kladana.md). Clients ' +
+      'send the account token as the HTTP Basic password (any login); errors take Kladana\'s shape `{"errors": ' +
+      '[{error, code, moreInfo}]}` with numeric codes. Webhooks made here are `kladana` subscriptions, also ' +
+      'visible under /api/v1/webhooks.',
+  },
   operations: {
     'GET /api/remap/1.2/report/stock/all/current': {
-      summary: 'Current balance of each product (changed since a time, zeros included)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Current balance of each product changed since a time',
+      description:
+        "Kladana's `all` report: `[{assortmentId, stock}]`, one row per product whose amount changed since " +
+        "`changedSince` (or `fromDate`, as the notification's `reportUrl` writes it), zeros included; `YYYY-MM-DD " +
+        "HH:mm:ss`, read as UTC. Ids are stockhook's integer product ids. This is the URL a `kladana` " +
+        'notification tells the receiver to fetch.',
       query: { changedSince: '2026-12-01 00:00:00' },
       responses: { '200': [{ assortmentId: 1, stock: 23 }, { assortmentId: 2, stock: 5 }] },
     },
     'GET /api/remap/1.2/report/stock/bystore/current': {
-      summary: 'Current balance of each product per warehouse (changed since a time, zeros included)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Current balance of each product per warehouse, changed since a time',
+      description:
+        "Kladana's `bystore` report: `[{assortmentId, storeId, stock}]`, one row per product and warehouse whose " +
+        'amount changed since `changedSince` (or `fromDate`), zeros included; `YYYY-MM-DD HH:mm:ss`, read as UTC. ' +
+        "Ids are stockhook's integer product and warehouse ids.",
       query: { changedSince: '2026-12-01 00:00:00' },
       responses: {
         '200': [
@@ -22,8 +37,11 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/entity/webhookstock': {
-      summary: 'List the webhooks for changing balances',
-      description: 'TODO-DESCRIBE',
+      summary: 'List the stock webhooks',
+      description:
+        "The account's `kladana` subscriptions as Kladana's webhookstock entities (an application's token: its " +
+        "own), with Kladana's `context` and `meta` (size, limit, offset). Page with `limit` (at most 1000) and " +
+        '`offset`.',
       query: { limit: 100, offset: 0 },
       responses: {
         '200': {
@@ -80,15 +98,21 @@ export const kladanaReference: TagReference = {
       },
     },
     'POST /api/remap/1.2/entity/webhookstock': {
-      summary: 'Create one webhook (object), or create and update several in one transaction (array; items with meta.href are updates)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Create a stock webhook, or create and update several at once',
+      description:
+        'With an object: creates one webhook and answers the entity. With an array: items with `meta.href` update ' +
+        'that webhook, the others are created, all in one transaction: one refused item changes nothing, and the ' +
+        'error answer is an array with one `{"errors": [...]}` per item. `stockType` is `stock`, `reportType` ' +
+        '`all` or `bystore` (both required when creating), `url` at most 255 characters; (stockType, reportType, ' +
+        'url) is unique in the account (409), at most 5 webhooks per stockType and reportType for users and 1 per ' +
+        'application (422 WEBHOOK_LIMIT_REACHED); a free plan cannot create, change or delete them (403).',
       body: {
         one: {
-          summary: 'TODO-EX',
+          summary: 'Create one webhook for the all-products report',
           value: { url: 'https://erp.northwind.example/kladana/stock', stockType: 'stock', reportType: 'all' },
         },
         bulk: {
-          summary: 'TODO-EX',
+          summary: 'Create a bystore webhook and disable an existing one, in one transaction',
           value: [
             { url: 'https://erp.northwind.example/kladana/bystore', stockType: 'stock', reportType: 'bystore' },
             {
@@ -100,7 +124,7 @@ export const kladanaReference: TagReference = {
           ],
         },
         app: {
-          summary: 'TODO-EX',
+          summary: 'An installed application creates its own webhook (its token as the password)',
           value: { url: 'https://erp.northwind.example/shipfast/stock', stockType: 'stock', reportType: 'all' },
         },
       },
@@ -122,11 +146,13 @@ export const kladanaReference: TagReference = {
       },
     },
     'POST /api/remap/1.2/entity/webhookstock/delete': {
-      summary: 'Delete several webhooks in one transaction',
-      description: 'TODO-DESCRIBE',
+      summary: 'Delete several stock webhooks',
+      description:
+        'Deletes the webhooks named by `meta.href`, all or none, and answers one `{info}` line per webhook. Their ' +
+        'waiting notifications are cancelled.',
       body: {
-        example: {
-          summary: 'TODO-EX',
+        byHref: {
+          summary: 'Delete a webhook named by its href',
           value: [
             {
               meta: {
@@ -143,8 +169,9 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/entity/webhookstock/{id}': {
-      summary: 'Get one webhook for changing balances',
-      description: 'TODO-DESCRIBE',
+      summary: 'Get one stock webhook',
+      description:
+        "The webhook as Kladana's entity; an unknown id, or a subscription of another format, is 404.",
       params: { id: '0158f533-3194-4d55-9dfa-d9b9295a150f' },
       responses: {
         '200': {
@@ -164,10 +191,16 @@ export const kladanaReference: TagReference = {
       },
     },
     'PUT /api/remap/1.2/entity/webhookstock/{id}': {
-      summary: 'Change a webhook (url, stockType, reportType); {"enabled": false} disables it',
-      description: 'TODO-DESCRIBE',
+      summary: 'Change a stock webhook',
+      description:
+        'Changes any of `url`, `stockType`, `reportType` and `enabled`; `{"enabled": false}` disables it (its ' +
+        'waiting notifications are held). The read-only fields a client read (`id`, `accountId`, `meta`) may be ' +
+        'sent back and are ignored. `stockType` is `stock`, `reportType` `all` or `bystore` (both required when ' +
+        'creating), `url` at most 255 characters; (stockType, reportType, url) is unique in the account (409), at ' +
+        'most 5 webhooks per stockType and reportType for users and 1 per application (422 ' +
+        'WEBHOOK_LIMIT_REACHED); a free plan cannot create, change or delete them (403).',
       params: { id: '0158f533-3194-4d55-9dfa-d9b9295a150f' },
-      body: { example: { summary: 'TODO-EX', value: { reportType: 'bystore', enabled: true } } },
+      body: { bystore: { summary: 'Switch to the per-warehouse report and enable it', value: { reportType: 'bystore', enabled: true } } },
       responses: {
         '200': {
           meta: {
@@ -186,8 +219,10 @@ export const kladanaReference: TagReference = {
       },
     },
     'DELETE /api/remap/1.2/entity/webhookstock/{id}': {
-      summary: 'Delete a webhook for changing balances: 200 application/json, the same info object as one item of a bulk delete',
-      description: 'TODO-DESCRIBE',
+      summary: 'Delete a stock webhook',
+      description:
+        "Answers 200 with the same `{info}` object as one item of a bulk delete (Kladana's document shows no " +
+        'body), so a client that parses it and one that ignores it both work.',
       params: { id: '0158f533-3194-4d55-9dfa-d9b9295a150f' },
       responses: {
         '200': {
@@ -196,8 +231,10 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/context/employee': {
-      summary: 'The caller as Kladana\'s employee: stockhook has no staff users, so the account (its UUID and name)',
-      description: 'TODO-DESCRIBE',
+      summary: "The caller, as Kladana's employee",
+      description:
+        "The href the webhook list's `context.employee` points to. stockhook has no staff users, so the employee " +
+        'is the account: its UUID as `id` and `accountId`, and its name.',
       responses: {
         '200': {
           meta: {
@@ -213,8 +250,11 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/entity/application/{id}': {
-      summary: 'A webhook\'s authorApplication: an application installed in this account or author of one of its webhooks, else 404',
-      description: 'TODO-DESCRIBE',
+      summary: 'The application that created a webhook',
+      description:
+        "The href a webhook's `authorApplication` points to: an application installed in this account or author " +
+        "of one of its webhooks, by stockhook's integer application id; any other is 404 (to an application's " +
+        'token, any application but itself).',
       params: { id: '1' },
       responses: {
         '200': {
@@ -231,8 +271,10 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/entity/webhookstock/metadata': {
-      summary: 'Kladana metadata of webhookstock (no custom attributes)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Metadata of webhookstock',
+      description:
+        "Kladana's metadata object for the entity, as its `metadataHref` promises; stockhook has no custom " +
+        'attributes, so `attributes` is empty.',
       responses: {
         '200': {
           meta: {
@@ -245,8 +287,10 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/entity/employee/metadata': {
-      summary: 'Kladana metadata of employee (no custom attributes)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Metadata of employee',
+      description:
+        "Kladana's metadata object for the employee entity (the context employee's `metadataHref`); `attributes` " +
+        'is empty.',
       responses: {
         '200': {
           meta: {
@@ -259,8 +303,10 @@ export const kladanaReference: TagReference = {
       },
     },
     'GET /api/remap/1.2/entity/application/metadata': {
-      summary: 'Kladana metadata of application (no custom attributes)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Metadata of application',
+      description:
+        "Kladana's metadata object for the application entity (an authorApplication's `metadataHref`); " +
+        '`attributes` is empty.',
       responses: {
         '200': {
           meta: {

@@ -1,11 +1,24 @@
 import type { TagReference } from './types.js';
 
 export const stockReference: TagReference = {
-  tag: { name: 'stock', description: 'TODO-TAG' },
+  tag: {
+    name: 'stock',
+    description:
+      'Reading the ledger back: levels per stock key now or at any past moment, the movements that made them, and ' +
+      "a product's stock in the shape the metakocka format sends. Every level equals the sum of its movements; " +
+      'free stock is amount minus reserved and is never negative.',
+  },
   operations: {
     'GET /api/v1/stock': {
-      summary: 'Stock levels per stock key (amount, reserved, free), now or at a past moment',
-      description: 'Ordered by product, warehouse and the key parts. Without limit every matching key comes back; with limit, page with cursor=<nextCursor>. at=<ISO time> answers from the movement ledger: each key as it stood at that moment (version = its changes so far, updatedAt = its last change by then); keys without a movement by then are left out.',
+      summary: 'Stock levels per stock key, now or at a past moment',
+      description:
+        'One row per stock key (warehouse, product, size, lot, expiry, serial, location) with amount, reserved ' +
+        'and free, and `version`, which grows by one on every change of the key. Ordered by product, warehouse ' +
+        'and key parts. Filters: productId, warehouseId, `nonZero`, `outOfStock` (nothing free), `expiresBy` ' +
+        "(YYYY-MM-DD), `q` (title, SKU or code); `withProduct=true` adds the product's fields. Without `limit` " +
+        'every matching key comes back; with it, page with `cursor=<nextCursor>`. `at=<RFC 3339 time>` answers ' +
+        'for that moment from the movement ledger: each key as it stood then, keys without a movement by then ' +
+        'left out.',
       query: { productId: 1, warehouseId: 1, nonZero: true },
       responses: {
         '200': {
@@ -30,8 +43,12 @@ export const stockReference: TagReference = {
       },
     },
     'GET /api/v1/movements': {
-      summary: 'The movement ledger of a product or stock key, newest first, with the level after each; page with cursor=<nextCursor>',
-      description: 'Each movement names its document (type, reference, whether it is a cancellation, who posted it). Levels always equal the sum of movements.',
+      summary: 'The movement ledger of a product or a stock key',
+      description:
+        "Newest first, one movement per document line and stock key, each with the key's level right after it and " +
+        'its document (type, reference, whether it is a cancellation, its source, and who posted it). Narrow to a ' +
+        'key with warehouseId, size, lot, expiry, serial and location (an empty value, `lot=`, means none), or to ' +
+        'one document. Pages of `limit`; pass `nextCursor` as `cursor`.',
       query: { productId: 1, warehouseId: 1, limit: 20 },
       responses: {
         '200': {
@@ -90,8 +107,11 @@ export const stockReference: TagReference = {
       },
     },
     'GET /api/v1/stock/metakocka': {
-      summary: 'A product\'s stock list exactly as the metakocka webhook sends it',
-      description: 'TODO-DESCRIBE',
+      summary: "A product's stock in MetaKocka's stock-list shape",
+      description:
+        "Exactly the body the `metakocka` webhook format sends when this product's stock changes: one row per " +
+        "warehouse and size with amount, reserved and free amounts as strings, as MetaKocka's API answers. Use it " +
+        'to check what a MetaKocka subscriber receives (docs/formats/metakocka.md).',
       query: { productId: 1 },
       responses: {
         '200': {

@@ -1,14 +1,27 @@
 import type { TagReference } from './types.js';
 
 export const supplierReference: TagReference = {
-  tag: { name: 'supplier', description: 'TODO-TAG' },
+  tag: {
+    name: 'supplier',
+    description:
+      'The marketplace supplier stock API (docs/formats/marketplace.md): a supplier reports its remaining stock ' +
+      'per size and its price, and stockhook books the difference as a count document.',
+  },
   operations: {
     'POST /api/v1/supplier/stock': {
-      summary: 'Supplier stock API (docs/formats/marketplace.md): the supplier\'s balances per size become one count document; newPrice the price',
-      description: 'The product is found by supplierProductId. sizes[].count is the remaining stock of the size: a message with sizes posts one count document (source "supplier", reference "supplier:<action>") setting each size\'s total at the warehouse, so the ledger books the difference; a level below the reserved units is refused with 422 INSUFFICIENT_STOCK. Supplier messages are never echoed to marketplace webhooks. Like every POST, it takes an Idempotency-Key.',
+      summary: "Book a supplier's stock report",
+      description:
+        "A `write` token. The product is found by `supplierProductId`. `sizes[].count` is the supplier's " +
+        'remaining stock of that size (0: sold out): the message posts one `count` document (source `supplier`, ' +
+        "reference `supplier:<action>`) that makes each size's total at the warehouse (the first active one " +
+        'unless `warehouseId` is given) equal to `count`, so the ledger books the difference; stock of the size ' +
+        'kept under a lot or location stays, and a count below it is 422 INSUFFICIENT_STOCK. A size the product ' +
+        "does not have is 422 UNKNOWN_SIZE. `newPrice`, when present, becomes the product's price (more than 0). " +
+        '`action` (receipts, sold, cancel, return, price) is kept as the reason. Supplier messages are never ' +
+        'echoed to `marketplace` webhooks. Send an Idempotency-Key to retry safely.',
       body: {
-        example: {
-          summary: 'TODO-EX',
+        receipts: {
+          summary: 'The supplier received stock: 20 of size M left',
           value: {
             supplierProductId: 'SUP-88412',
             action: 'receipts',

@@ -1,12 +1,20 @@
 import type { TagReference } from './types.js';
 
 export const warehousesReference: TagReference = {
-  tag: { name: 'warehouses', description: 'TODO-TAG' },
+  tag: {
+    name: 'warehouses',
+    description:
+      'The places stock is kept. Every document, level and movement names a warehouse; a transfer moves stock ' +
+      'between two. An inactive warehouse keeps its stock but takes no new documents (422 INACTIVE_WAREHOUSE). ' +
+      'Changes emit warehouse.created, warehouse.updated and warehouse.deleted events.',
+  },
   operations: {
     'POST /api/v1/warehouses': {
       summary: 'Create a warehouse',
-      description: 'TODO-DESCRIBE',
-      body: { example: { summary: 'TODO-EX', value: { code: 'MAIN', name: 'Main warehouse' } } },
+      description:
+        "A `write` token. `name` is required; `code` is your own short code (for example the ERP's store code); " +
+        '`active` defaults to true. Emits warehouse.created.',
+      body: { main: { summary: 'The main warehouse, code MAIN', value: { code: 'MAIN', name: 'Main warehouse' } } },
       responses: {
         '201': {
           id: 1,
@@ -20,7 +28,8 @@ export const warehousesReference: TagReference = {
     },
     'GET /api/v1/warehouses': {
       summary: 'List warehouses',
-      description: 'TODO-DESCRIBE',
+      description:
+        'Every warehouse of the account, by id, active or not.',
       responses: {
         '200': {
           data: [
@@ -46,7 +55,8 @@ export const warehousesReference: TagReference = {
     },
     'GET /api/v1/warehouses/{id}': {
       summary: 'Get a warehouse',
-      description: 'TODO-DESCRIBE',
+      description:
+        "One warehouse by id; another account's id, or one that does not exist, is 404 NOT_FOUND.",
       params: { id: 1 },
       responses: {
         '200': {
@@ -61,9 +71,11 @@ export const warehousesReference: TagReference = {
     },
     'PATCH /api/v1/warehouses/{id}': {
       summary: 'Change a warehouse',
-      description: 'TODO-DESCRIBE',
+      description:
+        'A `write` token. Changes only the fields sent. `active: false` closes the warehouse to new documents ' +
+        '(422 INACTIVE_WAREHOUSE) without touching its stock. Emits warehouse.updated.',
       params: { id: 2 },
-      body: { example: { summary: 'TODO-EX', value: { name: 'City outlet (Kings Road)' } } },
+      body: { rename: { summary: 'Rename the outlet', value: { name: 'City outlet (Kings Road)' } } },
       responses: {
         '200': {
           id: 2,
@@ -77,7 +89,10 @@ export const warehousesReference: TagReference = {
     },
     'DELETE /api/v1/warehouses/{id}': {
       summary: 'Remove an empty warehouse',
-      description: 'TODO-DESCRIBE',
+      description:
+        'A `write` token. Only a warehouse without stock can be removed: one holding stock is 409 ' +
+        'WAREHOUSE_HAS_STOCK (transfer or write it off first, or set `active: false` instead). Emits ' +
+        'warehouse.deleted.',
       params: { id: 3 },
       responses: {},
     },

@@ -1,14 +1,38 @@
 import type { TagReference } from './types.js';
 
 export const webhooksReference: TagReference = {
-  tag: { name: 'webhooks', description: 'TODO-TAG' },
+  tag: {
+    name: 'webhooks',
+    description:
+      'Subscriptions: where to send which events, in which format (native Standard Webhooks, metakocka, kladana, ' +
+      'poster, cyclesoftware, marketplace). A change and its deliveries commit together, so no change is lost; ' +
+      "each delivery is signed, retried on the format's schedule with the same bytes, and logged with every " +
+      'attempt. A paid plan is needed (403 PLAN_FORBIDS_WEBHOOKS). Guarantees: docs/webhooks/guarantees.md; ' +
+      'formats: docs/formats/.',
+  },
   operations: {
     'POST /api/v1/webhooks': {
-      summary: 'Subscribe an endpoint; the answer shows the signing secret this once',
-      description: 'TODO-DESCRIBE',
+      summary: 'Subscribe an endpoint to events',
+      description:
+        "A `write` token (or an application's token: the subscription is then the application's). `url` must be " +
+        'http(s) and reach a public address: loopback, private and other non-public targets are 422 ' +
+        'TARGET_NOT_ALLOWED unless the operator sets STOCKHOOK_ALLOW_PRIVATE_TARGETS=1. `format` defaults to ' +
+        '`native`; `events` to every event the format sends. The answer shows the signing `secret` (generated ' +
+        'unless given) this once. Optional: `basicAuth` or `bearerToken` sent with each request, `retrySchedule` ' +
+        "(seconds) overriding the format's schedule, `coalesceSeconds` (native: one delivery per stock key per " +
+        'window), `maxInFlight` (default 16).',
       body: {
+        native: {
+          summary: 'Native format: stock changes and posted documents to the ERP',
+          value: {
+            url: 'https://erp.northwind.example/hooks/stock',
+            format: 'native',
+            events: ['stock.changed', 'document.posted'],
+            maxInFlight: 4,
+          },
+        },
         metakocka: {
-          summary: 'TODO-EX',
+          summary: 'MetaKocka format with its shared secret',
           value: {
             url: 'https://erp.northwind.example/metakocka',
             format: 'metakocka',
@@ -19,7 +43,7 @@ export const webhooksReference: TagReference = {
       responses: {
         '201': {
           id: 'be178f82-37c3-48a6-be96-89abe245ae3f',
-          url: 'https://erp.northwind.example/erp/stock',
+          url: 'https://erp.northwind.example/hooks/stock',
           format: 'native',
           events: ['stock.changed', 'document.posted'],
           enabled: true,
@@ -40,14 +64,17 @@ export const webhooksReference: TagReference = {
       },
     },
     'GET /api/v1/webhooks': {
-      summary: 'List subscriptions (no secrets)',
-      description: 'TODO-DESCRIBE',
+      summary: 'List subscriptions',
+      description:
+        "Every subscription of the account (an application's token: only its own), without secrets: `bearerToken` " +
+        'says only whether one is set. `failingSince` and `pausedUntil` show an endpoint in trouble; ' +
+        '`disabledReason` why one was disabled.',
       responses: {
         '200': {
           data: [
             {
               id: 'be178f82-37c3-48a6-be96-89abe245ae3f',
-              url: 'https://erp.northwind.example/erp/stock',
+              url: 'https://erp.northwind.example/hooks/stock',
               format: 'native',
               events: ['stock.changed', 'document.posted'],
               enabled: true,
@@ -69,13 +96,14 @@ export const webhooksReference: TagReference = {
       },
     },
     'GET /api/v1/webhooks/{id}': {
-      summary: 'Get a subscription (no secret)',
-      description: 'TODO-DESCRIBE',
+      summary: 'Get a subscription',
+      description:
+        "One subscription, without its secret. Another account's, or another application's, is 404 NOT_FOUND.",
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       responses: {
         '200': {
           id: 'be178f82-37c3-48a6-be96-89abe245ae3f',
-          url: 'https://erp.northwind.example/erp/stock',
+          url: 'https://erp.northwind.example/hooks/stock',
           format: 'native',
           events: ['stock.changed', 'document.posted'],
           enabled: true,
@@ -95,12 +123,16 @@ export const webhooksReference: TagReference = {
       },
     },
     'PATCH /api/v1/webhooks/{id}': {
-      summary: 'Change a subscription; disabling holds its pending deliveries, enabling sends them',
-      description: 'TODO-DESCRIBE',
+      summary: 'Change a subscription',
+      description:
+        'A `write` token. Changes only the fields sent. `enabled: false` holds its waiting deliveries (status ' +
+        '`held`) and `enabled: true` sends them. Moving `url` to another origin drops `basicAuth` and ' +
+        "`bearerToken` unless new ones are sent with it. `retrySchedule: null` returns to the format's own " +
+        'schedule.',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       body: {
-        example: {
-          summary: 'TODO-EX',
+        events: {
+          summary: 'Also send cancellations, and retry sooner',
           value: {
             events: ['stock.changed', 'document.posted', 'document.cancelled'],
             retrySchedule: [10, 60, 300, 1800, 7200],
@@ -110,7 +142,7 @@ export const webhooksReference: TagReference = {
       responses: {
         '200': {
           id: 'be178f82-37c3-48a6-be96-89abe245ae3f',
-          url: 'https://erp.northwind.example/erp/stock',
+          url: 'https://erp.northwind.example/hooks/stock',
           format: 'native',
           events: ['stock.changed', 'document.posted', 'document.cancelled'],
           enabled: true,
@@ -130,20 +162,26 @@ export const webhooksReference: TagReference = {
       },
     },
     'DELETE /api/v1/webhooks/{id}': {
-      summary: 'Delete a subscription; its waiting deliveries are cancelled',
-      description: 'TODO-DESCRIBE',
+      summary: 'Delete a subscription',
+      description:
+        'A `write` token. The subscription is gone at once and its waiting deliveries are cancelled; its delivery ' +
+        'log goes with it.',
       params: { id: '207b8396-ede6-4049-8f04-4e70e3fc3387' },
       responses: {},
     },
     'POST /api/v1/webhooks/{id}/rotate-secret': {
-      summary: 'Replace the signing secret; the new one is shown this once',
-      description: 'native and marketplace (Standard Webhooks) keep signing with the old secret beside the new one for the grace period (`webhook-signature: v1,<new> v1,<old>`); the other formats sign with the new secret at once. The body is optional.',
+      summary: 'Replace the signing secret',
+      description:
+        'A `write` token. The new secret is in this answer only. `native` and `marketplace` (Standard Webhooks) ' +
+        'sign with both the new and the old secret for `gracePeriodSeconds` (`webhook-signature: v1,<new> ' +
+        'v1,<old>`), so receivers can switch without losing a delivery; the other formats sign with the new ' +
+        'secret at once. The body is optional.',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
-      body: { example: { summary: 'TODO-EX', value: { gracePeriodSeconds: 86400 } } },
+      body: { grace: { summary: 'Keep the old secret valid for one day', value: { gracePeriodSeconds: 86400 } } },
       responses: {
         '200': {
           id: 'be178f82-37c3-48a6-be96-89abe245ae3f',
-          url: 'https://erp.northwind.example/erp/stock',
+          url: 'https://erp.northwind.example/hooks/stock',
           format: 'native',
           events: ['stock.changed', 'document.posted', 'document.cancelled'],
           enabled: true,
@@ -164,8 +202,11 @@ export const webhooksReference: TagReference = {
       },
     },
     'POST /api/v1/webhooks/{id}/test': {
-      summary: 'Send a webhook.test event to this subscription only',
-      description: 'TODO-DESCRIBE',
+      summary: 'Send a test delivery',
+      description:
+        'A `write` token. Writes a webhook.test event and one delivery of it, to this subscription only, and ' +
+        'answers at once with their ids; follow the delivery at GET /api/v1/deliveries/{id}. Useful after setting ' +
+        'up a receiver or rotating a secret.',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       responses: {
         '202': {
@@ -175,10 +216,15 @@ export const webhooksReference: TagReference = {
       },
     },
     'POST /api/v1/webhooks/{id}/replay': {
-      summary: 'Re-sync: send every matching event since a time again, to this subscription',
-      description: 'Starts a background job and answers at once; follow its progress at GET /api/v1/replays/:id.',
+      summary: 'Re-sync: send every matching event since a time again',
+      description:
+        'A `write` token. Starts a background job that sends this subscription every event since `since` that it ' +
+        'would have received, as new deliveries, and answers 202 at once with the job; follow it at GET ' +
+        '/api/v1/replays/{id}. `since` cannot reach before the retained event history (410 HISTORY_PRUNED). A ' +
+        'disabled subscription is 422 INVALID_STATE; a second replay while one runs is 409 CONFLICT (the operator ' +
+        'can allow more with STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK).',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
-      body: { example: { summary: 'TODO-EX', value: { since: '2026-12-06T21:42:56.376Z' } } },
+      body: { hour: { summary: 'Everything from the last hour', value: { since: '2026-12-06T21:42:56.376Z' } } },
       responses: {
         '202': {
           id: '01a24d86-4b04-7968-b790-37240e27e3c3',
@@ -195,8 +241,12 @@ export const webhooksReference: TagReference = {
       },
     },
     'GET /api/v1/webhooks/{id}/deliveries': {
-      summary: 'A subscription\'s delivery log, newest first',
-      description: 'TODO-DESCRIBE',
+      summary: "A subscription's delivery log",
+      description:
+        'Newest first: each delivery with its event, status (pending, succeeded, failed, dropped, held, ' +
+        "cancelled), attempts so far, the next attempt's time and the last status code or error. Filter by " +
+        '`status`, `eventType`, and creation time (`since`, `until`); pages of `limit`, continued with ' +
+        '`cursor=<nextCursor>`.',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       query: { status: 'succeeded', limit: 2 },
       responses: {
@@ -214,7 +264,7 @@ export const webhooksReference: TagReference = {
               lastError: null,
               createdAt: '2026-12-06T22:42:54.634Z',
               completedAt: '2026-12-06T22:42:54.683Z',
-              url: 'https://erp.northwind.example/erp/stock',
+              url: 'https://erp.northwind.example/hooks/stock',
             },
             {
               id: '01a24d86-42ef-7f26-8e38-29317ae49547',
@@ -228,7 +278,7 @@ export const webhooksReference: TagReference = {
               lastError: null,
               createdAt: '2026-12-06T22:42:54.298Z',
               completedAt: '2026-12-06T22:42:54.465Z',
-              url: 'https://erp.northwind.example/erp/stock',
+              url: 'https://erp.northwind.example/hooks/stock',
             },
           ],
           nextCursor: 'MTc5NjU5Njk3NDI5ODowMWEyNGQ4Ni00MmVmLTdmMjYtOGUzOC0yOTMxN2FlNDk1NDc',
@@ -236,8 +286,11 @@ export const webhooksReference: TagReference = {
       },
     },
     'GET /api/v1/replays/{id}': {
-      summary: 'A replay job\'s progress',
-      description: 'TODO-DESCRIBE',
+      summary: "A replay job's progress",
+      description:
+        'Status (`running`; `done`; `failed`, with its `error`; or `interrupted`, when the process running it ' +
+        'stopped before it finished: start it again), how many events it has gone through of how many, and how ' +
+        'many deliveries it created.',
       params: { id: '01a24d86-4b04-7968-b790-37240e27e3c3' },
       responses: {
         '200': {
@@ -256,7 +309,8 @@ export const webhooksReference: TagReference = {
     },
     'GET /api/v1/replays': {
       summary: 'The latest replay jobs',
-      description: 'TODO-DESCRIBE',
+      description:
+        "The account's most recent replay jobs, newest first, optionally of one subscription (`webhookId`).",
       query: { webhookId: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       responses: {
         '200': {
