@@ -15,8 +15,8 @@ export const accountsReference: TagReference = {
         'Administrator token only. Creates the account and a `write` token named `default`, whose secret is in this ' +
         'answer only: hand it to the ERP or the account owner, who can then create more tokens with ' +
         '`POST /api/v1/tokens`. `plan` is `paid` unless given; a `free` account keeps a ledger but cannot subscribe ' +
-        'webhooks (`403 PLAN_FORBIDS_WEBHOOKS`). `slug` is a short URL-safe name, made from the name when not ' +
-        'given; a slug that is taken is `409 CONFLICT`.',
+        'webhooks (403 `PLAN_FORBIDS_WEBHOOKS`). `slug` is a short URL-safe name, made from the name when not ' +
+        'given; a slug that is taken is 409 `CONFLICT`.',
       body: {
         paid: { summary: 'A shop with webhooks', value: { name: 'Northwind Apparel', plan: 'paid', slug: 'northwind' } },
         free: { summary: 'A ledger-only account (slug made from the name)', value: { name: 'Harbor Outdoor', plan: 'free' } },

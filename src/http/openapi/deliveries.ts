@@ -71,8 +71,8 @@ export const deliveriesReference: TagReference = {
       description:
         'A `write` token. A delivery that has finished (succeeded, failed, dropped or cancelled) is queued again: ' +
         'same id, same bytes, one more attempt, answered 202 with the delivery now `pending`. One already waiting ' +
-        'to be sent is 409 CONFLICT; one held by a disabled subscription, or whose subscription is disabled or ' +
-        'deleted, is 422 INVALID_STATE.',
+        'to be sent is 409 `CONFLICT`; one held by a disabled subscription, or whose subscription is disabled or ' +
+        'deleted, is 422 `INVALID_STATE`.',
       params: { id: '01a24d86-442b-7d7c-8d64-7176669081e3' },
       responses: {
         '202': {

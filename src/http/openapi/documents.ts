@@ -16,10 +16,10 @@ export const documentsReference: TagReference = {
       description:
         'A `write` token. All lines are booked in one transaction, with their movements, a document.posted event ' +
         'and a stock.changed event per stock key, and the deliveries to matching webhooks, or nothing is. A ' +
-        'change that would make free stock (amount minus reserved) negative at any key is 422 INSUFFICIENT_STOCK ' +
+        'change that would make free stock (amount minus reserved) negative at any key is 422 `INSUFFICIENT_STOCK` ' +
         'and changes nothing, also under concurrent requests; stock is found only under the exact key sent, so a ' +
         "sale must name the size, lot and location the stock was received with. A line's size must be one of the " +
-        "product's sizes (422 UNKNOWN_SIZE), the warehouse must be active (422 INACTIVE_WAREHOUSE). Quantities " +
+        "product's sizes (422 `UNKNOWN_SIZE`), the warehouse must be active (422 `INACTIVE_WAREHOUSE`). Quantities " +
         'are 0 to 1,000,000,000 with at most 6 decimals. Send an Idempotency-Key to retry safely.',
       body: {
         receipt: {
@@ -108,7 +108,7 @@ export const documentsReference: TagReference = {
       description:
         'document.posted, its stock.changed events (one per stock key, with the level after the change) and ' +
         'document.cancelled if it was cancelled, in commit order: what its webhooks were sent. Events older than ' +
-        'the retention period are gone (410 HISTORY_PRUNED).',
+        'the retention period are gone (410 `HISTORY_PRUNED`).',
       params: { id: 2 },
       responses: {
         '200': {
@@ -210,8 +210,8 @@ export const documentsReference: TagReference = {
       description:
         'A `write` token. Posts a document of the same type with the opposite effect (`reversesDocumentId` set) ' +
         'and marks this one cancelled; answers the cancelled document. The reversal follows the same rules: a ' +
-        'receipt whose stock was already sold cannot be cancelled (422 INSUFFICIENT_STOCK), and a document ' +
-        'cancelled before is 409 DOCUMENT_ALREADY_CANCELLED. Emits document.cancelled and the stock.changed ' +
+        'receipt whose stock was already sold cannot be cancelled (422 `INSUFFICIENT_STOCK`), and a document ' +
+        'cancelled before is 409 `DOCUMENT_ALREADY_CANCELLED`. Emits document.cancelled and the stock.changed ' +
         'events.',
       params: { id: 2 },
       responses: {

@@ -16,7 +16,7 @@ export const eventsReference: TagReference = {
         'Events with `seq` greater than `after`, oldest first, at most `limit` (default 100); continue with ' +
         '`after=<nextAfter>` until a page comes back short. `type` keeps the listed types (comma-separated). ' +
         '`last=N` answers the newest N events after `after` instead, which is where a live tail starts. Paging ' +
-        'from before the retained history is 410 HISTORY_PRUNED, with `details.oldestAfter`, the `after` to start ' +
+        'from before the retained history is 410 `HISTORY_PRUNED`, with `details.oldestAfter`, the `after` to start ' +
         'from.',
       query: { after: 0, limit: 3, type: 'stock.changed' },
       responses: {
@@ -87,7 +87,7 @@ export const eventsReference: TagReference = {
       summary: 'Get one event',
       description:
         'One event by its id (a UUID, as webhook deliveries carry it in their payload and `eventId`), with its ' +
-        '`seq`, type, object and data. An event pruned by retention is 404 NOT_FOUND.',
+        '`seq`, type, object and data. An event pruned by retention is 404 `NOT_FOUND`.',
       params: { id: '01a24d86-3d08-7818-9463-d87f970976c4' },
       responses: {
         '200': {

@@ -15,8 +15,9 @@ events (\`GET /api/v1/events\`) and a delivery to every matching webhook subscri
 (\`POST /api/v1/webhooks\`).
 
 **Authentication.** Send a token as \`Authorization: Bearer <token>\`, or as the password of HTTP
-Basic (the user name is ignored), which is what Kladana-style clients send. Which token does what is
-under *Authentication* below; the rules and threat model are in \`docs/security.md\`.
+Basic (the user name is ignored), which is what Kladana-style clients send. Which token does what, and
+how to get each, is in the authentication panel (scheme \`bearer\`); the rules and threat model are in
+\`docs/security.md\`.
 
 **Requests.** JSON bodies are checked strictly: a wrong type or an unknown field is
 \`400 VALIDATION_FAILED\` naming the field, and a refused request changes nothing. Every \`POST\`

@@ -105,7 +105,7 @@ export const kladanaReference: TagReference = {
         'error answer is an array with one `{"errors": [...]}` per item. `stockType` is `stock`, `reportType` ' +
         '`all` or `bystore` (both required when creating), `url` at most 255 characters; (stockType, reportType, ' +
         'url) is unique in the account (409), at most 5 webhooks per stockType and reportType for users and 1 per ' +
-        'application (422 WEBHOOK_LIMIT_REACHED); a free plan cannot create, change or delete them (403).',
+        'application (422 `WEBHOOK_LIMIT_REACHED`); a free plan cannot create, change or delete them (403).',
       body: {
         one: {
           summary: 'Create one webhook for the all-products report',

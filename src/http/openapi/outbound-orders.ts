@@ -55,7 +55,7 @@ export const outboundOrdersReference: TagReference = {
         'A `write` token. The order at a warehouse, with CycleSoftware\'s numbers kept as given (`typeId`, ' +
         '`statusId`, `dealerId`, `orderAccountId`, `salesOrderId`) and its items: a product and a whole quantity ' +
         "each (the barcode defaults to the product's code). `preferredDeliveryAt` is a date, an RFC 3339 time or " +
-        "CycleSoftware's `YYYY-MM-DD HH:mm:ss` (UTC). A product kept per size cannot be ordered (422 UNKNOWN_SIZE). " +
+        "CycleSoftware's `YYYY-MM-DD HH:mm:ss` (UTC). A product kept per size cannot be ordered (422 `UNKNOWN_SIZE`). " +
         'Creating claims nothing yet. Emits outbound_order.updated.',
       body: {
         webOrder: {
@@ -106,7 +106,7 @@ export const outboundOrdersReference: TagReference = {
       description:
         'A `write` token. Reserves the quantities at the order\'s warehouse, so they are no longer free for other ' +
         'sales. Without `items`, claims everything unclaimed on active items not blocked for claiming. Not enough ' +
-        'free stock is 422 INSUFFICIENT_STOCK and nothing changes. Emits outbound_order.updated and stock.changed.',
+        'free stock is 422 `INSUFFICIENT_STOCK` and nothing changes. Emits outbound_order.updated and stock.changed.',
       params: { id: 1 },
       body: { twoHoodies: { summary: 'Claim both hoodies of item 1', value: { items: [{ itemId: 1, quantity: 2 }] } } },
       responses: { '200': order(20, '2026-12-06T22:42:54.255Z', [item({ quantityClaimed: 2 }), giftWrap]) },
@@ -116,7 +116,7 @@ export const outboundOrdersReference: TagReference = {
       description:
         'A `write` token. Removes the shipped quantities from the amount and from the reservation, and marks the ' +
         'stock items linked to the shipped order items shipped (each emits stock_item.updated). Without `items`, ' +
-        'ships everything claimed and not yet shipped; more than is claimed and unshipped is 422 INVALID_STATE. ' +
+        'ships everything claimed and not yet shipped; more than is claimed and unshipped is 422 `INVALID_STATE`. ' +
         'Emits outbound_order.updated and stock.changed.',
       params: { id: 1 },
       body: { twoHoodies: { summary: 'Ship the two claimed hoodies', value: { items: [{ itemId: 1, quantity: 2 }] } } },

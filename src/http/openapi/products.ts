@@ -13,7 +13,7 @@ export const productsReference: TagReference = {
       summary: 'Create a product',
       description:
         "A `write` token. `title` is required. With `sizes`, the product's stock is kept per size and every " +
-        "document line must name one of them (422 UNKNOWN_SIZE otherwise); `sizeId` is the marketplace's id of " +
+        "document line must name one of them (422 `UNKNOWN_SIZE` otherwise); `sizeId` is the marketplace's id of " +
         'the size. `supplierProductId` is how `POST /api/v1/supplier/stock` finds the product. Emits ' +
         'product.created.',
       body: {
@@ -72,7 +72,7 @@ export const productsReference: TagReference = {
     'GET /api/v1/products/{id}': {
       summary: 'Get a product',
       description:
-        "One product by id, with its sizes; another account's id is 404 NOT_FOUND.",
+        "One product by id, with its sizes; another account's id is 404 `NOT_FOUND`.",
       params: { id: 1 },
       responses: {
         '200': {
@@ -93,7 +93,7 @@ export const productsReference: TagReference = {
       summary: 'Change a product',
       description:
         'A `write` token. Changes only the fields sent; `sizes` replaces the list. A size that still holds stock ' +
-        'or reservations cannot be dropped (409 PRODUCT_HAS_STOCK, with the sizes in `details`), and a product ' +
+        'or reservations cannot be dropped (409 `PRODUCT_HAS_STOCK`, with the sizes in `details`), and a product ' +
         'without sizes cannot be given sizes while it holds stock. Emits product.updated.',
       params: { id: 1 },
       body: { price: { summary: 'A new price', value: { price: 17.5 } } },
@@ -115,7 +115,7 @@ export const productsReference: TagReference = {
     'DELETE /api/v1/products/{id}': {
       summary: 'Remove a product with no stock',
       description:
-        'A `write` token. A product with stock anywhere is 409 PRODUCT_HAS_STOCK. Its movement history stays in ' +
+        'A `write` token. A product with stock anywhere is 409 `PRODUCT_HAS_STOCK`. Its movement history stays in ' +
         'the ledger. Emits product.deleted.',
       params: { id: 3 },
       responses: {},

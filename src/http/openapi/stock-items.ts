@@ -73,7 +73,7 @@ export const stockItemsReference: TagReference = {
     },
     'GET /api/v1/stock-items/{id}': {
       summary: 'Get a stock item',
-      description: "One stock item with every attribute; another account's id is 404 NOT_FOUND.",
+      description: "One stock item with every attribute; another account's id is 404 `NOT_FOUND`.",
       params: { id: 1 },
       responses: { '200': stockItem({}) },
     },
@@ -97,7 +97,7 @@ export const stockItemsReference: TagReference = {
     'POST /api/v1/stock-items/{id}/release': {
       summary: 'Release a stock item for shipment',
       description:
-        'A `write` token. Marks the item released for shipment, once: releasing it again is 422 INVALID_STATE. ' +
+        'A `write` token. Marks the item released for shipment, once: releasing it again is 422 `INVALID_STATE`. ' +
         'Emits stock_item.released_for_shipment.',
       params: { id: 1 },
       responses: { '200': stockItem({ ...assembled, isReleasedForShipment: true, updatedAt: '2026-12-06T22:42:54.466Z' }) },

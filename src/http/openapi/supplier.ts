@@ -15,8 +15,8 @@ export const supplierReference: TagReference = {
         'remaining stock of that size (0: sold out): the message posts one `count` document (source `supplier`, ' +
         "reference `supplier:<action>`) that makes each size's total at the warehouse (the first active one " +
         'unless `warehouseId` is given) equal to `count`, so the ledger books the difference; stock of the size ' +
-        'kept under a lot or location stays, and a count below it is 422 INSUFFICIENT_STOCK. A size the product ' +
-        "does not have is 422 UNKNOWN_SIZE. `newPrice`, when present, becomes the product's price (more than 0). " +
+        'kept under a lot or location stays, and a count below it is 422 `INSUFFICIENT_STOCK`. A size the product ' +
+        "does not have is 422 `UNKNOWN_SIZE`. `newPrice`, when present, becomes the product's price (more than 0). " +
         '`action` (receipts, sold, cancel, return, price) is kept as the reason. Supplier messages are never ' +
         'echoed to `marketplace` webhooks. Send an Idempotency-Key to retry safely.',
       body: {

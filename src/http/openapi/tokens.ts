@@ -51,7 +51,7 @@ export const tokensReference: TagReference = {
         'The administrator, or a `write` token of that account. A named token with scope `read` (GET and HEAD ' +
         'only) or `write`; its secret (`token`) is in this answer only, so store it now. The administrator uses ' +
         'this to give an account a new `write` token after revoking a leaked last one. A name is 1 to 100 ' +
-        'characters without control characters; any other field is 400 VALIDATION_FAILED.',
+        'characters without control characters; any other field is 400 `VALIDATION_FAILED`.',
       params: { id: '1253aba5-440a-4821-ba72-aba556caf609' },
       body: { dashboard: { summary: 'A read-only token for the dashboard', value: { name: 'dashboard', scope: 'read' } } },
       responses: {
@@ -72,7 +72,7 @@ export const tokensReference: TagReference = {
       description:
         'The administrator, or a `write` token of that account. The token keeps its id, name and scope and gets a ' +
         'new secret, shown in this answer only; every process refuses the old secret from the moment this ' +
-        "commits, so update the client first. An application's token is 422 INVALID_STATE: uninstall the " +
+        "commits, so update the client first. An application's token is 422 `INVALID_STATE`: uninstall the " +
         'application instead.',
       params: { id: '1253aba5-440a-4821-ba72-aba556caf609', tokenId: 'tok_BqvZLKHsCym9suUx' },
       responses: {
@@ -94,7 +94,7 @@ export const tokensReference: TagReference = {
         'The administrator, or a `write` token of that account. The token is refused by the very next request in ' +
         "every process serving the database. An account's own token cannot revoke its last `write` token (409 " +
         'LAST_WRITE_TOKEN: it would lock the account out of writing and of managing tokens); the administrator ' +
-        "can, and then issues a new one. An application's token is 422 INVALID_STATE: uninstall the application " +
+        "can, and then issues a new one. An application's token is 422 `INVALID_STATE`: uninstall the application " +
         'instead.',
       params: { id: '1253aba5-440a-4821-ba72-aba556caf609', tokenId: 'tok_nIjQ92pTNvkwzg5J' },
       responses: {},
@@ -122,8 +122,8 @@ export const tokensReference: TagReference = {
       summary: "List this account's tokens",
       description:
         "Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without " +
-        'knowing its id: a `write` token of the account (a `read` token is 403 INSUFFICIENT_SCOPE, an ' +
-        "application's token 403 FORBIDDEN). Oldest first, with scope and last use, never a secret.",
+        'knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an ' +
+        "application's token 403 `FORBIDDEN`). Oldest first, with scope and last use, never a secret.",
       responses: {
         '200': {
           data: [
@@ -153,8 +153,8 @@ export const tokensReference: TagReference = {
       summary: 'Create a token for this account',
       description:
         "Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without " +
-        'knowing its id: a `write` token of the account (a `read` token is 403 INSUFFICIENT_SCOPE, an ' +
-        "application's token 403 FORBIDDEN). The secret is in this answer only.",
+        'knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an ' +
+        "application's token 403 `FORBIDDEN`). The secret is in this answer only.",
       body: { reporting: { summary: 'A read-only token for a reporting tool', value: { name: 'reporting', scope: 'read' } } },
       responses: {
         '201': {
@@ -173,8 +173,8 @@ export const tokensReference: TagReference = {
       summary: "Rotate one of this account's tokens",
       description:
         "Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without " +
-        'knowing its id: a `write` token of the account (a `read` token is 403 INSUFFICIENT_SCOPE, an ' +
-        "application's token 403 FORBIDDEN). The old secret is refused from the moment this commits; the new one " +
+        'knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an ' +
+        "application's token 403 `FORBIDDEN`). The old secret is refused from the moment this commits; the new one " +
         'is in this answer only.',
       params: { tokenId: 'tok_oZ_C7iTTqYHWE3Fl' },
       responses: {
@@ -194,8 +194,8 @@ export const tokensReference: TagReference = {
       summary: "Revoke one of this account's tokens",
       description:
         "Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without " +
-        'knowing its id: a `write` token of the account (a `read` token is 403 INSUFFICIENT_SCOPE, an ' +
-        "application's token 403 FORBIDDEN). The account's last `write` token cannot be revoked this way (409 " +
+        'knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an ' +
+        "application's token 403 `FORBIDDEN`). The account's last `write` token cannot be revoked this way (409 " +
         'LAST_WRITE_TOKEN): create another `write` token first, or ask the administrator.',
       params: { tokenId: 'tok_oZ_C7iTTqYHWE3Fl' },
       responses: {},

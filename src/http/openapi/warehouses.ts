@@ -5,7 +5,7 @@ export const warehousesReference: TagReference = {
     name: 'warehouses',
     description:
       'The places stock is kept. Every document, level and movement names a warehouse; a transfer moves stock ' +
-      'between two. An inactive warehouse keeps its stock but takes no new documents (422 INACTIVE_WAREHOUSE). ' +
+      'between two. An inactive warehouse keeps its stock but takes no new documents (422 `INACTIVE_WAREHOUSE`). ' +
       'Changes emit warehouse.created, warehouse.updated and warehouse.deleted events.',
   },
   operations: {
@@ -56,7 +56,7 @@ export const warehousesReference: TagReference = {
     'GET /api/v1/warehouses/{id}': {
       summary: 'Get a warehouse',
       description:
-        "One warehouse by id; another account's id, or one that does not exist, is 404 NOT_FOUND.",
+        "One warehouse by id; another account's id, or one that does not exist, is 404 `NOT_FOUND`.",
       params: { id: 1 },
       responses: {
         '200': {
@@ -73,7 +73,7 @@ export const warehousesReference: TagReference = {
       summary: 'Change a warehouse',
       description:
         'A `write` token. Changes only the fields sent. `active: false` closes the warehouse to new documents ' +
-        '(422 INACTIVE_WAREHOUSE) without touching its stock. Emits warehouse.updated.',
+        '(422 `INACTIVE_WAREHOUSE`) without touching its stock. Emits warehouse.updated.',
       params: { id: 2 },
       body: { rename: { summary: 'Rename the outlet', value: { name: 'City outlet (Kings Road)' } } },
       responses: {

@@ -7,7 +7,7 @@ export const webhooksReference: TagReference = {
       'Subscriptions: where to send which events, in which format (native Standard Webhooks, metakocka, kladana, ' +
       'poster, cyclesoftware, marketplace). A change and its deliveries commit together, so no change is lost; ' +
       "each delivery is signed, retried on the format's schedule with the same bytes, and logged with every " +
-      'attempt. A paid plan is needed (403 PLAN_FORBIDS_WEBHOOKS). Guarantees: docs/webhooks/guarantees.md; ' +
+      'attempt. A paid plan is needed (403 `PLAN_FORBIDS_WEBHOOKS`). Guarantees: docs/webhooks/guarantees.md; ' +
       'formats: docs/formats/.',
   },
   operations: {
@@ -98,7 +98,7 @@ export const webhooksReference: TagReference = {
     'GET /api/v1/webhooks/{id}': {
       summary: 'Get a subscription',
       description:
-        "One subscription, without its secret. Another account's, or another application's, is 404 NOT_FOUND.",
+        "One subscription, without its secret. Another account's, or another application's, is 404 `NOT_FOUND`.",
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       responses: {
         '200': {
@@ -220,8 +220,8 @@ export const webhooksReference: TagReference = {
       description:
         'A `write` token. Starts a background job that sends this subscription every event since `since` that it ' +
         'would have received, as new deliveries, and answers 202 at once with the job; follow it at GET ' +
-        '/api/v1/replays/{id}. `since` cannot reach before the retained event history (410 HISTORY_PRUNED). A ' +
-        'disabled subscription is 422 INVALID_STATE; a second replay while one runs is 409 CONFLICT (the operator ' +
+        '/api/v1/replays/{id}. `since` cannot reach before the retained event history (410 `HISTORY_PRUNED`). A ' +
+        'disabled subscription is 422 `INVALID_STATE`; a second replay while one runs is 409 `CONFLICT` (the operator ' +
         'can allow more with STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK).',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       body: { hour: { summary: 'Everything from the last hour', value: { since: '2026-12-06T21:42:56.376Z' } } },
