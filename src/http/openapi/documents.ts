@@ -20,7 +20,7 @@ export const documentsReference: TagReference = {
         'and changes nothing, also under concurrent requests; stock is found only under the exact key sent, so a ' +
         "sale must name the size, lot and location the stock was received with. A line's size must be one of the " +
         "product's sizes (422 `UNKNOWN_SIZE`), the warehouse must be active (422 `INACTIVE_WAREHOUSE`). Quantities " +
-        'are 0 to 1,000,000,000 with at most 6 decimals. Send an Idempotency-Key to retry safely.',
+        'are 0 to 1,000,000,000 with at most 6 decimals. Send an `Idempotency-Key` to retry safely.',
       body: {
         receipt: {
           summary: 'A receipt of 12 TEE-RED-M (size M, bin A-01-1) and 5 hoodies into MAIN',

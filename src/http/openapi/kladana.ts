@@ -198,7 +198,7 @@ export const kladanaReference: TagReference = {
         'sent back and are ignored. `stockType` is `stock`, `reportType` `all` or `bystore` (both required when ' +
         'creating), `url` at most 255 characters; (stockType, reportType, url) is unique in the account (409), at ' +
         'most 5 webhooks per stockType and reportType for users and 1 per application (422 ' +
-        'WEBHOOK_LIMIT_REACHED); a free plan cannot create, change or delete them (403).',
+        '`WEBHOOK_LIMIT_REACHED`); a free plan cannot create, change or delete them (403).',
       params: { id: '0158f533-3194-4d55-9dfa-d9b9295a150f' },
       body: { bystore: { summary: 'Switch to the per-warehouse report and enable it', value: { reportType: 'bystore', enabled: true } } },
       responses: {

@@ -12,6 +12,4 @@ export const REFERENCE_UI: NonNullable<FastifyApiReferenceOptions['configuration
   agent: { disabled: true },
   showDeveloperTools: 'never',
   documentDownloadType: 'json',
-  defaultOpenAllTags: false,
-  hideClientButton: false,
 };

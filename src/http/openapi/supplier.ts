@@ -18,7 +18,7 @@ export const supplierReference: TagReference = {
         'kept under a lot or location stays, and a count below it is 422 `INSUFFICIENT_STOCK`. A size the product ' +
         "does not have is 422 `UNKNOWN_SIZE`. `newPrice`, when present, becomes the product's price (more than 0). " +
         '`action` (receipts, sold, cancel, return, price) is kept as the reason. Supplier messages are never ' +
-        'echoed to `marketplace` webhooks. Send an Idempotency-Key to retry safely.',
+        'echoed to `marketplace` webhooks. Send an `Idempotency-Key` to retry safely.',
       body: {
         receipts: {
           summary: 'The supplier received stock: 20 of size M left',

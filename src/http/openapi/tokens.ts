@@ -93,7 +93,7 @@ export const tokensReference: TagReference = {
       description:
         'The administrator, or a `write` token of that account. The token is refused by the very next request in ' +
         "every process serving the database. An account's own token cannot revoke its last `write` token (409 " +
-        'LAST_WRITE_TOKEN: it would lock the account out of writing and of managing tokens); the administrator ' +
+        '`LAST_WRITE_TOKEN`: it would lock the account out of writing and of managing tokens); the administrator ' +
         "can, and then issues a new one. An application's token is 422 `INVALID_STATE`: uninstall the application " +
         'instead.',
       params: { id: '1253aba5-440a-4821-ba72-aba556caf609', tokenId: 'tok_nIjQ92pTNvkwzg5J' },
@@ -196,7 +196,7 @@ export const tokensReference: TagReference = {
         "Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without " +
         'knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an ' +
         "application's token 403 `FORBIDDEN`). The account's last `write` token cannot be revoked this way (409 " +
-        'LAST_WRITE_TOKEN): create another `write` token first, or ask the administrator.',
+        '`LAST_WRITE_TOKEN`): create another `write` token first, or ask the administrator.',
       params: { tokenId: 'tok_oZ_C7iTTqYHWE3Fl' },
       responses: {},
     },

@@ -91,7 +91,7 @@ export const warehousesReference: TagReference = {
       summary: 'Remove an empty warehouse',
       description:
         'A `write` token. Only a warehouse without stock can be removed: one holding stock is 409 ' +
-        'WAREHOUSE_HAS_STOCK (transfer or write it off first, or set `active: false` instead). Emits ' +
+        '`WAREHOUSE_HAS_STOCK` (transfer or write it off first, or set `active: false` instead). Emits ' +
         'warehouse.deleted.',
       params: { id: 3 },
       responses: {},

@@ -16,11 +16,11 @@ export const webhooksReference: TagReference = {
       description:
         "A `write` token (or an application's token: the subscription is then the application's). `url` must be " +
         'http(s) and reach a public address: loopback, private and other non-public targets are 422 ' +
-        'TARGET_NOT_ALLOWED unless the operator sets STOCKHOOK_ALLOW_PRIVATE_TARGETS=1. `format` defaults to ' +
+        '`TARGET_NOT_ALLOWED` unless the operator sets `STOCKHOOK_ALLOW_PRIVATE_TARGETS=1`. `format` defaults to ' +
         '`native`; `events` to every event the format sends. The answer shows the signing `secret` (generated ' +
         'unless given) this once. Optional: `basicAuth` or `bearerToken` sent with each request, `retrySchedule` ' +
-        "(seconds) overriding the format's schedule, `coalesceSeconds` (native: one delivery per stock key per " +
-        'window), `maxInFlight` (default 16).',
+        "(seconds) overriding the format's schedule, `coalesceSeconds` (`kladana` only: its notification window, " +
+        '60-300 s), `maxInFlight` (deliveries in flight at once, default 16).',
       body: {
         native: {
           summary: 'Native format: stock changes and posted documents to the ERP',
@@ -164,8 +164,8 @@ export const webhooksReference: TagReference = {
     'DELETE /api/v1/webhooks/{id}': {
       summary: 'Delete a subscription',
       description:
-        'A `write` token. The subscription is gone at once and its waiting deliveries are cancelled; its delivery ' +
-        'log goes with it.',
+        'A `write` token. The subscription is gone at once and its waiting deliveries (pending or held) are ' +
+        'cancelled: nothing more is sent to the endpoint.',
       params: { id: '207b8396-ede6-4049-8f04-4e70e3fc3387' },
       responses: {},
     },
@@ -222,7 +222,7 @@ export const webhooksReference: TagReference = {
         'would have received, as new deliveries, and answers 202 at once with the job; follow it at GET ' +
         '/api/v1/replays/{id}. `since` cannot reach before the retained event history (410 `HISTORY_PRUNED`). A ' +
         'disabled subscription is 422 `INVALID_STATE`; a second replay while one runs is 409 `CONFLICT` (the operator ' +
-        'can allow more with STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK).',
+        'can allow more with `STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK`).',
       params: { id: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       body: { hour: { summary: 'Everything from the last hour', value: { since: '2026-12-06T21:42:56.376Z' } } },
       responses: {
