@@ -106,9 +106,9 @@ export const documentsReference: TagReference = {
     'GET /api/v1/documents/{id}/events': {
       summary: 'The events a document caused',
       description:
-        'document.posted, its stock.changed events (one per stock key, with the level after the change) and ' +
-        'document.cancelled if it was cancelled, in commit order: what its webhooks were sent. Events older than ' +
-        'the retention period are gone (410 `HISTORY_PRUNED`).',
+        'document.posted, its stock.changed events (one per stock key, with the level after the change) and, once ' +
+        "cancelled, document.cancelled and the reversal's stock.changed events, in commit order: what its webhooks " +
+        'were sent. Events pruned by retention (after 90 days by default) are no longer listed.',
       params: { id: 2 },
       responses: {
         '200': {
