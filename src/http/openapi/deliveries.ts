@@ -141,15 +141,16 @@ export const deliveriesReference: TagReference = {
         'the p50 and p95 durations in milliseconds (null without attempts). `since` is at most 7 days back ' +
         '(default: one hour ago), at most 500 buckets, each starting at a multiple of `bucketSeconds`; ' +
         '`webhookId` narrows to one subscription.',
-      query: { bucketSeconds: 300, webhookId: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
+      query: { since: '2026-12-06T22:30:00.000Z', bucketSeconds: 300, webhookId: 'be178f82-37c3-48a6-be96-89abe245ae3f' },
       responses: {
         '200': {
-          since: '2026-12-06T21:40:00.000Z',
+          since: '2026-12-06T22:30:00.000Z',
           until: '2026-12-06T22:45:00.000Z',
           bucketSeconds: 300,
           buckets: [
-            { at: '2026-12-06T21:40:00.000Z', attempts: 0, succeeded: 0, failed: 0, p50Ms: null, p95Ms: null },
-            { at: '2026-12-06T21:45:00.000Z', attempts: 0, succeeded: 0, failed: 0, p50Ms: null, p95Ms: null },
+            { at: '2026-12-06T22:30:00.000Z', attempts: 0, succeeded: 0, failed: 0, p50Ms: null, p95Ms: null },
+            { at: '2026-12-06T22:35:00.000Z', attempts: 3, succeeded: 2, failed: 1, p50Ms: 182.4, p95Ms: 1504.9 },
+            { at: '2026-12-06T22:40:00.000Z', attempts: 14, succeeded: 14, failed: 0, p50Ms: 161.02, p95Ms: 711.21 },
           ],
         },
       },

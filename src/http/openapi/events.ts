@@ -18,7 +18,7 @@ export const eventsReference: TagReference = {
         '`last=N` answers the newest N events after `after` instead, which is where a live tail starts. Paging ' +
         'from before the retained history is 410 `HISTORY_PRUNED`, with `details.oldestAfter`, the `after` to start ' +
         'from.',
-      query: { after: 0, limit: 3, type: 'stock.changed' },
+      query: { after: 0, limit: 2, type: 'stock.changed' },
       responses: {
         '200': {
           data: [
@@ -79,7 +79,7 @@ export const eventsReference: TagReference = {
               },
             },
           ],
-          nextAfter: 15,
+          nextAfter: 13,
         },
       },
     },

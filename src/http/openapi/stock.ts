@@ -110,8 +110,8 @@ export const stockReference: TagReference = {
       summary: "A product's stock in MetaKocka's stock-list shape",
       description:
         "Exactly the body the `metakocka` webhook format sends when this product's stock changes: one row per " +
-        "warehouse and size with amount, reserved and free amounts as strings, as MetaKocka's API answers. Use it " +
-        'to check what a MetaKocka subscriber receives (docs/formats/metakocka.md).',
+        'warehouse, size and location (`micro_location`) with amount, reserved and free amounts as strings, as ' +
+        "MetaKocka's API answers. Use it to check what a MetaKocka subscriber receives (docs/formats/metakocka.md).",
       query: { productId: 1 },
       responses: {
         '200': {
@@ -140,6 +140,19 @@ export const stockReference: TagReference = {
               amount: '9',
               reserved_amount: '0',
               free_amount: '9',
+              unit: 'pcs',
+              micro_location: 'A-01-1',
+              size: 'M',
+            },
+            {
+              warehouse_id: '2',
+              mk_id: '1',
+              count_code: 'TEE-RED-M',
+              code: 'TEE-RED',
+              title: 'Organic cotton T-shirt, red, M',
+              amount: '3',
+              reserved_amount: '0',
+              free_amount: '3',
               unit: 'pcs',
               micro_location: 'A-01-1',
               size: 'M',
