@@ -13,6 +13,7 @@ import { installIdempotency, type IdempotencyOptions } from './http/idempotency/
 import { installKladanaErrorShape } from './http/kladana-errors.js';
 import { applyReference, INFO_DESCRIPTION, SECURITY_SCHEMES } from './http/openapi/reference.js';
 import { REFERENCE_UI } from './http/openapi/reference-ui.js';
+import { installUnknownParameterCheck } from './http/query-parameters.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
@@ -67,12 +68,14 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedAs', null);
-  installErrorHandler(app);
+  installErrorHandler(app, deps.ctx.store);
   installKladanaErrorShape(app);
   installClosingAnswer(app);
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
   const count = deps.rateLimit ? await installRateLimit(app, deps.rateLimit, deps.adminTokenHash) : undefined;
   installUnmatchedRequests(app, count);
+  // Before every route: a query parameter a route does not take is refused (http/query-parameters.ts).
+  installUnknownParameterCheck(app);
   installBodyParsers(app);
   app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);

@@ -32,7 +32,8 @@ export async function startServer(config: Config): Promise<Running> {
   // What the HTTP thread and the delivery thread share about the database (storage/threads.ts).
   const share = threaded ? shareBetweenThreads(config.databaseUrl) : undefined;
   const threads = share && { share, role: 'requests' as const };
-  const store = await openStore(config.databaseUrl, { log, threads, namedStatements: config.namedStatements, waitMs: config.databaseWaitMs });
+  const connection = { namedStatements: config.namedStatements, pooler: config.pooler, listenUrl: config.listenUrl };
+  const store = await openStore(config.databaseUrl, { log, threads, ...connection, waitMs: config.databaseWaitMs });
   const admin = await ensureAdminToken(store, config.adminToken);
   if (admin.printOnce) {
     // Printed once, on the first start; only its hash is stored.
@@ -52,7 +53,7 @@ export async function startServer(config: Config): Promise<Running> {
     },
   });
   const thread = threaded
-    ? startDeliveryThread(metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, share: share ?? {}, namedStatements: config.namedStatements, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
+    ? startDeliveryThread(metrics, { databaseUrl: config.databaseUrl, settings, leaseMs: config.deliveryLeaseMs, accountShare: config.deliveryAccountShare, logLevel: config.logLevel, logFormat: config.logFormat, share: share ?? {}, connection, databaseWaitMs: config.databaseWaitMs }, handoff, { log })
     : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
   let closing: Promise<void> | undefined;

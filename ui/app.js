@@ -12,6 +12,8 @@ import { currentRoute } from './router.js';
 import { stockView } from './stock.js';
 import { Subscriptions } from './subscriptions.js';
 import { eventView, tailView } from './tail.js';
+import { mountCancel } from './forms/cancel.js';
+import { postView } from './forms/post-view.js';
 
 const REFRESH_MS = 5000;
 
@@ -165,7 +167,8 @@ async function showRoute() {
   try {
     if (view === 'stock') await stockView(root, params, isCurrent);
     else if (view === 'history') await historyView(root, params, isCurrent);
-    else if (view === 'documents' && parts[1]) await documentView(root, parts[1], isCurrent);
+    else if (view === 'documents' && parts[1]) await documentView(root, parts[1], isCurrent).then(() => isCurrent() && mountCancel(root, parts[1], isCurrent));
+    else if (view === 'post') await postView(root, parts[1], isCurrent);
     else if (view === 'documents') await documentsView(root, params, isCurrent);
     else if (view === 'events' && parts[1]) await eventView(root, parts[1], isCurrent);
     else if (view === 'events') await tailView(root, isCurrent);

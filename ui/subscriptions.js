@@ -5,11 +5,12 @@ import { act, fill, fmtTime, h, isoToLocal, localToIso, toast } from './dom.js';
 // The formats and canonical event types come from the server (src/http/routes/ui.ts renders
 // catalog.js from src/events/catalog.ts and the format registry), so the two never drift apart.
 import { EVENT_TYPES, FORMATS } from './catalog.js';
+import { confirmReplay, deleteWebhook, webhookEditForm } from './forms/webhook-edit.js';
 
 export { EVENT_TYPES, FORMATS };
 
 /** Checkboxes for the event filter; none checked means every event. */
-function eventPicker(selected, testid) {
+export function eventPicker(selected, testid) {
   const boxes = EVENT_TYPES.map((t) => h('input', { type: 'checkbox', value: t, checked: Boolean(selected && selected.includes(t)) }));
   const summary = h('summary', {});
   const update = () => {
@@ -83,6 +84,7 @@ export class Subscriptions {
       }),
       button('Replay', 'sub-replay', async () => this.showReplay(w)),
       button('Deliveries', 'sub-deliveries', async () => this.onShowDeliveries(w.id), false),
+      button('Delete', 'sub-delete', async () => deleteWebhook(w, () => (this.closePanel(), this.load()))),
     );
     return h(
       'tr',
@@ -155,19 +157,10 @@ export class Subscriptions {
 
   showEdit(w) {
     this.closePanel();
-    const url = h('input', { type: 'url', required: true, value: w.url, testid: 'edit-url' });
-    const events = eventPicker(w.events, 'edit-events');
-    const save = h('button', { type: 'submit', testid: 'edit-save' }, 'Save');
-    const form = h('form', { testid: 'edit-form' }, h('div', { class: 'row' }, url, save), events.el);
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      void act(save, async () => {
-        const chosen = events.value();
-        await api(`/api/v1/webhooks/${w.id}`, { method: 'PATCH', body: { url: url.value.trim(), events: chosen.length ? chosen : null } });
-        toast('Subscription saved');
-        this.closePanel();
-        await this.load();
-      });
+    // No toast: the row shows the saved values, and a toast would cover the controls below.
+    const form = webhookEditForm(w, eventPicker, async () => {
+      this.closePanel();
+      await this.load();
     });
     this.panelShell(`Edit ${w.url}`, form);
   }
@@ -182,6 +175,7 @@ export class Subscriptions {
       act(start, async () => {
         const iso = localToIso(since.value);
         if (!iso) throw new Error('Pick a date and time to replay from');
+        if (!(await confirmReplay(w, since.value.replace('T', ' ')))) return;
         const job = await api(`/api/v1/webhooks/${w.id}/replay`, { method: 'POST', body: { since: iso } });
         await this.follow(job, bar, status);
       }),
@@ -202,6 +196,6 @@ export class Subscriptions {
       if (run !== this.replayRun) break;
       job = await api(`/api/v1/replays/${job.id}`);
     }
-    if (job.status === 'done') toast(`Replay done: ${job.deliveries} deliveries queued`);
+    // The outcome stays in the panel's status line: a toast here covered the Create button.
   }
 }

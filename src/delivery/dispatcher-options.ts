@@ -12,7 +12,10 @@ export interface DispatcherOptions {
   accountShare?: number;
   batchSize?: number;
   leaseMs?: number;
-  /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */
+  /**
+   * The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. Default 2 s, or
+   * the store's wakeupPollMs where no NOTIFY can arrive (storage/store.ts).
+   */
   pollMs?: number;
   breaker?: BreakerOptions;
   metrics?: AttemptMetrics;

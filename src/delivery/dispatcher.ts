@@ -7,12 +7,13 @@ import type { Notifier } from '../storage/store.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
-import { attempt } from './attempt.js';
+import { attempt, retriesAtOnce } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER } from './breaker.js';
 import { ClaimLoop } from './claim-loop.js';
 import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
+import type { AttemptResult } from './finish.js';
 import { HandoffTaker } from './handoff/index.js';
 import { IdleWaiters } from './idle-waiters.js';
 import { ResultBatcher } from './result-batcher.js';
@@ -73,7 +74,8 @@ export class Dispatcher {
       release: (ids) => releaseClaims(this.ctx.store, this.owner, ids, this.clock()),
       log: (msg, err) => this.log(msg, err),
     });
-    this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
+    // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
+    this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
       claimLimit: () => this.slots.claimLimit(this.batchSize),
       exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
       accountOf: (id) => this.subs.get(id)?.accountId,
@@ -254,11 +256,20 @@ export class Dispatcher {
   }
 
   private async send(d: ClaimedDelivery, sub: Subscription): Promise<void> {
-    const made = await attempt(this.ctx, this.sender, this.owner, this.opts, d, sub);
+    const earlier: AttemptResult[] = [];
+    let made = await attempt(this.ctx, this.sender, this.owner, this.opts, d, sub);
+    // A zero delay in a vendor's schedule means the next try follows at once (Kladana: "sequentially,
+    // with no timeouts between them"), so it is made here under the same lease instead of waiting for
+    // a claim; its earlier tries are logged with the last one. Formats the breaker protects go back
+    // to the claim, so the breaker sees every failure.
+    while (made && this.running && !FORMATS[sub.format].protections && retriesAtOnce(made)) {
+      earlier.push(made.result);
+      made = await attempt(this.ctx, this.sender, this.owner, this.opts, { ...d, attempts: d.attempts + earlier.length }, sub);
+    }
     if (!made) return;
     const { result, decision, now } = made;
     if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
-    this.results.add(result);
+    this.results.add(earlier.length > 0 ? { ...result, earlier } : result);
     try {
       // Vendor formats keep their promised schedule: no breaker pauses them.
       const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;

@@ -24,7 +24,7 @@ export const applicationsReference: TagReference = {
           value: {
             name: 'ShipFast Labels',
             webhook: {
-              url: 'https://erp.northwind.example/shipfast/install',
+              url: 'https://hooks.shipfast.example/install',
               objects: ['stock'],
               secret: 'shipfast-install-secret-2026',
             },
@@ -36,7 +36,7 @@ export const applicationsReference: TagReference = {
           id: 1,
           name: 'ShipFast Labels',
           webhook: {
-            url: 'https://erp.northwind.example/shipfast/install',
+            url: 'https://hooks.shipfast.example/install',
             objects: ['stock'],
             secret: 'shipfast-install-secret-2026',
           },
@@ -55,10 +55,37 @@ export const applicationsReference: TagReference = {
             {
               id: 1,
               name: 'ShipFast Labels',
-              webhook: { url: 'https://erp.northwind.example/shipfast/install', objects: ['stock'] },
+              webhook: { url: 'https://hooks.shipfast.example/install', objects: ['stock'] },
               createdAt: '2026-12-06T22:42:52.381Z',
             },
           ],
+        },
+      },
+    },
+    'PATCH /api/v1/applications/{id}': {
+      summary: 'Change an application (administrator)',
+      description:
+        "Administrator token only. Changes the name and the Poster webhook's `url`, `objects` (entities) or " +
+        '`secret`; the webhook change reaches every account that installed the application, in the same ' +
+        'transaction: the subscription each install made takes the new values and its waiting hooks go to the new ' +
+        'URL (a subscription an account has since pointed elsewhere stays as it is). A new secret is in this ' +
+        'answer only. An application registered without a webhook cannot be given one (400 `VALIDATION_FAILED`).',
+      params: { id: 1 },
+      body: {
+        move: {
+          summary: 'Rename it and move its hooks to a new URL, for stock and product changes',
+          value: {
+            name: 'ShipFast Labels & Returns',
+            webhook: { url: 'https://hooks.shipfast.example/v2/hooks', objects: ['stock', 'product'] },
+          },
+        },
+      },
+      responses: {
+        '200': {
+          id: 1,
+          name: 'ShipFast Labels & Returns',
+          webhook: { url: 'https://hooks.shipfast.example/v2/hooks', objects: ['stock', 'product'] },
+          createdAt: '2026-12-06T22:42:52.381Z',
         },
       },
     },

@@ -125,7 +125,7 @@ export const kladanaReference: TagReference = {
         },
         app: {
           summary: 'An installed application creates its own webhook (its token as the password)',
-          value: { url: 'https://erp.northwind.example/shipfast/stock', stockType: 'stock', reportType: 'all' },
+          value: { url: 'https://hooks.shipfast.example/stock', stockType: 'stock', reportType: 'all' },
         },
       },
       responses: {

@@ -39,9 +39,10 @@ export const operationsReference: TagReference = {
       summary: 'Readiness: the database answers and webhook delivery runs',
       description:
         'No token needed. 200 when the database answers and, in a process that delivers webhooks itself (role ' +
-        '`all`), its delivery thread is running; otherwise 503 `NOT_READY` with what is wrong in `details` ' +
-        '(`database`: `ok` or `unreachable`, `delivery`). A delivery thread that exited is restarted, and the ' +
-        'process becomes ready again by itself. Point a load balancer here.',
+        '`all`), its delivery thread is running; otherwise 503 `NOT_READY`, whose message says what is wrong and ' +
+        'what to check, with `details` (`database`: `ok` or `unreachable`, `delivery`, and the database `problem` in ' +
+        'words). A delivery thread that exited is restarted, and the process becomes ready again by itself. Point a ' +
+        'load balancer here.',
       responses: { '200': { status: 'ready', database: 'postgres', delivery: 'running' } },
     },
     'GET /metrics': {
