@@ -18,7 +18,8 @@ export const documentsReference: TagReference = {
         'and a stock.changed event per stock key, and the deliveries to matching webhooks, or nothing is. A ' +
         'change that would make free stock (amount minus reserved) negative at any key is 422 `INSUFFICIENT_STOCK` ' +
         'and changes nothing, also under concurrent requests; stock is found only under the exact key sent, so a ' +
-        "sale must name the size, lot and location the stock was received with. A line's size must be one of the " +
+        'sale must name the size, lot and location the stock was received with (the refusal names the key asked ' +
+        "for and the free stock at the product's other keys in that warehouse). A line's size must be one of the " +
         "product's sizes (422 `UNKNOWN_SIZE`), the warehouse must be active (422 `INACTIVE_WAREHOUSE`). Quantities " +
         'are 0 to 1,000,000,000 with at most 6 decimals. Send an `Idempotency-Key` to retry safely.',
       body: {
