@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
+import apiReference from '@scalar/fastify-api-reference';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Ctx } from './context.js';
 import type { DeliveryMetrics } from './delivery/metrics.js';
@@ -11,6 +11,8 @@ import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
+import { applyReference, INFO_DESCRIPTION, SECURITY_SCHEMES } from './http/openapi/reference.js';
+import { REFERENCE_UI } from './http/openapi/reference-ui.js';
 import { installUnknownParameterCheck } from './http/query-parameters.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
@@ -95,24 +97,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       info: {
         title: 'stockhook',
         version: '0.1.0',
-        description: 'Multi-warehouse stock ledger that delivers every stock change as a signed webhook.',
+        description: INFO_DESCRIPTION,
       },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: 'http',
-            scheme: 'bearer',
-            description:
-              "the administrator token, an account token (scope `read`: GET and HEAD only; `write`: everything) or an installed application's token (docs/security.md)",
-          },
-          basic: { type: 'http', scheme: 'basic', description: 'the account token as password' },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
       security: [{ bearer: [] }, { basic: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // Summaries, descriptions and examples live in http/openapi/, one file per tag.
+    transformObject: applyReference,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(apiReference, { routePrefix: '/docs', configuration: REFERENCE_UI, logLevel: 'warn' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const retention = deps.retention;
