@@ -48,7 +48,9 @@ describe.skipIf(skipBrowser)('confirmations, webhook edit and a read token in he
     await page.goto(`${base}/ui#/documents/${receipt.id}`);
     await tid('doc-cancel').click();
     await tid('confirm-yes').click();
-    await expect.poll(() => tid('doc-cancel-error').textContent()).toBe('Not enough free stock (INSUFFICIENT_STOCK)');
+    await expect.poll(() => tid('doc-cancel-error').textContent()).toBe(
+      'Not enough free stock of W-1 at warehouse South (lot SOLD): asked 1, free 0; free at other keys of this warehouse: no size, lot, expiry, serial or location: 10 (INSUFFICIENT_STOCK)',
+    );
     expect((await api('GET', `/api/v1/documents/${receipt.id}`)).status).toBe('posted');
     expect(await level(south.id, widget.id, { lot: 'SOLD' })).toEqual({ amount: 0, reserved: 0 });
     expect(pageErrors.filter((e) => !/\b422\b/.test(e))).toEqual([]);
