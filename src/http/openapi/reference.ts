@@ -8,6 +8,7 @@ import { kladanaReference } from './kladana.js';
 import { operationsReference } from './operations.js';
 import { outboundOrdersReference } from './outbound-orders.js';
 import { productsReference } from './products.js';
+import { sourcesReference } from './sources.js';
 import { stockItemsReference } from './stock-items.js';
 import { stockReference } from './stock.js';
 import { supplierReference } from './supplier.js';
@@ -19,7 +20,7 @@ import { webhooksReference } from './webhooks.js';
 export type { Example, OperationReference, TagReference } from './types.js';
 export { INFO_DESCRIPTION, SECURITY_SCHEMES } from './intro.js';
 
-/** Every tag in the order a reader meets them: set up, the ledger, reading it back, webhooks, vendors. */
+/** Every tag in the order a reader meets them: set up, the ledger, reading it back, webhooks out and in, vendors. */
 export const REFERENCE: readonly TagReference[] = [
   accountsReference,
   tokensReference,
@@ -30,6 +31,7 @@ export const REFERENCE: readonly TagReference[] = [
   eventsReference,
   webhooksReference,
   deliveriesReference,
+  sourcesReference,
   applicationsReference,
   outboundOrdersReference,
   stockItemsReference,

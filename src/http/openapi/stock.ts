@@ -1,5 +1,19 @@
 import type { TagReference } from './types.js';
 
+/** A real export of MAIN after the documents of the other examples (receipt, sale, transfer), CRLF as RFC 4180 has it. */
+const STOCK_CSV =
+  'productId,sku,code,title,unit,warehouseId,size,lot,expiry,serial,location,amount,reserved,free,updatedAt\r\n' +
+  '1,TEE-RED-M,TEE-RED,"Organic cotton T-shirt, red, M",pcs,1,M,,,,A-01-1,7,0,7,2026-12-06T22:42:53.320Z\r\n' +
+  '2,HOOD-GRY-L,HOOD-GRY,"Hoodie, grey, L",pcs,1,,,,,,5,0,5,2026-12-06T22:42:52.761Z\r\n';
+
+/** The same documents' movements of TEE-RED-M, newest first. */
+const MOVEMENTS_CSV =
+  'id,createdAt,documentId,documentType,reference,warehouseId,productId,size,lot,expiry,serial,location,amountDelta,reservedDelta,amount,reserved,free\r\n' +
+  '5,2026-12-06T22:42:53.320Z,3,transfer,TR-0031,2,1,M,,,,A-01-1,3,0,3,0,3\r\n' +
+  '4,2026-12-06T22:42:53.320Z,3,transfer,TR-0031,1,1,M,,,,A-01-1,-3,0,7,0,7\r\n' +
+  '3,2026-12-06T22:42:52.989Z,2,sale,SO-10483,1,1,M,,,,A-01-1,-2,0,10,0,10\r\n' +
+  '1,2026-12-06T22:42:52.761Z,1,receipt,PO-2026-0142,1,1,M,,,,A-01-1,12,0,12,0,12\r\n';
+
 export const stockReference: TagReference = {
   tag: {
     name: 'stock',
@@ -105,6 +119,50 @@ export const stockReference: TagReference = {
           nextCursor: null,
         },
       },
+    },
+    'GET /api/v1/stock/export': {
+      summary: 'Every stock key of the stock list, as CSV',
+      description:
+        'The rows GET /api/v1/stock lists for the same filters (productId, warehouseId, `nonZero`, `outOfStock`, ' +
+        '`expiresBy`, `q`, `at`, `sort`, `dir`), in the same order, every page of them, streamed as `stock.csv` ' +
+        "(RFC 4180: a header row, CRLF line ends, quoted fields). Each row carries the product's sku, code, title " +
+        'and unit beside the key, amount, reserved, free and `updatedAt`; an empty cell is a key part the key does ' +
+        'not have. A `read` token.',
+      query: { warehouseId: 1, nonZero: true },
+      responses: { '200': STOCK_CSV },
+    },
+    'GET /api/v1/stock/totals': {
+      summary: 'Totals of the stock list: overall, per warehouse and per product',
+      description:
+        'For the stock keys GET /api/v1/stock would list with the same filters: how many keys, and their amount, ' +
+        'reserved and free summed, overall (`all`), per warehouse and per product. Products are summed for the ' +
+        "first 1000 products in the list's order; `productsComplete` is false when there were more. `at` answers " +
+        'for a past moment, as the list does. A `read` token.',
+      query: { nonZero: true },
+      responses: {
+        '200': {
+          all: { keys: 3, amount: 15, reserved: 0, free: 15 },
+          warehouses: [
+            { warehouseId: 1, keys: 2, amount: 12, reserved: 0, free: 12 },
+            { warehouseId: 2, keys: 1, amount: 3, reserved: 0, free: 3 },
+          ],
+          products: [
+            { productId: 1, keys: 2, amount: 10, reserved: 0, free: 10 },
+            { productId: 2, keys: 1, amount: 5, reserved: 0, free: 5 },
+          ],
+          productsComplete: true,
+        },
+      },
+    },
+    'GET /api/v1/movements/export': {
+      summary: 'Every movement of the ledger for these filters, as CSV',
+      description:
+        'The movements GET /api/v1/movements lists for the same filters (product, warehouse, key parts, document, ' +
+        '`since`, `until`), newest first, every page of them, streamed as `movements.csv` (RFC 4180). Each row has ' +
+        "the movement's deltas, the key's level right after it, and its document's id, type and reference. A `read` " +
+        'token.',
+      query: { productId: 1, since: '2026-12-01T00:00:00Z' },
+      responses: { '200': MOVEMENTS_CSV },
     },
     'GET /api/v1/stock/metakocka': {
       summary: "A product's stock in MetaKocka's stock-list shape",

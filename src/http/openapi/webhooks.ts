@@ -1,4 +1,5 @@
 import type { TagReference } from './types.js';
+import { webhookHealthOperations } from './webhooks-health.js';
 
 export const webhooksReference: TagReference = {
   tag: {
@@ -11,6 +12,7 @@ export const webhooksReference: TagReference = {
       'formats: docs/formats/.',
   },
   operations: {
+    ...webhookHealthOperations,
     'POST /api/v1/webhooks': {
       summary: 'Subscribe an endpoint to events',
       description:
