@@ -95,7 +95,7 @@ function sourceRow(s) {
     h('td', { 'data-label': 'Format', testid: 'source-format' }, s.format),
     h('td', { 'data-label': 'Inbound URL', class: 'wide' }, inboundUrl(s.url)),
     h('td', { 'data-label': 'Health' }, healthBadge(s)),
-    h('td', { 'data-label': 'Last request', testid: 'source-last' }, last ? [h('span', { class: 'nowrap' }, fmtTime(last.receivedAt)), ' ', outcomeBadge(last.outcome, 'source-last-outcome')] : h('span', { class: 'muted' }, 'none yet')),
+    h('td', { 'data-label': 'Last request', class: 'last', testid: 'source-last' }, last ? [h('span', { class: 'nowrap' }, fmtTime(last.receivedAt)), ' ', outcomeBadge(last.outcome, 'source-last-outcome')] : h('span', { class: 'muted' }, 'none yet')),
     h('td', { class: 'num', 'data-label': 'Unmatched', testid: 'source-unmatched' }, String(s.health.unmatched)),
   );
   // The row opens the source, except where a click means something else (the link, the copy button, the URL's text).
