@@ -210,4 +210,23 @@ describe.skipIf(skipBrowser)('the sources view in headless Chromium [sqlite]', (
     expect(await tid('source-unmatched').textContent()).toBe('0');
     expect(pageErrors).toEqual([]);
   }, 90_000);
+  it('a request signed with the wrong secret shows as not verified and refused, and the source as failing', async () => {
+    // Poster's verify computed with another secret: the source answers Poster's refusal and books nothing.
+    const res = await send(base, poster(pathOf(src.url), 'not-the-secret', stockHook(42, 1, '1700000003')));
+    expect(res.status).toBe(403);
+    // The list is already open from the test before: a reload draws it afresh.
+    await page.goto(`${base}/ui#/sources`);
+    await page.reload();
+    await tid('source-row').waitFor();
+    expect(await tid('source-health').textContent()).toBe('failing');
+    expect(await tid('source-last-outcome').textContent()).toBe('refused');
+    await tid('source-name').click();
+    await settled();
+    const newest = tid('request-row').first();
+    expect(await newest.locator('[data-testid=request-verified]').textContent()).toMatch(/^not verified/);
+    expect(await newest.locator('[data-testid=request-answer]').textContent()).toBe('answered 403');
+    expect(await newest.locator('[data-testid=request-outcome]').textContent()).toBe('refused');
+    expect(await level(espresso)).toBe(7);
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
 });
