@@ -10,6 +10,8 @@ import { historyView } from './history.js';
 import { clock, fmtClock, zoneName } from './format.js';
 import { forgetNames } from './names.js';
 import { currentRoute } from './router.js';
+import { sourceView } from './source-page.js';
+import { sourcesView } from './sources.js';
 import { stockView } from './stock.js';
 import { Subscriptions } from './subscriptions.js';
 import { eventView, tailView } from './tail.js';
@@ -178,6 +180,8 @@ async function showRoute() {
     else if (view === 'events' && parts[1]) await eventView(root, parts[1], isCurrent);
     else if (view === 'events') await tailView(root, isCurrent);
     else if (view === 'deliveries' && parts[1]) await deliveryView(root, parts[1], isCurrent);
+    else if (view === 'sources' && parts[1]) await sourceView(root, parts[1], isCurrent);
+    else if (view === 'sources') await sourcesView(root, isCurrent);
     else fill(root, h('section', { class: 'card' }, h('h2', {}, 'Not found'), h('p', {}, h('a', { href: '#/stock' }, 'Go to the stock'))));
   } catch (err) {
     if (isCurrent()) fill(root, h('section', { class: 'card' }, h('p', { class: 'error', testid: 'view-error' }, err instanceof Error ? err.message : String(err))));
