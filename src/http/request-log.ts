@@ -49,6 +49,12 @@ export const SLOW_REQUEST_MS = 1000;
 /** Routes whose refusal is the domain's `document.refused` rather than a plain `request.rejected`. */
 const DOCUMENT_ROUTES = new Set(['POST /api/v1/documents']);
 
+/**
+ * Probes whose 503 is their answer, not a failure: a load balancer asks until the process is ready,
+ * and what keeps it unready (the database out of reach, delivery stopped) is logged where it happens.
+ */
+const PROBE_ROUTES = new Set(['GET /readyz', 'GET /healthz']);
+
 /** The stable code and message of the error a request was answered with (read before Kladana's routes reshape it). */
 const answeredWith = new WeakMap<FastifyRequest, { code: string; message: string }>();
 
@@ -86,7 +92,7 @@ export function installRequestLog(app: FastifyInstance, log: EventLog, slowMs: n
     const url = redactUrl(request.url);
     const fields = { reqId: request.id, method: request.method, url, statusCode: status, responseTimeMs: ms };
     const text = `${request.method} ${url} ${status} in ${ms} ms`;
-    if (status < 400) {
+    if (status < 400 || (status === 503 && PROBE_ROUTES.has(`${request.method} ${request.routeOptions.url ?? ''}`))) {
       logEvent(log, ms >= slowMs ? 'request.slow' : 'request.completed', fields, text);
       return;
     }
