@@ -27,7 +27,7 @@ describeEachDb(
         const counts = await pruner.runOnce();
         expect(counts.events).toBeGreaterThanOrEqual(3);
         const second = await pruner.runOnce();
-        expect(second).toEqual({ events: 0, deliveries: 0, attempts: 0 });
+        expect(second).toEqual({ events: 0, deliveries: 0, attempts: 0, source_requests: 0, source_deliveries: 0 });
         expect(rec.withCode('retention.pass')).toMatchObject([
           { level: LEVEL.info, ...counts, ms: expect.any(Number) },
           { level: LEVEL.info, events: 0, deliveries: 0, attempts: 0 },
