@@ -295,6 +295,11 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
     await shown.waitFor();
     expect(await shown.locator('[data-testid=delivery-retrying]').textContent()).toMatch(/^\d+ tr(y|ies) failed · retrying$/);
     expect(await shown.textContent()).toContain(tried.lastError);
+    // The ones queued behind it say the endpoint is failing.
+    const queued = (await api('GET', `/api/v1/deliveries?webhookId=${hooks.silent.id}&status=pending&limit=100`)).data.find((d: any) => d.attempts === 0);
+    const state = await row.locator('[data-testid=sub-health]').getAttribute('data-state');
+    const note = page.locator(`[data-testid=delivery-row][data-id="${queued.id}"] [data-testid=${state === 'paused' ? 'delivery-paused' : 'delivery-endpoint-failing'}]`);
+    expect(await note.textContent()).toMatch(/^endpoint (failing since|paused until) \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
     await shown.click();
     await page.locator(`[data-testid=delivery-detail][data-id="${tried.id}"]`).waitFor();
     const errors = page.locator('#detail [data-testid=attempt-error] strong');
