@@ -79,12 +79,16 @@ export async function historyView(root, params, isCurrent) {
   );
   drawLevelChart(chart, levelSeries(first.data), { onPoint: (p) => go(`documents/${p.documentId}`) });
   const names = new Map();
+  // The next page's cursor: while there is one, the sorted rows are not all there are.
+  let cursor = first.nextCursor;
   const render = () => {
     const sorted = sortMovements(loaded, order);
     fill(thead, sortableHead(MOVEMENT_COLUMNS, order, (sort, dir) => ((order.sort = sort), (order.dir = dir), render())));
     fill(tbody, ...sorted.map((m) => movementRow(m, names.get(m.warehouseId))));
     if (loaded.length === 0) tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No movements yet.')));
-    sortNote.textContent = `Sorting orders the ${loaded.length} movement${loaded.length === 1 ? '' : 's'} loaded so far; “Older movements” loads more.`;
+    sortNote.textContent = cursor
+      ? `Sorting orders the ${loaded.length} movements loaded so far; “Older movements” loads more.`
+      : `Sorting orders all ${loaded.length} movement${loaded.length === 1 ? '' : 's'} in this scope.`;
   };
   const addRows = async (rows) => {
     for (const m of rows) if (!names.has(m.warehouseId)) names.set(m.warehouseId, await warehouseName(m.warehouseId));
@@ -93,13 +97,12 @@ export async function historyView(root, params, isCurrent) {
     render();
   };
   await addRows(first.data);
-  let cursor = first.nextCursor;
   older.disabled = !cursor;
   older.addEventListener('click', () =>
     act(older, async () => {
       const page = await api(`/api/v1/movements${query({ ...scope, limit: 100, cursor })}`);
-      await addRows(page.data);
       cursor = page.nextCursor;
+      await addRows(page.data);
     }).then(() => (older.disabled = !cursor)),
   );
 }
