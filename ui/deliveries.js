@@ -99,7 +99,7 @@ export class Deliveries {
               h('td', { class: 'nowrap' }, fmtTime(d.createdAt)),
               h('td', { 'data-label': 'Event' }, d.eventType),
               h('td', { class: 'url', 'data-label': 'Endpoint' }, breakable(url(d.webhookId))),
-              h('td', { 'data-label': 'Status' }, badge(d.status), pausedNote(d, sub(d.webhookId).health)),
+              h('td', { 'data-label': 'Status' }, badge(d.status), pausedNote(d, sub(d.webhookId).health) || retryingNote(d) || failingNote(d, sub(d.webhookId).health)),
               h('td', { class: 'num', 'data-label': 'Tries' }, String(d.attempts)),
               h('td', { class: 'muted', 'data-label': 'Last' }, d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : d.lastError || '—'),
             );
@@ -180,6 +180,16 @@ export function pausedUntil(d, health) {
 export function pausedNote(d, health) {
   const until = pausedUntil(d, health);
   return until && h('div', { class: 'warn', testid: 'delivery-paused' }, `endpoint paused until ${fmtTime(until)}`);
+}
+
+/** A waiting delivery whose tries so far failed is failing, not merely "pending": say so. */
+function retryingNote(d) {
+  return d.status === 'pending' && d.attempts > 0 && h('div', { class: 'warn', testid: 'delivery-retrying' }, `${d.attempts} ${d.attempts === 1 ? 'try' : 'tries'} failed · retrying`);
+}
+
+/** A delivery not tried yet, queued behind the tries of an endpoint that is failing. */
+function failingNote(d, health) {
+  return d.status === 'pending' && health?.state === 'failing' && h('div', { class: 'warn', testid: 'delivery-endpoint-failing' }, `endpoint failing since ${fmtTime(health.failingSince)}`);
 }
 
 /** The fields every view of one delivery ends with: attempts, times, the last error. */

@@ -11,6 +11,7 @@ import { fmtQty, keyHref } from './stock.js';
 // 'ship' is written by an outbound order's shipment only, but it is a document like the others.
 const TYPES = ['receipt', 'sale', 'return', 'transfer', 'writeoff', 'count', 'reserve', 'release', 'ship'];
 const PAGE = 30;
+const SORTS = ['posted', 'number', 'type', 'reference', 'warehouse'];
 
 function docStatus(d) {
   if (d.status === 'cancelled') return h('span', { class: 'badge badge-cancelled', testid: 'doc-status' }, `cancelled by #${d.reversedByDocumentId}`);
@@ -35,6 +36,8 @@ export async function documentsView(root, params, isCurrent) {
   const apply = h('button', { type: 'submit', testid: 'docs-apply' }, 'Show');
   const form = h('form', { class: 'filters' }, Object.values(f), apply);
   const dir = params.get('dir') === 'asc' ? 'asc' : 'desc';
+  // The server orders every page (the cursor carries the sort value); no sort is the number order.
+  const sort = SORTS.includes(params.get('sort')) ? params.get('sort') : undefined;
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void act(apply, async () =>
@@ -45,12 +48,14 @@ export async function documentsView(root, params, isCurrent) {
         q: f.q.value.trim() || undefined,
         since: f.since.iso(),
         until: f.until.iso(),
+        sort,
         dir: dir === 'asc' ? 'asc' : undefined,
       }),
     );
   });
   const tbody = h('tbody', { testid: 'doc-rows' });
-  const more = h('button', { type: 'button', class: 'small', testid: 'docs-more' }, dir === 'asc' ? 'Later documents' : 'Older documents');
+  const byTime = !sort || sort === 'posted' || sort === 'number';
+  const more = h('button', { type: 'button', class: 'small', testid: 'docs-more' }, !byTime ? 'More documents' : dir === 'asc' ? 'Later documents' : 'Older documents');
   fill(
     root,
     h(
@@ -67,11 +72,20 @@ export async function documentsView(root, params, isCurrent) {
           h(
             'thead',
             {},
-            // Documents are numbered as they are posted: the number and the time sort alike.
             sortableHead(
-              [{ label: '#', sort: 'id' }, { label: 'Posted', sort: 'posted' }, { label: 'Type' }, { label: 'Warehouse' }, { label: 'Reference' }, { label: 'Lines', num: true }, { label: 'Status' }, { label: 'By' }],
-              { sort: 'posted', dir },
-              (_col, d) => go('documents', { ...Object.fromEntries(params), dir: d === 'asc' ? 'asc' : undefined }),
+              [
+                { label: '#', sort: 'number' },
+                { label: 'Posted', sort: 'posted' },
+                { label: 'Type', sort: 'type' },
+                { label: 'Warehouse', sort: 'warehouse' },
+                { label: 'Reference', sort: 'reference' },
+                { label: 'Lines', num: true },
+                { label: 'Status' },
+                { label: 'By' },
+              ],
+              // Unsorted is the number order, which is the order documents were posted in.
+              { sort: sort || 'number', dir },
+              (col, d) => go('documents', { ...Object.fromEntries(params), sort: col, dir: d === 'asc' ? 'asc' : undefined }),
             ),
           ),
           tbody,
@@ -81,7 +95,7 @@ export async function documentsView(root, params, isCurrent) {
     ),
   );
   const filter = { limit: PAGE };
-  for (const k of ['type', 'warehouseId', 'cancelled', 'q', 'since', 'until', 'dir']) filter[k] = params.get(k) || undefined;
+  for (const k of ['type', 'warehouseId', 'cancelled', 'q', 'since', 'until', 'sort', 'dir']) filter[k] = params.get(k) || undefined;
   let cursor;
   const load = async () => {
     const page = await api(`/api/v1/documents${query({ ...filter, cursor })}`);

@@ -92,7 +92,7 @@ export function kvTable(obj, testid) {
 }
 
 let toastTimer;
-/** A short message at the bottom of the page; errors stay until the next message. */
+/** A short message in the status bar under the header; errors stay until the next message. */
 export function toast(message, kind = 'info') {
   const el = $('#toast');
   fill(el, message);

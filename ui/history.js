@@ -5,6 +5,7 @@ import { download } from './download.js';
 import { drawLevelChart, levelSeries } from './level-chart.js';
 import { authorLabel, keyLabel, product, warehouseName } from './names.js';
 import { go, href } from './router.js';
+import { sortableHead } from './sorting.js';
 import { expiryBadge, fmtQty } from './stock.js';
 
 const PARTS = ['size', 'lot', 'expiry', 'serial', 'location'];
@@ -35,6 +36,12 @@ export async function historyView(root, params, isCurrent) {
 
   const chart = h('figure', { testid: 'history-chart' });
   const tbody = h('tbody', { testid: 'movement-rows' });
+  // The movements API pages newest first and works out each row's level after it along that order,
+  // so it does not sort by another column: the header sorts the rows loaded so far, and says so.
+  const loaded = [];
+  const order = { sort: 'time', dir: 'desc' };
+  const thead = h('thead', {});
+  const sortNote = h('p', { class: 'muted small', testid: 'movements-sort-note' });
   const older = h('button', { type: 'button', class: 'small', testid: 'movements-older' }, 'Older movements');
   const exportButton = h('button', { type: 'button', class: 'ghost', testid: 'movements-export', title: 'Every movement in this scope, as CSV' }, 'Export CSV');
   exportButton.addEventListener('click', () => act(exportButton, () => download(`/api/v1/movements/export${query(scope)}`, `movements-${prod.sku || productId}.csv`)));
@@ -56,13 +63,14 @@ export async function historyView(root, params, isCurrent) {
       h('h3', {}, `Level over time (last ${CHART_MOVEMENTS} movements at most)`),
       chart,
       h('div', { class: 'card-head sub' }, h('h3', {}, 'Movements'), h('span', { class: 'spacer' }), exportButton),
+      sortNote,
       h(
         'div',
         { class: 'table-wrap' },
         h(
           'table',
           { class: 'list cards' },
-          h('thead', {}, h('tr', {}, ['When', 'Document', 'Warehouse · key', 'Δ amount', 'Δ reserved', 'Amount after', 'Free after', 'By'].map((c, i) => h('th', { class: i >= 3 && i <= 6 ? 'num' : '' }, c)))),
+          thead,
           tbody,
         ),
       ),
@@ -71,22 +79,50 @@ export async function historyView(root, params, isCurrent) {
   );
   drawLevelChart(chart, levelSeries(first.data), { onPoint: (p) => go(`documents/${p.documentId}`) });
   const names = new Map();
+  // The next page's cursor: while there is one, the sorted rows are not all there are.
+  let cursor = first.nextCursor;
+  const render = () => {
+    const sorted = sortMovements(loaded, order);
+    fill(thead, sortableHead(MOVEMENT_COLUMNS, order, (sort, dir) => ((order.sort = sort), (order.dir = dir), render())));
+    fill(tbody, ...sorted.map((m) => movementRow(m, names.get(m.warehouseId))));
+    if (loaded.length === 0) tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No movements yet.')));
+    sortNote.textContent = cursor
+      ? `Sorting orders the ${loaded.length} movements loaded so far; “Older movements” loads more.`
+      : `Sorting orders all ${loaded.length} movement${loaded.length === 1 ? '' : 's'} in this scope.`;
+  };
   const addRows = async (rows) => {
     for (const m of rows) if (!names.has(m.warehouseId)) names.set(m.warehouseId, await warehouseName(m.warehouseId));
     if (!isCurrent()) return;
-    tbody.append(...rows.map((m) => movementRow(m, names.get(m.warehouseId))));
+    loaded.push(...rows);
+    render();
   };
-  if (first.data.length === 0) tbody.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No movements yet.')));
   await addRows(first.data);
-  let cursor = first.nextCursor;
   older.disabled = !cursor;
   older.addEventListener('click', () =>
     act(older, async () => {
       const page = await api(`/api/v1/movements${query({ ...scope, limit: 100, cursor })}`);
-      await addRows(page.data);
       cursor = page.nextCursor;
+      await addRows(page.data);
     }).then(() => (older.disabled = !cursor)),
   );
+}
+
+const MOVEMENT_COLUMNS = [
+  { label: 'When', sort: 'time' },
+  { label: 'Document' },
+  { label: 'Warehouse · key' },
+  { label: 'Δ amount', sort: 'quantity', num: true },
+  { label: 'Δ reserved', num: true },
+  { label: 'Amount after', num: true },
+  { label: 'Free after', num: true },
+  { label: 'By' },
+];
+
+/** The loaded movements by time (then the order they were applied) or by the change in amount (then time). */
+export function sortMovements(rows, { sort, dir }) {
+  const sign = dir === 'asc' ? 1 : -1;
+  const byTime = (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || a.id - b.id;
+  return [...rows].sort((a, b) => sign * (sort === 'quantity' ? a.amountDelta - b.amountDelta || byTime(a, b) : byTime(a, b)));
 }
 
 function movementRow(m, whName) {

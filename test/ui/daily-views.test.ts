@@ -8,7 +8,7 @@ import { createEnv, type TestAccount, type TestEnv } from '../support/env.js';
 import { Receiver } from '../support/receiver.js';
 import { eventually } from '../support/wait.js';
 import { layoutProblems } from './layout-check.js';
-import { apiFor, seedShop, type Api } from './shop-fixture.js';
+import { apiFor, seedShop, shopReply, shopWebhooks, type Api } from './shop-fixture.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -47,7 +47,7 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
   let a: TestAccount;
   let api: Api;
   let shop: Awaited<ReturnType<typeof seedShop>>;
-  let hooks: { ok: any; sick: any; off: any };
+  let hooks: Awaited<ReturnType<typeof shopWebhooks>>;
   const pageErrors: string[] = [];
   const tid = (id: string) => page.locator(`[data-testid="${id}"]`);
 
@@ -57,15 +57,10 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
     env = await createEnv('sqlite', { dispatcher: { pollMs: 100, breaker: { threshold: 3, cooldownMs: 600_000, maxCooldownMs: 600_000 } } });
     await env.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
-    rx = await Receiver.start((r) => (r.url.startsWith('/sick') || r.url.startsWith('/broken') ? { status: 500, body: 'down' } : { status: 200, body: '{"ok":true}' }));
+    rx = await Receiver.start(shopReply);
     a = await env.newAccount('paid');
     api = apiFor(base, a.auth);
-    hooks = {
-      ok: await api('POST', '/api/v1/webhooks', { url: rx.url('/ok'), events: ['stock.changed', 'document.posted'] }),
-      sick: await api('POST', '/api/v1/webhooks', { url: rx.url('/sick'), events: ['document.posted'], maxInFlight: 1, retrySchedule: [0.05, 0.05] }),
-      off: await api('POST', '/api/v1/webhooks', { url: rx.url('/off'), events: ['document.posted'] }),
-    };
-    await api('PATCH', `/api/v1/webhooks/${hooks.off.id}`, { enabled: false });
+    hooks = await shopWebhooks(api, rx);
     shop = await seedShop(env, a.id, api);
     profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 900 }, acceptDownloads: true, timezoneId: 'Europe/Ljubljana' });
@@ -281,6 +276,37 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
     expect(await row.getAttribute('data-earlier')).toBe('1');
   }, 60_000);
 
+  it('shows the endpoint that never answers as failing with timeouts, not as healthy', async () => {
+    // Each try to /silent ends at the sender's timeout (15 s for the native format).
+    const silent = async () => (await api('GET', '/api/v1/webhooks/health')).data.find((x: any) => x.webhookId === hooks.silent.id);
+    await eventually(async () => ((await silent()).lastAttempt?.error ?? '').startsWith('timeout: '), 90_000);
+    await page.goto(`${base}/ui#/webhooks`);
+    const row = page.locator(`[data-testid=sub-row][data-id="${hooks.silent.id}"]`);
+    await expect.poll(() => row.locator('[data-testid=sub-health]').getAttribute('data-state')).toMatch(/^(failing|paused)$/);
+    expect(await row.locator('[data-testid=sub-health]').textContent()).toMatch(/failing since \d{4}-\d{2}-\d{2} \d{2}:\d{2}|paused until/);
+    expect(await row.locator('[data-testid=sub-last-attempt]').textContent()).toContain('timeout: ');
+
+    // Its deliveries: waiting after a failed try (not a plain "pending"), the try's error kind a timeout.
+    await tid('filter-webhook').selectOption(hooks.silent.id);
+    await tid('filter-status').selectOption('pending');
+    await tid('filter-apply').click();
+    const tried = (await api('GET', `/api/v1/deliveries?webhookId=${hooks.silent.id}&status=pending&limit=100`)).data.find((d: any) => d.attempts > 0);
+    const shown = page.locator(`[data-testid=delivery-row][data-id="${tried.id}"]`);
+    await shown.waitFor();
+    expect(await shown.locator('[data-testid=delivery-retrying]').textContent()).toMatch(/^\d+ tr(y|ies) failed · retrying$/);
+    expect(await shown.textContent()).toContain(tried.lastError);
+    // The ones queued behind it say the endpoint is failing.
+    const queued = (await api('GET', `/api/v1/deliveries?webhookId=${hooks.silent.id}&status=pending&limit=100`)).data.find((d: any) => d.attempts === 0);
+    const state = await row.locator('[data-testid=sub-health]').getAttribute('data-state');
+    const note = page.locator(`[data-testid=delivery-row][data-id="${queued.id}"] [data-testid=${state === 'paused' ? 'delivery-paused' : 'delivery-endpoint-failing'}]`);
+    expect(await note.textContent()).toMatch(/^endpoint (failing since|paused until) \d{4}-\d{2}-\d{2} \d{2}:\d{2}$/);
+    await shown.click();
+    await page.locator(`[data-testid=delivery-detail][data-id="${tried.id}"]`).waitFor();
+    const errors = page.locator('#detail [data-testid=attempt-error] strong');
+    await errors.first().waitFor();
+    expect(new Set(await errors.allTextContents())).toEqual(new Set(['timeout']));
+  }, 120_000);
+
   it('at 390×844 every view fits the screen and no control is covered; screenshots of every view at both sizes', async () => {
     mkdirSync(SHOTS, { recursive: true });
     const found: Record<string, string[]> = {};
@@ -295,7 +321,7 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
         await page.locator('[aria-busy=true]').waitFor({ state: 'detached' }).catch(() => {});
         if (name === 'webhooks') await page.locator('[data-testid=sub-health]').first().waitFor();
         await page.screenshot({ path: join(SHOTS, `${name}-${size}.png`), fullPage: true });
-        if (size === 'phone') found[name] = await layoutProblems(page);
+        if (size === 'phone') found[name] = await layoutProblems(page, { withToast: true });
       }
       // The webhooks view with a delivery open beside (or, on a phone, under) the log.
       await page.goto(`${base}/ui#/webhooks`);
@@ -305,7 +331,7 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
       await page.locator(`[data-testid=delivery-row][data-id="${delivery.id}"]`).click();
       await page.locator(`[data-testid=delivery-detail][data-id="${delivery.id}"]`).waitFor();
       await page.screenshot({ path: join(SHOTS, `webhooks-delivery-${size}.png`), fullPage: true });
-      if (size === 'phone') found['webhooks-delivery'] = await layoutProblems(page);
+      if (size === 'phone') found['webhooks-delivery'] = await layoutProblems(page, { withToast: true });
     }
     await page.setViewportSize({ width: 1440, height: 900 });
     expect(found).toEqual(Object.fromEntries([...every.map(([name]) => name), 'webhooks-delivery'].map((name) => [name, []])));

@@ -1,4 +1,5 @@
 import type { TestEnv } from '../support/env.js';
+import type { Received, Reply } from '../support/receiver.js';
 
 export type Api = (method: string, path: string, body?: unknown) => Promise<any>;
 
@@ -73,4 +74,25 @@ export async function seedShop(env: TestEnv, accountId: string, api: Api) {
     await env.store.db.updateTable('movements').set({ created_ms: at }).where('document_id', '=', d.id).where('account_id', '=', accountId).execute();
   }
   return { north, south, shoe, jacket, milk, bike, beans, others, docs, order, afternoon: afternoon.getTime(), beanDocs };
+}
+
+/** How the shop's webhook receiver answers: /ok 200, /sick and /broken 500, /silent never (the sender's timeout ends each try). */
+export function shopReply(r: Received): Reply {
+  if (r.url.startsWith('/silent')) return 'hang';
+  return r.url.startsWith('/sick') || r.url.startsWith('/broken') ? { status: 500, body: 'down' } : { status: 200, body: '{"ok":true}' };
+}
+
+/**
+ * The shop's webhooks: one answering 200, one 500 (paused by the breaker after a few tries), one
+ * that never answers, and one disabled.
+ */
+export async function shopWebhooks(api: Api, rx: { url(path: string): string }) {
+  const hooks = {
+    ok: await api('POST', '/api/v1/webhooks', { url: rx.url('/ok'), events: ['stock.changed', 'document.posted'] }),
+    sick: await api('POST', '/api/v1/webhooks', { url: rx.url('/sick'), events: ['document.posted'], maxInFlight: 1, retrySchedule: [0.05, 0.05] }),
+    silent: await api('POST', '/api/v1/webhooks', { url: rx.url('/silent'), events: ['document.posted'], maxInFlight: 1 }),
+    off: await api('POST', '/api/v1/webhooks', { url: rx.url('/off'), events: ['document.posted'] }),
+  };
+  await api('PATCH', `/api/v1/webhooks/${hooks.off.id}`, { enabled: false });
+  return hooks;
 }

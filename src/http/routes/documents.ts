@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { documentEvents } from '../../inventory/document-events.js';
-import { LISTED_DOCUMENT_TYPES, listDocuments } from '../../inventory/document-list.js';
+import { DOCUMENT_SORTS, LISTED_DOCUMENT_TYPES, listDocuments } from '../../inventory/document-list.js';
 import { authorOf } from '../../inventory/document-views.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
@@ -57,7 +57,12 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
         querystring: Type.Object({
           type: Type.Optional(Type.Union(LISTED_DOCUMENT_TYPES.map((t) => Type.Literal(t)), { description: "a type; 'ship' lists outbound order shipments" })),
           q: Type.Optional(Type.String({ maxLength: 100, description: 'part of the reference, case-insensitive' })),
-          dir: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'desc (default): newest first; asc: oldest first' })),
+          sort: Type.Optional(
+            Type.Union(DOCUMENT_SORTS.map((x) => Type.Literal(x)), {
+              description: "order by this column (posted time, number, type, reference, the warehouse's name); the number breaks ties. Cursors carry it, so keep it while paging",
+            }),
+          ),
+          dir: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'desc (default): newest / highest first; asc: oldest / lowest first' })),
           warehouseId: Type.Optional(Id({ description: 'documents that take from or (transfers) move to this warehouse' })),
           cancelled: Type.Optional(Type.Boolean({ description: 'true: only cancelled documents; false: only standing ones (reversals included)' })),
           since: Type.Optional(Type.String({ format: 'date-time', description: 'posted at or after' })),
