@@ -115,7 +115,9 @@ say "listen received the stock.changed webhook: signature valid, answered 200"
 
 "${clean[@]}" STOCKHOOK_TOKEN="$TOKEN" "$BIN" replay --url "$URL" --webhook "$SUB" --since "$SINCE" >"$WORK/replay.out" 2>&1 || { show "$WORK/replay.out"; fail "stockhook replay failed"; }
 show "$WORK/replay.out"
-grep -qx 'done: 1 events, 1 deliveries queued' "$WORK/replay.out" || fail "replay did not queue the one event again"
+# Every event since then is read (warehouse, product, document, stock change); the subscription
+# takes stock.changed only, so one delivery.
+grep -Eqx 'done: [0-9]+ events, 1 deliveries queued' "$WORK/replay.out" || fail "replay did not queue the one stock.changed event again"
 wait_for "$WORK/listen.out" 60 '── #2 POST /hook' "$LISTEN" || fail "listen did not receive the replayed webhook"
 say "replay (token from STOCKHOOK_TOKEN) sent the event again"
 
