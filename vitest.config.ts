@@ -6,8 +6,9 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // Every response of every app is checked against /openapi.json (test/support/contract-setup.ts).
     setupFiles: ['test/support/contract-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Failure bounds only (a passing test ends at its event): wide, so a loaded machine is not a failure.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
     // 2-core machines: more workers only add contention on SQLite files and PostgreSQL.
     maxWorkers: 2,

@@ -19,6 +19,7 @@ export const notForMutation = [
   'test/applications/delivery-thread.test.ts',
   'test/storage/backup.test.ts',
   'test/storage/database-outage.test.ts',
+  'test/storage/pgbouncer.test.ts',
   'test/storage/sequencer-after-migrations.test.ts',
   'test/storage/serve-checkpoints.test.ts',
   'test/webhooks/lease.test.ts',

@@ -1,7 +1,9 @@
 /**
- * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h,i] [--reps 3] [--quick] [--quota 0.3]`
+ * `npm run bench [-- --db postgres://postgres@127.0.0.1:5432/test] [--only a,b,c,e,f,g,h,i] [--reps 3] [--quick] [--quota 0.3] [--pgbouncer]`
  * (b) includes (d) and, when Redis answers at BENCH_REDIS_URL (default redis://127.0.0.1:6379), (b').
  * --quota: the cores each of (h)'s server processes may use (a cgroup CPU quota); 0 runs them unconfined.
+ * --pgbouncer (with --db postgres://...): (a)'s server connects through a PgBouncer in transaction mode
+ * started for the run (test/support/pgbouncer.ts, the tests' own), with STOCKHOOK_PG_POOLER=transaction.
  * A benchmark, not a test: it prints a table of medians against the targets written beside each row
  * below and writes bench/results.json (not tracked). See bench/README.md for what each figure means.
  */
@@ -22,6 +24,7 @@ import { REDIS_URL, redisAddress, redisUnreachable } from './scenarios/peer.js';
 import { postDocsScenario, type PostRep } from './scenarios/post-docs.js';
 import { scaleOutScenario } from './scenarios/scale-out.js';
 import { scaleRows } from './scenarios/scale-rows.js';
+import { startPgBouncer } from '../test/support/pgbouncer.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,6 +33,7 @@ const { values: args } = parseArgs({
     reps: { type: 'string', default: '3' },
     quick: { type: 'boolean', default: false },
     quota: { type: 'string', default: '0.3' },
+    pgbouncer: { type: 'boolean', default: false },
   },
 });
 const pgBase = args.db && /^postgres(ql)?:\/\//.test(args.db) ? args.db : null;
@@ -39,6 +43,7 @@ const reps = Number(args.reps);
 const q = args.quick;
 const quota = Number(args.quota);
 if (!Number.isFinite(quota) || quota < 0) throw new Error(`--quota takes a number of cores per process (0 = unconfined), got ${args.quota}`);
+if (args.pgbouncer && !pgBase) throw new Error('--pgbouncer puts PgBouncer between (a) and PostgreSQL: give --db postgres://...');
 const plan = {
   post: { seconds: q ? 3 : 6, concurrency: 32 },
   drain: { backlog: q ? 5_000 : 20_000 },
@@ -66,6 +71,9 @@ interface Row {
 
 const started = Date.now();
 const sink = await startSink();
+// One pooler for the run, on a free port, stopped at the end; only (a) goes through it.
+const pooler = args.pgbouncer && pgBase ? await startPgBouncer({ serverUrl: pgBase }) : undefined;
+if (pooler) console.error(`--pgbouncer: ${pooler.version} in transaction mode on 127.0.0.1:${pooler.port}, for (a) only (the other scenarios connect directly)`);
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),
   database: pgBase ? 'postgres' : 'sqlite',
@@ -73,6 +81,7 @@ const results: Record<string, unknown> = {
   node: process.version,
   plan,
   reps,
+  pgbouncer: pooler?.version ?? null,
 };
 const rows: Row[] = [];
 // The figures assume an otherwise idle machine; the 1-minute load average before each scenario says whether it was.
@@ -82,11 +91,12 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 try {
   if (only.has('a')) {
     load('a');
-    console.error(`(a) documents/s over HTTP, ${plan.post.concurrency} in flight, ${reps} x ${plan.post.seconds} s ...`);
-    const r: PostRep[] = await postDocsScenario({ pgBase, sink, reps, ...plan.post });
+    const via = pooler ? ', through PgBouncer (transaction mode)' : '';
+    console.error(`(a) documents/s over HTTP${via}, ${plan.post.concurrency} in flight, ${reps} x ${plan.post.seconds} s ...`);
+    const r: PostRep[] = await postDocsScenario({ pgBase, sink, reps, ...plan.post, pooler });
     results.a = r;
     const docs = median(r.map((x) => x.docsPerSec));
-    rows.push({ figure: '(a) documents/s, HTTP, 2 subscriptions, dispatcher on', value: fmt(docs), target: '>= 3,000', met: docs >= 3000 });
+    rows.push({ figure: `(a) documents/s, HTTP, 2 subscriptions, dispatcher on${via}`, value: fmt(docs), target: '>= 3,000', met: docs >= 3000 });
     rows.push({ figure: '    deliveries/s reaching the sink meanwhile', value: fmt(median(r.map((x) => x.deliveredPerSec))), target: '', met: null });
   }
   if (only.has('b')) {
@@ -209,6 +219,7 @@ try {
   }
 } finally {
   await sink.close();
+  await pooler?.stop();
 }
 
 results.loadavg = loads;

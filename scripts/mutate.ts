@@ -63,7 +63,7 @@ for (const folder of chosen) {
   console.log(`\nmutate: ${folder.name} (${allTests ? 'every test file' : 'its own test files'}, on ${dbs})`);
   const run = spawnSync('npx', ['stryker', 'run', 'stryker.config.mjs', ...strykerArgs], {
     stdio: 'inherit',
-    env: { ...process.env, STRYKER_FOLDER: folder.name, STRYKER_ALL_TESTS: allTests ? '1' : undefined, STOCKHOOK_TEST_DBS: dbs, STOCKHOOK_TEST_REQUIRE_PG: undefined },
+    env: { ...process.env, STRYKER_FOLDER: folder.name, STRYKER_ALL_TESTS: allTests ? '1' : undefined, STOCKHOOK_TEST_DBS: dbs, STOCKHOOK_TEST_REQUIRE_PG: undefined, STOCKHOOK_TEST_PATIENCE: process.env.STOCKHOOK_TEST_PATIENCE ?? '1' },
   });
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   if (run.status !== 0) failed = true;

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import apiReference from '@scalar/fastify-api-reference';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { Ctx } from './context.js';
 import type { DeliveryMetrics } from './delivery/metrics.js';
 import { makeAuth } from './http/auth.js';
@@ -11,10 +11,14 @@ import { clientErrorHandler, frameworkErrors } from './http/framework-errors.js'
 import { startKeyPruner } from './http/idempotency/key-pruner.js';
 import { installIdempotency, type IdempotencyOptions } from './http/idempotency/idempotent-routes.js';
 import { installKladanaErrorShape } from './http/kladana-errors.js';
+import { applyReference, INFO_DESCRIPTION, SECURITY_SCHEMES } from './http/openapi/reference.js';
+import { REFERENCE_UI } from './http/openapi/reference-ui.js';
+import { installUnknownParameterCheck } from './http/query-parameters.js';
 import { installRateLimit, type RateLimitOptions } from './http/rate-limit.js';
 import type { RetentionPolicy } from './retention/policy.js';
 import { startPruner, type Pruner } from './retention/pruner.js';
-import { serializeRequest } from './http/request-log.js';
+import { frameworkLogger, installRequestLog, serializeRequest } from './http/request-log.js';
+import type { EventLog } from './log-events.js';
 import { ROUTES } from './http/routes/index.js';
 import { installUnmatchedRequests } from './http/unmatched-requests.js';
 import { SHARED_SCHEMAS } from './http/schemas.js';
@@ -38,6 +42,8 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions;
   /** Prune expired rows in the background while the app runs (the API process does it); none when not given. */
   retention?: { policy: RetentionPolicy; intervalMs?: number };
+  /** A successful request slower than this is logged at info (http/request-log.ts SLOW_REQUEST_MS unless given). */
+  slowRequestMs?: number;
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -52,11 +58,13 @@ export const BODY_LIMIT = 1024 * 1024;
 export async function buildApp(deps: AppDeps): Promise<App> {
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
-    ...(typeof deps.logger === 'object' ? { loggerInstance: deps.logger } : { logger: deps.logger ?? false }),
+    ...(typeof deps.logger === 'object' ? { loggerInstance: frameworkLogger(deps.logger) } : { logger: deps.logger ?? false }),
     // Bodies strictly, text parts (params, querystring, headers) with coercion: http/validation.ts.
     schemaController: validatorCompilers(),
     // Every request's logger writes the URL with credentials in the query string redacted.
     childLoggerFactory: (logger, bindings, opts) => logger.child(bindings, { ...opts, serializers: { ...opts.serializers, req: serializeRequest } }),
+    // One record per request, at a level that depends on how it ended (http/request-log.ts).
+    logController: new LogController({ disableRequestLogging: true }),
     // fastify's and Node's own refusals answer in the documented error shape too.
     frameworkErrors,
     clientErrorHandler,
@@ -65,12 +73,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
   }).withTypeProvider() as App;
   app.decorateRequest('principal', null);
   app.decorateRequest('authenticatedAs', null);
-  installErrorHandler(app);
+  installErrorHandler(app, deps.ctx.store);
+  // Before the Kladana shape: it reads the error code from stockhook's own error body.
+  if (typeof deps.logger === 'object') installRequestLog(app, deps.logger as EventLog, deps.slowRequestMs);
   installKladanaErrorShape(app);
   installClosingAnswer(app);
   // Before every route (the API docs' too): it adds its count to each route as it is registered.
   const count = deps.rateLimit ? await installRateLimit(app, deps.rateLimit, deps.adminTokenHash) : undefined;
   installUnmatchedRequests(app, count);
+  // Before every route: a query parameter a route does not take is refused (http/query-parameters.ts).
+  installUnknownParameterCheck(app);
   installBodyParsers(app);
   app.addHook('preValidation', rejectBadStrings);
   for (const s of SHARED_SCHEMAS) app.addSchema(s);
@@ -85,24 +97,16 @@ export async function buildApp(deps: AppDeps): Promise<App> {
       info: {
         title: 'stockhook',
         version: '0.1.0',
-        description: 'Multi-warehouse stock ledger that delivers every stock change as a signed webhook.',
+        description: INFO_DESCRIPTION,
       },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: 'http',
-            scheme: 'bearer',
-            description:
-              "the administrator token, an account token (scope `read`: GET and HEAD only; `write`: everything) or an installed application's token (docs/security.md)",
-          },
-          basic: { type: 'http', scheme: 'basic', description: 'the account token as password' },
-        },
-      },
+      components: { securitySchemes: SECURITY_SCHEMES },
       security: [{ bearer: [] }, { basic: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    // Summaries, descriptions and examples live in http/openapi/, one file per tag.
+    transformObject: applyReference,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(apiReference, { routePrefix: '/docs', configuration: REFERENCE_UI, logLevel: 'warn' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const retention = deps.retention;
@@ -114,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
         intervalMs: retention.intervalMs,
         onPruned: (counts) => deps.metrics.recordPruned(counts),
         log: (msg, err) => app.log.error({ err }, msg),
+        events: typeof deps.logger === 'object' ? (deps.logger as EventLog) : undefined,
       });
     });
     app.addHook('onClose', async () => pruner?.stop());

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { cliErrorLines } from './cli-errors.js';
 import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
+import { logEvent } from './log-events.js';
 import { startupLine } from './startup-line.js';
 import { backupDatabase } from './storage/backup.js';
 import { databaseLabel } from './storage/database-label.js';
@@ -40,8 +41,8 @@ program
     const facts = { role: config.role, url: running.url, database: databaseLabel(config.databaseUrl), deliveryOwner: running.delivery?.owner };
     // Printed whatever STOCKHOOK_LOG_LEVEL says: it is how a person (or a script) learns where stockhook is.
     const announce = running.logger.child({}, { level: 'info' });
-    if (config.logFormat === 'json') announce.info(facts, startupLine(facts));
-    else announce.info(startupLine(facts));
+    // A terminal gets the sentence alone; JSON carries the facts as fields too.
+    logEvent(announce, 'server.started', config.logFormat === 'json' ? facts : {}, startupLine(facts));
   });
 
 program

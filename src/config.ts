@@ -2,7 +2,8 @@ import { TOKEN_SYNTAX } from './accounts/tokens.js';
 import { mistypedNames, Problems } from './config-values.js';
 import { quoteValue } from './errors.js';
 import { days, type RetentionPolicy } from './retention/policy.js';
-import { databaseUrlProblem } from './storage/database-location.js';
+import { databaseUrlProblem, poolerProblems } from './storage/database-location.js';
+import { POOLERS, type Pooler } from './storage/database.js';
 import { MAX_PUBLIC_URL_LENGTH, REPORT_URL_MAX } from './webhooks/formats/kladana-report-link.js';
 
 /**
@@ -35,8 +36,15 @@ export interface Config {
   readonly deliveryAccountShare: number;
   /** Role all: run delivery in its own thread (STOCKHOOK_DELIVERY_THREAD=0 keeps it on the HTTP event loop). */
   readonly deliveryThread: boolean;
-  /** PostgreSQL: keep the hot path's statements prepared per connection (STOCKHOOK_PG_NAMED_STATEMENTS=0: a pooler in transaction mode). */
+  /**
+   * PostgreSQL: keep the hot path's statements prepared per connection (STOCKHOOK_PG_NAMED_STATEMENTS;
+   * default on, off behind a pooler in transaction mode).
+   */
   readonly namedStatements: boolean;
+  /** PostgreSQL: what sits between stockhook and the server (STOCKHOOK_PG_POOLER, default none). */
+  readonly pooler: Pooler;
+  /** PostgreSQL behind a pooler: a direct URL for LISTEN (STOCKHOOK_PG_LISTEN_URL); unset, workers poll. */
+  readonly listenUrl: string | undefined;
   /** How long an Idempotency-Key is remembered (STOCKHOOK_IDEMPOTENCY_TTL_SECONDS, default 24 h). */
   readonly idempotencyTtlMs: number;
   /** Per-token request limit (STOCKHOOK_RATE_LIMIT per STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS); undefined: off. */
@@ -77,6 +85,8 @@ export const SETTINGS = [
   'STOCKHOOK_DELIVERY_ACCOUNT_SHARE',
   'STOCKHOOK_DELIVERY_THREAD',
   'STOCKHOOK_PG_NAMED_STATEMENTS',
+  'STOCKHOOK_PG_POOLER',
+  'STOCKHOOK_PG_LISTEN_URL',
   'STOCKHOOK_IDEMPOTENCY_TTL_SECONDS',
   'STOCKHOOK_RATE_LIMIT',
   'STOCKHOOK_RATE_LIMIT_WINDOW_SECONDS',
@@ -117,6 +127,9 @@ export function loadConfig(
   const databaseUrl = overrides.db ?? env.STOCKHOOK_DATABASE_URL ?? DEFAULT_SQLITE_PATH;
   const dbProblem = databaseUrlProblem(databaseUrl, overrides.db !== undefined ? '--db' : 'STOCKHOOK_DATABASE_URL');
   if (dbProblem) p.add(dbProblem);
+  const pooler = p.oneOf(env.STOCKHOOK_PG_POOLER || 'none', POOLERS, 'STOCKHOOK_PG_POOLER');
+  const listenUrl = env.STOCKHOOK_PG_LISTEN_URL || undefined;
+  for (const line of poolerProblems(databaseUrl, pooler, listenUrl)) p.add(line);
   const adminToken = env.STOCKHOOK_ADMIN_TOKEN || undefined;
   const metricsToken = env.STOCKHOOK_METRICS_TOKEN || undefined;
   // Authorization headers are parsed strictly (RFC 6750), so a token must be sendable as one. The
@@ -157,7 +170,10 @@ export function loadConfig(
     deliveryLeaseMs: leaseMs,
     deliveryAccountShare: p.int(env.STOCKHOOK_DELIVERY_ACCOUNT_SHARE, 128, 1, 1_000_000, 'STOCKHOOK_DELIVERY_ACCOUNT_SHARE'),
     deliveryThread: p.flag(env.STOCKHOOK_DELIVERY_THREAD, true, 'STOCKHOOK_DELIVERY_THREAD'),
-    namedStatements: p.flag(env.STOCKHOOK_PG_NAMED_STATEMENTS, true, 'STOCKHOOK_PG_NAMED_STATEMENTS'),
+    // A pooler in transaction mode cannot keep them before PgBouncer 1.21; set to 1 for one that can.
+    namedStatements: p.flag(env.STOCKHOOK_PG_NAMED_STATEMENTS, pooler !== 'transaction', 'STOCKHOOK_PG_NAMED_STATEMENTS'),
+    pooler,
+    listenUrl,
     // Up to a year: longer gains nothing a client would retry within, and the table only grows.
     retention: {
       eventsMs: days(p.int(env.STOCKHOOK_RETENTION_EVENTS_DAYS, 90, 0, 36_500, 'STOCKHOOK_RETENTION_EVENTS_DAYS')),

@@ -87,9 +87,10 @@ export function startDeliveryThread(
   const spawn = (): Run => {
     const count = new HandoffCount();
     const workerData: ThreadData = { ...data, handoffCount: count.buffer, heartbeatMs };
-    // Node 20 does not run tsx's --import hooks in a worker: the thread registers them itself.
+    // Node 20 does not run tsx's --import hooks in a worker: the thread registers them itself,
+    // from tsx as this module resolves it (an eval'd worker would resolve it from the working directory).
     const worker = fromSources
-      ? new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData })
+      ? new Worker(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`, { eval: true, workerData })
       : new Worker(entry, { workerData });
     const r: Run = { worker, count, startedAt: Date.now(), owner: 'starting', missed: 0, heard: false, stalled: false, ended: false, breakers: { closed: 0, open: 0, 'half-open': 0 }, onStopped: null };
     worker.on('message', (m: FromThread) => {

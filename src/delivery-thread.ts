@@ -14,7 +14,7 @@ import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
 import type { LogFormat } from './config.js';
 import type { Subscription } from './webhooks/subscription-row.js';
 import { createLogger } from './log.js';
-import { openStore } from './storage/database.js';
+import { openStore, type StoreOptions } from './storage/database.js';
 import type { ThreadShare } from './storage/threads.js';
 
 export interface ThreadData {
@@ -25,7 +25,8 @@ export interface ThreadData {
   logLevel: string;
   /** What this thread shares with the HTTP thread about the database (storage/threads.ts). */
   share: ThreadShare;
-  namedStatements: boolean;
+  /** How the store reaches the database: named statements, a pooler, a direct listen URL (storage/store.ts). */
+  connection: Pick<StoreOptions, 'namedStatements' | 'pooler' | 'listenUrl'>;
   /** The handoff's count, shared by both threads (delivery/handoff/count.ts). */
   handoffCount: SharedArrayBuffer;
   logFormat: LogFormat;
@@ -79,10 +80,10 @@ class ForwardingMetrics implements AttemptMetrics {
 setInterval(() => send({ type: 'alive' }), data.heartbeatMs).unref();
 const logger = createLogger(data.logLevel, data.logFormat);
 const log = (msg: string, err?: unknown) => logger.error({ err, thread: 'delivery' }, msg);
-const store = await openStore(data.databaseUrl, { log, migrate: false, threads: { share: data.share, role: 'delivery' }, namedStatements: data.namedStatements, waitMs: data.databaseWaitMs });
+const store = await openStore(data.databaseUrl, { log, events: logger, migrate: false, threads: { share: data.share, role: 'delivery' }, ...data.connection, waitMs: data.databaseWaitMs });
 const domain = createDomain(store, data.settings);
 const metrics = new ForwardingMetrics();
-const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, handoffCount: data.handoffCount });
+const dispatcher = createDispatcher(domain, { leaseMs: data.leaseMs, accountShare: data.accountShare, metrics, log, events: logger.child({ thread: 'delivery' }), handoffCount: data.handoffCount });
 // Ready before the first claim: until the host hears this, stopping the thread loses no lease.
 send({ type: 'ready', owner: dispatcher.owner });
 await dispatcher.start();

@@ -5,6 +5,7 @@
  */
 export const ERRORS = {
   VALIDATION_FAILED: { status: 400, message: 'The request is not valid' },
+  UNKNOWN_PARAMETER: { status: 400, message: 'The request has a query parameter this route does not take' },
   MALFORMED_JSON: { status: 400, message: 'The request body is not valid JSON' },
   MALFORMED_REQUEST: { status: 400, message: 'The request is not valid HTTP, or its path is not validly percent-encoded' },
   UNAUTHORIZED: { status: 401, message: 'Missing or invalid credentials' },
@@ -30,7 +31,10 @@ export const ERRORS = {
   INSUFFICIENT_RESERVED: { status: 422, message: 'Not enough reserved stock to release or ship' },
   UNKNOWN_SIZE: { status: 422, message: 'The product has no such size' },
   INACTIVE_WAREHOUSE: { status: 422, message: 'The warehouse is not active' },
-  TARGET_NOT_ALLOWED: { status: 422, message: 'The webhook URL points at a loopback, private or link-local address' },
+  TARGET_NOT_ALLOWED: {
+    status: 422,
+    message: 'The webhook URL points at a loopback, private or link-local address (the server allows those only with STOCKHOOK_ALLOW_PRIVATE_TARGETS=1)',
+  },
   WEBHOOK_LIMIT_REACHED: { status: 422, message: 'The account has as many webhooks of this kind as allowed' },
   INVALID_STATE: { status: 422, message: 'The object is not in a state that allows this' },
   RATE_LIMITED: { status: 429, message: 'Too many requests with this token; retry after the Retry-After seconds' },

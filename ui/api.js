@@ -14,10 +14,12 @@ export const session = {
 };
 
 export class ApiError extends Error {
-  constructor(message, status, code) {
+  constructor(message, status, code, details) {
     super(message);
     this.status = status;
     this.code = code;
+    // The error body's details (the field at fault, the stock key short of stock): forms show it there.
+    this.details = details;
   }
 }
 
@@ -28,8 +30,8 @@ export function setUnauthorizedHandler(fn) {
 }
 
 /** A JSON API call with the session's token; throws ApiError with the server's message. */
-export async function api(path, { method = 'GET', body, token = session.token } = {}) {
-  const headers = { authorization: `Bearer ${token}` };
+export async function api(path, { method = 'GET', body, token = session.token, headers: extra = {} } = {}) {
+  const headers = { ...extra, authorization: `Bearer ${token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
@@ -42,7 +44,7 @@ export async function api(path, { method = 'GET', body, token = session.token } 
   if (!res.ok) {
     if (res.status === 401) onUnauthorized();
     const e = data && data.error;
-    throw new ApiError(e ? `${e.message} (${e.code})` : `HTTP ${res.status}`, res.status, e && e.code);
+    throw new ApiError(e ? `${e.message} (${e.code})` : `HTTP ${res.status}`, res.status, e && e.code, e && e.details);
   }
   return data;
 }

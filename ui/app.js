@@ -3,15 +3,20 @@
 import { api, query, session, setUnauthorizedHandler } from './api.js';
 import { drawChart } from './charts.js';
 import { Deliveries } from './deliveries.js';
-import { $, act, fill, h } from './dom.js';
+import { $, act, fill, h, toast } from './dom.js';
 import { deliveryView } from './delivery-page.js';
 import { documentsView, documentView } from './documents.js';
 import { historyView } from './history.js';
+import { clock, fmtClock, zoneName } from './format.js';
 import { forgetNames } from './names.js';
 import { currentRoute } from './router.js';
+import { sourceView } from './source-page.js';
+import { sourcesView } from './sources.js';
 import { stockView } from './stock.js';
 import { Subscriptions } from './subscriptions.js';
 import { eventView, tailView } from './tail.js';
+import { mountCancel } from './forms/cancel.js';
+import { postView } from './forms/post-view.js';
 
 const REFRESH_MS = 5000;
 
@@ -28,8 +33,11 @@ const RANGES = {
 let timer;
 let subs;
 let log;
+// True from a successful sign-in (or a restored session) until sign-out or a refused token.
+let signedIn = false;
 
 function showSignIn(message) {
+  signedIn = false;
   clearInterval(timer);
   route += 1;
   $('#dash').hidden = true;
@@ -73,6 +81,7 @@ async function applyScope() {
 
 async function showDashboard() {
   await applyScope();
+  signedIn = true;
   $('#signin').hidden = true;
   $('[data-testid=sign-out]').hidden = false;
   $('[data-testid=nav]').hidden = false;
@@ -96,7 +105,7 @@ async function tick() {
   if (ticking || document.hidden || !session.token || $('#dash').hidden) return;
   ticking = true;
   try {
-    await Promise.all([drawCharts(), log.refresh()]);
+    await Promise.all([drawCharts(), log.refresh(), subs.refreshHealth()]);
   } catch (err) {
     // A refresh that fails once (server restarting) is retried on the next tick; say so quietly.
     fill($('[data-testid=charts-updated]'), `refresh failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -142,7 +151,7 @@ async function drawCharts() {
       { key: 'p95', name: 'p95', color: '#c9821b', values: pick('p95Ms') },
     ],
   });
-  fill($('[data-testid=charts-updated]'), `updated ${new Date().toLocaleTimeString()} · ${st.bucketSeconds}s buckets`);
+  fill($('[data-testid=charts-updated]'), `updated ${fmtClock(Date.now())} · ${st.bucketSeconds}s buckets`);
 }
 
 // The stock views are drawn per route; a route that is left stops drawing (isCurrent turns false).
@@ -165,11 +174,14 @@ async function showRoute() {
   try {
     if (view === 'stock') await stockView(root, params, isCurrent);
     else if (view === 'history') await historyView(root, params, isCurrent);
-    else if (view === 'documents' && parts[1]) await documentView(root, parts[1], isCurrent);
+    else if (view === 'documents' && parts[1]) await documentView(root, parts[1], isCurrent).then(() => isCurrent() && mountCancel(root, parts[1], isCurrent));
+    else if (view === 'post') await postView(root, parts[1], isCurrent);
     else if (view === 'documents') await documentsView(root, params, isCurrent);
     else if (view === 'events' && parts[1]) await eventView(root, parts[1], isCurrent);
     else if (view === 'events') await tailView(root, isCurrent);
     else if (view === 'deliveries' && parts[1]) await deliveryView(root, parts[1], isCurrent);
+    else if (view === 'sources' && parts[1]) await sourceView(root, parts[1], isCurrent);
+    else if (view === 'sources') await sourcesView(root, isCurrent);
     else fill(root, h('section', { class: 'card' }, h('h2', {}, 'Not found'), h('p', {}, h('a', { href: '#/stock' }, 'Go to the stock'))));
   } catch (err) {
     if (isCurrent()) fill(root, h('section', { class: 'card' }, h('p', { class: 'error', testid: 'view-error' }, err instanceof Error ? err.message : String(err))));
@@ -181,10 +193,25 @@ async function showRoute() {
 function init() {
   window.addEventListener('hashchange', () => void showRoute());
   setUnauthorizedHandler(() => {
-    if (!$('#dash').hidden) {
+    // Only a session that was signed in is ended: a mistyped token at sign-in just says so there.
+    if (signedIn) {
       session.clear();
       showSignIn('The token was not accepted any more: sign in again.');
     }
+  });
+  const utc = $('[data-testid=zone-utc]');
+  const showZone = () => {
+    fill($('[data-testid=zone-name]'), `Times: ${zoneName()}`);
+    utc.checked = clock.utc;
+  };
+  showZone();
+  utc.addEventListener('change', () => (clock.utc = utc.checked));
+  clock.onChange(() => {
+    showZone();
+    if (!signedIn) return;
+    // Every time on the page is redrawn in the new zone: the current view, and the webhooks view.
+    void showRoute();
+    if (subs) void act(null, () => Promise.all([subs.load(), log.load(), drawCharts()]));
   });
   const form = $('[data-testid=signin-form]');
   form.addEventListener('submit', (e) => {
@@ -202,8 +229,14 @@ function init() {
   });
   $('[data-testid=sign-out]').addEventListener('click', signOut);
   $('[data-testid=chart-range]').addEventListener('change', () => act(null, drawCharts));
+  // A reload keeps the session (the token is in sessionStorage) and the view (the hash). Only a
+  // refused token (the 401 handler) or no token at all shows the sign-in form.
   if (session.token) {
-    act(null, showDashboard).then(() => $('#dash').hidden && showSignIn());
+    showDashboard().catch((err) => {
+      if (signedIn) return void toast(err instanceof Error ? err.message : String(err), 'error');
+      if (err && err.status === 401) return void (session.clear(), showSignIn('The token was not accepted any more: sign in again.'));
+      if (session.token) showSignIn(`Could not reach the server: ${err instanceof Error ? err.message : String(err)}`);
+    });
   } else showSignIn();
 }
 

@@ -1,7 +1,7 @@
 // Inline SVG charts: bars for counts, lines for latency. No library; every label is a text node.
 import { fmtMs, h, s, fill } from './dom.js';
+import { fmtClock } from './format.js';
 
-const W = 560;
 const H = 180;
 const M = { l: 48, r: 12, t: 12, b: 26 };
 
@@ -13,12 +13,8 @@ function niceCeil(v) {
   return 10 * p;
 }
 
-const hhmm = (ms, spanMs) => {
-  const d = new Date(ms);
-  const p = (n) => String(n).padStart(2, '0');
-  const t = `${p(d.getHours())}:${p(d.getMinutes())}`;
-  return spanMs > 86400_000 ? `${p(d.getMonth() + 1)}-${p(d.getDate())} ${t}` : t;
-};
+// Axis and tooltip times in the dashboard's zone (the header's UTC switch).
+const hhmm = fmtClock;
 
 /**
  * Draws a chart into `container` (replacing what was there).
@@ -26,6 +22,8 @@ const hhmm = (ms, spanMs) => {
  */
 export function drawChart(container, opts) {
   const { times, series, kind, unit, bucketMs } = opts;
+  // Drawn at the container's own width (a phone's too), so the labels keep their size.
+  const W = Math.max(280, Math.min(760, container.clientWidth || 560));
   const n = times.length;
   const all = series.flatMap((x) => x.values).filter((v) => v !== null && v !== undefined);
   const max = niceCeil(Math.max(0, ...all));

@@ -1,6 +1,7 @@
 // The delivery log (filters, paging) and one delivery's detail with its attempts and Retry.
 import { api, query } from './api.js';
-import { act, badge, fill, fmtMs, fmtTime, h, kvTable, localToIso, pretty, toast } from './dom.js';
+import { act, badge, fill, fmtMs, fmtTime, h, kvTable, pretty, toast } from './dom.js';
+import { timeInput } from './format.js';
 import { EVENT_TYPES } from './subscriptions.js';
 
 const STATUSES = ['pending', 'succeeded', 'failed', 'dropped', 'held', 'cancelled'];
@@ -19,8 +20,8 @@ export class Deliveries {
       webhook: select('filter-webhook', 'All subscriptions', []),
       status: select('filter-status', 'Any status', STATUSES.map((s) => [s, s])),
       event: select('filter-event', 'Any event', EVENT_TYPES.map((e) => [e, e])),
-      since: h('input', { type: 'datetime-local', testid: 'filter-since', title: 'created at or after' }),
-      until: h('input', { type: 'datetime-local', testid: 'filter-until', title: 'created before' }),
+      since: timeInput(document, { testid: 'filter-since', title: 'created at or after' }),
+      until: timeInput(document, { testid: 'filter-until', title: 'created before' }),
     };
     const apply = h('button', { type: 'submit', testid: 'filter-apply' }, 'Apply');
     const reset = h('button', { type: 'reset', class: 'ghost' }, 'Reset');
@@ -42,7 +43,7 @@ export class Deliveries {
       logRoot,
       h('div', { class: 'card-head' }, h('h2', {}, 'Delivery log'), refresh),
       form,
-      h('table', { class: 'list log' }, h('thead', {}, h('tr', {}, ['Created', 'Event', 'Endpoint', 'Status', 'Tries', 'Last'].map((c) => h('th', {}, c)))), this.tbody),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'list log cards' }, h('thead', {}, h('tr', {}, ['Created', 'Event', 'Endpoint', 'Status', 'Tries', 'Last'].map((c) => h('th', {}, c)))), this.tbody)),
       h('div', { class: 'pager' }, this.prev, this.pageLabel, this.next),
     );
     this.closeDetail();
@@ -76,8 +77,8 @@ export class Deliveries {
       webhookId: this.f.webhook.value,
       status: this.f.status.value,
       eventType: this.f.event.value,
-      since: localToIso(this.f.since.value),
-      until: localToIso(this.f.until.value),
+      since: this.f.since.iso(),
+      until: this.f.until.iso(),
       limit: PAGE,
       cursor: this.cursor,
     });
@@ -86,7 +87,8 @@ export class Deliveries {
     this.prev.disabled = this.cursor === undefined;
     this.next.disabled = !page.nextCursor;
     fill(this.pageLabel, `page ${this.older.length + 1}`);
-    const url = (id) => ((this.subs.find((w) => w.id === id) || {}).url || id).replace(/^https?:\/\//, '');
+    const sub = (id) => this.subs.find((w) => w.id === id) || {};
+    const url = (id) => (sub(id).url || id).replace(/^https?:\/\//, '');
     fill(
       this.tbody,
       page.data.length
@@ -95,11 +97,11 @@ export class Deliveries {
               'tr',
               { testid: 'delivery-row', 'data-id': d.id, 'data-status': d.status, class: d.id === this.openId ? 'selected clickable' : 'clickable', tabindex: 0 },
               h('td', { class: 'nowrap' }, fmtTime(d.createdAt)),
-              h('td', {}, d.eventType),
-              h('td', { class: 'url' }, url(d.webhookId)),
-              h('td', {}, badge(d.status)),
-              h('td', { class: 'num' }, String(d.attempts)),
-              h('td', { class: 'muted nowrap' }, d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : d.lastError || '—'),
+              h('td', { 'data-label': 'Event' }, d.eventType),
+              h('td', { class: 'url', 'data-label': 'Endpoint' }, breakable(url(d.webhookId))),
+              h('td', { 'data-label': 'Status' }, badge(d.status), pausedNote(d, sub(d.webhookId).health)),
+              h('td', { class: 'num', 'data-label': 'Tries' }, String(d.attempts)),
+              h('td', { class: 'muted', 'data-label': 'Last' }, d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : d.lastError || '—'),
             );
             const open = () => void act(null, () => this.open(d.id));
             tr.addEventListener('click', open);
@@ -154,33 +156,55 @@ export class Deliveries {
         field('Event', d.eventId ? h('a', { href: `#/events/${d.eventId}`, testid: 'delivery-event' }, `${d.eventType} (${d.eventId})`) : d.eventType),
         field('Status', badge(d.status)),
         field('Endpoint', d.url),
-        deliveryProgress(d),
+        deliveryProgress(d, (this.subs.find((w) => w.id === d.webhookId) || {}).health),
       ),
-      deliveryBodyAndAttempts(d),
+      deliveryBodyAndAttempts(d, (this.subs.find((w) => w.id === d.webhookId) || {}).health),
     );
   }
+}
+
+/** A URL as text with line-break chances after its / and : (a narrow column wraps it there, not mid-word). */
+function breakable(text) {
+  return text.split(/(?<=[/:])/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
 }
 
 /** One `dt`/`dd` pair of a delivery's fields. */
 export const field = (k, v) => [h('dt', {}, k), h('dd', {}, v)];
 
+/** Whether a waiting delivery is held back by its endpoint's breaker: the pause's end, else null. */
+export function pausedUntil(d, health) {
+  return d.status === 'pending' && health && health.state === 'paused' ? health.pausedUntil : null;
+}
+
+/** "paused until …" under a waiting delivery's status, when its endpoint's breaker holds it. */
+export function pausedNote(d, health) {
+  const until = pausedUntil(d, health);
+  return until && h('div', { class: 'warn', testid: 'delivery-paused' }, `endpoint paused until ${fmtTime(until)}`);
+}
+
 /** The fields every view of one delivery ends with: attempts, times, the last error. */
-export function deliveryProgress(d) {
+export function deliveryProgress(d, health) {
+  const until = pausedUntil(d, health);
+  const next = d.nextAttemptAt && until && Date.parse(until) > Date.parse(d.nextAttemptAt) ? until : d.nextAttemptAt;
   return [
+    until && field('Endpoint state', h('span', { class: 'warn', testid: 'delivery-paused' }, `paused by the circuit breaker until ${fmtTime(until)}: nothing is sent to it before then`)),
     field('Attempts', String(d.attempts)),
-    field('Created', fmtTime(d.createdAt)),
-    d.completedAt && field('Completed', fmtTime(d.completedAt)),
-    d.nextAttemptAt && field('Next attempt', fmtTime(d.nextAttemptAt)),
+    field('Created', fmtTime(d.createdAt, { seconds: true })),
+    d.completedAt && field('Completed', fmtTime(d.completedAt, { seconds: true })),
+    next && d.status === 'pending' && field('Next attempt', fmtTime(next, { seconds: true })),
     d.lastError && field('Last error', d.lastError),
   ];
 }
 
 /** What was sent (the same bytes on every attempt) and each attempt, newest first. */
-export function deliveryBodyAndAttempts(d) {
+export function deliveryBodyAndAttempts(d, health) {
+  const until = pausedUntil(d, health);
   return [
     h('details', { class: 'body' }, h('summary', {}, 'Request body (the same bytes on every attempt)'), h('pre', { testid: 'delivery-body' }, pretty(d.body))),
     h('h3', {}, `Attempts (${d.attemptLog.length})`),
-    d.attemptLog.length ? [...d.attemptLog].reverse().map(attemptView) : h('p', { class: 'muted' }, 'Not sent yet.'),
+    d.attemptLog.length
+      ? [...d.attemptLog].reverse().map(attemptView)
+      : h('p', { class: 'muted' }, until ? `Not sent yet: the endpoint is paused until ${fmtTime(until)}.` : d.status === 'held' ? 'Not sent: held while the subscription is disabled.' : 'Not sent yet.'),
   ];
 }
 
@@ -189,7 +213,7 @@ export function attemptView(a) {
   return h(
     'article',
     { class: 'attempt', testid: 'attempt', 'data-attempt': a.attempt, 'data-outcome': a.outcome },
-    h('header', {}, h('strong', {}, `#${a.attempt}`), ` ${fmtTime(a.startedAt)} · ${fmtMs(a.durationMs)} · `, badge(a.outcome), r && h('span', { class: `code code-${Math.floor(r.status / 100)}xx`, testid: 'attempt-status' }, `HTTP ${r.status}`)),
+    h('header', {}, h('strong', {}, `#${a.attempt}`), ` ${fmtTime(a.startedAt, { seconds: true })} · ${fmtMs(a.durationMs)} · `, badge(a.outcome), r && h('span', { class: `code code-${Math.floor(r.status / 100)}xx`, testid: 'attempt-status' }, `HTTP ${r.status}`)),
     a.error && h('p', { class: 'error', testid: 'attempt-error' }, h('strong', {}, a.error.kind), `: ${a.error.message}`),
     h(
       'div',

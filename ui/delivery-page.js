@@ -8,7 +8,11 @@ import { eventDocumentId } from './tail.js';
 
 export async function deliveryView(root, id, isCurrent) {
   const d = await api(`/api/v1/deliveries/${id}`);
-  const e = d.eventId ? await api(`/api/v1/events/${d.eventId}`).catch(() => null) : null;
+  const [e, health] = await Promise.all([
+    d.eventId ? api(`/api/v1/events/${d.eventId}`).catch(() => null) : null,
+    // A waiting delivery says when its endpoint's breaker lets it go.
+    d.status === 'pending' ? api('/api/v1/webhooks/health').then((r) => r.data.find((x) => x.webhookId === d.webhookId), () => null) : null,
+  ]);
   if (!isCurrent()) return;
   const doc = e && eventDocumentId(e);
   fill(
@@ -24,9 +28,9 @@ export async function deliveryView(root, id, isCurrent) {
         field('Endpoint', d.url),
         field('Event', d.eventId ? h('a', { href: href(`events/${d.eventId}`), testid: 'delivery-event' }, `${d.eventType}${e ? ` #${e.seq}` : ''}`) : d.eventType),
         doc && field('Document', h('a', { href: href(`documents/${doc}`), testid: 'delivery-document' }, `#${doc}`)),
-        deliveryProgress(d),
+        deliveryProgress(d, health),
       ),
-      deliveryBodyAndAttempts(d),
+      deliveryBodyAndAttempts(d, health),
     ),
   );
 }

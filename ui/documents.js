@@ -1,12 +1,15 @@
 // Documents: the list (type, warehouse, cancelled; paged) and one document with its lines, its
 // movements and the events and webhook deliveries it caused.
 import { api, query } from './api.js';
-import { badge, fill, fmtTime, h, isoToLocal, localToIso } from './dom.js';
+import { act, badge, fill, fmtTime, h } from './dom.js';
+import { timeInput } from './format.js';
 import { authorLabel, keyLabel, product, warehouseList, warehouseName } from './names.js';
 import { go, href } from './router.js';
+import { sortableHead } from './sorting.js';
 import { fmtQty, keyHref } from './stock.js';
 
-const TYPES = ['receipt', 'sale', 'return', 'transfer', 'writeoff', 'count', 'reserve', 'release'];
+// 'ship' is written by an outbound order's shipment only, but it is a document like the others.
+const TYPES = ['receipt', 'sale', 'return', 'transfer', 'writeoff', 'count', 'reserve', 'release', 'ship'];
 const PAGE = 30;
 
 function docStatus(d) {
@@ -22,27 +25,32 @@ export async function documentsView(root, params, isCurrent) {
     type: h('select', { testid: 'docs-type', 'aria-label': 'Type' }, h('option', { value: '' }, 'Any type'), TYPES.map((t) => h('option', { value: t }, t))),
     warehouse: h('select', { testid: 'docs-warehouse', 'aria-label': 'Warehouse' }, h('option', { value: '' }, 'All warehouses'), whs.map((w) => h('option', { value: w.id }, w.name))),
     cancelled: h('select', { testid: 'docs-cancelled', 'aria-label': 'Cancelled' }, h('option', { value: '' }, 'Posted and cancelled'), h('option', { value: 'false' }, 'Standing'), h('option', { value: 'true' }, 'Cancelled')),
+    q: h('input', { type: 'search', testid: 'docs-search', placeholder: 'Reference', 'aria-label': 'Search by reference', value: params.get('q') || '' }),
+    since: timeInput(document, { value: params.get('since'), testid: 'docs-since', title: 'posted at or after', label: 'Posted since' }),
+    until: timeInput(document, { value: params.get('until'), testid: 'docs-until', title: 'posted before', label: 'Posted before' }),
   };
-  f.since = h('input', { type: 'datetime-local', testid: 'docs-since', title: 'posted at or after' });
-  f.until = h('input', { type: 'datetime-local', testid: 'docs-until', title: 'posted before' });
-  if (params.get('since')) f.since.value = isoToLocal(Date.parse(params.get('since')));
-  if (params.get('until')) f.until.value = isoToLocal(Date.parse(params.get('until')));
   f.type.value = params.get('type') || '';
   f.warehouse.value = params.get('warehouseId') || '';
   f.cancelled.value = params.get('cancelled') || '';
-  const form = h('form', { class: 'filters' }, Object.values(f), h('button', { type: 'submit', testid: 'docs-apply' }, 'Show'));
+  const apply = h('button', { type: 'submit', testid: 'docs-apply' }, 'Show');
+  const form = h('form', { class: 'filters' }, Object.values(f), apply);
+  const dir = params.get('dir') === 'asc' ? 'asc' : 'desc';
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    go('documents', {
-      type: f.type.value || undefined,
-      warehouseId: f.warehouse.value || undefined,
-      cancelled: f.cancelled.value || undefined,
-      since: localToIso(f.since.value),
-      until: localToIso(f.until.value),
-    });
+    void act(apply, async () =>
+      go('documents', {
+        type: f.type.value || undefined,
+        warehouseId: f.warehouse.value || undefined,
+        cancelled: f.cancelled.value || undefined,
+        q: f.q.value.trim() || undefined,
+        since: f.since.iso(),
+        until: f.until.iso(),
+        dir: dir === 'asc' ? 'asc' : undefined,
+      }),
+    );
   });
   const tbody = h('tbody', { testid: 'doc-rows' });
-  const more = h('button', { type: 'button', class: 'small', testid: 'docs-more' }, 'Older documents');
+  const more = h('button', { type: 'button', class: 'small', testid: 'docs-more' }, dir === 'asc' ? 'Later documents' : 'Older documents');
   fill(
     root,
     h(
@@ -53,13 +61,27 @@ export async function documentsView(root, params, isCurrent) {
       h(
         'div',
         { class: 'table-wrap' },
-        h('table', { class: 'list' }, h('thead', {}, h('tr', {}, ['#', 'Posted', 'Type', 'Warehouse', 'Reference', 'Lines', 'Status', 'By'].map((c) => h('th', {}, c)))), tbody),
+        h(
+          'table',
+          { class: 'list cards docs' },
+          h(
+            'thead',
+            {},
+            // Documents are numbered as they are posted: the number and the time sort alike.
+            sortableHead(
+              [{ label: '#', sort: 'id' }, { label: 'Posted', sort: 'posted' }, { label: 'Type' }, { label: 'Warehouse' }, { label: 'Reference' }, { label: 'Lines', num: true }, { label: 'Status' }, { label: 'By' }],
+              { sort: 'posted', dir },
+              (_col, d) => go('documents', { ...Object.fromEntries(params), dir: d === 'asc' ? 'asc' : undefined }),
+            ),
+          ),
+          tbody,
+        ),
       ),
       h('div', { class: 'pager' }, more),
     ),
   );
   const filter = { limit: PAGE };
-  for (const k of ['type', 'warehouseId', 'cancelled', 'since', 'until']) filter[k] = params.get(k) || undefined;
+  for (const k of ['type', 'warehouseId', 'cancelled', 'q', 'since', 'until', 'dir']) filter[k] = params.get(k) || undefined;
   let cursor;
   const load = async () => {
     const page = await api(`/api/v1/documents${query({ ...filter, cursor })}`);
@@ -69,7 +91,7 @@ export async function documentsView(root, params, isCurrent) {
     cursor = page.nextCursor;
     more.disabled = !cursor;
   };
-  more.addEventListener('click', load);
+  more.addEventListener('click', () => act(more, load));
   await load();
 }
 
@@ -79,13 +101,13 @@ function docRow(d, whName) {
     'tr',
     { testid: 'doc-row', 'data-id': d.id, class: 'clickable', tabindex: 0 },
     h('td', {}, h('a', { href: href(`documents/${d.id}`) }, `#${d.id}`)),
-    h('td', { class: 'nowrap' }, fmtTime(d.createdAt)),
-    h('td', {}, d.type),
-    h('td', {}, wh(d.warehouseId), d.toWarehouseId && ` → ${wh(d.toWarehouseId)}`),
-    h('td', {}, d.reference || ''),
-    h('td', { class: 'num' }, String(d.lines.length)),
-    h('td', {}, docStatus(d)),
-    h('td', { class: 'muted small' }, authorLabel(d)),
+    h('td', { class: 'nowrap', 'data-label': 'Posted' }, fmtTime(d.createdAt)),
+    h('td', { 'data-label': 'Type', testid: 'doc-type' }, d.type),
+    h('td', { 'data-label': 'Warehouse' }, wh(d.warehouseId), d.toWarehouseId && ` → ${wh(d.toWarehouseId)}`),
+    h('td', { 'data-label': 'Reference', testid: 'doc-reference' }, d.reference || ''),
+    h('td', { class: 'num', 'data-label': 'Lines' }, String(d.lines.length)),
+    h('td', { 'data-label': 'Status' }, docStatus(d)),
+    h('td', { class: 'muted small', 'data-label': 'By' }, authorLabel(d)),
   );
   const open = (e) => !e.target.closest('a') && go(`documents/${d.id}`);
   tr.addEventListener('click', open);
@@ -140,7 +162,7 @@ export async function documentView(root, id, isCurrent) {
                 {},
                 h('td', {}, h('a', { href: href('history', { productId: l.productId }) }, products[i].title), h('div', { class: 'muted small' }, products[i].sku)),
                 h('td', {}, keyLabel(l, '') || '—'),
-                h('td', { class: 'num' }, fmtQty(l.quantity)),
+                h('td', { class: 'num nowrap' }, fmtQty(l.quantity), products[i].unit && h('span', { class: 'muted small' }, ` ${products[i].unit}`)),
               ),
             ),
           ),
@@ -174,12 +196,30 @@ export async function documentView(root, id, isCurrent) {
   );
 }
 
-/** A delivery per chip: status and endpoint, linking to the delivery. */
+/**
+ * A chip per endpoint: its newest delivery of the event (status, endpoint, link). A replay sends an
+ * event again as a new delivery; the earlier ones are counted on the chip, not shown beside it.
+ */
 export function deliveryChips(list) {
   if (list.length === 0) return h('span', { class: 'muted small' }, 'no webhook deliveries');
+  const byEndpoint = new Map();
+  for (const x of [...list].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))) {
+    const seen = byEndpoint.get(x.webhookId);
+    if (seen) seen.earlier += 1;
+    else byEndpoint.set(x.webhookId, { x, earlier: 0 });
+  }
   return h(
     'span',
     { class: 'chips' },
-    list.map((x) => h('a', { href: href(`deliveries/${x.id}`), class: 'chip', testid: 'delivery-link', 'data-id': x.id, 'data-status': x.status, title: x.url }, badge(x.status), ' ', x.url.replace(/^https?:\/\//, ''))),
+    [...byEndpoint.values()].map(({ x, earlier }) =>
+      h(
+        'a',
+        { href: href(`deliveries/${x.id}`), class: 'chip', testid: 'delivery-link', 'data-id': x.id, 'data-status': x.status, 'data-earlier': earlier, title: earlier ? `${x.url} · the newest of ${earlier + 1} deliveries (replays)` : x.url },
+        badge(x.status),
+        ' ',
+        x.url.replace(/^https?:\/\//, ''),
+        earlier > 0 && h('span', { class: 'muted' }, ` ×${earlier + 1}`),
+      ),
+    ),
   );
 }

@@ -48,13 +48,8 @@ export function fill(el, ...children) {
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 
-/** A date as local "YYYY-MM-DD HH:mm:ss". */
-export function fmtTime(iso) {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
+// Times: one style everywhere, from format.js (kept importable from here as before).
+export { fmtTime } from './format.js';
 
 export function fmtMs(ms) {
   if (ms === null || ms === undefined) return '—';
@@ -62,7 +57,7 @@ export function fmtMs(ms) {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms < 10 ? ms.toFixed(1) : Math.round(ms)} ms`;
 }
 
-/** The value of a datetime-local input as ISO, or undefined when empty. */
+/** The value of a datetime-local input as ISO, or undefined when empty (the views type times as text: format.js timeInput). */
 export function localToIso(value) {
   if (!value) return undefined;
   const d = new Date(value);

@@ -1,6 +1,7 @@
 // History of a product or one stock key: current level, level-over-time chart, movements table.
 import { api, query } from './api.js';
-import { fill, fmtTime, h } from './dom.js';
+import { act, fill, fmtTime, h } from './dom.js';
+import { download } from './download.js';
 import { drawLevelChart, levelSeries } from './level-chart.js';
 import { authorLabel, keyLabel, product, warehouseName } from './names.js';
 import { go, href } from './router.js';
@@ -35,6 +36,8 @@ export async function historyView(root, params, isCurrent) {
   const chart = h('figure', { testid: 'history-chart' });
   const tbody = h('tbody', { testid: 'movement-rows' });
   const older = h('button', { type: 'button', class: 'small', testid: 'movements-older' }, 'Older movements');
+  const exportButton = h('button', { type: 'button', class: 'ghost', testid: 'movements-export', title: 'Every movement in this scope, as CSV' }, 'Export CSV');
+  exportButton.addEventListener('click', () => act(exportButton, () => download(`/api/v1/movements/export${query(scope)}`, `movements-${prod.sku || productId}.csv`)));
   const expiry = isKey && scope.expiry ? expiryBadge(scope.expiry) : null;
   fill(
     root,
@@ -47,12 +50,12 @@ export async function historyView(root, params, isCurrent) {
         'div',
         { class: 'levels' },
         h('div', { class: 'level' }, h('span', { class: 'muted small' }, 'Amount'), h('strong', { testid: 'level-amount' }, fmtQty(total.amount)), h('span', { class: 'muted small' }, prod.unit)),
-        h('div', { class: 'level' }, h('span', { class: 'muted small' }, 'Reserved'), h('strong', { testid: 'level-reserved' }, fmtQty(total.reserved))),
-        h('div', { class: `level${total.free <= 0 ? ' out' : ''}` }, h('span', { class: 'muted small' }, 'Free'), h('strong', { testid: 'level-free' }, fmtQty(total.free))),
+        h('div', { class: 'level' }, h('span', { class: 'muted small' }, 'Reserved'), h('strong', { testid: 'level-reserved' }, fmtQty(total.reserved)), h('span', { class: 'muted small' }, prod.unit)),
+        h('div', { class: `level${total.free <= 0 ? ' out' : ''}` }, h('span', { class: 'muted small' }, 'Free'), h('strong', { testid: 'level-free' }, fmtQty(total.free)), h('span', { class: 'muted small' }, prod.unit)),
       ),
       h('h3', {}, `Level over time (last ${CHART_MOVEMENTS} movements at most)`),
       chart,
-      h('h3', {}, 'Movements'),
+      h('div', { class: 'card-head sub' }, h('h3', {}, 'Movements'), h('span', { class: 'spacer' }), exportButton),
       h(
         'div',
         { class: 'table-wrap' },
@@ -77,13 +80,13 @@ export async function historyView(root, params, isCurrent) {
   await addRows(first.data);
   let cursor = first.nextCursor;
   older.disabled = !cursor;
-  older.addEventListener('click', async () => {
-    older.disabled = true;
-    const page = await api(`/api/v1/movements${query({ ...scope, limit: 100, cursor })}`);
-    await addRows(page.data);
-    cursor = page.nextCursor;
-    older.disabled = !cursor;
-  });
+  older.addEventListener('click', () =>
+    act(older, async () => {
+      const page = await api(`/api/v1/movements${query({ ...scope, limit: 100, cursor })}`);
+      await addRows(page.data);
+      cursor = page.nextCursor;
+    }).then(() => (older.disabled = !cursor)),
+  );
 }
 
 function movementRow(m, whName) {
@@ -92,7 +95,7 @@ function movementRow(m, whName) {
   return h(
     'tr',
     { testid: 'movement-row', 'data-document-id': d.id, 'data-movement-id': m.id },
-    h('td', { class: 'nowrap' }, fmtTime(m.createdAt)),
+    h('td', { class: 'nowrap', testid: 'movement-time' }, fmtTime(m.createdAt)),
     h(
       'td',
       { class: 'nowrap', 'data-label': 'Document' },

@@ -1,6 +1,7 @@
 // The level of a product or stock key over time: a step line per series, a point per movement
 // (click: its document). Inline SVG, every label a text node, like charts.js.
-import { fill, fmtTime, h, s } from './dom.js';
+import { fill, h, s } from './dom.js';
+import { fmtTime } from './format.js';
 
 const M = { l: 52, r: 14, t: 14, b: 28 };
 
@@ -11,17 +12,13 @@ function niceCeil(v) {
   return 10 * p;
 }
 
-const day = (ms) => {
-  const d = new Date(ms);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-};
-
 /**
  * points: ascending [{ t, amount, free, documentId, label }], the level right after each document.
- * The lines go on flat to `until` (now), where the level still stands.
+ * The time axis spans the movements (a little margin each side), not up to now: a product whose
+ * movements all happened one afternoon last week fills the chart with that afternoon. The lines
+ * run on to the right edge, where the level still stands.
  */
-export function drawLevelChart(container, points, { until = Date.now(), onPoint } = {}) {
+export function drawLevelChart(container, points, { onPoint } = {}) {
   // Drawn at the container's own width, so labels keep their size on a phone.
   const W = Math.max(300, Math.min(1000, container.clientWidth || 1000));
   const H = W < 600 ? 200 : 240;
@@ -30,8 +27,12 @@ export function drawLevelChart(container, points, { until = Date.now(), onPoint 
     svg.append(s('text', { x: W / 2, y: H / 2, class: 'empty', 'text-anchor': 'middle' }, 'no movements'));
     return fill(container, svg);
   }
-  const t0 = points[0].t;
-  const t1 = Math.max(until, points[points.length - 1].t, t0 + 1000);
+  const first = points[0].t;
+  const last = points[points.length - 1].t;
+  // One movement (or several at once) still gets an hour's span around it.
+  const pad = Math.max((last - first) * 0.04, last === first ? 30 * 60_000 : 1000);
+  const t0 = first - pad;
+  const t1 = last + pad;
   const vals = points.flatMap((p) => [p.amount, p.free]);
   const lo = Math.min(0, ...vals);
   const hi = niceCeil(Math.max(...vals, 1));
@@ -43,10 +44,21 @@ export function drawLevelChart(container, points, { until = Date.now(), onPoint 
     svg.append(s('line', { x1: M.l, x2: W - M.r, y1: y(v), y2: y(v), class: 'grid' }));
     svg.append(s('text', { x: M.l - 6, y: y(v) + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round(v * 100) / 100)));
   }
-  svg.append(s('text', { x: M.l, y: H - 8, class: 'axis', 'text-anchor': 'start' }, day(t0)));
-  svg.append(s('text', { x: W - M.r, y: H - 8, class: 'axis', 'text-anchor': 'end' }, 'now'));
+  // Axis labels at the first and last movement (and between them on a wide chart); a label on the
+  // same day as the one before it shows the time only.
+  const ticks = W < 600 || last === first ? [first, last] : [first, (first + last) / 2, last];
+  let prevDay = '';
+  ticks.forEach((t, i) => {
+    if (i > 0 && t === ticks[i - 1]) return;
+    const full = fmtTime(t);
+    const label = full.slice(0, 10) === prevDay ? full.slice(11) : full;
+    prevDay = full.slice(0, 10);
+    const anchor = i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle';
+    svg.append(s('text', { x: anchor === 'start' ? Math.max(M.l, x(t) - 4) : anchor === 'end' ? Math.min(W - M.r, x(t) + 4) : x(t), y: H - 8, class: 'axis', 'text-anchor': anchor, testid: 'chart-axis-time' }, label));
+    svg.append(s('line', { x1: x(t), x2: x(t), y1: M.t + ih, y2: M.t + ih + 4, class: 'grid' }));
+  });
   for (const [key, cls] of [['free', 'series-free'], ['amount', 'series-amount']]) {
-    let d = `M${x(t0).toFixed(1)},${y(points[0][key]).toFixed(1)}`;
+    let d = `M${x(first).toFixed(1)},${y(points[0][key]).toFixed(1)}`;
     for (const p of points.slice(1)) d += `H${x(p.t).toFixed(1)}V${y(p[key]).toFixed(1)}`;
     d += `H${x(t1).toFixed(1)}`;
     svg.append(s('path', { d, fill: 'none', class: cls, testid: `chart-line-${key}` }));
@@ -55,7 +67,7 @@ export function drawLevelChart(container, points, { until = Date.now(), onPoint 
     const c = s(
       'circle',
       { cx: x(p.t), cy: y(p.amount), r: 5, class: 'point', tabindex: 0, testid: 'chart-point', 'data-document-id': p.documentId, 'data-value': p.amount },
-      s('title', {}, `${fmtTime(new Date(p.t).toISOString())} · ${p.label} → amount ${p.amount}, free ${p.free}`),
+      s('title', {}, `${fmtTime(p.t, { seconds: true })} · ${p.label} → amount ${p.amount}, free ${p.free}`),
     );
     if (onPoint) {
       c.addEventListener('click', () => onPoint(p));

@@ -1,5 +1,5 @@
 // Hash routes: #/stock, #/history?productId=…, #/documents, #/documents/12, #/events, #/events/<id>,
-// #/deliveries/<id>, #/webhooks. Every view reads the public API only; links are plain hrefs.
+// #/deliveries/<id>, #/webhooks, #/sources, #/sources/<id>, #/post/<receipt|sale|count|transfer|reservation>. Every view reads the public API only; links are plain hrefs.
 
 /** The current route: its path segments and its query. */
 export function currentRoute() {

@@ -2,6 +2,7 @@
 // webhook deliveries it caused; and one event with its document and deliveries.
 import { api, query } from './api.js';
 import { fill, fmtTime, h, pretty } from './dom.js';
+import { fmtClock } from './format.js';
 import { deliveryChips } from './documents.js';
 import { keyLabel, product, warehouseList } from './names.js';
 import { href } from './router.js';
@@ -40,7 +41,7 @@ export async function tailView(root, isCurrent) {
       { class: 'card', testid: 'tail-view' },
       h('div', { class: 'card-head' }, h('h2', {}, 'Live events'), state, h('span', { class: 'spacer' }), h('label', { class: 'switch' }, pause, 'pause')),
       h('p', { class: 'muted small' }, 'Every change as it commits, newest first, with the webhook deliveries it caused.'),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'list log' }, h('thead', {}, h('tr', {}, ['#', 'When', 'Event', 'What', 'Document', 'Deliveries'].map((c) => h('th', {}, c)))), tbody)),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'list log cards tail' }, h('thead', {}, h('tr', {}, ['#', 'When', 'Event', 'What', 'Document', 'Deliveries'].map((c) => h('th', {}, c)))), tbody)),
     ),
   );
   const shown = [];
@@ -51,15 +52,15 @@ export async function tailView(root, isCurrent) {
   const add = (events) => {
     for (const e of events) {
       const doc = eventDocumentId(e);
-      const cell = h('td', { testid: 'tail-deliveries' });
+      const cell = h('td', { testid: 'tail-deliveries', class: 'wide', 'data-label': 'Deliveries' });
       const tr = h(
         'tr',
         { testid: 'tail-row', 'data-id': e.id, 'data-type': e.type, 'data-seq': e.seq },
         h('td', { class: 'num' }, String(e.seq)),
-        h('td', { class: 'nowrap' }, fmtTime(e.occurredAt)),
-        h('td', {}, h('a', { href: href(`events/${e.id}`), testid: 'tail-event' }, e.type)),
-        h('td', { class: 'small' }, summary(e, whName)),
-        h('td', {}, doc ? h('a', { href: href(`documents/${doc}`) }, `#${doc}`) : ''),
+        h('td', { class: 'nowrap', 'data-label': 'When' }, fmtTime(e.occurredAt)),
+        h('td', { 'data-label': 'Event' }, h('a', { href: href(`events/${e.id}`), testid: 'tail-event' }, e.type)),
+        h('td', { class: 'small wide', 'data-label': 'What' }, summary(e, whName)),
+        h('td', { 'data-label': 'Document', testid: 'tail-document' }, doc ? h('a', { href: href(`documents/${doc}`) }, `#${doc}`) : ''),
         cell,
       );
       rows.set(e.id, cell);
@@ -97,7 +98,7 @@ export async function tailView(root, isCurrent) {
         add(page.data);
         after = page.nextAfter;
         await linkDeliveries();
-        fill(state, `live · ${new Date().toLocaleTimeString()}`);
+        fill(state, `live · ${fmtClock(Date.now())}`);
       } catch (err) {
         fill(state, `retrying: ${err instanceof Error ? err.message : String(err)}`);
       }
@@ -123,7 +124,7 @@ export async function eventView(root, id, isCurrent) {
         'dl',
         { class: 'fields' },
         field('Id', h('code', {}, e.id)),
-        field('When', fmtTime(e.occurredAt)),
+        field('When', fmtTime(e.occurredAt, { seconds: true })),
         field('Object', `${e.object} #${e.objectId} (${e.action})`),
         doc && field('Document', h('a', { href: href(`documents/${doc}`), testid: 'event-document' }, `#${doc}${e.data.documentType ? ` ${e.data.documentType}` : ''}`)),
         e.type === 'stock.changed' && field('Stock key', h('a', { href: href('history', { productId: e.data.productId, warehouseId: e.data.warehouseId, size: e.data.size ?? '', lot: e.data.lot ?? '', expiry: e.data.expiry ?? '', serial: e.data.serial ?? '', location: e.data.location ?? '' }) }, 'history')),

@@ -72,6 +72,8 @@ export interface StartOpts {
   onSpawn?: (pid: number) => void;
   /** How long to wait for its startup line (default 30 s; a child under a small CPU quota starts slower). */
   startTimeoutMs?: number;
+  /** Settings added to its environment (e.g. STOCKHOOK_PG_POOLER behind PgBouncer). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -88,6 +90,7 @@ export async function startServe(dbUrl: string, adminToken: string, opts: StartO
       STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1',
       // Request logging off: at the default `info` every request writes two JSON lines.
       STOCKHOOK_LOG_LEVEL: process.env.STOCKHOOK_LOG_LEVEL ?? 'warn',
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -10,6 +10,7 @@ import { ADMIN_TOKEN, postFor, setUpOverHttp } from '../lib/api.js';
 import { cpuSeconds, startServe, type Sink } from '../lib/children.js';
 import { freshDatabase } from '../lib/db.js';
 import { until } from '../lib/stats.js';
+import type { PgBouncer } from '../../test/support/pgbouncer.js';
 
 export interface PostRep {
   docsPerSec: number;
@@ -21,9 +22,16 @@ export interface PostRep {
   cpuServe: number;
 }
 
-export async function postDocsScenario(opts: { pgBase: string | null; sink: Sink; reps: number; seconds: number; concurrency: number }): Promise<PostRep[]> {
+/**
+ * `pooler`: PostgreSQL only, the server connects through this PgBouncer in transaction mode
+ * (test/support/pgbouncer.ts) with STOCKHOOK_PG_POOLER=transaction, and LISTENs on the direct URL
+ * as docs/operations/scaling.md recommends.
+ */
+export async function postDocsScenario(opts: { pgBase: string | null; sink: Sink; reps: number; seconds: number; concurrency: number; pooler?: PgBouncer }): Promise<PostRep[]> {
   const db = await freshDatabase(opts.pgBase);
-  const serve = await startServe(db.url, ADMIN_TOKEN);
+  const serve = opts.pooler
+    ? await startServe(opts.pooler.through(db.url), ADMIN_TOKEN, { env: { STOCKHOOK_PG_POOLER: 'transaction', STOCKHOOK_PG_LISTEN_URL: db.url } })
+    : await startServe(db.url, ADMIN_TOKEN);
   const pool = new Pool(serve.url, { connections: opts.concurrency, pipelining: 1 });
   try {
     const f = await setUpOverHttp(serve.url, [opts.sink.url('/a'), opts.sink.url('/b')], 50);

@@ -30,7 +30,7 @@ export interface Installation {
   accessToken: string;
 }
 
-const toApplication = (r: Selectable<ApplicationTable>, withSecret = false): Application => ({
+export const toApplication = (r: Selectable<ApplicationTable>, withSecret = false): Application => ({
   id: r.id,
   name: r.name,
   webhook:
@@ -84,7 +84,7 @@ export async function listApplications(db: Db): Promise<Application[]> {
   return (await db.selectFrom('applications').selectAll().orderBy('id').execute()).map((r) => toApplication(r));
 }
 
-async function findApplication(tx: Tx, id: number): Promise<Selectable<ApplicationTable>> {
+export async function findApplication(tx: Tx, id: number): Promise<Selectable<ApplicationTable>> {
   const row = await tx.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row) throw notFound('application', id);
   return row;

@@ -12,7 +12,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller as Kladana's employee: stockhook has no staff users, so the account (its UUID and name) */
+        /**
+         * The caller, as Kladana's employee
+         * @description The href the webhook list's `context.employee` points to. stockhook has no staff users, so the employee is the account: its UUID as `id` and `accountId`, and its name.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -46,6 +49,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/context/employee",
+                         *         "metadataHref": "https://stock.example.com/api/remap/1.2/entity/employee/metadata",
+                         *         "type": "employee",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "id": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "name": "Northwind Apparel"
+                         *     }
+                         */
                         "application/json": {
                             accountId: string;
                             id: string;
@@ -78,12 +94,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A webhook's authorApplication: an application installed in this account or author of one of its webhooks, else 404 */
+        /**
+         * The application that created a webhook
+         * @description The href a webhook's `authorApplication` points to: an application installed in this account or author of one of its webhooks, by stockhook's integer application id; any other is 404 (to an application's token, any application but itself).
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -114,6 +134,19 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/application/1",
+                         *         "metadataHref": "https://stock.example.com/api/remap/1.2/entity/application/metadata",
+                         *         "type": "application",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "id": 1,
+                         *       "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "name": "ShipFast Labels"
+                         *     }
+                         */
                         "application/json": {
                             accountId: string;
                             id: number;
@@ -146,7 +179,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Kladana metadata of application (no custom attributes) */
+        /**
+         * Metadata of application
+         * @description Kladana's metadata object for the application entity (an authorApplication's `metadataHref`); `attributes` is empty.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -180,6 +216,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/application/metadata",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "attributes": [],
+                         *       "createShared": false
+                         *     }
+                         */
                         "application/json": {
                             attributes: Record<string, never>[];
                             createShared: boolean;
@@ -208,7 +254,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Kladana metadata of employee (no custom attributes) */
+        /**
+         * Metadata of employee
+         * @description Kladana's metadata object for the employee entity (the context employee's `metadataHref`); `attributes` is empty.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -242,6 +291,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/employee/metadata",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "attributes": [],
+                         *       "createShared": false
+                         *     }
+                         */
                         "application/json": {
                             attributes: Record<string, never>[];
                             createShared: boolean;
@@ -270,11 +329,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the webhooks for changing balances */
+        /**
+         * List the stock webhooks
+         * @description The account's `kladana` subscriptions as Kladana's webhookstock entities (an application's token: its own), with Kladana's `context` and `meta` (size, limit, offset). Page with `limit` (at most 1000) and `offset`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @example 100 */
                     limit?: number;
+                    /** @example 0 */
                     offset?: number;
                 };
                 header?: never;
@@ -307,6 +371,59 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "context": {
+                         *         "employee": {
+                         *           "meta": {
+                         *             "href": "https://stock.example.com/api/remap/1.2/context/employee",
+                         *             "metadataHref": "https://stock.example.com/api/remap/1.2/entity/employee/metadata",
+                         *             "type": "employee",
+                         *             "mediaType": "application/json"
+                         *           }
+                         *         }
+                         *       },
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock",
+                         *         "metadataHref": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *         "type": "webhookstock",
+                         *         "mediaType": "application/json",
+                         *         "size": 2,
+                         *         "limit": 100,
+                         *         "offset": 0
+                         *       },
+                         *       "rows": [
+                         *         {
+                         *           "meta": {
+                         *             "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock/0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *             "metadataHref": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *             "type": "webhookstock",
+                         *             "mediaType": "application/json"
+                         *           },
+                         *           "id": "0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *           "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *           "stockType": "stock",
+                         *           "reportType": "all",
+                         *           "url": "https://erp.northwind.example/kladana/stock",
+                         *           "enabled": false
+                         *         },
+                         *         {
+                         *           "meta": {
+                         *             "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock/7a6999f7-9828-4044-9133-2d4238e96031",
+                         *             "metadataHref": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *             "type": "webhookstock",
+                         *             "mediaType": "application/json"
+                         *           },
+                         *           "id": "7a6999f7-9828-4044-9133-2d4238e96031",
+                         *           "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *           "stockType": "stock",
+                         *           "reportType": "bystore",
+                         *           "url": "https://erp.northwind.example/kladana/bystore",
+                         *           "enabled": true
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             context: {
                                 employee: {
@@ -367,7 +484,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create one webhook (object), or create and update several in one transaction (array; items with meta.href are updates) */
+        /**
+         * Create a stock webhook, or create and update several at once
+         * @description With an object: creates one webhook and answers the entity. With an array: items with `meta.href` update that webhook, the others are created, all in one transaction: one refused item changes nothing, and the error answer is an array with one `{"errors": [...]}` per item. `stockType` is `stock`, `reportType` `all` or `bystore` (both required when creating), `url` at most 255 characters; (stockType, reportType, url) is unique in the account (409), at most 5 webhooks per stockType and reportType for users and 1 per application (422 `WEBHOOK_LIMIT_REACHED`); a free plan cannot create, change or delete them (403).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -469,6 +589,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock/0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *         "metadataHref": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *         "type": "webhookstock",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "id": "0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *       "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "stockType": "stock",
+                         *       "reportType": "all",
+                         *       "url": "https://erp.northwind.example/kladana/stock",
+                         *       "enabled": true
+                         *     }
+                         */
                         "application/json": {
                             accountId?: string;
                             /** @description read only: set when an application token created it */
@@ -545,12 +681,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one webhook for changing balances */
+        /**
+         * Get one stock webhook
+         * @description The webhook as Kladana's entity; an unknown id, or a subscription of another format, is 404.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 0158f533-3194-4d55-9dfa-d9b9295a150f */
                     id: string;
                 };
                 cookie?: never;
@@ -581,6 +721,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock/0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *         "metadataHref": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *         "type": "webhookstock",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "id": "0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *       "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "stockType": "stock",
+                         *       "reportType": "all",
+                         *       "url": "https://erp.northwind.example/kladana/stock",
+                         *       "enabled": false
+                         *     }
+                         */
                         "application/json": {
                             accountId?: string;
                             /** @description read only: set when an application token created it */
@@ -615,12 +771,16 @@ export interface paths {
                 };
             };
         };
-        /** Change a webhook (url, stockType, reportType); {"enabled": false} disables it */
+        /**
+         * Change a stock webhook
+         * @description Changes any of `url`, `stockType`, `reportType` and `enabled`; `{"enabled": false}` disables it (its waiting notifications are held). The read-only fields a client read (`id`, `accountId`, `meta`) may be sent back and are ignored. `stockType` is `stock`, `reportType` `all` or `bystore` (both required when creating), `url` at most 255 characters; (stockType, reportType, url) is unique in the account (409), at most 5 webhooks per stockType and reportType for users and 1 per application (422 `WEBHOOK_LIMIT_REACHED`); a free plan cannot create, change or delete them (403).
+         */
         put: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 0158f533-3194-4d55-9dfa-d9b9295a150f */
                     id: string;
                 };
                 cookie?: never;
@@ -679,6 +839,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock/0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *         "metadataHref": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *         "type": "webhookstock",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "id": "0158f533-3194-4d55-9dfa-d9b9295a150f",
+                         *       "accountId": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "stockType": "stock",
+                         *       "reportType": "bystore",
+                         *       "url": "https://erp.northwind.example/kladana/stock",
+                         *       "enabled": true
+                         *     }
+                         */
                         "application/json": {
                             accountId?: string;
                             /** @description read only: set when an application token created it */
@@ -714,12 +890,16 @@ export interface paths {
             };
         };
         post?: never;
-        /** Delete a webhook for changing balances: 200 application/json, the same info object as one item of a bulk delete */
+        /**
+         * Delete a stock webhook
+         * @description Answers 200 with the same `{info}` object as one item of a bulk delete (Kladana's document shows no body), so a client that parses it and one that ignores it both work.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 0158f533-3194-4d55-9dfa-d9b9295a150f */
                     id: string;
                 };
                 cookie?: never;
@@ -750,6 +930,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "info": "Entity 'webhookstock' with UUID: 0158f533-3194-4d55-9dfa-d9b9295a150f successfully deleted"
+                         *     }
+                         */
                         "application/json": {
                             info: string;
                         };
@@ -771,7 +956,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Delete several webhooks in one transaction */
+        /**
+         * Delete several stock webhooks
+         * @description Deletes the webhooks named by `meta.href`, all or none, and answers one `{info}` line per webhook. Their waiting notifications are cancelled.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -818,6 +1006,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "info": "Entity 'webhookstock' with UUID: 7a6999f7-9828-4044-9133-2d4238e96031 successfully deleted"
+                         *       }
+                         *     ]
+                         */
                         "application/json": {
                             info: string;
                         }[];
@@ -838,7 +1033,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Kladana metadata of webhookstock (no custom attributes) */
+        /**
+         * Metadata of webhookstock
+         * @description Kladana's metadata object for the entity, as its `metadataHref` promises; stockhook has no custom attributes, so `attributes` is empty.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -872,6 +1070,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "meta": {
+                         *         "href": "https://stock.example.com/api/remap/1.2/entity/webhookstock/metadata",
+                         *         "mediaType": "application/json"
+                         *       },
+                         *       "attributes": [],
+                         *       "createShared": false
+                         *     }
+                         */
                         "application/json": {
                             attributes: Record<string, never>[];
                             createShared: boolean;
@@ -900,11 +1108,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current balance of each product (changed since a time, zeros included) */
+        /**
+         * Current balance of each product changed since a time
+         * @description Kladana's `all` report: `[{assortmentId, stock}]`, one row per product whose amount changed since `changedSince` (or `fromDate`, as the notification's `reportUrl` writes it), zeros included; `YYYY-MM-DD HH:mm:ss`, read as UTC. Ids are stockhook's integer product ids. This is the URL a `kladana` notification tells the receiver to fetch.
+         */
         get: {
             parameters: {
                 query?: {
-                    /** @description YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time */
+                    /**
+                     * @description YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time
+                     * @example 2026-12-01 00:00:00
+                     */
                     changedSince?: string;
                     /** @description YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time */
                     fromDate?: string;
@@ -939,6 +1153,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "assortmentId": 1,
+                         *         "stock": 23
+                         *       },
+                         *       {
+                         *         "assortmentId": 2,
+                         *         "stock": 5
+                         *       }
+                         *     ]
+                         */
                         "application/json": {
                             assortmentId: number;
                             stock: number;
@@ -962,11 +1188,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Current balance of each product per warehouse (changed since a time, zeros included) */
+        /**
+         * Current balance of each product per warehouse, changed since a time
+         * @description Kladana's `bystore` report: `[{assortmentId, storeId, stock}]`, one row per product and warehouse whose amount changed since `changedSince` (or `fromDate`), zeros included; `YYYY-MM-DD HH:mm:ss`, read as UTC. Ids are stockhook's integer product and warehouse ids.
+         */
         get: {
             parameters: {
                 query?: {
-                    /** @description YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time */
+                    /**
+                     * @description YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time
+                     * @example 2026-12-01 00:00:00
+                     */
                     changedSince?: string;
                     /** @description YYYY-MM-DD HH:mm:ss, UTC: only items whose stock changed at or after this time */
                     fromDate?: string;
@@ -1001,6 +1233,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example [
+                         *       {
+                         *         "assortmentId": 1,
+                         *         "storeId": 1,
+                         *         "stock": 20
+                         *       },
+                         *       {
+                         *         "assortmentId": 1,
+                         *         "storeId": 2,
+                         *         "stock": 3
+                         *       },
+                         *       {
+                         *         "assortmentId": 2,
+                         *         "storeId": 1,
+                         *         "stock": 5
+                         *       }
+                         *     ]
+                         */
                         "application/json": {
                             assortmentId: number;
                             stock: number;
@@ -1027,7 +1278,7 @@ export interface paths {
         };
         /**
          * List accounts (administrator)
-         * @description Every account, by number, without tokens (GET /api/v1/accounts/{id}/tokens lists those).
+         * @description Administrator token only. Every account, by number, without its tokens: `GET /api/v1/accounts/{id}/tokens` lists those (never their secrets).
          */
         get: {
             parameters: {
@@ -1062,6 +1313,28 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *           "number": 1,
+                         *           "slug": "northwind",
+                         *           "name": "Northwind Apparel",
+                         *           "plan": "paid",
+                         *           "createdAt": "2026-12-06T22:42:52.142Z"
+                         *         },
+                         *         {
+                         *           "id": "1c30edec-a182-452e-ad7b-729e11ccdb76",
+                         *           "number": 2,
+                         *           "slug": "harbor-outdoor",
+                         *           "name": "Harbor Outdoor",
+                         *           "plan": "free",
+                         *           "createdAt": "2026-12-06T22:42:52.153Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: {
                                 /** Format: date-time */
@@ -1079,12 +1352,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an account and its first token (administrator) */
+        /**
+         * Create an account and its first token (administrator)
+         * @description Administrator token only. Creates the account and a `write` token named `default`, whose secret is in this answer only: hand it to the ERP or the account owner, who can then create more tokens with `POST /api/v1/tokens`. `plan` is `paid` unless given; a `free` account keeps a ledger but cannot subscribe webhooks (403 `PLAN_FORBIDS_WEBHOOKS`). `slug` is a short URL-safe name, made from the name when not given; a slug that is taken is 409 `CONFLICT`.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -1125,6 +1404,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "1253aba5-440a-4821-ba72-aba556caf609",
+                         *       "number": 1,
+                         *       "slug": "northwind",
+                         *       "name": "Northwind Apparel",
+                         *       "plan": "paid",
+                         *       "token": "shk_vk65yTjmlTPsJtL-N2mtwLlJzTXHfe1N"
+                         *     }
+                         */
                         "application/json": {
                             /** Format: uuid */
                             id: string;
@@ -1154,13 +1443,14 @@ export interface paths {
         };
         /**
          * List an account's tokens, without their secrets
-         * @description User and application tokens, oldest first, each with its scope and last use (to the minute). The administrator, or the account's own write token.
+         * @description The administrator, or a `write` token of that account. Every token of the account, oldest first: user tokens and installed applications' tokens (kind `application`, with its applicationId), each with its scope, when it was created and when it was last used (to the minute; null if never). Use lastUsedAt to find tokens nobody uses any more and revoke them.
          */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1253aba5-440a-4821-ba72-aba556caf609 */
                     id: string;
                 };
                 cookie?: never;
@@ -1191,6 +1481,30 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "tok_WCf6VPPviv475YaI",
+                         *           "name": "default",
+                         *           "kind": "user",
+                         *           "scope": "write",
+                         *           "applicationId": null,
+                         *           "createdAt": "2026-12-06T22:42:52.142Z",
+                         *           "lastUsedAt": null
+                         *         },
+                         *         {
+                         *           "id": "tok_BqvZLKHsCym9suUx",
+                         *           "name": "dashboard",
+                         *           "kind": "user",
+                         *           "scope": "read",
+                         *           "applicationId": null,
+                         *           "createdAt": "2026-12-06T22:42:52.170Z",
+                         *           "lastUsedAt": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Token"][];
                         };
@@ -1201,16 +1515,20 @@ export interface paths {
         put?: never;
         /**
          * Create a token for an account
-         * @description A named `read` (GET and HEAD only) or `write` token; its secret is in this answer only. The administrator, or the account's own write token.
+         * @description The administrator, or a `write` token of that account. A named token with scope `read` (GET and HEAD only) or `write`; its secret (`token`) is in this answer only, so store it now. The administrator uses this to give an account a new `write` token after revoking a leaked last one. A name is 1 to 100 characters without control characters; any other field is 400 `VALIDATION_FAILED`.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1253aba5-440a-4821-ba72-aba556caf609 */
                     id: string;
                 };
                 cookie?: never;
@@ -1250,6 +1568,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "tok_BqvZLKHsCym9suUx",
+                         *       "name": "dashboard",
+                         *       "kind": "user",
+                         *       "scope": "read",
+                         *       "applicationId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.170Z",
+                         *       "lastUsedAt": null,
+                         *       "token": "shk_MG8z_pU0ZOwpEQkC20zygra_zd43zHB5"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Token"] & {
                             /** @description the secret, shown this once; send as Bearer or as the Basic password */
                             token: string;
@@ -1275,15 +1605,17 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke a token: refused at once by every process
-         * @description An account token cannot revoke the account's last write token (409 LAST_WRITE_TOKEN); the administrator can.
+         * Revoke a token, at once in every process
+         * @description The administrator, or a `write` token of that account. The token is refused by the very next request in every process serving the database. An account's own token cannot revoke its last `write` token (409 `LAST_WRITE_TOKEN`: it would lock the account out of writing and of managing tokens); the administrator can, and then issues a new one. An application's token is 422 `INVALID_STATE`: uninstall the application instead.
          */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1253aba5-440a-4821-ba72-aba556caf609 */
                     id: string;
+                    /** @example tok_nIjQ92pTNvkwzg5J */
                     tokenId: string;
                 };
                 cookie?: never;
@@ -1332,18 +1664,23 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Give a token a new secret; the old one is refused at once
-         * @description Same id, name and scope; every process refuses the old secret from the commit on. An application's token is 422 INVALID_STATE: uninstall the application instead.
+         * Rotate a token: a new secret, the old one refused at once
+         * @description The administrator, or a `write` token of that account. The token keeps its id, name and scope and gets a new secret, shown in this answer only; every process refuses the old secret from the moment this commits, so update the client first. An application's token is 422 `INVALID_STATE`: uninstall the application instead.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1253aba5-440a-4821-ba72-aba556caf609 */
                     id: string;
+                    /** @example tok_BqvZLKHsCym9suUx */
                     tokenId: string;
                 };
                 cookie?: never;
@@ -1374,6 +1711,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "tok_BqvZLKHsCym9suUx",
+                         *       "name": "dashboard",
+                         *       "kind": "user",
+                         *       "scope": "read",
+                         *       "applicationId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.170Z",
+                         *       "lastUsedAt": null,
+                         *       "token": "shk_NbJWdMUDulOWabdndSA8dYZFt26lgW7g"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Token"] & {
                             /** @description the secret, shown this once; send as Bearer or as the Basic password */
                             token: string;
@@ -1395,7 +1744,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List registered applications (administrator) */
+        /**
+         * List registered applications (administrator)
+         * @description Administrator token only. Every registered application with its webhook URL and objects; the webhook secret is never listed.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -1429,6 +1781,23 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "name": "ShipFast Labels",
+                         *           "webhook": {
+                         *             "url": "https://hooks.shipfast.example/install",
+                         *             "objects": [
+                         *               "stock"
+                         *             ]
+                         *           },
+                         *           "createdAt": "2026-12-06T22:42:52.381Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: {
                                 /** Format: date-time */
@@ -1449,12 +1818,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** Register an integrator application (administrator) */
+        /**
+         * Register an integrator application (administrator)
+         * @description Administrator token only. With `webhook: {url, objects, secret?}` it is a Poster application: every account that installs it is subscribed (format `poster`) to that URL for those entities, and the first hook it gets is `application`/`added` carrying its access token (docs/formats/poster.md). Without `webhook`, it only gets tokens. The secret is in this answer and the application's own hooks, never in a listing.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -1501,6 +1876,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "name": "ShipFast Labels",
+                         *       "webhook": {
+                         *         "url": "https://hooks.shipfast.example/install",
+                         *         "objects": [
+                         *           "stock"
+                         *         ],
+                         *         "secret": "shipfast-install-secret-2026"
+                         *       },
+                         *       "createdAt": "2026-12-06T22:42:52.381Z"
+                         *     }
+                         */
                         "application/json": {
                             /** Format: date-time */
                             createdAt: string;
@@ -1524,6 +1913,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/applications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change an application (administrator)
+         * @description Administrator token only. Changes the name and the Poster webhook's `url`, `objects` (entities) or `secret`; the webhook change reaches every account that installed the application, in the same transaction: the subscription each install made takes the new values and its waiting hooks go to the new URL (a subscription an account has since pointed elsewhere stays as it is). A new secret is in this answer only. An application registered without a webhook cannot be given one (400 `VALIDATION_FAILED`).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @description changes to the application's Poster webhook, applied to every installed account's subscription */
+                        webhook?: {
+                            /** @description the Poster entities it wants */
+                            objects?: string[];
+                            /** @description a new verify secret; shown in this answer only */
+                            secret?: string;
+                            /** Format: uri */
+                            url?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "name": "ShipFast Labels & Returns",
+                         *       "webhook": {
+                         *         "url": "https://hooks.shipfast.example/v2/hooks",
+                         *         "objects": [
+                         *           "stock",
+                         *           "product"
+                         *         ]
+                         *       },
+                         *       "createdAt": "2026-12-06T22:42:52.381Z"
+                         *     }
+                         */
+                        "application/json": {
+                            /** Format: date-time */
+                            createdAt: string;
+                            id: number;
+                            name: string;
+                            webhook: {
+                                objects: string[];
+                                /** @description Poster's verify secret, shown only at registration */
+                                secret?: string;
+                                /** Format: uri */
+                                url: string;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/applications/{id}/install": {
         parameters: {
             query?: never;
@@ -1533,15 +2023,22 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Install an application into this account; the access token is shown this once (application.installed carries none) */
+        /**
+         * Install an application into this account
+         * @description A `write` user token of the account (an application's token cannot install). Issues the application's token for this account and answers it as `accessToken`, this once: it is stored as a hash. The application.installed event names the application, never the token. With that token the application may do what a `write` token may, except manage tokens and install applications, and it sees only the subscriptions it creates.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -1572,6 +2069,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "applicationId": 1,
+                         *       "accessToken": "shk_kK5IXBwR9T77SjeUSnm8WZJWLV2l9lLD"
+                         *     }
+                         */
                         "application/json": {
                             /** @description the application's token for this account; shown once */
                             accessToken: string;
@@ -1596,15 +2099,22 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Uninstall an application: its tokens stop working, the subscriptions it created are deleted; emits application.uninstalled */
+        /**
+         * Uninstall an application
+         * @description The account's `write` token or the application's own token. Revokes the application's token at once, cancels a waiting `application`/`added` hook, and deletes every subscription the application created, cancelling their waiting deliveries; a Poster subscription that lists `application` is sent `application`/`removed` first. Emits application.uninstalled.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -1651,18 +2161,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The account's delivery log across subscriptions, newest first */
+        /**
+         * The account's delivery log across subscriptions
+         * @description Newest first, across every subscription (an application's token: its own). Filter by `webhookId`, `status`, `eventType`, `eventId` (the deliveries one event caused) and creation time (`since`, `until`); pages of `limit`, continued with `cursor=<nextCursor>`.
+         */
         get: {
             parameters: {
                 query?: {
                     cursor?: string;
                     /** @description the deliveries of one event */
                     eventId?: string;
+                    /** @example stock.changed */
                     eventType?: string;
+                    /** @example 2 */
                     limit?: number;
                     since?: string;
                     status?: "pending" | "succeeded" | "failed" | "dropped" | "held" | "cancelled";
                     until?: string;
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     webhookId?: string;
                 };
                 header?: never;
@@ -1695,6 +2211,41 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "01a24d86-42ef-7f26-8e38-29317ae49547",
+                         *           "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "eventId": "01a24d86-42ef-700d-8dd7-4bf469b75a87",
+                         *           "eventType": "stock.changed",
+                         *           "status": "succeeded",
+                         *           "attempts": 1,
+                         *           "nextAttemptAt": null,
+                         *           "lastStatusCode": 200,
+                         *           "lastError": null,
+                         *           "createdAt": "2026-12-06T22:42:54.298Z",
+                         *           "completedAt": "2026-12-06T22:42:54.465Z",
+                         *           "url": "https://erp.northwind.example/hooks/stock"
+                         *         },
+                         *         {
+                         *           "id": "01a24d86-42b5-74b9-82af-326f003a1bb9",
+                         *           "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "eventId": "01a24d86-42b5-72cd-b073-b95d39004184",
+                         *           "eventType": "stock.changed",
+                         *           "status": "succeeded",
+                         *           "attempts": 1,
+                         *           "nextAttemptAt": null,
+                         *           "lastStatusCode": 200,
+                         *           "lastError": null,
+                         *           "createdAt": "2026-12-06T22:42:54.255Z",
+                         *           "completedAt": "2026-12-06T22:42:54.452Z",
+                         *           "url": "https://erp.northwind.example/hooks/stock"
+                         *         }
+                         *       ],
+                         *       "nextCursor": "MTc5NjU5Njk3NDI1NTowMWEyNGQ4Ni00MmI1LTc0YjktODJhZi0zMjZmMDAzYTFiYjk"
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Delivery"][];
                             nextCursor: null | string;
@@ -1718,12 +2269,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A delivery with its body and every attempt (request headers with credentials masked, response status, headers and first 8 KiB) */
+        /**
+         * Get a delivery with its body and every attempt
+         * @description The delivery's status and schedule, the exact body sent (the same bytes on every attempt), and each attempt: request headers with credentials masked, the response status, headers and first 8 KiB of body, how long it took and what went wrong. An application's token sees only deliveries of its own subscriptions.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 01a24d86-442b-7d7c-8d64-7176669081e3 */
                     id: string;
                 };
                 cookie?: never;
@@ -1754,6 +2309,54 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "01a24d86-442b-7d7c-8d64-7176669081e3",
+                         *       "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "eventId": "01a24d86-442a-7192-b4c2-dff59581c1b1",
+                         *       "eventType": "webhook.test",
+                         *       "status": "succeeded",
+                         *       "attempts": 1,
+                         *       "nextAttemptAt": null,
+                         *       "lastStatusCode": 200,
+                         *       "lastError": null,
+                         *       "createdAt": "2026-12-06T22:42:54.634Z",
+                         *       "completedAt": "2026-12-06T22:42:54.683Z",
+                         *       "url": "https://erp.northwind.example/hooks/stock",
+                         *       "body": "{\"id\":\"01a24d86-442a-7192-b4c2-dff59581c1b1\",\"type\":\"webhook.test\",\"timestamp\":\"2026-12-06T22:42:54.634Z\",\"account_id\":\"1253aba5-440a-4821-ba72-aba556caf609\",\"data\":{\"webhookId\":\"be178f82-37c3-48a6-be96-89abe245ae3f\",\"message\":\"stockhook test event\"}}",
+                         *       "attemptLog": [
+                         *         {
+                         *           "attempt": 1,
+                         *           "startedAt": "2026-12-06T22:42:54.635Z",
+                         *           "durationMs": 29.65,
+                         *           "outcome": "succeeded",
+                         *           "request": {
+                         *             "url": "https://erp.northwind.example/hooks/stock",
+                         *             "headers": {
+                         *               "user-agent": "stockhook/0.1",
+                         *               "content-type": "application/json",
+                         *               "webhook-id": "01a24d86-442b-7d7c-8d64-7176669081e3",
+                         *               "webhook-timestamp": "1796596974",
+                         *               "webhook-signature": "v1,MyxlfwE5SlSXdMgC0lKM5zWXk5WCQi/gWC/LfZvwTNE="
+                         *             },
+                         *             "body": "{\"id\":\"01a24d86-442a-7192-b4c2-dff59581c1b1\",\"type\":\"webhook.test\",\"timestamp\":\"2026-12-06T22:42:54.634Z\",\"account_id\":\"1253aba5-440a-4821-ba72-aba556caf609\",\"data\":{\"webhookId\":\"be178f82-37c3-48a6-be96-89abe245ae3f\",\"message\":\"stockhook test event\"}}"
+                         *           },
+                         *           "response": {
+                         *             "status": 200,
+                         *             "headers": {
+                         *               "content-type": "application/json",
+                         *               "date": "Sun, 06 Dec 2026 22:42:54 GMT",
+                         *               "connection": "keep-alive",
+                         *               "keep-alive": "timeout=5",
+                         *               "transfer-encoding": "chunked"
+                         *             },
+                         *             "body": "{\"ok\":true}"
+                         *           },
+                         *           "error": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["Delivery"] & {
                             attemptLog: {
                                 attempt: number;
@@ -1804,15 +2407,22 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a finished delivery again: same id, same bytes, one more attempt */
+        /**
+         * Send a finished delivery again
+         * @description A `write` token. A delivery that has finished (succeeded, failed, dropped or cancelled) is queued again: same id, same bytes, one more attempt, answered 202 with the delivery now `pending`. One already waiting to be sent is 409 `CONFLICT`; one held by a disabled subscription, or whose subscription is disabled or deleted, is 422 `INVALID_STATE`.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 01a24d86-442b-7d7c-8d64-7176669081e3 */
                     id: string;
                 };
                 cookie?: never;
@@ -1843,6 +2453,22 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "01a24d86-442b-7d7c-8d64-7176669081e3",
+                         *       "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "eventId": "01a24d86-442a-7192-b4c2-dff59581c1b1",
+                         *       "eventType": "webhook.test",
+                         *       "status": "pending",
+                         *       "attempts": 1,
+                         *       "nextAttemptAt": "2026-12-06T22:42:56.334Z",
+                         *       "lastStatusCode": 200,
+                         *       "lastError": null,
+                         *       "createdAt": "2026-12-06T22:42:54.634Z",
+                         *       "completedAt": null,
+                         *       "url": "https://erp.northwind.example/hooks/stock"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Delivery"];
                     };
                 };
@@ -1861,20 +2487,35 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List documents with their lines, newest first; page with cursor=<nextCursor> */
+        /**
+         * List documents with their lines
+         * @description Newest first, filtered by type, warehouse (either side of a transfer), cancelled or not, and creation time (`since`, `until`: RFC 3339). Pages of `limit` (default 50); pass the answer's `nextCursor` as `cursor` for the next page (null on the last).
+         */
         get: {
             parameters: {
                 query?: {
                     /** @description true: only cancelled documents; false: only standing ones (reversals included) */
                     cancelled?: boolean;
                     cursor?: string;
+                    /** @description desc (default): newest first; asc: oldest first */
+                    dir?: "desc" | "asc";
+                    /** @example 20 */
                     limit?: number;
+                    /** @description part of the reference, case-insensitive */
+                    q?: string;
                     /** @description posted at or after */
                     since?: string;
-                    type?: "receipt" | "sale" | "return" | "transfer" | "writeoff" | "count" | "reserve" | "release";
+                    /**
+                     * @description a type; 'ship' lists outbound order shipments
+                     * @example receipt
+                     */
+                    type?: "receipt" | "sale" | "return" | "transfer" | "writeoff" | "count" | "reserve" | "release" | "ship";
                     /** @description posted before */
                     until?: string;
-                    /** @description documents that take from or (transfers) move to this warehouse */
+                    /**
+                     * @description documents that take from or (transfers) move to this warehouse
+                     * @example 1
+                     */
                     warehouseId?: number;
                 };
                 header?: never;
@@ -1907,6 +2548,49 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "type": "receipt",
+                         *           "status": "posted",
+                         *           "warehouseId": 1,
+                         *           "toWarehouseId": null,
+                         *           "reference": "PO-2026-0142",
+                         *           "reversesDocumentId": null,
+                         *           "reversedByDocumentId": null,
+                         *           "createdAt": "2026-12-06T22:42:52.805Z",
+                         *           "lines": [
+                         *             {
+                         *               "productId": 1,
+                         *               "size": "M",
+                         *               "lot": null,
+                         *               "expiry": null,
+                         *               "serial": null,
+                         *               "location": "A-01-1",
+                         *               "quantity": 12
+                         *             },
+                         *             {
+                         *               "productId": 2,
+                         *               "size": null,
+                         *               "lot": null,
+                         *               "expiry": null,
+                         *               "serial": null,
+                         *               "location": null,
+                         *               "quantity": 5
+                         *             }
+                         *           ],
+                         *           "author": {
+                         *             "kind": "user",
+                         *             "applicationId": null
+                         *           },
+                         *           "source": null
+                         *         }
+                         *       ],
+                         *       "nextCursor": null
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Document"][];
                             nextCursor: null | string;
@@ -1917,14 +2601,17 @@ export interface paths {
         };
         put?: never;
         /**
-         * Post a stock document atomically
-         * @description receipt/return add stock; sale/writeoff remove it; transfer moves it to toWarehouseId; count sets the amount; reserve/release change the reservation. A change that would make free stock negative is refused with 422 INSUFFICIENT_STOCK.
+         * Post a stock document
+         * @description A `write` token. All lines are booked in one transaction, with their movements, a document.posted event and a stock.changed event per stock key, and the deliveries to matching webhooks, or nothing is. A change that would make free stock (amount minus reserved) negative at any key is 422 `INSUFFICIENT_STOCK` and changes nothing, also under concurrent requests; stock is found only under the exact key sent, so a sale must name the size, lot and location the stock was received with (the refusal names the key asked for and the free stock at the product's other keys in that warehouse). A line's size must be one of the product's sizes (422 `UNKNOWN_SIZE`), the warehouse must be active (422 `INACTIVE_WAREHOUSE`). Quantities are 0 to 1,000,000,000 with at most 6 decimals. Send an `Idempotency-Key` to retry safely.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -1975,6 +2662,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "type": "receipt",
+                         *       "status": "posted",
+                         *       "warehouseId": 1,
+                         *       "toWarehouseId": null,
+                         *       "reference": "PO-2026-0142",
+                         *       "reversesDocumentId": null,
+                         *       "reversedByDocumentId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.805Z",
+                         *       "lines": [
+                         *         {
+                         *           "productId": 1,
+                         *           "size": "M",
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": "A-01-1",
+                         *           "quantity": 12
+                         *         },
+                         *         {
+                         *           "productId": 2,
+                         *           "size": null,
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": null,
+                         *           "quantity": 5
+                         *         }
+                         *       ],
+                         *       "author": {
+                         *         "kind": "user",
+                         *         "applicationId": null
+                         *       },
+                         *       "source": null
+                         *     }
+                         */
                         "application/json": components["schemas"]["Document"];
                     };
                 };
@@ -1993,12 +2718,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a document with its lines */
+        /**
+         * Get a document with its lines
+         * @description One document with its lines, its status (`posted` or `cancelled`), the reversal that cancelled it (`reversedByDocumentId`) or the document it reverses (`reversesDocumentId`), and who posted it (`author`: the account's user or an installed application).
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -2029,6 +2758,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "type": "receipt",
+                         *       "status": "posted",
+                         *       "warehouseId": 1,
+                         *       "toWarehouseId": null,
+                         *       "reference": "PO-2026-0142",
+                         *       "reversesDocumentId": null,
+                         *       "reversedByDocumentId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.805Z",
+                         *       "lines": [
+                         *         {
+                         *           "productId": 1,
+                         *           "size": "M",
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": "A-01-1",
+                         *           "quantity": 12
+                         *         },
+                         *         {
+                         *           "productId": 2,
+                         *           "size": null,
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": null,
+                         *           "quantity": 5
+                         *         }
+                         *       ],
+                         *       "author": {
+                         *         "kind": "user",
+                         *         "applicationId": null
+                         *       },
+                         *       "source": null
+                         *     }
+                         */
                         "application/json": components["schemas"]["Document"];
                     };
                 };
@@ -2051,15 +2818,22 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a posted document by posting its reversal */
+        /**
+         * Cancel a document by posting its reversal
+         * @description A `write` token. Posts a document of the same type with the opposite effect (`reversesDocumentId` set) and marks this one cancelled; answers the cancelled document. The reversal follows the same rules: a receipt whose stock was already sold cannot be cancelled (422 `INSUFFICIENT_STOCK`), and a document cancelled before is 409 `DOCUMENT_ALREADY_CANCELLED`. Emits document.cancelled and the stock.changed events.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 2 */
                     id: number;
                 };
                 cookie?: never;
@@ -2090,6 +2864,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 2,
+                         *       "type": "sale",
+                         *       "status": "cancelled",
+                         *       "warehouseId": 1,
+                         *       "toWarehouseId": null,
+                         *       "reference": "SO-10483",
+                         *       "reversesDocumentId": null,
+                         *       "reversedByDocumentId": 4,
+                         *       "createdAt": "2026-12-06T22:42:52.886Z",
+                         *       "lines": [
+                         *         {
+                         *           "productId": 1,
+                         *           "size": "M",
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": "A-01-1",
+                         *           "quantity": 2
+                         *         }
+                         *       ],
+                         *       "author": {
+                         *         "kind": "user",
+                         *         "applicationId": null
+                         *       },
+                         *       "source": null
+                         *     }
+                         */
                         "application/json": components["schemas"]["Document"];
                     };
                 };
@@ -2108,12 +2911,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The events a document caused (document.posted, stock.changed, document.cancelled), in commit order */
+        /**
+         * The events a document caused
+         * @description document.posted, its stock.changed events (one per stock key, with the level after the change) and, once cancelled, document.cancelled and the reversal's stock.changed events, in commit order: what its webhooks were sent. Events pruned by retention (after 90 days by default) are no longer listed.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 2 */
                     id: number;
                 };
                 cookie?: never;
@@ -2144,6 +2951,73 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "01a24d86-3d5b-7ee1-a331-dd90b79a814a",
+                         *           "seq": 14,
+                         *           "type": "document.posted",
+                         *           "object": "document",
+                         *           "objectId": "2",
+                         *           "action": "added",
+                         *           "occurredAt": "2026-12-06T22:42:52.886Z",
+                         *           "data": {
+                         *             "document": {
+                         *               "id": 2,
+                         *               "type": "sale",
+                         *               "status": "posted",
+                         *               "warehouseId": 1,
+                         *               "toWarehouseId": null,
+                         *               "reference": "SO-10483",
+                         *               "reversesDocumentId": null,
+                         *               "reversedByDocumentId": null,
+                         *               "createdAt": "2026-12-06T22:42:52.886Z",
+                         *               "lines": [
+                         *                 {
+                         *                   "productId": 1,
+                         *                   "size": "M",
+                         *                   "lot": null,
+                         *                   "expiry": null,
+                         *                   "serial": null,
+                         *                   "location": "A-01-1",
+                         *                   "quantity": 2
+                         *                 }
+                         *               ]
+                         *             }
+                         *           }
+                         *         },
+                         *         {
+                         *           "id": "01a24d86-3d5b-7aaa-bc9d-b1a5e8a85c27",
+                         *           "seq": 15,
+                         *           "type": "stock.changed",
+                         *           "object": "stock",
+                         *           "objectId": "1",
+                         *           "action": "changed",
+                         *           "occurredAt": "2026-12-06T22:42:52.886Z",
+                         *           "data": {
+                         *             "warehouseId": 1,
+                         *             "productId": 1,
+                         *             "size": "M",
+                         *             "lot": null,
+                         *             "expiry": null,
+                         *             "serial": null,
+                         *             "location": "A-01-1",
+                         *             "amount": 10,
+                         *             "reserved": 0,
+                         *             "free": 10,
+                         *             "amountDelta": -2,
+                         *             "reservedDelta": 0,
+                         *             "version": 2,
+                         *             "documentId": 2,
+                         *             "documentType": "sale",
+                         *             "reversal": false,
+                         *             "reference": "SO-10483"
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Event"][];
                         };
@@ -2166,16 +3040,26 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The event log, in commit order; page with after=<nextAfter> */
+        /**
+         * The event log, in commit order
+         * @description Events with `seq` greater than `after`, oldest first, at most `limit` (default 100); continue with `after=<nextAfter>` until a page comes back short. `type` keeps the listed types (comma-separated). `last=N` answers the newest N events after `after` instead, which is where a live tail starts. Paging from before the retained history is 410 `HISTORY_PRUNED`, with `details.oldestAfter`, the `after` to start from.
+         */
         get: {
             parameters: {
                 query?: {
-                    /** @description the seq of the last event seen */
+                    /**
+                     * @description the seq of the last event seen
+                     * @example 0
+                     */
                     after?: number;
                     /** @description the newest N events after `after` instead of the oldest (where a live tail starts); limit is then ignored */
                     last?: number;
+                    /** @example 2 */
                     limit?: number;
-                    /** @description comma-separated event types */
+                    /**
+                     * @description comma-separated event types
+                     * @example stock.changed
+                     */
                     type?: string;
                 };
                 header?: never;
@@ -2208,6 +3092,69 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "01a24d86-3d08-7637-9507-a4d53c9f1f19",
+                         *           "seq": 12,
+                         *           "type": "stock.changed",
+                         *           "object": "stock",
+                         *           "objectId": "1",
+                         *           "action": "changed",
+                         *           "occurredAt": "2026-12-06T22:42:52.805Z",
+                         *           "data": {
+                         *             "warehouseId": 1,
+                         *             "productId": 1,
+                         *             "size": "M",
+                         *             "lot": null,
+                         *             "expiry": null,
+                         *             "serial": null,
+                         *             "location": "A-01-1",
+                         *             "amount": 12,
+                         *             "reserved": 0,
+                         *             "free": 12,
+                         *             "amountDelta": 12,
+                         *             "reservedDelta": 0,
+                         *             "version": 1,
+                         *             "documentId": 1,
+                         *             "documentType": "receipt",
+                         *             "reversal": false,
+                         *             "reference": "PO-2026-0142"
+                         *           }
+                         *         },
+                         *         {
+                         *           "id": "01a24d86-3d08-7627-93d0-da990d1e4330",
+                         *           "seq": 13,
+                         *           "type": "stock.changed",
+                         *           "object": "stock",
+                         *           "objectId": "2",
+                         *           "action": "changed",
+                         *           "occurredAt": "2026-12-06T22:42:52.805Z",
+                         *           "data": {
+                         *             "warehouseId": 1,
+                         *             "productId": 2,
+                         *             "size": null,
+                         *             "lot": null,
+                         *             "expiry": null,
+                         *             "serial": null,
+                         *             "location": null,
+                         *             "amount": 5,
+                         *             "reserved": 0,
+                         *             "free": 5,
+                         *             "amountDelta": 5,
+                         *             "reservedDelta": 0,
+                         *             "version": 1,
+                         *             "documentId": 1,
+                         *             "documentType": "receipt",
+                         *             "reversal": false,
+                         *             "reference": "PO-2026-0142"
+                         *           }
+                         *         }
+                         *       ],
+                         *       "nextAfter": 13
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Event"][];
                             nextAfter: number;
@@ -2231,12 +3178,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One event */
+        /**
+         * Get one event
+         * @description One event by its id (a UUID, as webhook deliveries carry it in their payload and `eventId`), with its `seq`, type, object and data. An event pruned by retention is 404 `NOT_FOUND`.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 01a24d86-3d08-7818-9463-d87f970976c4 */
                     id: string;
                 };
                 cookie?: never;
@@ -2267,6 +3218,50 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "01a24d86-3d08-7818-9463-d87f970976c4",
+                         *       "seq": 11,
+                         *       "type": "document.posted",
+                         *       "object": "document",
+                         *       "objectId": "1",
+                         *       "action": "added",
+                         *       "occurredAt": "2026-12-06T22:42:52.805Z",
+                         *       "data": {
+                         *         "document": {
+                         *           "id": 1,
+                         *           "type": "receipt",
+                         *           "status": "posted",
+                         *           "warehouseId": 1,
+                         *           "toWarehouseId": null,
+                         *           "reference": "PO-2026-0142",
+                         *           "reversesDocumentId": null,
+                         *           "reversedByDocumentId": null,
+                         *           "createdAt": "2026-12-06T22:42:52.805Z",
+                         *           "lines": [
+                         *             {
+                         *               "productId": 1,
+                         *               "size": "M",
+                         *               "lot": null,
+                         *               "expiry": null,
+                         *               "serial": null,
+                         *               "location": "A-01-1",
+                         *               "quantity": 12
+                         *             },
+                         *             {
+                         *               "productId": 2,
+                         *               "size": null,
+                         *               "lot": null,
+                         *               "expiry": null,
+                         *               "serial": null,
+                         *               "location": null,
+                         *               "quantity": 5
+                         *             }
+                         *           ]
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Event"];
                     };
                 };
@@ -2288,8 +3283,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The movement ledger of a product or stock key, newest first, with the level after each; page with cursor=<nextCursor>
-         * @description Each movement names its document (type, reference, whether it is a cancellation, who posted it). Levels always equal the sum of movements.
+         * The movement ledger of a product or a stock key
+         * @description Newest first, one movement per document line and stock key, each with the key's level right after it and its document (type, reference, whether it is a cancellation, its source, and who posted it). Narrow to a key with warehouseId, size, lot, expiry, serial and location (an empty value, `lot=`, means none), or to one document. Pages of `limit`; pass `nextCursor` as `cursor`.
          */
         get: {
             parameters: {
@@ -2298,14 +3293,156 @@ export interface paths {
                     documentId?: number;
                     /** @description only keys with this expiry; empty (expiry=) for keys without one */
                     expiry?: string;
+                    /** @example 20 */
                     limit?: number;
                     /** @description only keys with this location; empty (location=) for keys without one */
                     location?: string;
                     /** @description only keys with this lot; empty (lot=) for keys without one */
                     lot?: string;
+                    /** @example 1 */
                     productId?: number;
                     /** @description only keys with this serial; empty (serial=) for keys without one */
                     serial?: string;
+                    since?: string;
+                    /** @description only keys with this size; empty (size=) for keys without one */
+                    size?: string;
+                    until?: string;
+                    /** @example 1 */
+                    warehouseId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 6,
+                         *           "createdAt": "2026-12-06T22:42:53.320Z",
+                         *           "warehouseId": 1,
+                         *           "productId": 1,
+                         *           "size": "M",
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": "A-01-1",
+                         *           "amountDelta": 2,
+                         *           "reservedDelta": 0,
+                         *           "amount": 9,
+                         *           "reserved": 0,
+                         *           "free": 9,
+                         *           "document": {
+                         *             "id": 4,
+                         *             "type": "sale",
+                         *             "reference": "SO-10483",
+                         *             "reversesDocumentId": 2,
+                         *             "source": null,
+                         *             "author": {
+                         *               "kind": "user",
+                         *               "applicationId": null
+                         *             }
+                         *           }
+                         *         },
+                         *         {
+                         *           "id": 4,
+                         *           "createdAt": "2026-12-06T22:42:52.989Z",
+                         *           "warehouseId": 1,
+                         *           "productId": 1,
+                         *           "size": "M",
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": "A-01-1",
+                         *           "amountDelta": -3,
+                         *           "reservedDelta": 0,
+                         *           "amount": 7,
+                         *           "reserved": 0,
+                         *           "free": 7,
+                         *           "document": {
+                         *             "id": 3,
+                         *             "type": "transfer",
+                         *             "reference": "TR-0031",
+                         *             "reversesDocumentId": null,
+                         *             "source": null,
+                         *             "author": {
+                         *               "kind": "user",
+                         *               "applicationId": null
+                         *             }
+                         *           }
+                         *         }
+                         *       ],
+                         *       "nextCursor": null
+                         *     }
+                         */
+                        "application/json": {
+                            data: components["schemas"]["Movement"][];
+                            nextCursor: null | string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/movements/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every movement of the ledger for these filters, as CSV
+         * @description The movements GET /api/v1/movements lists for the same filters (product, warehouse, key parts, document, `since`, `until`), newest first, every page of them, streamed as `movements.csv` (RFC 4180). Each row has the movement's deltas, the key's level right after it, and its document's id, type and reference. A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    documentId?: number;
+                    /** @description only keys with this expiry; empty (expiry=) for keys without one */
+                    expiry?: string;
+                    /** @description only keys with this location; empty (location=) for keys without one */
+                    location?: string;
+                    /** @description only keys with this lot; empty (lot=) for keys without one */
+                    lot?: string;
+                    /** @example 1 */
+                    productId?: number;
+                    /** @description only keys with this serial; empty (serial=) for keys without one */
+                    serial?: string;
+                    /** @example 2026-12-01T00:00:00Z */
                     since?: string;
                     /** @description only keys with this size; empty (size=) for keys without one */
                     size?: string;
@@ -2336,16 +3473,20 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description Movements, one row per line after a header row (RFC 4180) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            data: components["schemas"]["Movement"][];
-                            nextCursor: null | string;
-                        };
+                        /**
+                         * @example id,createdAt,documentId,documentType,reference,warehouseId,productId,size,lot,expiry,serial,location,amountDelta,reservedDelta,amount,reserved,free
+                         *     5,2026-12-06T22:42:53.320Z,3,transfer,TR-0031,2,1,M,,,,A-01-1,3,0,3,0,3
+                         *     4,2026-12-06T22:42:53.320Z,3,transfer,TR-0031,1,1,M,,,,A-01-1,-3,0,7,0,7
+                         *     3,2026-12-06T22:42:52.989Z,2,sale,SO-10483,1,1,M,,,,A-01-1,-2,0,10,0,10
+                         *     1,2026-12-06T22:42:52.761Z,1,receipt,PO-2026-0142,1,1,M,,,,A-01-1,12,0,12,0,12
+                         */
+                        "text/csv": string;
                     };
                 };
             };
@@ -2365,13 +3506,19 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List outbound orders by id; page with after=<last id> */
+        /**
+         * List outbound orders
+         * @description By id, oldest first, optionally of one warehouse or status. Pages of `limit` (default 100); for the next page pass the last order's id as `after`.
+         */
         get: {
             parameters: {
                 query?: {
                     after?: number;
+                    /** @example 50 */
                     limit?: number;
+                    /** @example 10 */
                     statusId?: number;
+                    /** @example 1 */
                     warehouseId?: number;
                 };
                 header?: never;
@@ -2404,6 +3551,44 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "typeId": 1,
+                         *           "statusId": 10,
+                         *           "dealerId": 0,
+                         *           "orderAccountId": 0,
+                         *           "warehouseId": 1,
+                         *           "preferredDeliveryAt": "2026-12-09T00:00:00.000Z",
+                         *           "salesOrderId": null,
+                         *           "referenceText": "Web order 10488",
+                         *           "createdAt": "2026-12-06T22:42:54.080Z",
+                         *           "updatedAt": "2026-12-06T22:42:54.080Z",
+                         *           "items": [
+                         *             {
+                         *               "id": 1,
+                         *               "productId": 2,
+                         *               "itemTypeId": 1,
+                         *               "isActive": true,
+                         *               "barcode": "8712345000211",
+                         *               "quantity": 2,
+                         *               "quantityClaimed": 0,
+                         *               "quantityShipped": 0,
+                         *               "isBlockedForClaiming": false,
+                         *               "description": "Hoodie, grey, L",
+                         *               "remark": "",
+                         *               "reference": "",
+                         *               "isSoldToCustomer": false,
+                         *               "attachedToItemId": null,
+                         *               "isPooledWithinStores": false
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["OutboundOrder"][];
                         };
@@ -2412,12 +3597,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create an outbound order with its items */
+        /**
+         * Create an outbound order with its items
+         * @description A `write` token. The order at a warehouse, with CycleSoftware's numbers kept as given (`typeId`, `statusId`, `dealerId`, `orderAccountId`, `salesOrderId`) and its items: a product and a whole quantity each (the barcode defaults to the product's code). `preferredDeliveryAt` is a date, an RFC 3339 time or CycleSoftware's `YYYY-MM-DD HH:mm:ss` (UTC). A product kept per size cannot be ordered (422 `UNKNOWN_SIZE`). Creating claims nothing yet. Emits outbound_order.updated.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -2477,6 +3668,40 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "typeId": 1,
+                         *       "statusId": 10,
+                         *       "dealerId": 0,
+                         *       "orderAccountId": 0,
+                         *       "warehouseId": 1,
+                         *       "preferredDeliveryAt": "2026-12-09T00:00:00.000Z",
+                         *       "salesOrderId": null,
+                         *       "referenceText": "Web order 10488",
+                         *       "createdAt": "2026-12-06T22:42:54.080Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.080Z",
+                         *       "items": [
+                         *         {
+                         *           "id": 1,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "8712345000211",
+                         *           "quantity": 2,
+                         *           "quantityClaimed": 0,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["OutboundOrder"];
                     };
                 };
@@ -2495,12 +3720,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an outbound order */
+        /**
+         * Get an outbound order
+         * @description One order with all its items, including deactivated ones, and how much of each is claimed and shipped.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -2531,6 +3760,40 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "typeId": 1,
+                         *       "statusId": 10,
+                         *       "dealerId": 0,
+                         *       "orderAccountId": 0,
+                         *       "warehouseId": 1,
+                         *       "preferredDeliveryAt": "2026-12-09T00:00:00.000Z",
+                         *       "salesOrderId": null,
+                         *       "referenceText": "Web order 10488",
+                         *       "createdAt": "2026-12-06T22:42:54.080Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.080Z",
+                         *       "items": [
+                         *         {
+                         *           "id": 1,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "8712345000211",
+                         *           "quantity": 2,
+                         *           "quantityClaimed": 0,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["OutboundOrder"];
                     };
                 };
@@ -2543,13 +3806,14 @@ export interface paths {
         head?: never;
         /**
          * Change an order; add, change or deactivate items
-         * @description Items with an id are changed, items without one are added. isActive:false marks an item deleted and releases what it claimed but did not ship.
+         * @description A `write` token. Changes only the fields sent. Items with an `id` are changed, items without one are added; `isActive: false` marks an item deleted and releases what it claimed but did not ship. Emits outbound_order.updated.
          */
         patch: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -2610,6 +3874,57 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "typeId": 1,
+                         *       "statusId": 20,
+                         *       "dealerId": 0,
+                         *       "orderAccountId": 0,
+                         *       "warehouseId": 1,
+                         *       "preferredDeliveryAt": "2026-12-09T00:00:00.000Z",
+                         *       "salesOrderId": null,
+                         *       "referenceText": "Web order 10488",
+                         *       "createdAt": "2026-12-06T22:42:54.080Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.187Z",
+                         *       "items": [
+                         *         {
+                         *           "id": 1,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "8712345000211",
+                         *           "quantity": 2,
+                         *           "quantityClaimed": 0,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         },
+                         *         {
+                         *           "id": 2,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "HOOD-GRY",
+                         *           "quantity": 1,
+                         *           "quantityClaimed": 0,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L (gift wrap)",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["OutboundOrder"];
                     };
                 };
@@ -2628,16 +3943,20 @@ export interface paths {
         put?: never;
         /**
          * Claim (reserve) stock for order items
-         * @description Without items, claims everything unclaimed on active items not blocked for claiming. Not enough free stock: 422 INSUFFICIENT_STOCK, nothing changes.
+         * @description A `write` token. Reserves the quantities at the order's warehouse, so they are no longer free for other sales. Without `items`, claims everything unclaimed on active items not blocked for claiming. Not enough free stock is 422 `INSUFFICIENT_STOCK` and nothing changes. Emits outbound_order.updated and stock.changed.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -2678,6 +3997,57 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "typeId": 1,
+                         *       "statusId": 20,
+                         *       "dealerId": 0,
+                         *       "orderAccountId": 0,
+                         *       "warehouseId": 1,
+                         *       "preferredDeliveryAt": "2026-12-09T00:00:00.000Z",
+                         *       "salesOrderId": null,
+                         *       "referenceText": "Web order 10488",
+                         *       "createdAt": "2026-12-06T22:42:54.080Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.255Z",
+                         *       "items": [
+                         *         {
+                         *           "id": 1,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "8712345000211",
+                         *           "quantity": 2,
+                         *           "quantityClaimed": 2,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         },
+                         *         {
+                         *           "id": 2,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "HOOD-GRY",
+                         *           "quantity": 1,
+                         *           "quantityClaimed": 0,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L (gift wrap)",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["OutboundOrder"];
                     };
                 };
@@ -2699,17 +4069,21 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Ship claimed stock: removes it from the amount and the reservation
-         * @description Without items, ships everything claimed and not yet shipped.
+         * Ship claimed stock
+         * @description A `write` token. Removes the shipped quantities from the amount and from the reservation, and marks the stock items linked to the shipped order items shipped (each emits stock_item.updated). Without `items`, ships everything claimed and not yet shipped; more than is claimed and unshipped is 422 `INVALID_STATE`. Emits outbound_order.updated and stock.changed.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -2750,6 +4124,57 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "typeId": 1,
+                         *       "statusId": 20,
+                         *       "dealerId": 0,
+                         *       "orderAccountId": 0,
+                         *       "warehouseId": 1,
+                         *       "preferredDeliveryAt": "2026-12-09T00:00:00.000Z",
+                         *       "salesOrderId": null,
+                         *       "referenceText": "Web order 10488",
+                         *       "createdAt": "2026-12-06T22:42:54.080Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.298Z",
+                         *       "items": [
+                         *         {
+                         *           "id": 1,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "8712345000211",
+                         *           "quantity": 2,
+                         *           "quantityClaimed": 2,
+                         *           "quantityShipped": 2,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         },
+                         *         {
+                         *           "id": 2,
+                         *           "productId": 2,
+                         *           "itemTypeId": 1,
+                         *           "isActive": true,
+                         *           "barcode": "HOOD-GRY",
+                         *           "quantity": 1,
+                         *           "quantityClaimed": 0,
+                         *           "quantityShipped": 0,
+                         *           "isBlockedForClaiming": false,
+                         *           "description": "Hoodie, grey, L (gift wrap)",
+                         *           "remark": "",
+                         *           "reference": "",
+                         *           "isSoldToCustomer": false,
+                         *           "attachedToItemId": null,
+                         *           "isPooledWithinStores": false
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["OutboundOrder"];
                     };
                 };
@@ -2768,10 +4193,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List products */
+        /**
+         * List products
+         * @description Every product of the account by id, or only the one with the given `supplierProductId`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @example SUP-88412 */
                     supplierProductId?: string;
                 };
                 header?: never;
@@ -2804,6 +4233,29 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "code": "TEE-RED",
+                         *           "sku": "TEE-RED-M",
+                         *           "title": "Organic cotton T-shirt, red, M",
+                         *           "unit": "pcs",
+                         *           "price": 19.9,
+                         *           "supplierProductId": "SUP-88412",
+                         *           "sizes": [
+                         *             {
+                         *               "value": "M",
+                         *               "sizeId": 2
+                         *             }
+                         *           ],
+                         *           "createdAt": "2026-12-06T22:42:52.498Z",
+                         *           "updatedAt": "2026-12-06T22:42:52.498Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Product"][];
                         };
@@ -2812,12 +4264,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a product */
+        /**
+         * Create a product
+         * @description A `write` token. `title` is required. With `sizes`, the product's stock is kept per size and every document line must name one of them (422 `UNKNOWN_SIZE` otherwise); `sizeId` is the marketplace's id of the size. `supplierProductId` is how `POST /api/v1/supplier/stock` finds the product. Emits product.created.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -2864,6 +4322,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "code": "TEE-RED",
+                         *       "sku": "TEE-RED-M",
+                         *       "title": "Organic cotton T-shirt, red, M",
+                         *       "unit": "pcs",
+                         *       "price": 19.9,
+                         *       "supplierProductId": "SUP-88412",
+                         *       "sizes": [
+                         *         {
+                         *           "value": "M",
+                         *           "sizeId": 2
+                         *         }
+                         *       ],
+                         *       "createdAt": "2026-12-06T22:42:52.498Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.498Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Product"];
                     };
                 };
@@ -2882,12 +4359,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a product */
+        /**
+         * Get a product
+         * @description One product by id, with its sizes; another account's id is 404 `NOT_FOUND`.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -2918,6 +4399,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "code": "TEE-RED",
+                         *       "sku": "TEE-RED-M",
+                         *       "title": "Organic cotton T-shirt, red, M",
+                         *       "unit": "pcs",
+                         *       "price": 19.9,
+                         *       "supplierProductId": "SUP-88412",
+                         *       "sizes": [
+                         *         {
+                         *           "value": "M",
+                         *           "sizeId": 2
+                         *         }
+                         *       ],
+                         *       "createdAt": "2026-12-06T22:42:52.498Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.498Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Product"];
                     };
                 };
@@ -2925,12 +4425,16 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Remove a product with no stock */
+        /**
+         * Remove a product with no stock
+         * @description A `write` token. A product with stock anywhere is 409 `PRODUCT_HAS_STOCK`. Its movement history stays in the ledger. Emits product.deleted.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 3 */
                     id: number;
                 };
                 cookie?: never;
@@ -2966,12 +4470,16 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a product */
+        /**
+         * Change a product
+         * @description A `write` token. Changes only the fields sent; `sizes` replaces the list. A size that still holds stock or reservations cannot be dropped (409 `PRODUCT_HAS_STOCK`, with the sizes in `details`), and a product without sizes cannot be given sizes while it holds stock. Emits product.updated.
+         */
         patch: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -3017,6 +4525,25 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "code": "TEE-RED",
+                         *       "sku": "TEE-RED-M",
+                         *       "title": "Organic cotton T-shirt, red, M",
+                         *       "unit": "pcs",
+                         *       "price": 17.5,
+                         *       "supplierProductId": "SUP-88412",
+                         *       "sizes": [
+                         *         {
+                         *           "value": "M",
+                         *           "sizeId": 2
+                         *         }
+                         *       ],
+                         *       "createdAt": "2026-12-06T22:42:52.498Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.549Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Product"];
                     };
                 };
@@ -3031,10 +4558,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest replay jobs */
+        /**
+         * The latest replay jobs
+         * @description The account's most recent replay jobs, newest first, optionally of one subscription (`webhookId`).
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     webhookId?: string;
                 };
                 header?: never;
@@ -3067,6 +4598,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "01a24d86-4b04-7968-b790-37240e27e3c3",
+                         *           "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "status": "done",
+                         *           "since": "2026-12-06T21:42:56.376Z",
+                         *           "eventsTotal": 34,
+                         *           "eventsDone": 34,
+                         *           "deliveries": 14,
+                         *           "error": null,
+                         *           "startedAt": "2026-12-06T22:42:56.388Z",
+                         *           "finishedAt": "2026-12-06T22:42:56.417Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Replay"][];
                         };
@@ -3089,12 +4638,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A replay job's progress */
+        /**
+         * A replay job's progress
+         * @description Status (`running`; `done`; `failed`, with its `error`; or `interrupted`, when the process running it stopped before it finished: start it again), how many events it has gone through of how many, and how many deliveries it created.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 01a24d86-4b04-7968-b790-37240e27e3c3 */
                     id: string;
                 };
                 cookie?: never;
@@ -3125,6 +4678,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "01a24d86-4b04-7968-b790-37240e27e3c3",
+                         *       "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "status": "done",
+                         *       "since": "2026-12-06T21:42:56.376Z",
+                         *       "eventsTotal": 34,
+                         *       "eventsDone": 34,
+                         *       "deliveries": 14,
+                         *       "error": null,
+                         *       "startedAt": "2026-12-06T22:42:56.388Z",
+                         *       "finishedAt": "2026-12-06T22:42:56.417Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Replay"];
                     };
                 };
@@ -3132,6 +4699,952 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's sources with their health
+         * @description Every source of the account, oldest first, without secrets (`hasSecret`, `hasReportAuthorization` say whether one is set). `health` shows the last request received (its log id, time and outcome) and how many rows wait for a mapping (`unmatched`). A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "name": "MetaKocka ERP",
+                         *           "format": "metakocka",
+                         *           "url": "https://stock.example.com/in/3M3r2dPNtsxxrsF0Vy3LaQZfPrAWveL12mvzV8nQ54s",
+                         *           "mapping": "sku",
+                         *           "allowCreate": false,
+                         *           "defaultWarehouseId": 1,
+                         *           "ownWebhookIds": [
+                         *             "be178f82-37c3-48a6-be96-89abe245ae3f"
+                         *           ],
+                         *           "enabled": true,
+                         *           "hasSecret": true,
+                         *           "hasReportAuthorization": false,
+                         *           "reportBaseUrl": null,
+                         *           "health": {
+                         *             "lastRequest": {
+                         *               "id": "01a24d86-5c1e-7a3d-9f42-3b8e6d1c0a57",
+                         *               "receivedAt": "2026-12-06T22:43:41.502Z",
+                         *               "outcome": "booked"
+                         *             },
+                         *             "unmatched": 2
+                         *           },
+                         *           "createdAt": "2026-12-06T22:43:10.214Z",
+                         *           "updatedAt": "2026-12-06T22:43:10.214Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            data: components["schemas"]["Source"][];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register a source: a vendor's webhooks booked as stock
+         * @description A `write` token. `format` (`metakocka`, `poster`, `cyclesoftware`, `kladana`, `native`) never changes later. `secret` is what the vendor signs with and is required for every format but `kladana` (422 `VALIDATION_FAILED`, field `secret`); it is never shown again (`hasSecret`). The answer's `url` is the inbound URL to give the vendor. Products are found by the explicit mappings, then by `mapping` (`sku`, the default; `code`; or `explicit`, the mappings only); `allowCreate` creates products nothing maps. `defaultWarehouseId` takes balances that name no warehouse (Kladana `reportType: all`); `ownWebhookIds` are the vendor's own subscriptions, which are not sent back what it reports. Kladana: `reportAuthorization` (never shown again) and `reportBaseUrl` for fetching its reports. A warehouse or subscription of another account is 422 `VALIDATION_FAILED`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description create a product the vendor names and nothing maps (default false: the row is kept as unmatched) */
+                        allowCreate?: boolean;
+                        defaultWarehouseId?: null | number;
+                        enabled?: boolean;
+                        format: "metakocka" | "poster" | "cyclesoftware" | "kladana" | "native";
+                        /** @description how external products are found when no explicit mapping names them; default sku */
+                        mapping?: "sku" | "code" | "explicit";
+                        name: string;
+                        /** @description the subscriptions of the source's own system: what it books is not echoed to them */
+                        ownWebhookIds?: string[];
+                        reportAuthorization?: null | string;
+                        reportBaseUrl?: null | string;
+                        secret?: null | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "name": "MetaKocka ERP",
+                         *       "format": "metakocka",
+                         *       "url": "https://stock.example.com/in/3M3r2dPNtsxxrsF0Vy3LaQZfPrAWveL12mvzV8nQ54s",
+                         *       "mapping": "sku",
+                         *       "allowCreate": false,
+                         *       "defaultWarehouseId": 1,
+                         *       "ownWebhookIds": [
+                         *         "be178f82-37c3-48a6-be96-89abe245ae3f"
+                         *       ],
+                         *       "enabled": true,
+                         *       "hasSecret": true,
+                         *       "hasReportAuthorization": false,
+                         *       "reportBaseUrl": null,
+                         *       "health": {
+                         *         "lastRequest": null,
+                         *         "unmatched": 0
+                         *       },
+                         *       "createdAt": "2026-12-06T22:43:10.214Z",
+                         *       "updatedAt": "2026-12-06T22:43:10.214Z"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Source"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a source with its health
+         * @description One source, without secrets, with its `health` (last request, rows waiting for a mapping). A source of another account, or one that does not exist, is 404 `NOT_FOUND`. A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "name": "MetaKocka ERP",
+                         *       "format": "metakocka",
+                         *       "url": "https://stock.example.com/in/3M3r2dPNtsxxrsF0Vy3LaQZfPrAWveL12mvzV8nQ54s",
+                         *       "mapping": "sku",
+                         *       "allowCreate": false,
+                         *       "defaultWarehouseId": 1,
+                         *       "ownWebhookIds": [
+                         *         "be178f82-37c3-48a6-be96-89abe245ae3f"
+                         *       ],
+                         *       "enabled": true,
+                         *       "hasSecret": true,
+                         *       "hasReportAuthorization": false,
+                         *       "reportBaseUrl": null,
+                         *       "health": {
+                         *         "lastRequest": {
+                         *           "id": "01a24d86-5c1e-7a3d-9f42-3b8e6d1c0a57",
+                         *           "receivedAt": "2026-12-06T22:43:41.502Z",
+                         *           "outcome": "booked"
+                         *         },
+                         *         "unmatched": 2
+                         *       },
+                         *       "createdAt": "2026-12-06T22:43:10.214Z",
+                         *       "updatedAt": "2026-12-06T22:43:10.214Z"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Source"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /**
+         * Delete a source, its mappings and its log
+         * @description A `write` token. The inbound URL stops answering as the source (404), and its mappings, unmatched rows and request log are removed; the documents it booked stay in the ledger. 404 `NOT_FOUND` for a source of another account.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /**
+         * Change a source; its format and URL stay
+         * @description A `write` token; at least one field, the same fields as creating it. A different `format` is 422 `VALIDATION_FAILED` (create another source); `secret: null` or `reportAuthorization: null` removes one, but a signing vendor cannot be left without a secret. `enabled: false` makes the inbound URL answer with the vendor's failure and book nothing. Rows already kept as unmatched wait for a retry or a mapping. The answer carries the source with an empty `health`: GET the source to read it.
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description create a product the vendor names and nothing maps (default false: the row is kept as unmatched) */
+                        allowCreate?: boolean;
+                        defaultWarehouseId?: null | number;
+                        enabled?: boolean;
+                        format?: "metakocka" | "poster" | "cyclesoftware" | "kladana" | "native";
+                        /** @description how external products are found when no explicit mapping names them; default sku */
+                        mapping?: "sku" | "code" | "explicit";
+                        name?: string;
+                        /** @description the subscriptions of the source's own system: what it books is not echoed to them */
+                        ownWebhookIds?: string[];
+                        reportAuthorization?: null | string;
+                        reportBaseUrl?: null | string;
+                        secret?: null | string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "name": "MetaKocka ERP",
+                         *       "format": "metakocka",
+                         *       "url": "https://stock.example.com/in/3M3r2dPNtsxxrsF0Vy3LaQZfPrAWveL12mvzV8nQ54s",
+                         *       "mapping": "code",
+                         *       "allowCreate": true,
+                         *       "defaultWarehouseId": 1,
+                         *       "ownWebhookIds": [
+                         *         "be178f82-37c3-48a6-be96-89abe245ae3f"
+                         *       ],
+                         *       "enabled": true,
+                         *       "hasSecret": true,
+                         *       "hasReportAuthorization": false,
+                         *       "reportBaseUrl": null,
+                         *       "health": {
+                         *         "lastRequest": null,
+                         *         "unmatched": 0
+                         *       },
+                         *       "createdAt": "2026-12-06T22:43:10.214Z",
+                         *       "updatedAt": "2026-12-06T22:44:02.871Z"
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Source"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/sources/{id}/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The source's explicit mappings
+         * @description Every explicit mapping of the source: the vendor's product or warehouse id (`externalId`; for MetaKocka a product is its `mk_id`, a warehouse its `warehouse_id`) and the product or warehouse it stands for (`targetId`). A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "kind": "product",
+                         *           "externalId": "1600094932",
+                         *           "targetId": 3,
+                         *           "createdAt": "2026-12-06T22:44:31.118Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            data: {
+                                createdAt: string;
+                                externalId: string;
+                                kind: string;
+                                targetId: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Map an external product or warehouse, and book the rows it places
+         * @description A `write` token. Maps the vendor's id to one of the account's products or warehouses (a mapping of the same kind and id is replaced); a target that is not the account's is 422 `VALIDATION_FAILED`. In the same write, the kept unmatched rows the mapping now places are booked, oldest first and still subject to the stale check: the answer says which documents were posted, how many rows were booked and how many still wait, any stale keys skipped, and any products created.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        externalId: string;
+                        kind: "product" | "warehouse";
+                        targetId: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "documentIds": [
+                         *         6
+                         *       ],
+                         *       "booked": 1,
+                         *       "unmatched": 0,
+                         *       "stale": [],
+                         *       "createdProductIds": []
+                         *     }
+                         */
+                        "application/json": {
+                            booked: number;
+                            createdProductIds: number[];
+                            documentIds: number[];
+                            stale: {
+                                key: string;
+                                last: number;
+                                mark: number;
+                            }[];
+                            unmatched: number;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{id}/mappings/{kind}/{externalId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an explicit mapping
+         * @description A `write` token. Later rows naming this id are found by the source's `mapping` rule again, or kept as unmatched; what the mapping booked stays in the ledger. 404 `NOT_FOUND` when the source has no such mapping.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @example 1600094932 */
+                    externalId: string;
+                    /** @example 1 */
+                    id: number;
+                    /** @example product */
+                    kind: "product" | "warehouse";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{id}/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The source's request log, newest first
+         * @description Every request the inbound URL received: its headers (credentials hidden), the body (up to 64 KiB, `bodyTruncated` beyond), the vendor's delivery id (`deliveryKey`), whether it verified and why not, the answer given, and the outcome (`booked`, `duplicate`, `refused`, `stale`, `unmatched`, `ignored`, `failed`, `pending` while a Kladana report is read) with its detail. Page with `before=<last id>` and `limit` (at most 500, default 50). A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    before?: string;
+                    /** @example 20 */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "01a24d86-5c1e-7a3d-9f42-3b8e6d1c0a57",
+                         *           "receivedAt": "2026-12-06T22:43:41.502Z",
+                         *           "deliveryKey": "a3c1f0e2-5d4b-4e8a-9b17-6c2d8e0f4a91",
+                         *           "headers": {
+                         *             "host": "stock.example.com",
+                         *             "content-type": "application/json; charset=utf-8",
+                         *             "x-metakocka-event": "warehouse_product_stock_update",
+                         *             "x-metakocka-id": "a3c1f0e2-5d4b-4e8a-9b17-6c2d8e0f4a91",
+                         *             "x-metakocka-signature": "wPzZXADpPaAlSsdWYcm6I4TWAz0=",
+                         *             "content-length": "671"
+                         *           },
+                         *           "body": "{\"opr_code\":\"0\",\"opr_time_ms\":\"1796597020000\",\"stock_list_count\":\"3\",\"stock_list\":[{\"warehouse_id\":\"MAIN\",\"mk_id\":\"1600094857\",\"count_code\":\"TEE-RED-M\",\"code\":\"TEE-RED\",\"title\":\"Organic cotton T-shirt, red, M\",\"amount\":\"14\",\"reserved_amount\":\"0\",\"free_amount\":\"14\",\"unit\":\"pcs\",\"size\":\"M\",\"micro_location\":\"A-01-1\"},{\"warehouse_id\":\"MAIN\",\"mk_id\":\"1600094901\",\"count_code\":\"MUG-WHT\",\"code\":\"MUG\",\"title\":\"Enamel mug, white\",\"amount\":\"24\",\"reserved_amount\":\"0\",\"free_amount\":\"24\",\"unit\":\"pcs\"},{\"warehouse_id\":\"MAIN\",\"mk_id\":\"1600094932\",\"count_code\":\"CAP-BLK\",\"code\":\"CAP\",\"title\":\"Baseball cap, black\",\"amount\":\"6\",\"reserved_amount\":\"0\",\"free_amount\":\"6\",\"unit\":\"pcs\"}]}",
+                         *           "bodyTruncated": false,
+                         *           "verified": true,
+                         *           "verifyReason": null,
+                         *           "answer": {
+                         *             "status": 200,
+                         *             "body": "{\"status\":\"ok\"}"
+                         *           },
+                         *           "outcome": "booked",
+                         *           "detail": {
+                         *             "documentIds": [
+                         *               4
+                         *             ],
+                         *             "booked": 1,
+                         *             "unmatched": 2,
+                         *             "stale": [],
+                         *             "createdProductIds": []
+                         *           }
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            data: {
+                                answer: {
+                                    body: string;
+                                    status: number;
+                                };
+                                body: string;
+                                bodyTruncated: boolean;
+                                deliveryKey: null | string;
+                                detail: {
+                                    [key: string]: unknown;
+                                };
+                                headers: {
+                                    [key: string]: string;
+                                };
+                                id: string;
+                                outcome: "booked" | "duplicate" | "refused" | "stale" | "unmatched" | "ignored" | "failed" | "pending";
+                                receivedAt: string;
+                                verified: boolean;
+                                verifyReason: null | string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{id}/unmatched": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Rows that mapped to nothing, with their raw row
+         * @description Oldest first, the rows still waiting: the request that brought each (its log id), the vendor's product and warehouse ids, why it was kept (no product or warehouse, a size the product lacks, a negative amount or one below the units reserved at its key), the amount and the row exactly as the vendor sent it. Page with `after=<last id>` and `limit` (at most 500, default 100). A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    after?: number;
+                    /** @example 100 */
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "requestId": "01a24d86-5c1e-7a3d-9f42-3b8e6d1c0a57",
+                         *           "product": "1600094901",
+                         *           "warehouse": "MAIN",
+                         *           "reason": "product 1600094901 maps to no product (mapping: sku)",
+                         *           "amount": 24,
+                         *           "row": {
+                         *             "warehouse_id": "MAIN",
+                         *             "mk_id": "1600094901",
+                         *             "count_code": "MUG-WHT",
+                         *             "code": "MUG",
+                         *             "title": "Enamel mug, white",
+                         *             "amount": "24",
+                         *             "reserved_amount": "0",
+                         *             "free_amount": "24",
+                         *             "unit": "pcs"
+                         *           },
+                         *           "createdAt": "2026-12-06T22:43:41.509Z"
+                         *         },
+                         *         {
+                         *           "id": 2,
+                         *           "requestId": "01a24d86-5c1e-7a3d-9f42-3b8e6d1c0a57",
+                         *           "product": "1600094932",
+                         *           "warehouse": "MAIN",
+                         *           "reason": "product 1600094932 maps to no product (mapping: sku)",
+                         *           "amount": 6,
+                         *           "row": {
+                         *             "warehouse_id": "MAIN",
+                         *             "mk_id": "1600094932",
+                         *             "count_code": "CAP-BLK",
+                         *             "code": "CAP",
+                         *             "title": "Baseball cap, black",
+                         *             "amount": "6",
+                         *             "reserved_amount": "0",
+                         *             "free_amount": "6",
+                         *             "unit": "pcs"
+                         *           },
+                         *           "createdAt": "2026-12-06T22:43:41.509Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            data: {
+                                amount: number;
+                                createdAt: string;
+                                id: number;
+                                product: string;
+                                reason: string;
+                                requestId: null | string;
+                                row: unknown;
+                                warehouse: null | string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sources/{id}/unmatched/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Try the kept unmatched rows again
+         * @description A `write` token; no body. After products or warehouses got the SKU or code the source's rule looks for, books every kept row that now maps (up to 1000 per call, oldest first), in one write. The answer says which documents were posted, how many rows were booked and how many still wait. Here a product with SKU MUG-WHT was created, so the mug was booked and the cap still waits.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
+                    "idempotency-key"?: string;
+                };
+                path: {
+                    /** @example 1 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "documentIds": [
+                         *         5
+                         *       ],
+                         *       "booked": 1,
+                         *       "unmatched": 1,
+                         *       "stale": [],
+                         *       "createdProductIds": []
+                         *     }
+                         */
+                        "application/json": {
+                            booked: number;
+                            createdProductIds: number[];
+                            documentIds: number[];
+                            stale: {
+                                key: string;
+                                last: number;
+                                mark: number;
+                            }[];
+                            unmatched: number;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3146,14 +5659,17 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Attempts per time bucket: count, succeeded, failed, p50 and p95 duration
-         * @description since at most 7 days back (default: one hour ago), at most 500 buckets; buckets start at multiples of bucketSeconds.
+         * Delivery attempts per time bucket
+         * @description For charts: per bucket of `bucketSeconds`, the number of attempts, how many succeeded and failed, and the p50 and p95 durations in milliseconds (null without attempts). `since` is at most 7 days back (default: one hour ago), at most 500 buckets, each starting at a multiple of `bucketSeconds`; `webhookId` narrows to one subscription.
          */
         get: {
             parameters: {
                 query?: {
+                    /** @example 300 */
                     bucketSeconds?: number;
+                    /** @example 2026-12-06T22:30:00.000Z */
                     since?: string;
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     webhookId?: string;
                 };
                 header?: never;
@@ -3186,6 +5702,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "since": "2026-12-06T22:30:00.000Z",
+                         *       "until": "2026-12-06T22:45:00.000Z",
+                         *       "bucketSeconds": 300,
+                         *       "buckets": [
+                         *         {
+                         *           "at": "2026-12-06T22:30:00.000Z",
+                         *           "attempts": 0,
+                         *           "succeeded": 0,
+                         *           "failed": 0,
+                         *           "p50Ms": null,
+                         *           "p95Ms": null
+                         *         },
+                         *         {
+                         *           "at": "2026-12-06T22:35:00.000Z",
+                         *           "attempts": 3,
+                         *           "succeeded": 2,
+                         *           "failed": 1,
+                         *           "p50Ms": 182.4,
+                         *           "p95Ms": 1504.9
+                         *         },
+                         *         {
+                         *           "at": "2026-12-06T22:40:00.000Z",
+                         *           "attempts": 14,
+                         *           "succeeded": 14,
+                         *           "failed": 0,
+                         *           "p50Ms": 161.02,
+                         *           "p95Ms": 711.21
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             buckets: {
                                 /**
@@ -3226,8 +5775,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stock levels per stock key (amount, reserved, free), now or at a past moment
-         * @description Ordered by product, warehouse and the key parts. Without limit every matching key comes back; with limit, page with cursor=<nextCursor>. at=<ISO time> answers from the movement ledger: each key as it stood at that moment (version = its changes so far, updatedAt = its last change by then); keys without a movement by then are left out.
+         * Stock levels per stock key, now or at a past moment
+         * @description One row per stock key (warehouse, product, size, lot, expiry, serial, location) with amount, reserved and free, and `version`, which grows by one on every change of the key. Ordered by product, warehouse and key parts. Filters: productId, warehouseId, `nonZero`, `outOfStock` (nothing free), `expiresBy` (YYYY-MM-DD), `q` (title, SKU or code); `withProduct=true` adds the product's fields. Without `limit` every matching key comes back; with it, page with `cursor=<nextCursor>`. `at=<RFC 3339 time>` answers for that moment from the movement ledger: each key as it stood then, keys without a movement by then left out.
          */
         get: {
             parameters: {
@@ -3235,16 +5784,25 @@ export interface paths {
                     /** @description the moment to answer for (RFC 3339, a real calendar time) */
                     at?: string;
                     cursor?: string;
+                    /** @description direction of the whole order; asc by default */
+                    dir?: "asc" | "desc";
                     /** @description YYYY-MM-DD, a real calendar date */
                     expiresBy?: string;
                     limit?: number;
-                    /** @description only keys with stock or reservations */
+                    /**
+                     * @description only keys with stock or reservations
+                     * @example true
+                     */
                     nonZero?: boolean;
                     /** @description only keys with nothing free (amount - reserved <= 0) */
                     outOfStock?: boolean;
+                    /** @example 1 */
                     productId?: number;
                     /** @description part of the product's title, SKU or code, case-insensitive */
                     q?: string;
+                    /** @description order by this column first (the key order breaks ties); cursors carry it, so keep it while paging */
+                    sort?: "title" | "amount" | "reserved" | "free" | "expiry";
+                    /** @example 1 */
                     warehouseId?: number;
                     /** @description add each key's product code, sku, title and unit */
                     withProduct?: boolean;
@@ -3279,6 +5837,27 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "warehouseId": 1,
+                         *           "productId": 1,
+                         *           "size": "M",
+                         *           "lot": null,
+                         *           "expiry": null,
+                         *           "serial": null,
+                         *           "location": "A-01-1",
+                         *           "amount": 9,
+                         *           "reserved": 0,
+                         *           "free": 9,
+                         *           "version": 4,
+                         *           "updatedAt": "2026-12-06T22:42:53.320Z"
+                         *         }
+                         *       ],
+                         *       "nextCursor": null
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["StockLevel"][];
                             nextCursor: null | string;
@@ -3302,11 +5881,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List stock items by id; page with after=<last id> */
+        /**
+         * List stock items
+         * @description By id, oldest first. Pages of `limit` (default 100); for the next page pass the last item's id as `after`.
+         */
         get: {
             parameters: {
                 query?: {
+                    /** @example 0 */
                     after?: number;
+                    /** @example 50 */
                     limit?: number;
                 };
                 header?: never;
@@ -3339,6 +5923,47 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "outboundOrderId": 1,
+                         *           "outboundOrderItemId": 1,
+                         *           "outboundShipmentId": 0,
+                         *           "outboundShipmentItemId": 0,
+                         *           "location": {
+                         *             "location": "Workshop",
+                         *             "rackName": "R3"
+                         *           },
+                         *           "supplierId": 0,
+                         *           "articleId": "EB-CITY-28",
+                         *           "barcode": "8712345009876",
+                         *           "batteryId": "",
+                         *           "customerId": 0,
+                         *           "customerOrderId": 0,
+                         *           "employeeFirstName": "",
+                         *           "employeeLastName": "",
+                         *           "frameId": "WAZ4402117",
+                         *           "isAssembled": false,
+                         *           "isShipped": false,
+                         *           "isDelivered": false,
+                         *           "keyId": "",
+                         *           "lockId": "",
+                         *           "licensePlateNumber": "",
+                         *           "orderReferenceId": "",
+                         *           "orderReferenceText": "",
+                         *           "labels": [
+                         *             "pre-delivery-check"
+                         *           ],
+                         *           "subOrderItems": [],
+                         *           "isReleasedForShipment": false,
+                         *           "createdAt": "2026-12-06T22:42:54.425Z",
+                         *           "updatedAt": "2026-12-06T22:42:54.425Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["StockItem"][];
                         };
@@ -3349,13 +5974,16 @@ export interface paths {
         put?: never;
         /**
          * Create a serialized stock item
-         * @description Missing attributes default to 0, "", false or []. outboundOrderItemId must be an order item of this account; outboundOrderId is taken from it.
+         * @description A `write` token. Attributes not sent default to 0, "", false or []. `outboundOrderItemId` must be an item of one of this account's outbound orders, and `outboundOrderId` is taken from it. Emits stock_item.created.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -3453,6 +6081,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "outboundOrderId": 1,
+                         *       "outboundOrderItemId": 1,
+                         *       "outboundShipmentId": 0,
+                         *       "outboundShipmentItemId": 0,
+                         *       "location": {
+                         *         "location": "Workshop",
+                         *         "rackName": "R3"
+                         *       },
+                         *       "supplierId": 0,
+                         *       "articleId": "EB-CITY-28",
+                         *       "barcode": "8712345009876",
+                         *       "batteryId": "",
+                         *       "customerId": 0,
+                         *       "customerOrderId": 0,
+                         *       "employeeFirstName": "",
+                         *       "employeeLastName": "",
+                         *       "frameId": "WAZ4402117",
+                         *       "isAssembled": false,
+                         *       "isShipped": false,
+                         *       "isDelivered": false,
+                         *       "keyId": "",
+                         *       "lockId": "",
+                         *       "licensePlateNumber": "",
+                         *       "orderReferenceId": "",
+                         *       "orderReferenceText": "",
+                         *       "labels": [
+                         *         "pre-delivery-check"
+                         *       ],
+                         *       "subOrderItems": [],
+                         *       "isReleasedForShipment": false,
+                         *       "createdAt": "2026-12-06T22:42:54.425Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.425Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StockItem"];
                     };
                 };
@@ -3471,12 +6136,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a stock item */
+        /**
+         * Get a stock item
+         * @description One stock item with every attribute; another account's id is 404 `NOT_FOUND`.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -3507,6 +6176,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "outboundOrderId": 1,
+                         *       "outboundOrderItemId": 1,
+                         *       "outboundShipmentId": 0,
+                         *       "outboundShipmentItemId": 0,
+                         *       "location": {
+                         *         "location": "Workshop",
+                         *         "rackName": "R3"
+                         *       },
+                         *       "supplierId": 0,
+                         *       "articleId": "EB-CITY-28",
+                         *       "barcode": "8712345009876",
+                         *       "batteryId": "",
+                         *       "customerId": 0,
+                         *       "customerOrderId": 0,
+                         *       "employeeFirstName": "",
+                         *       "employeeLastName": "",
+                         *       "frameId": "WAZ4402117",
+                         *       "isAssembled": false,
+                         *       "isShipped": false,
+                         *       "isDelivered": false,
+                         *       "keyId": "",
+                         *       "lockId": "",
+                         *       "licensePlateNumber": "",
+                         *       "orderReferenceId": "",
+                         *       "orderReferenceText": "",
+                         *       "labels": [
+                         *         "pre-delivery-check"
+                         *       ],
+                         *       "subOrderItems": [],
+                         *       "isReleasedForShipment": false,
+                         *       "createdAt": "2026-12-06T22:42:54.425Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.425Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StockItem"];
                     };
                 };
@@ -3514,12 +6220,16 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a stock item (emits no event, as CycleSoftware says) */
+        /**
+         * Delete a stock item
+         * @description A `write` token. Removes the stock item. It emits no event, as CycleSoftware's API says: subscribers are not told.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 2 */
                     id: number;
                 };
                 cookie?: never;
@@ -3556,14 +6266,15 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change stock item attributes (emits stock_item.updated)
-         * @description location is merged; labels and subOrderItems are replaced.
+         * Change stock item attributes
+         * @description A `write` token. Changes only the attributes sent: `location` is merged (send `rackName` alone to move racks), `labels` and `subOrderItems` are replaced. Emits stock_item.updated.
          */
         patch: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -3660,6 +6371,43 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "outboundOrderId": 1,
+                         *       "outboundOrderItemId": 1,
+                         *       "outboundShipmentId": 0,
+                         *       "outboundShipmentItemId": 0,
+                         *       "location": {
+                         *         "location": "Workshop",
+                         *         "rackName": "R4"
+                         *       },
+                         *       "supplierId": 0,
+                         *       "articleId": "EB-CITY-28",
+                         *       "barcode": "8712345009876",
+                         *       "batteryId": "",
+                         *       "customerId": 0,
+                         *       "customerOrderId": 0,
+                         *       "employeeFirstName": "",
+                         *       "employeeLastName": "",
+                         *       "frameId": "WAZ4402117",
+                         *       "isAssembled": true,
+                         *       "isShipped": false,
+                         *       "isDelivered": false,
+                         *       "keyId": "",
+                         *       "lockId": "",
+                         *       "licensePlateNumber": "",
+                         *       "orderReferenceId": "",
+                         *       "orderReferenceText": "",
+                         *       "labels": [
+                         *         "pre-delivery-check"
+                         *       ],
+                         *       "subOrderItems": [],
+                         *       "isReleasedForShipment": false,
+                         *       "createdAt": "2026-12-06T22:42:54.425Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.447Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StockItem"];
                     };
                 };
@@ -3676,15 +6424,22 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Release a stock item for shipment (once; again: 422 INVALID_STATE) */
+        /**
+         * Release a stock item for shipment
+         * @description A `write` token. Marks the item released for shipment, once: releasing it again is 422 `INVALID_STATE`. Emits stock_item.released_for_shipment.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -3715,11 +6470,131 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "outboundOrderId": 1,
+                         *       "outboundOrderItemId": 1,
+                         *       "outboundShipmentId": 0,
+                         *       "outboundShipmentItemId": 0,
+                         *       "location": {
+                         *         "location": "Workshop",
+                         *         "rackName": "R4"
+                         *       },
+                         *       "supplierId": 0,
+                         *       "articleId": "EB-CITY-28",
+                         *       "barcode": "8712345009876",
+                         *       "batteryId": "",
+                         *       "customerId": 0,
+                         *       "customerOrderId": 0,
+                         *       "employeeFirstName": "",
+                         *       "employeeLastName": "",
+                         *       "frameId": "WAZ4402117",
+                         *       "isAssembled": true,
+                         *       "isShipped": false,
+                         *       "isDelivered": false,
+                         *       "keyId": "",
+                         *       "lockId": "",
+                         *       "licensePlateNumber": "",
+                         *       "orderReferenceId": "",
+                         *       "orderReferenceText": "",
+                         *       "labels": [
+                         *         "pre-delivery-check"
+                         *       ],
+                         *       "subOrderItems": [],
+                         *       "isReleasedForShipment": true,
+                         *       "createdAt": "2026-12-06T22:42:54.425Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.466Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["StockItem"];
                     };
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stock/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every stock key of the stock list, as CSV
+         * @description The rows GET /api/v1/stock lists for the same filters (productId, warehouseId, `nonZero`, `outOfStock`, `expiresBy`, `q`, `at`, `sort`, `dir`), in the same order, every page of them, streamed as `stock.csv` (RFC 4180: a header row, CRLF line ends, quoted fields). Each row carries the product's sku, code, title and unit beside the key, amount, reserved, free and `updatedAt`; an empty cell is a key part the key does not have. A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the moment to answer for (RFC 3339, a real calendar time) */
+                    at?: string;
+                    /** @description direction of the whole order; asc by default */
+                    dir?: "asc" | "desc";
+                    /** @description YYYY-MM-DD, a real calendar date */
+                    expiresBy?: string;
+                    /**
+                     * @description only keys with stock or reservations
+                     * @example true
+                     */
+                    nonZero?: boolean;
+                    /** @description only keys with nothing free (amount - reserved <= 0) */
+                    outOfStock?: boolean;
+                    productId?: number;
+                    /** @description part of the product's title, SKU or code, case-insensitive */
+                    q?: string;
+                    /** @description order by this column first (the key order breaks ties); cursors carry it, so keep it while paging */
+                    sort?: "title" | "amount" | "reserved" | "free" | "expiry";
+                    /** @example 1 */
+                    warehouseId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Stock keys, one row per line after a header row (RFC 4180) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example productId,sku,code,title,unit,warehouseId,size,lot,expiry,serial,location,amount,reserved,free,updatedAt
+                         *     1,TEE-RED-M,TEE-RED,"Organic cotton T-shirt, red, M",pcs,1,M,,,,A-01-1,7,0,7,2026-12-06T22:42:53.320Z
+                         *     2,HOOD-GRY-L,HOOD-GRY,"Hoodie, grey, L",pcs,1,,,,,,5,0,5,2026-12-06T22:42:52.761Z
+                         */
+                        "text/csv": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3733,10 +6608,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A product's stock list exactly as the metakocka webhook sends it */
+        /**
+         * A product's stock in MetaKocka's stock-list shape
+         * @description Exactly the body the `metakocka` webhook format sends when this product's stock changes: one row per warehouse, size and location (`micro_location`) with amount, reserved and free amounts as strings, as MetaKocka's API answers. Use it to check what a MetaKocka subscriber receives (docs/formats/metakocka.md).
+         */
         get: {
             parameters: {
                 query: {
+                    /** @example 1 */
                     productId: number;
                 };
                 header?: never;
@@ -3769,6 +6648,53 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "opr_code": "0",
+                         *       "opr_time_ms": "0",
+                         *       "stock_list_count": "3",
+                         *       "stock_list": [
+                         *         {
+                         *           "warehouse_id": "1",
+                         *           "mk_id": "1",
+                         *           "count_code": "TEE-RED-M",
+                         *           "code": "TEE-RED",
+                         *           "title": "Organic cotton T-shirt, red, M",
+                         *           "amount": "11",
+                         *           "reserved_amount": "0",
+                         *           "free_amount": "11",
+                         *           "unit": "pcs",
+                         *           "size": "M"
+                         *         },
+                         *         {
+                         *           "warehouse_id": "1",
+                         *           "mk_id": "1",
+                         *           "count_code": "TEE-RED-M",
+                         *           "code": "TEE-RED",
+                         *           "title": "Organic cotton T-shirt, red, M",
+                         *           "amount": "9",
+                         *           "reserved_amount": "0",
+                         *           "free_amount": "9",
+                         *           "unit": "pcs",
+                         *           "micro_location": "A-01-1",
+                         *           "size": "M"
+                         *         },
+                         *         {
+                         *           "warehouse_id": "2",
+                         *           "mk_id": "1",
+                         *           "count_code": "TEE-RED-M",
+                         *           "code": "TEE-RED",
+                         *           "title": "Organic cotton T-shirt, red, M",
+                         *           "amount": "3",
+                         *           "reserved_amount": "0",
+                         *           "free_amount": "3",
+                         *           "unit": "pcs",
+                         *           "micro_location": "A-01-1",
+                         *           "size": "M"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             opr_code: string;
                             opr_time_ms: string;
@@ -3802,6 +6728,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stock/totals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Totals of the stock list: overall, per warehouse and per product
+         * @description For the stock keys GET /api/v1/stock would list with the same filters: how many keys, and their amount, reserved and free summed, overall (`all`), per warehouse and per product. Products are summed for the first 1000 products in the list's order; `productsComplete` is false when there were more. `at` answers for a past moment, as the list does. A `read` token.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description the moment to answer for (RFC 3339, a real calendar time) */
+                    at?: string;
+                    /** @description direction of the whole order; asc by default */
+                    dir?: "asc" | "desc";
+                    /** @description YYYY-MM-DD, a real calendar date */
+                    expiresBy?: string;
+                    /**
+                     * @description only keys with stock or reservations
+                     * @example true
+                     */
+                    nonZero?: boolean;
+                    /** @description only keys with nothing free (amount - reserved <= 0) */
+                    outOfStock?: boolean;
+                    productId?: number;
+                    /** @description part of the product's title, SKU or code, case-insensitive */
+                    q?: string;
+                    /** @description order by this column first (the key order breaks ties); cursors carry it, so keep it while paging */
+                    sort?: "title" | "amount" | "reserved" | "free" | "expiry";
+                    warehouseId?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "all": {
+                         *         "keys": 3,
+                         *         "amount": 15,
+                         *         "reserved": 0,
+                         *         "free": 15
+                         *       },
+                         *       "warehouses": [
+                         *         {
+                         *           "warehouseId": 1,
+                         *           "keys": 2,
+                         *           "amount": 12,
+                         *           "reserved": 0,
+                         *           "free": 12
+                         *         },
+                         *         {
+                         *           "warehouseId": 2,
+                         *           "keys": 1,
+                         *           "amount": 3,
+                         *           "reserved": 0,
+                         *           "free": 3
+                         *         }
+                         *       ],
+                         *       "products": [
+                         *         {
+                         *           "productId": 1,
+                         *           "keys": 2,
+                         *           "amount": 10,
+                         *           "reserved": 0,
+                         *           "free": 10
+                         *         },
+                         *         {
+                         *           "productId": 2,
+                         *           "keys": 1,
+                         *           "amount": 5,
+                         *           "reserved": 0,
+                         *           "free": 5
+                         *         }
+                         *       ],
+                         *       "productsComplete": true
+                         *     }
+                         */
+                        "application/json": {
+                            all: {
+                                amount: number;
+                                free: number;
+                                keys: number;
+                                reserved: number;
+                            };
+                            products: {
+                                amount: number;
+                                free: number;
+                                keys: number;
+                                productId: number;
+                                reserved: number;
+                            }[];
+                            productsComplete: boolean;
+                            warehouses: {
+                                amount: number;
+                                free: number;
+                                keys: number;
+                                reserved: number;
+                                warehouseId: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/supplier/stock": {
         parameters: {
             query?: never;
@@ -3812,14 +6880,17 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Supplier stock API (docs/formats/marketplace.md): the supplier's balances per size become one count document; newPrice the price
-         * @description The product is found by supplierProductId. sizes[].count is the remaining stock of the size: a message with sizes posts one count document (source "supplier", reference "supplier:<action>") setting each size's total at the warehouse, so the ledger books the difference; a level below the reserved units is refused with 422 INSUFFICIENT_STOCK. Supplier messages are never echoed to marketplace webhooks. Like every POST, it takes an Idempotency-Key.
+         * Book a supplier's stock report
+         * @description A `write` token. The product is found by `supplierProductId`. `sizes[].count` is the supplier's remaining stock of that size (0: sold out): the message posts one `count` document (source `supplier`, reference `supplier:<action>`) that makes each size's total at the warehouse (the first active one unless `warehouseId` is given) equal to `count`, so the ledger books the difference; stock of the size kept under a lot or location stays, and a count below it is 422 `INSUFFICIENT_STOCK`. A size the product does not have is 422 `UNKNOWN_SIZE`. `newPrice`, when present, becomes the product's price (more than 0). `action` (receipts, sold, cancel, return, price) is kept as the reason. Supplier messages are never echoed to `marketplace` webhooks. Send an `Idempotency-Key` to retry safely.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -3874,6 +6945,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "action": "receipts",
+                         *       "supplierProductId": "SUP-88412",
+                         *       "productId": 1,
+                         *       "documentId": 5,
+                         *       "warehouseId": 1,
+                         *       "price": 17.5,
+                         *       "levels": [
+                         *         {
+                         *           "size": "M",
+                         *           "amount": 20,
+                         *           "reserved": 0,
+                         *           "free": 20
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             action: string;
                             documentId: null | number;
@@ -3909,8 +6998,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List this account's tokens (write token)
-         * @description The calling token's account, as the route under /api/v1/accounts/{id} does for any account.
+         * List this account's tokens
+         * @description Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an application's token 403 `FORBIDDEN`). Oldest first, with scope and last use, never a secret.
          */
         get: {
             parameters: {
@@ -3945,6 +7034,30 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "tok_WCf6VPPviv475YaI",
+                         *           "name": "default",
+                         *           "kind": "user",
+                         *           "scope": "write",
+                         *           "applicationId": null,
+                         *           "createdAt": "2026-12-06T22:42:52.142Z",
+                         *           "lastUsedAt": "2026-12-06T22:42:52.246Z"
+                         *         },
+                         *         {
+                         *           "id": "tok_BqvZLKHsCym9suUx",
+                         *           "name": "dashboard",
+                         *           "kind": "user",
+                         *           "scope": "read",
+                         *           "applicationId": null,
+                         *           "createdAt": "2026-12-06T22:42:52.170Z",
+                         *           "lastUsedAt": null
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Token"][];
                         };
@@ -3954,14 +7067,17 @@ export interface paths {
         };
         put?: never;
         /**
-         * Create a token for this account (write token)
-         * @description The calling token's account, as the route under /api/v1/accounts/{id} does for any account.
+         * Create a token for this account
+         * @description Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an application's token 403 `FORBIDDEN`). The secret is in this answer only.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -4002,6 +7118,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "tok_oZ_C7iTTqYHWE3Fl",
+                         *       "name": "reporting",
+                         *       "kind": "user",
+                         *       "scope": "read",
+                         *       "applicationId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.247Z",
+                         *       "lastUsedAt": null,
+                         *       "token": "shk_iU9w-P5ObHQv2NgzEzRCsj_JZrjipVYW"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Token"] & {
                             /** @description the secret, shown this once; send as Bearer or as the Basic password */
                             token: string;
@@ -4027,14 +7155,15 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Revoke one of this account's tokens (write token)
-         * @description The calling token's account, as the route under /api/v1/accounts/{id} does for any account. The account's last write token cannot be revoked this way (409 LAST_WRITE_TOKEN).
+         * Revoke one of this account's tokens
+         * @description Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an application's token 403 `FORBIDDEN`). The account's last `write` token cannot be revoked this way (409 `LAST_WRITE_TOKEN`): create another `write` token first, or ask the administrator.
          */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example tok_oZ_C7iTTqYHWE3Fl */
                     tokenId: string;
                 };
                 cookie?: never;
@@ -4083,17 +7212,21 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate one of this account's tokens (write token)
-         * @description The calling token's account, as the route under /api/v1/accounts/{id} does for any account.
+         * Rotate one of this account's tokens
+         * @description Same as the route under /api/v1/accounts/{id}/tokens, for the calling token's own account, without knowing its id: a `write` token of the account (a `read` token is 403 `INSUFFICIENT_SCOPE`, an application's token 403 `FORBIDDEN`). The old secret is refused from the moment this commits; the new one is in this answer only.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example tok_oZ_C7iTTqYHWE3Fl */
                     tokenId: string;
                 };
                 cookie?: never;
@@ -4124,6 +7257,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "tok_oZ_C7iTTqYHWE3Fl",
+                         *       "name": "reporting",
+                         *       "kind": "user",
+                         *       "scope": "read",
+                         *       "applicationId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.247Z",
+                         *       "lastUsedAt": null,
+                         *       "token": "shk_xpYfVJ7-3ROot2CUMF1mJmHsXuIREGSk"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Token"] & {
                             /** @description the secret, shown this once; send as Bearer or as the Basic password */
                             token: string;
@@ -4146,8 +7291,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The token this request was sent with (any scope)
-         * @description Its id, name, kind, scope and account: the dashboard reads the scope here to offer only what the token may do.
+         * Which token this request was sent with
+         * @description Any account token, `read` included, and an application's token. Its id, name, kind, scope and account, never the secret: a client such as the dashboard reads the scope here to offer only what the token may do.
          */
         get: {
             parameters: {
@@ -4182,6 +7327,18 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "tok_oZ_C7iTTqYHWE3Fl",
+                         *       "name": "reporting",
+                         *       "kind": "user",
+                         *       "scope": "read",
+                         *       "applicationId": null,
+                         *       "createdAt": "2026-12-06T22:42:52.247Z",
+                         *       "lastUsedAt": "2026-12-06T22:42:52.305Z",
+                         *       "accountId": "1253aba5-440a-4821-ba72-aba556caf609"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Token"] & {
                             /** Format: uuid */
                             accountId: string;
@@ -4205,7 +7362,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List warehouses */
+        /**
+         * List warehouses
+         * @description Every warehouse of the account, by id, active or not.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4239,6 +7399,28 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": 1,
+                         *           "code": "MAIN",
+                         *           "name": "Main warehouse",
+                         *           "active": true,
+                         *           "createdAt": "2026-12-06T22:42:52.444Z",
+                         *           "updatedAt": "2026-12-06T22:42:52.444Z"
+                         *         },
+                         *         {
+                         *           "id": 2,
+                         *           "code": "OUTLET",
+                         *           "name": "City outlet",
+                         *           "active": true,
+                         *           "createdAt": "2026-12-06T22:42:52.463Z",
+                         *           "updatedAt": "2026-12-06T22:42:52.463Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Warehouse"][];
                         };
@@ -4247,12 +7429,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a warehouse */
+        /**
+         * Create a warehouse
+         * @description A `write` token. `name` is required; `code` is your own short code (for example the ERP's store code); `active` defaults to true. Emits warehouse.created.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -4292,6 +7480,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "code": "MAIN",
+                         *       "name": "Main warehouse",
+                         *       "active": true,
+                         *       "createdAt": "2026-12-06T22:42:52.444Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.444Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Warehouse"];
                     };
                 };
@@ -4310,12 +7508,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a warehouse */
+        /**
+         * Get a warehouse
+         * @description One warehouse by id; another account's id, or one that does not exist, is 404 `NOT_FOUND`.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 1 */
                     id: number;
                 };
                 cookie?: never;
@@ -4346,6 +7548,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 1,
+                         *       "code": "MAIN",
+                         *       "name": "Main warehouse",
+                         *       "active": true,
+                         *       "createdAt": "2026-12-06T22:42:52.444Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.444Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Warehouse"];
                     };
                 };
@@ -4353,12 +7565,16 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Remove an empty warehouse */
+        /**
+         * Remove an empty warehouse
+         * @description A `write` token. Only a warehouse without stock can be removed: one holding stock is 409 `WAREHOUSE_HAS_STOCK` (transfer or write it off first, or set `active: false` instead). Emits warehouse.deleted.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 3 */
                     id: number;
                 };
                 cookie?: never;
@@ -4394,12 +7610,16 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a warehouse */
+        /**
+         * Change a warehouse
+         * @description A `write` token. Changes only the fields sent. `active: false` closes the warehouse to new documents (422 `INACTIVE_WAREHOUSE`) without touching its stock. Emits warehouse.updated.
+         */
         patch: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 2 */
                     id: number;
                 };
                 cookie?: never;
@@ -4438,6 +7658,16 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": 2,
+                         *       "code": "OUTLET",
+                         *       "name": "City outlet (Kings Road)",
+                         *       "active": true,
+                         *       "createdAt": "2026-12-06T22:42:52.463Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.473Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Warehouse"];
                     };
                 };
@@ -4452,7 +7682,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List subscriptions (no secrets) */
+        /**
+         * List subscriptions
+         * @description Every subscription of the account (an application's token: only its own), without secrets: `bearerToken` says only whether one is set. `failingSince` and `pausedUntil` show an endpoint in trouble; `disabledReason` why one was disabled.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4486,6 +7719,42 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "url": "https://erp.northwind.example/hooks/stock",
+                         *           "format": "native",
+                         *           "events": [
+                         *             "stock.changed",
+                         *             "document.posted"
+                         *           ],
+                         *           "enabled": true,
+                         *           "disabledReason": null,
+                         *           "basicAuth": null,
+                         *           "bearerToken": false,
+                         *           "retrySchedule": [
+                         *             5,
+                         *             300,
+                         *             1800,
+                         *             7200,
+                         *             18000,
+                         *             36000,
+                         *             36000
+                         *           ],
+                         *           "followsVendorSchedule": true,
+                         *           "coalesceSeconds": null,
+                         *           "maxInFlight": 4,
+                         *           "options": {},
+                         *           "failingSince": null,
+                         *           "pausedUntil": null,
+                         *           "createdAt": "2026-12-06T22:42:52.583Z",
+                         *           "updatedAt": "2026-12-06T22:42:52.583Z"
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Webhook"][];
                         };
@@ -4494,12 +7763,18 @@ export interface paths {
             };
         };
         put?: never;
-        /** Subscribe an endpoint; the answer shows the signing secret this once */
+        /**
+         * Subscribe an endpoint to events
+         * @description A `write` token (or an application's token: the subscription is then the application's). `url` must be http(s) and reach a public address: loopback, private and other non-public targets are 422 `TARGET_NOT_ALLOWED` unless the operator sets `STOCKHOOK_ALLOW_PRIVATE_TARGETS=1`. `format` defaults to `native`; `events` to every event the format sends. The answer shows the signing `secret` (generated unless given) this once. Optional: `basicAuth` or `bearerToken` sent with each request, `retrySchedule` (seconds) overriding the format's schedule, `coalesceSeconds` (`kladana` only: its notification window, 60-300 s), `maxInFlight` (deliveries in flight at once, default 16).
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -4561,6 +7836,39 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "url": "https://erp.northwind.example/hooks/stock",
+                         *       "format": "native",
+                         *       "events": [
+                         *         "stock.changed",
+                         *         "document.posted"
+                         *       ],
+                         *       "enabled": true,
+                         *       "disabledReason": null,
+                         *       "basicAuth": null,
+                         *       "bearerToken": false,
+                         *       "retrySchedule": [
+                         *         5,
+                         *         300,
+                         *         1800,
+                         *         7200,
+                         *         18000,
+                         *         36000,
+                         *         36000
+                         *       ],
+                         *       "followsVendorSchedule": true,
+                         *       "coalesceSeconds": null,
+                         *       "maxInFlight": 4,
+                         *       "options": {},
+                         *       "failingSince": null,
+                         *       "pausedUntil": null,
+                         *       "createdAt": "2026-12-06T22:42:52.583Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.583Z",
+                         *       "secret": "whsec_qOdTfmKPjdNLT31MJiR42WiaVbsEN84g"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Webhook"];
                     };
                 };
@@ -4579,12 +7887,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a subscription (no secret) */
+        /**
+         * Get a subscription
+         * @description One subscription, without its secret. Another account's, or another application's, is 404 `NOT_FOUND`.
+         */
         get: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     id: string;
                 };
                 cookie?: never;
@@ -4615,6 +7927,38 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "url": "https://erp.northwind.example/hooks/stock",
+                         *       "format": "native",
+                         *       "events": [
+                         *         "stock.changed",
+                         *         "document.posted"
+                         *       ],
+                         *       "enabled": true,
+                         *       "disabledReason": null,
+                         *       "basicAuth": null,
+                         *       "bearerToken": false,
+                         *       "retrySchedule": [
+                         *         5,
+                         *         300,
+                         *         1800,
+                         *         7200,
+                         *         18000,
+                         *         36000,
+                         *         36000
+                         *       ],
+                         *       "followsVendorSchedule": true,
+                         *       "coalesceSeconds": null,
+                         *       "maxInFlight": 4,
+                         *       "options": {},
+                         *       "failingSince": null,
+                         *       "pausedUntil": null,
+                         *       "createdAt": "2026-12-06T22:42:52.583Z",
+                         *       "updatedAt": "2026-12-06T22:42:52.583Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Webhook"];
                     };
                 };
@@ -4622,12 +7966,16 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a subscription; its waiting deliveries are cancelled */
+        /**
+         * Delete a subscription
+         * @description A `write` token. The subscription is gone at once and its waiting deliveries (pending or held) are cancelled: nothing more is sent to the endpoint.
+         */
         delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example 207b8396-ede6-4049-8f04-4e70e3fc3387 */
                     id: string;
                 };
                 cookie?: never;
@@ -4663,12 +8011,16 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Change a subscription; disabling holds its pending deliveries, enabling sends them */
+        /**
+         * Change a subscription
+         * @description A `write` token. Changes only the fields sent. `enabled: false` holds its waiting deliveries (status `held`) and `enabled: true` sends them. Moving `url` to another origin drops `basicAuth` and `bearerToken` unless new ones are sent with it. `retrySchedule: null` returns to the format's own schedule.
+         */
         patch: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     id: string;
                 };
                 cookie?: never;
@@ -4729,6 +8081,37 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "url": "https://erp.northwind.example/hooks/stock",
+                         *       "format": "native",
+                         *       "events": [
+                         *         "stock.changed",
+                         *         "document.posted",
+                         *         "document.cancelled"
+                         *       ],
+                         *       "enabled": true,
+                         *       "disabledReason": null,
+                         *       "basicAuth": null,
+                         *       "bearerToken": false,
+                         *       "retrySchedule": [
+                         *         10,
+                         *         60,
+                         *         300,
+                         *         1800,
+                         *         7200
+                         *       ],
+                         *       "followsVendorSchedule": false,
+                         *       "coalesceSeconds": null,
+                         *       "maxInFlight": 4,
+                         *       "options": {},
+                         *       "failingSince": null,
+                         *       "pausedUntil": null,
+                         *       "createdAt": "2026-12-06T22:42:52.583Z",
+                         *       "updatedAt": "2026-12-06T22:42:54.570Z"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Webhook"];
                     };
                 };
@@ -4743,19 +8126,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A subscription's delivery log, newest first */
+        /**
+         * A subscription's delivery log
+         * @description Newest first: each delivery with its event, status (pending, succeeded, failed, dropped, held, cancelled), attempts so far, the next attempt's time and the last status code or error. Filter by `status`, `eventType`, and creation time (`since`, `until`); pages of `limit`, continued with `cursor=<nextCursor>`.
+         */
         get: {
             parameters: {
                 query?: {
                     cursor?: string;
                     eventType?: string;
+                    /** @example 2 */
                     limit?: number;
                     since?: string;
+                    /** @example succeeded */
                     status?: "pending" | "succeeded" | "failed" | "dropped" | "held" | "cancelled";
                     until?: string;
                 };
                 header?: never;
                 path: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     id: string;
                 };
                 cookie?: never;
@@ -4786,6 +8175,41 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "id": "01a24d86-442b-7d7c-8d64-7176669081e3",
+                         *           "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "eventId": "01a24d86-442a-7192-b4c2-dff59581c1b1",
+                         *           "eventType": "webhook.test",
+                         *           "status": "succeeded",
+                         *           "attempts": 1,
+                         *           "nextAttemptAt": null,
+                         *           "lastStatusCode": 200,
+                         *           "lastError": null,
+                         *           "createdAt": "2026-12-06T22:42:54.634Z",
+                         *           "completedAt": "2026-12-06T22:42:54.683Z",
+                         *           "url": "https://erp.northwind.example/hooks/stock"
+                         *         },
+                         *         {
+                         *           "id": "01a24d86-42ef-7f26-8e38-29317ae49547",
+                         *           "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "eventId": "01a24d86-42ef-700d-8dd7-4bf469b75a87",
+                         *           "eventType": "stock.changed",
+                         *           "status": "succeeded",
+                         *           "attempts": 1,
+                         *           "nextAttemptAt": null,
+                         *           "lastStatusCode": 200,
+                         *           "lastError": null,
+                         *           "createdAt": "2026-12-06T22:42:54.298Z",
+                         *           "completedAt": "2026-12-06T22:42:54.465Z",
+                         *           "url": "https://erp.northwind.example/hooks/stock"
+                         *         }
+                         *       ],
+                         *       "nextCursor": "MTc5NjU5Njk3NDI5ODowMWEyNGQ4Ni00MmVmLTdmMjYtOGUzOC0yOTMxN2FlNDk1NDc"
+                         *     }
+                         */
                         "application/json": {
                             data: components["schemas"]["Delivery"][];
                             nextCursor: null | string;
@@ -4812,17 +8236,21 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Re-sync: send every matching event since a time again, to this subscription
-         * @description Starts a background job and answers at once; follow its progress at GET /api/v1/replays/:id.
+         * Re-sync: send every matching event since a time again
+         * @description A `write` token. Starts a background job that sends this subscription every event since `since` that it would have received, as new deliveries, and answers 202 at once with the job; follow it at GET /api/v1/replays/{id}. `since` cannot reach before the retained event history (410 `HISTORY_PRUNED`). A disabled subscription is 422 `INVALID_STATE`; a second replay while one runs is 409 `CONFLICT` (the operator can allow more with `STOCKHOOK_MAX_REPLAYS_PER_WEBHOOK`).
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     id: string;
                 };
                 cookie?: never;
@@ -4860,6 +8288,20 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "01a24d86-4b04-7968-b790-37240e27e3c3",
+                         *       "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "status": "running",
+                         *       "since": "2026-12-06T21:42:56.376Z",
+                         *       "eventsTotal": 34,
+                         *       "eventsDone": 0,
+                         *       "deliveries": 0,
+                         *       "error": null,
+                         *       "startedAt": "2026-12-06T22:42:56.388Z",
+                         *       "finishedAt": null
+                         *     }
+                         */
                         "application/json": components["schemas"]["Replay"];
                     };
                 };
@@ -4881,17 +8323,21 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Replace the signing secret; the new one is shown this once
-         * @description native and marketplace (Standard Webhooks) keep signing with the old secret beside the new one for the grace period (`webhook-signature: v1,<new> v1,<old>`); the other formats sign with the new secret at once. The body is optional.
+         * Replace the signing secret
+         * @description A `write` token. The new secret is in this answer only. `native` and `marketplace` (Standard Webhooks) sign with both the new and the old secret for `gracePeriodSeconds` (`webhook-signature: v1,<new> v1,<old>`), so receivers can switch without losing a delivery; the other formats sign with the new secret at once. The body is optional.
          */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     id: string;
                 };
                 cookie?: never;
@@ -4932,6 +8378,38 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "id": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *       "url": "https://erp.northwind.example/hooks/stock",
+                         *       "format": "native",
+                         *       "events": [
+                         *         "stock.changed",
+                         *         "document.posted",
+                         *         "document.cancelled"
+                         *       ],
+                         *       "enabled": true,
+                         *       "disabledReason": null,
+                         *       "basicAuth": null,
+                         *       "bearerToken": false,
+                         *       "retrySchedule": [
+                         *         10,
+                         *         60,
+                         *         300,
+                         *         1800,
+                         *         7200
+                         *       ],
+                         *       "followsVendorSchedule": false,
+                         *       "coalesceSeconds": null,
+                         *       "maxInFlight": 4,
+                         *       "options": {},
+                         *       "failingSince": null,
+                         *       "pausedUntil": null,
+                         *       "createdAt": "2026-12-06T22:42:52.583Z",
+                         *       "updatedAt": "2026-12-06T22:42:56.157Z",
+                         *       "secret": "whsec_ZpEYI14BvM6brm9ev3jDv0SnGjFISejE"
+                         *     }
+                         */
                         "application/json": components["schemas"]["Webhook"];
                     };
                 };
@@ -4952,15 +8430,22 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a webhook.test event to this subscription only */
+        /**
+         * Send a test delivery
+         * @description A `write` token. Writes a webhook.test event and one delivery of it, to this subscription only, and answers at once with their ids; follow the delivery at GET /api/v1/deliveries/{id}. Useful after setting up a receiver or rotating a secret.
+         */
         post: {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED */
+                    /**
+                     * @description makes the request apply at most once: a retry with the same key and request answers the stored response (with Idempotent-Replayed: true); the same key with another request is 409 IDEMPOTENCY_KEY_REUSED
+                     * @example 5f1c9a2e-8b7d-4c3e-9f60-2a4b8d1e7c35
+                     */
                     "idempotency-key"?: string;
                 };
                 path: {
+                    /** @example be178f82-37c3-48a6-be96-89abe245ae3f */
                     id: string;
                 };
                 cookie?: never;
@@ -4991,6 +8476,12 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "eventId": "01a24d86-442a-7192-b4c2-dff59581c1b1",
+                         *       "deliveryId": "01a24d86-442b-7d7c-8d64-7176669081e3"
+                         *     }
+                         */
                         "application/json": {
                             deliveryId: null | string;
                             eventId: string;
@@ -5005,14 +8496,17 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/healthz": {
+    "/api/v1/webhooks/health": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** Liveness and database reachability */
+        /**
+         * Each subscription's endpoint health
+         * @description One row per subscription of the account (an application token: only its own), in creation order: `state` is `disabled`, `paused` (the circuit breaker holds its deliveries until `pausedUntil`), `failing` (every attempt since `failingSince` failed) or `healthy`; `lastAttempt` with its outcome, status code or error; `nextAttemptAt`, the earliest pending delivery's next try (never before the pause ends); and how many deliveries are `pending` or `held`. A `read` token. The dashboard draws its endpoint list from it.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5046,6 +8540,127 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "webhookId": "be178f82-37c3-48a6-be96-89abe245ae3f",
+                         *           "state": "healthy",
+                         *           "disabledReason": null,
+                         *           "failingSince": null,
+                         *           "pausedUntil": null,
+                         *           "lastAttempt": {
+                         *             "at": "2026-12-06T22:42:53.412Z",
+                         *             "outcome": "succeeded",
+                         *             "statusCode": 200,
+                         *             "error": null
+                         *           },
+                         *           "nextAttemptAt": null,
+                         *           "pending": 0,
+                         *           "held": 0
+                         *         },
+                         *         {
+                         *           "webhookId": "7c2e91d4-0a3b-4f6e-8d15-b94f2c6a1e08",
+                         *           "state": "paused",
+                         *           "disabledReason": null,
+                         *           "failingSince": "2026-12-06T22:31:07.905Z",
+                         *           "pausedUntil": "2026-12-06T22:52:53.118Z",
+                         *           "lastAttempt": {
+                         *             "at": "2026-12-06T22:42:53.118Z",
+                         *             "outcome": "retry",
+                         *             "statusCode": 503,
+                         *             "error": "bad_status: HTTP 503"
+                         *           },
+                         *           "nextAttemptAt": "2026-12-06T22:52:53.118Z",
+                         *           "pending": 6,
+                         *           "held": 0
+                         *         }
+                         *       ]
+                         *     }
+                         */
+                        "application/json": {
+                            data: {
+                                disabledReason: null | string;
+                                failingSince: null | string;
+                                held: number;
+                                lastAttempt: null | {
+                                    /** Format: date-time */
+                                    at: string;
+                                    error: null | string;
+                                    outcome: string;
+                                    statusCode: null | number;
+                                };
+                                nextAttemptAt: null | string;
+                                pausedUntil: null | string;
+                                pending: number;
+                                /** @description disabled; paused (the circuit breaker holds its deliveries until pausedUntil); failing (since failingSince); healthy */
+                                state: "healthy" | "failing" | "paused" | "disabled";
+                                /** Format: uuid */
+                                webhookId: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process runs and reaches its database
+         * @description No token needed. Answers 200 when a `select 1` on the database succeeds, naming the database kind (`sqlite` or `postgres`); a database that cannot be reached is a 5xx. Point a process manager or container health check here.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every error has this shape; `code` is stable. */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Every error has this shape; `code` is stable. */
+                "5XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "status": "ok",
+                         *       "database": "postgres"
+                         *     }
+                         */
                         "application/json": {
                             database: string;
                             /** @enum {string} */
@@ -5072,7 +8687,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Bearer STOCKHOOK_METRICS_TOKEN, or the administrator token.
+         * @description The Prometheus text format: webhook attempts and their durations by format and outcome, deliveries by status, the queue of due deliveries and the age of the oldest, paused endpoints and circuit breakers, rows pruned by retention, the database size. Send `STOCKHOOK_METRICS_TOKEN` (give it to the scraper: it opens nothing else) or the administrator token as a bearer token; anything else is 401.
          */
         get: {
             parameters: {
@@ -5107,6 +8722,24 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example # HELP stockhook_attempts_total Webhook HTTP attempts by outcome
+                         *     # TYPE stockhook_attempts_total counter
+                         *     stockhook_attempts_total{format="native",outcome="succeeded"} 29
+                         *     # HELP stockhook_attempt_duration_seconds Duration of webhook HTTP attempts
+                         *     # TYPE stockhook_attempt_duration_seconds histogram
+                         *     stockhook_attempt_duration_seconds_bucket{le="0.25",format="native",outcome="succeeded"} 22
+                         *     stockhook_attempt_duration_seconds_bucket{le="+Inf",format="native",outcome="succeeded"} 29
+                         *     stockhook_attempt_duration_seconds_sum{format="native",outcome="succeeded"} 4.536359191999996
+                         *     stockhook_attempt_duration_seconds_count{format="native",outcome="succeeded"} 29
+                         *     # HELP stockhook_deliveries Deliveries by status
+                         *     # TYPE stockhook_deliveries gauge
+                         *     stockhook_deliveries{status="pending"} 0
+                         *     stockhook_deliveries{status="succeeded"} 28
+                         *     # HELP stockhook_queue_depth Pending deliveries that are due now
+                         *     # TYPE stockhook_queue_depth gauge
+                         *     stockhook_queue_depth 0
+                         */
                         "text/plain": string;
                     };
                 };
@@ -5127,7 +8760,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and the delivery thread runs (503 NOT_READY otherwise) */
+        /**
+         * Readiness: the database answers and webhook delivery runs
+         * @description No token needed. 200 when the database answers and, in a process that delivers webhooks itself (role `all`), its delivery thread is running; otherwise 503 `NOT_READY`, whose message says what is wrong and what to check, with `details` (`database`: `ok` or `unreachable`, `delivery`, and the database `problem` in words). A delivery thread that exited is restarted, and the process becomes ready again by itself. Point a load balancer here.
+         */
         get: {
             parameters: {
                 query?: never;
@@ -5161,6 +8797,13 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "ready",
+                         *       "database": "postgres",
+                         *       "delivery": "running"
+                         *     }
+                         */
                         "application/json": {
                             /** @description sqlite or postgres */
                             database: string;
@@ -5233,7 +8876,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "VALIDATION_FAILED" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "PLAN_FORBIDS_WEBHOOKS" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "DOCUMENT_ALREADY_CANCELLED" | "LAST_WRITE_TOKEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "WAREHOUSE_HAS_STOCK" | "PRODUCT_HAS_STOCK" | "HISTORY_PRUNED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_STOCK" | "INSUFFICIENT_RESERVED" | "UNKNOWN_SIZE" | "INACTIVE_WAREHOUSE" | "TARGET_NOT_ALLOWED" | "WEBHOOK_LIMIT_REACHED" | "INVALID_STATE" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "METHOD_NOT_IMPLEMENTED" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "NOT_READY";
+                code: "VALIDATION_FAILED" | "UNKNOWN_PARAMETER" | "MALFORMED_JSON" | "MALFORMED_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "INSUFFICIENT_SCOPE" | "PLAN_FORBIDS_WEBHOOKS" | "NOT_FOUND" | "ROUTE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "REQUEST_TIMEOUT" | "CONFLICT" | "DOCUMENT_ALREADY_CANCELLED" | "LAST_WRITE_TOKEN" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_PROGRESS" | "WAREHOUSE_HAS_STOCK" | "PRODUCT_HAS_STOCK" | "HISTORY_PRUNED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_STOCK" | "INSUFFICIENT_RESERVED" | "UNKNOWN_SIZE" | "INACTIVE_WAREHOUSE" | "TARGET_NOT_ALLOWED" | "WEBHOOK_LIMIT_REACHED" | "INVALID_STATE" | "RATE_LIMITED" | "HEADERS_TOO_LARGE" | "INTERNAL" | "METHOD_NOT_IMPLEMENTED" | "DATABASE_UNAVAILABLE" | "SHUTTING_DOWN" | "NOT_READY";
                 details?: unknown;
                 message: string;
             };
@@ -5366,6 +9009,32 @@ export interface components {
             status: "running" | "done" | "failed" | "interrupted";
             /** Format: uuid */
             webhookId: string;
+        };
+        Source: {
+            allowCreate: boolean;
+            createdAt: string;
+            defaultWarehouseId: null | number;
+            enabled: boolean;
+            format: string;
+            hasReportAuthorization: boolean;
+            hasSecret: boolean;
+            health: {
+                lastRequest: null | {
+                    id: string;
+                    outcome: string;
+                    receivedAt: string;
+                };
+                /** @description rows waiting for a mapping */
+                unmatched: number;
+            };
+            id: number;
+            mapping: string;
+            name: string;
+            ownWebhookIds: string[];
+            reportBaseUrl: null | string;
+            updatedAt: string;
+            /** @description paste into the vendor's webhook settings: its path is the source's unguessable token */
+            url: string;
         };
         StockItem: {
             /** @description article number */

@@ -73,3 +73,8 @@ export async function attempt(
   };
   return { result, decision, now };
 }
+
+/** Whether an attempt's retry is due the moment it was decided: a zero delay in the schedule. */
+export function retriesAtOnce(made: Attempt): boolean {
+  return made.decision.outcome === 'retry' && made.decision.nextAttemptMs !== null && made.decision.nextAttemptMs <= made.now;
+}

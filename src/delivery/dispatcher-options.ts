@@ -1,3 +1,4 @@
+import type { EventLog } from '../log-events.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
 import type { BreakerOptions } from './breaker.js';
 import type { HandoffWriter } from './handoff/index.js';
@@ -12,11 +13,16 @@ export interface DispatcherOptions {
   accountShare?: number;
   batchSize?: number;
   leaseMs?: number;
-  /** The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. */
+  /**
+   * The safety-net poll; wake-ups normally come from commits (in-process) or NOTIFY. Default 2 s, or
+   * the store's wakeupPollMs where no NOTIFY can arrive (storage/store.ts).
+   */
   pollMs?: number;
   breaker?: BreakerOptions;
   metrics?: AttemptMetrics;
   log?: (msg: string, err?: unknown) => void;
+  /** Where failed attempts, the breaker's pauses and disabled subscriptions are logged (operator-log.ts). */
+  events?: EventLog;
   /** For tests: replaces Math.random in retry jitter. */
   random?: () => number;
   /**

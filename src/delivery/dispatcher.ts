@@ -7,14 +7,16 @@ import type { Notifier } from '../storage/store.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
-import { attempt } from './attempt.js';
+import { attempt, retriesAtOnce } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
 import { Breakers, DEFAULT_BREAKER } from './breaker.js';
 import { ClaimLoop } from './claim-loop.js';
 import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
+import type { AttemptResult } from './finish.js';
 import { HandoffTaker } from './handoff/index.js';
 import { IdleWaiters } from './idle-waiters.js';
+import { logAttempt, logAutoDisabled, logPaused, logResumed } from './operator-log.js';
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
 import { SendSlots } from './send-slots.js';
@@ -73,7 +75,8 @@ export class Dispatcher {
       release: (ids) => releaseClaims(this.ctx.store, this.owner, ids, this.clock()),
       log: (msg, err) => this.log(msg, err),
     });
-    this.claims = new ClaimLoop(opts.pollMs ?? 2_000, {
+    // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
+    this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
       claimLimit: () => this.slots.claimLimit(this.batchSize),
       exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
       accountOf: (id) => this.subs.get(id)?.accountId,
@@ -91,7 +94,7 @@ export class Dispatcher {
       log: (msg, err) => this.log(msg, err),
       writtenAt: this.clock,
       afterWrite: async (batch, now) => {
-        await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err));
+        await disableLongFailing(ctx, batch, now, (msg, err) => this.log(msg, err), opts.events);
         this.idle.check();
       },
     });
@@ -254,18 +257,33 @@ export class Dispatcher {
   }
 
   private async send(d: ClaimedDelivery, sub: Subscription): Promise<void> {
-    const made = await attempt(this.ctx, this.sender, this.owner, this.opts, d, sub);
+    const earlier: AttemptResult[] = [];
+    let made = await attempt(this.ctx, this.sender, this.owner, this.opts, d, sub);
+    // A zero delay in a vendor's schedule means the next try follows at once (Kladana: "sequentially,
+    // with no timeouts between them"), so it is made here under the same lease instead of waiting for
+    // a claim; its earlier tries are logged with the last one. Formats the breaker protects go back
+    // to the claim, so the breaker sees every failure.
+    while (made && this.running && !FORMATS[sub.format].protections && retriesAtOnce(made)) {
+      earlier.push(made.result);
+      made = await attempt(this.ctx, this.sender, this.owner, this.opts, { ...d, attempts: d.attempts + earlier.length }, sub);
+    }
     if (!made) return;
     const { result, decision, now } = made;
+    logAttempt(this.opts.events, d, sub, made);
     if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
-    this.results.add(result);
+    this.results.add(earlier.length > 0 ? { ...result, earlier } : result);
     try {
       // Vendor formats keep their promised schedule: no breaker pauses them.
+      const wasPaused = this.breakers.state(sub.id, now) !== 'closed';
       const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
-      if (reopenAt !== null) await this.pauseEndpoint(sub.id, reopenAt);
+      if (reopenAt !== null) {
+        logPaused(this.opts.events, sub, reopenAt, this.breakers.cooldownOf(sub.id));
+        await this.pauseEndpoint(sub.id, reopenAt);
+      } else if (wasPaused && decision.endpointOk) logResumed(this.opts.events, sub);
       if (decision.outcome === 'gone') {
         await this.results.flush();
-        await disableSubscription(this.ctx, sub.accountId, sub.id, 'the endpoint answered 410 Gone');
+        const reason = 'the endpoint answered 410 Gone';
+        if (await disableSubscription(this.ctx, sub.accountId, sub.id, reason)) logAutoDisabled(this.opts.events, sub, reason);
       }
     } catch (err) {
       // Nobody awaits send(): a lost database must be logged here, not end the process (the result is with the batcher).

@@ -14,15 +14,27 @@ import { toSubscription, type Subscription } from '../webhooks/subscription-row.
  * Whether a subscription wants an event. `webhook.test` goes only to the subscription it names (when its
  * format has a test message), and `webhook.disabled` never to the subscription it is about (that
  * endpoint is the one failing). A subscription being removed wants only the uninstall that marked
- * it, in that uninstall's own transaction (its time): nothing reaches it after.
+ * it, in that uninstall's own transaction (its time): nothing reaches it after. A source's own
+ * system does not hear back what the source booked (isEcho).
  */
 export function wants(sub: Subscription, event: StoredEvent): boolean {
   if (sub.removingSince !== null && !isItsRemoval(sub, event)) return false;
   const target = event.data.webhookId;
   if (event.type === 'webhook.test') return target === sub.id && FORMATS[sub.format].takes(event, sub);
   if (event.type === 'webhook.disabled' && target === sub.id) return false;
+  if (isEcho(sub, event)) return false;
   if (sub.events && !sub.events.includes(event.type)) return false;
   return FORMATS[sub.format].takes(event, sub);
+}
+
+/**
+ * A change booked from an inbound source is not sent to the subscriptions the account marked as
+ * that source's own system (sources/booking.ts puts them in the event's `origin`): the vendor
+ * already knows, and hearing its own change back it would book it twice.
+ */
+function isEcho(sub: Subscription, event: StoredEvent): boolean {
+  const origin = event.data.origin as { noEchoTo?: unknown } | undefined;
+  return Array.isArray(origin?.noEchoTo) && origin.noEchoTo.includes(sub.id);
 }
 
 const isItsRemoval = (sub: Subscription, event: StoredEvent): boolean =>

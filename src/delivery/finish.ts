@@ -25,6 +25,11 @@ export interface AttemptResult {
    * has ended: the subscription is deleted in the same write as this result.
    */
   endsSubscription?: boolean;
+  /**
+   * The tries made before this one under the same lease (a zero-delay retry, dispatcher.ts): only
+   * their attempt rows are written, the delivery's state is this result's.
+   */
+  earlier?: readonly AttemptResult[];
 }
 
 /** The attempt log keeps the first 8 KiB of a response body. */
@@ -54,7 +59,7 @@ export async function writeResults(store: Store, owner: string, results: Attempt
   await store.writeResults({
     owner,
     now,
-    attempts: results.map(attemptRow),
+    attempts: results.flatMap((r) => [...(r.earlier ?? []), r]).map(attemptRow),
     states: results.map((r) => deliveryState(r, now, owner)),
     failing,
     healthy,

@@ -1,6 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, ERRORS, toError, type ErrorCode } from '../errors.js';
+import { explainShortage, ShortageError } from '../inventory/shortage.js';
+import { connectionProblem } from '../storage/connection-advice.js';
 import { isConnectionLost } from '../storage/connection-errors.js';
+import type { Store } from '../storage/database.js';
+import { describeValidation, type AjvError } from './validation-errors.js';
 
 /** Seconds a client waits before retrying a request the database was unreachable for. */
 const DATABASE_RETRY_AFTER_S = 2;
@@ -22,32 +26,24 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_FAILED',
 };
 
-/** The one place where errors become HTTP responses. */
-export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((raw: unknown, request, reply) => {
-    const err = toError(raw) as FastifyError & Partial<AppError>;
+/**
+ * The one place where errors become HTTP responses. A refusal for want of stock is explained here,
+ * with a read after its transaction rolled back: the write path pays nothing for it.
+ */
+export function installErrorHandler(app: FastifyInstance, store: Pick<Store, 'db' | 'url'>): void {
+  app.setErrorHandler(async (raw: unknown, request, reply) => {
+    let err = toError(raw) as FastifyError & Partial<AppError>;
+    if (err instanceof ShortageError) {
+      err = await explainShortage(store.db, err).catch((cause: unknown) => {
+        request.log.warn({ err: cause }, 'a stock refusal could not be explained');
+        return err;
+      });
+    }
     if (err instanceof AppError) {
       return reply.status(err.status).send(body(err.code, err.message, err.details));
     }
     if (err.validation) {
-      const fields = err.validation.map((v) => {
-        const path = `${err.validationContext ?? 'body'}${v.instancePath.replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.')}`;
-        const { missingProperty, additionalProperty } = v.params as { missingProperty?: string; additionalProperty?: string };
-        if (additionalProperty !== undefined) return { field: `${path}.${additionalProperty}`, message: 'is not a known field' };
-        // URL fields are documented as format uri; Ajv's 'must match format "uri"' says less than this.
-        if (v.keyword === 'format' && (v.params as { format?: string }).format === 'uri') return { field: path, message: 'is not a valid URL' };
-        return { field: missingProperty ? `${path}.${missingProperty}` : path, message: v.message ?? 'is invalid' };
-      });
-      // With anyOf (nullable fields) Ajv reports every branch; the deepest error that is not about
-      // the null branch or the anyOf itself is the one that names the real problem.
-      const ranked = err.validation
-        .map((v, i) => ({ v, f: fields[i] }))
-        .filter(({ v }) => v.keyword !== 'anyOf' && !(v.keyword === 'type' && (v.params as { type?: string }).type === 'null'));
-      ranked.sort((x, y) => y.v.instancePath.length - x.v.instancePath.length);
-      const first = ranked[0]?.f ?? fields[0];
-      const message = first
-        ? `${first.field} ${first.message?.startsWith('must have required') ? 'is required' : first.message}`
-        : 'invalid request';
+      const { message, fields } = describeValidation(err.validation as AjvError[], err.validationContext);
       return reply.status(400).send(body('VALIDATION_FAILED', message, { fields }));
     }
     const mapped = err.code ? FASTIFY_CODES[err.code] : undefined;
@@ -55,8 +51,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof SyntaxError) return reply.status(400).send(body('MALFORMED_JSON', err.message));
     if (isConnectionLost(raw)) {
       // Not a bug: a restart or failover of the database. Whatever had not committed did not happen.
-      request.log.warn({ err }, 'database unavailable');
-      return reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_S)).send(body('DATABASE_UNAVAILABLE', ERRORS.DATABASE_UNAVAILABLE.message));
+      const problem = connectionProblem(store.url, raw);
+      request.log.warn({ err }, `database unavailable: ${problem}`);
+      const message = `${ERRORS.DATABASE_UNAVAILABLE.message}. ${problem}`;
+      return reply.status(503).header('retry-after', String(DATABASE_RETRY_AFTER_S)).send(body('DATABASE_UNAVAILABLE', message, { problem }));
     }
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
       return reply.status(400).send(body('VALIDATION_FAILED', err.message));

@@ -1,6 +1,14 @@
+import { sql, type SqlBool } from 'kysely';
 import type { Db } from '../storage/database.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { toRead, type DocumentRead } from './document-views.js';
+import { DOCUMENT_TYPES, toRead, type DocumentRead } from './document-views.js';
+import { likePattern } from './stock-list.js';
+
+/**
+ * The types a list can ask for: the public ones, and 'ship', which only an outbound order's
+ * shipment writes (it cannot be posted, but it is in the ledger and a shop looks for it).
+ */
+export const LISTED_DOCUMENT_TYPES = [...DOCUMENT_TYPES, 'ship'] as const;
 
 export interface DocumentFilter {
   type?: string;
@@ -8,13 +16,17 @@ export interface DocumentFilter {
   warehouseId?: number;
   /** true: only cancelled documents; false: only those still standing (reversals included). */
   cancelled?: boolean;
+  /** Part of the reference, case-insensitive. */
+  q?: string;
+  /** desc (default): newest first; asc: oldest first. */
+  dir?: 'asc' | 'desc';
   since?: string;
   until?: string;
   limit: number;
   cursor?: string;
 }
 
-/** The account's documents with their lines, newest first; cursor = the last id seen. */
+/** The account's documents with their lines, newest first (or oldest first); cursor = the last id seen. */
 export async function listDocuments(db: Db, accountId: string, f: DocumentFilter): Promise<{ data: DocumentRead[]; nextCursor: string | null }> {
   let q = db.selectFrom('documents').selectAll().where('account_id', '=', accountId);
   if (f.type !== undefined) q = q.where('type', '=', f.type);
@@ -23,10 +35,15 @@ export async function listDocuments(db: Db, accountId: string, f: DocumentFilter
     q = q.where((eb) => eb.or([eb('warehouse_id', '=', wh), eb('to_warehouse_id', '=', wh)]));
   }
   if (f.cancelled !== undefined) q = q.where('status', '=', f.cancelled ? 'cancelled' : 'posted');
+  if (f.q !== undefined && f.q.trim() !== '') {
+    const p = likePattern(f.q.trim());
+    q = q.where(sql<SqlBool>`lower(reference) like ${p} escape '\\'`);
+  }
   if (f.since !== undefined) q = q.where('created_ms', '>=', Date.parse(f.since));
   if (f.until !== undefined) q = q.where('created_ms', '<', Date.parse(f.until));
-  if (f.cursor !== undefined) q = q.where('id', '<', decodeCursor(f.cursor, 'n')[0] as number);
-  const rows = await q.orderBy('id', 'desc').limit(f.limit + 1).execute();
+  const asc = f.dir === 'asc';
+  if (f.cursor !== undefined) q = q.where('id', asc ? '>' : '<', decodeCursor(f.cursor, 'n')[0] as number);
+  const rows = await q.orderBy('id', asc ? 'asc' : 'desc').limit(f.limit + 1).execute();
   const page = rows.slice(0, f.limit);
   const ids = page.map((d) => d.id);
   const lines =

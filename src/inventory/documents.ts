@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { round } from '../quantity.js';
 import { writeTx, type Ctx, type WriteScope } from '../context.js';
 import { ledgerRows, type DocumentHead, type LineValues } from '../storage/ledger-rows.js';
 import type { DocumentLineTable, DocumentTable } from '../storage/schema.js';
@@ -6,6 +7,7 @@ import type { DocumentInput, DocumentLineInput } from './document-input.js';
 import { validateDocument } from './document-validation.js';
 import { parseAuthor, toView, type DocumentRead, type DocumentType, type DocumentView } from './document-views.js';
 import { applyToKey, lockKey, recordMovements, type AppliedChange, type Change } from './ledger.js';
+import { askedOf, ShortageError } from './shortage.js';
 import { stockChanged } from './stock-events.js';
 import { compareKeys, keyParts, type StockKey } from './stock-key.js';
 
@@ -72,15 +74,22 @@ export async function postDocumentIn(
 
   const { doc, lines } = await ledgerRows(tx).insertDocument(tx, head, lineValues(input.lines));
   const applied: AppliedChange[] = [];
-  for (const p of planned) {
-    let change = p.change;
-    if (p.countTo !== undefined) {
-      const current = await lockKey(tx, accountId, p.key, now);
-      const delta = p.countTo - Number(current.amount);
-      if (delta === 0) continue; // the count confirms the ledger: nothing moved
-      change = { amountDelta: delta, reservedDelta: 0 };
+  try {
+    for (const p of planned) {
+      let change = p.change;
+      if (p.countTo !== undefined) {
+        const current = await lockKey(tx, accountId, p.key, now);
+        const delta = p.countTo - Number(current.amount);
+        if (delta === 0) continue; // the count confirms the ledger: nothing moved
+        change = { amountDelta: delta, reservedDelta: 0 };
+      }
+      applied.push(await applyToKey(tx, accountId, p.key, change as Change, now, doc.id));
     }
-    applied.push(await applyToKey(tx, accountId, p.key, change as Change, now, doc.id));
+  } catch (err) {
+    // The refusal says what the whole document asked of the key: its lines there add up, and the
+    // key is read again only after this transaction rolled back the ones that fit.
+    if (err instanceof ShortageError && input.type !== 'count') err.asked = askedAt(planned, err);
+    throw err;
   }
   await recordMovements(tx, accountId, doc.id, applied, now);
   return finishPost(doc, lines, applied, input, emit);
@@ -104,6 +113,12 @@ function finishPost(
 export async function postDocument(ctx: Ctx, accountId: string, input: DocumentInput, author: string | null = null): Promise<DocumentRead> {
   const view = (await writeTx(ctx, accountId, (scope) => postDocumentIn(scope, accountId, input, null, author))).result;
   return { ...view, author: parseAuthor(author), source: null };
+}
+
+function askedAt(planned: Array<{ key: StockKey; change?: Change }>, err: ShortageError): number {
+  const reserved = err.measure === 'reserved';
+  const here = planned.filter((p) => p.change && compareKeys(p.key, err.key) === 0);
+  return round(here.reduce((sum, p) => sum + askedOf(p.change as Change, reserved), 0));
 }
 
 /** A document's lines as the store inserts them: absent key parts are ''. */

@@ -1,10 +1,10 @@
 import { sql, type Selectable } from 'kysely';
-import { AppError } from '../errors.js';
 import type { Tx } from '../storage/database.js';
 import { guard, ledgerRows, setDeltas, type KeyChange } from '../storage/ledger-rows.js';
 import { preparedInsert } from '../storage/prepared.js';
 import type { StockLevelTable } from '../storage/schema.js';
-import { keyView, type StockKey } from './stock-key.js';
+import { ShortageError } from './shortage.js';
+import type { StockKey } from './stock-key.js';
 
 export interface Change {
   amountDelta: number;
@@ -63,7 +63,7 @@ export async function applyToKey(
   const adding = a >= 0 && r === 0;
   const values: KeyChange = { ...keyWhere(accountId, key), a, r, now };
   const { level, moved } = await ledgerRows(tx).changeKey(tx, values, adding, documentId);
-  if (!level) throw shortage(key, change);
+  if (!level) throw new ShortageError(accountId, key, change);
   return { level, amountDelta: a, reservedDelta: adding ? 0 : r, ...(moved ? { moved: true as const } : {}) };
 }
 
@@ -78,7 +78,7 @@ export async function applyToLevel(tx: Tx, accountId: string, levelId: number, c
   const level = await guard(q, a, r).returningAll().executeTakeFirst();
   if (!level) {
     const row = await tx.selectFrom('stock_levels').selectAll().where('id', '=', levelId).executeTakeFirstOrThrow();
-    throw shortage(levelKey(row), change);
+    throw new ShortageError(accountId, levelKey(row), change);
   }
   return { level, amountDelta: a, reservedDelta: r };
 }
@@ -97,11 +97,6 @@ export async function lockKey(tx: Tx, accountId: string, key: StockKey, now: num
   let q = tx.updateTable('stock_levels').set({ version: sql`version` });
   for (const [col, val] of Object.entries(keyWhere(accountId, key))) q = q.where(col as 'account_id', '=', val as string);
   return q.returningAll().executeTakeFirstOrThrow();
-}
-
-function shortage(key: StockKey, change: Change): AppError {
-  const code = change.reservedDelta < 0 ? 'INSUFFICIENT_RESERVED' : 'INSUFFICIENT_STOCK';
-  return new AppError(code, undefined, { key: keyView(key), ...change });
 }
 
 export async function recordMovements(

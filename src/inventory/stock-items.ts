@@ -117,6 +117,41 @@ export async function updateStockItem(ctx: Ctx, accountId: string, id: number, i
   return result;
 }
 
+/**
+ * Creates (id null) or changes a stock item inside the caller's transaction, and releases it for
+ * shipment when asked and not yet released: what an inbound CycleSoftware source books
+ * (sources/stock-item-booking.ts), with the events the stock items API emits for the same changes.
+ */
+export async function saveStockItemIn(
+  scope: WriteScope,
+  accountId: string,
+  id: number | null,
+  input: StockItemAttributesInput,
+  release: boolean,
+): Promise<StockItemView> {
+  const { tx, now, emit } = scope;
+  let row: Row;
+  if (id === null) {
+    const attrs = mergeAttributes(DEFAULT_ATTRIBUTES, input);
+    row = await tx
+      .insertInto('stock_items')
+      .values({ account_id: accountId, attributes: JSON.stringify(attrs), released: 0, deleted: 0, created_ms: now, updated_ms: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    emit({ type: 'stock_item.created', object: 'stock_item', objectId: row.id, action: 'added', data: { stockItem: toView(row) } });
+  } else {
+    const locked = await findItem(tx, accountId, id);
+    const attrs = mergeAttributes(parseAttributes(locked.attributes), input);
+    row = await tx.updateTable('stock_items').set({ attributes: JSON.stringify(attrs), updated_ms: now }).where('id', '=', id).returningAll().executeTakeFirstOrThrow();
+    emit({ type: 'stock_item.updated', object: 'stock_item', objectId: id, action: 'changed', data: { stockItem: toView(row) } });
+  }
+  if (release && row.released === 0) {
+    row = await tx.updateTable('stock_items').set({ released: 1, updated_ms: now }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    emit({ type: 'stock_item.released_for_shipment', object: 'stock_item', objectId: row.id, action: 'changed', data: { stockItem: toView(row) } });
+  }
+  return toView(row);
+}
+
 /** Released for shipment happens once; the conditional UPDATE makes a second release lose cleanly. */
 export async function releaseStockItem(ctx: Ctx, accountId: string, id: number): Promise<StockItemView> {
   const { result } = await writeTx(ctx, accountId, async ({ tx, now, emit }) => {

@@ -21,6 +21,10 @@ export interface StockFilter {
   /** Stock as it was at this moment (ISO time), summed from the movement ledger. */
   at?: string;
   withProduct?: boolean;
+  /** A column to order by first (the key order breaks ties); the default is the key order. */
+  sort?: StockSort;
+  /** The direction of the whole order (sort column and key order): asc by default. */
+  dir?: 'asc' | 'desc';
   /** Page size; without it every matching key comes back at once (the original contract). */
   limit?: number;
   cursor?: string;
@@ -30,10 +34,13 @@ export interface StockRow extends LevelView {
   product?: { code: string; sku: string; title: string; unit: string };
 }
 
+export const STOCK_SORTS = ['title', 'amount', 'reserved', 'free', 'expiry'] as const;
+export type StockSort = (typeof STOCK_SORTS)[number];
+
 const ORDER = ['l.product_id', 'l.warehouse_id', 'l.size', 'l.lot', 'l.expiry', 'l.serial', 'l.location'] as const;
 
 /** `%text%` for LIKE with the pattern characters of the text taken literally. */
-const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+export const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /**
  * Stock levels per key, now or at a past moment, ordered by (product, warehouse, key parts) and
@@ -44,7 +51,11 @@ const likePattern = (text: string) => `%${text.toLowerCase().replace(/[\\%_]/g, 
  * index, so a page costs the movements of the keys on it, not of the whole ledger; keys that had no
  * movement by then did not exist yet and are left out.
  */
-export async function listStock(db: Db, accountId: string, f: StockFilter): Promise<{ data: StockRow[]; nextCursor: string | null }> {
+/**
+ * The stock keys matching a filter (now or at a past moment), unordered and unpaged, with their
+ * amount and reserved as the list shows them: the list pages it, the totals sum it.
+ */
+export function filteredStock(db: Db, accountId: string, f: Omit<StockFilter, 'limit' | 'cursor' | 'sort' | 'dir' | 'withProduct'>) {
   let amount: Expression<number> = sql<number>`l.amount`;
   let reserved: Expression<number> = sql<number>`l.reserved`;
   let version: Expression<number> = sql<number>`l.version`;
@@ -79,13 +90,38 @@ export async function listStock(db: Db, accountId: string, f: StockFilter): Prom
       sql<SqlBool>`(lower(p.title) like ${p} escape '\\' or lower(p.sku) like ${p} escape '\\' or lower(p.code) like ${p} escape '\\')`,
     );
   }
+  return { q, amount, reserved };
+}
+
+export async function listStock(db: Db, accountId: string, f: StockFilter): Promise<{ data: StockRow[]; nextCursor: string | null }> {
+  const { q: filtered, amount, reserved } = filteredStock(db, accountId, f);
+  let q = filtered;
+  // The sort column leads the keyset; quantities are expressions (a past moment sums the ledger).
+  const sortExpr: Expression<unknown> | null =
+    f.sort === undefined
+      ? null
+      : f.sort === 'title'
+        ? sql`p.title`
+        : f.sort === 'expiry'
+          ? sql`l.expiry`
+          : f.sort === 'amount'
+            ? amount
+            : f.sort === 'reserved'
+              ? reserved
+              : sql`(${amount} - ${reserved})`;
+  const desc = f.dir === 'desc';
   if (f.cursor !== undefined) {
-    const c = decodeCursor(f.cursor, 'nnsssss');
-    // Row values compare lexicographically on both databases; account_id leads so PostgreSQL can
-    // walk the unique key index from the cursor on.
-    q = q.where(sql<SqlBool>`(l.account_id, ${sql.join(ORDER.map((col) => sql.ref(col)))}) > (${accountId}, ${sql.join(c)})`);
+    const c = decodeCursor(f.cursor, sortExpr === null ? 'nnsssss' : `${f.sort === 'title' ? 't' : f.sort === 'expiry' ? 's' : 'f'}nnsssss`);
+    // Row values compare lexicographically on both databases; in the key order account_id leads so
+    // PostgreSQL can walk the unique key index from the cursor on.
+    const cols = sql.join(ORDER.map((col) => sql.ref(col)));
+    q =
+      sortExpr === null
+        ? q.where(sql<SqlBool>`(l.account_id, ${cols}) ${sql.raw(desc ? '<' : '>')} (${accountId}, ${sql.join(c)})`)
+        : q.where(sql<SqlBool>`(${sortExpr}, ${cols}) ${sql.raw(desc ? '<' : '>')} (${sql.join(c)})`);
   }
-  for (const col of ORDER) q = q.orderBy(col);
+  if (sortExpr !== null) q = q.orderBy(sql`${sortExpr}`, desc ? 'desc' : 'asc');
+  for (const col of ORDER) q = q.orderBy(col, desc ? 'desc' : 'asc');
   if (f.limit !== undefined) q = q.limit(f.limit + 1);
   const rows = await q.execute();
   const page = f.limit === undefined ? rows : rows.slice(0, f.limit);
@@ -109,6 +145,15 @@ export async function listStock(db: Db, accountId: string, f: StockFilter): Prom
   const more = f.limit !== undefined && rows.length > f.limit && last;
   return {
     data,
-    nextCursor: more ? encodeCursor([last.product_id, last.warehouse_id, last.size, last.lot, last.expiry, last.serial, last.location]) : null,
+    nextCursor: more ? encodeCursor([...(sortExpr === null ? [] : [sortValue(f.sort as StockSort, last)]), last.product_id, last.warehouse_id, last.size, last.lot, last.expiry, last.serial, last.location]) : null,
   };
+}
+
+/** The sort column's value of a row as the database compares it (quantities unrounded). */
+function sortValue(sort: StockSort, r: { title: string; expiry: string; amount: unknown; reserved: unknown }): string | number {
+  if (sort === 'title') return r.title;
+  if (sort === 'expiry') return r.expiry;
+  if (sort === 'amount') return Number(r.amount);
+  if (sort === 'reserved') return Number(r.reserved);
+  return Number(r.amount) - Number(r.reserved);
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Store } from '../storage/database.js';
 import type { RetentionPolicy } from './policy.js';
 
-export type PrunedTable = 'events' | 'deliveries' | 'attempts';
+export type PrunedTable = 'events' | 'deliveries' | 'attempts' | 'source_requests' | 'source_deliveries';
 export type PruneCounts = Record<PrunedTable, number>;
 
 /** Rows per transaction: each batch holds SQLite's one write lock for a few milliseconds only. */
@@ -17,10 +17,11 @@ const yieldToWrites = () => new Promise<void>((resolve) => setImmediate(resolve)
 /**
  * Deletes, in batches, what the policy says has expired at `now`: attempt logs, finished deliveries
  * (with their attempts), failed deliveries as old as the event history, and events (recording per
- * account how far its history now starts). Returns the rows deleted per table.
+ * account how far its history now starts); sources' logs as attempt logs, and the vendor delivery
+ * identities they remember as finished deliveries. Returns the rows deleted per table.
  */
 export async function pruneExpired(store: Store, now: number, policy: RetentionPolicy, batch = PRUNE_BATCH): Promise<PruneCounts> {
-  const counts: PruneCounts = { events: 0, deliveries: 0, attempts: 0 };
+  const counts: PruneCounts = { events: 0, deliveries: 0, attempts: 0, source_requests: 0, source_deliveries: 0 };
   const loop = async (table: PrunedTable, step: () => Promise<number>) => {
     for (;;) {
       const n = await step();
@@ -29,9 +30,16 @@ export async function pruneExpired(store: Store, now: number, policy: RetentionP
       await yieldToWrites();
     }
   };
-  if (policy.attemptsMs > 0) await loop('attempts', () => pruneAttempts(store, now - policy.attemptsMs, batch));
+  if (policy.attemptsMs > 0) {
+    await loop('attempts', () => pruneAttempts(store, now - policy.attemptsMs, batch));
+    // A source's log is its attempt log: it keeps what was received and answered as long.
+    await loop('source_requests', () => pruneSourceRequests(store, now - policy.attemptsMs, batch));
+  }
   if (policy.deliveriesMs > 0) {
     await loop('deliveries', () => pruneDeliveries(store, now - policy.deliveriesMs, DONE, batch, counts));
+    // A vendor's delivery identity guards against its retries, which end within two days (Poster's
+    // 15 tries); it is kept as long as a finished delivery.
+    await loop('source_deliveries', () => pruneSourceDeliveries(store, now - policy.deliveriesMs, batch));
   }
   if (policy.eventsMs > 0) {
     await loop('deliveries', () => pruneDeliveries(store, now - policy.eventsMs, ['failed'], batch, counts));
@@ -48,6 +56,25 @@ async function pruneAttempts(store: Store, cutoff: number, batch: number): Promi
       .executeTakeFirst(),
   );
   return Number(res.numDeletedRows);
+}
+
+async function pruneSourceRequests(store: Store, cutoff: number, batch: number): Promise<number> {
+  const res = await store.write((tx) =>
+    tx
+      .deleteFrom('source_requests')
+      .where('id', 'in', (eb) => eb.selectFrom('source_requests').select('id').where('received_ms', '<', cutoff).limit(batch))
+      .executeTakeFirst(),
+  );
+  return Number(res.numDeletedRows);
+}
+
+/** Deleted by their two-column key, one statement each, so neither database needs row-value IN. */
+async function pruneSourceDeliveries(store: Store, cutoff: number, batch: number): Promise<number> {
+  return store.write(async (tx) => {
+    const rows = await tx.selectFrom('source_deliveries').select(['source_id', 'delivery_key']).where('created_ms', '<', cutoff).limit(batch).execute();
+    for (const r of rows) await tx.deleteFrom('source_deliveries').where('source_id', '=', r.source_id).where('delivery_key', '=', r.delivery_key).execute();
+    return rows.length;
+  });
 }
 
 async function pruneDeliveries(

@@ -1,4 +1,5 @@
 import { toError } from '../errors.js';
+import { logEvent, type EventLog } from '../log-events.js';
 import type { Store } from '../storage/database.js';
 import type { RetentionPolicy } from './policy.js';
 import { pruneExpired, type PruneCounts } from './prune.js';
@@ -8,6 +9,8 @@ export interface PrunerOptions {
   /** Called after each round with the rows it deleted (/metrics counts them). */
   onPruned?: (counts: PruneCounts) => void;
   log?: (msg: string, err?: unknown) => void;
+  /** Where each round's counts are logged (`retention.pass`). */
+  events?: EventLog;
   /** Between rounds; the first round runs one interval after the start. */
   intervalMs?: number;
 }
@@ -28,8 +31,12 @@ export function startPruner(store: Store, policy: RetentionPolicy, opts: PrunerO
   let chain: Promise<unknown> = Promise.resolve();
   const runOnce = (): Promise<PruneCounts> => {
     const round = chain.then(async () => {
+      const started = performance.now();
       const counts = await pruneExpired(store, opts.now(), policy);
       opts.onPruned?.(counts);
+      const ms = Math.round(performance.now() - started);
+      const deleted = `${counts.events} events, ${counts.deliveries} deliveries, ${counts.attempts} attempt logs`;
+      logEvent(opts.events, 'retention.pass', { ...counts, ms }, `retention: deleted ${deleted} past their retention in ${ms} ms`);
       return counts;
     });
     chain = round.catch(() => undefined);

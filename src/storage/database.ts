@@ -3,7 +3,8 @@ import { openPostgresStore } from './postgres/open.js';
 import { openSqliteStore } from './sqlite/open.js';
 import type { Store, StoreOptions } from './store.js';
 
-export type { Db, Notifier, Store, StorageLog, StoreOptions, Tx } from './store.js';
+export type { Db, Notifier, Pooler, Store, StorageLog, StoreOptions, Tx } from './store.js';
+export { POOLERS } from './store.js';
 export { migrate } from './migrate.js';
 
 /**

@@ -1,4 +1,5 @@
 import { Migrator, type Kysely, type Migration } from 'kysely';
+import { logEvent, type EventLog } from '../log-events.js';
 import type { Db, Store } from './store.js';
 import type { StorageDialect } from './dialect.js';
 import { postgresDialect } from './postgres/dialect.js';
@@ -22,6 +23,7 @@ import * as m017 from './migrations/017-subscribers-version.js';
 import * as m018 from './migrations/018-previous-secret.js';
 import * as m019 from './migrations/019-token-credentials.js';
 import * as m020 from './migrations/020-removing-subscriptions.js';
+import * as m021 from './migrations/021-sources.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
@@ -44,14 +46,17 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '018-previous-secret': m018,
   '019-token-credentials': m019,
   '020-removing-subscriptions': m020,
+  '021-sources': m021,
 };
 
 /**
  * Runs every migration not yet run, with its database's dialect for the few DDL differences.
  * `through` stops after the named migration: a data migration's test writes rows into the schema
  * as it was before that migration, the way an older version left them, then runs the rest.
+ * With `events`, a run that has work logs `migration.start` and `migration.end` with counts (an
+ * upgrade that alters a big table takes a while, and the operator should see why the start waits).
  */
-export async function migrateWith(db: Db, dialect: StorageDialect, through?: string): Promise<void> {
+export async function migrateWith(db: Db, dialect: StorageDialect, through?: string, events?: EventLog): Promise<void> {
   const migrations: Record<string, Migration> = {};
   for (const [name, mod] of Object.entries(MIGRATIONS)) {
     migrations[name] = { up: (d) => mod.up(d, dialect) };
@@ -65,9 +70,23 @@ export async function migrateWith(db: Db, dialect: StorageDialect, through?: str
     // landing out of order) must still accept the earlier one instead of refusing to start.
     allowUnorderedMigrations: true,
   });
-  const { error } = await (through === undefined ? migrator.migrateToLatest() : migrator.migrateTo(through));
+  const known = events ? await migrator.getMigrations() : [];
+  const applied = known.filter((m) => m.executedAt !== undefined).length;
+  const pending = known.length - applied;
+  const started = performance.now();
+  if (pending > 0) logEvent(events, 'migration.start', { pending, applied }, `migrating the database: ${pending} of ${known.length} migrations to run`);
+  const { error, results = [] } = await (through === undefined ? migrator.migrateToLatest() : migrator.migrateTo(through));
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  const ran = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  const ms = Math.round(performance.now() - started);
+  // Another process may have run them between the count and the lock: the results say what this one ran.
+  if (pending > 0 || ran.length > 0) {
+    logEvent(events, 'migration.end', { ran: ran.length, migrations: ran, total: known.length, ms }, `migrated the database: ${ran.length} migrations in ${ms} ms`);
+  } else {
+    logEvent(events, 'migration.current', { total: known.length }, `the database schema is current (${known.length} migrations)`);
+  }
 }
 
 /** Migrates an open store (its builder already did unless opened with `migrate: false`). */
-export const migrate = (store: Store): Promise<void> => store.autocommit((db) => migrateWith(db, store.name === 'postgres' ? postgresDialect : sqliteDialect));
+export const migrate = (store: Store, events?: EventLog): Promise<void> =>
+  store.autocommit((db) => migrateWith(db, store.name === 'postgres' ? postgresDialect : sqliteDialect, undefined, events));

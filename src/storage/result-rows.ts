@@ -28,7 +28,8 @@ export interface SubscriptionRemoval {
 
 /**
  * A batch of attempt results as the store writes it (Store.writeResults). `failing` and `healthy`
- * (subscription ids) are disjoint: one statement must not update a row twice.
+ * (subscription ids) are disjoint: one statement must not update a row twice. `attempts` may hold
+ * several rows of one delivery (tries made at once under one lease), `states` one per delivery.
  */
 export interface ResultBatch {
   owner: string;

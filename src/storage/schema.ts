@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { SourceTables } from './schema-sources.js';
 
 /**
  * Column conventions, chosen so both databases return the same JS values:
@@ -319,7 +320,7 @@ export interface HistoryHorizonTable {
   events_pruned_ms: number;
 }
 
-export interface Database {
+export interface Database extends SourceTables {
   accounts: AccountTable;
   tokens: TokenTable;
   settings: SettingTable;

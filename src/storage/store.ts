@@ -1,3 +1,4 @@
+import type { EventLog } from '../log-events.js';
 import type { SelectQueryBuilder } from 'kysely';
 import type { Db, Tx } from './db.js';
 import type { EventRows } from './event-rows.js';
@@ -24,6 +25,12 @@ export interface Store {
    * announcement names, if any; a no-op where every writer is in-process.
    */
   listenForDeliveries(onNotify: (accounts?: string[]) => void): Promise<Notifier>;
+  /**
+   * Set when other processes' announcements cannot reach this store's listeners (PostgreSQL behind a
+   * pooler in transaction mode without a listen URL): how often a worker must look for due work
+   * instead, in milliseconds. Unset when they arrive (the dispatcher's own poll is then a safety net).
+   */
+  readonly wakeupPollMs?: number;
   /**
    * Tells workers in other processes that deliveries were committed (after the commit and
    * coalesced: postgres/announcer.ts), naming the accounts they belong to when known; a no-op where every
@@ -87,11 +94,21 @@ export interface Notifier {
 /** Where storage reports what it survives (a dropped connection, a failed reconnect). */
 export type StorageLog = (msg: string, err?: unknown) => void;
 
+/**
+ * What sits between stockhook and PostgreSQL: `none` (a direct connection, or a pooler in session
+ * mode) or `transaction` (PgBouncer, pgcat, Supavisor in transaction mode: a server connection is
+ * stockhook's only for one transaction, so nothing that lives in a session may be used).
+ */
+export type Pooler = 'none' | 'transaction';
+export const POOLERS = ['none', 'transaction'] as const satisfies readonly Pooler[];
+
 /** How a store is opened; each option names the database it applies to, the others ignore it. */
 export interface StoreOptions {
   migrate?: boolean;
   poolSize?: number;
   log?: StorageLog;
+  /** Where the migrations' start and end are logged (log-events.ts). */
+  events?: EventLog;
   /** The thread this store is opened in and what it shares with the process's other threads (threads.ts). */
   threads?: ThreadRole;
   /** SQLite: the write turn this connection shares with the process's other threads (sqlite/write-turn.ts); `threads` sets it. */
@@ -100,10 +117,20 @@ export interface StoreOptions {
   checkpoints?: CheckpointMode;
   /**
    * PostgreSQL: keep the hot path's statements as named prepared statements (postgres/named-statements.ts);
-   * default true. False for a pooler in transaction mode (PgBouncer before 1.21), which hands a
-   * session's statements to other clients' transactions.
+   * default true, false behind a pooler in transaction mode (PgBouncer before 1.21 hands a
+   * session's statements to other clients' transactions; 1.21 and later carry them when its
+   * max_prepared_statements is set, and true may be given then).
    */
   namedStatements?: boolean;
+  /**
+   * PostgreSQL: a pooler in transaction mode between stockhook and the server (default `none`).
+   * `transaction` sends every statement unnamed (unless namedStatements says otherwise) and does
+   * not LISTEN through the URL, whose session the pooler does not keep: workers LISTEN on
+   * `listenUrl` when given, else look for work every wakeupPollMs (postgres/open.ts).
+   */
+  pooler?: Pooler;
+  /** PostgreSQL behind a pooler: a URL that reaches the server directly, for the one LISTEN connection. */
+  listenUrl?: string;
   /** SQLite, for tests: every commit group runs once and rolls back before it runs for real (see Store.write). */
   rehearseWrites?: boolean;
   /**

@@ -39,6 +39,14 @@ export class BlockedTargetError extends Error {
   readonly code = 'TARGET_BLOCKED';
 }
 
+/** The server setting that lets webhooks reach such addresses (config.ts reads it). */
+export const ALLOW_PRIVATE_SETTING = 'STOCKHOOK_ALLOW_PRIVATE_TARGETS';
+
+/** What to do about a refused target, said in the refusal: an account cannot change it, its operator can. */
+export const ALLOW_PRIVATE_HINT =
+  `Webhooks reach such addresses only when the server is started with ${ALLOW_PRIVATE_SETTING}=1 ` +
+  '(for receivers on the same machine or a private network; it also lets every account target them): ask its operator, or give a public URL';
+
 /** The host of a URL without IPv6 brackets. */
 export const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '');
 
@@ -63,8 +71,9 @@ export async function checkTarget(url: string, allowPrivate: boolean, resolve: R
   // The message names the host, never the address it resolved to: that would turn this check into
   // an oracle for the server's internal DNS.
   if (addresses.some(isPrivateAddress)) {
-    throw new AppError('TARGET_NOT_ALLOWED', `${host} is, or resolves to, a loopback, private or otherwise non-public address`, {
+    throw new AppError('TARGET_NOT_ALLOWED', `${host} is, or resolves to, a loopback, private or otherwise non-public address. ${ALLOW_PRIVATE_HINT}`, {
       field: 'url',
+      setting: ALLOW_PRIVATE_SETTING,
     });
   }
 }

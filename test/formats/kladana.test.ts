@@ -67,6 +67,8 @@ describeEachDb(
         const path = r.url.split('?')[0];
         const seen = at(path).length;
         if (path.startsWith('/fail500')) return { status: 500, body: 'down' };
+        // A retry arrives while the delivery is still leased with no result written: it was made at once, not claimed again.
+        if (path.startsWith('/seq500')) return { status: 500, body: 'down', hold: seen > 1 ? rowAtRetry(r) : undefined };
         if (path.startsWith('/created201')) return { status: 201 };
         if (path.startsWith('/ok200')) return { status: 200, body: '{}' };
         if (path.startsWith('/slow')) return seen === 1 ? { status: 204, delayMs: 1800 } : { status: 204 };
@@ -76,6 +78,13 @@ describeEachDb(
       });
     });
     afterAll(async () => rx.close());
+
+    const rowsAtRetries: { requestId: string | null; attempts: number; leaseOwner: string | null }[] = [];
+    async function rowAtRetry(r: Received): Promise<void> {
+      const id = requestIdOf(r) ?? '';
+      const row = await env().store.db.selectFrom('deliveries').select(['attempts', 'lease_owner']).where('id', '=', id).executeTakeFirst();
+      rowsAtRetries.push({ requestId: id, attempts: Number(row?.attempts ?? -1), leaseOwner: row?.lease_owner ?? null });
+    }
 
     async function subscribe(a: TestAccount, path: string, windowSeconds: number, extra: object = {}) {
       const sub = (
@@ -167,6 +176,30 @@ describeEachDb(
       expect(dropped[0].id).toBe(requestIdOf(got[0]));
       // Dropped after its 4th answer was read: nothing else of it is on the way.
       expect(at('/fail500')).toHaveLength(4);
+    }, 15_000);
+
+    it('"3 more attempts... sequentially, with no timeouts between them" (seed 001): each retry follows the failed try at once, under the same lease, and all four tries are logged', async () => {
+      const a = await env().newAccount();
+      const { w, p } = await stocked(env(), a);
+      const sub = await subscribe(a, '/seq500', 1);
+      await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const dropped = (await eventually(async () => {
+        const d = await deliveries(a, sub.id, 'dropped');
+        return d.length === 1 && d;
+      }, 8000)) as any[];
+      expect(at('/seq500')).toHaveLength(4);
+      // Not one of the three retries waited for a result to be written and the row to be claimed again.
+      expect(rowsAtRetries).toHaveLength(3);
+      for (const seen of rowsAtRetries) expect(seen).toMatchObject({ requestId: dropped[0].id, attempts: 0 });
+      expect(new Set(rowsAtRetries.map((x) => x.leaseOwner)).size).toBe(1);
+      expect(rowsAtRetries[0].leaseOwner).not.toBeNull();
+      const log = (await call(env(), a, 'GET', `/api/v1/deliveries/${dropped[0].id}`, undefined, 200)).body;
+      expect(log.attemptLog.map((x: any) => [x.attempt, x.outcome, x.response?.status ?? null])).toEqual([
+        [1, 'retry', 500],
+        [2, 'retry', 500],
+        [3, 'retry', 500],
+        [4, 'dropped', 500],
+      ]);
     }, 15_000);
 
     it('an answer slower than 1500 ms fails and is resent with the same requestId; 600 ms is in time', async () => {

@@ -1,6 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { adminTokenFile } from '../../src/storage/database-location.js';
 import { api, killAll, startCli, type Child } from '../support/child.js';
 import { freshDatabase, type DbName } from '../support/env.js';
 import { eventually } from '../support/wait.js';
@@ -12,14 +15,19 @@ for (const db of inject('databases') as DbName[]) {
       await killAll(children);
     });
 
-    it('prints a generated administrator token once, keeps it across restarts, and exits 0 on SIGTERM', { timeout: 150_000 }, async () => {
+    it('without a terminal: writes a generated administrator token once to a 0600 file, never to the log, keeps it across restarts, and exits 0 on SIGTERM', { timeout: 150_000 }, async () => {
       const fresh = await freshDatabase(db);
+      // PostgreSQL has no data folder: the file goes to the working directory.
+      const cwd = mkdtempSync(join(tmpdir(), 'stockhook-lifecycle-'));
       try {
-        const first = await startCli(['serve', '--db', fresh.url, '--port', '0']);
+        const first = await startCli(['serve', '--db', fresh.url, '--port', '0'], {}, { cwd });
         children.push(first);
-        // Printed on stdout before the listening line on stderr, but the two pipes are read apart.
-        const token = await eventually(() => /administrator token \(shown once, keep it\): (\S+)\n/.exec(first.stdout())?.[1]);
+        const file = adminTokenFile(fresh.url, cwd);
+        expect(file.startsWith(db === 'sqlite' ? fresh.url : cwd)).toBe(true);
+        // Written before the server listens.
+        const token = readFileSync(file, 'utf8').trim();
         expect(token).toMatch(/^shk_admin_/);
+        expect(statSync(file).mode & 0o777).toBe(0o600);
         const created = await fetch(`${first.url}/api/v1/accounts`, {
           method: 'POST',
           headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -36,8 +44,10 @@ for (const db of inject('databases') as DbName[]) {
 
         first.proc.kill('SIGTERM');
         expect(await first.closed).toEqual({ code: 0, signal: null });
-        expect(first.stderr()).toContain('SIGTERM received, shutting down');
-        expect(first.stdout().match(/administrator token/g)).toHaveLength(1);
+        const records = first.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(records.filter((r) => r.code === 'admin_token.written')).toMatchObject([{ level: 30, path: file }]);
+        expect(records.filter((r) => r.code === 'server.stopping')).toMatchObject([{ level: 30, signal: 'SIGTERM', msg: 'SIGTERM received, shutting down' }]);
+        expect(first.stdout() + first.stderr()).not.toContain(token);
         // A clean close checkpoints SQLite's WAL into the main file and removes it.
         if (db === 'sqlite') expect(existsSync(`${fresh.url}-wal`)).toBe(false);
 
@@ -54,9 +64,11 @@ for (const db of inject('databases') as DbName[]) {
         second.proc.kill('SIGTERM');
         // Its whole output, read to the end: the token was not printed again.
         expect(await second.closed).toEqual({ code: 0, signal: null });
-        expect(second.stdout()).not.toContain('administrator token');
+        expect(second.stdout()).not.toContain('admin_token.written');
+        expect(second.stdout() + second.stderr()).not.toContain(token);
       } finally {
         await fresh.drop();
+        rmSync(cwd, { recursive: true, force: true });
       }
     });
 
@@ -73,7 +85,8 @@ for (const db of inject('databases') as DbName[]) {
         expect(res.status).toBe(201);
         c.proc.kill('SIGTERM');
         expect(await c.closed).toEqual({ code: 0, signal: null });
-        expect(c.stdout()).not.toContain('administrator token');
+        expect(c.stdout()).not.toContain('admin_token.written');
+        if (db === 'sqlite') expect(existsSync(adminTokenFile(fresh.url))).toBe(false);
         expect(c.stdout() + c.stderr()).not.toContain('from-env-0123456789abcdef0123456789');
       } finally {
         await fresh.drop();
@@ -111,7 +124,7 @@ for (const db of inject('databases') as DbName[]) {
           await new Promise<void>((resolve) => req.on('continue', () => resolve()));
 
           c.proc.kill(signal);
-          await eventually(() => c.stderr().includes(`${signal} received, shutting down`));
+          await eventually(() => c.stdout().includes(`"msg":"${signal} received, shutting down"`));
           // It stops accepting: a new connection is refused while the request is still open.
           await eventually(async () => {
             const err = await fetch(`${c.url}/healthz`).then(

@@ -45,6 +45,7 @@ describe('startup line and log format', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(startup[0]).toMatchObject({
       level: 30,
+      code: 'server.started',
       msg: `stockhook all on ${url}, database SQLite ${db}, dashboard ${url}/ui, API docs ${url}/docs`,
       role: 'all',
       url,
@@ -59,7 +60,7 @@ describe('startup line and log format', () => {
   it('STOCKHOOK_LOG_FORMAT=pretty: readable lines, no JSON; an unknown format is refused', async () => {
     const child = await start(['serve', '--db', join(dir, 'pretty.db'), '--port', '0', '--role', 'api'], { STOCKHOOK_LOG_FORMAT: 'pretty' });
     const line = child.stdout().split('\n').find((l) => l.includes('stockhook api on'));
-    expect(line).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: stockhook api on ${child.url}, database SQLite .*pretty\\.db, dashboard ${child.url}/ui, API docs ${child.url}/docs$`));
+    expect(line).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\.\\d{3}\\] INFO: stockhook api on ${child.url}, database SQLite .*pretty\\.db, dashboard ${child.url}/ui, API docs ${child.url}/docs \\[server\\.started\\]$`));
     expect(child.stdout()).not.toContain('{"level"');
     child.proc.kill('SIGTERM');
     expect((await child.closed).code).toBe(0);
@@ -102,7 +103,7 @@ describe('startup line and log format', () => {
     const closed = new Promise((resolve) => proc.on('close', resolve));
     try {
       const plain = (l: string) => l.replace(/\u001b\[[\d;]*m/g, '');
-      const line = await eventually(() => out.split(/\r?\n/).find((l) => plain(l).includes('stockhook all on') && plain(l).endsWith('/docs')), 60_000);
+      const line = await eventually(() => out.split(/\r?\n/).find((l) => plain(l).includes('stockhook all on') && plain(l).endsWith('/docs [server.started]')), 60_000);
       expect(line).toContain('\u001b['); // colour codes: pino-pretty saw a terminal
       expect(plain(line)).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: stockhook all on http:\/\/127\.0\.0\.1:\d+, database SQLite .*tty\.db, dashboard /);
       expect(out).not.toContain('{"level"');

@@ -273,9 +273,13 @@ describeEachDb('stock history: documents, movements and stock at a past moment',
   it('describes every new read in the OpenAPI document', async () => {
     const doc = (await call(env(), null, 'GET', '/openapi.json', undefined, 200)).body;
     const params = (path: string) => (doc.paths[path].get.parameters as any[]).map((p) => p.name).sort();
-    expect(params('/api/v1/documents')).toEqual(['cancelled', 'cursor', 'limit', 'since', 'type', 'until', 'warehouseId']);
+    expect(params('/api/v1/documents')).toEqual(['cancelled', 'cursor', 'dir', 'limit', 'q', 'since', 'type', 'until', 'warehouseId']);
     expect(params('/api/v1/movements')).toEqual(['cursor', 'documentId', 'expiry', 'limit', 'location', 'lot', 'productId', 'serial', 'since', 'size', 'until', 'warehouseId']);
-    expect(params('/api/v1/stock')).toEqual(expect.arrayContaining(['at', 'q', 'limit', 'cursor', 'withProduct', 'outOfStock', 'expiresBy']));
+    expect(params('/api/v1/stock')).toEqual(expect.arrayContaining(['at', 'q', 'limit', 'cursor', 'withProduct', 'outOfStock', 'expiresBy', 'sort', 'dir']));
+    // The exports take the lists' filters, not their paging.
+    expect(params('/api/v1/stock/export')).toEqual(params('/api/v1/stock').filter((p) => !['limit', 'cursor', 'withProduct'].includes(p)));
+    expect(params('/api/v1/movements/export')).toEqual(params('/api/v1/movements').filter((p) => !['limit', 'cursor'].includes(p)));
+    expect(Object.keys(doc.paths['/api/v1/stock/export'].get.responses['200'].content)).toEqual(['text/csv']);
     expect(params('/api/v1/deliveries')).toContain('eventId');
     expect(params('/api/v1/events')).toContain('last');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/documents/{id}/events', '/api/v1/events/{id}']));

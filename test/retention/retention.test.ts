@@ -85,6 +85,8 @@ describeEachDb(
         events: oldEvents.length + 1, // and account b's warehouse event
         deliveries: old.length + mid.length - 1,
         attempts: 2,
+        source_requests: 0,
+        source_deliveries: 0,
       });
       expect(await eventsOf(env(), a)).toEqual(eventsBefore.filter((e) => !oldEvents.includes(e)));
       expect(await eventsOf(env(), b)).toEqual([]);
@@ -98,7 +100,7 @@ describeEachDb(
       expect(attempts.map((x) => Number(x.id))).not.toContain(withOld);
       expect(attempts.map((x) => Number(x.id))).not.toContain(expiredAttempt);
       // A second round finds nothing.
-      expect(await pruneExpired(env().store, now, DEFAULT_RETENTION, 2)).toEqual({ events: 0, deliveries: 0, attempts: 0 });
+      expect(await pruneExpired(env().store, now, DEFAULT_RETENTION, 2)).toEqual({ events: 0, deliveries: 0, attempts: 0, source_requests: 0, source_deliveries: 0 });
 
       // Paging from before the pruned history is a clear 410; from where it starts, every kept event.
       const horizon = Math.max(...oldEvents.map((e) => Number(e.seq)));
@@ -152,7 +154,7 @@ describeEachDb(
     it('a period of 0 keeps rows forever', async () => {
       const { now } = await history(env, clock);
       const forever = { eventsMs: 0, deliveriesMs: 0, attemptsMs: 0 };
-      expect(await pruneExpired(env().store, now + days(10_000), forever)).toEqual({ events: 0, deliveries: 0, attempts: 0 });
+      expect(await pruneExpired(env().store, now + days(10_000), forever)).toEqual({ events: 0, deliveries: 0, attempts: 0, source_requests: 0, source_deliveries: 0 });
     });
   },
   { now: () => clock.ms },

@@ -1,8 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTRACT_FILE_ENV, CONTRACT_PRELOAD } from './contract-preload-env.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
+
+/**
+ * The children's working directory unless a test gives one: a first start without
+ * STOCKHOOK_ADMIN_TOKEN on PostgreSQL writes its token file there (server.ts), never into the repository.
+ */
+let childCwd: string | undefined;
+const defaultCwd = (): string => {
+  if (childCwd === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'stockhook-cwd-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    childCwd = dir;
+  }
+  return childCwd;
+};
 
 export interface Child {
   proc: ChildProcess;
@@ -24,6 +42,8 @@ export interface StartOptions {
   ready?: RegExp;
   /** How long to wait for it (default 60 s: starting from the TypeScript sources takes 15 s and more on a loaded 2-core machine). */
   timeoutMs?: number;
+  /** Its working directory (default: a temporary one shared by this test file's children). */
+  cwd?: string;
 }
 
 /** Starts `stockhook <args>` from the TypeScript sources in a child process and waits until it listens. */
@@ -32,7 +52,8 @@ export async function startCli(args: string[], env: Record<string, string | unde
   delete clean.STOCKHOOK_ADMIN_TOKEN;
   // The server checks its own responses against its OpenAPI document (contract-preload.ts).
   const contract = process.env[CONTRACT_FILE_ENV] ? ['--import', CONTRACT_PRELOAD] : [];
-  const proc = spawn(process.execPath, ['--import', 'tsx', ...contract, CLI, ...args], {
+  const proc = spawn(process.execPath, ['--import', TSX, ...contract, CLI, ...args], {
+    cwd: opts.cwd ?? defaultCwd(),
     env: { ...clean, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

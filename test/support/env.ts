@@ -81,6 +81,10 @@ export interface EnvOptions {
   retention?: AppDeps['retention'];
   /** How the store is opened (SQLite's checkpoints, for a WAL the main file is behind). */
   store?: Pick<StoreOptions, 'checkpoints'>;
+  /** The app's logger (none when not given); tests of the log records pass a recording one. */
+  logger?: AppDeps['logger'];
+  /** The app's slow-request threshold (http/request-log.ts). */
+  slowRequestMs?: number;
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
@@ -95,6 +99,8 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
     http: { adminTokenHash: hashToken(ADMIN_TOKEN), idempotency: opts.idempotencyTtlMs ? { ttlMs: opts.idempotencyTtlMs } : undefined,
       rateLimit: opts.rateLimit,
       retention: opts.retention,
+      logger: opts.logger,
+      slowRequestMs: opts.slowRequestMs,
     },
   });
   const { ctx, dispatcher } = stack;

@@ -84,7 +84,7 @@ describeEachDb('dashboard read APIs', (env) => {
   });
 
   it('serves the dashboard files with their content types', async () => {
-    for (const [url, type] of [['/ui', 'text/html'], ['/ui/', 'text/html'], ['/ui/app.js', 'text/javascript'], ['/ui/app.css', 'text/css'], ['/ui/charts.js', 'text/javascript']]) {
+    for (const [url, type] of [['/ui', 'text/html'], ['/ui/', 'text/html'], ['/ui/app.js', 'text/javascript'], ['/ui/app.css', 'text/css'], ['/ui/charts.js', 'text/javascript'], ['/ui/forms/forms.css', 'text/css'], ['/ui/forms/line.js', 'text/javascript']]) {
       const res = await env().app.inject({ method: 'GET', url });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toContain(type);
@@ -93,6 +93,9 @@ describeEachDb('dashboard read APIs', (env) => {
     // route's file-name pattern); dot segments are resolved away before routing.
     const refused: Array<[string, number, string]> = [
       ['/ui/nope.js', 404, 'NOT_FOUND'],
+      ['/ui/forms/nope.js', 404, 'NOT_FOUND'],
+      ['/ui/forms/..%2Fapp.js', 400, 'VALIDATION_FAILED'],
+      ['/ui/forms/%2e%2e%2f..%2fpackage.json', 400, 'VALIDATION_FAILED'],
       ['/ui/..%2Fpackage.json', 400, 'VALIDATION_FAILED'],
       ['/ui/%2e%2e%2fREADME.md', 400, 'VALIDATION_FAILED'],
       ['/ui/..%5cpackage.json', 400, 'VALIDATION_FAILED'],
@@ -202,6 +205,7 @@ describe.skipIf(skipBrowser)('dashboard in headless Chromium [sqlite]', () => {
 
     await tid('sub-replay').click();
     await tid('replay-start').click();
+    await tid('confirm-yes').click();
     await page.locator('[data-testid="replay-progress"][data-status="done"]').waitFor({ timeout: 10_000 });
     expect(await tid('replay-status').textContent()).toMatch(/^done · (\d+)\/\1 events · 2 deliveries/);
     await rx.waitFor(4);

@@ -78,6 +78,25 @@ describe('each setting is checked, every mistake reported at once', () => {
     expect(problems({ STOCKHOOK_PG_NAMED_STATEMENTS: 'off' })).toEqual(['STOCKHOOK_PG_NAMED_STATEMENTS must be 1 or 0, not "off"']);
   });
 
+  it('a pooler in transaction mode: statements unnamed unless told, LISTEN on a direct URL or none; refused where it cannot apply', () => {
+    const pgUrl = 'postgres://stockhook:secret@pooler.internal:6432/stockhook';
+    const direct = 'postgres://stockhook:secret@db.internal:5432/stockhook';
+    expect(loadConfig({}, { STOCKHOOK_DATABASE_URL: pgUrl }, false)).toMatchObject({ pooler: 'none', namedStatements: true, listenUrl: undefined });
+    expect(loadConfig({}, { STOCKHOOK_DATABASE_URL: pgUrl, STOCKHOOK_PG_POOLER: 'transaction' }, false)).toMatchObject({ pooler: 'transaction', namedStatements: false, listenUrl: undefined });
+    // PgBouncer 1.21+ with max_prepared_statements carries named statements: the operator may say so.
+    const both = { STOCKHOOK_DATABASE_URL: pgUrl, STOCKHOOK_PG_POOLER: 'transaction', STOCKHOOK_PG_NAMED_STATEMENTS: '1', STOCKHOOK_PG_LISTEN_URL: direct };
+    expect(loadConfig({}, both, false)).toMatchObject({ pooler: 'transaction', namedStatements: true, listenUrl: direct });
+    expect(problems({ STOCKHOOK_DATABASE_URL: pgUrl, STOCKHOOK_PG_POOLER: 'session' })).toEqual(['STOCKHOOK_PG_POOLER must be one of none, transaction, not "session"']);
+    expect(problems({ STOCKHOOK_PG_POOLER: 'transaction' })).toEqual(['STOCKHOOK_PG_POOLER=transaction applies to a postgres:// database URL only (SQLite has no pooler)']);
+    expect(problems({ STOCKHOOK_DATABASE_URL: pgUrl, STOCKHOOK_PG_LISTEN_URL: direct })).toEqual([
+      'STOCKHOOK_PG_LISTEN_URL is used only with STOCKHOOK_PG_POOLER=transaction (without a pooler, LISTEN goes to the database URL itself)',
+    ]);
+    const wrong = problems({ STOCKHOOK_DATABASE_URL: pgUrl, STOCKHOOK_PG_POOLER: 'transaction', STOCKHOOK_PG_LISTEN_URL: 'mysql://u:secret@db/x' });
+    expect(wrong).toEqual([expect.stringMatching(/^STOCKHOOK_PG_LISTEN_URL .* must be a postgres:\/\/ or postgresql:\/\/ URL that reaches the server directly/)]);
+    // The password in it is not echoed.
+    expect(wrong.join('\n')).not.toContain('secret');
+  });
+
   it('numbers: padded, fractional, exponents, out of range or not numbers are refused; the bounds are accepted', () => {
     expect(problems({ STOCKHOOK_DELIVERY_LEASE_MS: ' 5000' })).toEqual(['STOCKHOOK_DELIVERY_LEASE_MS must be an integer from 1000 to 86400000, not " 5000"']);
     expect(problems({ STOCKHOOK_DELIVERY_LEASE_MS: '999' })).toHaveLength(1);
@@ -93,6 +112,10 @@ describe('each setting is checked, every mistake reported at once', () => {
     const lines = problems({ STOCKHOOK_ADMIN_TOKEN: short });
     expect(lines).toEqual([`STOCKHOOK_ADMIN_TOKEN is 31 characters; it must be at least 32 (e.g. openssl rand -hex 32), or unset for one made at the first start`]);
     expect(loadConfig({}, { STOCKHOOK_ADMIN_TOKEN: LONG_TOKEN }, false).adminToken).toBe(LONG_TOKEN);
+    // The 5-character token of the operator's report.
+    expect(problems({ STOCKHOOK_ADMIN_TOKEN: 'abcde' })).toEqual([
+      'STOCKHOOK_ADMIN_TOKEN is 5 characters; it must be at least 32 (e.g. openssl rand -hex 32), or unset for one made at the first start',
+    ]);
     const both = problems({ STOCKHOOK_ADMIN_TOKEN: 'bad token' });
     expect(both).toHaveLength(2);
     expect(both.join('\n')).not.toContain('bad token');

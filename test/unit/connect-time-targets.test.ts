@@ -76,7 +76,10 @@ describe('every address a name resolves to is checked at connect time', () => {
     const { resolve, asked } = resolverOf(addresses);
     await expect(checkTarget('https://mixed.example/hook', false, resolve)).rejects.toMatchObject({
       code: 'TARGET_NOT_ALLOWED',
-      message: 'mixed.example is, or resolves to, a loopback, private or otherwise non-public address',
+      message:
+        'mixed.example is, or resolves to, a loopback, private or otherwise non-public address. Webhooks reach such addresses only when the server ' +
+        'is started with STOCKHOOK_ALLOW_PRIVATE_TARGETS=1 (for receivers on the same machine or a private network; it also lets every account ' +
+        'target them): ask its operator, or give a public URL',
     });
     expect(asked).toEqual(['mixed.example']);
   });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
+import { updateApplication } from '../../applications/application-changes.js';
 import { createApplication, installApplication, listApplications, uninstallApplication } from '../../applications/applications.js';
 import { principalOf } from '../auth.js';
 import { IdParams, responses, Strict, Url } from '../schemas.js';
@@ -35,6 +36,23 @@ const ApplicationBody = Type.Object(
   { additionalProperties: false },
 );
 
+const ApplicationChangeBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    webhook: Type.Optional(
+      Type.Object(
+        {
+          url: Type.Optional(Url({ minLength: 1, maxLength: 2048 })),
+          objects: Type.Optional(Type.Array(Type.String({ maxLength: 50 }), { minItems: 1, maxItems: 50, description: 'the Poster entities it wants' })),
+          secret: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'a new verify secret; shown in this answer only' })),
+        },
+        { additionalProperties: false, minProperties: 1, description: "changes to the application's Poster webhook, applied to every installed account's subscription" },
+      ),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
   const tags = ['applications'];
   app.post(
@@ -57,6 +75,20 @@ export function applicationRoutes(app: App, { ctx, auth }: RouteDeps): void {
       schema: { tags, summary: 'List registered applications (administrator)', response: responses({ 200: Type.Object({ data: Type.Array(Application) }) }) },
     },
     async () => ({ data: await listApplications(ctx.store.db) }),
+  );
+  app.patch(
+    '/api/v1/applications/:id',
+    {
+      onRequest: auth.requireAdmin,
+      schema: {
+        tags,
+        summary: "Change an application's name or its webhook's URL, entities or secret; every installed account's subscription follows (administrator)",
+        params: IdParams,
+        body: ApplicationChangeBody,
+        response: responses({ 200: Application }),
+      },
+    },
+    async (req) => updateApplication(ctx, req.params.id, req.body),
   );
   app.post(
     '/api/v1/applications/:id/install',

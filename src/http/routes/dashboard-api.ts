@@ -2,10 +2,32 @@ import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { listDeliveries } from '../../delivery/log.js';
 import { deliveryStats, MAX_STATS_BUCKETS } from '../../delivery/stats.js';
+import { subscriptionHealth } from '../../webhooks/subscription-health.js';
 import { principalOf } from '../auth.js';
 import { Defaulted, Delivery, Nullable, responses } from '../schemas.js';
 
 const STATUSES = ['pending', 'succeeded', 'failed', 'dropped', 'held', 'cancelled'];
+
+const Health = Type.Object({
+  webhookId: Type.String({ format: 'uuid' }),
+  state: Type.Union(['healthy', 'failing', 'paused', 'disabled'].map((x) => Type.Literal(x)), {
+    description: 'disabled; paused (the circuit breaker holds its deliveries until pausedUntil); failing (since failingSince); healthy',
+  }),
+  disabledReason: Nullable(Type.String()),
+  failingSince: Nullable(Type.String({ format: 'date-time' })),
+  pausedUntil: Nullable(Type.String({ format: 'date-time', description: 'set only while the pause lasts' })),
+  lastAttempt: Nullable(
+    Type.Object({
+      at: Type.String({ format: 'date-time' }),
+      outcome: Type.String(),
+      statusCode: Nullable(Type.Integer()),
+      error: Nullable(Type.String()),
+    }),
+  ),
+  nextAttemptAt: Nullable(Type.String({ format: 'date-time', description: "the earliest pending delivery's next try, not before the pause ends" })),
+  pending: Type.Integer(),
+  held: Type.Integer(),
+});
 
 const StatsBucket = Type.Object({
   at: Type.String({ format: 'date-time', description: 'start of the bucket' }),
@@ -40,6 +62,18 @@ export function dashboardApiRoutes(app: App, { ctx, auth }: RouteDeps): void {
       },
     },
     async (req) => listDeliveries(ctx.store.db, principalOf(req), req.query.webhookId, req.query),
+  );
+  app.get(
+    '/api/v1/webhooks/health',
+    {
+      ...pre,
+      schema: {
+        tags: ['webhooks'],
+        summary: "Each subscription's endpoint health: breaker pause, failing streak, last attempt, next attempt, deliveries waiting",
+        response: responses({ 200: Type.Object({ data: Type.Array(Health) }) }),
+      },
+    },
+    async (req) => ({ data: await subscriptionHealth(ctx.store.db, principalOf(req), ctx.now()) }),
   );
   app.get(
     '/api/v1/stats/deliveries',

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { App, RouteDeps } from '../deps.js';
 import { documentEvents } from '../../inventory/document-events.js';
-import { listDocuments } from '../../inventory/document-list.js';
+import { LISTED_DOCUMENT_TYPES, listDocuments } from '../../inventory/document-list.js';
 import { authorOf } from '../../inventory/document-views.js';
 import { cancelDocument, DOCUMENT_TYPES, getDocument, postDocument } from '../../inventory/documents.js';
 import { principalOf } from '../auth.js';
@@ -55,7 +55,9 @@ export function documentRoutes(app: App, { ctx, auth }: RouteDeps): void {
         tags,
         summary: 'List documents with their lines, newest first; page with cursor=<nextCursor>',
         querystring: Type.Object({
-          type: Type.Optional(Type.Union(DOCUMENT_TYPES.map((t) => Type.Literal(t)))),
+          type: Type.Optional(Type.Union(LISTED_DOCUMENT_TYPES.map((t) => Type.Literal(t)), { description: "a type; 'ship' lists outbound order shipments" })),
+          q: Type.Optional(Type.String({ maxLength: 100, description: 'part of the reference, case-insensitive' })),
+          dir: Type.Optional(Type.Union([Type.Literal('desc'), Type.Literal('asc')], { description: 'desc (default): newest first; asc: oldest first' })),
           warehouseId: Type.Optional(Id({ description: 'documents that take from or (transfers) move to this warehouse' })),
           cancelled: Type.Optional(Type.Boolean({ description: 'true: only cancelled documents; false: only standing ones (reversals included)' })),
           since: Type.Optional(Type.String({ format: 'date-time', description: 'posted at or after' })),

@@ -5,6 +5,7 @@ import { dashboardApiRoutes } from './dashboard-api.js';
 import { deliveryRoutes } from './deliveries.js';
 import { documentRoutes } from './documents.js';
 import { eventRoutes } from './events.js';
+import { exportRoutes } from './exports.js';
 import { healthRoutes } from './health.js';
 import { kladanaReportRoutes } from './kladana-reports.js';
 import { kladanaWebhookStockRoutes } from './kladana-webhookstock.js';
@@ -16,6 +17,7 @@ import { productRoutes } from './products.js';
 import { readinessRoutes } from './readiness.js';
 import { replayRoutes } from './replays.js';
 import { stockItemRoutes } from './stock-items.js';
+import { sourceRoutes } from './sources.js';
 import { stockRoutes } from './stock.js';
 import { supplierRoutes } from './supplier.js';
 import { tokenRoutes } from './tokens.js';
@@ -35,6 +37,7 @@ export const ROUTES: RoutePlugin[] = [
   documentRoutes,
   stockRoutes,
   movementRoutes,
+  exportRoutes,
   supplierRoutes,
   metakockaStockRoutes,
   kladanaReportRoutes,
@@ -43,6 +46,7 @@ export const ROUTES: RoutePlugin[] = [
   stockItemRoutes,
   eventRoutes,
   webhookRoutes,
+  sourceRoutes,
   deliveryRoutes,
   dashboardApiRoutes,
   replayRoutes,

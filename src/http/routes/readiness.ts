@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
-import { AppError } from '../../errors.js';
+import { AppError, ERRORS } from '../../errors.js';
+import { connectionProblem, databaseWhere } from '../../storage/connection-advice.js';
 import type { App, RouteDeps } from '../deps.js';
 import { responses } from '../schemas.js';
 
@@ -31,22 +32,29 @@ export function readinessRoutes(app: App, { ctx, metrics }: RouteDeps): void {
       },
     },
     async () => {
-      const reachable = await probe(() => sql`select 1`.execute(ctx.store.db));
+      const problem = await probe(ctx.store.url, () => sql`select 1`.execute(ctx.store.db));
       const thread = metrics.deliveryThreadState();
       const delivery = thread ?? 'none';
-      if (!reachable || (thread !== null && thread !== 'running')) {
-        throw new AppError('NOT_READY', undefined, { database: reachable ? 'ok' : 'unreachable', delivery });
+      if (problem !== null || (thread !== null && thread !== 'running')) {
+        const why = [problem, thread !== null && thread !== 'running' ? `the delivery thread is ${thread}` : null].filter(Boolean).join('; ');
+        throw new AppError('NOT_READY', `${ERRORS.NOT_READY.message}: ${why}`, {
+          database: problem === null ? 'ok' : 'unreachable',
+          delivery,
+          ...(problem !== null && { problem }),
+        });
       }
       return { status: 'ready' as const, database: ctx.store.name, delivery };
     },
   );
 }
 
-async function probe(query: () => Promise<unknown>): Promise<boolean> {
+/** Null when the database answered, else what is wrong in words (where it is, what to check). */
+async function probe(url: string, query: () => Promise<unknown>): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DATABASE_PROBE_MS)));
+  const slow = `${databaseWhere(url)} did not answer select 1 within ${DATABASE_PROBE_MS / 1000} s: is it running and reachable, or overloaded?`;
+  const timeout = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(slow), DATABASE_PROBE_MS)));
   try {
-    return await Promise.race([query().then(() => true, () => false), timeout]);
+    return await Promise.race([query().then(() => null, (err: unknown) => connectionProblem(url, err)), timeout]);
   } finally {
     clearTimeout(timer);
   }

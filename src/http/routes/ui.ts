@@ -53,7 +53,8 @@ export function uiRoutes(app: App, _deps: RouteDeps): void {
   app.get('/', hide, async (_req, reply) => reply.redirect('/ui/', 302));
   app.get('/ui', hide, async (_req, reply) => send('index.html', reply));
   app.get('/ui/', hide, async (_req, reply) => send('index.html', reply));
-  app.get('/ui/:file', { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: FILE.source }) }) } }, async (req, reply) =>
-    send(req.params.file, reply),
-  );
+  const fileParams = { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: FILE.source }) }) } };
+  app.get('/ui/:file', fileParams, async (req, reply) => send(req.params.file, reply));
+  // The posting forms are their own folder; still only plain names inside it.
+  app.get('/ui/forms/:file', fileParams, async (req, reply) => send(`forms/${req.params.file}`, reply));
 }

@@ -1,10 +1,11 @@
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { DatabaseUnreachableError } from '../connection-advice.js';
 import { isConnectionLost } from '../connection-errors.js';
 import type { Db } from '../db.js';
 import { migrateWith } from '../migrate.js';
 import type { Database } from '../schema.js';
-import type { StorageLog, Store, StoreOptions } from '../store.js';
+import type { Notifier, StorageLog, Store, StoreOptions } from '../store.js';
 import { retrying } from '../transaction-retry.js';
 import { Announcer } from './announcer.js';
 import { postgresDialect as dialect } from './dialect.js';
@@ -24,12 +25,32 @@ const pgTypes = {
 
 
 /**
+ * Behind a pooler in transaction mode without a listen URL, how often workers look for deliveries
+ * other processes committed: a NOTIFY cannot reach them, and an idle worker's claim is one cheap
+ * indexed query, so four a second cost little and keep a delivery's wait under a quarter second.
+ */
+export const POOLED_POLL_MS = 250;
+
+const NOT_LISTENING: Notifier = { close: async () => {} };
+
+/**
  * A PostgreSQL server: a pool of connections, each write its own transaction (writers of different
  * rows run in parallel), events numbered after commit (event-sequencer.ts), and other processes
  * told of new deliveries by NOTIFY.
+ *
+ * Behind a pooler in transaction mode (opts.pooler) only what lives in one transaction may be
+ * used: statements are sent unnamed (a named one would meet another client's server connection),
+ * and LISTEN, which lives in a session the pooler does not keep, goes to opts.listenUrl (a direct
+ * connection) or is not made at all, workers then polling every POOLED_POLL_MS. The rest already
+ * fits: every advisory lock is transaction-scoped (event-sequencer.ts, Kysely's migration lock),
+ * nothing is SET on a session, and NOTIFY is an ordinary statement, so announcements still reach
+ * workers that LISTEN directly.
  */
 export async function openPostgresStore(url: string, opts: StoreOptions = {}): Promise<Store> {
   const log: StorageLog = opts.log ?? (() => {});
+  const pooled = opts.pooler === 'transaction';
+  const named = opts.namedStatements ?? !pooled;
+  const listenUrl = opts.listenUrl ?? (pooled ? null : url);
   const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, types: pgTypes });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', (err) => log('PostgreSQL pool: an idle connection failed', err));
@@ -38,7 +59,7 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
   // crashes the process. The query in flight fails with the same error (the HTTP layer answers
   // 503 DATABASE_UNAVAILABLE) and the pool drops the client when it is released.
   pool.on('connect', (client) => client.on('error', (err) => log('PostgreSQL: a connection in use was lost', err)));
-  const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: opts.namedStatements === false ? pool : namingPool(pool) }) });
+  const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named ? namingPool(pool) : pool }) });
   const transaction = retrying((fn) => db.transaction().execute(fn), (e) => dialect.isRetryable(e));
   const announcer = new Announcer(async (payload) => {
     await sql`select pg_notify(${DELIVERY_CHANNEL}, ${payload})`.execute(db);
@@ -52,7 +73,8 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
     write: transaction,
     // Row locks, not a turn, order PostgreSQL's writers: nothing to take, no round trip added.
     autocommit: (fn) => fn(db),
-    listenForDeliveries: (onNotify) => PgNotifier.start(url, onNotify, log),
+    listenForDeliveries: async (onNotify) => (listenUrl === null ? NOT_LISTENING : PgNotifier.start(listenUrl, onNotify, log)),
+    ...(listenUrl === null && { wakeupPollMs: POOLED_POLL_MS }),
     announceDeliveries: (accounts) => announcer.request(accounts),
     events: postgresEventRows,
     eventsCommitted: () => sequencer.soon(),
@@ -71,8 +93,13 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
     },
   };
   try {
-    await waitForDatabase(db, opts.waitMs ?? 0, log);
-    if (opts.migrate !== false) await migrateWith(db, dialect);
+    try {
+      await waitForDatabase(db, opts.waitMs ?? 0, log);
+    } catch (err) {
+      // `serve` exits with this one line: where the database was looked for and what to check.
+      throw new DatabaseUnreachableError(url, err);
+    }
+    if (opts.migrate !== false) await migrateWith(db, dialect, undefined, opts.events);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -27,6 +27,10 @@ interface ResultArrays {
   errorKinds: Array<string | null>;
   errorMessages: Array<string | null>;
   outcomes: string[];
+  stateIds: string[];
+  stateAttempts: number[];
+  stateCodes: Array<number | null>;
+  stateErrors: Array<string | null>;
   statuses: string[];
   nextMs: number[];
   completedMs: Array<number | null>;
@@ -48,8 +52,8 @@ const batchStatement = prepared<ResultArrays>()((db, v) => {
     ), d as (
       update deliveries set status = r.status, attempts = r.attempt_no, next_attempt_ms = r.next_ms, last_status_code = r.code,
         last_error = r.err, completed_ms = r.done, lease_owner = null
-      from unnest(${v.deliveryIds}::text[], ${v.statuses}::text[], ${v.attemptNos}::integer[], ${v.nextMs}::bigint[],
-        ${v.responseStatuses}::integer[], ${v.errorMessages}::text[], ${v.completedMs}::bigint[]) as r(id, status, attempt_no, next_ms, code, err, done)
+      from unnest(${v.stateIds}::text[], ${v.statuses}::text[], ${v.stateAttempts}::integer[], ${v.nextMs}::bigint[],
+        ${v.stateCodes}::integer[], ${v.stateErrors}::text[], ${v.completedMs}::bigint[]) as r(id, status, attempt_no, next_ms, code, err, done)
       where deliveries.id = r.id and deliveries.lease_owner = ${v.owner}
     ), f as (
       update webhooks set failing_since_ms = ${v.now} where id = any(${v.failing}::text[]) and failing_since_ms is null
@@ -62,7 +66,7 @@ const batchStatement = prepared<ResultArrays>()((db, v) => {
       returning w.id
     ), c as (
       update deliveries set status = 'cancelled', lease_owner = null, completed_ms = ${v.now}
-      where webhook_id in (select id from x) and status in ('pending', 'held') and id <> all(${v.deliveryIds}::text[])
+      where webhook_id in (select id from x) and status in ('pending', 'held') and id <> all(${v.stateIds}::text[])
     )
     select 1 as done`;
   return { compile: () => query.compile(db) };
@@ -88,6 +92,10 @@ export async function writeResultsAtOnce(db: Db, batch: ResultBatch, isRetryable
     errorKinds: attempts.map((a) => a.error_kind),
     errorMessages: attempts.map((a) => a.error_message),
     outcomes: attempts.map((a) => a.outcome),
+    stateIds: states.map((d) => d.id),
+    stateAttempts: states.map((d) => d.attempts),
+    stateCodes: states.map((d) => d.code),
+    stateErrors: states.map((d) => d.err),
     statuses: states.map((d) => d.status),
     nextMs: states.map((d) => d.nextMs),
     completedMs: states.map((d) => d.done),

@@ -108,7 +108,7 @@ export async function openSqliteStore(url: string, opts: StoreOptions = {}): Pro
   };
   try {
     // Migrations run statement by statement outside a transaction (Kysely's SQLite migrator).
-    if (opts.migrate !== false) await store.autocommit((d) => migrateWith(d, dialect));
+    if (opts.migrate !== false) await store.autocommit((d) => migrateWith(d, dialect, undefined, opts.events));
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

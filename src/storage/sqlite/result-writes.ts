@@ -55,10 +55,8 @@ export async function writeResultsInTransaction(transaction: <T>(fn: (tx: Tx) =>
   await transaction(async (tx) => {
     // Before the deliveries' states: the lease that guards them guards the removal too.
     for (const r of removals) await removeSubscription(tx, r, batch.owner, now);
-    for (let i = 0; i < attempts.length; i += CHUNK) {
-      await insertAttempts(tx, attempts.slice(i, i + CHUNK));
-      await updateDeliveries(tx, states.slice(i, i + CHUNK));
-    }
+    for (let i = 0; i < attempts.length; i += CHUNK) await insertAttempts(tx, attempts.slice(i, i + CHUNK));
+    for (let i = 0; i < states.length; i += CHUNK) await updateDeliveries(tx, states.slice(i, i + CHUNK));
     // An endpoint starts failing once (its first failure since it was healthy) and heals once.
     if (failing.length > 0) await setFailingSince(tx, failing, now);
     if (healthy.length > 0) await setFailingSince(tx, healthy, null);

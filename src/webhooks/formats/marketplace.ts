@@ -15,6 +15,9 @@ export interface MarketplaceBody {
 /** The document types the marketplace hears about: its sales and returns. */
 const TYPES = new Set(['sale', 'return']);
 
+/** Units sold per product and size (net: a return sells minus units). */
+type Sold = Map<number, Map<string, number>>;
+
 /**
  * Why document events and not stock.changed: a document event is already exactly one per
  * document and carries the document's type and lines, whichever stock keys (lots, locations) the
@@ -23,17 +26,45 @@ const TYPES = new Set(['sale', 'return']);
  * type and lines). The supplier API reports balances and posts `count` documents, which this
  * format never takes: echoing a supplier's own sale back to it would count the sale twice.
  *
+ * A `count` booked from an inbound source (a Poster till's sale arriving as its new balance; the
+ * event carries its `origin`) is taken: for the marketplace it is a sale (or a return) made
+ * elsewhere, and `count` is what it can still sell. Its soldCount is what the count took away,
+ * read from the same write's stock.changed events of that document.
+ *
  * The sign of soldCount: +1 per unit for a posted sale, -1 for a posted return; a cancellation
  * turns the original's sign around (a cancelled sale gives units back, a cancelled return sells
  * them again). soldCount is therefore the net change in units sold caused by this document.
  */
 function movement(e: StoredEvent): { doc: DocumentView; sign: 1 | -1 } | null {
   const doc = e.data.document as DocumentView | undefined;
-  if (!doc || !TYPES.has(doc.type)) return null;
+  if (!doc) return null;
+  if (doc.type === 'count' && e.type === 'document.posted' && e.data.origin !== undefined) return { doc, sign: 1 };
+  if (!TYPES.has(doc.type)) return null;
   const base = doc.type === 'sale' ? 1 : -1;
   if (e.type === 'document.posted') return { doc, sign: base };
   if (e.type === 'document.cancelled') return { doc, sign: base === 1 ? -1 : 1 };
   return null;
+}
+
+const add = (sold: Sold, productId: number, size: string, n: number): void => {
+  const sizes = sold.get(productId) ?? new Map<string, number>();
+  sizes.set(size, (sizes.get(size) ?? 0) + n);
+  sold.set(productId, sizes);
+};
+
+/** What the document sold, per product and size, in the order its lines list them. */
+function soldBy(doc: DocumentView, sign: 1 | -1, batch: readonly StoredEvent[]): Sold {
+  const sold: Sold = new Map();
+  if (doc.type !== 'count') {
+    for (const l of doc.lines) add(sold, l.productId, l.size ?? '', sign * l.quantity);
+    return sold;
+  }
+  for (const l of doc.lines) add(sold, l.productId, l.size ?? '', 0);
+  for (const e of batch) {
+    if (e.type !== 'stock.changed' || e.data.documentId !== doc.id) continue;
+    add(sold, Number(e.data.productId), (e.data.size as string | null) ?? '', -Number(e.data.amountDelta));
+  }
+  return sold;
 }
 
 /**
@@ -43,14 +74,7 @@ function movement(e: StoredEvent): { doc: DocumentView; sign: 1 | -1 } | null {
  * - sizeId: the product's sizeId for that size, 0 when it has none (the vendor document types it as a Number);
  * - value: the size, "" for a product without sizes.
  */
-async function renderBody(tx: Tx, accountId: string, doc: DocumentView, sign: 1 | -1): Promise<MarketplaceBody> {
-  const grouped = new Map<number, Map<string, number>>();
-  for (const l of doc.lines) {
-    const sizes = grouped.get(l.productId) ?? new Map<string, number>();
-    const size = l.size ?? '';
-    sizes.set(size, (sizes.get(size) ?? 0) + l.quantity);
-    grouped.set(l.productId, sizes);
-  }
+async function renderBody(tx: Tx, accountId: string, grouped: Sold): Promise<MarketplaceBody> {
   const ids = [...grouped.keys()];
   const products = await tx.selectFrom('products').select(['id', 'sizes']).where('account_id', '=', accountId).where('id', 'in', ids).execute();
   const sizeIds = new Map(products.map((p) => [p.id, JSON.parse(p.sizes) as ProductSize[]]));
@@ -72,7 +96,7 @@ async function renderBody(tx: Tx, accountId: string, doc: DocumentView, sign: 1 
       sizes: [...(grouped.get(id) as Map<string, number>)].map(([value, quantity]) => ({
         value,
         count: round(freeOf.get(`${id}\u0000${value}`) ?? 0),
-        soldCount: round(sign * quantity),
+        soldCount: round(quantity),
         sizeId: sizeIds.get(id)?.find((s) => s.value === value)?.sizeId ?? 0,
       })),
     })),
@@ -92,7 +116,10 @@ export const marketplaceFormat: WebhookFormat = {
     if (event.type === 'webhook.test') return { body: JSON.stringify({ products: [] }), headers: { 'content-type': 'application/json' } };
     const m = movement(event);
     if (!m || m.doc.lines.length === 0) return null;
-    const body = await renderBody(ctx.tx, event.accountId, m.doc, m.sign);
+    const sold = soldBy(m.doc, m.sign, ctx.batch);
+    // A count that confirmed the level moved nothing: nothing to tell.
+    if (m.doc.type === 'count' && [...sold.values()].every((sizes) => [...sizes.values()].every((n) => n === 0))) return null;
+    const body = await renderBody(ctx.tx, event.accountId, sold);
     return { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } };
   },
   attemptHeaders: (d, sub, now) => standardHeaders(d.id, d.body, sub, now),

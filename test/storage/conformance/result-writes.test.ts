@@ -57,6 +57,23 @@ describeEachDb('store conformance: result writes', (env) => {
     expect([JSON.parse(first.request_headers), Number(first.duration_ms), Number(first.started_ms)]).toEqual([{ 'content-type': 'application/json' }, 1.5, NOW]);
   });
 
+  it('tries made at once under one lease: every try is logged, the delivery takes the last one\'s state, beside another delivery of the batch', async () => {
+    const { ids, delivery } = await setup([OWNER, OWNER]);
+    const first = attemptResult(delivery(ids[0]), false, NOW);
+    const second = attemptResult(delivery(ids[0], 1), false, NOW + 10);
+    const last = { ...attemptResult(delivery(ids[0], 2), true, NOW + 20), earlier: [first, second] };
+    await writeResults(env().store, OWNER, [last, attemptResult(delivery(ids[1]), false, NOW + 20)], NOW + 20);
+    expect(await attemptsOf(ids)).toEqual([
+      [ids[0], 1, 'retry', 500, 'bad_status'],
+      [ids[0], 2, 'retry', 500, 'bad_status'],
+      [ids[0], 3, 'succeeded', 200, null],
+      [ids[1], 1, 'retry', 500, 'bad_status'],
+    ]);
+    const [sent, retried] = await deliveryRows(env().store, ids);
+    expect(sent).toMatchObject({ status: 'succeeded', attempts: 3, last_status_code: 200, last_error: null, lease_owner: null });
+    expect(retried).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500, last_error: 'HTTP 500', lease_owner: null });
+  });
+
   it('a batch of failures marks the endpoint failing since then, and keeps the first mark', async () => {
     const { webhookId, ids, delivery } = await setup();
     await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW)], NOW);

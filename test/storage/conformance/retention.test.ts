@@ -63,7 +63,7 @@ describeEachDb('store conformance: retention', (env) => {
     const youngLog = await insertAttempt(env().store, of(1), ago(29));
     await insertAttempt(env().store, of(0), ago(1)); // goes with its delivery, however young
     const counts = await pruneExpired(env().store, NOW, DEFAULT_RETENTION, 2);
-    expect(counts).toEqual({ deliveries: 5, attempts: 2, events: 0 });
+    expect(counts).toEqual({ deliveries: 5, attempts: 2, events: 0, source_requests: 0, source_deliveries: 0 });
     expect(await kept('deliveries')).toEqual(sorted(ids.filter((_, i) => !rows[i][4])));
     const logs = await env().store.db.selectFrom('attempts').select('id').execute();
     expect(logs.map((x) => Number(x.id))).toEqual([youngLog]);
@@ -78,7 +78,7 @@ describeEachDb('store conformance: retention', (env) => {
     // b's history was already pruned further by another process's pruner: it stays where it was.
     await env().store.db.insertInto('history_horizons').values({ account_id: b, events_pruned_seq: 7, events_pruned_ms: ago(92) }).execute();
     const counts = await pruneExpired(env().store, NOW, DEFAULT_RETENTION, 2);
-    expect(counts).toEqual({ deliveries: 0, attempts: 0, events: 4 });
+    expect(counts).toEqual({ deliveries: 0, attempts: 0, events: 4, source_requests: 0, source_deliveries: 0 });
     expect(await kept('events')).toEqual(sorted([ea[2], ea[3]]));
     const horizons = await env().store.db.selectFrom('history_horizons').selectAll().orderBy('account_id').execute();
     expect(horizons.map((h) => [h.account_id, Number(h.events_pruned_seq), Number(h.events_pruned_ms)]).sort()).toEqual(
@@ -95,7 +95,7 @@ describeEachDb('store conformance: retention', (env) => {
     const [id] = await insertDeliveries(env().store, [{ ...e, status: 'succeeded', due: ago(400), createdMs: ago(400), completedMs: ago(400) }]);
     await insertAttempt(env().store, { ...e, id }, ago(400));
     const ev = await insertEvent(env().store, accountId, 1, ago(400));
-    expect(await pruneExpired(env().store, NOW, { eventsMs: 0, deliveriesMs: 0, attemptsMs: 0 })).toEqual({ deliveries: 0, attempts: 0, events: 0 });
+    expect(await pruneExpired(env().store, NOW, { eventsMs: 0, deliveriesMs: 0, attemptsMs: 0 })).toEqual({ deliveries: 0, attempts: 0, events: 0, source_requests: 0, source_deliveries: 0 });
     expect([await kept('deliveries'), await kept('events')]).toEqual([[id], [ev]]);
   });
 });

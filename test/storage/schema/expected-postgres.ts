@@ -17,7 +17,8 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
   tableNames: [
     'accounts', 'application_secrets', 'applications', 'attempts', 'deliveries', 'document_lines', 'documents', 'events',
     'history_horizons', 'idempotency_requests', 'installations', 'movements', 'outbound_order_items', 'outbound_orders', 'products',
-    'replays', 'settings', 'stock_items', 'stock_levels', 'stockhook_migrations', 'stockhook_migrations_lock', 'tokens', 'warehouses', 'webhooks',
+    'replays', 'settings', 'source_deliveries', 'source_mappings', 'source_marks', 'source_requests', 'source_unmatched', 'sources',
+    'stock_items', 'stock_levels', 'stockhook_migrations', 'stockhook_migrations_lock', 'tokens', 'warehouses', 'webhooks',
   ],
   tables: {
     accounts:
@@ -67,6 +68,22 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
       'id text not null, account_id text not null, webhook_id text not null, since_ms bigint not null, status text not null, events_total integer not null, ' +
       'events_done integer not null, deliveries integer not null, error text, started_ms bigint not null, heartbeat_ms bigint not null, finished_ms bigint',
     settings: 'key text not null, value text not null',
+    source_deliveries: 'source_id integer not null, delivery_key text not null, request_id text not null, created_ms bigint not null',
+    source_mappings:
+      'source_id integer not null, kind text not null, external_id text not null, account_id text not null, target_id integer not null, ' +
+      'created_ms bigint not null',
+    source_marks: 'source_id integer not null, key text not null, mark double precision not null, updated_ms bigint not null',
+    source_requests:
+      'id text not null, account_id text not null, source_id integer not null, received_ms bigint not null, delivery_key text, headers text not null, ' +
+      'body text not null, body_truncated integer not null, verified integer not null, verify_reason text, answer_status integer not null, ' +
+      'answer_body text not null, outcome text not null, detail text not null',
+    source_unmatched:
+      `${id('source_unmatched')}, account_id text not null, source_id integer not null, request_id text, product_ref text not null, ` +
+      'warehouse_ref text not null, reason text not null, row text not null, created_ms bigint not null, booked_ms bigint, document_id integer',
+    sources:
+      `${id('sources')}, account_id text not null, name text not null, format text not null, secret text, report_authorization text, report_base_url text, ` +
+      "mapping text not null, allow_create integer not null default 0, default_warehouse_id integer, own_webhook_ids text not null default '[]'::text, " +
+      'path_token text not null, enabled integer not null default 1, created_ms bigint not null, updated_ms bigint not null',
     stock_items:
       `${id('stock_items')}, account_id text not null, attributes text not null, released integer not null, deleted integer not null, ` +
       'created_ms bigint not null, updated_ms bigint not null',
@@ -108,12 +125,16 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     'CREATE INDEX products_account ON products (account_id, id)',
     'CREATE INDEX products_supplier ON products (account_id, supplier_product_id)',
     'CREATE INDEX replays_account ON replays (account_id, started_ms)',
+    'CREATE INDEX source_requests_source ON source_requests (source_id, id)',
+    'CREATE INDEX source_unmatched_source ON source_unmatched (source_id, booked_ms, id)',
+    'CREATE INDEX sources_account ON sources (account_id, id)',
     'CREATE INDEX stock_items_account ON stock_items (account_id, id)',
     'CREATE INDEX stock_levels_updated ON stock_levels (account_id, updated_ms)',
     'CREATE INDEX tokens_account ON tokens (account_id)',
     'CREATE INDEX warehouses_account ON warehouses (account_id, id)',
     'CREATE INDEX webhooks_account ON webhooks (account_id, enabled)',
     'CREATE UNIQUE INDEX events_seq ON events (account_id, seq)',
+    'CREATE UNIQUE INDEX sources_path_token ON sources (path_token)',
     'CREATE UNIQUE INDEX stock_levels_key ON stock_levels (account_id, product_id, warehouse_id, size, lot, expiry, serial, location)',
     'CREATE UNIQUE INDEX tokens_id ON tokens (id)',
   ],
@@ -138,6 +159,12 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     pkey('products'),
     pkey('replays'),
     pkey('settings', 'key'),
+    'source_deliveries: source_deliveries_pk PRIMARY KEY (source_id, delivery_key)',
+    'source_mappings: source_mappings_pk PRIMARY KEY (source_id, kind, external_id)',
+    'source_marks: source_marks_pk PRIMARY KEY (source_id, key)',
+    pkey('source_requests'),
+    pkey('source_unmatched'),
+    pkey('sources'),
     pkey('stock_items'),
     pkey('stock_levels'),
     pkey('tokens', 'token_hash'),
@@ -159,6 +186,7 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
   sequences: [
     'applications_id_seq integer', 'attempts_id_seq integer', 'document_lines_id_seq integer', 'documents_id_seq integer', 'events_pos_seq bigint',
     'movements_id_seq integer', 'outbound_order_items_id_seq integer', 'outbound_orders_id_seq integer', 'products_id_seq integer',
+    'source_unmatched_id_seq integer', 'sources_id_seq integer',
     'stock_items_id_seq integer', 'stock_levels_id_seq integer', 'subscribers_versions bigint', 'warehouses_id_seq integer',
   ],
 };

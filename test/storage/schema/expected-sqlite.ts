@@ -16,7 +16,8 @@ export const EXPECTED_SQLITE: SchemaDescription = {
   tableNames: [
     'accounts', 'application_secrets', 'applications', 'attempts', 'deliveries', 'document_lines', 'documents', 'events',
     'history_horizons', 'idempotency_requests', 'installations', 'movements', 'outbound_order_items', 'outbound_orders', 'products',
-    'replays', 'settings', 'sqlite_sequence', 'stock_items', 'stock_levels', 'stockhook_migrations', 'stockhook_migrations_lock',
+    'replays', 'settings', 'source_deliveries', 'source_mappings', 'source_marks', 'source_requests', 'source_unmatched', 'sources',
+    'sqlite_sequence', 'stock_items', 'stock_levels', 'stockhook_migrations', 'stockhook_migrations_lock',
     'tokens', 'warehouses', 'webhooks',
   ],
   tables: {
@@ -67,6 +68,23 @@ export const EXPECTED_SQLITE: SchemaDescription = {
       'id TEXT pk, account_id TEXT not null, webhook_id TEXT not null, since_ms bigint not null, status TEXT not null, events_total INTEGER not null, ' +
       'events_done INTEGER not null, deliveries INTEGER not null, error TEXT, started_ms bigint not null, heartbeat_ms bigint not null, finished_ms bigint',
     settings: 'key TEXT pk, value TEXT not null',
+    source_deliveries: 'source_id INTEGER not null pk1, delivery_key TEXT not null pk2, request_id TEXT not null, created_ms bigint not null',
+    source_mappings:
+      'source_id INTEGER not null pk1, kind TEXT not null pk2, external_id TEXT not null pk3, account_id TEXT not null, target_id INTEGER not null, ' +
+      'created_ms bigint not null',
+    source_marks: 'source_id INTEGER not null pk1, key TEXT not null pk2, mark double precision not null, updated_ms bigint not null',
+    source_requests:
+      'id TEXT pk, account_id TEXT not null, source_id INTEGER not null, received_ms bigint not null, delivery_key TEXT, headers TEXT not null, ' +
+      'body TEXT not null, body_truncated INTEGER not null, verified INTEGER not null, verify_reason TEXT, answer_status INTEGER not null, ' +
+      'answer_body TEXT not null, outcome TEXT not null, detail TEXT not null',
+    source_unmatched:
+      `${ID}, account_id TEXT not null, source_id INTEGER not null, request_id TEXT, product_ref TEXT not null, warehouse_ref TEXT not null, ` +
+      'reason TEXT not null, row TEXT not null, created_ms bigint not null, booked_ms bigint, document_id INTEGER',
+    sources:
+      `${ID}, account_id TEXT not null, name TEXT not null, format TEXT not null, secret TEXT, report_authorization TEXT, report_base_url TEXT, ` +
+      'mapping TEXT not null, ' +
+      "allow_create INTEGER not null default 0, default_warehouse_id INTEGER, own_webhook_ids TEXT not null default '[]', path_token TEXT not null, " +
+      'enabled INTEGER not null default 1, created_ms bigint not null, updated_ms bigint not null',
     stock_items:
       `${ID}, account_id TEXT not null, attributes TEXT not null, released INTEGER not null, deleted INTEGER not null, ` +
       'created_ms bigint not null, updated_ms bigint not null',
@@ -107,6 +125,10 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'products_account on products (account_id, id)',
     'products_supplier on products (account_id, supplier_product_id)',
     'replays_account on replays (account_id, started_ms)',
+    'source_requests_source on source_requests (source_id, id)',
+    'source_unmatched_source on source_unmatched (source_id, booked_ms, id)',
+    'sources_account on sources (account_id, id)',
+    'sources_path_token on sources unique (path_token)',
     'sqlite_autoindex_accounts_1 on accounts unique (id) [pk]',
     'sqlite_autoindex_accounts_2 on accounts unique (number) [u]',
     'sqlite_autoindex_accounts_3 on accounts unique (slug) [u]',
@@ -119,6 +141,10 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'sqlite_autoindex_installations_1 on installations unique (account_id, application_id) [pk]',
     'sqlite_autoindex_replays_1 on replays unique (id) [pk]',
     'sqlite_autoindex_settings_1 on settings unique (key) [pk]',
+    'sqlite_autoindex_source_deliveries_1 on source_deliveries unique (source_id, delivery_key) [pk]',
+    'sqlite_autoindex_source_mappings_1 on source_mappings unique (source_id, kind, external_id) [pk]',
+    'sqlite_autoindex_source_marks_1 on source_marks unique (source_id, key) [pk]',
+    'sqlite_autoindex_source_requests_1 on source_requests unique (id) [pk]',
     'sqlite_autoindex_tokens_1 on tokens unique (token_hash) [pk]',
     'sqlite_autoindex_webhooks_1 on webhooks unique (id) [pk]',
     'stock_items_account on stock_items (account_id, id)',
@@ -133,6 +159,9 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'application_secrets: application_secrets_pk PRIMARY KEY (account_id, application_id)',
     'idempotency_requests: idempotency_requests_pk PRIMARY KEY (account_id, principal, key)',
     'installations: installations_pk PRIMARY KEY (account_id, application_id)',
+    'source_deliveries: source_deliveries_pk PRIMARY KEY (source_id, delivery_key)',
+    'source_mappings: source_mappings_pk PRIMARY KEY (source_id, kind, external_id)',
+    'source_marks: source_marks_pk PRIMARY KEY (source_id, key)',
   ],
   triggers: [
     `CREATE TRIGGER accounts_subscribers_version after update of number, slug, plan on accounts begin ${NEXT} where id = new.id; end`,

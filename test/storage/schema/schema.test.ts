@@ -21,6 +21,7 @@ const MIGRATIONS = [
   '018-previous-secret',
   '019-token-credentials',
   '020-removing-subscriptions',
+  '021-sources',
 ];
 
 for (const db of inject('databases') as DbName[]) {
