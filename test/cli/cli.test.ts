@@ -43,7 +43,9 @@ describe('a port that is already taken', () => {
   });
 
   it('serve says so in one line, naming the flag and the variable, and exits 1', async () => {
-    const run = await cli(['serve', '--db', ':memory:', '--port', String(port)], { STOCKHOOK_LOG_LEVEL: 'warn', STOCKHOOK_LOG_FORMAT: 'json' });
+    // A given administrator token: without one, a start writes the generated one to a file beside the database.
+    const env = { STOCKHOOK_LOG_LEVEL: 'warn', STOCKHOOK_LOG_FORMAT: 'json', STOCKHOOK_ADMIN_TOKEN: 'busy-port-admin-token-0123456789abcdef' };
+    const run = await cli(['serve', '--db', ':memory:', '--port', String(port)], env);
     expect(run.code, run.err).toBe(1);
     expect(run.err).toBe(`stockhook: port ${port} is in use (127.0.0.1:${port}); pick another with --port or STOCKHOOK_PORT\n`);
     expect(run.out).not.toMatch(/\bat .*\.(ts|js):\d+/);
