@@ -16,6 +16,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/receiver/' },
     },
     {
+      name: 'client-stands-alone',
+      severity: 'error',
+      comment: 'stockhook/client is published for API callers: its entry point and generated types import nothing of the server',
+      from: { path: '^src/client/(index|api-types)\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/client/(index|api-types)\\.ts$' },
+    },
+    {
       name: 'nothing-below-imports-the-root',
       severity: 'error',
       comment: 'only the CLI and the server wire things together',

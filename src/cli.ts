@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { cliErrorLines } from './cli-errors.js';
 import { loadConfig } from './config.js';
 import { replayCommand } from './client/replay-command.js';
-import { toError } from './errors.js';
 import { logEvent } from './log-events.js';
 import { startupLine } from './startup-line.js';
 import { backupDatabase } from './storage/backup.js';
@@ -12,7 +14,18 @@ import { FORMAT_NAMES, type FormatName } from './receiver/index.js';
 import { closeOnSignals, startServer } from './server.js';
 
 const program = new Command();
-program.name('stockhook').description('Multi-warehouse stock ledger that delivers every change as a signed webhook');
+// Read from the installed package at run time (one level above both src/ and dist/), so the version
+// printed is the one npm installed, never a copy that went stale.
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+program
+  .name('stockhook')
+  .description('Multi-warehouse stock ledger that delivers every change as a signed webhook')
+  .version(version, '-V, --version', 'print the version of stockhook');
+// How the running command's port is chosen, for the one line that says a port is taken.
+let portFlag = '--port';
+program.hook('preAction', (_program, action) => {
+  if (action.name() === 'serve') portFlag = '--port or STOCKHOOK_PORT';
+});
 
 program
   .command('serve')
@@ -72,7 +85,8 @@ program
   .description('send every matching event since a time again to one subscription, showing progress')
   .requiredOption('--webhook <id>', 'the subscription id')
   .requiredOption('--since <time>', 'ISO date-time, e.g. 2026-11-23T00:00:00Z')
-  .requiredOption('--token <token>', 'an account token')
+  // From the environment too: a token on the command line is visible in `ps` and the shell's history.
+  .addOption(new Option('--token <token>', 'an account token').env('STOCKHOOK_TOKEN').makeOptionMandatory())
   .option('--url <url>', 'the stockhook server', 'http://127.0.0.1:3000')
   .action(async (opts: { webhook: string; since: string; token: string; url: string }) => {
     const job = await replayCommand(opts);
@@ -85,12 +99,28 @@ program
   .option('--db <url>', 'the database to copy (STOCKHOOK_DATABASE_URL, default ./data/stockhook.db)')
   .action(async (file: string, opts: { db?: string }) => {
     const { databaseUrl } = loadConfig({ db: opts.db });
-    const r = await backupDatabase(databaseUrl, file);
-    console.error(`backup of ${r.source} written to ${r.target}: ${r.pages} pages, ${r.bytes} bytes in ${r.ms} ms`);
+    const r = await backupDatabase(databaseUrl, file, {
+      onProgress: (p) =>
+        console.error(p.step === 'copying' ? `backup: copying ${databaseUrl}: ${p.pages} pages (${size(p.bytes)}), from one snapshot` : `backup: copied ${p.pages} pages, checking the copy (quick_check)`),
+    });
+    console.error(`backup of ${r.source} written to ${resolve(r.target)}: ${size(r.bytes)} (${r.bytes} bytes, ${r.pages} pages) in ${r.ms} ms`);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  // A configuration error is one line per mistake; each gets the prefix.
-  for (const line of toError(err).message.split('\n')) console.error(`stockhook: ${line}`);
+  // A configuration error is one line per mistake; each gets the prefix. No stack trace: these are
+  // the operator's to fix, and the line says how.
+  for (const line of cliErrorLines(err, portFlag)) console.error(`stockhook: ${line}`);
   process.exit(1);
 });
+
+/** Bytes as a person reads them: 512 B, 3.4 MiB. */
+function size(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let n = bytes;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} B` : `${n.toFixed(1)} ${units[i]}`;
+}

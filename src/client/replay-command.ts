@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { createStockhookClient, describeApiError, type components } from './index.js';
 
 export interface ReplayCommandOptions {
   url: string;
@@ -11,24 +11,28 @@ export interface ReplayCommandOptions {
   out?: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean };
 }
 
-interface Job {
-  id: string;
-  status: string;
-  eventsTotal: number;
-  eventsDone: number;
-  deliveries: number;
-  error: string | null;
+type Job = components['schemas']['Replay'];
+
+/** A refusal or failure the server explained: printed as its one line, without a stack trace. */
+export class ReplayError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReplayError';
+  }
 }
 
-async function api<T>(method: 'GET' | 'POST', url: string, token: string, body?: unknown): Promise<T> {
-  const res = await request(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.body.text();
-  if (res.statusCode >= 300) throw new Error(`${method} ${url}: HTTP ${res.statusCode} ${text}`);
-  return JSON.parse(text) as T;
+/** The body of an answer, or a ReplayError that says what went wrong in one line. */
+async function answer<T>(what: string, call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  let r: Awaited<typeof call>;
+  try {
+    r = await call;
+  } catch (err) {
+    // fetch's own error says only "fetch failed"; the reason (ECONNREFUSED …) is its cause.
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    throw new ReplayError(`${what}: cannot reach the server (${e.cause?.code ?? e.cause?.message ?? e.message})`);
+  }
+  if (r.data === undefined) throw new ReplayError(`${what}: ${describeApiError(r.response.status, r.error)}`);
+  return r.data;
 }
 
 function bar(done: number, total: number): string {
@@ -40,8 +44,11 @@ function bar(done: number, total: number): string {
 /** `stockhook replay`: starts a replay through the API and shows its progress until it ends. */
 export async function replayCommand(o: ReplayCommandOptions): Promise<Job> {
   const out = o.out ?? process.stderr;
-  const base = o.url.replace(/\/$/, '');
-  let job = await api<Job>('POST', `${base}/api/v1/webhooks/${o.webhook}/replay`, o.token, { since: o.since });
+  const api = createStockhookClient({ baseUrl: o.url, token: o.token });
+  let job = await answer(
+    `replay of webhook ${o.webhook}`,
+    api.POST('/api/v1/webhooks/{id}/replay', { params: { path: { id: o.webhook } }, body: { since: o.since } }),
+  );
   let last = '';
   for (;;) {
     const line = `replay ${job.id}: ${bar(job.eventsDone, job.eventsTotal)} ${job.eventsDone}/${job.eventsTotal} events, ${job.deliveries} deliveries, ${job.status}`;
@@ -51,9 +58,9 @@ export async function replayCommand(o: ReplayCommandOptions): Promise<Job> {
     }
     if (job.status !== 'running') break;
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 250));
-    job = await api<Job>('GET', `${base}/api/v1/replays/${job.id}`, o.token);
+    job = await answer(`replay ${job.id}`, api.GET('/api/v1/replays/{id}', { params: { path: { id: job.id } } }));
   }
   if (out.isTTY) out.write('\n');
-  if (job.status !== 'done') throw new Error(`replay ${job.status}${job.error ? `: ${job.error}` : ''}`);
+  if (job.status !== 'done') throw new ReplayError(`replay ${job.status}${job.error ? `: ${job.error}` : ''}`);
   return job;
 }

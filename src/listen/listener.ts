@@ -62,7 +62,14 @@ export async function startListener(opts: ListenOptions, print: (text: string) =
       res.end(answer.body);
     })();
   });
-  await new Promise<void>((resolve) => server.listen(opts.port, opts.host ?? '127.0.0.1', resolve));
+  // A port in use (EADDRINUSE) rejects here, for the CLI to say so, instead of an uncaught 'error' event.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const addr = server.address() as AddressInfo;
   const url = `http://${opts.host ?? '127.0.0.1'}:${addr.port}`;
   return {

@@ -20,7 +20,12 @@ export interface BackupOptions {
   tempName?: (target: string) => string;
   /** Runs after the copy is complete and checked, before it takes the target's name (a seam for tests). */
   beforePlace?: () => void;
+  /** Told at each step (the size to copy, then the check), so a long copy is not silent. */
+  onProgress?: (p: BackupProgress) => void;
 }
+
+/** The steps of a backup, in order: the copy of every page from one snapshot, then SQLite's check of the copy. */
+export type BackupProgress = { step: 'copying'; pages: number; bytes: number } | { step: 'checking'; pages: number };
 
 /** Owner read/write only: the copy holds signing secrets, Basic passwords and tokens. */
 const FILE_MODE = 0o600;
@@ -70,7 +75,14 @@ export async function backupSqlite(source: string, target: string, opts: BackupO
   const db = new SQLite(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    const { totalPages } = await db.backup(partial, { progress: () => ALL_PAGES });
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    // better-sqlite3 asks after a first step of no pages, which tells the size of the snapshot.
+    const progress = ({ totalPages }: { totalPages: number }) => {
+      opts.onProgress?.({ step: 'copying', pages: totalPages, bytes: totalPages * pageSize });
+      return ALL_PAGES;
+    };
+    const { totalPages } = await db.backup(partial, { progress });
+    opts.onProgress?.({ step: 'checking', pages: totalPages });
     const copy = new SQLite(partial, { fileMustExist: true });
     try {
       const check = copy.pragma('quick_check', { simple: true });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ async function levelsOffLedger(store: Store): Promise<unknown[]> {
   });
 }
 
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('stockhook backup', () => {
   it('copies a SQLite database while documents are posted; the copy is consistent and its pending deliveries are sent', async () => {
     const live = join(dir, 'live.db');
@@ -77,7 +79,15 @@ describe('stockhook backup', () => {
       stop = true;
       await Promise.all(writers);
       expect(run.code, run.err).toBe(0);
-      expect(run.err).toMatch(/^backup of .*live\.db written to .*copy\.db: \d+ pages, \d+ bytes in \d+ ms\n$/);
+      // Each step as it starts, then where the copy is (an absolute path) and how big it is.
+      const lines = run.err.trimEnd().split('\n');
+      expect(lines).toHaveLength(3);
+      // The size when the copy starts; writes committed after it may add pages to the snapshot it copies.
+      expect(lines[0]).toMatch(new RegExp(`^backup: copying ${escape(live)}: \\d+ pages \\([\\d.]+ (KiB|MiB)\\), from one snapshot$`));
+      const pages = /^backup: copied (\d+) pages, checking the copy \(quick_check\)$/.exec(lines[1])?.[1];
+      expect(pages, lines[1]).toBeDefined();
+      const done = /^backup of (.*) written to (.*): [\d.]+ (?:KiB|MiB) \((\d+) bytes, (\d+) pages\) in \d+ ms$/.exec(lines[2]);
+      expect(done?.slice(1, 5), lines[2]).toEqual([live, copy, String(statSync(copy).size), pages]);
       // Documents were committed while the CLI ran, so the copy was taken under writes.
       expect(during).toBeGreaterThan(0);
       // One file (no -wal beside it), no partial file left.

@@ -49,6 +49,8 @@ export function uiRoutes(app: App, _deps: RouteDeps): void {
       .header('content-security-policy', CSP)
       .send(catalog),
   );
+  // The server's root is where a person lands from the startup line or a bookmark: the dashboard.
+  app.get('/', hide, async (_req, reply) => reply.redirect('/ui/', 302));
   app.get('/ui', hide, async (_req, reply) => send('index.html', reply));
   app.get('/ui/', hide, async (_req, reply) => send('index.html', reply));
   const fileParams = { schema: { hide: true, params: Type.Object({ file: Type.String({ pattern: FILE.source }) }) } };
