@@ -2497,7 +2497,7 @@ export interface paths {
                     /** @description true: only cancelled documents; false: only standing ones (reversals included) */
                     cancelled?: boolean;
                     cursor?: string;
-                    /** @description desc (default): newest first; asc: oldest first */
+                    /** @description desc (default): newest / highest first; asc: oldest / lowest first */
                     dir?: "desc" | "asc";
                     /** @example 20 */
                     limit?: number;
@@ -2505,6 +2505,8 @@ export interface paths {
                     q?: string;
                     /** @description posted at or after */
                     since?: string;
+                    /** @description order by this column (posted time, number, type, reference, the warehouse's name); the number breaks ties. Cursors carry it, so keep it while paging */
+                    sort?: "posted" | "number" | "type" | "reference" | "warehouse";
                     /**
                      * @description a type; 'ship' lists outbound order shipments
                      * @example receipt
