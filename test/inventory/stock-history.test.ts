@@ -273,7 +273,7 @@ describeEachDb('stock history: documents, movements and stock at a past moment',
   it('describes every new read in the OpenAPI document', async () => {
     const doc = (await call(env(), null, 'GET', '/openapi.json', undefined, 200)).body;
     const params = (path: string) => (doc.paths[path].get.parameters as any[]).map((p) => p.name).sort();
-    expect(params('/api/v1/documents')).toEqual(['cancelled', 'cursor', 'dir', 'limit', 'q', 'since', 'type', 'until', 'warehouseId']);
+    expect(params('/api/v1/documents')).toEqual(['cancelled', 'cursor', 'dir', 'limit', 'q', 'since', 'sort', 'type', 'until', 'warehouseId']);
     expect(params('/api/v1/movements')).toEqual(['cursor', 'documentId', 'expiry', 'limit', 'location', 'lot', 'productId', 'serial', 'since', 'size', 'until', 'warehouseId']);
     expect(params('/api/v1/stock')).toEqual(expect.arrayContaining(['at', 'q', 'limit', 'cursor', 'withProduct', 'outOfStock', 'expiresBy', 'sort', 'dir']));
     // The exports take the lists' filters, not their paging.
