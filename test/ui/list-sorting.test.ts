@@ -106,9 +106,10 @@ describe.skipIf(skipBrowser)('sorting the Documents list and a product\'s moveme
     expect(moves.length).toBeGreaterThan(3);
     const shown = () => tid('movement-row').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-movement-id'))));
     // As the API pages them: newest first.
-    expect(await shown()).toEqual(moves.map((m) => m.id));
-    expect(await tid('sort-time').getAttribute('data-dir')).toBe('desc');
-    expect(await tid('movements-sort-note').textContent()).toBe(`Sorting orders all ${moves.length} movements in this scope.`);
+    // The first row can show before the whole page and its note are drawn: wait for them.
+    await expect.poll(shown).toEqual(moves.map((m) => m.id));
+    await expect.poll(() => tid('sort-time').getAttribute('data-dir')).toBe('desc');
+    await expect.poll(() => tid('movements-sort-note').textContent()).toBe(`Sorting orders all ${moves.length} movements in this scope.`);
     const byTime = (x: any, y: any) => Date.parse(x.createdAt) - Date.parse(y.createdAt) || x.id - y.id;
     await tid('sort-quantity').click();
     await expect.poll(shown).toEqual([...moves].sort((x, y) => x.amountDelta - y.amountDelta || byTime(x, y)).map((m) => m.id));
@@ -132,7 +133,7 @@ describe.skipIf(skipBrowser)('sorting the Documents list and a product\'s moveme
     await api('POST', '/api/v1/documents', { type: 'receipt', warehouseId: shop.north.id, reference: 'PO-SPOKES', lines: Array.from({ length: 510 }, (_, i) => ({ productId: many.id, lot: `L${i}`, quantity: (i * 37) % 101 + 1 })) });
     await page.goto(`${base}/ui#/history?productId=${many.id}`);
     await tid('movement-row').first().waitFor();
-    expect(await tid('movements-sort-note').textContent()).toBe('Sorting orders the 500 movements loaded so far; “Older movements” loads more.');
+    await expect.poll(() => tid('movements-sort-note').textContent()).toBe('Sorting orders the 500 movements loaded so far; “Older movements” loads more.');
     await tid('sort-quantity').click();
     await tid('movements-older').click();
     await expect.poll(() => tid('movement-row').count()).toBe(510);
