@@ -77,6 +77,9 @@ describe.skipIf(skipBrowser)('the API reference in a browser', () => {
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
     page = ctx.pages()[0] ?? (await ctx.newPage());
     ctx.on('request', (r) => requested.push(r.url()));
+    // A request to another origin is refused at once (and recorded by the listener above), so the
+    // page never waits on a host this machine cannot reach and the check below needs no idle wait.
+    await ctx.route((url) => !url.href.startsWith(`${base}/`) && !/^(?:data|blob):/.test(url.href), (route) => route.abort());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
   }, 60_000);
 
@@ -97,7 +100,6 @@ describe.skipIf(skipBrowser)('the API reference in a browser', () => {
     await page.getByText('All lines are booked in one transaction').first().waitFor();
     await page.getByText('A receipt of 12 TEE-RED-M', { exact: false }).first().waitFor();
     await page.getByText('"PO-2026-0142"').first().waitFor();
-    await page.waitForLoadState('networkidle');
     expect(requested.length).toBeGreaterThan(2);
     const elsewhere = requested.filter((u) => !u.startsWith(`${base}/`) && !/^(?:data|blob):/.test(u));
     expect(elsewhere).toEqual([]);
