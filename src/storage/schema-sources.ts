@@ -67,6 +67,11 @@ export interface SourceRequestTable {
   outcome: string;
   /** JSON: what it booked or why not. */
   detail: string;
+  /** When a Kladana report is next fetched (a claim moves it to now + lease); null: nothing to fetch (migration 023). */
+  fetch_due_ms: number | null;
+  /** The claim of the process fetching the report now. */
+  fetch_lease: string | null;
+  fetch_attempts: Generated<number>;
 }
 
 export interface SourceDeliveryTable {

@@ -76,7 +76,8 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     source_requests:
       'id text not null, account_id text not null, source_id integer not null, received_ms bigint not null, delivery_key text, headers text not null, ' +
       'body text not null, body_truncated integer not null, verified integer not null, verify_reason text, answer_status integer not null, ' +
-      'answer_body text not null, outcome text not null, detail text not null',
+      'answer_body text not null, outcome text not null, detail text not null, fetch_due_ms bigint, fetch_lease text, ' +
+      'fetch_attempts integer not null default 0',
     source_unmatched:
       `${id('source_unmatched')}, account_id text not null, source_id integer not null, request_id text, product_ref text not null, ` +
       'warehouse_ref text not null, reason text not null, row text not null, created_ms bigint not null, booked_ms bigint, document_id integer',
@@ -125,6 +126,7 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     'CREATE INDEX products_account ON products (account_id, id)',
     'CREATE INDEX products_supplier ON products (account_id, supplier_product_id)',
     'CREATE INDEX replays_account ON replays (account_id, started_ms)',
+    'CREATE INDEX source_requests_fetch_due ON source_requests (fetch_due_ms) WHERE (fetch_due_ms IS NOT NULL)',
     'CREATE INDEX source_requests_source ON source_requests (source_id, id)',
     'CREATE INDEX source_unmatched_source ON source_unmatched (source_id, booked_ms, id)',
     'CREATE INDEX sources_account ON sources (account_id, id)',

@@ -76,7 +76,8 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     source_requests:
       'id TEXT pk, account_id TEXT not null, source_id INTEGER not null, received_ms bigint not null, delivery_key TEXT, headers TEXT not null, ' +
       'body TEXT not null, body_truncated INTEGER not null, verified INTEGER not null, verify_reason TEXT, answer_status INTEGER not null, ' +
-      'answer_body TEXT not null, outcome TEXT not null, detail TEXT not null',
+      'answer_body TEXT not null, outcome TEXT not null, detail TEXT not null, fetch_due_ms bigint, fetch_lease TEXT, ' +
+      'fetch_attempts INTEGER not null default 0',
     source_unmatched:
       `${ID}, account_id TEXT not null, source_id INTEGER not null, request_id TEXT, product_ref TEXT not null, warehouse_ref TEXT not null, ` +
       'reason TEXT not null, row TEXT not null, created_ms bigint not null, booked_ms bigint, document_id INTEGER',
@@ -125,6 +126,7 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'products_account on products (account_id, id)',
     'products_supplier on products (account_id, supplier_product_id)',
     'replays_account on replays (account_id, started_ms)',
+    'source_requests_fetch_due on source_requests (fetch_due_ms) where "fetch_due_ms" is not null',
     'source_requests_source on source_requests (source_id, id)',
     'source_unmatched_source on source_unmatched (source_id, booked_ms, id)',
     'sources_account on sources (account_id, id)',
