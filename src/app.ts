@@ -44,6 +44,8 @@ export interface AppDeps {
   retention?: { policy: RetentionPolicy; intervalMs?: number };
   /** A successful request slower than this is logged at info (http/request-log.ts SLOW_REQUEST_MS unless given). */
   slowRequestMs?: number;
+  /** How Kladana reports are fetched again (tests give short waits). */
+  reportFetches?: RouteDeps['reportFetches'];
 }
 
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -132,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<App> {
     }),
     metrics: deps.metrics,
     renderer: deps.renderer,
+    reportFetches: deps.reportFetches,
   };
   for (const register of ROUTES) register(app, routeDeps);
   return app;

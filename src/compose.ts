@@ -18,7 +18,7 @@ export interface ComposeOptions {
   /** Run a dispatcher in this process (roles all and worker). */
   dispatcher?: DispatcherOptions | false;
   /** Build the HTTP app (roles all and api). */
-  http?: Pick<AppDeps, 'adminTokenHash' | 'metricsTokenHash' | 'logger' | 'idempotency' | 'rateLimit' | 'retention' | 'slowRequestMs'> | false;
+  http?: Pick<AppDeps, 'adminTokenHash' | 'metricsTokenHash' | 'logger' | 'idempotency' | 'rateLimit' | 'retention' | 'slowRequestMs' | 'reportFetches'> | false;
 }
 
 export interface Stack extends DomainParts {

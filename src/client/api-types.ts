@@ -5016,7 +5016,7 @@ export interface paths {
         head?: never;
         /**
          * Change a source; its format and URL stay
-         * @description A `write` token; at least one field, the same fields as creating it. A different `format` is 422 `VALIDATION_FAILED` (create another source); `secret: null` or `reportAuthorization: null` removes one, but a signing vendor cannot be left without a secret. `enabled: false` makes the inbound URL answer with the vendor's failure and book nothing. Rows already kept as unmatched wait for a retry or a mapping. The answer carries the source with an empty `health`: GET the source to read it.
+         * @description A `write` token; at least one field, the same fields as creating it. A different `format` is 422 `VALIDATION_FAILED` (create another source); `secret: null` or `reportAuthorization: null` removes one, but a signing vendor cannot be left without a secret. `enabled: false` makes the inbound URL answer with the vendor's failure and book nothing. Rows already kept as unmatched wait for a retry or a mapping. The answer carries the source as GET reads it, `health` included.
          */
         patch: {
             parameters: {
@@ -5089,8 +5089,12 @@ export interface paths {
                          *       "hasReportAuthorization": false,
                          *       "reportBaseUrl": null,
                          *       "health": {
-                         *         "lastRequest": null,
-                         *         "unmatched": 0
+                         *         "lastRequest": {
+                         *           "id": "01a24d86-5c1e-7a3d-9f42-3b8e6d1c0a57",
+                         *           "receivedAt": "2026-12-06T22:43:41.502Z",
+                         *           "outcome": "booked"
+                         *         },
+                         *         "unmatched": 2
                          *       },
                          *       "createdAt": "2026-12-06T22:43:10.214Z",
                          *       "updatedAt": "2026-12-06T22:44:02.871Z"
@@ -5332,7 +5336,7 @@ export interface paths {
         };
         /**
          * The source's request log, newest first
-         * @description Every request the inbound URL received: its headers (credentials hidden), the body (up to 64 KiB, `bodyTruncated` beyond), the vendor's delivery id (`deliveryKey`), whether it verified and why not, the answer given, and the outcome (`booked`, `duplicate`, `refused`, `stale`, `unmatched`, `ignored`, `failed`, `pending` while a Kladana report is read) with its detail. Page with `before=<last id>` and `limit` (at most 500, default 50). A `read` token.
+         * @description Every request the inbound URL received: its headers (credentials hidden), the body (up to 64 KiB, `bodyTruncated` beyond), the vendor's delivery id (`deliveryKey`), whether it verified and why not, the answer given, and the outcome (`booked`, `duplicate`, `refused`, `stale`, `unmatched`, `ignored`, `failed`, `pending` while a Kladana report is read or waits for its next try, `fetch_failed` when its tries ran out) with its detail (for a Kladana report: `attempts`, `lastError`, `nextAttemptAt`, and at the end `reason`). Page with `before=<last id>` and `limit` (at most 500, default 50). A `read` token.
          */
         get: {
             parameters: {
@@ -5427,7 +5431,7 @@ export interface paths {
                                     [key: string]: string;
                                 };
                                 id: string;
-                                outcome: "booked" | "duplicate" | "refused" | "stale" | "unmatched" | "ignored" | "failed" | "pending";
+                                outcome: "booked" | "duplicate" | "refused" | "stale" | "unmatched" | "ignored" | "failed" | "pending" | "fetch_failed";
                                 receivedAt: string;
                                 verified: boolean;
                                 verifyReason: null | string;

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Ctx } from '../context.js';
 import type { Renderer } from '../delivery/fan-out.js';
 import type { DeliveryMetrics } from '../delivery/metrics.js';
+import type { ReportFetchOptions } from '../sources/report-fetcher.js';
 import type { Auth } from './auth.js';
 
 /** The Fastify instance every route plugin registers on (TypeBox schemas give typed requests). */
@@ -16,6 +17,8 @@ export interface RouteDeps {
   metrics: DeliveryMetrics;
   /** Renders deliveries outside a write (replay) exactly as the fan-out does. */
   renderer: Renderer;
+  /** How Kladana reports are fetched again after a failure or a stop (sources/report-fetcher.ts defaults when not given). */
+  reportFetches?: ReportFetchOptions;
 }
 
 /** A route plugin: registers one resource's routes. */

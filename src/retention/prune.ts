@@ -62,7 +62,8 @@ async function pruneSourceRequests(store: Store, cutoff: number, batch: number):
   const res = await store.write((tx) =>
     tx
       .deleteFrom('source_requests')
-      .where('id', 'in', (eb) => eb.selectFrom('source_requests').select('id').where('received_ms', '<', cutoff).limit(batch))
+      // A row whose report is still to be fetched is the fetch's only record: it ends first.
+      .where('id', 'in', (eb) => eb.selectFrom('source_requests').select('id').where('received_ms', '<', cutoff).where('fetch_due_ms', 'is', null).limit(batch))
       .executeTakeFirst(),
   );
   return Number(res.numDeletedRows);

@@ -1,13 +1,14 @@
-import { writeTx, type Ctx, type WriteScope } from '../context.js';
+import { writeTx, type Ctx } from '../context.js';
 import { AppError, toError } from '../errors.js';
 import { verify } from '../receiver/verify.js';
 import { timeOrderedId } from '../storage/time-ordered-id.js';
-import { bookBalances, boundedKey, type BookResult } from './booking.js';
-import { fetchReport } from './kladana-report.js';
-import { settleLog, writeLog, type LogEntry, type Outcome } from './request-log.js';
-import { KLADANA_API, sourceByToken, type Source } from './sources.js';
+import { bookBalances, boundedKey } from './booking.js';
+import { newLease } from './fetch-queue.js';
+import { claimDelivery, outcomeOf, ReportFetcher, type ReportFetchOptions } from './report-fetcher.js';
+import { writeLog, type LogEntry, type Outcome } from './request-log.js';
+import { sourceByToken, type Source } from './sources.js';
 import { bookStockItem } from './stock-item-booking.js';
-import { BadPayload, kladanaRows, VENDORS, type Answer, type Parsed } from './vendors.js';
+import { BadPayload, VENDORS, type Answer, type Parsed } from './vendors.js';
 
 export interface InboundRequest {
   token: string;
@@ -25,19 +26,22 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 type Base = Pick<LogEntry, 'id' | 'accountId' | 'sourceId' | 'receivedMs' | 'headers' | 'body'>;
 type Result = Pick<LogEntry, 'deliveryKey' | 'verified' | 'verifyReason' | 'outcome' | 'detail'> & { answer: Answer };
 
-const outcomeOf = (r: BookResult): Outcome =>
-  r.documentIds.length > 0 || r.booked > 0 ? 'booked' : r.stale.length > 0 ? 'stale' : r.unmatched > 0 ? 'unmatched' : 'booked';
-
 /**
  * The inbound side of sources: verifies a vendor's request with the vendor's own scheme (the
  * receiver library's verify), answers as that vendor expects, books what it reports exactly once
  * per vendor delivery identity, and logs every request. Kladana's report is fetched after the
- * answer (Kladana wants one within 1500 ms); `idle()` waits for those fetches (shutdown, tests).
+ * answer (Kladana wants one within 1500 ms) by the ReportFetcher, which tries again after a failure
+ * and picks up, at start, what a stopped process left unfetched.
  */
 export class Inbox {
-  private readonly running = new Set<Promise<void>>();
+  private readonly fetcher: ReportFetcher;
 
-  constructor(private readonly ctx: Ctx) {}
+  constructor(
+    private readonly ctx: Ctx,
+    fetches: ReportFetchOptions = {},
+  ) {
+    this.fetcher = new ReportFetcher(ctx, fetches);
+  }
 
   async receive(req: InboundRequest): Promise<Answer> {
     const { ctx } = this;
@@ -76,15 +80,19 @@ export class Inbox {
       if (deliveryKey !== null && (await this.seen(source, deliveryKey))) {
         return log({ deliveryKey, ...verified, answer: vendor.ok, outcome: 'duplicate', detail: {} });
       }
-      await log({ deliveryKey, ...verified, answer: vendor.ok, outcome: 'pending', detail: { reportUrl: parsed.url } });
-      this.track(this.fetchAndBook(source, parsed, base.id, deliveryKey));
+      // Logged with this process's claim on the fetch, in the write that records the request: if
+      // the process stops before booking, the claim runs out and the fetch is not lost.
+      const fetch = { dueMs: now + this.fetcher.leaseMs, lease: newLease() };
+      const detail = { reportUrl: parsed.url, reportType: parsed.reportType };
+      await writeTx(ctx, source.accountId, ({ tx }) => writeLog(tx, { ...base, deliveryKey, ...verified, answer: vendor.ok, outcome: 'pending', detail, fetch }));
+      this.fetcher.run({ requestId: base.id, accountId: source.accountId, sourceId: source.id, receivedMs: now, deliveryKey, ...detail, attempts: 1, lease: fetch.lease });
       return vendor.ok;
     }
     try {
       return await writeTx(ctx, source.accountId, async (scope) => {
         const r = (outcome: Outcome, detail: Record<string, unknown>): Result => ({ deliveryKey, ...verified, answer: vendor.ok, outcome, detail });
         let result: Result;
-        if (deliveryKey !== null && !(await claim(scope, source, deliveryKey, base.id))) result = r('duplicate', {});
+        if (deliveryKey !== null && !(await claimDelivery(scope, source, deliveryKey, base.id))) result = r('duplicate', {});
         else if (parsed.kind === 'balances') {
           const booked = await bookBalances(scope, source, parsed.rows.map((row) => ({ row })), `source:${source.id}:${base.id}`, base.id);
           result = r(outcomeOf(booked), { ...booked });
@@ -103,46 +111,23 @@ export class Inbox {
     }
   }
 
-  /** Waits for the report fetches under way. */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  /** Starts fetching the reports a stop or a failure left unfetched (at start, and as they come due). */
+  start(): void {
+    this.fetcher.start();
   }
 
-  private track(p: Promise<void>): void {
-    this.running.add(p);
-    void p.finally(() => this.running.delete(p));
+  /** Stops; fetches under way are left due for the next start. */
+  stop(): Promise<void> {
+    return this.fetcher.stop();
+  }
+
+  /** Waits for the report fetches under way. */
+  idle(): Promise<void> {
+    return this.fetcher.idle();
   }
 
   private async seen(source: Source, key: string): Promise<boolean> {
     const row = await this.ctx.store.db.selectFrom('source_deliveries').select('request_id').where('source_id', '=', source.id).where('delivery_key', '=', key).executeTakeFirst();
     return row !== undefined;
   }
-
-  /** Kladana: the report at reportUrl, fetched with the source's credentials, only under its reportBaseUrl. */
-  private async fetchAndBook(source: Source, parsed: Extract<Parsed, { kind: 'report' }>, requestId: string, deliveryKey: string | null): Promise<void> {
-    const { ctx } = this;
-    try {
-      const base = source.reportBaseUrl ?? KLADANA_API;
-      if (!parsed.url.startsWith(base)) throw new BadPayload(`reportUrl is not under ${base}: not fetched, so the source's credentials go nowhere else`);
-      const report = await fetchReport({ url: parsed.url, authorization: source.reportAuthorization, allowPrivateTargets: ctx.settings.allowPrivateTargets });
-      const rows = kladanaRows(report, parsed.reportType);
-      await writeTx(ctx, source.accountId, async (scope) => {
-        if (deliveryKey !== null && !(await claim(scope, source, deliveryKey, requestId))) return settleLog(scope.tx, requestId, 'duplicate', {});
-        const booked = await bookBalances(scope, source, rows.map((row) => ({ row })), `source:${source.id}:${requestId}`, requestId);
-        await settleLog(scope.tx, requestId, outcomeOf(booked), { reportUrl: parsed.url, ...booked });
-      });
-    } catch (err) {
-      await writeTx(ctx, source.accountId, ({ tx }) => settleLog(tx, requestId, 'failed', { reportUrl: parsed.url, reason: toError(err).message })).catch(() => undefined);
-    }
-  }
-}
-
-/** Records the vendor's delivery identity in the booking's own write: a retry, even a concurrent one, finds it taken. */
-async function claim(scope: WriteScope, source: Source, key: string, requestId: string): Promise<boolean> {
-  const r = await scope.tx
-    .insertInto('source_deliveries')
-    .values({ source_id: source.id, delivery_key: key, request_id: requestId, created_ms: scope.now })
-    .onConflict((oc) => oc.columns(['source_id', 'delivery_key']).doNothing())
-    .executeTakeFirst();
-  return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
 }

@@ -14,6 +14,8 @@ export interface ReportFetch {
   allowPrivateTargets: boolean;
   timeoutMs?: number;
   maxBytes?: number;
+  /** Ends the fetch early (the process is stopping). */
+  signal?: AbortSignal;
 }
 
 /** One agent per setting: its connector resolves names through the private-target guard, as deliveries do. */
@@ -40,7 +42,7 @@ export async function fetchReport(f: ReportFetch): Promise<unknown> {
     method: 'GET',
     dispatcher: agentFor(f.allowPrivateTargets),
     headers: { accept: 'application/json;charset=utf-8', ...(f.authorization && { authorization: f.authorization }) },
-    signal: AbortSignal.timeout(f.timeoutMs ?? REPORT_TIMEOUT_MS),
+    signal: f.signal ? AbortSignal.any([f.signal, AbortSignal.timeout(f.timeoutMs ?? REPORT_TIMEOUT_MS)]) : AbortSignal.timeout(f.timeoutMs ?? REPORT_TIMEOUT_MS),
   });
   const chunks: Buffer[] = [];
   let size = 0;

@@ -6,7 +6,7 @@ export const LOGGED_BODY_BYTES = 64 * 1024;
 /** Headers a log must not keep readable: credentials. */
 const HIDDEN = new Set(['authorization', 'proxy-authorization', 'cookie']);
 
-export const OUTCOMES = ['booked', 'duplicate', 'refused', 'stale', 'unmatched', 'ignored', 'failed', 'pending'] as const;
+export const OUTCOMES = ['booked', 'duplicate', 'refused', 'stale', 'unmatched', 'ignored', 'failed', 'pending', 'fetch_failed'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
 export interface LogEntry {
@@ -22,6 +22,8 @@ export interface LogEntry {
   answer: { status: number; body: string };
   outcome: Outcome;
   detail: Record<string, unknown>;
+  /** A Kladana report to fetch: the row is its queue entry, claimed by the process that answered (fetch-queue.ts). */
+  fetch?: { dueMs: number; lease: string };
 }
 
 export interface RequestView {
@@ -66,13 +68,11 @@ export async function writeLog(tx: Tx, e: LogEntry): Promise<void> {
       answer_body: e.answer.body,
       outcome: e.outcome,
       detail: JSON.stringify(e.detail),
+      fetch_due_ms: e.fetch?.dueMs ?? null,
+      fetch_lease: e.fetch?.lease ?? null,
+      fetch_attempts: e.fetch ? 1 : 0,
     })
     .execute();
-}
-
-/** A request answered before it was processed (Kladana's report fetch) gets its outcome later. */
-export async function settleLog(tx: Tx, id: string, outcome: Outcome, detail: Record<string, unknown>): Promise<void> {
-  await tx.updateTable('source_requests').set({ outcome, detail: JSON.stringify(detail) }).where('id', '=', id).execute();
 }
 
 /** The source's log, newest first; `before` pages on. */

@@ -85,6 +85,8 @@ export interface EnvOptions {
   logger?: AppDeps['logger'];
   /** The app's slow-request threshold (http/request-log.ts). */
   slowRequestMs?: number;
+  /** How Kladana reports are fetched again (sources/report-fetcher.ts): tests give short waits. */
+  reportFetches?: AppDeps['reportFetches'];
 }
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
@@ -101,6 +103,7 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
       retention: opts.retention,
       logger: opts.logger,
       slowRequestMs: opts.slowRequestMs,
+      reportFetches: opts.reportFetches,
     },
   });
   const { ctx, dispatcher } = stack;

@@ -118,7 +118,7 @@ export const sourcesReference: TagReference = {
         '`VALIDATION_FAILED` (create another source); `secret: null` or `reportAuthorization: null` removes one, ' +
         'but a signing vendor cannot be left without a secret. `enabled: false` makes the inbound URL answer ' +
         "with the vendor's failure and book nothing. Rows already kept as unmatched wait for a retry or a mapping. " +
-        'The answer carries the source with an empty `health`: GET the source to read it.',
+        'The answer carries the source as GET reads it, `health` included.',
       params: { id: SOURCE_ID },
       body: {
         byCode: {
@@ -131,7 +131,7 @@ export const sourcesReference: TagReference = {
         },
         pause: { summary: 'Stop booking what the vendor sends', value: { enabled: false } },
       },
-      responses: { '200': source({ lastRequest: null, unmatched: 0 }, { mapping: 'code', allowCreate: true, updatedAt: '2026-12-06T22:44:02.871Z' }) },
+      responses: { '200': source(AFTER_FIRST_REQUEST, { mapping: 'code', allowCreate: true, updatedAt: '2026-12-06T22:44:02.871Z' }) },
     },
     'DELETE /api/v1/sources/{id}': {
       summary: 'Delete a source, its mappings and its log',
@@ -232,7 +232,9 @@ export const sourcesReference: TagReference = {
         'Every request the inbound URL received: its headers (credentials hidden), the body (up to 64 KiB, ' +
         '`bodyTruncated` beyond), the vendor\'s delivery id (`deliveryKey`), whether it verified and why not, the ' +
         'answer given, and the outcome (`booked`, `duplicate`, `refused`, `stale`, `unmatched`, `ignored`, ' +
-        '`failed`, `pending` while a Kladana report is read) with its detail. Page with `before=<last id>` and ' +
+        '`failed`, `pending` while a Kladana report is read or waits for its next try, `fetch_failed` when its ' +
+        'tries ran out) with its detail (for a Kladana report: `attempts`, `lastError`, `nextAttemptAt`, and at the ' +
+        'end `reason`). Page with `before=<last id>` and ' +
         '`limit` (at most 500, default 50). A `read` token.',
       params: { id: SOURCE_ID },
       query: { limit: 20 },

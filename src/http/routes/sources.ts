@@ -67,7 +67,7 @@ const Mapping = Strict({
   targetId: Id(),
 });
 
-export function sourceRoutes(app: App, { ctx, auth }: RouteDeps): void {
+export function sourceRoutes(app: App, { ctx, auth, reportFetches }: RouteDeps): void {
   const pre = { onRequest: auth.requireAccount };
   const tags = ['sources'];
   const publicUrl = ctx.settings.publicUrl;
@@ -93,7 +93,7 @@ export function sourceRoutes(app: App, { ctx, auth }: RouteDeps): void {
   app.patch(
     '/api/v1/sources/:id',
     { ...pre, schema: { tags, summary: 'Change a source (its format and URL stay)', params: IdParams, body: Type.Partial(Strict(fields), { minProperties: 1 }), response: responses({ 200: ref }) } },
-    async (req) => toSourceView(await updateSource(ctx, principalOf(req).accountId, req.params.id, req.body), publicUrl),
+    async (req) => (await withHealth([await updateSource(ctx, principalOf(req).accountId, req.params.id, req.body)]))[0],
   );
   app.delete('/api/v1/sources/:id', { ...pre, schema: { tags, summary: 'Delete a source, its mappings and its log; what it booked stays', params: IdParams, response: responses({ 204: Type.Null() }) } }, async (req, reply) => {
     await deleteSource(ctx, principalOf(req).accountId, req.params.id);
@@ -201,8 +201,11 @@ export function sourceRoutes(app: App, { ctx, auth }: RouteDeps): void {
 
   // The inbound URL. Not an API call: the vendor's request, verified by its own scheme over the
   // raw bytes, so this scope takes every body as a Buffer and answers the way each vendor expects.
-  const inbox = new Inbox(ctx);
-  app.addHook('onClose', async () => inbox.idle());
+  const inbox = new Inbox(ctx, { log: (msg, err) => app.log.error({ err }, msg), ...reportFetches });
+  // At start, the reports a stopped process left unfetched are fetched; at close, a fetch under way
+  // is cut short and left due, so the next start (or another process) fetches it.
+  app.addHook('onReady', async () => inbox.start());
+  app.addHook('onClose', async () => inbox.stop());
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES }, (_req, body, done) => done(null, body));

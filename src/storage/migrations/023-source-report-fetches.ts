@@ -12,6 +12,8 @@ import { sql, type Kysely } from 'kysely';
  * - `fetch_attempts`: tries made, for the backoff and the bound after which it ends `fetch_failed`.
  *
  * Only rows with a fetch to come are in the index, so finding what is due never walks the log.
+ * A notification logged `pending` before this migration was never fetched if its process stopped:
+ * it comes due at once, so the next start fetches it (the report is of current balances).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('source_requests').addColumn('fetch_due_ms', 'bigint').execute();
@@ -23,4 +25,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .columns(['fetch_due_ms'])
     .where(sql.ref('fetch_due_ms'), 'is not', null)
     .execute();
+  await sql`update source_requests set fetch_due_ms = received_ms where outcome = 'pending'`.execute(db);
 }
