@@ -91,9 +91,24 @@ export interface EnvOptions {
 
 export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const fresh = await freshDatabase(db);
+  const env = await openEnv(db, fresh.url, opts);
+  return {
+    ...env,
+    async close() {
+      await env.close();
+      await fresh.drop();
+    },
+  };
+}
+
+/**
+ * An app (and, when asked, a dispatcher) on a database that exists already: a second process on
+ * the same database, or the same process started again. `close` stops it and closes its store.
+ */
+export async function openEnv(db: DbName, url: string, opts: EnvOptions = {}): Promise<TestEnv & { close(): Promise<void> }> {
   // STOCKHOOK_TEST_REHEARSE_WRITES=1: every SQLite write runs twice, the first time rolled back (Store.write);
   // tests that count statements (subscriber-cache) then count the rehearsal's too.
-  const store = await openStore(fresh.url, { rehearseWrites: process.env.STOCKHOOK_TEST_REHEARSE_WRITES === '1', ...opts.store });
+  const store = await openStore(url, { rehearseWrites: process.env.STOCKHOOK_TEST_REHEARSE_WRITES === '1', ...opts.store });
   const stack = await compose(store, {
     settings: { allowPrivateTargets: opts.allowPrivateTargets ?? true, publicUrl: TEST_PUBLIC_URL, limits: opts.limits },
     now: opts.now,
@@ -111,7 +126,7 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
   return {
     db,
     dispatcher,
-    url: fresh.url,
+    url,
     store,
     ctx,
     app,
@@ -131,7 +146,6 @@ export async function createEnv(db: DbName, opts: EnvOptions = {}): Promise<Test
       await dispatcher?.stop(1000);
       await app.close();
       await store.close();
-      await fresh.drop();
     },
   };
 }
