@@ -191,5 +191,25 @@ for (const name of inject('databases') as DbName[]) {
         await older.close();
       }
     });
+
+    it('023: a Kladana notification left pending before it comes due at once; every other request has nothing to fetch', async () => {
+      const older = await olderDatabase(name, '021-sources');
+      try {
+        const { db } = older;
+        const request = (id: string, outcome: string) => ({
+          id, account_id: 'acc', source_id: 1, received_ms: 1000 + id.length, delivery_key: null, headers: '{}', body: '{}', body_truncated: 0,
+          verified: 1, verify_reason: null, answer_status: 204, answer_body: '', outcome, detail: '{"reportUrl":"https://app.kladana.in/api/remap/1.2/x"}',
+        });
+        await db.insertInto('source_requests').values([request('r-1', 'pending'), request('r-22', 'booked'), request('r-333', 'failed')]).execute();
+        await older.migrateRest();
+        expect(await rows(db, 'source_requests', ['id', 'outcome', 'fetch_due_ms', 'fetch_lease', 'fetch_attempts'])).toEqual([
+          ['r-1', 'pending', 1003, null, 0],
+          ['r-22', 'booked', null, null, 0],
+          ['r-333', 'failed', null, null, 0],
+        ]);
+      } finally {
+        await older.close();
+      }
+    });
   });
 }
