@@ -31,4 +31,20 @@ describeEachDb('sources under retention', (env) => {
     const left = await env().store.db.selectFrom('source_deliveries').select('delivery_key').where('source_id', '=', s.id).execute();
     expect(left).toEqual([]);
   });
+
+  it('keeps a request whose report is still to be fetched: the row is that fetch\'s only record', async () => {
+    const a = await env().newAccount();
+    await warehouse(env(), a, 'Main', { code: 'W1' });
+    await call(env(), a, 'POST', '/api/v1/products', { title: 'P', sku: 'S1' }, 201);
+    const s = await source(env(), a, { name: 'MK', format: 'metakocka', secret: 'k' });
+    const base = await listening(env());
+    const body = { opr_code: '0', opr_time_ms: '0', stock_list_count: '1', stock_list: [{ warehouse_id: 'W1', mk_id: '1', count_code: 'S1', code: '', title: 'P', amount: '1', reserved_amount: '0', free_amount: '1', unit: 'kos' }] };
+    for (const id of ['mk-a', 'mk-b']) await send(base, metakocka(s.path, 'k', body, id));
+    const [, older] = await requests(env(), a, s.id);
+    // As a Kladana request waiting for its next try would stand (far in the future, so no fetcher takes it here).
+    await env().store.write((tx) => tx.updateTable('source_requests').set({ fetch_due_ms: Date.now() + days(400) }).where('id', '=', older.id).execute());
+    const counts = await pruneExpired(env().store, Date.now() + days(31), DEFAULT_RETENTION, 2);
+    expect(counts.source_requests).toBe(1);
+    expect((await requests(env(), a, s.id)).map((r) => r.id)).toEqual([older.id]);
+  });
 });
