@@ -1,6 +1,6 @@
 import type { EventLog } from '../log-events.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
-import type { BreakerOptions } from './breaker.js';
+import type { BreakerOptions } from './breaker/index.js';
 import type { HandoffWriter } from './handoff/index.js';
 import type { AttemptMetrics } from './metrics.js';
 

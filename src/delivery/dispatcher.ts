@@ -9,7 +9,7 @@ import { toSubscription, type Subscription } from '../webhooks/subscription-row.
 import { disableSubscription } from '../webhooks/subscriptions.js';
 import { attempt, retriesAtOnce } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
-import { Breakers, DEFAULT_BREAKER } from './breaker.js';
+import { EndpointBreakers } from './breaker/index.js';
 import { ClaimLoop } from './claim-loop.js';
 import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
@@ -20,7 +20,6 @@ import { logAttempt, logAutoDisabled, logPaused, logResumed } from './operator-l
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
 import { SendSlots } from './send-slots.js';
-import { SharedBreaker } from './shared-breaker.js';
 import { wakeAccounts } from './wake-signal.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
@@ -35,8 +34,8 @@ export class Dispatcher {
   readonly owner: string;
   /** The handoff's side here: the target of this thread's writes and of the HTTP thread's gifts (handoff/index.ts). */
   readonly handoff: HandoffTaker;
-  readonly breakers: Breakers;
-  private readonly shared: SharedBreaker;
+  /** Every endpoint's circuit breaker, this worker's and the pause all workers share (breaker/index.ts). */
+  readonly breakers: EndpointBreakers;
   private readonly sender: Sender;
   private readonly slots: SendSlots;
   private readonly batchSize: number;
@@ -78,14 +77,13 @@ export class Dispatcher {
     // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
     this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
       claimLimit: () => this.slots.claimLimit(this.batchSize),
-      exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
+      exclusions: async (now) => this.excluded(now, await this.breakers.blocked(now)),
       accountOf: (id) => this.subs.get(id)?.accountId,
       claim: (o) => this.claim(o),
       nextDueAt: (after) => nextDueAt(ctx.store, after),
       log: (msg, err) => this.log(msg, err),
     }, this.clock);
-    this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
-    this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
+    this.breakers = new EndpointBreakers(ctx.store, { owner: this.owner, leaseMs: this.leaseMs, breaker: opts.breaker, log: (msg, err) => this.log(msg, err) });
     // A pool per (account, origin) of the account's share: the slots decide who sends, never a
     // connection another account holds (sender.ts).
     this.sender = new Sender({ allowPrivateTargets: ctx.settings.allowPrivateTargets, connectionsPerPool: share });
@@ -164,8 +162,8 @@ export class Dispatcher {
   }
 
   /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
-  private excluded(now: number, sharedBlocked: string[]): { subscriptions: string[]; accounts: string[] } {
-    const subscriptions = [...new Set([...this.breakers.blocked(now), ...sharedBlocked])];
+  private excluded(now: number, blocked: string[]): { subscriptions: string[]; accounts: string[] } {
+    const subscriptions = [...blocked];
     for (const id of this.queues.keys()) if (this.atLimit(id)) subscriptions.push(id);
     return { subscriptions, accounts: this.slots.accountsAtShare() };
   }
@@ -229,13 +227,10 @@ export class Dispatcher {
     const sub = this.subs.get(subscriptionId);
     if (!q || !sub) return;
     while (q.length > 0 && this.slots.canStart(sub.accountId, subscriptionId, sub.maxInFlight)) {
-      const now = this.clock();
-      if (!this.breakers.acquire(subscriptionId, now)) {
-        // Claimed before the breaker opened (a claim and the failure that tripped it overlapped):
-        // holding them would leave the endpoint at its limit with nothing to pump them at reopen.
-        // Give them back, due when the breaker reopens. A half-open probe in flight pumps on completion.
-        const reopenAt = this.breakers.reopenAt(subscriptionId);
-        if (reopenAt !== null && reopenAt > now) void this.pauseEndpoint(subscriptionId, reopenAt);
+      const may = this.breakers.maySend(subscriptionId, this.clock());
+      if (!may.send) {
+        // A half-open probe in flight pumps on completion.
+        if (may.giveBackUntil !== null) void this.pauseEndpoint(subscriptionId, may.giveBackUntil);
         break;
       }
       const d = q.shift() as ClaimedDelivery;
@@ -273,13 +268,11 @@ export class Dispatcher {
     if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
     this.results.add(earlier.length > 0 ? { ...result, earlier } : result);
     try {
-      // Vendor formats keep their promised schedule: no breaker pauses them.
-      const wasPaused = this.breakers.state(sub.id, now) !== 'closed';
-      const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
-      if (reopenAt !== null) {
-        logPaused(this.opts.events, sub, reopenAt, this.breakers.cooldownOf(sub.id));
-        await this.pauseEndpoint(sub.id, reopenAt);
-      } else if (wasPaused && decision.endpointOk) logResumed(this.opts.events, sub);
+      const b = await this.breakers.recorded(sub.id, decision.endpointOk, now, FORMATS[sub.format].protections);
+      if (b.change === 'paused') {
+        logPaused(this.opts.events, sub, b.reopenAt, b.cooldownMs);
+        await this.pauseEndpoint(sub.id, b.reopenAt);
+      } else if (b.change === 'resumed') logResumed(this.opts.events, sub);
       if (decision.outcome === 'gone') {
         await this.results.flush();
         const reason = 'the endpoint answered 410 Gone';

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDispatcher, createDomain } from '../../src/domain.js';
-import { Breakers } from '../../src/delivery/breaker.js';
+import { EndpointBreakers } from '../../src/delivery/breaker/index.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { SharedBreaker } from '../../src/delivery/shared-breaker.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { ADMIN_TOKEN, describeEachDb, TEST_PUBLIC_URL } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
@@ -76,21 +75,21 @@ describeEachDb(
       const until = Date.now() + 3_600_000;
       await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 600 }).where('id', '=', sub.id).execute();
       const LEASE = 10_000;
-      const worker = (owner: string) => new SharedBreaker(env().store, new Breakers(BREAKER), owner, LEASE, () => {});
+      const worker = (owner: string) => new EndpointBreakers(env().store, { owner, leaseMs: LEASE, breaker: BREAKER, log: () => {} });
       const [w1, w2] = [worker('probe-w1'), worker('probe-w2')];
       const probe = () => env().store.db.selectFrom('webhooks').select(['probe_owner', 'probe_until_ms']).where('id', '=', sub.id).executeTakeFirstOrThrow();
       // Paused: both are held.
-      expect(await w1.sync(until - 1)).toContain(sub.id);
-      expect(await w2.sync(until - 1)).toContain(sub.id);
+      expect(await w1.blocked(until - 1)).toContain(sub.id);
+      expect(await w2.blocked(until - 1)).toContain(sub.id);
       // Reopened: the first to read takes the probe; the other is held while that probe's lease lasts.
-      expect(await w1.sync(until + 1000)).not.toContain(sub.id);
+      expect(await w1.blocked(until + 1000)).not.toContain(sub.id);
       expect(await probe()).toEqual({ probe_owner: 'probe-w1', probe_until_ms: expect.anything() });
       expect(Number((await probe()).probe_until_ms)).toBe(until + 1000 + LEASE);
-      expect(await w2.sync(until + 2000)).toContain(sub.id);
+      expect(await w2.blocked(until + 2000)).toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w1');
-      expect(await w1.sync(until + 3000)).not.toContain(sub.id);
+      expect(await w1.blocked(until + 3000)).not.toContain(sub.id);
       // A prober that died: once its lease is over, the other worker takes the probe.
-      expect(await w2.sync(until + 1000 + LEASE + 1)).not.toContain(sub.id);
+      expect(await w2.blocked(until + 1000 + LEASE + 1)).not.toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w2');
     });
   },
