@@ -9,7 +9,7 @@ export interface DispatcherOptions {
   owner?: string;
   /** Requests in flight across all endpoints. */
   concurrency?: number;
-  /** What one account may hold of those (send-slots.ts); default half of `concurrency`. */
+  /** What one account may hold of those (slots/); default half of `concurrency`. */
   accountShare?: number;
   batchSize?: number;
   leaseMs?: number;

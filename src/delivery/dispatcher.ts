@@ -19,7 +19,7 @@ import { IdleWaiters } from './idle-waiters.js';
 import { logAttempt, logAutoDisabled, logPaused, logResumed } from './operator-log.js';
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
-import { SendSlots } from './send-slots.js';
+import { SendSlots } from './slots/index.js';
 import { wakeAccounts } from './wake-signal.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
@@ -37,10 +37,9 @@ export class Dispatcher {
   /** Every endpoint's circuit breaker, this worker's and the pause all workers share (breaker/index.ts). */
   readonly breakers: EndpointBreakers;
   private readonly sender: Sender;
-  private readonly slots: SendSlots;
-  private readonly batchSize: number;
+  /** The send slots with the queues behind them: who starts when (slots/index.ts). */
+  private readonly slots: SendSlots<ClaimedDelivery>;
   private readonly leaseMs: number;
-  private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly subs = new Map<string, Subscription>();
   private running = false;
   /** When to claim, for whom, and when to rest (claim-loop.ts, claim-scheduler.ts). */
@@ -51,7 +50,7 @@ export class Dispatcher {
   private readonly clock: () => number;
   private notifier: Notifier | null = null;
   private readonly idle = new IdleWaiters(
-    () => this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0,
+    () => this.slots.empty && this.results.pending === 0,
   );
 
   constructor(
@@ -62,8 +61,17 @@ export class Dispatcher {
     this.clock = opts.clock ?? Date.now;
     const concurrency = opts.concurrency ?? 256;
     const share = Math.min(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
-    this.slots = new SendSlots(concurrency, share, (load) => this.handoff.load(load));
-    this.batchSize = opts.batchSize ?? 200;
+    this.slots = new SendSlots(concurrency, share, opts.batchSize ?? 200, {
+      limitOf: (id) => this.subs.get(id),
+      mayStart: (id) => this.maySend(id),
+      send: (d) => this.send(d, this.subs.get(d.subscriptionId) as Subscription),
+      leaving: (d) => this.handoff.ended(d), // while it still counts in the load (handoff/taker.ts)
+      completed: (c) => {
+        this.claims.tell({ type: 'completed', ...c });
+        this.idle.check();
+      },
+      onLoad: (load) => this.handoff.load(load),
+    });
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.handoff = new HandoffTaker({
       owner: this.owner,
@@ -76,7 +84,7 @@ export class Dispatcher {
     });
     // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
     this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
-      claimLimit: () => this.slots.claimLimit(this.batchSize),
+      claimLimit: () => this.slots.claimLimit(),
       exclusions: async (now) => this.excluded(now, await this.breakers.blocked(now)),
       accountOf: (id) => this.subs.get(id)?.accountId,
       claim: (o) => this.claim(o),
@@ -135,13 +143,10 @@ export class Dispatcher {
     this.running = false;
     this.handoff.close();
     await this.claims.stop();
-    const queuedRows = [...this.queues.values()].flat();
-    const queued = queuedRows.map((d) => d.id);
-    this.queues.clear();
-    this.unqueue(queuedRows);
+    const queued = this.slots.giveBackAll().map((d) => d.id);
     await releaseClaims(this.ctx.store, this.owner, queued, this.clock()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
-    while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
+    while (this.slots.inFlight > 0 && Date.now() < deadline) await setTimeout(20);
     this.results.close();
     await this.results.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -163,16 +168,7 @@ export class Dispatcher {
 
   /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
   private excluded(now: number, blocked: string[]): { subscriptions: string[]; accounts: string[] } {
-    const subscriptions = [...blocked];
-    for (const id of this.queues.keys()) if (this.atLimit(id)) subscriptions.push(id);
-    return { subscriptions, accounts: this.slots.accountsAtShare() };
-  }
-
-  /** Has queued work and no free slot: a claim leaves it out. */
-  private atLimit(subscriptionId: string): boolean {
-    const q = this.queues.get(subscriptionId);
-    const sub = this.subs.get(subscriptionId);
-    return q !== undefined && sub !== undefined && this.slots.subscriptionInFlight(subscriptionId) + q.length >= this.slots.endpointLimit(sub.maxInFlight);
+    return { subscriptions: [...blocked, ...this.slots.subscriptionsAtLimit()], accounts: this.slots.accountsAtShare() };
   }
 
   /** The subscriptions of claimed deliveries, as they are now. */
@@ -205,10 +201,7 @@ export class Dispatcher {
         release.push(d);
         continue;
       }
-      let q = this.queues.get(d.subscriptionId);
-      if (!q) this.queues.set(d.subscriptionId, (q = []));
-      q.push(d);
-      this.slots.queued(d.accountId);
+      this.slots.queue(d);
       this.handoff.held(d);
     }
     if (release.length > 0) {
@@ -219,36 +212,15 @@ export class Dispatcher {
       this.handoff.ended(d);
       await cancelClaim(this.ctx.store, this.owner, d.id, 'the subscription is being removed', this.clock());
     }
-    for (const id of ids) this.pump(id);
+    for (const id of ids) this.slots.start(id);
   }
 
-  /** Starts as many queued deliveries of one subscription as its limit and breaker allow. */
-  private pump(subscriptionId: string, q = this.queues.get(subscriptionId)): void {
-    const sub = this.subs.get(subscriptionId);
-    if (!q || !sub) return;
-    while (q.length > 0 && this.slots.canStart(sub.accountId, subscriptionId, sub.maxInFlight)) {
-      const may = this.breakers.maySend(subscriptionId, this.clock());
-      if (!may.send) {
-        // A half-open probe in flight pumps on completion.
-        if (may.giveBackUntil !== null) void this.pauseEndpoint(subscriptionId, may.giveBackUntil);
-        break;
-      }
-      const d = q.shift() as ClaimedDelivery;
-      this.slots.started(d.accountId, subscriptionId);
-      void this.send(d, sub).finally(() => {
-        const wasFull = this.slots.claimLimit(this.batchSize) <= 0;
-        const wasAtShare = this.slots.atShare(d.accountId);
-        const accountWasBusy = this.slots.accountBusy(d.accountId);
-        this.handoff.ended(d); // while it still counts in the load (handoff/taker.ts)
-        this.slots.finished(d.accountId, subscriptionId);
-        this.pump(subscriptionId);
-        // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
-        if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
-        this.claims.tell({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
-        this.idle.check();
-      });
-    }
-    if (q.length === 0) this.queues.delete(subscriptionId);
+  /** The breaker's word on the next start; an open one gives the endpoint's queue back until its reopen. */
+  private maySend(subscriptionId: string): boolean {
+    const may = this.breakers.maySend(subscriptionId, this.clock());
+    // A half-open probe in flight starts the queue again when it ends.
+    if (!may.send && may.giveBackUntil !== null) void this.pauseEndpoint(subscriptionId, may.giveBackUntil);
+    return may.send;
   }
 
   private async send(d: ClaimedDelivery, sub: Subscription): Promise<void> {
@@ -289,9 +261,7 @@ export class Dispatcher {
    * other pending deliveries to the reopen time. No attempt is spent on them.
    */
   private async pauseEndpoint(subscriptionId: string, reopenAt: number): Promise<void> {
-    const q = this.queues.get(subscriptionId) ?? [];
-    this.queues.delete(subscriptionId);
-    this.unqueue(q);
+    const q = this.slots.giveBack(subscriptionId);
     // Room for a claim: the dispatcher may have been full, and the account below its share now.
     if (q.length > 0) this.claims.tell({ type: 'gaveBack' });
     try {
@@ -303,16 +273,8 @@ export class Dispatcher {
     this.idle.check();
   }
 
-  /** Queued deliveries given back: their slots, and their end for the handoff. */
-  private unqueue(ds: ClaimedDelivery[]): void {
-    for (const d of ds) {
-      this.handoff.ended(d);
-      this.slots.unqueued(d.accountId);
-    }
-  }
-
   private async extend(): Promise<void> {
-    if (this.slots.inFlightTotal + this.slots.queuedTotal === 0) return;
+    if (this.slots.empty) return;
     await extendLeases(this.ctx.store, this.owner, this.clock() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
   }
 }
