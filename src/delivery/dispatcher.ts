@@ -2,8 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
-import type { StoredEvent } from '../events/catalog.js';
-import type { Notifier } from '../storage/store.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
@@ -20,7 +18,6 @@ import { logAttempt, logAutoDisabled, logPaused, logResumed } from './operator-l
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
 import { SendSlots } from './slots/index.js';
-import { wakeAccounts } from './wake-signal.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
 
@@ -48,7 +45,6 @@ export class Dispatcher {
   private heartbeat: NodeJS.Timeout | null = null;
   /** What is due and when leases end (DispatcherOptions.clock); grace periods use the real clock. */
   private readonly clock: () => number;
-  private notifier: Notifier | null = null;
   private readonly idle = new IdleWaiters(
     () => this.slots.empty && this.results.pending === 0,
   );
@@ -87,6 +83,7 @@ export class Dispatcher {
       claimLimit: () => this.slots.claimLimit(),
       exclusions: async (now) => this.excluded(now, await this.breakers.blocked(now)),
       accountOf: (id) => this.subs.get(id)?.accountId,
+      atShare: (account) => this.slots.atShare(account),
       claim: (o) => this.claim(o),
       nextDueAt: (after) => nextDueAt(ctx.store, after),
       log: (msg, err) => this.log(msg, err),
@@ -111,21 +108,19 @@ export class Dispatcher {
     if (this.running) return;
     this.running = true;
     this.handoff.open();
-    const wake = (events: StoredEvent[]) => this.wake(wakeAccounts(events));
-    if (this.opts.handoffWriter) this.opts.handoffWriter.onClaimable(wake);
-    else this.ctx.outbox.onCommit(wake);
-    this.notifier = await this.ctx.store.listenForDeliveries((accounts) => this.wake(accounts));
+    const writer = this.opts.handoffWriter;
+    await this.claims.start({
+      // The handoff's writer leaves out commits whose every delivery was given: nothing to claim.
+      commits: (listener) => (writer ? writer.onClaimable(listener) : this.ctx.outbox.onCommit(listener)),
+      listen: (listener) => this.ctx.store.listenForDeliveries(listener),
+    });
     this.heartbeat = setInterval(() => void this.extend(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
-    this.claims.start();
   }
 
-  /**
-   * Something may be due: claim now instead of at the next poll. `accounts`, when known, are the
-   * accounts whose commits wrote the new deliveries (wakeAccounts()).
-   */
+  /** Something may be due (the host's wake message): claim now instead of at the next poll (ClaimLoop.wake). */
   wake(accounts?: readonly string[]): void {
-    this.claims.tell({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.slots.atShare(a)) ?? [] });
+    this.claims.wake(accounts);
   }
 
   /** Resolves when nothing is in flight, queued or waiting to be written (tests and benchmarks). */
@@ -150,8 +145,6 @@ export class Dispatcher {
     this.results.close();
     await this.results.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.notifier?.close();
-    this.notifier = null;
     await this.sender.close();
   }
 
