@@ -45,9 +45,7 @@ export class Dispatcher {
   private heartbeat: NodeJS.Timeout | null = null;
   /** What is due and when leases end (DispatcherOptions.clock); grace periods use the real clock. */
   private readonly clock: () => number;
-  private readonly idle = new IdleWaiters(
-    () => this.slots.empty && this.results.pending === 0,
-  );
+  private readonly idle = new IdleWaiters(() => this.slots.empty && this.results.pending === 0);
 
   constructor(
     private readonly ctx: Ctx,
@@ -81,7 +79,7 @@ export class Dispatcher {
     // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
     this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
       claimLimit: () => this.slots.claimLimit(),
-      exclusions: async (now) => this.excluded(now, await this.breakers.blocked(now)),
+      exclusions: (now) => this.exclusions(now),
       accountOf: (id) => this.subs.get(id)?.accountId,
       atShare: (account) => this.slots.atShare(account),
       claim: (o) => this.claim(o),
@@ -159,8 +157,9 @@ export class Dispatcher {
     return claimed.length;
   }
 
-  /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
-  private excluded(now: number, blocked: string[]): { subscriptions: string[]; accounts: string[] } {
+  /** Subscriptions behind a breaker or at their in-flight limit, accounts at their share: not claimed for. */
+  private async exclusions(now: number): Promise<{ subscriptions: string[]; accounts: string[] }> {
+    const blocked = await this.breakers.blocked(now);
     return { subscriptions: [...blocked, ...this.slots.subscriptionsAtLimit()], accounts: this.slots.accountsAtShare() };
   }
 
