@@ -92,6 +92,32 @@ describeEachDb(
       expect(await w2.blocked(until + 1000 + LEASE + 1)).not.toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w2');
     });
+
+    it('recorded answers what changed and shares it: a pause written for every worker, a probe’s success lifting it; a vendor format writes nothing', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/recorded'), events: ['document.posted'] }, 201)).body;
+      const row = () => env().store.db.selectFrom('webhooks').select(['paused_until_ms', 'pause_cooldown_ms']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+      // Far from the real clock, so the env's own dispatcher never reads this pause as over.
+      const T = Date.now() + 3_600_000;
+      const b = new EndpointBreakers(env().store, { owner: 'recorded-w', leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      // A vendor format's failures never pause, however many.
+      for (let i = 0; i < 5; i++) expect(await b.recorded(sub.id, false, T, false)).toEqual({ change: null });
+      expect([b.state(sub.id, T), await row()]).toEqual(['closed', { paused_until_ms: null, pause_cooldown_ms: null }]);
+      // Below the threshold nothing changes; the third failure opens it and writes the pause.
+      expect(await b.recorded(sub.id, false, T, true)).toEqual({ change: null });
+      expect(await b.recorded(sub.id, false, T, true)).toEqual({ change: null });
+      expect(await b.recorded(sub.id, false, T, true)).toEqual({ change: 'paused', reopenAt: T + 600, cooldownMs: 600 });
+      const written = await row();
+      expect([Number(written.paused_until_ms), Number(written.pause_cooldown_ms)]).toEqual([T + 600, 600]);
+      // Other tests' endpoints may be paused too: only this one's answer counts.
+      const held = async (now: number) => (await b.blocked(now)).includes(sub.id);
+      expect([await held(T + 1), b.maySend(sub.id, T + 1)]).toEqual([true, { send: false, giveBackUntil: T + 600 }]);
+      // Reopened: this worker takes the probe, sends it, and its success lifts the pause for all.
+      expect(await held(T + 600)).toBe(false);
+      expect(b.maySend(sub.id, T + 600)).toEqual({ send: true });
+      expect(await b.recorded(sub.id, true, T + 601, true)).toEqual({ change: 'resumed' });
+      expect([b.state(sub.id, T + 601), await row()]).toEqual(['closed', { paused_until_ms: null, pause_cooldown_ms: null }]);
+    });
   },
   { dispatcher: { pollMs: 50, concurrency: 8, breaker: BREAKER } },
 );
