@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { BreakerState } from './delivery/breaker.js';
+import type { BreakerState } from './delivery/breaker/index.js';
 import { HandoffCount, handoffTarget, type HandoffWriter } from './delivery/handoff/index.js';
 import { wakeAccounts } from './delivery/wake-signal.js';
 import type { DeliveryMetrics, DeliveryThreadState } from './delivery/metrics.js';

@@ -8,7 +8,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createDispatcher, createDomain } from './domain.js';
 import type { Settings } from './context.js';
-import type { BreakerState } from './delivery/breaker.js';
+import type { BreakerState } from './delivery/breaker/index.js';
 import type { ClaimedDelivery } from './delivery/claim.js';
 import type { AttemptMetrics, BreakerCounts } from './delivery/metrics.js';
 import type { LogFormat } from './config.js';

@@ -1,5 +1,7 @@
+import type { StoredEvent } from '../events/catalog.js';
+import type { Notifier } from '../storage/store.js';
 import { initialState, step, type Decision, type SchedulerEvent, type SchedulerState } from './claim-scheduler.js';
-import { WakeSignal } from './wake-signal.js';
+import { wakeAccounts, WakeSignal } from './wake-signal.js';
 
 /** What the loop needs of the dispatcher to do what the scheduler decides. */
 export interface ClaimWork {
@@ -9,11 +11,25 @@ export interface ClaimWork {
   exclusions(now: number): Promise<{ subscriptions: string[]; accounts: string[] }>;
   /** The account of a subscription this dispatcher knows. */
   accountOf(subscriptionId: string): string | undefined;
+  /** The account's load has reached its share: new work of it waits until it drops below. */
+  atShare(accountId: string): boolean;
   /** Claims up to `limit` due rows outside the exclusions and queues them; how many came. */
   claim(opts: { limit: number; now: number; subscriptions: string[]; accounts: string[] }): Promise<number>;
   /** When the next pending row comes due after `after` (null: none). */
   nextDueAt(after: number): Promise<number | null>;
   log(msg: string, err?: unknown): void;
+}
+
+/**
+ * Where the wake-ups come from, besides the poll and wake(): what the loop listens to from start
+ * to stop. A commit's events name the accounts whose deliveries it wrote (none: a nudge, a hand
+ * retry or replay).
+ */
+export interface WakeSources {
+  /** This process's commits that left deliveries to claim. */
+  commits(listener: (events: StoredEvent[]) => void): void;
+  /** Other processes' commits (PostgreSQL NOTIFY; nothing on SQLite); closed when the loop stops. */
+  listen(listener: (accounts: string[] | undefined) => void): Promise<Notifier>;
 }
 
 /** The events that come from outside the loop: what happened to the dispatcher meanwhile. */
@@ -28,6 +44,7 @@ export class ClaimLoop {
   private state: SchedulerState;
   private readonly signal = new WakeSignal();
   private done: Promise<void> = Promise.resolve();
+  private notifier: Notifier | null = null;
 
   constructor(
     pollMs: number,
@@ -38,8 +55,21 @@ export class ClaimLoop {
     this.state = initialState(pollMs);
   }
 
-  start(): void {
+  /** Listens to the wake sources, then runs turns until stop(). */
+  async start(sources?: WakeSources): Promise<void> {
+    if (sources) {
+      sources.commits((events) => this.wake(wakeAccounts(events)));
+      this.notifier = await sources.listen((accounts) => this.wake(accounts));
+    }
     this.done = this.run();
+  }
+
+  /**
+   * Something may be due: claim now instead of at the next poll. `accounts`, when known, are the
+   * accounts whose commits wrote the new deliveries; those at their share do not end a rest.
+   */
+  wake(accounts?: readonly string[]): void {
+    this.feed({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.work.atShare(a)) ?? [] });
   }
 
   /** Tells the scheduler what happened; a wake it decides on ends the loop's rest. */
@@ -47,10 +77,12 @@ export class ClaimLoop {
     this.feed(event);
   }
 
-  /** Ends the loop: no claim starts after this; resolves when the turn under way has ended. */
+  /** Ends the loop: no claim starts after this; resolves when the turn under way has ended and the listener is closed. */
   async stop(): Promise<void> {
     this.feed({ type: 'stop' });
     await this.done;
+    await this.notifier?.close();
+    this.notifier = null;
   }
 
   private feed(event: SchedulerEvent): Decision {

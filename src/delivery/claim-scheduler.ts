@@ -75,7 +75,7 @@ export interface SchedulerState {
 export type SchedulerEvent =
   /** New deliveries were committed: for these accounts, or (accounts undefined or empty) for unknown ones. */
   | { readonly type: 'wake'; readonly accounts?: readonly string[]; readonly atShare: readonly string[] }
-  /** A send ended. The facts are the send slots' just before and after it (send-slots.ts). */
+  /** A send ended. The facts are the send slots' just before and after it (slots/). */
   | { readonly type: 'completed'; readonly wasFull: boolean; readonly wasAtShare: boolean; readonly atShare: boolean; readonly subscriptionAtLimit: boolean }
   /** Queued deliveries were given back (an endpoint's breaker opened): their slots are free. */
   | { readonly type: 'gaveBack' }

@@ -21,7 +21,7 @@ export interface ClaimedDelivery {
  * leases them by moving next_attempt_ms to now + lease. A worker that dies simply lets the lease
  * run out and the row comes due again, with the same delivery id.
  * Subscriptions at their in-flight limit or behind an open breaker, and accounts at their share of
- * the worker's slots (send-slots.ts), are excluded, so their backlog never occupies this worker's slots.
+ * the worker's slots (slots/), are excluded, so their backlog never occupies this worker's slots.
  */
 export async function claimDue(
   store: Store,

@@ -1,6 +1,6 @@
 import type { EventLog } from '../log-events.js';
 import type { AttemptReads } from '../webhooks/formats/format.js';
-import type { BreakerOptions } from './breaker.js';
+import type { BreakerOptions } from './breaker/index.js';
 import type { HandoffWriter } from './handoff/index.js';
 import type { AttemptMetrics } from './metrics.js';
 
@@ -9,7 +9,7 @@ export interface DispatcherOptions {
   owner?: string;
   /** Requests in flight across all endpoints. */
   concurrency?: number;
-  /** What one account may hold of those (send-slots.ts); default half of `concurrency`. */
+  /** What one account may hold of those (slots/); default half of `concurrency`. */
   accountShare?: number;
   batchSize?: number;
   leaseMs?: number;

@@ -2,14 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout } from 'node:timers/promises';
 import type { Ctx } from '../context.js';
-import type { StoredEvent } from '../events/catalog.js';
-import type { Notifier } from '../storage/store.js';
 import { FORMATS } from '../webhooks/formats/registry.js';
 import { toSubscription, type Subscription } from '../webhooks/subscription-row.js';
 import { disableSubscription } from '../webhooks/subscriptions.js';
 import { attempt, retriesAtOnce } from './attempt.js';
 import { disableLongFailing } from './auto-disable.js';
-import { Breakers, DEFAULT_BREAKER } from './breaker.js';
+import { EndpointBreakers } from './breaker/index.js';
 import { ClaimLoop } from './claim-loop.js';
 import { cancelClaim, claimDue, extendLeases, nextDueAt, pushBackPending, releaseClaims, type ClaimedDelivery } from './claim.js';
 import type { DispatcherOptions } from './dispatcher-options.js';
@@ -19,9 +17,7 @@ import { IdleWaiters } from './idle-waiters.js';
 import { logAttempt, logAutoDisabled, logPaused, logResumed } from './operator-log.js';
 import { ResultBatcher } from './result-batcher.js';
 import { Sender } from './sender.js';
-import { SendSlots } from './send-slots.js';
-import { SharedBreaker } from './shared-breaker.js';
-import { wakeAccounts } from './wake-signal.js';
+import { SendSlots } from './slots/index.js';
 
 export type { DispatcherOptions } from './dispatcher-options.js';
 
@@ -35,13 +31,12 @@ export class Dispatcher {
   readonly owner: string;
   /** The handoff's side here: the target of this thread's writes and of the HTTP thread's gifts (handoff/index.ts). */
   readonly handoff: HandoffTaker;
-  readonly breakers: Breakers;
-  private readonly shared: SharedBreaker;
+  /** Every endpoint's circuit breaker, this worker's and the pause all workers share (breaker/index.ts). */
+  readonly breakers: EndpointBreakers;
   private readonly sender: Sender;
-  private readonly slots: SendSlots;
-  private readonly batchSize: number;
+  /** The send slots with the queues behind them: who starts when (slots/index.ts). */
+  private readonly slots: SendSlots<ClaimedDelivery>;
   private readonly leaseMs: number;
-  private readonly queues = new Map<string, ClaimedDelivery[]>();
   private readonly subs = new Map<string, Subscription>();
   private running = false;
   /** When to claim, for whom, and when to rest (claim-loop.ts, claim-scheduler.ts). */
@@ -50,10 +45,7 @@ export class Dispatcher {
   private heartbeat: NodeJS.Timeout | null = null;
   /** What is due and when leases end (DispatcherOptions.clock); grace periods use the real clock. */
   private readonly clock: () => number;
-  private notifier: Notifier | null = null;
-  private readonly idle = new IdleWaiters(
-    () => this.slots.inFlightTotal === 0 && this.slots.queuedTotal === 0 && this.results.pending === 0,
-  );
+  private readonly idle = new IdleWaiters(() => this.slots.empty && this.results.pending === 0);
 
   constructor(
     private readonly ctx: Ctx,
@@ -63,8 +55,17 @@ export class Dispatcher {
     this.clock = opts.clock ?? Date.now;
     const concurrency = opts.concurrency ?? 256;
     const share = Math.min(concurrency, opts.accountShare ?? Math.max(1, Math.floor(concurrency / 2)));
-    this.slots = new SendSlots(concurrency, share, (load) => this.handoff.load(load));
-    this.batchSize = opts.batchSize ?? 200;
+    this.slots = new SendSlots(concurrency, share, opts.batchSize ?? 200, {
+      limitOf: (id) => this.subs.get(id),
+      mayStart: (id) => this.maySend(id),
+      send: (d) => this.send(d, this.subs.get(d.subscriptionId) as Subscription),
+      leaving: (d) => this.handoff.ended(d), // while it still counts in the load (handoff/taker.ts)
+      completed: (c) => {
+        this.claims.tell({ type: 'completed', ...c });
+        this.idle.check();
+      },
+      onLoad: (load) => this.handoff.load(load),
+    });
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.handoff = new HandoffTaker({
       owner: this.owner,
@@ -77,15 +78,15 @@ export class Dispatcher {
     });
     // A store whose announcements cannot arrive (store.ts wakeupPollMs) sets the pace instead of the safety net.
     this.claims = new ClaimLoop(opts.pollMs ?? ctx.store.wakeupPollMs ?? 2_000, {
-      claimLimit: () => this.slots.claimLimit(this.batchSize),
-      exclusions: async (now) => this.excluded(now, await this.shared.sync(now)),
+      claimLimit: () => this.slots.claimLimit(),
+      exclusions: (now) => this.exclusions(now),
       accountOf: (id) => this.subs.get(id)?.accountId,
+      atShare: (account) => this.slots.atShare(account),
       claim: (o) => this.claim(o),
       nextDueAt: (after) => nextDueAt(ctx.store, after),
       log: (msg, err) => this.log(msg, err),
     }, this.clock);
-    this.breakers = new Breakers(opts.breaker ?? DEFAULT_BREAKER);
-    this.shared = new SharedBreaker(ctx.store, this.breakers, this.owner, this.leaseMs, (msg, err) => this.log(msg, err));
+    this.breakers = new EndpointBreakers(ctx.store, { owner: this.owner, leaseMs: this.leaseMs, breaker: opts.breaker, log: (msg, err) => this.log(msg, err) });
     // A pool per (account, origin) of the account's share: the slots decide who sends, never a
     // connection another account holds (sender.ts).
     this.sender = new Sender({ allowPrivateTargets: ctx.settings.allowPrivateTargets, connectionsPerPool: share });
@@ -105,21 +106,19 @@ export class Dispatcher {
     if (this.running) return;
     this.running = true;
     this.handoff.open();
-    const wake = (events: StoredEvent[]) => this.wake(wakeAccounts(events));
-    if (this.opts.handoffWriter) this.opts.handoffWriter.onClaimable(wake);
-    else this.ctx.outbox.onCommit(wake);
-    this.notifier = await this.ctx.store.listenForDeliveries((accounts) => this.wake(accounts));
+    const writer = this.opts.handoffWriter;
+    await this.claims.start({
+      // The handoff's writer leaves out commits whose every delivery was given: nothing to claim.
+      commits: (listener) => (writer ? writer.onClaimable(listener) : this.ctx.outbox.onCommit(listener)),
+      listen: (listener) => this.ctx.store.listenForDeliveries(listener),
+    });
     this.heartbeat = setInterval(() => void this.extend(), Math.max(1000, Math.floor(this.leaseMs / 3)));
     this.heartbeat.unref();
-    this.claims.start();
   }
 
-  /**
-   * Something may be due: claim now instead of at the next poll. `accounts`, when known, are the
-   * accounts whose commits wrote the new deliveries (wakeAccounts()).
-   */
+  /** Something may be due (the host's wake message): claim now instead of at the next poll (ClaimLoop.wake). */
   wake(accounts?: readonly string[]): void {
-    this.claims.tell({ type: 'wake', accounts, atShare: accounts?.filter((a) => this.slots.atShare(a)) ?? [] });
+    this.claims.wake(accounts);
   }
 
   /** Resolves when nothing is in flight, queued or waiting to be written (tests and benchmarks). */
@@ -137,18 +136,13 @@ export class Dispatcher {
     this.running = false;
     this.handoff.close();
     await this.claims.stop();
-    const queuedRows = [...this.queues.values()].flat();
-    const queued = queuedRows.map((d) => d.id);
-    this.queues.clear();
-    this.unqueue(queuedRows);
+    const queued = this.slots.giveBackAll().map((d) => d.id);
     await releaseClaims(this.ctx.store, this.owner, queued, this.clock()).catch((e) => this.log('release failed', e));
     const deadline = Date.now() + graceMs;
-    while (this.slots.inFlightTotal > 0 && Date.now() < deadline) await setTimeout(20);
+    while (this.slots.inFlight > 0 && Date.now() < deadline) await setTimeout(20);
     this.results.close();
     await this.results.flush();
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await this.notifier?.close();
-    this.notifier = null;
     await this.sender.close();
   }
 
@@ -163,18 +157,10 @@ export class Dispatcher {
     return claimed.length;
   }
 
-  /** Subscriptions at their in-flight limit or behind an open breaker, accounts at their share: not claimed for. */
-  private excluded(now: number, sharedBlocked: string[]): { subscriptions: string[]; accounts: string[] } {
-    const subscriptions = [...new Set([...this.breakers.blocked(now), ...sharedBlocked])];
-    for (const id of this.queues.keys()) if (this.atLimit(id)) subscriptions.push(id);
-    return { subscriptions, accounts: this.slots.accountsAtShare() };
-  }
-
-  /** Has queued work and no free slot: a claim leaves it out. */
-  private atLimit(subscriptionId: string): boolean {
-    const q = this.queues.get(subscriptionId);
-    const sub = this.subs.get(subscriptionId);
-    return q !== undefined && sub !== undefined && this.slots.subscriptionInFlight(subscriptionId) + q.length >= this.slots.endpointLimit(sub.maxInFlight);
+  /** Subscriptions behind a breaker or at their in-flight limit, accounts at their share: not claimed for. */
+  private async exclusions(now: number): Promise<{ subscriptions: string[]; accounts: string[] }> {
+    const blocked = await this.breakers.blocked(now);
+    return { subscriptions: [...blocked, ...this.slots.subscriptionsAtLimit()], accounts: this.slots.accountsAtShare() };
   }
 
   /** The subscriptions of claimed deliveries, as they are now. */
@@ -207,10 +193,7 @@ export class Dispatcher {
         release.push(d);
         continue;
       }
-      let q = this.queues.get(d.subscriptionId);
-      if (!q) this.queues.set(d.subscriptionId, (q = []));
-      q.push(d);
-      this.slots.queued(d.accountId);
+      this.slots.queue(d);
       this.handoff.held(d);
     }
     if (release.length > 0) {
@@ -221,39 +204,15 @@ export class Dispatcher {
       this.handoff.ended(d);
       await cancelClaim(this.ctx.store, this.owner, d.id, 'the subscription is being removed', this.clock());
     }
-    for (const id of ids) this.pump(id);
+    for (const id of ids) this.slots.start(id);
   }
 
-  /** Starts as many queued deliveries of one subscription as its limit and breaker allow. */
-  private pump(subscriptionId: string, q = this.queues.get(subscriptionId)): void {
-    const sub = this.subs.get(subscriptionId);
-    if (!q || !sub) return;
-    while (q.length > 0 && this.slots.canStart(sub.accountId, subscriptionId, sub.maxInFlight)) {
-      const now = this.clock();
-      if (!this.breakers.acquire(subscriptionId, now)) {
-        // Claimed before the breaker opened (a claim and the failure that tripped it overlapped):
-        // holding them would leave the endpoint at its limit with nothing to pump them at reopen.
-        // Give them back, due when the breaker reopens. A half-open probe in flight pumps on completion.
-        const reopenAt = this.breakers.reopenAt(subscriptionId);
-        if (reopenAt !== null && reopenAt > now) void this.pauseEndpoint(subscriptionId, reopenAt);
-        break;
-      }
-      const d = q.shift() as ClaimedDelivery;
-      this.slots.started(d.accountId, subscriptionId);
-      void this.send(d, sub).finally(() => {
-        const wasFull = this.slots.claimLimit(this.batchSize) <= 0;
-        const wasAtShare = this.slots.atShare(d.accountId);
-        const accountWasBusy = this.slots.accountBusy(d.accountId);
-        this.handoff.ended(d); // while it still counts in the load (handoff/taker.ts)
-        this.slots.finished(d.accountId, subscriptionId);
-        this.pump(subscriptionId);
-        // The account's whole share was in flight: its other subscriptions may be waiting for this slot.
-        if (accountWasBusy) for (const [id, other] of this.queues) if (this.subs.get(id)?.accountId === d.accountId) this.pump(id, other);
-        this.claims.tell({ type: 'completed', wasFull, wasAtShare, atShare: this.slots.atShare(d.accountId), subscriptionAtLimit: this.atLimit(subscriptionId) });
-        this.idle.check();
-      });
-    }
-    if (q.length === 0) this.queues.delete(subscriptionId);
+  /** The breaker's word on the next start; an open one gives the endpoint's queue back until its reopen. */
+  private maySend(subscriptionId: string): boolean {
+    const may = this.breakers.maySend(subscriptionId, this.clock());
+    // A half-open probe in flight starts the queue again when it ends.
+    if (!may.send && may.giveBackUntil !== null) void this.pauseEndpoint(subscriptionId, may.giveBackUntil);
+    return may.send;
   }
 
   private async send(d: ClaimedDelivery, sub: Subscription): Promise<void> {
@@ -273,13 +232,11 @@ export class Dispatcher {
     if (decision.outcome === 'retry' && decision.nextAttemptMs !== null) this.claims.tell({ type: 'retryScheduled', at: decision.nextAttemptMs });
     this.results.add(earlier.length > 0 ? { ...result, earlier } : result);
     try {
-      // Vendor formats keep their promised schedule: no breaker pauses them.
-      const wasPaused = this.breakers.state(sub.id, now) !== 'closed';
-      const reopenAt = FORMATS[sub.format].protections ? await this.shared.record(sub.id, decision.endpointOk, now) : null;
-      if (reopenAt !== null) {
-        logPaused(this.opts.events, sub, reopenAt, this.breakers.cooldownOf(sub.id));
-        await this.pauseEndpoint(sub.id, reopenAt);
-      } else if (wasPaused && decision.endpointOk) logResumed(this.opts.events, sub);
+      const b = await this.breakers.recorded(sub.id, decision.endpointOk, now, FORMATS[sub.format].protections);
+      if (b.change === 'paused') {
+        logPaused(this.opts.events, sub, b.reopenAt, b.cooldownMs);
+        await this.pauseEndpoint(sub.id, b.reopenAt);
+      } else if (b.change === 'resumed') logResumed(this.opts.events, sub);
       if (decision.outcome === 'gone') {
         await this.results.flush();
         const reason = 'the endpoint answered 410 Gone';
@@ -296,9 +253,7 @@ export class Dispatcher {
    * other pending deliveries to the reopen time. No attempt is spent on them.
    */
   private async pauseEndpoint(subscriptionId: string, reopenAt: number): Promise<void> {
-    const q = this.queues.get(subscriptionId) ?? [];
-    this.queues.delete(subscriptionId);
-    this.unqueue(q);
+    const q = this.slots.giveBack(subscriptionId);
     // Room for a claim: the dispatcher may have been full, and the account below its share now.
     if (q.length > 0) this.claims.tell({ type: 'gaveBack' });
     try {
@@ -310,16 +265,8 @@ export class Dispatcher {
     this.idle.check();
   }
 
-  /** Queued deliveries given back: their slots, and their end for the handoff. */
-  private unqueue(ds: ClaimedDelivery[]): void {
-    for (const d of ds) {
-      this.handoff.ended(d);
-      this.slots.unqueued(d.accountId);
-    }
-  }
-
   private async extend(): Promise<void> {
-    if (this.slots.inFlightTotal + this.slots.queuedTotal === 0) return;
+    if (this.slots.empty) return;
     await extendLeases(this.ctx.store, this.owner, this.clock() + this.leaseMs).catch((e) => this.log('lease heartbeat failed', e));
   }
 }

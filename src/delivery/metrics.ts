@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Store } from '../storage/database.js';
-import type { BreakerState } from './breaker.js';
+import type { BreakerState } from './breaker/index.js';
 
 /** What breaker gauges read at scrape time: the dispatcher's breakers, or the last counts a dispatcher thread sent. */
 export interface BreakerCounts {

@@ -19,7 +19,7 @@ export interface SenderOptions {
   /**
    * Connections of one (account, origin) pool. The dispatcher gives its account share: an account
    * never has more in flight than that, so a request never waits in the pool for a connection, and
-   * who sends when is decided by the send slots (send-slots.ts) alone.
+   * who sends when is decided by the send slots (slots/) alone.
    */
   connectionsPerPool?: number;
   /** A pool with nothing in flight for this long is closed (60 s, twice the keep-alive timeout). */

@@ -37,7 +37,7 @@ export interface Subscription {
   /** The application whose token created it; null when the account's user did. */
   authorApplicationId: number | null;
   failingSince: number | null;
-  /** Its circuit breaker is open for every worker until then (shared-breaker.ts); null when closed. */
+  /** Its circuit breaker is open for every worker until then (delivery/breaker/); null when closed. */
   pausedUntil: number | null;
   /**
    * Being removed since then (an uninstalled application's): it takes only the event that

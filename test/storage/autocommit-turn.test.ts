@@ -4,10 +4,9 @@ import { join, relative } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureAdminToken } from '../../src/accounts/tokens.js';
-import { Breakers } from '../../src/delivery/breaker.js';
+import { EndpointBreakers } from '../../src/delivery/breaker/index.js';
 import { cancelClaim, claimDue, extendLeases, pushBackPending, releaseClaims } from '../../src/delivery/claim.js';
 import { finishReplay } from '../../src/delivery/replay.js';
-import { SharedBreaker } from '../../src/delivery/shared-breaker.js';
 import { createDomain } from '../../src/domain.js';
 import { deleteStockItem } from '../../src/inventory/stock-items.js';
 import { migrate, openStore, type Store } from '../../src/storage/database.js';
@@ -83,14 +82,19 @@ describe('writes outside a transaction take the write turn (SQLite)', () => {
   it('the shared breaker: a pause opened, a pause lifted, a probe taken', async () => {
     const pause = async () =>
       (await store.db.selectFrom('webhooks').select(['paused_until_ms', 'probe_owner']).where('id', '=', webhookId).executeTakeFirstOrThrow());
-    const shared = new SharedBreaker(store, new Breakers({ threshold: 1, cooldownMs: 1000, maxCooldownMs: 2000 }), 'w', 1000, (msg, err) => {
-      throw new Error(`${msg}: ${String(err)}`);
+    const shared = new EndpointBreakers(store, {
+      owner: 'w',
+      leaseMs: 1000,
+      breaker: { threshold: 1, cooldownMs: 1000, maxCooldownMs: 2000 },
+      log: (msg, err) => {
+        throw new Error(`${msg}: ${String(err)}`);
+      },
     });
-    expect(await other.holdWhile(() => shared.record(webhookId, false, NOW), async () => (await pause()).paused_until_ms === NOW + 1000)).toEqual(DONE);
-    expect(await other.holdWhile(() => shared.record(webhookId, true, NOW + 1), async () => (await pause()).paused_until_ms === null)).toEqual(DONE);
+    expect(await other.holdWhile(() => shared.recorded(webhookId, false, NOW, true), async () => (await pause()).paused_until_ms === NOW + 1000)).toEqual(DONE);
+    expect(await other.holdWhile(() => shared.recorded(webhookId, true, NOW + 1, true), async () => (await pause()).paused_until_ms === null)).toEqual(DONE);
     // Another worker's pause, over by now: this worker takes the probe.
     await store.autocommit((db) => db.updateTable('webhooks').set({ paused_until_ms: NOW - 1, pause_cooldown_ms: 1000 }).where('id', '=', webhookId).execute());
-    expect(await other.holdWhile(() => shared.sync(NOW), async () => (await pause()).probe_owner === 'w')).toEqual(DONE);
+    expect(await other.holdWhile(() => shared.blocked(NOW), async () => (await pause()).probe_owner === 'w')).toEqual(DONE);
     await store.autocommit((db) => db.updateTable('webhooks').set({ paused_until_ms: null, pause_cooldown_ms: null, probe_owner: null, probe_until_ms: null }).where('id', '=', webhookId).execute());
   });
 

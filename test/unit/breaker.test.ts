@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Breakers, DEFAULT_BREAKER } from '../../src/delivery/breaker.js';
+import { Breakers, DEFAULT_BREAKER } from '../../src/delivery/breaker/local.js';
 
 describe('circuit breaker', () => {
   it('defaults: opens after 5 consecutive failures for 30 s, backing off up to 10 min', () => {

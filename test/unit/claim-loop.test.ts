@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClaimLoop, type ClaimWork } from '../../src/delivery/claim-loop.js';
+import type { StoredEvent } from '../../src/events/catalog.js';
 import { watchLoopRests } from '../support/loop-rests.js';
 import { eventually } from '../support/wait.js';
 
@@ -34,6 +35,7 @@ function fake(): Fake {
       return { subscriptions: ['s1'], accounts: [] };
     },
     accountOf: () => undefined,
+    atShare: (account) => account === 'busy',
     claim: async (o) => {
       f.calls.push(`claim ${o.limit} [${o.subscriptions.join(',')}]`);
       if (f.hold) await f.hold;
@@ -133,5 +135,34 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
     await restedAfter(n);
     expect(f.calls.slice(2)).toEqual(['exclusions', 'claim 10 []', 'nextDue']);
     await loop.stop();
+  });
+
+  it('listens to its wake sources from start: a commit of this process and another process’s NOTIFY each end a rest; stop closes the listener', async () => {
+    const f = fake();
+    let commit: ((events: StoredEvent[]) => void) | null = null;
+    let notify: ((accounts: string[] | undefined) => void) | null = null;
+    let closed = 0;
+    const loop = new ClaimLoop(HOUR, f);
+    const before = rests.rests;
+    await loop.start({
+      commits: (l) => (commit = l),
+      listen: async (l) => {
+        notify = l;
+        return { close: async () => void closed++ };
+      },
+    });
+    await restedAfter(before);
+    expect(f.calls).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue']);
+    const n = rests.rests;
+    commit!([{ accountId: 'A' } as StoredEvent]);
+    await restedAfter(n);
+    expect(f.calls.slice(3)).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue']);
+    const m = rests.rests;
+    notify!(undefined);
+    await restedAfter(m);
+    expect(f.calls.slice(6)).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue']);
+    expect(closed).toBe(0);
+    await loop.stop();
+    expect(closed).toBe(1);
   });
 });

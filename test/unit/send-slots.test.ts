@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { SendSlots } from '../../src/delivery/send-slots.js';
+import { SlotCounts } from '../../src/delivery/slots/counts.js';
 
 /**
- * One account never has more than its share in flight (send-slots.ts): the per-endpoint limit alone
+ * One account never has more than its share in flight (slots/counts.ts): the per-endpoint limit alone
  * is half the share, so an account with three or more endpoints would pass its share without the
  * account-wide check. A claim may bring an account up to just under twice its share (queued), so
  * the check at start is what holds the line.
  */
 describe('send slots: one account’s share of the worker', () => {
   it('an account’s deliveries start until its share is in flight, across all its endpoints; another account’s still start', () => {
-    const slots = new SendSlots(16, 4);
+    const slots = new SlotCounts(16, 4);
     // Claimed: 3 rows (load 3, under the share), then a claim of up to 4 more: 7 queued for A.
     slots.queued('A', 7);
     slots.queued('B', 1);
@@ -35,14 +35,14 @@ describe('send slots: one account’s share of the worker', () => {
   });
 
   it('one endpoint may hold half its account’s share (at least one), never more than its own maxInFlight', () => {
-    expect([1, 2, 3, 4, 5, 9].map((share) => new SendSlots(16, share).endpointLimit(8))).toEqual([1, 1, 1, 2, 2, 4]);
-    expect(new SendSlots(16, 8).endpointLimit(3)).toBe(3);
-    expect(new SendSlots(16, 8).endpointLimit(4)).toBe(4);
+    expect([1, 2, 3, 4, 5, 9].map((share) => new SlotCounts(16, share).endpointLimit(8))).toEqual([1, 1, 1, 2, 2, 4]);
+    expect(new SlotCounts(16, 8).endpointLimit(3)).toBe(3);
+    expect(new SlotCounts(16, 8).endpointLimit(4)).toBe(4);
   });
 
   it('a claim brings at most the free slots, the batch size and one account’s share, and leaves out accounts whose load reached it', () => {
     const loads: number[] = [];
-    const slots = new SendSlots(10, 4, (load) => loads.push(load));
+    const slots = new SlotCounts(10, 4, (load) => loads.push(load));
     expect([slots.room(), slots.claimLimit(100), slots.claimLimit(3)]).toEqual([10, 4, 3]);
     slots.queued('A', 3);
     slots.queued('B', 4);
@@ -65,7 +65,7 @@ describe('send slots: one account’s share of the worker', () => {
   });
 
   it('an account whose deliveries all finished holds nothing: it is busy no more, at its share no more, and its slots are free', () => {
-    const slots = new SendSlots(8, 2);
+    const slots = new SlotCounts(8, 2);
     slots.queued('A', 2);
     slots.started('A', 'a1');
     slots.started('A', 'a1');

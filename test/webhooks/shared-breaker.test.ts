@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDispatcher, createDomain } from '../../src/domain.js';
-import { Breakers } from '../../src/delivery/breaker.js';
+import { EndpointBreakers } from '../../src/delivery/breaker/index.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
-import { SharedBreaker } from '../../src/delivery/shared-breaker.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { ADMIN_TOKEN, describeEachDb, TEST_PUBLIC_URL } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
@@ -76,22 +75,48 @@ describeEachDb(
       const until = Date.now() + 3_600_000;
       await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 600 }).where('id', '=', sub.id).execute();
       const LEASE = 10_000;
-      const worker = (owner: string) => new SharedBreaker(env().store, new Breakers(BREAKER), owner, LEASE, () => {});
+      const worker = (owner: string) => new EndpointBreakers(env().store, { owner, leaseMs: LEASE, breaker: BREAKER, log: () => {} });
       const [w1, w2] = [worker('probe-w1'), worker('probe-w2')];
       const probe = () => env().store.db.selectFrom('webhooks').select(['probe_owner', 'probe_until_ms']).where('id', '=', sub.id).executeTakeFirstOrThrow();
       // Paused: both are held.
-      expect(await w1.sync(until - 1)).toContain(sub.id);
-      expect(await w2.sync(until - 1)).toContain(sub.id);
+      expect(await w1.blocked(until - 1)).toContain(sub.id);
+      expect(await w2.blocked(until - 1)).toContain(sub.id);
       // Reopened: the first to read takes the probe; the other is held while that probe's lease lasts.
-      expect(await w1.sync(until + 1000)).not.toContain(sub.id);
+      expect(await w1.blocked(until + 1000)).not.toContain(sub.id);
       expect(await probe()).toEqual({ probe_owner: 'probe-w1', probe_until_ms: expect.anything() });
       expect(Number((await probe()).probe_until_ms)).toBe(until + 1000 + LEASE);
-      expect(await w2.sync(until + 2000)).toContain(sub.id);
+      expect(await w2.blocked(until + 2000)).toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w1');
-      expect(await w1.sync(until + 3000)).not.toContain(sub.id);
+      expect(await w1.blocked(until + 3000)).not.toContain(sub.id);
       // A prober that died: once its lease is over, the other worker takes the probe.
-      expect(await w2.sync(until + 1000 + LEASE + 1)).not.toContain(sub.id);
+      expect(await w2.blocked(until + 1000 + LEASE + 1)).not.toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w2');
+    });
+
+    it('recorded answers what changed and shares it: a pause written for every worker, a probe’s success lifting it; a vendor format writes nothing', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/recorded'), events: ['document.posted'] }, 201)).body;
+      const row = () => env().store.db.selectFrom('webhooks').select(['paused_until_ms', 'pause_cooldown_ms']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+      // Far from the real clock, so the env's own dispatcher never reads this pause as over.
+      const T = Date.now() + 3_600_000;
+      const b = new EndpointBreakers(env().store, { owner: 'recorded-w', leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      // A vendor format's failures never pause, however many.
+      for (let i = 0; i < 5; i++) expect(await b.recorded(sub.id, false, T, false)).toEqual({ change: null });
+      expect([b.state(sub.id, T), await row()]).toEqual(['closed', { paused_until_ms: null, pause_cooldown_ms: null }]);
+      // Below the threshold nothing changes; the third failure opens it and writes the pause.
+      expect(await b.recorded(sub.id, false, T, true)).toEqual({ change: null });
+      expect(await b.recorded(sub.id, false, T, true)).toEqual({ change: null });
+      expect(await b.recorded(sub.id, false, T, true)).toEqual({ change: 'paused', reopenAt: T + 600, cooldownMs: 600 });
+      const written = await row();
+      expect([Number(written.paused_until_ms), Number(written.pause_cooldown_ms)]).toEqual([T + 600, 600]);
+      // Other tests' endpoints may be paused too: only this one's answer counts.
+      const held = async (now: number) => (await b.blocked(now)).includes(sub.id);
+      expect([await held(T + 1), b.maySend(sub.id, T + 1)]).toEqual([true, { send: false, giveBackUntil: T + 600 }]);
+      // Reopened: this worker takes the probe, sends it, and its success lifts the pause for all.
+      expect(await held(T + 600)).toBe(false);
+      expect(b.maySend(sub.id, T + 600)).toEqual({ send: true });
+      expect(await b.recorded(sub.id, true, T + 601, true)).toEqual({ change: 'resumed' });
+      expect([b.state(sub.id, T + 601), await row()]).toEqual(['closed', { paused_until_ms: null, pause_cooldown_ms: null }]);
     });
   },
   { dispatcher: { pollMs: 50, concurrency: 8, breaker: BREAKER } },

@@ -12,7 +12,7 @@
  * not released: releasing them would make a busy account claim a batch and give back all but one of
  * it for every delivery sent.
  */
-export class SendSlots {
+export class SlotCounts {
   inFlightTotal = 0;
   queuedTotal = 0;
   private readonly subInFlight = new Map<string, number>();

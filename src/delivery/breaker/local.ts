@@ -1,8 +1,9 @@
 /**
- * A circuit breaker per subscription endpoint. After `threshold` consecutive failed attempts the
- * breaker opens: nothing is sent to that endpoint (and no attempt is spent) until the cooldown ends;
- * then one probe goes out (half-open). A successful probe closes it; a failed one reopens it with
- * twice the cooldown, up to maxCooldownMs.
+ * This worker's circuit breaker per subscription endpoint, in memory. After `threshold` consecutive
+ * failed attempts the breaker opens: nothing is sent to that endpoint (and no attempt is spent) until
+ * the cooldown ends; then one probe goes out (half-open). A successful probe closes it; a failed one
+ * reopens it with twice the cooldown, up to maxCooldownMs. Pauses other workers opened are mirrored
+ * in with adopt() and lifted with forget() (index.ts keeps it in step with the pause row).
  */
 export type BreakerState = 'closed' | 'open' | 'half-open';
 
@@ -82,7 +83,7 @@ export class Breakers {
   }
 
   /**
-   * Mirrors a pause recorded in the database (shared-breaker.ts): open until `openUntil`, then one
+   * Mirrors a pause recorded in the database (pause-row.ts): open until `openUntil`, then one
    * probe. A later pause this worker already knows, or its own probe in flight, wins.
    */
   adopt(id: string, openUntil: number, cooldownMs: number): void {
