@@ -24,7 +24,7 @@ import * as m018 from './migrations/018-previous-secret.js';
 import * as m019 from './migrations/019-token-credentials.js';
 import * as m020 from './migrations/020-removing-subscriptions.js';
 import * as m021 from './migrations/021-sources.js';
-import * as m022 from './migrations/022-coalesce-key-partial.js';
+import * as m022 from './migrations/022-fewer-insert-indexes.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
 const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): Promise<void> }> = {
@@ -48,7 +48,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '019-token-credentials': m019,
   '020-removing-subscriptions': m020,
   '021-sources': m021,
-  '022-coalesce-key-partial': m022,
+  '022-fewer-insert-indexes': m022,
 };
 
 /**

@@ -114,7 +114,6 @@ export const EXPECTED_POSTGRES: SchemaDescription = {
     'CREATE INDEX deliveries_webhook ON deliveries (account_id, webhook_id, created_ms)',
     'CREATE INDEX document_lines_document ON document_lines (account_id, document_id, line_no)',
     'CREATE INDEX documents_account ON documents (account_id, id)',
-    'CREATE INDEX events_occurred ON events (occurred_ms)',
     'CREATE INDEX events_time ON events (account_id, occurred_ms)',
     'CREATE INDEX events_unsequenced ON events (pos) WHERE (seq IS NULL)',
     'CREATE INDEX idempotency_requests_created ON idempotency_requests (created_ms)',

@@ -115,7 +115,6 @@ export const EXPECTED_SQLITE: SchemaDescription = {
     'deliveries_webhook on deliveries (account_id, webhook_id, created_ms)',
     'document_lines_document on document_lines (account_id, document_id, line_no)',
     'documents_account on documents (account_id, id)',
-    'events_occurred on events (occurred_ms)',
     'events_seq on events unique (account_id, seq)',
     'events_time on events (account_id, occurred_ms)',
     'idempotency_requests_created on idempotency_requests (created_ms)',

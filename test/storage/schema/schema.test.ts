@@ -22,7 +22,7 @@ const MIGRATIONS = [
   '019-token-credentials',
   '020-removing-subscriptions',
   '021-sources',
-  '022-coalesce-key-partial',
+  '022-fewer-insert-indexes',
 ];
 
 for (const db of inject('databases') as DbName[]) {

@@ -11,6 +11,9 @@ import type { StorageDialect } from '../dialect.js';
  *
  * SQLite cannot drop a column's unique constraint, so its table is rebuilt with the same columns
  * and indexes (rows copied as they are).
+ *
+ * `events_occurred` (occurred_ms) served the pruner alone; it finds expired events per account
+ * through `events_time` (account_id, occurred_ms) instead, so an event insert writes one index fewer.
  */
 export async function up(db: Kysely<unknown>, d: StorageDialect): Promise<void> {
   if (d.name === 'postgres') {
@@ -34,4 +37,5 @@ export async function up(db: Kysely<unknown>, d: StorageDialect): Promise<void> 
     await sql`create index deliveries_completed on deliveries (completed_ms) where completed_ms is not null`.execute(db);
   }
   await sql`create unique index deliveries_coalesce on deliveries (coalesce_key) where coalesce_key is not null`.execute(db);
+  await sql`drop index events_occurred`.execute(db);
 }
