@@ -125,7 +125,7 @@ const insertDeliveryRows = preparedInsert('deliveries', [
   'completed_ms',
 ]);
 
-/** Inserts deliveries; a coalesced one whose window is already open folds into it (unique key). */
+/** Inserts deliveries; a coalesced one whose window is already open folds into it (the partial unique index `deliveries_coalesce`). */
 export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTable>>): Promise<number> {
   const plain = rows.filter((r) => r.coalesce_key === null);
   const coalesced = rows.filter((r) => r.coalesce_key !== null);
@@ -135,7 +135,7 @@ export async function insertDeliveries(tx: Tx, rows: Array<Insertable<DeliveryTa
   }
   let inserted = plain.length;
   for (const r of coalesced) {
-    const res = await tx.insertInto('deliveries').values(r).onConflict((oc) => oc.column('coalesce_key').doNothing()).executeTakeFirst();
+    const res = await tx.insertInto('deliveries').values(r).onConflict((oc) => oc.column('coalesce_key').where('coalesce_key', 'is not', null).doNothing()).executeTakeFirst();
     inserted += Number(res.numInsertedOrUpdatedRows ?? 0);
   }
   return inserted;

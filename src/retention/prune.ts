@@ -43,7 +43,12 @@ export async function pruneExpired(store: Store, now: number, policy: RetentionP
   }
   if (policy.eventsMs > 0) {
     await loop('deliveries', () => pruneDeliveries(store, now - policy.eventsMs, ['failed'], batch, counts));
-    await loop('events', () => pruneEvents(store, now - policy.eventsMs, batch));
+    // Expired events are found per account through events_time (account_id, occurred_ms), which
+    // every event needs for replay anyway, so an event insert writes no index for the pruner alone.
+    const cutoff = now - policy.eventsMs;
+    for (let account = await nextEventAccount(store, null); account !== null; account = await nextEventAccount(store, account)) {
+      if (await hasExpiredEvents(store, account, cutoff)) await loop('events', () => pruneEvents(store, account, cutoff, batch));
+    }
   }
   return counts;
 }
@@ -109,11 +114,24 @@ async function pruneDeliveries(
   return deliveries;
 }
 
-async function pruneEvents(store: Store, cutoff: number, batch: number): Promise<number> {
+/** The next account after `after` that has any event: one seek on an index that leads with account_id. */
+async function nextEventAccount(store: Store, after: string | null): Promise<string | null> {
+  let q = store.db.selectFrom('events').select((eb) => eb.fn.min('account_id').as('a'));
+  if (after !== null) q = q.where('account_id', '>', after);
+  return (await q.executeTakeFirst())?.a ?? null;
+}
+
+/** A read first, so an account with nothing to prune costs no write transaction. */
+async function hasExpiredEvents(store: Store, accountId: string, cutoff: number): Promise<boolean> {
+  const row = await store.db.selectFrom('events').select('id').where('account_id', '=', accountId).where('occurred_ms', '<', cutoff).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+async function pruneEvents(store: Store, accountId: string, cutoff: number, batch: number): Promise<number> {
   return store.write(async (tx) => {
     const gone = await tx
       .deleteFrom('events')
-      .where('id', 'in', (eb) => eb.selectFrom('events').select('id').where('occurred_ms', '<', cutoff).limit(batch))
+      .where('id', 'in', (eb) => eb.selectFrom('events').select('id').where('account_id', '=', accountId).where('occurred_ms', '<', cutoff).limit(batch))
       .returning(['account_id', 'seq', 'occurred_ms'])
       .execute();
     const horizon = new Map<string, { seq: number; ms: number }>();
@@ -121,11 +139,11 @@ async function pruneEvents(store: Store, cutoff: number, batch: number): Promise
       const h = horizon.get(e.account_id) ?? { seq: 0, ms: 0 };
       horizon.set(e.account_id, { seq: Math.max(h.seq, Number(e.seq)), ms: Math.max(h.ms, Number(e.occurred_ms)) });
     }
-    for (const [accountId, h] of horizon) {
+    for (const [id, h] of horizon) {
       // Only ever forward: another process's pruner may have recorded a later horizon already.
       await tx
         .insertInto('history_horizons')
-        .values({ account_id: accountId, events_pruned_seq: h.seq, events_pruned_ms: h.ms })
+        .values({ account_id: id, events_pruned_seq: h.seq, events_pruned_ms: h.ms })
         .onConflict((oc) =>
           oc.column('account_id').doUpdateSet({
             events_pruned_seq: sql`case when excluded.events_pruned_seq > history_horizons.events_pruned_seq then excluded.events_pruned_seq else history_horizons.events_pruned_seq end`,

@@ -24,6 +24,7 @@ import * as m018 from './migrations/018-previous-secret.js';
 import * as m019 from './migrations/019-token-credentials.js';
 import * as m020 from './migrations/020-removing-subscriptions.js';
 import * as m021 from './migrations/021-sources.js';
+import * as m022 from './migrations/022-fewer-insert-indexes.js';
 import * as m023 from './migrations/023-source-report-fetches.js';
 
 /** Every migration, in order. Each receives the dialect adapter for the few DDL differences. */
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, { up(db: Kysely<unknown>, d: StorageDialect): P
   '019-token-credentials': m019,
   '020-removing-subscriptions': m020,
   '021-sources': m021,
+  '022-fewer-insert-indexes': m022,
   '023-source-report-fetches': m023,
 };
 

@@ -70,16 +70,19 @@ describeEachDb('store conformance: retention', (env) => {
     expect(logs.map((x) => Number(x.id))).not.toContain(expiredLog);
   });
 
-  it('prunes events older than 90 days and records, per account, how far its history now starts, only ever forward', async () => {
+  it('prunes events older than 90 days, account by account, and records, per account, how far its history now starts, only ever forward', async () => {
     const [a, b] = [await insertAccount(env().store), await insertAccount(env().store)];
     const ea = [await insertEvent(env().store, a, 1, ago(120)), await insertEvent(env().store, a, 2, ago(91)), await insertEvent(env().store, a, 3, ago(90)), await insertEvent(env().store, a, 4, ago(1))];
     await insertEvent(env().store, b, 1, ago(95));
     await insertEvent(env().store, b, 2, ago(95));
+    // c has nothing expired: it is left alone and gets no horizon.
+    const c = await insertAccount(env().store);
+    const ec = await insertEvent(env().store, c, 1, ago(1));
     // b's history was already pruned further by another process's pruner: it stays where it was.
     await env().store.db.insertInto('history_horizons').values({ account_id: b, events_pruned_seq: 7, events_pruned_ms: ago(92) }).execute();
     const counts = await pruneExpired(env().store, NOW, DEFAULT_RETENTION, 2);
     expect(counts).toEqual({ deliveries: 0, attempts: 0, events: 4, source_requests: 0, source_deliveries: 0 });
-    expect(await kept('events')).toEqual(sorted([ea[2], ea[3]]));
+    expect(await kept('events')).toEqual(sorted([ea[2], ea[3], ec]));
     const horizons = await env().store.db.selectFrom('history_horizons').selectAll().orderBy('account_id').execute();
     expect(horizons.map((h) => [h.account_id, Number(h.events_pruned_seq), Number(h.events_pruned_ms)]).sort()).toEqual(
       [

@@ -191,6 +191,32 @@ for (const name of inject('databases') as DbName[]) {
         await older.close();
       }
     });
+    it('022: every delivery row is kept as it was; an open coalesce key still refuses its twin, and rows without one never conflict', async () => {
+      const older = await olderDatabase(name, '021-sources');
+      try {
+        const { db } = older;
+        await db.insertInto('accounts').values(ACCOUNT).execute();
+        const columns = Object.keys(delivery('x', null, ''));
+        await db.insertInto('deliveries').values([
+          delivery('d-1', 'e-1', 'one'),
+          { ...delivery('d-2', 'e-2', 'two'), status: 'pending', attempts: 0, next_attempt_ms: 5, coalesce_key: 'w-user:stock:1', completed_ms: null, last_status_code: null },
+          { ...delivery('d-3', null, 'three'), status: 'pending', lease_owner: 'worker-1', next_attempt_ms: 9, completed_ms: null },
+        ]).execute();
+        const before = await rows(db, 'deliveries', columns);
+
+        await older.migrateRest();
+
+        expect(await rows(db, 'deliveries', columns)).toEqual(before);
+        const twin = { ...delivery('d-4', 'e-4', 'four'), status: 'pending', coalesce_key: 'w-user:stock:1' };
+        const folded = await db.insertInto('deliveries').values(twin).onConflict((oc) => oc.column('coalesce_key').where('coalesce_key', 'is not', null).doNothing()).executeTakeFirst();
+        expect(Number(folded.numInsertedOrUpdatedRows ?? 0)).toBe(0);
+        await expect(db.insertInto('deliveries').values(twin).execute()).rejects.toThrow(/unique|duplicate/i);
+        await db.insertInto('deliveries').values([delivery('d-5', 'e-5', 'five'), delivery('d-6', 'e-6', 'six')]).execute();
+        expect((await rows(db, 'deliveries', ['id'])).map((r) => r[0])).toEqual(['d-1', 'd-2', 'd-3', 'd-5', 'd-6']);
+      } finally {
+        await older.close();
+      }
+    });
 
     it('023: a Kladana notification left pending before it comes due at once; every other request has nothing to fetch', async () => {
       const older = await olderDatabase(name, '021-sources');

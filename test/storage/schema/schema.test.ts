@@ -22,6 +22,7 @@ const MIGRATIONS = [
   '019-token-credentials',
   '020-removing-subscriptions',
   '021-sources',
+  '022-fewer-insert-indexes',
   '023-source-report-fetches',
 ];
 
