@@ -15,6 +15,13 @@ interface Job {
 export interface CommitGroupOptions {
   /** Most requests one transaction carries: a bigger group keeps readers waiting longer. */
   maxJobs?: number;
+  /**
+   * Groups that may run at once (default 1: SQLite has one writer). On PostgreSQL a group's
+   * statements are one round trip after another on one connection; a second group on another
+   * connection keeps writes going while the first waits for the server (a busy machine, a row
+   * another process holds).
+   */
+  concurrency?: number;
   /** A transient conflict (SQLITE_BUSY, a deadlock) worth running the whole group again. */
   isRetryable(err: unknown): boolean;
   /**
@@ -52,6 +59,8 @@ export interface CommitGroupOptions {
 export class CommitGroup {
   private queue: Job[] = [];
   private scheduled = false;
+  private running = 0;
+  private readonly concurrency: number;
   private readonly maxJobs: number;
   /** Groups run as one plain transaction (a group of one), with a savepoint per write, and groups whose writes ran again alone after a conflict (for tests). */
   readonly runs = { plain: 0, savepoints: 0, alone: 0 };
@@ -61,6 +70,7 @@ export class CommitGroup {
     private readonly opts: CommitGroupOptions,
   ) {
     this.maxJobs = opts.maxJobs ?? 64;
+    this.concurrency = opts.concurrency ?? 1;
   }
 
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -75,15 +85,20 @@ export class CommitGroup {
   }
 
   private schedule(): void {
-    if (this.scheduled) return;
+    if (this.scheduled || this.running >= this.concurrency) return;
     this.scheduled = true;
     setImmediate(() => void this.runGroup());
   }
 
   private async runGroup(): Promise<void> {
-    const jobs = this.queue.splice(0, this.maxJobs);
-    const outcomes = await this.commit(jobs);
     this.scheduled = false;
+    const jobs = this.queue.splice(0, this.maxJobs);
+    if (jobs.length === 0) return;
+    this.running++;
+    // With room for another group, what is left (more than maxJobs arrived) starts one now.
+    if (this.queue.length > 0) this.schedule();
+    const outcomes = await this.commit(jobs);
+    this.running--;
     if (this.queue.length > 0) this.schedule();
     for (let i = 0; i < jobs.length; i++) {
       const o = outcomes[i];

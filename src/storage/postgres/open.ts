@@ -40,6 +40,9 @@ export const POOLED_POLL_MS = 250;
  */
 const GROUP_MAX_JOBS = 32;
 
+/** Groups in flight at once, each on its own pool connection (commit-group.ts, `concurrency`). */
+const GROUPS_AT_ONCE = 3;
+
 const NOT_LISTENING: Notifier = { close: async () => {} };
 
 /**
@@ -72,7 +75,7 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
   const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named ? namingPool(pool) : pool }) });
   const once = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => db.transaction().execute(fn);
   const transaction = retrying(once, (e) => dialect.isRetryable(e));
-  const group = new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e), maxJobs: GROUP_MAX_JOBS, aloneAfterConflict: true, chainSavepoints: true });
+  const group = new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e), maxJobs: GROUP_MAX_JOBS, concurrency: GROUPS_AT_ONCE, aloneAfterConflict: true, chainSavepoints: true });
   const announcer = new Announcer(async (payload) => {
     await sql`select pg_notify(${DELIVERY_CHANNEL}, ${payload})`.execute(db);
   }, log);
