@@ -8,8 +8,9 @@
  *
  * It also counts the statements this process sent to PostgreSQL per document (every query a pg
  * client was given, BEGIN, SAVEPOINT and COMMIT included: each is one round trip).
- * `--groups off` runs each write in a transaction of its own instead of the commit group
- * (StoreOptions.groupWrites), to measure the two against each other.
+ * `--groups on` commits PostgreSQL's concurrent writes in commit groups (StoreOptions.groupWrites)
+ * instead of a transaction each (`off`, the default, as the store is opened by default), to
+ * measure the two against each other; SQLite always groups.
  *
  *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000] [--groups on|off]
  */
@@ -23,7 +24,7 @@ import { sql } from 'kysely';
 import { postgresCpuSeconds, processCpuSeconds } from './lib/children.js';
 import { freshDatabase } from './lib/db.js';
 
-const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' }, groups: { type: 'string', default: 'on' } } });
+const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' }, groups: { type: 'string', default: 'off' } } });
 const docs = Number(args.docs);
 const inFlight = 32;
 if (args.groups !== 'on' && args.groups !== 'off') throw new Error(`--groups takes on or off, got ${args.groups}`);

@@ -24,8 +24,9 @@ for (const db of inject('databases') as DbName[]) {
     let store: Store;
     let other: App;
     beforeAll(async () => {
-      env = await createEnv(db);
-      store = await openStore(env.url, { migrate: false });
+      // groupWrites: PostgreSQL commits its writes in groups only when asked (SQLite always does).
+      env = await createEnv(db, { store: { groupWrites: true } });
+      store = await openStore(env.url, { migrate: false, groupWrites: true });
       const stack = await compose(store, {
         settings: { allowPrivateTargets: true, publicUrl: TEST_PUBLIC_URL },
         dispatcher: false,

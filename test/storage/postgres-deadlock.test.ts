@@ -10,9 +10,9 @@ import { freshDatabase, type DbName } from '../support/env.js';
  * again, so both commit. Each write waits for the other to hold its first row before it asks for
  * its second, so the deadlock happens every run, whatever the machine's load.
  *
- * The writes come from two stores on one database, as from two processes: one store commits
- * concurrent writes together (commit-group.ts), so two writes of one store that wait for each
- * other would wait forever in one transaction.
+ * The writes come from two stores on one database, as from two processes, each committing its
+ * concurrent writes together (groupWrites, commit-group.ts): two writes of one such store that
+ * wait for each other would wait forever in one transaction.
  */
 if ((inject('databases') as DbName[]).includes('postgres')) {
   describe('PostgreSQL: a deadlocked write is run again', () => {
@@ -21,8 +21,8 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
     let two: Store;
     beforeAll(async () => {
       fresh = await freshDatabase('postgres');
-      one = await openStore(fresh.url);
-      two = await openStore(fresh.url);
+      one = await openStore(fresh.url, { groupWrites: true });
+      two = await openStore(fresh.url, { groupWrites: true });
       await sql`create table locks (id integer primary key, n integer not null)`.execute(one.db);
       await sql`insert into locks values (1, 0), (2, 0), (3, 0), (4, 0)`.execute(one.db);
     });

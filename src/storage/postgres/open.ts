@@ -46,9 +46,9 @@ const GROUPS_AT_ONCE = 3;
 const NOT_LISTENING: Notifier = { close: async () => {} };
 
 /**
- * A PostgreSQL server: a pool of connections, concurrent domain writes committed together (the
- * commit group, one transaction on one connection, a savepoint per write: ../commit-group.ts) while
- * reads and other transactions run beside it on the pool, events numbered after commit (event-sequencer.ts), and other processes
+ * A PostgreSQL server: a pool of connections, each write its own transaction (writers of different
+ * rows run in parallel; opts.groupWrites commits concurrent writes together instead, in groups of a
+ * savepoint each: ../commit-group.ts), events numbered after commit (event-sequencer.ts), and other processes
  * told of new deliveries by NOTIFY.
  *
  * Behind a pooler in transaction mode (opts.pooler) only what lives in one transaction may be
@@ -85,7 +85,7 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
     url,
     name: 'postgres',
     transaction,
-    write: opts.groupWrites === false ? transaction : (fn) => group.run(fn),
+    write: opts.groupWrites === true ? (fn) => group.run(fn) : transaction,
     // Row locks, not a turn, order PostgreSQL's writers: nothing to take, no round trip added.
     autocommit: (fn) => fn(db),
     listenForDeliveries: async (onNotify) => (listenUrl === null ? NOT_LISTENING : PgNotifier.start(listenUrl, onNotify, log)),
