@@ -6,22 +6,38 @@
  * the run; this machine's own PostgreSQL only). It isolates what a change to the write path buys
  * from HTTP and delivery, which (a) and (h) include.
  *
- *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000]
+ * It also counts the statements this process sent to PostgreSQL per document (every query a pg
+ * client was given, BEGIN, SAVEPOINT and COMMIT included: each is one round trip).
+ * `--groups on` commits PostgreSQL's concurrent writes in commit groups (StoreOptions.groupWrites)
+ * instead of a transaction each (`off`, the default, as the store is opened by default), to
+ * measure the two against each other; SQLite always groups.
+ *
+ *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000] [--groups on|off]
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { hashToken } from '../src/accounts/tokens.js';
 import { compose } from '../src/compose.js';
 import { openStore } from '../src/storage/database.js';
-import { postgresCpuSeconds } from './lib/children.js';
+import { sql } from 'kysely';
+import { postgresCpuSeconds, processCpuSeconds } from './lib/children.js';
 import { freshDatabase } from './lib/db.js';
 
-const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' } } });
+const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' }, groups: { type: 'string', default: 'off' } } });
 const docs = Number(args.docs);
 const inFlight = 32;
+if (args.groups !== 'on' && args.groups !== 'off') throw new Error(`--groups takes on or off, got ${args.groups}`);
+
+let statements = 0;
+const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
+  statements++;
+  return query.apply(this, a);
+} as typeof pg.Client.prototype.query;
 
 const db = await freshDatabase(args.db ?? null);
-const store = await openStore(db.url);
+const store = await openStore(db.url, { groupWrites: args.groups === 'on' });
 const stack = await compose(store, {
   settings: { allowPrivateTargets: true, publicUrl: 'http://stockhook.bench' },
   dispatcher: false,
@@ -56,16 +72,27 @@ try {
   await post(2000); // warm-up
   next = 0;
   const pg0 = args.db ? postgresCpuSeconds() : null;
+  // This database's backends alone: the server's other databases (other clients of a shared
+  // PostgreSQL) would count in postgresCpuSeconds. A backend that starts during the run counts whole.
+  const backends = async () =>
+    (await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(store.db)).rows.map((r) => r.pid);
+  const own0 = args.db ? processCpuSeconds(await backends()) : null;
+  const statements0 = statements;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await post(docs);
   const secs = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const pg1 = args.db ? postgresCpuSeconds() : null;
+  const sent = statements - statements0;
+  const own1 = args.db ? processCpuSeconds(await backends()) : null;
+  const ownSecs = own0 && own1 ? [...own1].reduce((sum, [pid, secs]) => sum + secs - (own0.get(pid) ?? 0), 0) : null;
   const perDoc = (ms: number) => `${(ms / docs).toFixed(2)} ms`;
-  console.log(`${store.name}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
+  console.log(`${store.name}${args.db ? `, groups ${args.groups}` : ''}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
   console.log(`  this process's CPU per document: ${perDoc((cpu.user + cpu.system) / 1000)}`);
-  if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document: ${perDoc((pg1 - pg0) * 1000)}`);
+  if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document (every postgres process on this machine): ${perDoc((pg1 - pg0) * 1000)}`);
+  if (ownSecs !== null) console.log(`  this database's PostgreSQL backends' CPU per document: ${perDoc(ownSecs * 1000)}`);
+  if (args.db) console.log(`  statements sent per document: ${(sent / docs).toFixed(2)}`);
 } finally {
   await app.close();
   await store.close();

@@ -203,6 +203,25 @@ export function postgresCpuSeconds(): number | null {
   return seen > 0 ? total / 100 : null;
 }
 
+/**
+ * CPU seconds each of the given processes has used so far (utime + stime, from /proc), by pid; a
+ * process gone meanwhile is left out. For one database's backends on a PostgreSQL that other
+ * databases' clients keep busy too, which postgresCpuSeconds would count.
+ */
+export function processCpuSeconds(pids: readonly number[]): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU seconds the whole machine has spent busy so far (every core, from /proc/stat), or NaN. */
 export function machineBusySeconds(): number {
   try {
