@@ -16,7 +16,7 @@ for (const db of inject('databases') as DbName[]) {
       for (const c of children) c.proc.kill('SIGKILL');
     });
 
-    it("a Poster application's own webhook receives application/added with the account's token", { timeout: 120_000 }, async () => {
+    it("a Poster application's own webhook receives application/added with the account's token", { timeout: 600_000 }, async () => {
       const fresh = await freshDatabase(db);
       const rx = await Receiver.start(() => ({ status: 200, body: '{"status":"accept"}' }));
       try {

@@ -15,7 +15,7 @@ for (const db of inject('databases') as DbName[]) {
       await killAll(children);
     });
 
-    it('without a terminal: writes a generated administrator token once to a 0600 file, never to the log, keeps it across restarts, and exits 0 on SIGTERM', { timeout: 150_000 }, async () => {
+    it('without a terminal: writes a generated administrator token once to a 0600 file, never to the log, keeps it across restarts, and exits 0 on SIGTERM', { timeout: 600_000 }, async () => {
       const fresh = await freshDatabase(db);
       // PostgreSQL has no data folder: the file goes to the working directory.
       const cwd = mkdtempSync(join(tmpdir(), 'stockhook-lifecycle-'));
@@ -72,7 +72,7 @@ for (const db of inject('databases') as DbName[]) {
       }
     });
 
-    it('STOCKHOOK_ADMIN_TOKEN is used as given and never printed', { timeout: 90_000 }, async () => {
+    it('STOCKHOOK_ADMIN_TOKEN is used as given and never printed', { timeout: 600_000 }, async () => {
       const fresh = await freshDatabase(db);
       try {
         const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: 'from-env-0123456789abcdef0123456789' });
@@ -94,7 +94,7 @@ for (const db of inject('databases') as DbName[]) {
     });
 
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      it(`${signal} with a request in flight: stops accepting, finishes the request, closes the database, exits 0`, { timeout: 90_000 }, async () => {
+      it(`${signal} with a request in flight: stops accepting, finishes the request, closes the database, exits 0`, { timeout: 600_000 }, async () => {
         const fresh = await freshDatabase(db);
         try {
           const c = await startCli(['serve', '--db', fresh.url, '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: 'lifecycle-admin-0123456789abcdef0123456789' });

@@ -136,7 +136,7 @@ if ((inject('databases') as DbName[]).includes('postgres')) {
     const children: Child[] = [];
     afterAll(async () => killAll(children));
 
-    it('two serve processes on one database: a token revoked through one is refused by the other at once', { timeout: 180_000 }, async () => {
+    it('two serve processes on one database: a token revoked through one is refused by the other at once', { timeout: 600_000 }, async () => {
       const fresh = await freshDatabase('postgres');
       try {
         const env = { STOCKHOOK_ADMIN_TOKEN: 'revocation-admin-token-of-32-characters' };

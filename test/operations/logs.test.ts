@@ -33,7 +33,7 @@ const parse = (out: string): LogRecord[] =>
     .map((l) => JSON.parse(l) as LogRecord);
 
 describe('stockhook serve logs', () => {
-  it('JSON: every stdout line is a record for a whole start, requests and SIGTERM; the token only in its 0600 file', { timeout: 120_000 }, async () => {
+  it('JSON: every stdout line is a record for a whole start, requests and SIGTERM; the token only in its 0600 file', { timeout: 600_000 }, async () => {
     const db = join(dir, 'json.db');
     const c = await startCli(['serve', '--db', db, '--port', '0'], { STOCKHOOK_LOG_LEVEL: 'debug', STOCKHOOK_LOG_FORMAT: 'json' });
     children.push(c);
@@ -82,7 +82,7 @@ describe('stockhook serve logs', () => {
     expect(parse(again.stdout()).map((r) => r.code)).toEqual(['server.started', 'server.stopping']);
   });
 
-  it('pretty: one line per record; polling requests write nothing at info, a refusal one line with its code', { timeout: 120_000 }, async () => {
+  it('pretty: one line per record; polling requests write nothing at info, a refusal one line with its code', { timeout: 600_000 }, async () => {
     const c = await startCli(['serve', '--db', join(dir, 'pretty.db'), '--port', '0'], { STOCKHOOK_ADMIN_TOKEN: ADMIN, STOCKHOOK_LOG_LEVEL: 'info', STOCKHOOK_LOG_FORMAT: 'pretty' });
     children.push(c);
     const account = await api<{ token: string }>(c.url, ADMIN, 'POST', '/api/v1/accounts', { name: 'Pretty' }, 201);
@@ -108,7 +108,7 @@ describe('stockhook serve logs', () => {
     expect(others.map((l) => /\[([a-z_.]+)\]( \{.*\})?$/.exec(l)?.[1])).toEqual(['migration.start', 'migration.end', 'server.started', 'request.rejected', 'server.stopping']);
   });
 
-  it('at a terminal, the generated token is shown there and no file is written', { timeout: 90_000 }, async () => {
+  it('at a terminal, the generated token is shown there and no file is written', { timeout: 600_000 }, async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
     const db = join(dir, 'tty.db');
     const cmd = `'${process.execPath}' --import tsx src/cli.ts serve --db '${db}' --port 0`;

@@ -40,7 +40,7 @@ async function postReceipt(base: string, token: string, warehouseId: number, pro
     for (const c of cleanup.reverse()) await c();
   }, 30_000);
 
-  it('cut connections under writes and deliveries: the process stays up, requests answer 201 or 503 DATABASE_UNAVAILABLE, nothing is lost or applied twice, delivery resumes, /readyz follows the database', { timeout: 180_000 }, async () => {
+  it('cut connections under writes and deliveries: the process stays up, requests answer 201 or 503 DATABASE_UNAVAILABLE, nothing is lost or applied twice, delivery resumes, /readyz follows the database', { timeout: 600_000 }, async () => {
     const fresh = await freshDatabase('postgres');
     cleanup.push(fresh.drop);
     const real = new URL(fresh.url);
@@ -144,7 +144,7 @@ async function postReceipt(base: string, token: string, warehouseId: number, pro
     expect(await c.exited).toBe(0);
   });
 
-  it('a PostgreSQL that is not up at the start is waited for, with a log line, not a crash', { timeout: 120_000 }, async () => {
+  it('a PostgreSQL that is not up at the start is waited for, with a log line, not a crash', { timeout: 600_000 }, async () => {
     const fresh = await freshDatabase('postgres');
     cleanup.push(fresh.drop);
     const real = new URL(fresh.url);

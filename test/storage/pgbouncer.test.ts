@@ -25,7 +25,7 @@ describeThroughPgBouncer('stockhook serve through PgBouncer in transaction mode 
     for (const c of cleanup.reverse()) await c();
   }, 30_000);
 
-  it('the write path: concurrent documents over HTTP, levels equal to the sum of movements, every event delivered once', { timeout: 180_000 }, async () => {
+  it('the write path: concurrent documents over HTTP, levels equal to the sum of movements, every event delivered once', { timeout: 600_000 }, async () => {
     const fresh = await freshDatabase('postgres');
     cleanup.push(fresh.drop);
     const rx = await Receiver.start();

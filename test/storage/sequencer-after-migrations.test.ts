@@ -24,7 +24,7 @@ const ADMIN = 'sequencer-admin-token-0123456789abcdef0123456789';
     for (const c of cleanup.reverse()) await c();
   }, 30_000);
 
-  it('does not run before the migrations: no `relation "events" does not exist` in the log', { timeout: 120_000 }, async () => {
+  it('does not run before the migrations: no `relation "events" does not exist` in the log', { timeout: 600_000 }, async () => {
     const fresh = await freshDatabase('postgres');
     cleanup.push(fresh.drop);
     const lock = new pg.Client({ connectionString: fresh.url });

@@ -18,7 +18,7 @@ describe('role all on SQLite: the delivery thread checkpoints the log', () => {
   const children: Child[] = [];
   afterAll(() => killAll(children));
 
-  it('copies back what any connection wrote, so the log file stops growing', { timeout: 120_000 }, async () => {
+  it('copies back what any connection wrote, so the log file stops growing', { timeout: 600_000 }, async () => {
     const fresh = await freshDatabase('sqlite');
     const rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}' }));
     const writer = await openStore(fresh.url, { checkpoints: 'elsewhere' }); // migrates, then only writes

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONTRACT_FILE_ENV, CONTRACT_PRELOAD } from './contract-preload-env.js';
+import { PATIENCE } from './wait.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url));
@@ -40,7 +41,7 @@ export interface StartOptions {
    * prints no URL, so worker tests wait for e.g. /lease owner (\S+),/ (its capture is the lease owner).
    */
   ready?: RegExp;
-  /** How long to wait for it (default 60 s: starting from the TypeScript sources takes 15 s and more on a loaded 2-core machine). */
+  /** How long to wait for it (default 60 s: starting from the TypeScript sources takes 15 s and more on a loaded 2-core machine), × STOCKHOOK_TEST_PATIENCE like every wait bound. */
   timeoutMs?: number;
   /** Its working directory (default: a temporary one shared by this test file's children). */
   cwd?: string;
@@ -70,7 +71,7 @@ export async function startCli(args: string[], env: Record<string, string | unde
       // Not returned to the caller, so nobody else could kill it.
       proc.kill('SIGKILL');
       reject(new Error(`stockhook did not start: ${err}`));
-    }, opts.timeoutMs ?? 60_000);
+    }, (opts.timeoutMs ?? 60_000) * PATIENCE);
     const check = () => {
       // The startup line is on stdout (a log record); errors before it are on stderr.
       const m = (opts.ready ?? /on (http:\/\/[^\s,]+)/).exec(out + err);

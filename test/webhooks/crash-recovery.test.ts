@@ -106,7 +106,7 @@ for (const db of inject('databases') as DbName[]) {
       await drop?.();
     }, 30_000);
 
-    it('a SIGKILLed worker loses no event; re-sent deliveries keep their id and body', { timeout: 90_000 }, async () => {
+    it('a SIGKILLed worker loses no event; re-sent deliveries keep their id and body', { timeout: 600_000 }, async () => {
       const t0 = Date.now();
       const fresh = await freshDatabase(db);
       drop = fresh.drop;
@@ -114,7 +114,7 @@ for (const db of inject('databases') as DbName[]) {
       const env = { STOCKHOOK_DELIVERY_LEASE_MS: String(LEASE_MS), STOCKHOOK_ALLOW_PRIVATE_TARGETS: '1', STOCKHOOK_ADMIN_TOKEN: ADMIN };
       const args = ['serve', '--db', fresh.url, '--port', '0', '--role', 'all'];
 
-      const first = await startCli(args, env, { timeoutMs: 30_000 });
+      const first = await startCli(args, env);
       children.push(first);
       const account = await api<{ id: string; token: string }>(first.url, ADMIN, 'POST', '/api/v1/accounts', { name: 'Crash', plan: 'paid' }, 201);
       const token = account.token;
@@ -165,7 +165,7 @@ for (const db of inject('databases') as DbName[]) {
       expect(await first.exited).toBeNull(); // killed by a signal, no exit code
       expect(seenBeforeKill, 'the kill must land mid-stream').toBeLessThan(N);
 
-      const second = await startCli(args, env, { timeoutMs: 30_000 });
+      const second = await startCli(args, env);
       children.push(second);
       const restartedAt = Date.now();
       await eventually(() => sink!.distinctEvents().size >= N, 20_000, 10);

@@ -130,7 +130,7 @@ if (!hasPostgres) {
       await drop?.();
     }, 30_000);
 
-    it('share the queue: every event delivered once, never concurrently, by both workers', { timeout: 90_000 }, async () => {
+    it('share the queue: every event delivered once, never concurrently, by both workers', { timeout: 600_000 }, async () => {
       const t0 = Date.now();
       const fresh = await freshDatabase('postgres');
       drop = fresh.drop;
@@ -139,7 +139,7 @@ if (!hasPostgres) {
       const args = (role: string) => ['serve', '--db', fresh.url, '--port', '0', '--role', role];
 
       // The api process migrates the fresh database first; workers then start on a ready schema.
-      const apiProc = await startCli(args('api'), env, { timeoutMs: 30_000 });
+      const apiProc = await startCli(args('api'), env);
       children.push(apiProc);
       const workerReady = { ready: /lease owner (\S+),/, timeoutMs: 30_000 };
       const workers = await Promise.all(
