@@ -43,6 +43,19 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     expect(walProgress(file).backfilled).toBe(0);
   });
 
+  it('a connection alone keeps SQLite’s own checkpoint at 1,000 pages; one told elsewhere or background turns it off', async () => {
+    const autocheckpoint = async (s: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db)).rows[0].wal_autocheckpoint;
+    expect(await autocheckpoint(http)).toBe(0);
+    for (const [mode, pages] of [[undefined, 1000], ['auto', 1000], ['background', 0]] as const) {
+      const other = await openStore(file, { checkpoints: mode, migrate: false });
+      try {
+        expect(await autocheckpoint(other)).toBe(pages);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('a background connection copies it back on its timer, so the next write starts the log over', async () => {
     const bg = await openStore(file, { checkpoints: 'background', migrate: false });
     try {
