@@ -18,6 +18,10 @@ describe('databaseUrlProblem', () => {
     expect(databaseUrlProblem('sqlite:///x.db', '--db')).toBe(`--db "sqlite:///x.db" is not a database stockhook can open: give ${DATABASE_FORMS}`);
     expect(databaseUrlProblem('mysql://root:hunter2@db/x', '--db')).toBe(`--db "mysql://…@db/x" is not a database stockhook can open: give ${DATABASE_FORMS}`);
     expect(databaseUrlProblem('file:x.db', '--db')).toBe(`--db "file:x.db" is not a database stockhook can open: give ${DATABASE_FORMS}`);
+    // postgres:// must begin the URL, not appear later in it.
+    expect(databaseUrlProblem('POSTGRES://db/x?fallback=postgres://y', '--db')).toBe(
+      '--db "POSTGRES://db/x?fallback=postgres://y": a PostgreSQL URL starts with postgres:// or postgresql:// (lower case)',
+    );
   });
 });
 
@@ -48,6 +52,11 @@ describe('poolerProblems', () => {
     ]);
     expect(poolerProblems(pg, 'transaction', 'mysql://u:secret@db/x')).toEqual([
       'STOCKHOOK_PG_LISTEN_URL "mysql://…@db/x" must be a postgres:// or postgresql:// URL that reaches the server directly, not through the pooler',
+    ]);
+    // A file path or a listen URL that merely contains postgres:// is no PostgreSQL URL.
+    expect(poolerProblems('data/postgres://x.db', 'transaction', undefined)).toEqual(['STOCKHOOK_PG_POOLER=transaction applies to a postgres:// database URL only (SQLite has no pooler)']);
+    expect(poolerProblems(pg, 'transaction', 'mysql://db/x?via=postgres://y')).toEqual([
+      'STOCKHOOK_PG_LISTEN_URL "mysql://db/x?via=postgres://y" must be a postgres:// or postgresql:// URL that reaches the server directly, not through the pooler',
     ]);
     expect(poolerProblems(pg, 'transaction', 'postgres://u:p@[bad/x')).toEqual(['STOCKHOOK_PG_LISTEN_URL: not a valid PostgreSQL URL (postgres://user:password@host:5432/database)']);
   });
