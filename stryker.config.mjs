@@ -30,7 +30,7 @@ const folders = {
       // without them every mutant of those files counts as survived or uncovered. Not
       // test/unit/config.test.ts (it reads docs/, which the sandbox leaves out): database-location.test.ts
       // checks the same functions on their own.
-      'test/unit/{helpful-errors,database-location,thread-share}.test.ts',
+      'test/unit/{helpful-errors,database-location,thread-share,storage-dialects}.test.ts',
       'test/http/admin-token-file.test.ts',
     ],
   },
