@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type SQLite from 'better-sqlite3';
 import { openStore, type Store } from '../../src/storage/database.js';
+import { configureCheckpoints } from '../../src/storage/sqlite/checkpoints.js';
 import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
 import { eventually } from '../support/wait.js';
@@ -73,6 +75,34 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     } finally {
       await bg.close();
     }
+  });
+});
+
+describe('the background checkpoint timer', () => {
+  it('logs a checkpoint that failed and checkpoints again on its next tick; auto and elsewhere start no timer', async () => {
+    const calls: string[] = [];
+    const failure = new Error('disk I/O error');
+    const fake = (failFirst: boolean) =>
+      ({
+        pragma: (text: string) => {
+          calls.push(text);
+          if (failFirst && text === 'wal_checkpoint(PASSIVE)' && calls.filter((c) => c === text).length === 1) throw failure;
+        },
+      }) as unknown as SQLite.Database;
+    const logged: Array<[string, unknown]> = [];
+    const log = (msg: string, err?: unknown) => logged.push([msg, err]);
+    configureCheckpoints(fake(false), 'auto', log)();
+    configureCheckpoints(fake(false), 'elsewhere', log)();
+    expect(calls).toEqual(['wal_autocheckpoint = 0']);
+    calls.length = 0;
+    const stop = configureCheckpoints(fake(true), 'background', log);
+    try {
+      await eventually(() => calls.filter((c) => c === 'wal_checkpoint(PASSIVE)').length >= 2, 10_000, 20, 'a checkpoint after the failed one');
+    } finally {
+      stop();
+    }
+    expect(calls.slice(0, 3)).toEqual(['wal_autocheckpoint = 0', 'wal_checkpoint(PASSIVE)', 'wal_checkpoint(PASSIVE)']);
+    expect(logged).toEqual([['SQLite: a background checkpoint failed (the next one retries)', failure]]);
   });
 });
 
