@@ -21,6 +21,22 @@ describe('isConnectionLost: a database out of reach, not a statement that failed
     }
   });
 
+  it('counts every network code, every going-away SQLSTATE and every message of node-postgres it lists', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03']) {
+      expect(isConnectionLost(withCode(code)), code).toBe(true);
+    }
+    for (const message of [
+      'connection terminated unexpectedly',
+      'Client has encountered a connection error and is not queryable',
+      'Client was closed and is not queryable',
+      'timeout exceeded when trying to connect',
+    ]) {
+      expect(isConnectionLost(new Error(message)), message).toBe(true);
+    }
+    // A message is read only when it is a string.
+    expect(isConnectionLost({ message: ['Connection terminated'] })).toBe(false);
+  });
+
   it('leaves statement errors, deadlocks and non-errors alone', () => {
     for (const e of [withCode('42P01', 'relation "events" does not exist'), withCode('40P01'), withCode('23505'), withCode('SQLITE_BUSY'), new Error('boom'), null, undefined, 'ECONNREFUSED', 42]) {
       expect(isConnectionLost(e), String(e)).toBe(false);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { describeValidation, mergeLiteralUnions, type AjvError } from '../../src/http/validation-errors.js';
 import { unknownParameters } from '../../src/http/query-parameters.js';
-import { connectionProblem, databaseWhere } from '../../src/storage/connection-advice.js';
+import { resolve } from 'node:path';
+import { connectionProblem, DatabaseUnreachableError, databaseWhere } from '../../src/storage/connection-advice.js';
 import { askedOf, describeKeyParts } from '../../src/inventory/shortage.js';
 
 const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
@@ -46,6 +47,65 @@ describe('what to check when the database cannot be reached', () => {
   ])('%s', (err, line) => {
     expect(connectionProblem(PG, err)).toBe(line);
     expect(connectionProblem(PG, err)).not.toContain('s3cret-pw');
+  });
+});
+
+describe('the rest of the advice: every code it knows, where it looks for one, and what it says without one', () => {
+  const at = 'PostgreSQL at db.internal:6432';
+  const nested = (depth: number) => {
+    let e: Error = withCode('ECONNREFUSED');
+    for (let i = 0; i < depth; i++) e = new Error(`wrap ${i}`, { cause: e });
+    return e;
+  };
+  it.each([
+    [withCode('EAI_AGAIN'), `${at}: the host name does not resolve; check the host of ${SOURCE}`],
+    [withCode('EHOSTUNREACH'), `${at} cannot be reached (EHOSTUNREACH): check the host and port of ${SOURCE}, and any firewall in between`],
+    [withCode('ENETUNREACH'), `${at} cannot be reached (ENETUNREACH): check the host and port of ${SOURCE}, and any firewall in between`],
+    [withCode('57P01', 'terminating connection due to administrator command'), `${at} is shutting down or starting up (terminating connection due to administrator command): wait for it, or check that it is running`],
+    [withCode('57P02', 'crash'), `${at} is shutting down or starting up (crash): wait for it, or check that it is running`],
+    // A code without a message: the code stands in for it.
+    [{ code: '3D000' }, `${at}: 3D000; create it (createdb) or fix the database name in ${SOURCE}`],
+    // Class 08 is a prefix, not anywhere in the code.
+    [withCode('22008', 'datetime field overflow'), `${at}: datetime field overflow`],
+    [new Error('Query read Timeout'), `${at} did not answer in time: is it running and reachable at that host and port (${SOURCE})?`],
+    [new Error('Client was closed and is not queryable'), `${at}: the connection was lost (Client was closed and is not queryable); PostgreSQL may be restarting or failing over; if it lasts, check that it is running`],
+    [new Error('boom'), `${at}: boom`],
+    ['socket hang up', `${at}: socket hang up`],
+    // The tenth error of a chain is read, the eleventh is not (a chain can be long, or a cycle).
+    [nested(9), `${at} refused the connection: is PostgreSQL running and listening on that address and port? Check the host and port of ${SOURCE}`],
+    [nested(10), `${at}: wrap 9`],
+  ])('%s', (err, line) => {
+    expect(connectionProblem(PG, err)).toBe(line);
+  });
+
+  it('a cycle of causes ends with the outermost message', () => {
+    const a: Error & { cause?: unknown } = new Error('a');
+    a.cause = new Error('b', { cause: a });
+    expect(connectionProblem(PG, a)).toBe(`${at}: a`);
+  });
+
+  it('a SQLite file says where it is and the driver’s message, whatever its code', () => {
+    expect(connectionProblem('data/x.db', withCode('SQLITE_CANTOPEN', 'unable to open database file'))).toBe(`SQLite ${resolve('data/x.db')}: unable to open database file`);
+    expect(connectionProblem('data/x.db', withCode('ECONNREFUSED', 'refused'))).toBe(`SQLite ${resolve('data/x.db')}: refused`);
+  });
+
+  it.each([
+    ['postgres:///stock', 'PostgreSQL at localhost:5432'],
+    ['postgres:///stock?host=db.internal&port=6000', 'PostgreSQL at db.internal:6000'],
+    ['postgres://u:s3cret@[bad/x', 'PostgreSQL (the database URL cannot be read)'],
+  ])('where %s is', (url, where) => {
+    expect(databaseWhere(url)).toBe(where);
+  });
+
+  it('a start that could not reach the database: one line, its name, and the driver’s error as its cause', () => {
+    const cause = withCode('ECONNREFUSED');
+    const err = new DatabaseUnreachableError(PG, cause);
+    expect(err).toBeInstanceOf(Error);
+    expect([err.name, err.message, err.cause]).toEqual([
+      'DatabaseUnreachableError',
+      `${at} refused the connection: is PostgreSQL running and listening on that address and port? Check the host and port of ${SOURCE}`,
+      cause,
+    ]);
   });
 });
 

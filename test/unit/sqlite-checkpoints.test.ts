@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type SQLite from 'better-sqlite3';
 import { openStore, type Store } from '../../src/storage/database.js';
+import { configureCheckpoints } from '../../src/storage/sqlite/checkpoints.js';
 import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
 import { eventually } from '../support/wait.js';
@@ -43,6 +45,19 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     expect(walProgress(file).backfilled).toBe(0);
   });
 
+  it('a connection alone keeps SQLite’s own checkpoint at 1,000 pages; one told elsewhere or background turns it off', async () => {
+    const autocheckpoint = async (s: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db)).rows[0].wal_autocheckpoint;
+    expect(await autocheckpoint(http)).toBe(0);
+    for (const [mode, pages] of [[undefined, 1000], ['auto', 1000], ['background', 0]] as const) {
+      const other = await openStore(file, { checkpoints: mode, migrate: false });
+      try {
+        expect(await autocheckpoint(other)).toBe(pages);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('a background connection copies it back on its timer, so the next write starts the log over', async () => {
     const bg = await openStore(file, { checkpoints: 'background', migrate: false });
     try {
@@ -60,6 +75,34 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     } finally {
       await bg.close();
     }
+  });
+});
+
+describe('the background checkpoint timer', () => {
+  it('logs a checkpoint that failed and checkpoints again on its next tick; auto and elsewhere start no timer', async () => {
+    const calls: string[] = [];
+    const failure = new Error('disk I/O error');
+    const fake = (failFirst: boolean) =>
+      ({
+        pragma: (text: string) => {
+          calls.push(text);
+          if (failFirst && text === 'wal_checkpoint(PASSIVE)' && calls.filter((c) => c === text).length === 1) throw failure;
+        },
+      }) as unknown as SQLite.Database;
+    const logged: Array<[string, unknown]> = [];
+    const log = (msg: string, err?: unknown) => logged.push([msg, err]);
+    configureCheckpoints(fake(false), 'auto', log)();
+    configureCheckpoints(fake(false), 'elsewhere', log)();
+    expect(calls).toEqual(['wal_autocheckpoint = 0']);
+    calls.length = 0;
+    const stop = configureCheckpoints(fake(true), 'background', log);
+    try {
+      await eventually(() => calls.filter((c) => c === 'wal_checkpoint(PASSIVE)').length >= 2, 10_000, 20, 'a checkpoint after the failed one');
+    } finally {
+      stop();
+    }
+    expect(calls.slice(0, 3)).toEqual(['wal_autocheckpoint = 0', 'wal_checkpoint(PASSIVE)', 'wal_checkpoint(PASSIVE)']);
+    expect(logged).toEqual([['SQLite: a background checkpoint failed (the next one retries)', failure]]);
   });
 });
 

@@ -98,6 +98,14 @@ describeEachDb('store conformance: documents, stock changes and the store’s an
       .execute()
       .catch((e: unknown) => e);
     expect(store.isUniqueViolation(duplicate)).toBe(true);
+    // A taken slug breaks a unique index, not the primary key: SQLite names the two apart.
+    const takenSlug = await store.db
+      .insertInto('accounts')
+      .values({ id: `${accountId}-2`, number: 2_000_000_001, slug: accountId, name: 'x', plan: 'paid', event_seq: 0, created_ms: 0 })
+      .execute()
+      .catch((e: unknown) => e);
+    expect(takenSlug).toBeInstanceOf(Error);
+    expect(store.isUniqueViolation(takenSlug)).toBe(true);
     const other = await sql`select * from no_such_table`.execute(store.db).catch((e: unknown) => e);
     expect(other).toBeInstanceOf(Error);
     expect(store.isUniqueViolation(other)).toBe(false);
