@@ -93,6 +93,47 @@ describeEachDb(
       expect(await w2.sync(until + 1000 + LEASE + 1)).not.toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w2');
     });
+
+    it('a worker mirrors a shared pause into its own breaker, with its cooldown; the worker that takes the probe lets one request out', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/mirror'), events: ['document.posted'] }, 201)).body;
+      // An hour ahead of the real clock, so the env's own dispatcher never reaches the reopen.
+      const until = Date.now() + 3_600_000;
+      await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 500 }).where('id', '=', sub.id).execute();
+      const reader = new Breakers(BREAKER);
+      const r = new SharedBreaker(env().store, reader, 'mirror-reader', 10_000, () => {});
+      expect(await r.sync(until - 1000)).toContain(sub.id);
+      // Mirrored: open until the shared time, with the cooldown the opener recorded.
+      expect(reader.state(sub.id, until - 1000)).toBe('open');
+      expect(reader.reopenAt(sub.id)).toBe(until);
+      expect(reader.cooldownOf(sub.id)).toBe(500);
+      // A worker that never saw the pause reads it after the reopen and takes the probe: its own
+      // breaker is half-open, so exactly one request goes out, not its whole in-flight limit.
+      const prober = new Breakers(BREAKER);
+      const p = new SharedBreaker(env().store, prober, 'mirror-prober', 10_000, () => {});
+      expect(await p.sync(until + 1)).not.toContain(sub.id);
+      expect(prober.acquire(sub.id, until + 1)).toBe(true);
+      expect(prober.acquire(sub.id, until + 2)).toBe(false);
+      // The probe fails: the next shared pause is twice the recorded cooldown.
+      expect(await p.record(sub.id, false, until + 10)).toBe(until + 10 + 1000);
+      const row = await env().store.db.selectFrom('webhooks').select(['paused_until_ms', 'pause_cooldown_ms', 'probe_owner']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+      expect([Number(row.paused_until_ms), Number(row.pause_cooldown_ms), row.probe_owner]).toEqual([until + 10 + 1000, 1000, null]);
+    });
+
+    it('a failure that comes back after the pause opened (sent before it) leaves the shared pause in place', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/late-failure'), events: ['document.posted'] }, 201)).body;
+      const t = Date.now() + 3_600_000;
+      const w = new SharedBreaker(env().store, new Breakers(BREAKER), 'late-failure-w', 10_000, () => {});
+      expect(await w.record(sub.id, false, t)).toBeNull();
+      expect(await w.record(sub.id, false, t + 1)).toBeNull();
+      const reopenAt = await w.record(sub.id, false, t + 2);
+      expect(reopenAt).toBe(t + 2 + BREAKER.cooldownMs);
+      // Another request of the same burst fails while the endpoint is paused: nothing opens, nothing lifts.
+      expect(await w.record(sub.id, false, t + 3)).toBeNull();
+      const paused = async () => Number((await env().store.db.selectFrom('webhooks').select('paused_until_ms').where('id', '=', sub.id).executeTakeFirstOrThrow()).paused_until_ms);
+      expect(await paused()).toBe(reopenAt);
+    });
   },
   { dispatcher: { pollMs: 50, concurrency: 8, breaker: BREAKER } },
 );
