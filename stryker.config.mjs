@@ -60,7 +60,10 @@ export default {
   dryRunTimeoutMinutes: 30,
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
-  reporters: ['progress', 'clear-text', 'json', 'html'],
+  // mutant-log (scripts/stryker-mutant-log.mjs): each result as it comes, so a stopped run still counts.
+  appendPlugins: ['./scripts/stryker-mutant-log.mjs'],
+  reporters: ['progress', 'clear-text', 'json', 'html', 'mutant-log'],
+  mutantLog: { fileName: `reports/mutation/${name}.mutants.jsonl` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
