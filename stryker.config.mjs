@@ -63,7 +63,7 @@ export default {
   // mutant-log (scripts/stryker-mutant-log.mjs): each result as it comes, so a stopped run still counts.
   appendPlugins: ['./scripts/stryker-mutant-log.mjs'],
   reporters: ['progress', 'clear-text', 'json', 'html', 'mutant-log'],
-  mutantLog: { fileName: `reports/mutation/${name}.mutants.jsonl` },
+  mutantLog: { fileName: process.env.STRYKER_MUTANT_LOG ?? `reports/mutation/${name}.mutants.jsonl` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
