@@ -74,6 +74,14 @@ describeEachDb('store conformance: result writes', (env) => {
     expect(retried).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500, last_error: 'HTTP 500', lease_owner: null });
   });
 
+  it('a healthy endpoint with a failure and a success in one batch stays healthy: it is never marked failing', async () => {
+    // PostgreSQL writes both marks in one statement from one snapshot: an endpoint in both lists
+    // would be marked failing there (the healthy mark finds nothing to clear yet).
+    const { webhookId, ids, delivery } = await setup([OWNER, OWNER]);
+    await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW), attemptResult(delivery(ids[1]), true, NOW)], NOW);
+    expect(await failingSince(webhookId)).toBeNull();
+  });
+
   it('a batch of failures marks the endpoint failing since then, and keeps the first mark', async () => {
     const { webhookId, ids, delivery } = await setup();
     await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW)], NOW);
