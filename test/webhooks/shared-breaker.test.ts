@@ -94,6 +94,27 @@ describeEachDb(
       expect((await probe()).probe_owner).toBe('probe-w2');
     });
 
+    it('a prober whose probe lease ran out renews it at its next read, so no second worker probes beside it', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/renew'), events: ['document.posted'] }, 201)).body;
+      const until = Date.now() + 3_600_000;
+      await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 600 }).where('id', '=', sub.id).execute();
+      const LEASE = 10_000;
+      const worker = (owner: string) => new SharedBreaker(env().store, new Breakers(BREAKER), owner, LEASE, () => {});
+      const [w1, w2] = [worker('renew-w1'), worker('renew-w2')];
+      const probe = async () => {
+        const r = await env().store.db.selectFrom('webhooks').select(['probe_owner', 'probe_until_ms']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+        return [r.probe_owner, Number(r.probe_until_ms)];
+      };
+      expect(await w1.sync(until + 1)).not.toContain(sub.id);
+      expect(await probe()).toEqual(['renew-w1', until + 1 + LEASE]);
+      // Its probe outlived the lease (a slow endpoint): reading again, it holds the probe anew.
+      const later = until + 1 + LEASE + 1;
+      expect(await w1.sync(later)).not.toContain(sub.id);
+      expect(await probe()).toEqual(['renew-w1', later + LEASE]);
+      expect(await w2.sync(later + 1)).toContain(sub.id);
+    });
+
     it('a worker mirrors a shared pause into its own breaker, with its cooldown; the worker that takes the probe lets one request out', async () => {
       const a = await env().newAccount();
       const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/mirror'), events: ['document.posted'] }, 201)).body;
