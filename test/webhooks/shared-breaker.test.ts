@@ -7,6 +7,7 @@ import { openStore, type Store } from '../../src/storage/database.js';
 import { ADMIN_TOKEN, describeEachDb, TEST_PUBLIC_URL } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
+import { heldTransaction } from '../support/store-rows.js';
 
 const BREAKER = { threshold: 3, cooldownMs: 600, maxCooldownMs: 1200 };
 
@@ -92,6 +93,29 @@ describeEachDb(
       // A prober that died: once its lease is over, the other worker takes the probe.
       expect(await w2.sync(until + 1000 + LEASE + 1)).not.toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w2');
+    });
+
+    // PostgreSQL only: there another session's row lock holds the pause's write back while this
+    // worker reads, which no SQLite connection of one test process reproduces reliably.
+    it('a pause this worker opened and is still writing is not forgotten by a read made in between', async (t) => {
+      if (env().db !== 'postgres') t.skip();
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/publishing'), events: ['document.posted'] }, 201)).body;
+      const held = await heldTransaction(env().store, (_s, tx) => tx.updateTable('webhooks').set({ updated_ms: 1 }).where('id', '=', sub.id).execute());
+      const at = Date.now() + 3_600_000;
+      const breakers = new Breakers(BREAKER);
+      const w = new SharedBreaker(env().store, breakers, 'publishing-w', 10_000, () => {});
+      expect(await w.record(sub.id, false, at)).toBeNull();
+      expect(await w.record(sub.id, false, at + 1)).toBeNull();
+      const opening = w.record(sub.id, false, at + 2);
+      try {
+        // The row does not show the pause yet; this worker's breaker keeps it all the same.
+        expect(await w.sync(at + 3)).not.toContain(sub.id);
+        expect(breakers.state(sub.id, at + 3)).toBe('open');
+      } finally {
+        await held.commit();
+      }
+      expect(await opening).toBe(at + 2 + BREAKER.cooldownMs);
     });
 
     it('a prober whose probe lease ran out renews it at its next read, so no second worker probes beside it', async () => {
