@@ -15,6 +15,8 @@ const folders = {
       'test/unit/{claim-scheduler,claim-loop,fan-out-wants}.test.ts',
       'test/webhooks/lease.test.ts',
       'test/listen/replay-command.test.ts',
+      // The fan-out's rules for one format: the last event per key (MetaKocka) and a coalescing window (Kladana).
+      'test/formats/{metakocka,kladana}.test.ts',
     ],
   },
   storage: {
