@@ -118,6 +118,23 @@ describeEachDb(
       expect(await opening).toBe(at + 2 + BREAKER.cooldownMs);
     });
 
+    it("a worker that sent nothing to the endpoint learns at its next read that another worker's probe lifted the pause", async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/lifted'), events: ['document.posted'] }, 201)).body;
+      const until = Date.now() + 3_600_000;
+      await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 600 }).where('id', '=', sub.id).execute();
+      const [b1, b2] = [new Breakers(BREAKER), new Breakers(BREAKER)];
+      const w1 = new SharedBreaker(env().store, b1, 'lifted-w1', 10_000, () => {});
+      const w2 = new SharedBreaker(env().store, b2, 'lifted-w2', 10_000, () => {});
+      expect(await w2.sync(until - 1000)).toContain(sub.id);
+      expect(b2.state(sub.id, until - 1000)).toBe('open');
+      expect(await w1.sync(until + 1)).not.toContain(sub.id);
+      expect(b1.acquire(sub.id, until + 1)).toBe(true);
+      expect(await w1.record(sub.id, true, until + 50)).toBeNull();
+      expect(await w2.sync(until + 100)).not.toContain(sub.id);
+      expect(b2.state(sub.id, until + 100)).toBe('closed');
+    });
+
     it('a prober whose probe lease ran out renews it at its next read, so no second worker probes beside it', async () => {
       const a = await env().newAccount();
       const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/renew'), events: ['document.posted'] }, 201)).body;
