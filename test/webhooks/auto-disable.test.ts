@@ -39,4 +39,14 @@ describeEachDb('auto-disable after 5 days of failures', (env) => {
     expect(rec.withCode('subscription.auto_disabled').map((r) => [r.subscription, r.account, r.reason])).toEqual([[due, accountId, 'the endpoint has been failing for 5 days']]);
     expect(failures).toEqual([]);
   });
+
+  it('a batch without a failure reads nothing and disables nothing (an empty list is no query on PostgreSQL)', async () => {
+    const store = env().store;
+    const accountId = await insertAccount(store);
+    const webhookId = await insertWebhook(store, accountId, { failing_since_ms: NOW - 2 * DISABLE_AFTER_MS });
+    const failures: string[] = [];
+    await disableLongFailing(env().ctx, [attemptResult(claimed('d-ok', accountId, webhookId), true, NOW)], NOW, (msg) => failures.push(msg));
+    const row = await store.db.selectFrom('webhooks').select('enabled').where('id', '=', webhookId).executeTakeFirstOrThrow();
+    expect([row.enabled, failures]).toEqual([1, []]);
+  });
 });
