@@ -10,11 +10,13 @@ const folders = {
     mutate: ['src/delivery/**/*.ts'],
     tests: [
       'test/unit/{send-slots,handoff-count,handoff-taker,handoff-writer,breaker,decide,sender-deadlines,sender-exchange,sender-pools,result-batcher,idle-waiters,request-headers}.test.ts',
-      'test/webhooks/{handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision}.test.ts',
+      'test/webhooks/{attempt,auto-disable,handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision}.test.ts',
       'test/storage/conformance/*.test.ts',
-      'test/unit/{claim-scheduler,claim-loop}.test.ts',
+      'test/unit/{claim-scheduler,claim-loop,fan-out-wants}.test.ts',
       'test/webhooks/lease.test.ts',
       'test/listen/replay-command.test.ts',
+      // The fan-out's rules for one format: the last event per key (MetaKocka) and a coalescing window (Kladana).
+      'test/formats/{metakocka,kladana}.test.ts',
     ],
   },
   storage: {
@@ -66,7 +68,10 @@ export default {
   dryRunTimeoutMinutes: 30,
   incremental: true,
   incrementalFile: `reports/mutation/${name}.incremental.json`,
-  reporters: ['progress', 'clear-text', 'json', 'html'],
+  // mutant-log (scripts/stryker-mutant-log.mjs): each result as it comes, so a stopped run still counts.
+  appendPlugins: ['./scripts/stryker-mutant-log.mjs'],
+  reporters: ['progress', 'clear-text', 'json', 'html', 'mutant-log'],
+  mutantLog: { fileName: process.env.STRYKER_MUTANT_LOG ?? `reports/mutation/${name}.mutants.jsonl` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },

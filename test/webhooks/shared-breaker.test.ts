@@ -6,6 +6,7 @@ import { openStore, type Store } from '../../src/storage/database.js';
 import { ADMIN_TOKEN, describeEachDb, TEST_PUBLIC_URL } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
+import { heldTransaction } from '../support/store-rows.js';
 
 const BREAKER = { threshold: 3, cooldownMs: 600, maxCooldownMs: 1200 };
 
@@ -117,6 +118,105 @@ describeEachDb(
       expect(b.maySend(sub.id, T + 600)).toEqual({ send: true });
       expect(await b.recorded(sub.id, true, T + 601, true)).toEqual({ change: 'resumed' });
       expect([b.state(sub.id, T + 601), await row()]).toEqual(['closed', { paused_until_ms: null, pause_cooldown_ms: null }]);
+    });
+
+    // PostgreSQL only: there another session's row lock holds the pause's write back while this
+    // worker reads, which no SQLite connection of one test process reproduces reliably.
+    it('a pause this worker opened and is still writing is not forgotten by a read made in between', async (t) => {
+      if (env().db !== 'postgres') t.skip();
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/publishing'), events: ['document.posted'] }, 201)).body;
+      const held = await heldTransaction(env().store, (_s, tx) => tx.updateTable('webhooks').set({ updated_ms: 1 }).where('id', '=', sub.id).execute());
+      const at = Date.now() + 3_600_000;
+      const w = new EndpointBreakers(env().store, { owner: 'publishing-w', leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      expect(await w.recorded(sub.id, false, at, true)).toEqual({ change: null });
+      expect(await w.recorded(sub.id, false, at + 1, true)).toEqual({ change: null });
+      const opening = w.recorded(sub.id, false, at + 2, true);
+      try {
+        // The row does not show the pause yet (its write waits for the lock); a read of the rows made
+        // meanwhile finds no pause there, and this worker's breaker keeps it all the same.
+        await w.blocked(at + 3);
+        expect(w.state(sub.id, at + 3)).toBe('open');
+      } finally {
+        await held.commit();
+      }
+      expect(await opening).toEqual({ change: 'paused', reopenAt: at + 2 + BREAKER.cooldownMs, cooldownMs: BREAKER.cooldownMs });
+    });
+
+    it("a worker that sent nothing to the endpoint learns at its next read that another worker's probe lifted the pause", async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/lifted'), events: ['document.posted'] }, 201)).body;
+      const until = Date.now() + 3_600_000;
+      await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 600 }).where('id', '=', sub.id).execute();
+      const worker = (owner: string) => new EndpointBreakers(env().store, { owner, leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      const [w1, w2] = [worker('lifted-w1'), worker('lifted-w2')];
+      expect(await w2.blocked(until - 1000)).toContain(sub.id);
+      expect(w2.state(sub.id, until - 1000)).toBe('open');
+      expect(await w1.blocked(until + 1)).not.toContain(sub.id);
+      expect(w1.maySend(sub.id, until + 1)).toEqual({ send: true });
+      expect(await w1.recorded(sub.id, true, until + 50, true)).toEqual({ change: 'resumed' });
+      expect(await w2.blocked(until + 100)).not.toContain(sub.id);
+      expect(w2.state(sub.id, until + 100)).toBe('closed');
+    });
+
+    it('a prober whose probe lease ran out renews it at its next read, so no second worker probes beside it', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/renew'), events: ['document.posted'] }, 201)).body;
+      const until = Date.now() + 3_600_000;
+      await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 600 }).where('id', '=', sub.id).execute();
+      const LEASE = 10_000;
+      const worker = (owner: string) => new EndpointBreakers(env().store, { owner, leaseMs: LEASE, breaker: BREAKER, log: () => {} });
+      const [w1, w2] = [worker('renew-w1'), worker('renew-w2')];
+      const probe = async () => {
+        const r = await env().store.db.selectFrom('webhooks').select(['probe_owner', 'probe_until_ms']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+        return [r.probe_owner, Number(r.probe_until_ms)];
+      };
+      expect(await w1.blocked(until + 1)).not.toContain(sub.id);
+      expect(await probe()).toEqual(['renew-w1', until + 1 + LEASE]);
+      // Its probe outlived the lease (a slow endpoint): reading again, it holds the probe anew.
+      const later = until + 1 + LEASE + 1;
+      expect(await w1.blocked(later)).not.toContain(sub.id);
+      expect(await probe()).toEqual(['renew-w1', later + LEASE]);
+      expect(await w2.blocked(later + 1)).toContain(sub.id);
+    });
+
+    it('a worker mirrors a shared pause into its own breaker, with its cooldown; the worker that takes the probe lets one request out', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/mirror'), events: ['document.posted'] }, 201)).body;
+      // An hour ahead of the real clock, so the env's own dispatcher never reaches the reopen.
+      const until = Date.now() + 3_600_000;
+      await env().store.db.updateTable('webhooks').set({ paused_until_ms: until, pause_cooldown_ms: 500 }).where('id', '=', sub.id).execute();
+      const worker = (owner: string) => new EndpointBreakers(env().store, { owner, leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      const r = worker('mirror-reader');
+      expect(await r.blocked(until - 1000)).toContain(sub.id);
+      // Mirrored: open until the shared time (the cooldown the opener recorded shows below, doubled).
+      expect(r.state(sub.id, until - 1000)).toBe('open');
+      expect(r.reopenAt(sub.id)).toBe(until);
+      // A worker that never saw the pause reads it after the reopen and takes the probe: its own
+      // breaker is half-open, so exactly one request goes out, not its whole in-flight limit.
+      const p = worker('mirror-prober');
+      expect(await p.blocked(until + 1)).not.toContain(sub.id);
+      expect(p.maySend(sub.id, until + 1)).toEqual({ send: true });
+      expect(p.maySend(sub.id, until + 2).send).toBe(false);
+      // The probe fails: the next shared pause is twice the recorded cooldown.
+      expect(await p.recorded(sub.id, false, until + 10, true)).toEqual({ change: 'paused', reopenAt: until + 10 + 1000, cooldownMs: 1000 });
+      const row = await env().store.db.selectFrom('webhooks').select(['paused_until_ms', 'pause_cooldown_ms', 'probe_owner']).where('id', '=', sub.id).executeTakeFirstOrThrow();
+      expect([Number(row.paused_until_ms), Number(row.pause_cooldown_ms), row.probe_owner]).toEqual([until + 10 + 1000, 1000, null]);
+    });
+
+    it('a failure that comes back after the pause opened (sent before it) leaves the shared pause in place', async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/late-failure'), events: ['document.posted'] }, 201)).body;
+      const t = Date.now() + 3_600_000;
+      const w = new EndpointBreakers(env().store, { owner: 'late-failure-w', leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      expect(await w.recorded(sub.id, false, t, true)).toEqual({ change: null });
+      expect(await w.recorded(sub.id, false, t + 1, true)).toEqual({ change: null });
+      const reopenAt = t + 2 + BREAKER.cooldownMs;
+      expect(await w.recorded(sub.id, false, t + 2, true)).toEqual({ change: 'paused', reopenAt, cooldownMs: BREAKER.cooldownMs });
+      // Another request of the same burst fails while the endpoint is paused: nothing opens, nothing lifts.
+      expect(await w.recorded(sub.id, false, t + 3, true)).toEqual({ change: null });
+      const paused = async () => Number((await env().store.db.selectFrom('webhooks').select('paused_until_ms').where('id', '=', sub.id).executeTakeFirstOrThrow()).paused_until_ms);
+      expect(await paused()).toBe(reopenAt);
     });
   },
   { dispatcher: { pollMs: 50, concurrency: 8, breaker: BREAKER } },

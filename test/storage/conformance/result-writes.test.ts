@@ -74,6 +74,23 @@ describeEachDb('store conformance: result writes', (env) => {
     expect(retried).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500, last_error: 'HTTP 500', lease_owner: null });
   });
 
+  it('a healthy endpoint with a failure and a success in one batch stays healthy: it is never marked failing', async () => {
+    // PostgreSQL writes both marks in one statement from one snapshot: an endpoint in both lists
+    // would be marked failing there (the healthy mark finds nothing to clear yet).
+    const { webhookId, ids, delivery } = await setup([OWNER, OWNER]);
+    await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW), attemptResult(delivery(ids[1]), true, NOW)], NOW);
+    expect(await failingSince(webhookId)).toBeNull();
+  });
+
+  it('a 410 Gone ends the delivery failed (a status the API knows), its attempt logged as gone', async () => {
+    const { ids, delivery } = await setup([OWNER]);
+    const gone: AttemptResult = { ...attemptResult(delivery(ids[0]), false, NOW), responseStatus: 410, errorMessage: 'HTTP 410', outcome: 'gone', nextAttemptMs: null };
+    await writeResults(env().store, OWNER, [gone], NOW);
+    const [row] = await deliveryRows(env().store, ids);
+    expect([row?.status, Number(row?.completed_ms), row?.lease_owner, row?.last_status_code]).toEqual(['failed', NOW, null, 410]);
+    expect(await attemptsOf(ids)).toEqual([[ids[0], 1, 'gone', 410, 'bad_status']]);
+  });
+
   it('a batch of failures marks the endpoint failing since then, and keeps the first mark', async () => {
     const { webhookId, ids, delivery } = await setup();
     await writeResults(env().store, OWNER, [attemptResult(delivery(ids[0]), false, NOW)], NOW);
