@@ -154,7 +154,7 @@ export async function openEnv(db: DbName, url: string, opts: EnvOptions = {}): P
  * Runs the same suite once per configured database (kysely's test-setup habit). The env is created
  * in beforeAll, so read it inside tests through the getter.
  */
-export function describeEachDb(name: string, body: (env: () => TestEnv) => void, opts: EnvOptions = {}): void {
+export function describeEachDb(name: string, body: (env: () => TestEnv, db: DbName) => void, opts: EnvOptions = {}): void {
   for (const db of inject('databases') as DbName[]) {
     describe(`${name} [${db}]`, () => {
       let env: (TestEnv & { close(): Promise<void> }) | undefined;
@@ -167,7 +167,7 @@ export function describeEachDb(name: string, body: (env: () => TestEnv) => void,
       body(() => {
         if (!env) throw new Error('test env not ready');
         return env;
-      });
+      }, db);
     });
   }
 }
