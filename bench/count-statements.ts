@@ -9,10 +9,7 @@
  */
 import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
-import { hashToken } from '../src/accounts/tokens.js';
-import { compose } from '../src/compose.js';
-import { openStore } from '../src/storage/database.js';
-import { freshDatabase } from './lib/db.js';
+import { inProcessAccount } from './lib/in-process.js';
 
 const { values: args } = parseArgs({ options: { docs: { type: 'string', default: '20' }, print: { type: 'boolean', default: false }, key: { type: 'boolean', default: false } } });
 const docs = Number(args.docs);
@@ -43,25 +40,9 @@ proto.exec = function (this: SQLite.Database, sql: string) {
   return exec.call(this, sql);
 };
 
-const db = await freshDatabase(null);
-const store = await openStore(db.url);
-const stack = await compose(store, {
-  settings: { allowPrivateTargets: true, publicUrl: 'http://stockhook.bench' },
-  dispatcher: false,
-  http: { adminTokenHash: hashToken('bench-admin') },
-});
-const app = stack.app!;
+const bench = await inProcessAccount(null, { products: 5 });
+const { app, auth, warehouseId, products } = bench;
 try {
-  const call = async (url: string, auth: string, body: unknown) => {
-    const r = await app.inject({ method: 'POST', url, headers: { authorization: auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-    if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
-    return r.json() as { id: number; token: string };
-  };
-  const auth = `Bearer ${(await call('/api/v1/accounts', 'Bearer bench-admin', { name: 'Bench', plan: 'paid' })).token}`;
-  const warehouseId = (await call('/api/v1/warehouses', auth, { name: 'Main' })).id;
-  const products: number[] = [];
-  for (let i = 0; i < 5; i++) products.push((await call('/api/v1/products', auth, { title: `W${i}`, sku: `W-${i}`, code: `${1000 + i}`, unit: 'pcs' })).id);
-  for (const path of ['/a', '/b']) await call('/api/v1/webhooks', auth, { url: `http://127.0.0.1:9${path}`, format: 'native', events: ['stock.changed'], maxInFlight: 32 });
   const post = async (i: number) => {
     const body = { type: 'receipt', warehouseId, reference: `R-${i}`, lines: [{ productId: products[i % products.length], quantity: 1 }] };
     const r = await app.inject({
@@ -81,7 +62,5 @@ try {
   console.log(`statements per one-line receipt, one in flight: ${(seen.length / docs).toFixed(2)} (${seen.length} over ${docs})`);
   if (args.print) for (const [s, n] of per) console.log(`${(n / docs).toFixed(2)}  ${s.replace(/\s+/g, ' ').slice(0, 220)}`);
 } finally {
-  await app.close();
-  await store.close();
-  await db.drop();
+  await bench.close();
 }

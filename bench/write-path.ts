@@ -17,12 +17,9 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { hashToken } from '../src/accounts/tokens.js';
-import { compose } from '../src/compose.js';
-import { openStore } from '../src/storage/database.js';
 import { sql } from 'kysely';
 import { postgresCpuSeconds, processCpuSeconds } from './lib/children.js';
-import { freshDatabase } from './lib/db.js';
+import { inProcessAccount } from './lib/in-process.js';
 
 const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' }, groups: { type: 'string', default: 'off' } } });
 const docs = Number(args.docs);
@@ -36,27 +33,9 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   return query.apply(this, a);
 } as typeof pg.Client.prototype.query;
 
-const db = await freshDatabase(args.db ?? null);
-const store = await openStore(db.url, { groupWrites: args.groups === 'on' });
-const stack = await compose(store, {
-  settings: { allowPrivateTargets: true, publicUrl: 'http://stockhook.bench' },
-  dispatcher: false,
-  http: { adminTokenHash: hashToken('bench-admin') },
-});
-const app = stack.app!;
+const bench = await inProcessAccount(args.db ?? null, { products: 50, groupWrites: args.groups === 'on' });
+const { app, store, auth, warehouseId, products } = bench;
 try {
-  const call = async (url: string, auth: string, body: unknown) => {
-    const r = await app.inject({ method: 'POST', url, headers: { authorization: auth, 'content-type': 'application/json' }, payload: JSON.stringify(body) });
-    if (r.statusCode >= 300) throw new Error(`${url}: ${r.statusCode} ${r.body}`);
-    return r.json() as { id: number; token: string };
-  };
-  const auth = `Bearer ${(await call('/api/v1/accounts', 'Bearer bench-admin', { name: 'Bench', plan: 'paid' })).token}`;
-  const warehouseId = (await call('/api/v1/warehouses', auth, { name: 'Main' })).id;
-  const products: number[] = [];
-  for (let i = 0; i < 50; i++) products.push((await call('/api/v1/products', auth, { title: `W${i}`, sku: `W-${i}`, code: `${1000 + i}`, unit: 'pcs' })).id);
-  // Two native subscriptions, as in (a); nothing sends them here.
-  for (const path of ['/a', '/b']) await call('/api/v1/webhooks', auth, { url: `http://127.0.0.1:9${path}`, format: 'native', events: ['stock.changed'], maxInFlight: 32 });
-
   let next = 0;
   const post = async (count: number) => {
     const worker = async () => {
@@ -94,7 +73,5 @@ try {
   if (ownSecs !== null) console.log(`  this database's PostgreSQL backends' CPU per document: ${perDoc(ownSecs * 1000)}`);
   if (args.db) console.log(`  statements sent per document: ${(sent / docs).toFixed(2)}`);
 } finally {
-  await app.close();
-  await store.close();
-  await db.drop();
+  await bench.close();
 }
