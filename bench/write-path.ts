@@ -8,11 +8,8 @@
  *
  * It also counts the statements this process sent to PostgreSQL per document (every query a pg
  * client was given, BEGIN, SAVEPOINT and COMMIT included: each is one round trip).
- * `--groups on` commits PostgreSQL's concurrent writes in commit groups (StoreOptions.groupWrites)
- * instead of a transaction each (`off`, the default, as the store is opened by default), to
- * measure the two against each other; SQLite always groups.
  *
- *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000] [--groups on|off]
+ *   npx tsx bench/write-path.ts [--db postgres://postgres@127.0.0.1:5432/test] [--docs 10000]
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -21,10 +18,9 @@ import { sql } from 'kysely';
 import { postgresCpuSeconds, processCpuSeconds } from './lib/children.js';
 import { inProcessAccount } from './lib/in-process.js';
 
-const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' }, groups: { type: 'string', default: 'off' } } });
+const { values: args } = parseArgs({ options: { db: { type: 'string' }, docs: { type: 'string', default: '10000' } } });
 const docs = Number(args.docs);
 const inFlight = 32;
-if (args.groups !== 'on' && args.groups !== 'off') throw new Error(`--groups takes on or off, got ${args.groups}`);
 
 let statements = 0;
 const query = pg.Client.prototype.query as (...a: unknown[]) => unknown;
@@ -33,7 +29,7 @@ pg.Client.prototype.query = function (this: pg.Client, ...a: unknown[]) {
   return query.apply(this, a);
 } as typeof pg.Client.prototype.query;
 
-const bench = await inProcessAccount(args.db ?? null, { products: 50, groupWrites: args.groups === 'on' });
+const bench = await inProcessAccount(args.db ?? null, { products: 50 });
 const { app, store, auth, warehouseId, products } = bench;
 try {
   let next = 0;
@@ -67,7 +63,7 @@ try {
   const own1 = args.db ? processCpuSeconds(await backends()) : null;
   const ownSecs = own0 && own1 ? [...own1].reduce((sum, [pid, secs]) => sum + secs - (own0.get(pid) ?? 0), 0) : null;
   const perDoc = (ms: number) => `${(ms / docs).toFixed(2)} ms`;
-  console.log(`${store.name}${args.db ? `, groups ${args.groups}` : ''}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
+  console.log(`${store.name}: ${docs} one-line documents, ${inFlight} in flight: ${(docs / secs).toFixed(0)} documents/s`);
   console.log(`  this process's CPU per document: ${perDoc((cpu.user + cpu.system) / 1000)}`);
   if (pg0 !== null && pg1 !== null) console.log(`  PostgreSQL's CPU per document (every postgres process on this machine): ${perDoc((pg1 - pg0) * 1000)}`);
   if (ownSecs !== null) console.log(`  this database's PostgreSQL backends' CPU per document: ${perDoc(ownSecs * 1000)}`);

@@ -21,9 +21,9 @@ export interface InProcessAccount {
  * (a): each receipt writes its two deliveries. Documents are posted with `app.inject`, so no socket
  * is measured.
  */
-export async function inProcessAccount(pgBase: string | null, opts: { products: number; groupWrites?: boolean }): Promise<InProcessAccount> {
+export async function inProcessAccount(pgBase: string | null, opts: { products: number }): Promise<InProcessAccount> {
   const db = await freshDatabase(pgBase);
-  const store = await openStore(db.url, opts.groupWrites === undefined ? {} : { groupWrites: opts.groupWrites });
+  const store = await openStore(db.url);
   const stack = await compose(store, {
     settings: { allowPrivateTargets: true, publicUrl: 'http://stockhook.bench' },
     dispatcher: false,

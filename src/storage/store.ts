@@ -63,12 +63,11 @@ export interface Store {
   autocommit<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /**
    * Runs one domain write. On SQLite concurrent writes are committed together, a refused one
-   * leaving nothing (commit-group.ts); on PostgreSQL each is its own transaction, so writers of
-   * different rows run in parallel (unless StoreOptions.groupWrites). Either way it settles only
-   * after its commit.
+   * leaving nothing (sqlite/commit-group.ts); on PostgreSQL each is its own transaction, so writers of
+   * different rows run in parallel. Either way it settles only after its commit.
    *
    * fn may run more than once: after a lost lock or a deadlock (on SQLite with its whole commit
-   * group; on PostgreSQL with groupWrites, alone after its group met a deadlock). So it keeps no state outside the transaction; it returns what it
+   * group). So it keeps no state outside the transaction; it returns what it
    * did, and the caller acts on that after the commit. The `rehearseWrites` option runs every
    * SQLite group once and rolls it back before running it for real, to find writes that don't.
    */
@@ -132,13 +131,6 @@ export interface StoreOptions {
   pooler?: Pooler;
   /** PostgreSQL behind a pooler: a URL that reaches the server directly, for the one LISTEN connection. */
   listenUrl?: string;
-  /**
-   * PostgreSQL: commit concurrent writes together, in the commit group (default false: each write
-   * is a transaction of its own). Measured against each other with bench/write-path.ts --groups,
-   * the group did not show less CPU per document on a loaded 2-core machine
-   * (docs/performance/journal/postgres-scale-out.md), so it is not the default.
-   */
-  groupWrites?: boolean;
   /** SQLite, for tests: every commit group runs once and rolls back before it runs for real (see Store.write). */
   rehearseWrites?: boolean;
   /**

@@ -5,7 +5,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect, type Transaction } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/storage/schema.js';
-import { CommitGroup } from '../../src/storage/commit-group.js';
+import { CommitGroup } from '../../src/storage/sqlite/commit-group.js';
 import { sqliteDialect } from '../../src/storage/sqlite/dialect.js';
 
 type Tx = Transaction<Database>;
@@ -91,7 +91,7 @@ describe('group commit on SQLite: SQLITE_BUSY runs the whole group again', () =>
     const g = group();
     const { outcomes, runs } = await writeGroup(g, [1, 2, 3]);
     expect(outcomes).toEqual(['ok 1', 'ok 2', 'ok 3']);
-    expect([begins, runs, g.runs]).toEqual([2, [1, 1, 1], { plain: 0, savepoints: 1, alone: 0 }]);
+    expect([begins, runs, g.runs]).toEqual([2, [1, 1, 1], { plain: 0, savepoints: 1 }]);
     expect(committed()).toEqual([1, 2, 3]);
   });
 
@@ -107,7 +107,7 @@ describe('group commit on SQLite: SQLITE_BUSY runs the whole group again', () =>
   it('BUSY in a group of one is not a refusal: it runs again, with no savepoint', async () => {
     const g = group();
     const { outcomes, runs } = await writeGroup(g, [20], (_, run) => (run <= 2 ? busy() : null));
-    expect([outcomes, runs, begins, g.runs]).toEqual([['ok 20'], [3], 3, { plain: 1, savepoints: 0, alone: 0 }]);
+    expect([outcomes, runs, begins, g.runs]).toEqual([['ok 20'], [3], 3, { plain: 1, savepoints: 0 }]);
     expect(committed()).toEqual([20]);
   });
 
@@ -136,7 +136,7 @@ describe('group commit on SQLite: SQLITE_BUSY runs the whole group again', () =>
     const g = group(2);
     const { outcomes, runs } = await writeGroup(g, [50, 51, 52, 53, 54]);
     expect(outcomes).toEqual(['ok 50', 'ok 51', 'ok 52', 'ok 53', 'ok 54']);
-    expect([runs, begins, g.runs]).toEqual([[1, 1, 1, 1, 1], 3, { plain: 1, savepoints: 2, alone: 0 }]);
+    expect([runs, begins, g.runs]).toEqual([[1, 1, 1, 1, 1], 3, { plain: 1, savepoints: 2 }]);
     expect(committed()).toEqual([50, 51, 52, 53, 54]);
   });
 });

@@ -80,7 +80,7 @@ export interface EnvOptions {
   /** Background retention (off when not given). */
   retention?: AppDeps['retention'];
   /** How the store is opened (SQLite's checkpoints, for a WAL the main file is behind). */
-  store?: Pick<StoreOptions, 'checkpoints' | 'groupWrites'>;
+  store?: Pick<StoreOptions, 'checkpoints'>;
   /** The app's logger (none when not given); tests of the log records pass a recording one. */
   logger?: AppDeps['logger'];
   /** The app's slow-request threshold (http/request-log.ts). */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CommitGroup } from '../../src/storage/commit-group.js';
+import { CommitGroup } from '../../src/storage/sqlite/commit-group.js';
 import { sqliteDialect } from '../../src/storage/sqlite/dialect.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 
@@ -97,7 +97,7 @@ describe('group commit: a savepoint per write of a group, none for a group of on
     const { outcomes, runs } = await writeGroup(group, [1, 2, 3, 4, 5]);
     expect(outcomes).toEqual(['ok 1', 'ok 2', 'ok 3', 'ok 4', 'ok 5']);
     expect(runs).toEqual([1, 1, 1, 1, 1]);
-    expect(group.runs).toEqual({ plain: 0, savepoints: 1, alone: 0 });
+    expect(group.runs).toEqual({ plain: 0, savepoints: 1 });
     expect(committed()).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -106,7 +106,7 @@ describe('group commit: a savepoint per write of a group, none for a group of on
     const { outcomes, runs } = await writeGroup(group, [10, 11, 12, 13], [12]);
     expect(outcomes).toEqual(['ok 10', 'ok 11', 'refused 12', 'ok 13']);
     expect(runs).toEqual([1, 1, 1, 1]);
-    expect(group.runs).toEqual({ plain: 0, savepoints: 1, alone: 0 });
+    expect(group.runs).toEqual({ plain: 0, savepoints: 1 });
     expect(committed().filter((n) => n >= 10)).toEqual([10, 11, 13]);
   });
 
@@ -121,7 +121,7 @@ describe('group commit: a savepoint per write of a group, none for a group of on
       expect(outcomes).toEqual([`ok ${base}`, refused.length > 0 ? `refused ${base + 1}` : `ok ${base + 1}`, `ok ${base + 2}`]);
     }
     expect(executed).toBe(10 * 3);
-    expect(group.runs).toEqual({ plain: 0, savepoints: 10, alone: 0 });
+    expect(group.runs).toEqual({ plain: 0, savepoints: 10 });
     const kept = committed().filter((n) => n >= 1000);
     expect(kept).toHaveLength(10 * 3 - 5);
     expect(kept.filter((n) => n % 10 === 1 && Math.floor((n - 1000) / 10) % 2 === 0)).toEqual([]);
@@ -140,7 +140,7 @@ describe('group commit: a savepoint per write of a group, none for a group of on
     const group = newGroup();
     const { outcomes, runs } = await writeGroup(group, [300], [300]);
     expect([outcomes, runs]).toEqual([['refused 300'], [1]]);
-    expect(group.runs).toEqual({ plain: 1, savepoints: 0, alone: 0 });
+    expect(group.runs).toEqual({ plain: 1, savepoints: 0 });
     expect(committed().filter((n) => n >= 300 && n < 400)).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EventType, StoredEvent } from '../../src/events/catalog.js';
 import { wants } from '../../src/delivery/fan-out.js';
 import type { Subscription } from '../../src/webhooks/subscription-row.js';
+import { subscriptionRow } from '../support/subscription.js';
 
 /*
  * Which subscription gets which event (fan-out.ts wants()), checked directly: the end-to-end tests
@@ -11,31 +12,7 @@ import type { Subscription } from '../../src/webhooks/subscription-row.js';
 
 const T = 1_800_000_000_000;
 
-const sub = (over: Partial<Subscription> = {}): Subscription => ({
-  id: 'sub-1',
-  accountId: 'acc-1',
-  url: 'https://shop.example/hook',
-  format: 'native',
-  events: null,
-  secret: 's',
-  previousSecret: null,
-  basicAuth: null,
-  bearerToken: null,
-  enabled: true,
-  disabledReason: null,
-  retryScheduleOverride: null,
-  coalesceSeconds: null,
-  maxInFlight: 4,
-  options: {},
-  tokenKind: 'account',
-  authorApplicationId: null,
-  failingSince: null,
-  pausedUntil: null,
-  removingSince: null,
-  createdMs: T - 1000,
-  updatedMs: T - 1000,
-  ...over,
-});
+const sub = (over: Partial<Subscription> = {}): Subscription => subscriptionRow({ createdMs: T - 1000, updatedMs: T - 1000, ...over });
 
 const event = (type: EventType, over: Partial<StoredEvent> = {}): StoredEvent => ({
   id: `ev-${type}`,

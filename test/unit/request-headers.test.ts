@@ -4,6 +4,7 @@ import type { ClaimedDelivery } from '../../src/delivery/claim.js';
 import type { FinalBody, WebhookFormat } from '../../src/webhooks/formats/format.js';
 import { FORMATS } from '../../src/webhooks/formats/registry.js';
 import type { Subscription } from '../../src/webhooks/subscription-row.js';
+import { subscriptionRow } from '../support/subscription.js';
 
 /*
  * The headers and body of one attempt: stored headers, the format's per-attempt headers computed
@@ -26,31 +27,8 @@ const delivery: ClaimedDelivery = {
   createdMs: 0,
 };
 
-const sub = (auth: Partial<Pick<Subscription, 'basicAuth' | 'bearerToken'>> = {}): Subscription => ({
-  id: 'hook',
-  accountId: 'acct',
-  url: delivery.url,
-  format: 'native',
-  events: null,
-  secret: 'whsec_test',
-  previousSecret: null,
-  basicAuth: null,
-  bearerToken: null,
-  enabled: true,
-  disabledReason: null,
-  retryScheduleOverride: null,
-  coalesceSeconds: null,
-  maxInFlight: 1,
-  options: {},
-  tokenKind: 'user',
-  authorApplicationId: null,
-  failingSince: null,
-  pausedUntil: null,
-  removingSince: null,
-  createdMs: 0,
-  updatedMs: 0,
-  ...auth,
-});
+const sub = (auth: Partial<Pick<Subscription, 'basicAuth' | 'bearerToken'>> = {}): Subscription =>
+  subscriptionRow({ id: 'hook', accountId: 'acct', url: delivery.url, secret: 'whsec_test', maxInFlight: 1, tokenKind: 'user', ...auth });
 
 const signing: WebhookFormat = {
   ...FORMATS.native,

@@ -3,7 +3,6 @@ import pg from 'pg';
 import { DatabaseUnreachableError } from '../connection-advice.js';
 import { isConnectionLost } from '../connection-errors.js';
 import type { Db, Tx } from '../db.js';
-import { CommitGroup } from '../commit-group.js';
 import { migrateWith } from '../migrate.js';
 import type { Database } from '../schema.js';
 import type { Notifier, StorageLog, Store, StoreOptions } from '../store.js';
@@ -32,24 +31,13 @@ const pgTypes = {
  */
 export const POOLED_POLL_MS = 250;
 
-/**
- * Most writes one group commits. Each write of a group has its savepoint, a subtransaction: past 64
- * in one transaction PostgreSQL's per-backend cache of them overflows, and every other session's
- * snapshot then looks them up in pg_subtrans. 32 stays well inside it and already shares one
- * commit among as many writes as 32 requests in flight bring.
- */
-const GROUP_MAX_JOBS = 32;
-
-/** Groups in flight at once, each on its own pool connection (commit-group.ts, `concurrency`). */
-const GROUPS_AT_ONCE = 3;
-
 const NOT_LISTENING: Notifier = { close: async () => {} };
 
 /**
  * A PostgreSQL server: a pool of connections, each write its own transaction (writers of different
- * rows run in parallel; opts.groupWrites commits concurrent writes together instead, in groups of a
- * savepoint each: ../commit-group.ts), events numbered after commit (event-sequencer.ts), and other processes
- * told of new deliveries by NOTIFY.
+ * rows run in parallel; committing concurrent writes together, as SQLite's store does, measured no
+ * less CPU per document here: docs/performance.md), events numbered after commit
+ * (event-sequencer.ts), and other processes told of new deliveries by NOTIFY.
  *
  * Behind a pooler in transaction mode (opts.pooler) only what lives in one transaction may be
  * used: statements are sent unnamed (a named one would meet another client's server connection),
@@ -75,7 +63,6 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
   const db: Db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named ? namingPool(pool) : pool }) });
   const once = <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => db.transaction().execute(fn);
   const transaction = retrying(once, (e) => dialect.isRetryable(e));
-  const group = new CommitGroup(once, { isRetryable: (e) => dialect.isRetryable(e), maxJobs: GROUP_MAX_JOBS, concurrency: GROUPS_AT_ONCE, aloneAfterConflict: true, chainSavepoints: true });
   const announcer = new Announcer(async (payload) => {
     await sql`select pg_notify(${DELIVERY_CHANNEL}, ${payload})`.execute(db);
   }, log);
@@ -85,7 +72,7 @@ export async function openPostgresStore(url: string, opts: StoreOptions = {}): P
     url,
     name: 'postgres',
     transaction,
-    write: opts.groupWrites === true ? (fn) => group.run(fn) : transaction,
+    write: transaction,
     // Row locks, not a turn, order PostgreSQL's writers: nothing to take, no round trip added.
     autocommit: (fn) => fn(db),
     listenForDeliveries: async (onNotify) => (listenUrl === null ? NOT_LISTENING : PgNotifier.start(listenUrl, onNotify, log)),

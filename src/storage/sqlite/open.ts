@@ -8,7 +8,7 @@ import type { Database } from '../schema.js';
 import type { StorageLog, Store, StoreOptions } from '../store.js';
 import { retrying } from '../transaction-retry.js';
 import { configureCheckpoints } from './checkpoints.js';
-import { CommitGroup } from '../commit-group.js';
+import { CommitGroup } from './commit-group.js';
 import { sqliteDialect as dialect } from './dialect.js';
 import { sqliteEventRows } from './event-rows.js';
 import { writeResultsInTransaction } from './result-writes.js';

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { sql, type Transaction } from 'kysely';
-import type { Database } from './schema.js';
+import type { Database } from '../schema.js';
 
 type Tx = Transaction<Database>;
 /** Runs fn in one transaction (one attempt; SQLite's is BEGIN IMMEDIATE, PostgreSQL's a pool connection's BEGIN). */
@@ -15,31 +15,8 @@ interface Job {
 export interface CommitGroupOptions {
   /** Most requests one transaction carries: a bigger group keeps readers waiting longer. */
   maxJobs?: number;
-  /**
-   * Groups that may run at once (default 1: SQLite has one writer). On PostgreSQL a group's
-   * statements are one round trip after another on one connection; a second group on another
-   * connection keeps writes going while the first waits for the server (a busy machine, a row
-   * another process holds).
-   */
-  concurrency?: number;
   /** A transient conflict (SQLITE_BUSY, a deadlock) worth running the whole group again. */
   isRetryable(err: unknown): boolean;
-  /**
-   * After a transient conflict, run each write of a group of two or more again alone (a group of
-   * one each, at once) rather than the whole group again. For PostgreSQL, whose writers are many:
-   * a group's writes lock their rows in the order they arrive, so two processes' groups over the
-   * same rows in opposite orders deadlock, and run again whole they could meet again. Alone, a
-   * write locks one document's rows, in key order (inventory/documents.ts), as before groups.
-   */
-  aloneAfterConflict?: boolean;
-  /**
-   * One statement between two writes instead of two (`release savepoint w; savepoint w`, sent
-   * together: PostgreSQL's simple protocol takes several), none after the last (COMMIT keeps what
-   * it holds), and a refused write's ROLLBACK TO leaves the savepoint in place for the next write.
-   * Each statement is a round trip and a command for the server to run; SQLite's driver prepares
-   * one statement at a time, so it keeps the plain form.
-   */
-  chainSavepoints?: boolean;
   /** For tests: run every group once and roll it back first, as a retry after a lost lock would. */
   rehearse?: boolean;
 }
@@ -59,18 +36,16 @@ export interface CommitGroupOptions {
 export class CommitGroup {
   private queue: Job[] = [];
   private scheduled = false;
-  private running = 0;
-  private readonly concurrency: number;
+  private running = false;
   private readonly maxJobs: number;
-  /** Groups run as one plain transaction (a group of one), with a savepoint per write, and groups whose writes ran again alone after a conflict (for tests). */
-  readonly runs = { plain: 0, savepoints: 0, alone: 0 };
+  /** Groups run as one plain transaction (a group of one) and with a savepoint per write (for tests). */
+  readonly runs = { plain: 0, savepoints: 0 };
 
   constructor(
     private readonly runTransaction: RunTransaction,
     private readonly opts: CommitGroupOptions,
   ) {
     this.maxJobs = opts.maxJobs ?? 64;
-    this.concurrency = opts.concurrency ?? 1;
   }
 
   run<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
@@ -85,7 +60,7 @@ export class CommitGroup {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running >= this.concurrency) return;
+    if (this.scheduled || this.running) return;
     this.scheduled = true;
     setImmediate(() => void this.runGroup());
   }
@@ -94,11 +69,9 @@ export class CommitGroup {
     this.scheduled = false;
     const jobs = this.queue.splice(0, this.maxJobs);
     if (jobs.length === 0) return;
-    this.running++;
-    // With room for another group, what is left (more than maxJobs arrived) starts one now.
-    if (this.queue.length > 0) this.schedule();
+    this.running = true;
     const outcomes = await this.commit(jobs);
-    this.running--;
+    this.running = false;
     if (this.queue.length > 0) this.schedule();
     for (let i = 0; i < jobs.length; i++) {
       const o = outcomes[i];
@@ -114,16 +87,7 @@ export class CommitGroup {
    */
   private async commit(jobs: Job[]): Promise<Outcome[]> {
     if (this.opts.rehearse) await this.rehearse(jobs);
-    if (jobs.length === 1) return this.retrying(jobs, 'plain');
-    if (!this.opts.aloneAfterConflict) return this.retrying(jobs, 'savepoints');
-    this.runs.savepoints++;
-    try {
-      return await this.runTransaction((tx) => this.runInSavepoints(tx, jobs));
-    } catch (err) {
-      if (!this.opts.isRetryable(err)) return jobs.map(() => ({ ok: false as const, error: err }));
-      this.runs.alone++;
-      return Promise.all(jobs.map(async (job) => (await this.retrying([job], 'plain'))[0]));
-    }
+    return this.retrying(jobs, jobs.length === 1 ? 'plain' : 'savepoints');
   }
 
   /** Runs the jobs and rolls them back, as a group run again after a lost lock would (tests: Store.write). */
@@ -159,7 +123,6 @@ export class CommitGroup {
   }
 
   private async runInSavepoints(tx: Tx, jobs: Job[]): Promise<Outcome[]> {
-    if (this.opts.chainSavepoints) return this.runInChainedSavepoints(tx, jobs);
     const out: Outcome[] = [];
     for (const job of jobs) {
       await sql`savepoint w`.execute(tx);
@@ -172,24 +135,6 @@ export class CommitGroup {
         if (this.opts.isRetryable(error)) throw error;
         await sql`rollback to savepoint w`.execute(tx);
         await sql`release savepoint w`.execute(tx);
-        out.push({ ok: false, error });
-      }
-    }
-    return out;
-  }
-
-  private async runInChainedSavepoints(tx: Tx, jobs: Job[]): Promise<Outcome[]> {
-    const out: Outcome[] = [];
-    await sql`savepoint w`.execute(tx);
-    for (const job of jobs) {
-      // After a committed write, the next one needs a savepoint of its own; after a refused one,
-      // ROLLBACK TO left w where it is: just before the write that comes next.
-      if (out.length > 0 && out[out.length - 1].ok) await sql.raw('release savepoint w; savepoint w').execute(tx);
-      try {
-        out.push({ ok: true, value: await job.run(tx) });
-      } catch (error) {
-        if (this.opts.isRetryable(error)) throw error;
-        await sql`rollback to savepoint w`.execute(tx);
         out.push({ ok: false, error });
       }
     }
