@@ -117,7 +117,12 @@ export async function leases(store: Store, ids: string[]): Promise<Array<{ owner
 }
 
 /** One logged attempt of the delivery (a 500, with a stored body), started then; returns its id. */
-export async function insertAttempt(store: Store, d: { id: string; accountId: string; webhookId: string }, startedMs: number): Promise<number> {
+export async function insertAttempt(
+  store: Store,
+  d: { id: string; accountId: string; webhookId: string },
+  startedMs: number,
+  over: { durationMs?: number; outcome?: string } = {},
+): Promise<number> {
   const row = await store.db
     .insertInto('attempts')
     .values({
@@ -126,14 +131,14 @@ export async function insertAttempt(store: Store, d: { id: string; accountId: st
       webhook_id: d.webhookId,
       attempt_no: 1,
       started_ms: startedMs,
-      duration_ms: 5,
+      duration_ms: over.durationMs ?? 5,
       request_headers: '{}',
       response_status: 500,
       response_headers: '{}',
       response_body: 'stored response body',
       error_kind: 'bad_status',
       error_message: null,
-      outcome: 'retry',
+      outcome: over.outcome ?? 'retry',
     })
     .returning('id')
     .executeTakeFirstOrThrow();
