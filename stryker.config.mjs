@@ -16,7 +16,7 @@ const folders = {
       'test/webhooks/lease.test.ts',
       'test/listen/replay-command.test.ts',
       // The delivery log, its operator lines and replays are answered through the API: these files check their bodies.
-      'test/webhooks/{delivery-logs,delivery-stats,subscriptions}.test.ts',
+      'test/webhooks/{delivery-log-api,delivery-logs,delivery-stats,subscriptions}.test.ts',
       // The fan-out's rules for one format: the last event per key (MetaKocka) and a coalescing window (Kladana).
       'test/formats/{metakocka,kladana}.test.ts',
     ],

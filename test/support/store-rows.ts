@@ -3,7 +3,7 @@ import { sql, type Insertable, type Selectable } from 'kysely';
 import type { ClaimedDelivery } from '../../src/delivery/claim.js';
 import type { AttemptResult } from '../../src/delivery/finish.js';
 import type { Store, Tx } from '../../src/storage/database.js';
-import type { DeliveryStatus, DeliveryTable, WebhookTable } from '../../src/storage/schema.js';
+import type { AttemptTable, DeliveryStatus, DeliveryTable, WebhookTable } from '../../src/storage/schema.js';
 import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { eventually } from './wait.js';
 
@@ -73,6 +73,7 @@ export interface DeliverySpec {
   createdMs?: number;
   completedMs?: number | null;
   coalesceKey?: string | null;
+  eventId?: string | null;
 }
 
 /** Inserts the deliveries in the order given (time-ordered ids, but random within a millisecond: sort before comparing); returns their ids. */
@@ -83,7 +84,7 @@ export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Pro
     id: ids[i],
     account_id: s.accountId,
     webhook_id: s.webhookId,
-    event_id: null,
+    event_id: s.eventId ?? null,
     event_type: 'stock.changed',
     status: s.status ?? 'pending',
     attempts: s.attempts ?? 0,
@@ -116,12 +117,17 @@ export async function leases(store: Store, ids: string[]): Promise<Array<{ owner
   );
 }
 
-/** One logged attempt of the delivery (a 500, with a stored body), started then; returns its id. */
+/** What an attempt row may say other than a first try's 500 with a stored body. */
+export type AttemptOverrides = { durationMs?: number; outcome?: string } & Partial<
+  Pick<Insertable<AttemptTable>, 'attempt_no' | 'request_headers' | 'response_status' | 'response_headers' | 'response_body' | 'error_kind' | 'error_message'>
+>;
+
+/** One logged attempt of the delivery (a 500, with a stored body, unless `over` says otherwise), started then; returns its id. */
 export async function insertAttempt(
   store: Store,
   d: { id: string; accountId: string; webhookId: string },
   startedMs: number,
-  over: { durationMs?: number; outcome?: string } = {},
+  { durationMs, outcome, ...columns }: AttemptOverrides = {},
 ): Promise<number> {
   const row = await store.db
     .insertInto('attempts')
@@ -131,14 +137,15 @@ export async function insertAttempt(
       webhook_id: d.webhookId,
       attempt_no: 1,
       started_ms: startedMs,
-      duration_ms: over.durationMs ?? 5,
+      duration_ms: durationMs ?? 5,
       request_headers: '{}',
       response_status: 500,
       response_headers: '{}',
       response_body: 'stored response body',
       error_kind: 'bad_status',
       error_message: null,
-      outcome: over.outcome ?? 'retry',
+      outcome: outcome ?? 'retry',
+      ...columns,
     })
     .returning('id')
     .executeTakeFirstOrThrow();
