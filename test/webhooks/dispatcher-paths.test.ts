@@ -1,0 +1,272 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
+import { Sender } from '../../src/delivery/sender.js';
+import type { Store } from '../../src/storage/database.js';
+import { describeEachDb } from '../support/env.js';
+import { watchLoopRests } from '../support/loop-rests.js';
+import { eventually, latch, Receiver } from '../support/receiver.js';
+import { deliveryRows, insertAccount, insertDeliveries, insertWebhook, leases } from '../support/store-rows.js';
+
+/**
+ * The dispatcher's own paths, each on a dispatcher of the test's over a real store, with a clock the
+ * test moves: the heartbeat moves the leases of what is in flight to clock + lease, and touches
+ * nothing while nothing is; a claimed delivery whose subscription was disabled or deleted meanwhile
+ * is given back unsent; a subscription being removed gets only its 'application.uninstalled' hook,
+ * the rest are cancelled; wake() claims at once; drained() waits for the result rows; and a failed
+ * send is logged with the kind of its failure.
+ * The deliveries are written straight into the table, which announces nothing: only the dispatcher's
+ * start, wake() or its poll (longer than any wait here) claims them.
+ */
+
+// One watch for the file: describeEachDb runs its body once per database.
+const loop = watchLoopRests();
+afterAll(() => loop.restore());
+
+/** The injected clock's start: what is due, leases and attempt times are read from it. */
+const T0 = 1_800_000_000_000;
+const LEASE_MS = 3000;
+
+/** One delivery of the endpoint to `url`, due then (created just before: no format gives up on it). */
+async function insertTo(store: Store, e: { accountId: string; webhookId: string }, url: string, due: number, eventType = 'stock.changed'): Promise<string> {
+  const [id] = await insertDeliveries(store, [{ ...e, due, createdMs: due - 1000 }]);
+  await store.db.updateTable('deliveries').set({ url, event_type: eventType }).where('id', '=', id).execute();
+  return id;
+}
+
+describeEachDb('the dispatcher’s paths', (env) => {
+  let rx: Receiver;
+  /** Paths whose answers wait for their gate. */
+  const gates = new Map<string, ReturnType<typeof latch>>();
+  beforeAll(async () => {
+    rx = await Receiver.start((r) => ({ status: 200, body: '{"ok":true}', hold: gates.get(r.path)?.promise }));
+  });
+  afterAll(async () => {
+    for (const g of gates.values()) g.open();
+    await rx.close();
+  });
+
+  let now = T0;
+  const started: Dispatcher[] = [];
+  /** A started dispatcher on the injected clock; its poll never comes within a test. */
+  const start = async (opts: DispatcherOptions = {}, before?: (d: Dispatcher) => void): Promise<Dispatcher> => {
+    const d = new Dispatcher(env().ctx, { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, ...opts });
+    before?.(d);
+    started.push(d);
+    await d.start();
+    return d;
+  };
+  const endpoint = async (extra: Parameters<typeof insertWebhook>[2] = {}) => {
+    const accountId = await insertAccount(env().store);
+    return { accountId, webhookId: await insertWebhook(env().store, accountId, extra) };
+  };
+  const lease = async (id: string) => (await leases(env().store, [id]))[0];
+  const attemptsOf = (id: string) =>
+    env()
+      .store.db.selectFrom('attempts')
+      .select(['attempt_no', 'outcome', 'response_status', 'error_kind', 'error_message', 'started_ms'])
+      .where('delivery_id', '=', id)
+      .execute();
+
+  beforeEach(async () => {
+    now = T0;
+    // Each test's dispatcher claims whatever is due: nothing of an earlier test may be.
+    await env().store.db.deleteFrom('deliveries').execute();
+  });
+  afterEach(async () => {
+    for (const g of gates.values()) g.open();
+    gates.clear();
+    for (const d of started.splice(0)) await d.stop(1000);
+  });
+
+  it('the heartbeat moves the lease of a delivery in flight to the clock’s now + the lease', async () => {
+    gates.set('/slow', latch());
+    const id = await insertTo(env().store, await endpoint(), rx.url('/slow'), T0 - 1000);
+    const d = await start();
+    await eventually(() => rx.on('/slow').length === 1);
+    expect(await lease(id)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    // The clock moves on while the answer is held: the next beat (every second) extends from it.
+    now = T0 + 60_000;
+    await eventually(async () => (await lease(id))?.due === T0 + 60_000 + LEASE_MS, 10_000, 25, 'lease extended from the moved clock');
+    expect(await lease(id)).toEqual({ owner: d.owner, due: T0 + 60_000 + LEASE_MS, status: 'pending', attempts: 0 });
+    gates.get('/slow')?.open();
+    await eventually(async () => (await lease(id))?.status === 'succeeded');
+    expect(await lease(id)).toMatchObject({ owner: null, attempts: 1 });
+    expect(rx.on('/slow')).toHaveLength(1);
+  });
+
+  it('with nothing in flight a beat writes nothing: a row leased to this owner keeps its due time', async () => {
+    const owner = `paths-idle-${env().db}`;
+    // Leased to this owner and pending, but not in flight: what a beat with nothing in flight would move.
+    const [planted] = await insertDeliveries(env().store, [{ ...(await endpoint()), due: T0 + 3_600_000, owner, createdMs: T0 }]);
+    let beats = 0;
+    await start({ owner }, (d) => {
+      const inner = d as unknown as { extend(): Promise<void> };
+      const extend = inner.extend.bind(d);
+      inner.extend = async () => {
+        await extend();
+        beats++;
+      };
+    });
+    await eventually(() => beats >= 1, 10_000, 25, 'a heartbeat ran to its end');
+    expect(await lease(planted)).toEqual({ owner, due: T0 + 3_600_000, status: 'pending', attempts: 0 });
+  });
+
+  it('a claimed delivery whose subscription was disabled meanwhile is given back unsent, its attempts unchanged', async () => {
+    const off = await endpoint();
+    const disabled = await insertTo(env().store, off, rx.url('/disabled'), T0 - 2000);
+    const sent = await insertTo(env().store, await endpoint(), rx.url('/enabled'), T0 - 1000);
+    // Disabled after its delivery was written and before the claim: the delivery is still pending.
+    await env().store.db.updateTable('webhooks').set({ enabled: 0 }).where('id', '=', off.webhookId).execute();
+    await start();
+    // One claim took both (due order): the enabled one is sent, the other released at the clock's now.
+    await eventually(async () => (await lease(sent))?.status === 'succeeded');
+    await eventually(async () => (await lease(disabled))?.due === T0, 10_000, 25, 'the disabled endpoint’s delivery released');
+    expect(await lease(disabled)).toEqual({ owner: null, due: T0, status: 'pending', attempts: 0 });
+    expect(await attemptsOf(disabled)).toEqual([]);
+    expect(rx.on('/enabled')).toHaveLength(1);
+    expect(rx.on('/disabled')).toHaveLength(0);
+  });
+
+  it('a claimed delivery whose subscription was deleted meanwhile is given back, though the dispatcher knew the subscription', async () => {
+    const e = await endpoint();
+    const first = await insertTo(env().store, e, rx.url('/deleted'), T0 - 1000);
+    const d = await start();
+    await eventually(async () => (await lease(first))?.status === 'succeeded');
+    // The subscription's row goes, one of its deliveries stays pending: the dispatcher still has the row it read before.
+    await env().store.db.deleteFrom('webhooks').where('id', '=', e.webhookId).execute();
+    const later = await insertTo(env().store, e, rx.url('/deleted'), T0 - 500);
+    d.wake();
+    await eventually(async () => (await lease(later))?.due === T0, 10_000, 25, 'the deleted endpoint’s delivery released');
+    expect(await lease(later)).toEqual({ owner: null, due: T0, status: 'pending', attempts: 0 });
+    expect(rx.on('/deleted').map((r) => r.headers['webhook-id'])).toEqual([first]);
+  });
+
+  it('a subscription being removed is sent its application.uninstalled delivery; any other is cancelled unsent', async () => {
+    const e = await endpoint({ removing_ms: T0 - 10_000 });
+    const other = await insertTo(env().store, e, rx.url('/removing'), T0 - 2000);
+    const last = await insertTo(env().store, e, rx.url('/removing'), T0 - 1000, 'application.uninstalled');
+    await start();
+    await eventually(() => rx.on('/removing').length === 1);
+    expect(rx.on('/removing')[0].headers['webhook-id']).toBe(last);
+    // Its result ends the subscription (finish.ts): once the row is gone, that result is written.
+    await eventually(async () => (await env().store.db.selectFrom('webhooks').select('id').where('id', '=', e.webhookId).executeTakeFirst()) === undefined);
+    const [o, l] = await deliveryRows(env().store, [other, last]);
+    expect({ status: o?.status, owner: o?.lease_owner, attempts: Number(o?.attempts), completed: Number(o?.completed_ms), reason: o?.last_error }).toEqual({
+      status: 'cancelled',
+      owner: null,
+      attempts: 0,
+      completed: T0,
+      reason: 'the subscription is being removed',
+    });
+    expect({ status: l?.status, attempts: Number(l?.attempts) }).toEqual({ status: 'succeeded', attempts: 1 });
+    expect(await attemptsOf(other)).toEqual([]);
+    expect(rx.on('/removing')).toHaveLength(1);
+  });
+
+  it('wake() claims at once what nothing announced', async () => {
+    const d = await start();
+    // The start's claim found nothing: the loop rests until its poll, ten minutes away.
+    await eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
+    const rests = loop.rests;
+    const id = await insertTo(env().store, await endpoint(), rx.url('/woken'), T0 - 1000);
+    // Written behind the dispatcher's back: still resting in the same wait, the row unclaimed.
+    expect(await lease(id)).toEqual({ owner: null, due: T0 - 1000, status: 'pending', attempts: 0 });
+    expect([loop.atRest, loop.rests]).toEqual([true, rests]);
+    d.wake();
+    await eventually(() => rx.on('/woken').length === 1);
+    await eventually(async () => (await lease(id))?.status === 'succeeded');
+    expect(rx.on('/woken')[0].headers['webhook-id']).toBe(id);
+  });
+
+  it('drained() resolves once the result is written: the attempt row and the succeeded delivery are there', async () => {
+    gates.set('/drained', latch());
+    const id = await insertTo(env().store, await endpoint(), rx.url('/drained'), T0 - 1000);
+    const d = await start();
+    await eventually(() => rx.on('/drained').length === 1);
+    let drained = false;
+    const done = d.drained().then(() => (drained = true));
+    // The answer is held: the delivery is in flight, so nothing is drained yet.
+    expect(await lease(id)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    expect(drained).toBe(false);
+    gates.get('/drained')?.open();
+    await done;
+    const attempts = (await attemptsOf(id)).map((a) => ({ ...a, started_ms: Number(a.started_ms) }));
+    expect(attempts).toEqual([{ attempt_no: 1, outcome: 'succeeded', response_status: 200, error_kind: null, error_message: null, started_ms: T0 }]);
+    const [row] = await deliveryRows(env().store, [id]);
+    expect({ status: row?.status, owner: row?.lease_owner, attempts: Number(row?.attempts), completed: Number(row?.completed_ms) }).toEqual({
+      status: 'succeeded',
+      owner: null,
+      attempts: 1,
+      completed: T0,
+    });
+  });
+
+  it('a failed send is logged with its kind: a name that does not resolve is dns, TLS to a plain HTTP port is tls', async () => {
+    const dns = await insertTo(env().store, await endpoint(), 'http://nothing.invalid/hook', T0 - 2000);
+    const tls = await insertTo(env().store, await endpoint(), `https://127.0.0.1:${rx.port}/tls`, T0 - 1000);
+    await start();
+    const logged = async (id: string) => eventually(async () => (await attemptsOf(id))[0], 10_000, 25, 'the attempt logged');
+    const [d, t] = [await logged(dns), await logged(tls)];
+    expect({ kind: d.error_kind, outcome: d.outcome, status: d.response_status }).toEqual({ kind: 'dns', outcome: 'retry', status: null });
+    expect(d.error_message).toMatch(/^getaddrinfo (ENOTFOUND|EAI_AGAIN) nothing\.invalid$/);
+    expect({ kind: t.error_kind, outcome: t.outcome, status: t.response_status }).toEqual({ kind: 'tls', outcome: 'retry', status: null });
+    expect(t.error_message).toMatch(/wrong version number/);
+    // The TLS handshake reached the receiver's port, but no HTTP request did.
+    expect(rx.on('/tls')).toHaveLength(0);
+  });
+});
+
+/** The sender's failure kinds, without a database: what the attempt log records for each. */
+describe('the sender classifies a failed send', () => {
+  let server: Server;
+  let port = 0;
+  const paths: string[] = [];
+  const open = new Sender({ allowPrivateTargets: true });
+  const guarded = new Sender({ allowPrivateTargets: false });
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await open.close();
+    await guarded.close();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a name that does not resolve: dns, with private targets allowed or not (the guarded lookup passes the resolver’s error on)', async () => {
+    for (const s of [open, guarded]) {
+      const out = await s.send('acc', `http://nothing.invalid:${port}/dns`, {}, '{}', 10_000);
+      expect(out).toMatchObject({ ok: false, kind: 'dns' });
+      expect(out.ok === false && out.message).toMatch(/^getaddrinfo (ENOTFOUND|EAI_AGAIN) nothing\.invalid$/);
+    }
+  });
+
+  it('TLS to a port that speaks plain HTTP: tls', async () => {
+    const out = await open.send('acc', `https://127.0.0.1:${port}/tls`, {}, '{}', 10_000);
+    expect(out).toMatchObject({ ok: false, kind: 'tls' });
+    expect(out.ok === false && out.message).toMatch(/wrong version number/);
+  });
+
+  it('a loopback target while private targets are not allowed: blocked, and nothing reaches it', async () => {
+    expect(await guarded.send('acc', `http://127.0.0.1:${port}/ip`, {}, '{}', 10_000)).toEqual({
+      ok: false,
+      kind: 'blocked',
+      message: '127.0.0.1 is a loopback, private or otherwise non-public address',
+    });
+    expect(await guarded.send('acc', `http://localhost:${port}/name`, {}, '{}', 10_000)).toEqual({
+      ok: false,
+      kind: 'blocked',
+      message: 'localhost is a loopback, private or otherwise non-public address',
+    });
+    // What the same server receives next is the first request it sees.
+    expect(await open.send('acc', `http://127.0.0.1:${port}/after`, {}, '{}', 10_000)).toMatchObject({ ok: true, status: 200 });
+    expect(paths).toEqual(['/after']);
+  });
+});
