@@ -62,7 +62,7 @@ export async function startReplay(ctx: Ctx, renderer: Renderer, p: Principal, we
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('webhook_id', '=', webhookId)
     .where('status', '=', 'running')
-    .where('heartbeat_ms', '>', ctx.now() - STALE_MS)
+    .where('heartbeat_ms', '>=', ctx.now() - STALE_MS)
     .executeTakeFirstOrThrow();
   if (Number(running.n) >= replaysPerWebhook) {
     throw new AppError('CONFLICT', `a subscription runs at most ${replaysPerWebhook} replay(s) at once; wait for the running one`, {

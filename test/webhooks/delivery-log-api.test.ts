@@ -245,8 +245,9 @@ describeEachDb(
       });
       expect((await view(rows[1].id)).status).toBe('running');
       expect(await view(rows[2].id)).toMatchObject({ status: 'done', finishedAt: iso(NOW - 200_000) });
-      // The interrupted one does not count against the limit of one; one that beat within the minute does.
+      // The interrupted one does not count against the limit of one; one shown running does, at a minute to the millisecond too.
       const started = await call(env(), a, 'POST', `/api/v1/webhooks/${w1}/replay`, { since: iso(NOW - 1000) }, 202);
+      expect((await call(env(), a, 'POST', `/api/v1/webhooks/${w2}/replay`, { since: iso(NOW - 1000) }, 409)).body.error.code).toBe('CONFLICT');
       expect((await call(env(), a, 'POST', `/api/v1/webhooks/${w3}/replay`, { since: iso(NOW - 1000) }, 409)).body.error.code).toBe('CONFLICT');
       await eventually(async () => (await view(started.body.id)).status === 'done');
     });
