@@ -12,7 +12,7 @@ const folders = {
       'test/unit/{send-slots,handoff-count,handoff-taker,handoff-writer,breaker,decide,sender-deadlines,sender-exchange,sender-pools,result-batcher,idle-waiters,request-headers}.test.ts',
       'test/webhooks/{attempt,auto-disable,handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision,dispatcher-paths}.test.ts',
       'test/storage/conformance/*.test.ts',
-      'test/unit/{claim-scheduler,claim-loop,fan-out-wants}.test.ts',
+      'test/unit/{claim-scheduler,claim-loop,fan-out-wants,operator-log}.test.ts',
       'test/webhooks/lease.test.ts',
       'test/listen/replay-command.test.ts',
       // The delivery log, its operator lines and replays are answered through the API: these files check their bodies.
