@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type SQLite from 'better-sqlite3';
+import SQLite from 'better-sqlite3';
 import { openStore, type Store } from '../../src/storage/database.js';
-import { configureCheckpoints } from '../../src/storage/sqlite/checkpoints.js';
+import { BackgroundCheckpoints, configureCheckpoints } from '../../src/storage/sqlite/checkpoints.js';
+import { WriteTurn } from '../../src/storage/sqlite/write-turn.js';
 import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
 import { eventually } from '../support/wait.js';
@@ -75,6 +76,66 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     } finally {
       await bg.close();
     }
+  });
+});
+
+describe('a background checkpoint under writes that never pause', () => {
+  it('past its limit it takes the write turn, copies every frame, and the next write starts the log over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stockhook-ckpt-turn-'));
+    const file = join(dir, 't.db');
+    const shared = new SharedArrayBuffer(8);
+    const writer = await openStore(file, { checkpoints: 'elsewhere', writeTurn: shared });
+    const raw = new SQLite(file);
+    const logged: string[] = [];
+    const checkpoints = new BackgroundCheckpoints(raw, (msg) => logged.push(msg), { turn: new WriteTurn(shared), catchUpPages: 200 });
+    try {
+      await sql`create table t (n integer primary key, pad text)`.execute(writer.db);
+      const insert = (tx: Parameters<Parameters<Store['transaction']>[0]>[0], rows: number) =>
+        Promise.all(Array.from({ length: rows }, () => sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx)));
+      await writer.transaction((tx) => insert(tx, 300));
+      const first = walProgress(file).frames;
+      expect(first).toBeGreaterThan(300);
+      // The checkpoint's tick comes while the next write is in progress, as it does when writes never
+      // pause: it copies back what was committed, finds the log past its limit and asks for the turn.
+      await writer.transaction(async (tx) => {
+        await insert(tx, 10);
+        checkpoints.tick();
+        expect(walProgress(file)).toEqual({ frames: first, backfilled: first });
+        expect(checkpoints.catchingUp).not.toBeNull();
+        await insert(tx, 10);
+      });
+      const second = walProgress(file).frames;
+      expect(second).toBeGreaterThan(first);
+      // This write starts right after the last commit, with no pause for a checkpoint between: it
+      // waits for the catch-up's turn, which copied back the second write's frames too.
+      await writer.transaction((tx) => insert(tx, 10));
+      expect(checkpoints.catchingUp).toBeNull();
+      const third = walProgress(file).frames;
+      // Started over: the log holds this write's frames alone, not the three writes' frames.
+      expect(third).toBeLessThan(first);
+      expect(third).toBeGreaterThan(10);
+      expect(walProgress(file).backfilled).toBe(0);
+      expect(logged).toEqual([]);
+    } finally {
+      checkpoints.stop();
+      raw.close();
+      await writer.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('below its limit it never takes the turn, and a stopped one no longer checkpoints', async () => {
+    const calls: string[] = [];
+    const fake = { pragma: (text: string) => (calls.push(text), [{ busy: 0, log: 199, checkpointed: 199 }]) } as unknown as SQLite.Database;
+    let asked = 0;
+    const turn = { acquire: async () => void asked++, release: () => {} };
+    const checkpoints = new BackgroundCheckpoints(fake, () => {}, { turn, catchUpPages: 200 });
+    checkpoints.tick();
+    expect(checkpoints.catchingUp).toBeNull();
+    expect(asked).toBe(0);
+    checkpoints.stop();
+    checkpoints.tick();
+    expect(calls).toEqual(['wal_checkpoint(PASSIVE)']);
   });
 });
 

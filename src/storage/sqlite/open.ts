@@ -49,10 +49,10 @@ export async function openSqliteStore(url: string, opts: StoreOptions = {}): Pro
   const writeTurn = opts.writeTurn ?? opts.threads?.share.writeTurn;
   // With a second thread, the delivery thread copies the log back on its own core.
   const checkpoints = opts.checkpoints ?? (writeTurn && opts.threads ? (opts.threads.role === 'delivery' ? 'background' : 'elsewhere') : 'auto');
-  const stopCheckpoints = configureCheckpoints(sqlite, checkpoints, log);
-  const db: Db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   // Alone in the process, the turn is this thread's own: taking a free turn costs no wait.
   const turn = new WriteTurn(writeTurn);
+  const stopCheckpoints = configureCheckpoints(sqlite, checkpoints, log, { turn });
+  const db: Db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   // Every write takes the turn before it asks for the connection: Kysely's SQLite driver has one,
   // and a write holding it while it waited for its turn would hold every read of this thread
   // (authentication included) behind the other thread's write.
