@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { Sender } from '../../src/delivery/sender.js';
@@ -220,24 +218,18 @@ describeEachDb('the dispatcher’s paths', (env) => {
 
 /** The sender's failure kinds, without a database: what the attempt log records for each. */
 describe('the sender classifies a failed send', () => {
-  let server: Server;
+  let server: Receiver;
   let port = 0;
-  const paths: string[] = [];
   const open = new Sender({ allowPrivateTargets: true });
   const guarded = new Sender({ allowPrivateTargets: false });
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      paths.push(req.url ?? '');
-      res.end('{}');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    server = await Receiver.start(() => ({ status: 200, body: '{}' }));
+    port = server.port;
   });
   afterAll(async () => {
     await open.close();
     await guarded.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   });
 
   it('a name that does not resolve: dns, with private targets allowed or not (the guarded lookup passes the resolver’s error on)', async () => {
@@ -267,6 +259,6 @@ describe('the sender classifies a failed send', () => {
     });
     // What the same server receives next is the first request it sees.
     expect(await open.send('acc', `http://127.0.0.1:${port}/after`, {}, '{}', 10_000)).toMatchObject({ ok: true, status: 200 });
-    expect(paths).toEqual(['/after']);
+    expect(server.requests.map((r) => r.url)).toEqual(['/after']);
   });
 });

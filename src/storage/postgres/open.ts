@@ -36,7 +36,7 @@ const NOT_LISTENING: Notifier = { close: async () => {} };
 /**
  * A PostgreSQL server: a pool of connections, each write its own transaction (writers of different
  * rows run in parallel; committing concurrent writes together, as SQLite's store does, measured no
- * less CPU per document here: docs/performance.md), events numbered after commit
+ * less CPU per document here: docs/architecture/storage.md), events numbered after commit
  * (event-sequencer.ts), and other processes told of new deliveries by NOTIFY.
  *
  * Behind a pooler in transaction mode (opts.pooler) only what lives in one transaction may be
