@@ -292,6 +292,29 @@ describeEachDb(
       expect(await env().store.db.selectFrom('deliveries').select('id').where('account_id', '=', a.id).execute()).toEqual([]);
     });
 
+    it('a replay of more events than one page reads each event once across the pages, and neither counts nor sends test webhooks', async () => {
+      const a = await env().newAccount();
+      const w = await hook(env(), a);
+      // 501 events after `since` (one page is 500) plus a test webhook's event among them; the account's
+      // own events (its subscription's creation, at NOW) are before `since`.
+      const since = NOW + 1;
+      const rows = Array.from({ length: 502 }, (_, i) => ({
+        id: randomUUID(), account_id: a.id, seq: 100_000 + i, type: i === 300 ? 'webhook.test' : 'warehouse.created', object: i === 300 ? 'webhook' : 'warehouse',
+        object_id: String(i), action: i === 300 ? 'test' : 'created', occurred_ms: since + i, data: '{}',
+      }));
+      await env().store.db.insertInto('events').values(rows).execute();
+      const started = (await call(env(), a, 'POST', `/api/v1/webhooks/${w}/replay`, { since: iso(since) }, 202)).body;
+      expect(started).toMatchObject({ status: 'running', eventsTotal: 501, eventsDone: 0, deliveries: 0 });
+      const job = await eventually(async () => {
+        const j = (await call(env(), a, 'GET', `/api/v1/replays/${started.id}`, undefined, 200)).body;
+        return j.status !== 'running' && j;
+      });
+      expect(job).toMatchObject({ status: 'done', error: null, eventsTotal: 501, eventsDone: 501, deliveries: 501 });
+      const sent = await env().store.db.selectFrom('deliveries').select('event_id').where('webhook_id', '=', w).execute();
+      const wanted = rows.filter((r) => r.type !== 'webhook.test').map((r) => r.id);
+      expect(sent.map((d) => d.event_id).sort()).toEqual(wanted.sort());
+    });
+
     it('the replay list of one subscription shows that subscription’s alone, newest first; another account’s subscription is not found', async () => {
       const a = await env().newAccount();
       const [w1, w2] = [await hook(env(), a), await hook(env(), a)];
