@@ -124,18 +124,58 @@ describe('a background checkpoint under writes that never pause', () => {
     }
   });
 
-  it('below its limit it never takes the turn, and a stopped one no longer checkpoints', async () => {
+  /** A database whose log is `log` pages long and fully copied back; the nth checkpoint (1-based) in `failOn` throws. */
+  const fakeDb = (log: number, calls: string[], failOn: number[] = []) =>
+    ({
+      pragma: (text: string) => {
+        calls.push(text);
+        if (failOn.includes(calls.length)) throw new Error('disk I/O error');
+        return [{ busy: 0, log, checkpointed: log }];
+      },
+    }) as unknown as SQLite.Database;
+
+  /** A turn the test hands over by hand, counting what was asked of it. */
+  const handTurn = () => {
+    let give = () => {};
+    const given = new Promise<void>((resolve) => (give = resolve));
+    const turn = { acquired: 0, released: 0, give, acquire: async () => void (turn.acquired++, await given), release: () => void turn.released++ };
+    return turn;
+  };
+
+  it('below its limit it never takes the turn, and a stopped one no longer checkpoints', () => {
     const calls: string[] = [];
-    const fake = { pragma: (text: string) => (calls.push(text), [{ busy: 0, log: 199, checkpointed: 199 }]) } as unknown as SQLite.Database;
-    let asked = 0;
-    const turn = { acquire: async () => void asked++, release: () => {} };
-    const checkpoints = new BackgroundCheckpoints(fake, () => {}, { turn, catchUpPages: 200 });
+    const turn = handTurn();
+    const checkpoints = new BackgroundCheckpoints(fakeDb(199, calls), () => {}, { turn, catchUpPages: 200 });
     checkpoints.tick();
     expect(checkpoints.catchingUp).toBeNull();
-    expect(asked).toBe(0);
+    expect(turn.acquired).toBe(0);
     checkpoints.stop();
     checkpoints.tick();
     expect(calls).toEqual(['wal_checkpoint(PASSIVE)']);
+  });
+
+  it('a catch-up gives the turn back when done, when stopped meanwhile (without checkpointing), and when its checkpoint fails (logged)', async () => {
+    const failure = 'SQLite: a background checkpoint failed (the next one retries)';
+    const run = async (opts: { stopWhileWaiting?: boolean; failOn?: number[] }) => {
+      const calls: string[] = [];
+      const logged: string[] = [];
+      const turn = handTurn();
+      const checkpoints = new BackgroundCheckpoints(fakeDb(200, calls, opts.failOn), (msg) => logged.push(msg), { turn, catchUpPages: 200 });
+      checkpoints.tick();
+      const catchingUp = checkpoints.catchingUp;
+      expect(catchingUp).not.toBeNull();
+      // A tick while it waits for the turn does nothing: one catch-up at a time.
+      checkpoints.tick();
+      expect(calls).toHaveLength(1);
+      if (opts.stopWhileWaiting) checkpoints.stop();
+      turn.give();
+      await catchingUp;
+      expect(checkpoints.catchingUp).toBeNull();
+      return { checkpoints: calls.length, logged, acquired: turn.acquired, released: turn.released };
+    };
+    expect(await run({})).toEqual({ checkpoints: 2, logged: [], acquired: 1, released: 1 });
+    expect(await run({ stopWhileWaiting: true })).toEqual({ checkpoints: 1, logged: [], acquired: 1, released: 1 });
+    expect(await run({ failOn: [2] })).toEqual({ checkpoints: 2, logged: [failure], acquired: 1, released: 1 });
   });
 });
 
