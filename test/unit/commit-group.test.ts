@@ -136,6 +136,35 @@ describe('group commit: a savepoint per write of a group, none for a group of on
     expect(committed().filter((n) => n >= 400 && n < 500)).toEqual([400, 402]);
   });
 
+  it('writes that arrive while a group runs wait for it, then go together as the next group', async () => {
+    const group = newGroup();
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    let started = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const first = group.run(async (tx) => {
+      await sql`insert into t (n) values (${500})`.execute(tx);
+      started();
+      await gate;
+      return 500;
+    });
+    await running;
+    // Each arrives in an I/O turn of its own while the first group holds its transaction open.
+    const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    const later = [];
+    for (const n of [501, 502]) {
+      later.push(group.run(async (tx) => (await sql`insert into t (n) values (${n})`.execute(tx), n)));
+      await nextTurn();
+      await nextTurn();
+    }
+    expect(group.runs).toEqual({ plain: 1, savepoints: 0 });
+    open();
+    expect(await Promise.all([first, ...later])).toEqual([500, 501, 502]);
+    // The first write alone, then the two that waited in one transaction.
+    expect(group.runs).toEqual({ plain: 1, savepoints: 1 });
+    expect(committed().filter((n) => n >= 500 && n < 600)).toEqual([500, 501, 502]);
+  });
+
   it('a group of one runs with no savepoint, and if refused rolls back without running again', async () => {
     const group = newGroup();
     const { outcomes, runs } = await writeGroup(group, [300], [300]);
