@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import SQLite from 'better-sqlite3';
 import { openStore, type Store } from '../../src/storage/database.js';
-import { BackgroundCheckpoints, configureCheckpoints } from '../../src/storage/sqlite/checkpoints.js';
+import { BackgroundCheckpoints, CHECKPOINT_INTERVAL_MS, configureCheckpoints } from '../../src/storage/sqlite/checkpoints.js';
 import { WriteTurn } from '../../src/storage/sqlite/write-turn.js';
+import { shareBetweenThreads } from '../../src/storage/threads.js';
 import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
 import { eventually } from '../support/wait.js';
@@ -75,6 +76,38 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
       expect(rows[0].log).toBeLessThan(700);
     } finally {
       await bg.close();
+    }
+  });
+});
+
+describe('who checkpoints in stockhook serve: opened with the threads of one process', () => {
+  it('the requests thread never checkpoints; the delivery thread copies the log back on its timer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stockhook-ckpt-threads-'));
+    const file = join(dir, 't.db');
+    const share = shareBetweenThreads(file);
+    // The checkpoint timers are the test's: each tick comes when the test moves the clock.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const requests = await openStore(file, { threads: { role: 'requests', share } });
+    let delivery: Store | undefined;
+    try {
+      const autocheckpoint = async (s: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db)).rows[0].wal_autocheckpoint;
+      await sql`create table t (n integer primary key, pad text)`.execute(requests.db);
+      await requests.transaction(async (tx) => {
+        for (let i = 0; i < 1500; i++) await sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx);
+      });
+      const { frames } = walProgress(file);
+      expect(frames).toBeGreaterThan(1500);
+      vi.advanceTimersByTime(5 * CHECKPOINT_INTERVAL_MS);
+      expect(walProgress(file)).toEqual({ frames, backfilled: 0 });
+      delivery = await openStore(file, { threads: { role: 'delivery', share }, migrate: false });
+      expect([await autocheckpoint(requests), await autocheckpoint(delivery)]).toEqual([0, 0]);
+      vi.advanceTimersByTime(CHECKPOINT_INTERVAL_MS);
+      expect(walProgress(file)).toEqual({ frames, backfilled: frames });
+    } finally {
+      vi.useRealTimers();
+      await delivery?.close();
+      await requests.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
