@@ -128,12 +128,20 @@ describeEachDb('store conformance: result writes', (env) => {
     const removing = await insertWebhook(store, accountId, { removing_ms: NOW - 1000 });
     const plain = await insertWebhook(store, accountId);
     const lost = await insertWebhook(store, accountId, { removing_ms: NOW - 1000 });
-    const [last, stray] = await insertDeliveries(store, [
+    const [last, stray, strayHeld] = await insertDeliveries(store, [
       { accountId, webhookId: removing, due: NOW + LEASE, owner: OWNER },
       { accountId, webhookId: removing, due: NOW + 5000 },
+      { accountId, webhookId: removing, due: NOW + 5000, status: 'held' },
     ]);
-    const [plainLast] = await insertDeliveries(store, [{ accountId, webhookId: plain, due: NOW + LEASE, owner: OWNER }]);
-    const [lostLast] = await insertDeliveries(store, [{ accountId, webhookId: lost, due: NOW + LEASE, owner: 'someone-else' }]);
+    // What else waits for the subscriptions that stay is left as it was.
+    const [plainLast, plainWaiting] = await insertDeliveries(store, [
+      { accountId, webhookId: plain, due: NOW + LEASE, owner: OWNER },
+      { accountId, webhookId: plain, due: NOW + 5000 },
+    ]);
+    const [lostLast, lostWaiting] = await insertDeliveries(store, [
+      { accountId, webhookId: lost, due: NOW + LEASE, owner: 'someone-else' },
+      { accountId, webhookId: lost, due: NOW + 5000 },
+    ]);
     const other = await insertWebhook(store, accountId);
     const [otherTry] = await insertDeliveries(store, [{ accountId, webhookId: other, due: NOW + LEASE, owner: OWNER }]);
     const ended = (id: string, webhookId: string): AttemptResult => ({
@@ -151,9 +159,22 @@ describeEachDb('store conformance: result writes', (env) => {
     expect([strayRow?.status, Number(strayRow?.completed_ms)]).toEqual(['cancelled', NOW]);
     expect(plainRow).toMatchObject({ status: 'failed', attempts: 1 });
     expect(lostRow).toMatchObject({ status: 'pending', attempts: 0, lease_owner: 'someone-else' });
+    const [heldRow, plainWaitingRow, lostWaitingRow] = await deliveryRows(store, [strayHeld, plainWaiting, lostWaiting]);
+    expect([heldRow?.status, Number(heldRow?.completed_ms)]).toEqual(['cancelled', NOW]);
+    expect([plainWaitingRow?.status, plainWaitingRow?.completed_ms, lostWaitingRow?.status, lostWaitingRow?.completed_ms]).toEqual(['pending', null, 'pending', null]);
     // The batch's other endpoints get their marks as ever.
     expect(Number(await failingSince(other))).toBe(NOW);
     expect(await attemptsOf([last, plainLast, lostLast, otherTry])).toHaveLength(4);
+  });
+
+  it('a batch bigger than one statement’s rows logs each attempt once and finishes each delivery', async () => {
+    const { accountId, webhookId } = await setup([]);
+    const ids = await insertDeliveries(env().store, Array.from({ length: 250 }, () => ({ accountId, webhookId, due: NOW + LEASE, owner: OWNER })));
+    await writeResults(env().store, OWNER, ids.map((id) => attemptResult(claimed(id, accountId, webhookId), true, NOW)), NOW);
+    const logged = await env().store.db.selectFrom('attempts').select('delivery_id').where('delivery_id', 'in', ids).execute();
+    expect(logged.map((a) => a.delivery_id).sort()).toEqual([...ids].sort());
+    const rows = await deliveryRows(env().store, ids);
+    expect(new Set(rows.map((r) => `${r?.status} ${r?.attempts} ${r?.lease_owner}`))).toEqual(new Set(['succeeded 1 null']));
   });
 
   it('the result batcher writes through the same lease guard, and tells afterWrite what it wrote', async () => {
