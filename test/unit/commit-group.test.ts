@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { RawNode, sql, type KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommitGroup } from '../../src/storage/sqlite/commit-group.js';
 import { sqliteDialect } from '../../src/storage/sqlite/dialect.js';
@@ -166,10 +166,21 @@ describe('group commit: a savepoint per write of a group, none for a group of on
   });
 
   it('a group of one runs with no savepoint, and if refused rolls back without running again', async () => {
-    const group = newGroup();
+    // The statements the group sends in its transaction, as raw SQL text or the kind of query.
+    const sent: string[] = [];
+    const recording: KyselyPlugin = {
+      transformQuery: ({ node }) => (sent.push(RawNode.is(node) ? node.sqlFragments.join('?').trim() : node.kind), node),
+      transformResult: async ({ result }) => result,
+    };
+    const group = new CommitGroup((fn) => file.store.transaction((tx) => fn(tx.withPlugin(recording) as typeof tx)), { isRetryable: (e) => sqliteDialect.isRetryable(e) });
     const { outcomes, runs } = await writeGroup(group, [300], [300]);
     expect([outcomes, runs]).toEqual([['refused 300'], [1]]);
     expect(group.runs).toEqual({ plain: 1, savepoints: 0 });
+    expect(sent).toEqual(['insert into t (n) values (?)']);
     expect(committed().filter((n) => n >= 300 && n < 400)).toEqual([]);
+    // Two at once: each in its savepoint.
+    sent.length = 0;
+    expect((await writeGroup(group, [301, 302])).outcomes).toEqual(['ok 301', 'ok 302']);
+    expect(sent).toEqual(['savepoint w', 'insert into t (n) values (?)', 'release savepoint w', 'savepoint w', 'insert into t (n) values (?)', 'release savepoint w']);
   });
 });
