@@ -12,6 +12,16 @@ import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { walCopiedBack, walProgress } from '../support/sqlite-wal.js';
 import { eventually } from '../support/wait.js';
 
+type Tx = Parameters<Parameters<Store['transaction']>[0]>[0];
+
+/** Rows of about a page each into table t, in the transaction given or in one of their own. */
+const insertPages = async (tx: Tx, rows: number) => {
+  for (let i = 0; i < rows; i++) await sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx);
+};
+const writePages = (s: Store, rows: number) => s.transaction((tx) => insertPages(tx, rows));
+
+const autocheckpoint = async (s: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db)).rows[0].wal_autocheckpoint;
+
 describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery thread on a timer)', () => {
   let dir: string;
   let file: string;
@@ -28,12 +38,6 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const writePages = async (s: Store, rows: number) => {
-    await s.transaction(async (tx) => {
-      for (let i = 0; i < rows; i++) await sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx);
-    });
-  };
-
   const walSize = () => statSync(`${file}-wal`).size;
 
   it('a connection told checkpoints happen elsewhere never copies the log back, however long it grows', async () => {
@@ -48,7 +52,6 @@ describe('who checkpoints SQLite (role all: the HTTP thread never, the delivery 
   });
 
   it('a connection alone keeps SQLite’s own checkpoint at 1,000 pages; one told elsewhere or background turns it off', async () => {
-    const autocheckpoint = async (s: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db)).rows[0].wal_autocheckpoint;
     expect(await autocheckpoint(http)).toBe(0);
     for (const [mode, pages] of [[undefined, 1000], ['auto', 1000], ['background', 0]] as const) {
       const other = await openStore(file, { checkpoints: mode, migrate: false });
@@ -90,11 +93,8 @@ describe('who checkpoints in stockhook serve: opened with the threads of one pro
     const requests = await openStore(file, { threads: { role: 'requests', share } });
     let delivery: Store | undefined;
     try {
-      const autocheckpoint = async (s: Store) => (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db)).rows[0].wal_autocheckpoint;
       await sql`create table t (n integer primary key, pad text)`.execute(requests.db);
-      await requests.transaction(async (tx) => {
-        for (let i = 0; i < 1500; i++) await sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx);
-      });
+      await writePages(requests, 1500);
       const { frames } = walProgress(file);
       expect(frames).toBeGreaterThan(1500);
       vi.advanceTimersByTime(5 * CHECKPOINT_INTERVAL_MS);
@@ -123,25 +123,23 @@ describe('a background checkpoint under writes that never pause', () => {
     const checkpoints = new BackgroundCheckpoints(raw, (msg) => logged.push(msg), { turn: new WriteTurn(shared), catchUpPages: 200 });
     try {
       await sql`create table t (n integer primary key, pad text)`.execute(writer.db);
-      const insert = (tx: Parameters<Parameters<Store['transaction']>[0]>[0], rows: number) =>
-        Promise.all(Array.from({ length: rows }, () => sql`insert into t (pad) values (${'x'.repeat(3000)})`.execute(tx)));
-      await writer.transaction((tx) => insert(tx, 300));
+      await writePages(writer, 300);
       const first = walProgress(file).frames;
       expect(first).toBeGreaterThan(300);
       // The checkpoint's tick comes while the next write is in progress, as it does when writes never
       // pause: it copies back what was committed, finds the log past its limit and asks for the turn.
       await writer.transaction(async (tx) => {
-        await insert(tx, 10);
+        await insertPages(tx, 10);
         checkpoints.tick();
         expect(walProgress(file)).toEqual({ frames: first, backfilled: first });
         expect(checkpoints.catchingUp).not.toBeNull();
-        await insert(tx, 10);
+        await insertPages(tx, 10);
       });
       const second = walProgress(file).frames;
       expect(second).toBeGreaterThan(first);
       // This write starts right after the last commit, with no pause for a checkpoint between: it
       // waits for the catch-up's turn, which copied back the second write's frames too.
-      await writer.transaction((tx) => insert(tx, 10));
+      await writePages(writer, 10);
       expect(checkpoints.catchingUp).toBeNull();
       const third = walProgress(file).frames;
       // Started over: the log holds this write's frames alone, not the three writes' frames.
