@@ -9,7 +9,7 @@ const folders = {
   delivery: {
     mutate: ['src/delivery/**/*.ts'],
     tests: [
-      'test/unit/{send-slots,handoff-count,handoff-taker,handoff-writer,breaker,decide,sender-deadlines,sender-exchange,sender-pools,result-batcher,idle-waiters,request-headers}.test.ts',
+      'test/unit/{send-slots,send-queues,handoff-count,handoff-taker,handoff-writer,breaker,breaker-decisions,decide,sender-deadlines,sender-exchange,sender-pools,result-batcher,idle-waiters,request-headers,connect-time-targets}.test.ts',
       'test/webhooks/{attempt,auto-disable,handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision,dispatcher-paths}.test.ts',
       'test/storage/conformance/*.test.ts',
       'test/unit/{claim-scheduler,claim-loop,fan-out-wants,operator-log}.test.ts',
@@ -19,6 +19,9 @@ const folders = {
       'test/webhooks/{delivery-log-api,delivery-logs,delivery-stats,subscriptions}.test.ts',
       // The fan-out's rules for one format: the last event per key (MetaKocka) and a coalescing window (Kladana).
       'test/formats/{metakocka,kladana}.test.ts',
+      // Each vendor's retry schedule (decide.ts) and an application's uninstall (the dispatcher's removal path).
+      'test/webhooks/vendor-schedules.test.ts',
+      'test/applications/poster-uninstall.test.ts',
     ],
   },
   storage: {
