@@ -116,6 +116,28 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
     await loop.stop();
   });
 
+  it('a wake naming only accounts at their share leaves the loop at rest; one naming an account below it ends the rest', async () => {
+    const f = fake();
+    // Full: every turn rests again at once, so a turn is one more rest and no call.
+    f.limit = 0;
+    const loop = new ClaimLoop(HOUR, f);
+    const before = rests.rests;
+    loop.start();
+    await restedAfter(before);
+    const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
+    // The control: a woken turn runs in microtasks, so one macrotask later it has rested again.
+    const n = rests.rests;
+    loop.wake(['A', 'busy']);
+    await macrotask();
+    expect([rests.rests, rests.atRest]).toEqual([n + 1, true]);
+    // The same window after a wake for 'busy' alone (at its share in the fake): no turn was taken.
+    loop.wake(['busy']);
+    await macrotask();
+    expect([rests.rests, rests.atRest]).toEqual([n + 1, true]);
+    expect(f.calls).toEqual([]);
+    await loop.stop();
+  });
+
   it('a failed turn is logged and the loop backs off; a wake ends the backoff', async () => {
     const f = fake();
     let fail = true;

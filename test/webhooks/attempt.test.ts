@@ -89,4 +89,8 @@ it('a retry is made at once only when its delay is zero: due at the decision, no
   expect(retriesAtOnce(made('retry', T))).toBe(true);
   expect(retriesAtOnce(made('retry', T + 1))).toBe(false);
   expect(retriesAtOnce(made('failed', null))).toBe(false);
+  // Only a retry is retried: an outcome that ends the delivery never is, whatever time it carries.
+  expect(retriesAtOnce(made('failed', T))).toBe(false);
+  // A retry without a time is not due at once (null would compare as 0 and look long due).
+  expect(retriesAtOnce(made('retry', null))).toBe(false);
 });

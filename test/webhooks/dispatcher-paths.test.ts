@@ -135,10 +135,15 @@ describeEachDb('the dispatcher’s paths', (env) => {
     // The subscription's row goes, one of its deliveries stays pending: the dispatcher still has the row it read before.
     await env().store.db.deleteFrom('webhooks').where('id', '=', e.webhookId).execute();
     const later = await insertTo(env().store, e, rx.url('/deleted'), T0 - 500);
+    // Claimed together with it, a delivery of a subscription that is still there: the claim's
+    // subscription rows are not empty, and none of them is the deleted one.
+    const neighbour = await insertTo(env().store, await endpoint(), rx.url('/kept'), T0 - 400);
     d.wake();
+    await eventually(async () => (await lease(neighbour))?.status === 'succeeded');
     await eventually(async () => (await lease(later))?.due === T0, 10_000, 25, 'the deleted endpoint’s delivery released');
     expect(await lease(later)).toEqual({ owner: null, due: T0, status: 'pending', attempts: 0 });
     expect(rx.on('/deleted').map((r) => r.headers['webhook-id'])).toEqual([first]);
+    expect(rx.on('/kept')).toHaveLength(1);
   });
 
   it('a subscription being removed is sent its application.uninstalled delivery; any other is cancelled unsent', async () => {
