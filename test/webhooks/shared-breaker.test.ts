@@ -88,6 +88,11 @@ describeEachDb(
       expect(Number((await probe()).probe_until_ms)).toBe(until + 1000 + LEASE);
       expect(await w2.blocked(until + 2000)).toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w1');
+      // A worker that first reads the row once the probe is taken is held by the row alone: its own
+      // breaker stays closed, with nothing to probe. The prober mirrors the pause (its probe goes out from there).
+      const w3 = worker('probe-w3');
+      expect(await w3.blocked(until + 2000)).toContain(sub.id);
+      expect([w1.paused(), w3.paused()]).toEqual([[sub.id], []]);
       expect(await w1.blocked(until + 3000)).not.toContain(sub.id);
       // A prober that died: once its lease is over, the other worker takes the probe.
       expect(await w2.blocked(until + 1000 + LEASE + 1)).not.toContain(sub.id);
