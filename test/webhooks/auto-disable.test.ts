@@ -40,6 +40,27 @@ describeEachDb('auto-disable after 5 days of failures', (env) => {
     expect(failures).toEqual([]);
   });
 
+  it('a disable whose write fails is logged as such: the subscription stays enabled and no disable is reported', async () => {
+    const store = env().store;
+    const accountId = await insertAccount(store);
+    const webhookId = await insertWebhook(store, accountId, { failing_since_ms: NOW - DISABLE_AFTER_MS });
+    // The read of stale subscriptions works; the disable's write transaction does not.
+    const failingWrites = new Proxy(store, {
+      get(target, key) {
+        if (key === 'write') return async () => Promise.reject(new Error('database away'));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const rec = recordingLogger();
+    const failures: [string, unknown][] = [];
+    await disableLongFailing({ ...env().ctx, store: failingWrites }, [attemptResult(claimed('d-away', accountId, webhookId), false, NOW)], NOW, (msg, err) => failures.push([msg, (err as Error)?.message]), rec.logger);
+    expect(failures).toEqual([['disable failed', 'database away']]);
+    expect(rec.withCode('subscription.auto_disabled')).toEqual([]);
+    const row = await store.db.selectFrom('webhooks').select('enabled').where('id', '=', webhookId).executeTakeFirstOrThrow();
+    expect(row.enabled).toBe(1);
+  });
+
   it('a batch without a failure reads nothing and disables nothing (an empty list is no query on PostgreSQL)', async () => {
     const store = env().store;
     const accountId = await insertAccount(store);
