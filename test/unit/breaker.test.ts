@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { EndpointBreakers } from '../../src/delivery/breaker/index.js';
 import { Breakers, DEFAULT_BREAKER } from '../../src/delivery/breaker/local.js';
+import type { Store } from '../../src/storage/database.js';
 
 describe('circuit breaker', () => {
   it('defaults: opens after 5 consecutive failures for 30 s, backing off up to 10 min', () => {
@@ -152,5 +154,25 @@ describe('circuit breaker: what the claim loop and the shared breaker read', () 
     expect(p.acquire('probing', 100)).toBe(true);
     p.forget('probing');
     expect([p.state('probing', 100), p.blocked(100), p.acquire('probing', 100)]).toEqual(['half-open', ['probing'], false]);
+  });
+});
+
+describe('endpoint breakers while the database is away', () => {
+  it('a failure still opens this worker’s breaker and reports the pause; the failed share and the failed read are each logged', async () => {
+    const away = (): never => {
+      throw new Error('database away');
+    };
+    // Every write (autocommit) and every read (db.selectFrom) of the pause rows fails.
+    const store = { autocommit: async () => away(), db: { selectFrom: away } } as unknown as Store;
+    const logged: [string, string][] = [];
+    const b = new EndpointBreakers(store, { owner: 'w', leaseMs: 1000, breaker: { threshold: 1, cooldownMs: 500, maxCooldownMs: 1000 }, log: (m, e) => logged.push([m, (e as Error).message]) });
+    expect(await b.recorded('e', false, 1000, true)).toEqual({ change: 'paused', reopenAt: 1500, cooldownMs: 500 });
+    expect(logged).toEqual([['sharing breaker state failed', 'database away']]);
+    // The read fails: logged, and the endpoint is still held, by this worker's own open breaker.
+    expect(await b.blocked(1100)).toEqual(['e']);
+    expect(logged).toEqual([
+      ['sharing breaker state failed', 'database away'],
+      ['reading shared breaker state failed', 'database away'],
+    ]);
   });
 });
