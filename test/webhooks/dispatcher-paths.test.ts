@@ -94,6 +94,33 @@ describeEachDb('the dispatcher’s paths', (env) => {
     expect(rx.on('/slow')).toHaveLength(1);
   });
 
+  it('a heartbeat whose write fails is logged, and the delivery in flight still ends in its result', async () => {
+    gates.set('/beat', latch());
+    const id = await insertTo(env().store, await endpoint(), rx.url('/beat'), T0 - 1000);
+    // The store as the dispatcher sees it: its one-statement writes (the heartbeat among them) fail while `away`.
+    let away = false;
+    const store = env().store;
+    const flaky = new Proxy(store, {
+      get(target, key) {
+        if (key === 'autocommit' && away) return async () => Promise.reject(new Error('database away'));
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const logged: string[] = [];
+    const d = new Dispatcher({ ...env().ctx, store: flaky }, { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, log: (m, e) => logged.push(`${m}: ${(e as Error).message}`) });
+    started.push(d);
+    await d.start();
+    await eventually(() => rx.on('/beat').length === 1);
+    away = true;
+    await eventually(() => logged.length > 0, 10_000, 25, 'a failed heartbeat logged');
+    away = false;
+    expect(logged[0]).toBe('lease heartbeat failed: database away');
+    gates.get('/beat')?.open();
+    await eventually(async () => (await lease(id))?.status === 'succeeded');
+    expect(await lease(id)).toMatchObject({ owner: null, attempts: 1 });
+  });
+
   it('with nothing in flight a beat writes nothing: a row leased to this owner keeps its due time', async () => {
     const owner = `paths-idle-${env().db}`;
     // Leased to this owner and pending, but not in flight: what a beat with nothing in flight would move.
