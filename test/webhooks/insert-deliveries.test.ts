@@ -42,5 +42,10 @@ describeEachDb('inserting a write’s deliveries', (env) => {
     expect(second).toBe(1);
     const bodies = await store.db.selectFrom('deliveries').select('body').where('webhook_id', '=', webhookId).execute();
     expect(bodies.map((r) => r.body).sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":4}', '{"n":5}', '{"n":7}']);
+    // More plain rows than one statement takes (500): each written once, across two statements.
+    const many = Array.from({ length: 501 }, (_, i) => row(100 + i));
+    expect(await store.transaction((tx) => insertDeliveries(tx, many))).toBe(501);
+    const written = await store.db.selectFrom('deliveries').select('id').where('id', 'in', many.map((r) => r.id as string)).execute();
+    expect(written).toHaveLength(501);
   });
 });
