@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDispatcher, createDomain } from '../../src/domain.js';
 import { EndpointBreakers } from '../../src/delivery/breaker/index.js';
+import type { Breakers } from '../../src/delivery/breaker/local.js';
 import type { Dispatcher } from '../../src/delivery/dispatcher.js';
 import { openStore, type Store } from '../../src/storage/database.js';
 import { ADMIN_TOKEN, describeEachDb, TEST_PUBLIC_URL } from '../support/env.js';
@@ -97,6 +98,31 @@ describeEachDb(
       // A prober that died: once its lease is over, the other worker takes the probe.
       expect(await w2.blocked(until + 1000 + LEASE + 1)).not.toContain(sub.id);
       expect((await probe()).probe_owner).toBe('probe-w2');
+    });
+
+    it('a delivery handed to a worker whose own breaker is open is given back until the reopen, then goes out as its probe', async () => {
+      const a = await env().newAccount();
+      const w = await warehouse(env(), a);
+      const p = await product(env(), a);
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/handed-while-open'), events: ['document.posted'] }, 201)).body;
+      // This worker's breaker opens while no pause row says so yet (its write still to come), so the
+      // write below hands its delivery to this worker rather than leaving it to a claim.
+      const local = (env().dispatcher!.breakers as unknown as { local: Breakers }).local;
+      let reopenAt: number | null = null;
+      for (let i = 0; i < BREAKER.threshold; i++) reopenAt = local.record(sub.id, false, Date.now());
+      expect(reopenAt).not.toBeNull();
+      await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
+      const attemptsOf = () =>
+        env().store.db.selectFrom('attempts').innerJoin('deliveries', 'deliveries.id', 'attempts.delivery_id')
+          .select(['attempts.attempt_no', 'attempts.started_ms', 'attempts.outcome']).where('deliveries.webhook_id', '=', sub.id).execute();
+      const attempts = await eventually(async () => {
+        const rows = await attemptsOf();
+        return rows.length > 0 && rows;
+      }, 10_000, 10);
+      expect(rx.on('/handed-while-open')).toHaveLength(1);
+      // Sent once, as the probe after the reopen: not before it, and not held in the queue for good.
+      expect(attempts.map((r) => [r.attempt_no, r.outcome])).toEqual([[1, 'succeeded']]);
+      expect(Number(attempts[0].started_ms)).toBeGreaterThanOrEqual(reopenAt!);
     });
 
     it('recorded answers what changed and shares it: a pause written for every worker, a probe’s success lifting it; a vendor format writes nothing', async () => {
