@@ -176,3 +176,27 @@ describe('endpoint breakers while the database is away', () => {
     ]);
   });
 });
+
+describe('endpoint breakers: what a result changes', () => {
+  /** A store that records how many writes were asked of it and reads no pause rows. */
+  const quietStore = () => {
+    const seen = { writes: 0 };
+    const chain: unknown = new Proxy(() => {}, { get: (_t, key) => (key === 'execute' ? async () => [] : () => chain) });
+    return { seen, store: { autocommit: async () => void seen.writes++, db: chain } as unknown as Store };
+  };
+  const breakers = (store: Store) => new EndpointBreakers(store, { owner: 'w', leaseMs: 1000, breaker: { threshold: 2, cooldownMs: 500, maxCooldownMs: 1000 }, log: () => {} });
+
+  it('a success on a closed breaker changes nothing and writes nothing', async () => {
+    const { seen, store } = quietStore();
+    const b = breakers(store);
+    expect(await b.recorded('e', true, 1000, true)).toEqual({ change: null });
+    expect(seen.writes).toBe(0);
+  });
+
+  it('a format without the protections is never recorded: failures past the threshold leave its breaker closed', async () => {
+    const { seen, store } = quietStore();
+    const b = breakers(store);
+    for (let i = 0; i < 5; i++) expect(await b.recorded('vendor', false, 1000 + i, false)).toEqual({ change: null });
+    expect([b.state('vendor', 1010), await b.blocked(1010), seen.writes]).toEqual(['closed', [], 0]);
+  });
+});
