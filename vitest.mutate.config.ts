@@ -1,4 +1,6 @@
+import { relative } from 'node:path';
 import { defineConfig, mergeConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import base from './vitest.config.js';
 
 /**
@@ -27,11 +29,36 @@ export const notForMutation = [
   'test/webhooks/two-workers.test.ts',
 ];
 
+/**
+ * Stryker runs a mutant's covering test files one after another and stops at the first failure
+ * (bail: 1), in the order of this sequencer. Vitest's own runs the longest files first; here the
+ * unit tests go first, then every group by its last duration (its size before one is known), so a
+ * mutant of a pure module that a unit test kills costs that unit test, not the integration tests that
+ * also reach it.
+ */
+class QuickTestsFirst extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const root = this.ctx.config.root;
+    const order = (f: TestSpecification): [number, number] => {
+      const path = relative(root, f.moduleId);
+      const key = `${f.project.name}:${path}`;
+      const cost = this.ctx.cache.getFileTestResults(key)?.duration ?? this.ctx.cache.getFileStats(key)?.size ?? Infinity;
+      return [path.startsWith('test/unit/') ? 0 : 1, cost];
+    };
+    return [...files].sort((a, b) => {
+      const [ga, ca] = order(a);
+      const [gb, cb] = order(b);
+      return ga - gb || ca - cb;
+    });
+  }
+}
+
 export default mergeConfig(
   base,
   defineConfig({
     test: {
       exclude: ['**/node_modules/**', ...notForMutation],
+      sequence: { sequencer: QuickTestsFirst },
     },
   }),
 );
