@@ -53,6 +53,17 @@ function fake(): Fake {
 /** Waits for the loop's next rest after `before` rests. */
 const restedAfter = (before: number) => eventually(() => rests.atRest && rests.rests > before, 10_000, 1, 'the loop at rest');
 
+/** A loop over a fake with no room (claim limit 0), started and at its first rest. */
+async function fullAtRest(): Promise<{ f: Fake; loop: ClaimLoop }> {
+  const f = fake();
+  f.limit = 0;
+  const loop = new ClaimLoop(HOUR, f);
+  const before = rests.rests;
+  void loop.start();
+  await restedAfter(before);
+  return { f, loop };
+}
+
 describe('claim loop: the dispatcher’s turns, as the scheduler decides them', () => {
   it('claims until a claim is short, reads the next due time, rests; a wake ends the rest; stop ends the loop', async () => {
     const f = fake();
@@ -93,12 +104,7 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
   });
 
   it('full: a wake for new work ends the rest, and the loop rests again at once without claiming', async () => {
-    const f = fake();
-    f.limit = 0;
-    const loop = new ClaimLoop(HOUR, f);
-    const before = rests.rests;
-    loop.start();
-    await restedAfter(before);
+    const { f, loop } = await fullAtRest();
     for (let i = 1; i <= 3; i++) {
       const n = rests.rests;
       loop.tell({ type: 'wake', atShare: [] });
@@ -117,13 +123,8 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
   });
 
   it('a wake naming only accounts at their share leaves the loop at rest; one naming an account below it ends the rest', async () => {
-    const f = fake();
     // Full: every turn rests again at once, so a turn is one more rest and no call.
-    f.limit = 0;
-    const loop = new ClaimLoop(HOUR, f);
-    const before = rests.rests;
-    loop.start();
-    await restedAfter(before);
+    const { f, loop } = await fullAtRest();
     const macrotask = () => new Promise<void>((resolve) => setImmediate(resolve));
     // The control: a woken turn runs in microtasks, so one macrotask later it has rested again.
     const n = rests.rests;
