@@ -76,12 +76,10 @@ export interface DeliverySpec {
   eventId?: string | null;
 }
 
-/** Inserts the deliveries in the order given (time-ordered ids, but random within a millisecond: sort before comparing); returns their ids. */
-export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Promise<string[]> {
-  const ids = specs.map(() => timeOrderedId());
-  if (specs.length === 0) return ids;
-  const rows: Array<Insertable<DeliveryTable>> = specs.map((s, i) => ({
-    id: ids[i],
+/** One delivery row as the fan-out writes it, from what a test says about it; `n` numbers its body and headers. */
+export function deliveryRow(s: DeliverySpec, n: number, id: string = timeOrderedId()): Insertable<DeliveryTable> {
+  return {
+    id,
     account_id: s.accountId,
     webhook_id: s.webhookId,
     event_id: s.eventId ?? null,
@@ -92,14 +90,23 @@ export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Pro
     lease_owner: s.owner ?? null,
     coalesce_key: s.coalesceKey ?? null,
     url: 'http://127.0.0.1:9/x',
-    headers: JSON.stringify({ 'x-row': String(i) }),
-    body: `{"row":${i}}`,
+    headers: JSON.stringify({ 'x-row': String(n) }),
+    body: `{"row":${n}}`,
     last_status_code: null,
     last_error: null,
     created_ms: s.createdMs ?? 0,
     completed_ms: s.completedMs ?? null,
-  }));
-  await store.db.insertInto('deliveries').values(rows).execute();
+  };
+}
+
+/** Inserts the deliveries in the order given (time-ordered ids, but random within a millisecond: sort before comparing); returns their ids. */
+export async function insertDeliveries(store: Store, specs: DeliverySpec[]): Promise<string[]> {
+  const ids = specs.map(() => timeOrderedId());
+  if (specs.length === 0) return ids;
+  await store.db
+    .insertInto('deliveries')
+    .values(specs.map((s, i) => deliveryRow(s, i, ids[i])))
+    .execute();
   return ids;
 }
 

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { DISABLE_AFTER_MS, disableLongFailing } from '../../src/delivery/auto-disable.js';
 import { describeEachDb } from '../support/env.js';
+import { failingStore } from '../support/failing-store.js';
 import { recordingLogger } from '../support/log-records.js';
 import { attemptResult, claimed, insertAccount, insertWebhook } from '../support/store-rows.js';
 
@@ -45,13 +46,7 @@ describeEachDb('auto-disable after 5 days of failures', (env) => {
     const accountId = await insertAccount(store);
     const webhookId = await insertWebhook(store, accountId, { failing_since_ms: NOW - DISABLE_AFTER_MS });
     // The read of stale subscriptions works; the disable's write transaction does not.
-    const failingWrites = new Proxy(store, {
-      get(target, key) {
-        if (key === 'write') return async () => Promise.reject(new Error('database away'));
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const failingWrites = failingStore(store, 'write');
     const rec = recordingLogger();
     const failures: [string, unknown][] = [];
     await disableLongFailing({ ...env().ctx, store: failingWrites }, [attemptResult(claimed('d-away', accountId, webhookId), false, NOW)], NOW, (msg, err) => failures.push([msg, (err as Error)?.message]), rec.logger);

@@ -3,6 +3,7 @@ import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatche
 import { Sender } from '../../src/delivery/sender.js';
 import type { Store } from '../../src/storage/database.js';
 import { describeEachDb } from '../support/env.js';
+import { failingStore } from '../support/failing-store.js';
 import { watchLoopRests } from '../support/loop-rests.js';
 import { eventually, latch, Receiver } from '../support/receiver.js';
 import { deliveryRows, insertAccount, insertDeliveries, insertWebhook, leases } from '../support/store-rows.js';
@@ -100,13 +101,7 @@ describeEachDb('the dispatcher’s paths', (env) => {
     // The store as the dispatcher sees it: its one-statement writes (the heartbeat among them) fail while `away`.
     let away = false;
     const store = env().store;
-    const flaky = new Proxy(store, {
-      get(target, key) {
-        if (key === 'autocommit' && away) return async () => Promise.reject(new Error('database away'));
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+    const flaky = failingStore(store, 'autocommit', () => away);
     const logged: string[] = [];
     const d = new Dispatcher({ ...env().ctx, store: flaky }, { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, log: (m, e) => logged.push(`${m}: ${(e as Error).message}`) });
     started.push(d);

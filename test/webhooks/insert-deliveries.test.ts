@@ -2,9 +2,8 @@ import type { Insertable } from 'kysely';
 import { expect, it } from 'vitest';
 import { insertDeliveries } from '../../src/delivery/fan-out.js';
 import type { DeliveryTable } from '../../src/storage/schema.js';
-import { timeOrderedId } from '../../src/storage/time-ordered-id.js';
 import { describeEachDb } from '../support/env.js';
-import { insertAccount, insertWebhook } from '../support/store-rows.js';
+import { deliveryRow, insertAccount, insertWebhook } from '../support/store-rows.js';
 
 /*
  * The fan-out's insert (fan-out.ts insertDeliveries), which a replay counts its deliveries by: every
@@ -16,32 +15,15 @@ describeEachDb('inserting a write’s deliveries', (env) => {
     const store = env().store;
     const accountId = await insertAccount(store);
     const webhookId = await insertWebhook(store, accountId);
-    const row = (n: number, coalesceKey: string | null = null): Insertable<DeliveryTable> => ({
-      id: timeOrderedId(),
-      account_id: accountId,
-      webhook_id: webhookId,
-      event_id: null,
-      event_type: 'stock.changed',
-      status: 'pending',
-      attempts: 0,
-      next_attempt_ms: 1000,
-      lease_owner: null,
-      coalesce_key: coalesceKey === null ? null : `${webhookId}:${coalesceKey}`,
-      url: 'http://127.0.0.1:9/x',
-      headers: '{}',
-      body: `{"n":${n}}`,
-      last_status_code: null,
-      last_error: null,
-      created_ms: 1000,
-      completed_ms: null,
-    });
+    const row = (n: number, coalesceKey: string | null = null): Insertable<DeliveryTable> =>
+      deliveryRow({ accountId, webhookId, due: 1000, createdMs: 1000, coalesceKey: coalesceKey === null ? null : `${webhookId}:${coalesceKey}` }, n);
     const first = await store.transaction((tx) => insertDeliveries(tx, [row(1), row(2, 'a'), row(3, 'a'), row(4, 'b'), row(5)]));
     expect(first).toBe(4);
     // A later write whose coalesced row meets the open one folds into it: only its plain row counts.
     const second = await store.transaction((tx) => insertDeliveries(tx, [row(6, 'a'), row(7)]));
     expect(second).toBe(1);
     const bodies = await store.db.selectFrom('deliveries').select('body').where('webhook_id', '=', webhookId).execute();
-    expect(bodies.map((r) => r.body).sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":4}', '{"n":5}', '{"n":7}']);
+    expect(bodies.map((r) => r.body).sort()).toEqual(['{"row":1}', '{"row":2}', '{"row":4}', '{"row":5}', '{"row":7}']);
     // More plain rows than one statement takes (500): each written once, across two statements.
     const many = Array.from({ length: 501 }, (_, i) => row(100 + i));
     expect(await store.transaction((tx) => insertDeliveries(tx, many))).toBe(501);
