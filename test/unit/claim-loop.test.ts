@@ -160,7 +160,7 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
     await loop.stop();
   });
 
-  it('listens to its wake sources from start: a commit of this process and another process’s NOTIFY each end a rest; stop closes the listener', async () => {
+  it('listens to its wake sources from start: a commit of this process, another process’s NOTIFY and a nudge each end a rest; stop closes the listener', async () => {
     const f = fake();
     let commit: ((events: StoredEvent[]) => void) | null = null;
     let notify: ((accounts: string[] | undefined) => void) | null = null;
@@ -184,6 +184,11 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
     notify!(undefined);
     await restedAfter(m);
     expect(f.calls.slice(6)).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue']);
+    // A nudge (a delivery retried by hand: a commit with no events) names no account, and wakes all the same.
+    const k = rests.rests;
+    commit!([]);
+    await restedAfter(k);
+    expect(f.calls.slice(9)).toEqual(['exclusions number', 'claim 10 [s1]', 'nextDue']);
     expect(closed).toBe(0);
     await loop.stop();
     expect(closed).toBe(1);

@@ -72,9 +72,11 @@ describe('the writing side of the handoff', () => {
     expect(gifts).toEqual(leased.length === 0 ? [] : [{ ids: leased, subs: [...new Set(written.filter((r) => leased.includes(r.id)).map((r) => r.webhook_id))], owner: 'o1' }]);
     expect(writer.gaveAll(events)).toBe(all);
     expect(claimable).toEqual(all ? [] : [events]);
-    // A second commit notice gives nothing twice.
+    // A second commit notice gives nothing twice, and a write that gave all still counts as given.
     outbox.committed(events);
     expect(gifts).toHaveLength(leased.length === 0 ? 0 : 1);
+    expect(writer.gaveAll(events)).toBe(all);
+    expect(claimable).toEqual(all ? [] : [events, events]);
   });
 
   it('gives a rolled-back write’s reservation back, and nothing to send', () => {

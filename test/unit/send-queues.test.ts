@@ -66,6 +66,17 @@ describe('send slots and their queues', () => {
     expect([h.slots.inFlight, h.slots.empty, h.slots.claimLimit()]).toEqual([2, false, 4]);
   });
 
+  it('a subscription is at its limit from exactly its endpoint limit of queued and in-flight work, not one before', () => {
+    const h = harness({ share: 4 });
+    h.queue('a1', 'd1');
+    expect(h.slots.subscriptionsAtLimit()).toEqual([]); // 1 queued < limit 2
+    h.queue('a1', 'd2');
+    expect(h.slots.subscriptionsAtLimit()).toEqual(['a1']); // 2 queued = limit 2
+    h.slots.start('a1');
+    expect(h.sending()).toEqual(['d1', 'd2']);
+    expect(h.slots.subscriptionsAtLimit()).toEqual([]); // its queue is empty, so gone: nothing waits
+  });
+
   it('the end of a send starts the next of its queue; it leaves while it still counts in the load', async () => {
     const h = harness({ share: 4 });
     h.queue('a1', 'd1', 'd2', 'd3');
