@@ -213,7 +213,10 @@ try {
       const ours = median(of('stockhook').map((x) => x.docsPerSec));
       const peer = median(of('peer').map((x) => x.docsPerSec));
       rows.push({ figure: `(i) end to end, 2 subscriptions: stockhook documents/s${late(of('stockhook'))}`, value: fmt(ours), target: '', met: null });
+      const bound = median(of('bound').map((x) => x.docsPerSec));
+      rows.push({ figure: `    the bound (stockhook's rows, the peer's design)${late(of('bound'))}`, value: fmt(bound), target: '(reference)', met: null });
       rows.push({ figure: `    SQLite outbox peer documents/s${late(of('peer'))}`, value: fmt(peer), target: '(reference)', met: null });
+      rows.push({ figure: '    the bound / the peer', value: `${fmt(bound / peer, 2)} x`, target: '(reference)', met: null });
       rows.push({ figure: '    stockhook / the peer', value: `${fmt(ours / peer, 2)} x`, target: '>= 1.0 x', met: ours / peer >= 1 });
     }
   }

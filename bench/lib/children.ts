@@ -97,8 +97,11 @@ export async function startServe(dbUrl: string, adminToken: string, opts: StartO
   return started(proc, 'stockhook serve', opts);
 }
 
-/** The outbox peers: `sqlite-outbox` is (i)'s (its database a file), `graphile-outbox` is (h)'s (a postgres:// URL). */
-export type OutboxPeer = 'sqlite-outbox' | 'graphile-outbox';
+/**
+ * The outbox peers: `sqlite-outbox` is (i)'s (its database a file), `graphile-outbox` is (h)'s (a
+ * postgres:// URL); `sqlite-bound` is (i)'s bound (a file `stockhook serve` set up; no subscriber URLs).
+ */
+export type OutboxPeer = 'sqlite-outbox' | 'graphile-outbox' | 'sqlite-bound';
 
 /**
  * Runs a peer from bench/peers/ in a child process on 127.0.0.1 with an OS-chosen port, with its
@@ -106,7 +109,9 @@ export type OutboxPeer = 'sqlite-outbox' | 'graphile-outbox';
  */
 export async function startOutboxPeer(db: string, subscriberUrls: string[], token: string, opts: StartOpts & { peer?: OutboxPeer } = {}): Promise<Serve> {
   const peer = opts.peer ?? 'sqlite-outbox';
-  const proc = spawn(process.execPath, [...TSX, here(`../peers/${peer}.ts`), db, ...subscriberUrls], {
+  // BENCH_PEER_NODE_ARGS profiles a peer as BENCH_SERVE_NODE_ARGS does the server.
+  const nodeArgs = (process.env.BENCH_PEER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, ...TSX, here(`../peers/${peer}.ts`), db, ...subscriberUrls], {
     env: { ...process.env, PEER_TOKEN: token },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

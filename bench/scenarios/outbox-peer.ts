@@ -15,7 +15,7 @@ import { cpuSeconds, startOutboxPeer, startServe, type Serve, type Sink } from '
 import { freshDatabase } from '../lib/db.js';
 import { until } from '../lib/stats.js';
 
-export type OutboxSystem = 'stockhook' | 'peer';
+export type OutboxSystem = 'stockhook' | 'bound' | 'peer';
 
 export interface OutboxPeerRep {
   system: OutboxSystem;
@@ -54,6 +54,17 @@ async function startTarget(system: OutboxSystem, dbFile: string, sink: Sink): Pr
       await server.close();
       throw e;
     }
+  }
+  if (system === 'bound') {
+    // stockhook sets the file up over its API (schema, account, token, products, subscriptions), then the bound serves it.
+    const setup = await startServe(dbFile, ADMIN_TOKEN);
+    let fixture: Fixture;
+    try {
+      fixture = await setUpOverHttp(setup.url, urls, PRODUCTS);
+    } finally {
+      await setup.close();
+    }
+    return { server: await startOutboxPeer(dbFile, [], PEER_TOKEN, { peer: 'sqlite-bound' }), fixture, path: '/api/v1/documents' };
   }
   // The peer keeps no warehouses or products: any ids do, the same shape of receipt as stockhook's.
   const server = await startOutboxPeer(dbFile, urls, PEER_TOKEN);
@@ -110,7 +121,7 @@ async function measure(system: OutboxSystem, opts: { sink: Sink; warmSeconds: nu
 export async function outboxPeerScenario(opts: { sink: Sink; reps: number; warmSeconds: number; seconds: number; concurrency: number }): Promise<OutboxPeerRep[]> {
   const reps: OutboxPeerRep[] = [];
   for (let i = 0; i < opts.reps; i++) {
-    for (const system of ['stockhook', 'peer'] as const) {
+    for (const system of ['stockhook', 'bound', 'peer'] as const) {
       const r = await measure(system, opts);
       reps.push(r);
       console.error(
