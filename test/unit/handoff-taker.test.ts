@@ -196,4 +196,28 @@ describe('the dispatcher’s side of the handoff: held and ended', () => {
       f.taker.ended(d);
       expect(f.count.read()).toEqual({ outstanding: 3, load: 0, limit: LIMIT });
     })());
+
+  it('a take whose accept fails is logged, and what it was given stays counted until it ends (its lease keeps it)', () =>
+    (async () => {
+      const count = new HandoffCount();
+      const logged: Array<[string, string]> = [];
+      const taker = new HandoffTaker({
+        owner: OWNER,
+        limit: LIMIT,
+        leaseDurationMs: 60_000,
+        buffer: count.buffer,
+        accept: async () => Promise.reject(new Error('database away')),
+        release: async () => {},
+        log: (msg, err) => void logged.push([msg, (err as Error).message]),
+      });
+      taker.open();
+      expect(taker.reserve(2)).toBe(OWNER);
+      const given = [delivery(), delivery()];
+      taker.give(given, NO_SUBSCRIPTIONS, OWNER);
+      await settled();
+      expect(logged).toEqual([['taking handed-off deliveries failed', 'database away']]);
+      expect(count.read().outstanding).toBe(2);
+      for (const d of given) taker.ended(d);
+      expect(count.read().outstanding).toBe(0);
+    })());
 });

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Sender } from '../../src/delivery/sender.js';
 import { RequestDeadlines } from '../../src/delivery/request-deadlines.js';
 import { eventually } from '../support/wait.js';
@@ -93,12 +93,39 @@ describe('the total timeout of an attempt (one timer for every request in flight
     d.sweep(now + 200);
     expect(fired).toEqual(['early']);
     expect(early.aborted).toBe(true);
-    expect(early.reason?.name).toBe('TimeoutError');
+    expect([early.reason?.name, early.reason?.message]).toEqual(['TimeoutError', 'The operation was aborted due to timeout']);
     expect(d.pending).toBe(1);
     d.end(late);
     expect(d.pending).toBe(0);
     d.sweep(now + 20_000);
     expect(fired).toEqual(['early']);
     d.close();
+  });
+
+  it('a deadline that passes before its request listens is marked aborted, and the sweep goes on to the others', () => {
+    const d = new RequestDeadlines();
+    const now = Date.now();
+    const unheard = d.start(100, now);
+    const heard = d.start(100, now);
+    const fired: string[] = [];
+    heard.addEventListener('abort', () => fired.push('heard'));
+    d.sweep(now + 200);
+    expect([unheard.aborted, heard.aborted, fired]).toEqual([true, true, ['heard']]);
+    d.close();
+  });
+
+  it('keeps one timer however many requests start, and none once it is closed', () => {
+    vi.useFakeTimers();
+    try {
+      const d = new RequestDeadlines();
+      d.start(100);
+      d.start(200);
+      d.start(300);
+      expect(vi.getTimerCount()).toBe(1);
+      d.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
