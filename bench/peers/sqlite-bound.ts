@@ -117,16 +117,20 @@ async function serve(): Promise<void> {
   }
   class Refused extends Error {}
 
-  /** Time-ordered ids as stockhook's (48-bit milliseconds, then random), hex; the random part from a pool, as stockhook's. */
-  const pool = Buffer.alloc(8 * 512);
+  /** Time-ordered ids as stockhook's: UUID v7 (48-bit milliseconds, then random bits from a pool). */
+  const pool = Buffer.alloc(16 * 256);
   let offset = pool.length;
-  const newId = (prefix: string): string => {
+  const newId = (): string => {
     if (offset === pool.length) {
       randomFillSync(pool);
       offset = 0;
     }
-    offset += 8;
-    return `${prefix}_${Date.now().toString(16).padStart(12, '0')}${pool.toString('hex', offset - 8, offset)}`;
+    const b = pool.subarray(offset, (offset += 16));
+    b.writeUIntBE(Date.now(), 0, 6);
+    b[6] = (b[6] & 0x0f) | 0x70;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = b.toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   };
 
   const post = db.transaction((accountId: string, doc: Receipt): { view: unknown; out: Outgoing[] } => {
@@ -170,14 +174,14 @@ async function serve(): Promise<void> {
       reversal: false,
       reference: doc.reference ?? null,
     };
-    const posted = newId('evt');
-    const changed = newId('evt');
+    const posted = newId();
+    const changed = newId();
     s.events.run(posted, accountId, seq - 1, String(d.id), now, JSON.stringify({ document: view }), changed, accountId, seq, String(line.productId), now, JSON.stringify(stock));
     const body = JSON.stringify({ id: changed, type: 'stock.changed', timestamp: new Date(now).toISOString(), account_id: accountId, data: stock });
     const out: Outgoing[] = [];
     for (const sub of takers) {
       if (sub.account_id !== accountId) continue;
-      const id = newId('dlv');
+      const id = newId();
       s.delivery.run(id, accountId, sub.id, changed, now + 30_000, sub.url, body, now);
       out.push({ id, accountId, webhookId: sub.id, url: sub.url, secret: sub.secret, body });
     }
