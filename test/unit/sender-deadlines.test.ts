@@ -114,7 +114,7 @@ describe('the total timeout of an attempt (one timer for every request in flight
     d.close();
   });
 
-  it('keeps one timer however many requests start, and none once it is closed', () => {
+  it('keeps one timer however many requests start, and none once it is closed or nothing is in flight', () => {
     vi.useFakeTimers();
     try {
       const d = new RequestDeadlines();
@@ -123,6 +123,21 @@ describe('the total timeout of an attempt (one timer for every request in flight
       d.start(300);
       expect(vi.getTimerCount()).toBe(1);
       d.close();
+      expect(vi.getTimerCount()).toBe(0);
+      // A sweep that leaves nothing in flight stops the timer; one that leaves a request keeps it.
+      const now = Date.now();
+      const ended = d.start(100, now);
+      const waiting = d.start(1_000, now);
+      d.end(ended);
+      d.sweep(now + 200);
+      expect(vi.getTimerCount()).toBe(1);
+      d.end(waiting);
+      d.sweep(now + 2_000);
+      expect(vi.getTimerCount()).toBe(0);
+      // An ended request leaves no bucket behind: the next sweep, before its deadline, stops the timer.
+      const early = d.start(1_000, now);
+      d.end(early);
+      d.sweep(now + 1);
       expect(vi.getTimerCount()).toBe(0);
     } finally {
       vi.useRealTimers();
