@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, describeEachDb, type TestEnv } from '../support/env.js';
 import { call, post, product, warehouse } from '../support/fixtures.js';
 import { eventually, Receiver } from '../support/receiver.js';
+import { insertDeliveries } from '../support/store-rows.js';
 
 /**
  * GET /metrics read for its values, not only its names. Each suite has a database of its own, so the
@@ -54,6 +55,16 @@ describeEachDb('/metrics: the queue as the database holds it (no dispatcher)', (
     expect(age).toBeLessThanOrEqual((Date.now() - before) / 1000 + 0.001);
     // Nothing was attempted.
     expect([...m.keys()].filter((k) => k.startsWith('stockhook_attempts_total{'))).toEqual([]);
+    expect(m.get('stockhook_database_size_bytes')).toBeGreaterThan(0);
+
+    // A delivery pending for an hour is the oldest: the age is the oldest one's, not the newest's.
+    const [old] = await insertDeliveries(env().store, [{ accountId: a.id, webhookId: off.body.id, due: before, createdMs: before - 3_600_000 }]);
+    const later = await scrape(env());
+    const oldest = later.get('stockhook_oldest_pending_age_seconds') as number;
+    expect(oldest).toBeGreaterThanOrEqual(3_600);
+    expect(oldest).toBeLessThanOrEqual(3_600 + (Date.now() - before) / 1000 + 0.001);
+    expect(later.get('stockhook_deliveries{status="pending"}')).toBe(4);
+    await env().store.db.deleteFrom('deliveries').where('id', '=', old).execute();
   });
 });
 
