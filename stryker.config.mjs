@@ -9,7 +9,7 @@ const folders = {
   delivery: {
     mutate: ['src/delivery/**/*.ts'],
     tests: [
-      'test/unit/{send-slots,send-queues,handoff-count,handoff-taker,handoff-writer,breaker,breaker-decisions,decide,sender-deadlines,sender-exchange,sender-pools,result-batcher,idle-waiters,request-headers,connect-time-targets}.test.ts',
+      'test/unit/{send-slots,send-queues,handoff-count,handoff-taker,handoff-writer,breaker,breaker-decisions,decide,sender-deadlines,sender-exchange,sender-pools,sender-classify,result-batcher,idle-waiters,request-headers,connect-time-targets}.test.ts',
       'test/webhooks/{attempt,auto-disable,insert-deliveries,handoff,busy-account-claims,account-limits,retries,endpoint-isolation,shared-breaker,delivery-scope,metrics,native-delivery,socket-isolation,delivery-thread-supervision,dispatcher-paths}.test.ts',
       'test/storage/conformance/*.test.ts',
       'test/unit/{claim-scheduler,claim-loop,fan-out-wants,operator-log}.test.ts',

@@ -143,7 +143,8 @@ export class Sender {
   }
 }
 
-function classify(err: Error & { code?: string; cause?: unknown }): ErrorKind {
+/** What kind of failure an error of undici, the resolver or the deadline is, as the delivery log names it (exported for its table test). */
+export function classify(err: Error & { code?: string; cause?: unknown }): ErrorKind {
   if (err instanceof BlockedTargetError || (err.cause instanceof BlockedTargetError)) return 'blocked';
   const code = err.code ?? (err.cause as { code?: string } | undefined)?.code ?? '';
   if (err.name === 'TimeoutError' || err.name === 'AbortError' || /TIMEOUT/.test(code)) return 'timeout';
