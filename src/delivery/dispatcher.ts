@@ -196,15 +196,18 @@ export class Dispatcher {
       this.slots.queue(d);
       this.handoff.held(d);
     }
+    // What is not queued stops counting, and the queues start, before any write: a failed write
+    // must not keep the handoff's count up or leave the queued deliveries waiting for a later start.
+    for (const d of [...release, ...retired]) this.handoff.ended(d);
+    for (const id of ids) this.slots.start(id);
+    // A row whose write failed stays leased to this worker, as after a failed pause: its lease runs
+    // out and a later claim takes it, so nothing is lost.
     if (release.length > 0) {
-      for (const d of release) this.handoff.ended(d);
-      await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), this.clock());
+      await releaseClaims(this.ctx.store, this.owner, release.map((d) => d.id), this.clock()).catch((e) => this.log('giving back claims failed', e));
     }
     for (const d of retired) {
-      this.handoff.ended(d);
-      await cancelClaim(this.ctx.store, this.owner, d.id, 'the subscription is being removed', this.clock());
+      await cancelClaim(this.ctx.store, this.owner, d.id, 'the subscription is being removed', this.clock()).catch((e) => this.log('cancelling a claim failed', e));
     }
-    for (const id of ids) this.slots.start(id);
   }
 
   /** The breaker's word on the next start; an open one gives the endpoint's queue back until its reopen. */

@@ -168,6 +168,29 @@ describeEachDb('the dispatcher’s paths', (env) => {
     expect(rx.on('/kept')).toHaveLength(1);
   });
 
+  it('a give-back or a cancel that fails is logged, and the rest of the claim is still sent', async () => {
+    const off = await endpoint();
+    const removing = await endpoint({ removing_ms: T0 - 10_000 });
+    const disabled = await insertTo(env().store, off, rx.url('/off'), T0 - 3000);
+    const retired = await insertTo(env().store, removing, rx.url('/retired'), T0 - 2000);
+    const sent = await insertTo(env().store, await endpoint(), rx.url('/on'), T0 - 1000);
+    await env().store.db.updateTable('webhooks').set({ enabled: 0 }).where('id', '=', off.webhookId).execute();
+    // The claim is the first one-statement write; the give-back and the cancel after it fail.
+    let writes = 0;
+    const flaky = failingStore(env().store, 'autocommit', () => ++writes === 2 || writes === 3);
+    const logged: string[] = [];
+    const d = new Dispatcher({ ...env().ctx, store: flaky }, { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, log: (m, e) => logged.push(`${m}: ${(e as Error).message}`) });
+    started.push(d);
+    await d.start();
+    await eventually(async () => (await lease(sent))?.status === 'succeeded');
+    expect(rx.on('/on')).toHaveLength(1);
+    expect(logged).toEqual(['giving back claims failed: database away', 'cancelling a claim failed: database away']);
+    // Neither write happened: both rows are still this worker's lease, unsent, for a later claim to take when it runs out.
+    expect(await lease(disabled)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    expect(await lease(retired)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    expect([rx.on('/off'), rx.on('/retired')]).toEqual([[], []]);
+  });
+
   it('a subscription being removed is sent its application.uninstalled delivery; any other is cancelled unsent', async () => {
     const e = await endpoint({ removing_ms: T0 - 10_000 });
     const other = await insertTo(env().store, e, rx.url('/removing'), T0 - 2000);
