@@ -28,7 +28,7 @@ const folders = {
     mutate: ['src/storage/**/*.ts'],
     tests: [
       'test/storage/**/*.test.ts',
-      'test/unit/{write-turn,announcer,sqlite-checkpoints,commit-group,prepared,connection-errors}.test.ts',
+      'test/unit/{write-turn,announcer,sqlite-checkpoints,commit-group,prepared,connection-errors,transaction-retry}.test.ts',
       'test/events/event-order.test.ts',
       'test/webhooks/cross-process-wake.test.ts',
       'test/http/startup-line.test.ts',

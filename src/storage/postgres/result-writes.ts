@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db.js';
 import { prepared } from '../prepared.js';
 import type { ResultBatch } from '../result-rows.js';
+import { retried } from '../transaction-retry.js';
 
 /**
  * A whole batch in ONE statement, atomic without BEGIN and COMMIT: the attempt rows, the
@@ -106,12 +107,5 @@ export async function writeResultsAtOnce(db: Db, batch: ResultBatch, isRetryable
     removedWebhookIds: (batch.removals ?? []).map((r) => r.webhookId),
     removedDeliveryIds: (batch.removals ?? []).map((r) => r.deliveryId),
   };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await batchStatement(db, arrays);
-      return;
-    } catch (err) {
-      if (attempt >= 5 || !isRetryable(err)) throw err;
-    }
-  }
+  await retried(() => batchStatement(db, arrays), isRetryable);
 }

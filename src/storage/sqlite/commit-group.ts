@@ -1,6 +1,7 @@
 import { AsyncResource } from 'node:async_hooks';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../schema.js';
+import { retried } from '../transaction-retry.js';
 
 type Tx = Transaction<Database>;
 /** Runs fn in one transaction (one attempt; SQLite's is BEGIN IMMEDIATE, PostgreSQL's a pool connection's BEGIN). */
@@ -98,17 +99,15 @@ export class CommitGroup {
     }).catch(() => {});
   }
 
-  /** One way of running the group; a retryable failure (a lost lock) runs it again, up to 5 times. */
+  /** One way of running the group; a retryable failure (a lost lock) runs it again (retried). */
   private async retrying(jobs: Job[], mode: 'plain' | 'savepoints'): Promise<Outcome[]> {
     this.runs[mode]++;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.runTransaction((tx) => (mode === 'plain' ? this.runPlain(tx, jobs) : this.runInSavepoints(tx, jobs)));
-      } catch (err) {
-        if (err instanceof Refused) return [{ ok: false, error: err.error }];
-        if (attempt < 5 && this.opts.isRetryable(err)) continue;
-        return jobs.map(() => ({ ok: false as const, error: err }));
-      }
+    try {
+      const run = () => this.runTransaction((tx) => (mode === 'plain' ? this.runPlain(tx, jobs) : this.runInSavepoints(tx, jobs)));
+      return await retried(run, (err) => !(err instanceof Refused) && this.opts.isRetryable(err));
+    } catch (err) {
+      if (err instanceof Refused) return [{ ok: false, error: err.error }];
+      return jobs.map(() => ({ ok: false as const, error: err }));
     }
   }
 
