@@ -71,6 +71,7 @@ export class PgNotifier implements Notifier {
   async close(): Promise<void> {
     this.closed = true;
     if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
     const c = this.client;
     this.client = null;
     await c?.end().catch(() => {});
