@@ -191,6 +191,29 @@ for (const name of inject('databases') as DbName[]) {
         await older.close();
       }
     });
+    it('019: every token that existed keeps its power: scope write, named default or application, each with its own tok_ id', async () => {
+      const older = await olderDatabase(name, '018-previous-secret');
+      try {
+        const { db } = older;
+        await db.insertInto('accounts').values(ACCOUNT).execute();
+        await db.insertInto('tokens').values([
+          { token_hash: 'h-user', account_id: 'acc', kind: 'user', application_id: null, created_ms: 1 },
+          { token_hash: 'h-app', account_id: 'acc', kind: 'application', application_id: 7, created_ms: 2 },
+          { token_hash: 'h-user2', account_id: 'acc', kind: 'user', application_id: null, created_ms: 3 },
+        ]).execute();
+        await older.migrateRest();
+        const tokens = await db.selectFrom('tokens').select(['token_hash', 'id', 'name', 'scope', 'last_used_ms']).orderBy('token_hash').execute();
+        expect(tokens.map((t) => ({ ...t, id: typeof t.id === 'string' && /^tok_[A-Za-z0-9_-]{16}$/.test(t.id) ? 'tok_…' : t.id }))).toEqual([
+          { token_hash: 'h-app', id: 'tok_…', name: 'application', scope: 'write', last_used_ms: null },
+          { token_hash: 'h-user', id: 'tok_…', name: 'default', scope: 'write', last_used_ms: null },
+          { token_hash: 'h-user2', id: 'tok_…', name: 'default', scope: 'write', last_used_ms: null },
+        ]);
+        expect(new Set(tokens.map((t) => t.id)).size).toBe(3);
+      } finally {
+        await older.close();
+      }
+    });
+
     it('022: every delivery row is kept as it was; an open coalesce key still refuses its twin, and rows without one never conflict', async () => {
       const older = await olderDatabase(name, '021-sources');
       try {
