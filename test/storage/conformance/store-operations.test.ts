@@ -89,6 +89,23 @@ describeEachDb('store conformance: documents, stock changes and the store’s an
     );
   });
 
+  it('a change may leave exactly nothing free, and then exactly nothing: the guard refuses only what goes below zero', async () => {
+    const store = env().store;
+    const accountId = await insertAccount(store);
+    const change = (a: number, r: number) =>
+      store.transaction(async (tx) => {
+        const c = await applyToKey(tx, accountId, KEY, { amountDelta: a, reservedDelta: r }, NOW);
+        return [c.level.amount, c.level.reserved];
+      });
+    expect(await change(0.3, 0)).toEqual([0.3, 0]);
+    // All of it reserved: free is exactly 0.
+    expect(await change(0, 0.3)).toEqual([0.3, 0.3]);
+    await expect(change(0, 0.1)).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    // Shipped whole: amount and reserved exactly 0.
+    expect(await change(-0.3, -0.3)).toEqual([0, 0]);
+    await expect(change(-0.1, 0)).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+  });
+
   it('tells a unique violation from other errors', async () => {
     const store = env().store;
     const accountId = await insertAccount(store);
