@@ -94,7 +94,9 @@ describeEachDb('store conformance: documents, stock changes and the store’s an
     const accountId = await insertAccount(store);
     const change = (a: number, r: number) =>
       store.transaction(async (tx) => {
+        // No document given: the store writes no movement with the change, the caller records it.
         const c = await applyToKey(tx, accountId, KEY, { amountDelta: a, reservedDelta: r }, NOW);
+        await recordMovements(tx, accountId, 9, [c], NOW);
         return [c.level.amount, c.level.reserved];
       });
     expect(await change(0.3, 0)).toEqual([0.3, 0]);
@@ -104,6 +106,12 @@ describeEachDb('store conformance: documents, stock changes and the store’s an
     // Shipped whole: amount and reserved exactly 0.
     expect(await change(-0.3, -0.3)).toEqual([0, 0]);
     await expect(change(-0.1, 0)).rejects.toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+    const moves = await store.db.selectFrom('movements').select(['amount_delta', 'reserved_delta']).where('account_id', '=', accountId).orderBy('id').execute();
+    expect(moves.map((m) => [m.amount_delta, m.reserved_delta])).toEqual([
+      [0.3, 0],
+      [0, 0.3],
+      [-0.3, -0.3],
+    ]);
   });
 
   it('tells a unique violation from other errors', async () => {
