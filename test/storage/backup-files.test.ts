@@ -127,6 +127,47 @@ describe('backup and database files', () => {
     expect(readdirSync(dir).filter((f) => f.includes('report-copy') && f !== 'report-copy.db')).toEqual([]);
   });
 
+  it('reports its progress: the snapshot’s pages and bytes as it starts copying them in one step, then the check', async () => {
+    const src = join(dir, 'progress-src.db');
+    const db = new SQLite(src);
+    db.exec('create table t (n integer primary key, s text)');
+    const insert = db.prepare('insert into t (s) values (?)');
+    // Several hundred pages: more than one step of better-sqlite3's default size (100 pages).
+    db.transaction(() => {
+      for (let i = 0; i < 4000; i++) insert.run(`row ${i} ${'x'.repeat(200)}`);
+    })();
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const pages = db.pragma('page_count', { simple: true }) as number;
+    db.close();
+    expect(pages).toBeGreaterThan(200);
+    const seen: unknown[] = [];
+    const r = await backupSqlite(src, join(dir, 'progress-copy.db'), { onProgress: (p) => seen.push(p) });
+    expect(r.pages).toBe(pages);
+    expect(seen).toEqual([
+      { step: 'copying', pages, bytes: pages * pageSize },
+      { step: 'checking', pages },
+    ]);
+  });
+
+  it('leaves no file descriptor open, whether the backup is written or refused', async () => {
+    const open = () => readdirSync('/proc/self/fd').length;
+    const src = await source('fds-src.db');
+    const before = open();
+    await backupSqlite(src, join(dir, 'fds-copy.db'));
+    expect(open()).toBe(before);
+    // Refused after the copy was made: the target appeared meanwhile.
+    const raced = join(dir, 'fds-raced.db');
+    await expect(backupSqlite(src, raced, { beforePlace: () => writeFileSync(raced, 'first') })).rejects.toThrow(/was created by something else/);
+    expect(open()).toBe(before);
+  });
+
+  it('a temporary name that cannot be created for another reason than being taken fails at once', async () => {
+    const src = await source('long-src.db');
+    let tries = 0;
+    await expect(backupSqlite(src, join(dir, 'long-copy.db'), { tempName: () => (tries++, `.${'n'.repeat(300)}`) })).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+    expect(tries).toBe(1);
+  });
+
   it('passes over temporary names that are taken five times at most, then gives up and leaves what it found', async () => {
     const src = await source('taken-src.db');
     const target = join(dir, 'taken-copy.db');
