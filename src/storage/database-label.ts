@@ -15,7 +15,7 @@ export function databaseLabel(url: string): string {
     const u = new URL(url);
     if (u.password) u.password = '***';
     for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***');
-    return `PostgreSQL ${u.toString().replace(/%2A%2A%2A/g, '***')}`;
+    return `PostgreSQL ${u.toString()}`;
   } catch {
     return 'PostgreSQL (its URL is not shown: it could not be parsed)';
   }
