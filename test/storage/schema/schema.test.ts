@@ -46,6 +46,19 @@ for (const db of inject('databases') as DbName[]) {
       }
     });
 
+    it('a store opened without migrating is migrated by migrate() to the same schema, with its own database’s migrations', async () => {
+      const fresh = await freshDatabase(db);
+      const store = await openStore(fresh.url, { migrate: false });
+      try {
+        expect((await (db === 'sqlite' ? describeSqlite(store.db) : describePostgres(store.db))).tableNames).toEqual([]);
+        await migrate(store);
+        expect(await (db === 'sqlite' ? describeSqlite(store.db) : describePostgres(store.db))).toEqual(db === 'sqlite' ? EXPECTED_SQLITE : EXPECTED_POSTGRES);
+      } finally {
+        await store.close();
+        await fresh.drop();
+      }
+    });
+
     it('an earlier migration a database has not run (a branch that landed later) runs on the next start; one that fails fails it', async () => {
       const fresh = await freshDatabase(db);
       const store = await openStore(fresh.url);
