@@ -175,20 +175,50 @@ describeEachDb('the dispatcher’s paths', (env) => {
     const retired = await insertTo(env().store, removing, rx.url('/retired'), T0 - 2000);
     const sent = await insertTo(env().store, await endpoint(), rx.url('/on'), T0 - 1000);
     await env().store.db.updateTable('webhooks').set({ enabled: 0 }).where('id', '=', off.webhookId).execute();
-    // The claim is the first one-statement write; the give-back and the cancel after it fail.
+    // The claim is the first one-statement write; the give-back and the cancel after it fail. A
+    // long lease puts the first heartbeat (another such write) minutes away.
+    const leaseMs = 600_000;
     let writes = 0;
     const flaky = failingStore(env().store, 'autocommit', () => ++writes === 2 || writes === 3);
     const logged: string[] = [];
-    const d = new Dispatcher({ ...env().ctx, store: flaky }, { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, log: (m, e) => logged.push(`${m}: ${(e as Error).message}`) });
+    const d = new Dispatcher({ ...env().ctx, store: flaky }, { pollMs: 600_000, leaseMs, clock: () => now, log: (m, e) => logged.push(`${m}: ${(e as Error).message}`) });
     started.push(d);
     await d.start();
     await eventually(async () => (await lease(sent))?.status === 'succeeded');
     expect(rx.on('/on')).toHaveLength(1);
     expect(logged).toEqual(['giving back claims failed: database away', 'cancelling a claim failed: database away']);
     // Neither write happened: both rows are still this worker's lease, unsent, for a later claim to take when it runs out.
-    expect(await lease(disabled)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
-    expect(await lease(retired)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    expect(await lease(disabled)).toEqual({ owner: d.owner, due: T0 + leaseMs, status: 'pending', attempts: 0 });
+    expect(await lease(retired)).toEqual({ owner: d.owner, due: T0 + leaseMs, status: 'pending', attempts: 0 });
     expect([rx.on('/off'), rx.on('/retired')]).toEqual([[], []]);
+  });
+
+  it('a stop whose give-back fails is logged, and the delivery it could not give back stays this worker’s lease, unsent', async () => {
+    gates.set('/one-at-a-time', latch());
+    const e = await endpoint({ max_in_flight: 1 });
+    const first = await insertTo(env().store, e, rx.url('/one-at-a-time'), T0 - 2000);
+    const queued = await insertTo(env().store, e, rx.url('/one-at-a-time'), T0 - 1000);
+    let away = false;
+    const logged: string[] = [];
+    const d = new Dispatcher(
+      { ...env().ctx, store: failingStore(env().store, 'autocommit', () => away) },
+      { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, log: (m, err) => logged.push(`${m}: ${(err as Error).message}`) },
+    );
+    await d.start();
+    // One in flight (its answer held), the other queued behind the endpoint's limit of one.
+    await eventually(() => rx.on('/one-at-a-time').length === 1);
+    expect(await lease(queued)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    away = true;
+    const stopped = d.stop(10_000);
+    await eventually(() => logged.includes('release failed: database away'), 10_000, 10, 'the failed give-back logged');
+    away = false;
+    gates.get('/one-at-a-time')?.open();
+    await stopped;
+    // A heartbeat that fell in the same moment fails too, and says so; nothing else is logged.
+    expect(logged.filter((m) => m !== 'lease heartbeat failed: database away')).toEqual(['release failed: database away']);
+    expect(await lease(queued)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
+    expect(await lease(first)).toMatchObject({ owner: null, status: 'succeeded', attempts: 1 });
+    expect(rx.on('/one-at-a-time').map((r) => r.headers['webhook-id'])).toEqual([first]);
   });
 
   it('a subscription being removed is sent its application.uninstalled delivery; any other is cancelled unsent', async () => {
