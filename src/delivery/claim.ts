@@ -44,18 +44,22 @@ export async function claimDue(
       .returning(['id', 'account_id', 'webhook_id', 'event_id', 'event_type', 'attempts', 'url', 'headers', 'body', 'created_ms'])
       .execute();
   });
-  return rows.map((r) => ({
-    id: r.id,
-    accountId: r.account_id,
-    subscriptionId: r.webhook_id,
-    eventId: r.event_id,
-    eventType: r.event_type,
-    attempts: r.attempts,
-    url: r.url,
-    headers: JSON.parse(r.headers) as Record<string, string>,
-    body: r.body,
-    createdMs: Number(r.created_ms),
-  }));
+  // PostgreSQL returns an UPDATE's rows in no set order: an endpoint's backlog is queued, and so
+  // sent, oldest first (the id only makes the order of one millisecond's rows the same every time).
+  return rows
+    .sort((a, b) => Number(a.created_ms) - Number(b.created_ms) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((r) => ({
+      id: r.id,
+      accountId: r.account_id,
+      subscriptionId: r.webhook_id,
+      eventId: r.event_id,
+      eventType: r.event_type,
+      attempts: r.attempts,
+      url: r.url,
+      headers: JSON.parse(r.headers) as Record<string, string>,
+      body: r.body,
+      createdMs: Number(r.created_ms),
+    }));
 }
 
 /**

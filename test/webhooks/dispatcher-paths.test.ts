@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Dispatcher, type DispatcherOptions } from '../../src/delivery/dispatcher.js';
 import { Sender } from '../../src/delivery/sender.js';
+import { toSubscription } from '../../src/webhooks/subscription-row.js';
 import type { Store } from '../../src/storage/database.js';
 import { describeEachDb } from '../support/env.js';
 import { failingStore } from '../support/failing-store.js';
@@ -219,6 +220,34 @@ describeEachDb('the dispatcher’s paths', (env) => {
     expect(await lease(queued)).toEqual({ owner: d.owner, due: T0 + LEASE_MS, status: 'pending', attempts: 0 });
     expect(await lease(first)).toMatchObject({ owner: null, status: 'succeeded', attempts: 1 });
     expect(rx.on('/one-at-a-time').map((r) => r.headers['webhook-id'])).toEqual([first]);
+  });
+
+  it('deliveries handed over for a subscription disabled or being removed meanwhile leave the handoff’s count as they are released or cancelled', async () => {
+    // Four slots, a share of two: the handoff takes at most two at a time.
+    const d = await start({ concurrency: 4 });
+    await eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
+    const off = await endpoint();
+    const removing = await endpoint({ removing_ms: T0 - 10_000 });
+    await env().store.db.updateTable('webhooks').set({ enabled: 0 }).where('id', '=', off.webhookId).execute();
+    // As a write that hands its deliveries over: it reserves, leases the rows to the owner, commits and gives.
+    expect(d.handoff.reserve(2)).toBe(d.owner);
+    const ids = [await insertTo(env().store, off, rx.url('/off'), T0 - 1000), await insertTo(env().store, removing, rx.url('/removing'), T0 - 1000)];
+    await env().store.db.updateTable('deliveries').set({ lease_owner: d.owner, next_attempt_ms: T0 + LEASE_MS }).where('id', 'in', ids).execute();
+    const given = (await deliveryRows(env().store, ids)).filter((r) => r !== undefined).map((r) => ({
+      id: r.id, accountId: r.account_id, subscriptionId: r.webhook_id, eventId: null, eventType: r.event_type,
+      attempts: 0, url: r.url, headers: {}, body: r.body, createdMs: Number(r.created_ms),
+    }));
+    const subs = (await env().store.db.selectFrom('webhooks').selectAll().where('id', 'in', [off.webhookId, removing.webhookId]).execute()).map(toSubscription);
+    // Full: nothing more can be reserved until the two end.
+    expect(d.handoff.reserve(1)).toBeNull();
+    d.handoff.give(given, subs, d.owner);
+    await eventually(async () => (await deliveryRows(env().store, ids)).every((r) => r?.lease_owner === null), 10_000, 10, 'both ended');
+    const [released, cancelled] = await deliveryRows(env().store, ids);
+    expect([released?.status, cancelled?.status, cancelled?.last_error]).toEqual(['pending', 'cancelled', 'the subscription is being removed']);
+    // Both freed their place: the whole share can be reserved again.
+    expect(d.handoff.reserve(2)).toBe(d.owner);
+    d.handoff.unreserve(2, d.owner);
+    expect([rx.on('/off'), rx.on('/removing')]).toEqual([[], []]);
   });
 
   it('a subscription being removed is sent its application.uninstalled delivery; any other is cancelled unsent', async () => {

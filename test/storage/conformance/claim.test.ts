@@ -72,6 +72,17 @@ describeEachDb('store conformance: claims and leases', (env) => {
     expect((await deliveryRows(env().store, [ids[0]]))[0]?.coalesce_key).toBeNull();
   });
 
+  it('hands its rows back oldest first (by creation, then id), whatever order the statement returned them in', async () => {
+    const e = await endpoint();
+    // Written newest first, two of them created in the same millisecond: those two go in id order.
+    const ids = await insertDeliveries(
+      env().store,
+      [NOW - 1_000, NOW - 5_000, NOW - 3_000, NOW - 5_000, NOW - 4_000].map((createdMs) => ({ ...e, due: NOW - 100, createdMs })),
+    );
+    const twins = [ids[1], ids[3]].sort();
+    expect((await claim('w1', NOW)).map((d) => d.id)).toEqual([...twins, ids[4], ids[2], ids[0]]);
+  });
+
   it('leaves out the endpoints and accounts it is told to', async () => {
     const [a, b, c] = [await endpoint(), await endpoint(), await endpoint()];
     const ids = await insertDeliveries(env().store, [
