@@ -250,6 +250,27 @@ describeEachDb('the dispatcher’s paths', (env) => {
     expect([rx.on('/off'), rx.on('/removing')]).toEqual([[], []]);
   });
 
+  it('deliveries handed over and sent free their place in the handoff’s count when they end', async () => {
+    const d = await start({ concurrency: 4 });
+    await eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
+    const on = await endpoint();
+    expect(d.handoff.reserve(2)).toBe(d.owner);
+    const ids = [await insertTo(env().store, on, rx.url('/handed'), T0 - 1000), await insertTo(env().store, on, rx.url('/handed'), T0 - 1000)];
+    await env().store.db.updateTable('deliveries').set({ lease_owner: d.owner, next_attempt_ms: T0 + LEASE_MS }).where('id', 'in', ids).execute();
+    const given = (await deliveryRows(env().store, ids)).filter((r) => r !== undefined).map((r) => ({
+      id: r.id, accountId: r.account_id, subscriptionId: r.webhook_id, eventId: null, eventType: r.event_type,
+      attempts: 0, url: r.url, headers: {}, body: r.body, createdMs: Number(r.created_ms),
+    }));
+    const subs = (await env().store.db.selectFrom('webhooks').selectAll().where('id', '=', on.webhookId).execute()).map(toSubscription);
+    d.handoff.give(given, subs, d.owner);
+    await eventually(async () => (await leases(env().store, ids)).every((l) => l?.status === 'succeeded'), 10_000, 10, 'both sent');
+    await d.drained();
+    expect(rx.on('/handed')).toHaveLength(2);
+    // Each freed its place as it left the slots: the whole share can be reserved again.
+    expect(d.handoff.reserve(2)).toBe(d.owner);
+    d.handoff.unreserve(2, d.owner);
+  });
+
   it('a subscription being removed is sent its application.uninstalled delivery; any other is cancelled unsent', async () => {
     const e = await endpoint({ removing_ms: T0 - 10_000 });
     const other = await insertTo(env().store, e, rx.url('/removing'), T0 - 2000);
