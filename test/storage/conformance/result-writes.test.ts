@@ -55,6 +55,13 @@ describeEachDb('store conformance: result writes', (env) => {
     ]);
     const [first] = await env().store.db.selectFrom('attempts').selectAll().where('delivery_id', '=', ids[0]).execute();
     expect([JSON.parse(first.request_headers), Number(first.duration_ms), Number(first.started_ms)]).toEqual([{ 'content-type': 'application/json' }, 1.5, NOW]);
+    // Every column of the attempt row, as the attempt reported it.
+    const logged = await env().store.db.selectFrom('attempts').selectAll().where('delivery_id', 'in', [ids[0], ids[1]]).orderBy('attempt_no').execute();
+    const byDelivery = (id: string) => logged.find((a) => a.delivery_id === id);
+    for (const [id, body, message] of [[ids[0], 'boom', 'HTTP 500'], [ids[1], 'ok', null]] as const) {
+      const a = byDelivery(id);
+      expect([a?.webhook_id, JSON.parse(a?.response_headers ?? 'null'), a?.response_body, a?.error_message]).toEqual([webhookId, { server: 'test' }, body, message]);
+    }
   });
 
   it('tries made at once under one lease: every try is logged, the delivery takes the last one\'s state, beside another delivery of the batch', async () => {
