@@ -14,6 +14,9 @@ type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
  */
 export const PATIENCE = patience(process.env.STOCKHOOK_TEST_PATIENCE);
 
+/** Playwright's own waits (a locator's waitFor, a click, an expect on a page), bound as every wait here is: 30 s × PATIENCE. */
+export const BROWSER_WAIT_MS = 30_000 * PATIENCE;
+
 function patience(raw: string | undefined): number {
   if (raw === undefined || raw === '') return 3;
   const n = Number(raw);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_WAIT_MS } from '../support/wait.js';
 import { createEnv, type TestEnv } from '../support/env.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -75,6 +76,7 @@ describe.skipIf(skipBrowser)('the API reference in a browser', () => {
     base = `http://127.0.0.1:${(env.app.server.address() as AddressInfo).port}`;
     profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
+    ctx.setDefaultTimeout(BROWSER_WAIT_MS);
     page = ctx.pages()[0] ?? (await ctx.newPage());
     ctx.on('request', (r) => requested.push(r.url()));
     // A request to another origin is refused at once (and recorded by the listener above), so the

@@ -6,7 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEnv, type TestAccount, type TestEnv } from '../support/env.js';
 import { Receiver } from '../support/receiver.js';
-import { eventually } from '../support/wait.js';
+import { eventually, BROWSER_WAIT_MS } from '../support/wait.js';
 import { layoutProblems } from './layout-check.js';
 import { apiFor, seedShop, shopReply, shopWebhooks, type Api } from './shop-fixture.js';
 
@@ -64,6 +64,7 @@ describe.skipIf(skipBrowser)('the daily views in headless Chromium [sqlite]', ()
     shop = await seedShop(env, a.id, api);
     profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 900 }, acceptDownloads: true, timezoneId: 'Europe/Ljubljana' });
+    ctx.setDefaultTimeout(BROWSER_WAIT_MS);
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${m.text()} ${m.location().url}`));

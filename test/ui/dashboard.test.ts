@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, post, product, warehouse } from '../support/fixtures.js';
+import { BROWSER_WAIT_MS } from '../support/wait.js';
 import { createEnv, describeEachDb, type TestAccount, type TestEnv } from '../support/env.js';
 import { Receiver } from '../support/receiver.js';
 
@@ -129,6 +130,7 @@ describe.skipIf(skipBrowser)('dashboard in headless Chromium [sqlite]', () => {
     rx = await Receiver.start((_r, i) => (i === 0 ? { status: 500, body: '<img id="xss" src=x>boom' } : { status: 200, body: '{"ok":true}' }));
     profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 1000 } });
+    ctx.setDefaultTimeout(BROWSER_WAIT_MS);
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${m.text()} ${m.location().url}`));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { BROWSER_WAIT_MS } from '../support/wait.js';
 import { createEnv, type TestAccount, type TestEnv } from '../support/env.js';
 import { Receiver } from '../support/receiver.js';
 
@@ -94,6 +95,7 @@ export class FormsBrowser {
     this.rx = await Receiver.start(() => ({ status: 200, body: '{"ok":true}' }));
     this.profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     this.ctx = await chromium.launchPersistentContext(this.profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 900 } });
+    this.ctx.setDefaultTimeout(BROWSER_WAIT_MS);
     const page = (this.page = this.ctx.pages()[0] ?? (await this.ctx.newPage()));
     page.on('pageerror', (e) => this.pageErrors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && this.pageErrors.push(`${m.text()} ${m.location().url}`));

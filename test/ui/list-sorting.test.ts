@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_WAIT_MS } from '../support/wait.js';
 import { createEnv, type TestAccount, type TestEnv } from '../support/env.js';
 import { apiFor, seedShop, type Api } from './shop-fixture.js';
 
@@ -36,6 +37,7 @@ describe.skipIf(skipBrowser)('sorting the Documents list and a product\'s moveme
     shop = await seedShop(env, a.id, api);
     profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Ljubljana' });
+    ctx.setDefaultTimeout(BROWSER_WAIT_MS);
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => m.type() === 'error' && pageErrors.push(`${m.text()} ${m.location().url}`));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BROWSER_WAIT_MS } from '../support/wait.js';
 import { createEnv, type TestAccount, type TestEnv } from '../support/env.js';
 import { pathOf, poster, send } from '../sources/senders.js';
 import { layoutProblems } from './layout-check.js';
@@ -85,6 +86,7 @@ describe.skipIf(skipBrowser)('the sources view in headless Chromium [sqlite]', (
     expect(await level(espresso)).toBe(7);
     profile = mkdtempSync(join(tmpdir(), 'stockhook-chromium-'));
     ctx = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1440, height: 900 }, timezoneId: 'Europe/Ljubljana' });
+    ctx.setDefaultTimeout(BROWSER_WAIT_MS);
     await ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('pageerror', (e) => pageErrors.push(String(e)));
