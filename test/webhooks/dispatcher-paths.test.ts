@@ -69,6 +69,22 @@ describeEachDb('the dispatcher’s paths', (env) => {
       .where('delivery_id', '=', id)
       .execute();
 
+  /**
+   * As a write that hands its deliveries over, after its reservation: the rows leased to the
+   * dispatcher's owner; the returned function gives them with their subscriptions as they are now.
+   */
+  const leasedToGive = async (d: Dispatcher, ids: string[]): Promise<() => void> => {
+    await env().store.db.updateTable('deliveries').set({ lease_owner: d.owner, next_attempt_ms: T0 + LEASE_MS }).where('id', 'in', ids).execute();
+    const rows = (await deliveryRows(env().store, ids)).filter((r) => r !== undefined);
+    const given = rows.map((r) => ({
+      id: r.id, accountId: r.account_id, subscriptionId: r.webhook_id, eventId: null, eventType: r.event_type,
+      attempts: 0, url: r.url, headers: {}, body: r.body, createdMs: Number(r.created_ms),
+    }));
+    const subIds = [...new Set(rows.map((r) => r.webhook_id))];
+    const subs = (await env().store.db.selectFrom('webhooks').selectAll().where('id', 'in', subIds).execute()).map(toSubscription);
+    return () => d.handoff.give(given, subs, d.owner);
+  };
+
   beforeEach(async () => {
     now = T0;
     // Each test's dispatcher claims whatever is due: nothing of an earlier test may be.
@@ -232,15 +248,10 @@ describeEachDb('the dispatcher’s paths', (env) => {
     // As a write that hands its deliveries over: it reserves, leases the rows to the owner, commits and gives.
     expect(d.handoff.reserve(2)).toBe(d.owner);
     const ids = [await insertTo(env().store, off, rx.url('/off'), T0 - 1000), await insertTo(env().store, removing, rx.url('/removing'), T0 - 1000)];
-    await env().store.db.updateTable('deliveries').set({ lease_owner: d.owner, next_attempt_ms: T0 + LEASE_MS }).where('id', 'in', ids).execute();
-    const given = (await deliveryRows(env().store, ids)).filter((r) => r !== undefined).map((r) => ({
-      id: r.id, accountId: r.account_id, subscriptionId: r.webhook_id, eventId: null, eventType: r.event_type,
-      attempts: 0, url: r.url, headers: {}, body: r.body, createdMs: Number(r.created_ms),
-    }));
-    const subs = (await env().store.db.selectFrom('webhooks').selectAll().where('id', 'in', [off.webhookId, removing.webhookId]).execute()).map(toSubscription);
+    const give = await leasedToGive(d, ids);
     // Full: nothing more can be reserved until the two end.
     expect(d.handoff.reserve(1)).toBeNull();
-    d.handoff.give(given, subs, d.owner);
+    give();
     await eventually(async () => (await deliveryRows(env().store, ids)).every((r) => r?.lease_owner === null), 10_000, 10, 'both ended');
     const [released, cancelled] = await deliveryRows(env().store, ids);
     expect([released?.status, cancelled?.status, cancelled?.last_error]).toEqual(['pending', 'cancelled', 'the subscription is being removed']);
@@ -256,13 +267,7 @@ describeEachDb('the dispatcher’s paths', (env) => {
     const on = await endpoint();
     expect(d.handoff.reserve(2)).toBe(d.owner);
     const ids = [await insertTo(env().store, on, rx.url('/handed'), T0 - 1000), await insertTo(env().store, on, rx.url('/handed'), T0 - 1000)];
-    await env().store.db.updateTable('deliveries').set({ lease_owner: d.owner, next_attempt_ms: T0 + LEASE_MS }).where('id', 'in', ids).execute();
-    const given = (await deliveryRows(env().store, ids)).filter((r) => r !== undefined).map((r) => ({
-      id: r.id, accountId: r.account_id, subscriptionId: r.webhook_id, eventId: null, eventType: r.event_type,
-      attempts: 0, url: r.url, headers: {}, body: r.body, createdMs: Number(r.created_ms),
-    }));
-    const subs = (await env().store.db.selectFrom('webhooks').selectAll().where('id', '=', on.webhookId).execute()).map(toSubscription);
-    d.handoff.give(given, subs, d.owner);
+    (await leasedToGive(d, ids))();
     await eventually(async () => (await leases(env().store, ids)).every((l) => l?.status === 'succeeded'), 10_000, 10, 'both sent');
     await d.drained();
     expect(rx.on('/handed')).toHaveLength(2);
