@@ -116,7 +116,7 @@ describeEachDb(
       const w = await warehouse(env(), a);
       const p = await product(env(), a);
       await post(env(), a, { type: 'receipt', warehouseId: w, lines: [{ productId: p, quantity: 1 }] });
-      const all = await env().store.db.selectFrom('events').select(['seq', 'type']).where('account_id', '=', a.id).orderBy('seq').execute();
+      const all = await (await env().store.eventReader()).selectFrom('events').select(['seq', 'type']).where('account_id', '=', a.id).orderBy('seq').execute();
       expect(Number(all[0].seq)).toBe(1);
       // A subscription to every event type, made after them: only the replay delivers them.
       const sub = await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/from-the-start'), events: ['warehouse.created', 'product.created', 'document.posted', 'stock.changed'] }, 201);
