@@ -13,7 +13,9 @@ for (const db of inject('databases') as DbName[]) {
       const fresh = await freshDatabase(db);
       try {
         const first = recordingLogger();
+        const before = performance.now();
         const store = await openStore(fresh.url, { events: first.logger });
+        const opening = performance.now() - before;
         const ran = await store.db.selectFrom('stockhook_migrations' as never).select(({ fn }) => fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
         const total = Number((ran as { n: number }).n);
         expect(total).toBeGreaterThanOrEqual(19);
@@ -25,6 +27,9 @@ for (const db of inject('databases') as DbName[]) {
         const end = first.withCode('migration.end')[0];
         expect((end.migrations as string[]).length).toBe(total);
         expect((end.migrations as string[])[0]).toBe('001-ledger');
+        // A duration in whole milliseconds, within the open that ran it, and said in the message too.
+        expect(Number.isInteger(end.ms) && (end.ms as number) >= 0 && (end.ms as number) <= Math.ceil(opening)).toBe(true);
+        expect(end.msg).toBe(`migrated the database: ${total} migrations in ${end.ms as number} ms`);
 
         const second = recordingLogger();
         const again = await openStore(fresh.url, { events: second.logger });
