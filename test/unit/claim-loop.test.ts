@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { ClaimLoop, type ClaimWork } from '../../src/delivery/claim-loop.js';
+import { wakeAccounts } from '../../src/delivery/wake-signal.js';
 import type { StoredEvent } from '../../src/events/catalog.js';
 import { watchLoopRests } from '../support/loop-rests.js';
 import { eventually } from '../support/wait.js';
@@ -192,5 +193,11 @@ describe('claim loop: the dispatcher’s turns, as the scheduler decides them', 
     expect(closed).toBe(0);
     await loop.stop();
     expect(closed).toBe(1);
+  });
+
+  it('a commit names the accounts of its events, once each; a nudge names none (unknown, not an empty list: the host merges wakes, and an empty list would read as "no account")', () => {
+    const ev = (accountId: string) => ({ accountId }) as StoredEvent;
+    expect(wakeAccounts([ev('A'), ev('B'), ev('A')])).toEqual(['A', 'B']);
+    expect(wakeAccounts([])).toBeUndefined();
   });
 });

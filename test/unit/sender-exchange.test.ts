@@ -125,6 +125,8 @@ describe('the sender reads a response with its own handler', () => {
     expect(r.bodies).not.toContain('queued');
     // The queued one never reached the receiver; the pool then works again.
     expect(await single.send('acc', r.url('/echo'), {}, 'later', 5000)).toMatchObject({ ok: true, status: 200, body: '{"echo":"later"}' });
+    // Nor later, once the connection it waited for was free: the one after it went, and it did not.
+    expect(r.bodies).not.toContain('queued');
     expect([single.deadlines.pending, sender.deadlines.pending]).toEqual([0, 0]);
   });
 

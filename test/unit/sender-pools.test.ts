@@ -57,7 +57,8 @@ describe('connections are per account and origin', () => {
 
   it('a pool nothing used for poolIdleMs is closed, with its connections; one with a request in flight is kept', async () => {
     let now = 1_000_000;
-    const sender = new Sender({ allowPrivateTargets: true, poolIdleMs: 60_000, now: () => now });
+    // Not the default (60 s): the option itself must be what closes the pool.
+    const sender = new Sender({ allowPrivateTargets: true, poolIdleMs: 5_000, now: () => now });
     r.silent.length = 0;
     try {
       const before = r.sockets.length;
@@ -67,7 +68,7 @@ describe('connections are per account and origin', () => {
       const busy = sender.send('busy', r.url('/silent'), {}, '{}', 60_000).finally(() => (held = true));
       await eventually(() => r.silent.length === 1, 10_000, 5, "the busy account's request at the receiver");
       expect(sender.poolCount).toBe(2);
-      now += 60_000;
+      now += 5_000;
       // The next send sweeps: the idle account's pool goes and closes its keep-alive connection.
       expect(await sender.send('other', r.url('/two'), {}, '{}', 60_000)).toMatchObject({ ok: true, status: 200 });
       expect(sender.poolCount).toBe(2);

@@ -103,6 +103,8 @@ describeEachDb(
         'stockhook_attempt_duration_seconds_count{format="native",outcome="succeeded"}': 2,
         'stockhook_attempt_duration_seconds_count{format="native",outcome="failed"}': 1,
         'stockhook_attempt_duration_seconds_count{format="native",outcome="retry"}': 5,
+        // In seconds: two instant answers fall under the largest finite bucket (15), not only +Inf.
+        'stockhook_attempt_duration_seconds_bucket{le="15",format="native",outcome="succeeded"}': 2,
         // /sick is open (the default cooldown is 30 s); /down has failed once and is still closed.
         'stockhook_breakers{state="open"}': 1,
         'stockhook_breakers{state="half-open"}': 0,
