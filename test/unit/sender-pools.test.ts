@@ -55,6 +55,21 @@ describe('connections are per account and origin', () => {
     }
   });
 
+  it('close() ends the requests in flight and closes every connection, idle ones too', async () => {
+    const sender = new Sender({ allowPrivateTargets: true });
+    r.silent.length = 0;
+    const before = r.sockets.length;
+    expect(await sender.send('idle', r.url('/one'), {}, '{}', 60_000)).toMatchObject({ ok: true, status: 200 });
+    const idleSocket = r.sockets[before];
+    const inFlight = sender.send('busy', r.url('/silent'), {}, '{}', 60_000);
+    await eventually(() => r.silent.length === 1, 10_000, 5, 'the request in flight at the receiver');
+    await sender.close();
+    // Without close() destroying its pools, both would wait for the receiver (the deadline is a minute away).
+    expect(await inFlight).toMatchObject({ ok: false });
+    await new Promise<void>((resolve) => (idleSocket.destroyed ? resolve() : idleSocket.once('close', () => resolve())));
+    expect(sender.poolCount).toBe(0);
+  });
+
   it('a pool nothing used for poolIdleMs is closed, with its connections; one with a request in flight is kept', async () => {
     let now = 1_000_000;
     // Not the default (60 s): the option itself must be what closes the pool.
