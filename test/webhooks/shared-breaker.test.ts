@@ -190,6 +190,23 @@ describeEachDb(
       expect(w2.state(sub.id, until + 100)).toBe('closed');
     });
 
+    it("the worker that opened a pause also learns at its next read that another worker's probe lifted it", async () => {
+      const a = await env().newAccount();
+      const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/opened-here'), events: ['document.posted'] }, 201)).body;
+      const T = Date.now() + 3_600_000;
+      const worker = (owner: string) => new EndpointBreakers(env().store, { owner, leaseMs: 10_000, breaker: BREAKER, log: () => {} });
+      const [opener, prober] = [worker('opened-w1'), worker('opened-w2')];
+      for (let i = 0; i < BREAKER.threshold - 1; i++) expect(await opener.recorded(sub.id, false, T, true)).toEqual({ change: null });
+      expect(await opener.recorded(sub.id, false, T, true)).toMatchObject({ change: 'paused', reopenAt: T + BREAKER.cooldownMs });
+      const reopen = T + BREAKER.cooldownMs;
+      expect(await prober.blocked(reopen)).not.toContain(sub.id);
+      expect(prober.maySend(sub.id, reopen)).toEqual({ send: true });
+      expect(await prober.recorded(sub.id, true, reopen + 10, true)).toEqual({ change: 'resumed' });
+      // The opener's own breaker is half-open by now; the shared row says the pause is over.
+      expect(await opener.blocked(reopen + 20)).not.toContain(sub.id);
+      expect(opener.state(sub.id, reopen + 20)).toBe('closed');
+    });
+
     it('a prober whose probe lease ran out renews it at its next read, so no second worker probes beside it', async () => {
       const a = await env().newAccount();
       const sub = (await call(env(), a, 'POST', '/api/v1/webhooks', { url: rx.url('/renew'), events: ['document.posted'] }, 201)).body;
