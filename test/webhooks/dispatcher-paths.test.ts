@@ -298,6 +298,31 @@ describeEachDb('the dispatcher’s paths', (env) => {
     expect(rx.on('/removing')).toHaveLength(1);
   });
 
+  it('a second start() is a no-op: one loop claims, and a delivery goes out once', async () => {
+    const logged: string[] = [];
+    const d = await start({ log: (m) => logged.push(m) });
+    await d.start();
+    await eventually(() => loop.atRest, 10_000, 10, 'the dispatcher loop at rest');
+    const id = await insertTo(env().store, await endpoint(), rx.url('/started-twice'), T0 - 1000);
+    d.wake();
+    await eventually(async () => (await lease(id))?.status === 'succeeded', 10_000, 10, 'the delivery sent');
+    await d.drained();
+    expect(rx.on('/started-twice').map((r) => r.headers['webhook-id'])).toEqual([id]);
+    expect(logged).toEqual([]);
+  });
+
+  it('deliveries handed over once stop() has begun are given back at once, not kept leased until the lease runs out', async () => {
+    const d = await start();
+    const on = await endpoint();
+    const ids = [await insertTo(env().store, on, rx.url('/after-stop'), T0 - 1000), await insertTo(env().store, on, rx.url('/after-stop'), T0 - 1000)];
+    const give = await leasedToGive(d, ids);
+    await d.stop(1000);
+    give();
+    await eventually(async () => (await leases(env().store, ids)).every((l) => l?.owner === null), 10_000, 10, 'both given back');
+    expect(await leases(env().store, ids)).toEqual(ids.map(() => ({ owner: null, due: T0, status: 'pending', attempts: 0 })));
+    expect(rx.on('/after-stop')).toEqual([]);
+  });
+
   it('wake() claims at once what nothing announced', async () => {
     const d = await start();
     // The start's claim found nothing: the loop rests until its poll, ten minutes away.
