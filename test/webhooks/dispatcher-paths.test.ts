@@ -40,7 +40,9 @@ describeEachDb('the dispatcher’s paths', (env) => {
   /** Paths whose answers wait for their gate. */
   const gates = new Map<string, ReturnType<typeof latch>>();
   beforeAll(async () => {
-    rx = await Receiver.start((r) => ({ status: 200, body: '{"ok":true}', hold: gates.get(r.path)?.promise }));
+    // /gone-* answers 410 and /sick-* 500, each once its gate (if any) opens; everything else 200.
+    const status = (path: string) => (path.startsWith('/gone-') ? 410 : path.startsWith('/sick-') ? 500 : 200);
+    rx = await Receiver.start((r) => ({ status: status(r.path), body: '{"ok":true}', hold: gates.get(r.path)?.promise }));
   });
   afterAll(async () => {
     for (const g of gates.values()) g.open();
@@ -296,6 +298,54 @@ describeEachDb('the dispatcher’s paths', (env) => {
     expect({ status: l?.status, attempts: Number(l?.attempts) }).toEqual({ status: 'succeeded', attempts: 1 });
     expect(await attemptsOf(other)).toEqual([]);
     expect(rx.on('/removing')).toHaveLength(1);
+  });
+
+  it('a 410 whose disable fails is logged after the attempt, and its result is still written', async () => {
+    gates.set('/gone-away', latch());
+    const e = await endpoint();
+    const id = await insertTo(env().store, e, rx.url('/gone-away'), T0 - 1000);
+    let away = false;
+    const logged: string[] = [];
+    const flaky = new Dispatcher(
+      { ...env().ctx, store: failingStore(env().store, 'write', () => away) },
+      { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, log: (m, err) => logged.push(`${m}: ${(err as Error).message}`) },
+    );
+    started.push(flaky);
+    await flaky.start();
+    await eventually(() => rx.on('/gone-away').length === 1, 10_000, 10, 'the request at the receiver');
+    // The disable after the 410 is a write of its own: the database is away for it.
+    away = true;
+    gates.get('/gone-away')?.open();
+    await eventually(() => logged.includes('after an attempt: updating the breaker or the subscription failed: database away'), 10_000, 10, 'the failed disable logged');
+    away = false;
+    await flaky.drained();
+    expect(await lease(id)).toMatchObject({ owner: null, status: 'failed', attempts: 1 });
+    const sub = await env().store.db.selectFrom('webhooks').select(['enabled']).where('id', '=', e.webhookId).executeTakeFirstOrThrow();
+    expect(Number(sub.enabled)).toBe(1);
+  });
+
+  it('a breaker that opens while the database is away logs the failed give-back, and the dispatcher still drains', async () => {
+    gates.set('/sick-away', latch());
+    const e = await endpoint({ max_in_flight: 1 });
+    const first = await insertTo(env().store, e, rx.url('/sick-away'), T0 - 2000);
+    const queued = await insertTo(env().store, e, rx.url('/sick-away'), T0 - 1000);
+    let away = false;
+    const logged: string[] = [];
+    const d = new Dispatcher(
+      { ...env().ctx, store: failingStore(env().store, 'autocommit', () => away) },
+      { pollMs: 600_000, leaseMs: LEASE_MS, clock: () => now, breaker: { threshold: 1, cooldownMs: 3_600_000, maxCooldownMs: 3_600_000 }, log: (m, err) => logged.push(`${m}: ${(err as Error).message}`) },
+    );
+    started.push(d);
+    await d.start();
+    await eventually(() => rx.on('/sick-away').length === 1, 10_000, 10, 'the first request at the receiver');
+    away = true;
+    gates.get('/sick-away')?.open();
+    await eventually(() => logged.includes('pausing endpoint failed: database away'), 10_000, 10, 'the failed give-back logged');
+    away = false;
+    await d.drained();
+    // The queued one was never sent, and stays this worker's lease (its give-back failed): a later claim takes it when that runs out.
+    expect(rx.on('/sick-away').map((r) => r.headers['webhook-id'])).toEqual([first]);
+    expect(await lease(queued)).toMatchObject({ owner: d.owner, status: 'pending', attempts: 0 });
   });
 
   it('a second start() is a no-op: one loop claims, and a delivery goes out once', async () => {
