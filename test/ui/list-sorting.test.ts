@@ -60,18 +60,20 @@ describe.skipIf(skipBrowser)('sorting the Documents list and a product\'s moveme
   it('the Documents headers sort by type, warehouse, reference, number and posted time, both ways, as the API orders them', async () => {
     await page.goto(`${base}/ui#/documents`);
     await tid('doc-row').first().waitFor();
-    // Unsorted: newest number first, the number header marked so.
-    expect(await tid('sort-number').getAttribute('data-dir')).toBe('desc');
-    expect(await shownIds()).toEqual(await apiIds(''));
+    // Unsorted: newest number first, the number header marked so. The first row can show before the
+    // whole page is drawn: wait for the page.
+    const unsorted = await apiIds('');
+    await expect.poll(shownIds).toEqual(unsorted);
+    await expect.poll(() => tid('sort-number').getAttribute('data-dir')).toBe('desc');
     for (const col of ['type', 'warehouse', 'reference', 'posted', 'number']) {
       await tid(`sort-${col}`).click();
       await expect.poll(hash).toContain(`sort=${col}&dir=asc`);
       await expect.poll(shownIds).toEqual(await apiIds(`&sort=${col}&dir=asc`));
-      expect(await tid(`sort-${col}`).getAttribute('data-dir')).toBe('asc');
+      await expect.poll(() => tid(`sort-${col}`).getAttribute('data-dir')).toBe('asc');
       await tid(`sort-${col}`).click();
       await expect.poll(hash).not.toContain('dir=asc');
       await expect.poll(shownIds).toEqual(await apiIds(`&sort=${col}&dir=desc`));
-      expect(await tid(`sort-${col}`).getAttribute('data-dir')).toBe('desc');
+      await expect.poll(() => tid(`sort-${col}`).getAttribute('data-dir')).toBe('desc');
     }
     // The orders are really by those columns (the shop's types and references differ).
     await tid('sort-type').click();
